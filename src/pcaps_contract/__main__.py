@@ -1,0 +1,7 @@
+"""`python -m pcaps_contract` runs the command line."""
+
+import sys
+
+from pcaps_contract.cli import main
+
+sys.exit(main())

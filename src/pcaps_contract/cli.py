@@ -1,0 +1,78 @@
+"""The `pcaps-contract` command line: one subcommand per job, errors as one sentence and exit code 2."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from pcaps_contract import __version__
+from pcaps_contract.errors import PcapsContractError
+
+EXIT_OK = 0
+EXIT_FINDINGS = 1
+EXIT_USAGE = 2
+
+Runner = Callable[[argparse.Namespace], int]
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; returns the process exit code."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    run: Runner | None = getattr(args, "run", None)
+    if run is None:
+        parser.print_help(sys.stderr)
+        return EXIT_USAGE
+    try:
+        return run(args)
+    except PcapsContractError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser of every subcommand."""
+    parser = argparse.ArgumentParser(
+        prog="pcaps-contract",
+        description="Contract tooling for Cloudflare's PCAP bucket-ownership API: lint the spec, "
+        "run the mock, judge implementations, generate the client.",
+    )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    commands = parser.add_subparsers(title="commands", metavar="COMMAND")
+    _add_lint(commands)
+    return parser
+
+
+def _add_lint(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    lint = commands.add_parser(
+        "lint",
+        help="validate the spec and the project's rules",
+        description="Validate the OpenAPI spec (openapi-spec-validator) and the project's own rules. "
+        "Exit 0 clean, 1 findings, 2 unreadable spec.",
+    )
+    lint.add_argument("spec", nargs="?", type=Path, help="the spec to lint (default: the bundled spec)")
+    lint.set_defaults(run=_run_lint)
+
+
+def _run_lint(args: argparse.Namespace) -> int:
+    from pcaps_contract.lint import lint
+    from pcaps_contract.spec import load_spec
+
+    spec = load_spec(args.spec)
+    findings = lint(spec)
+    for finding in findings:
+        print(finding.render(spec.path))
+    if findings:
+        print(f"{len(findings)} finding(s) in {spec.path}", file=sys.stderr)
+        return EXIT_FINDINGS
+    print(f"{spec.path}: clean ({sum(1 for _ in spec.operations())} operations)")
+    return EXIT_OK
+
+
+if __name__ == "__main__":
+    sys.exit(main())
