@@ -92,21 +92,15 @@ class OwnershipApi:
     async def _read_body(self, request: Request) -> bytes:
         """The request body, refused with 413 as soon as it exceeds the limit, before it is all read."""
         limit = self.config.max_body_bytes
-        too_large = ApiError.single(
-            413,
-            ErrorCode.BODY_TOO_LARGE,
-            f"the request body is larger than {limit} bytes; send a small JSON object.",
-            Connection="close",
-        )
         declared = request.headers.get("content-length", "")
         if declared.isascii() and declared.isdigit() and int(declared) > limit:
-            raise too_large
+            raise _too_large(limit)
         chunks: list[bytes] = []
         size = 0
         async for chunk in request.stream():
             size += len(chunk)
             if size > limit:
-                raise too_large
+                raise _too_large(limit)
             chunks.append(chunk)
         return b"".join(chunks)
 
@@ -145,6 +139,15 @@ class OwnershipApi:
         if content is None:
             return _no_such_ownership().response()
         return PlainTextResponse(content)
+
+
+def _too_large(limit: int) -> ApiError:
+    return ApiError.single(
+        413,
+        ErrorCode.BODY_TOO_LARGE,
+        f"the request body is larger than {limit} bytes; send a small JSON object.",
+        Connection="close",
+    )
 
 
 def _no_such_ownership() -> ApiError:
