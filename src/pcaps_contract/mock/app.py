@@ -71,23 +71,22 @@ class OwnershipApi:
 
     def _route(self, method: str, path: str) -> tuple[RouteRule, OperationRule, dict[str, str]]:
         """The operation for a method and path; 404 when no path matches, 405 with `Allow` when no method does."""
-        allowed: set[str] = set()
-        for route, params in self.rules.matches(path):
-            operation = route.operations.get(method)
-            if operation is not None:
-                return route, operation, params
-            allowed.update(route.operations)
-        if not allowed:
+        found = self.rules.match(path)
+        if found is None:
             raise ApiError.single(
                 404, ErrorCode.NO_ROUTE, f"No route for that URI: {API_PREFIX}{_clip(path)}; check the path."
             )
-        allow = ", ".join(sorted(allowed))
-        raise ApiError.single(
-            405,
-            ErrorCode.METHOD_NOT_ALLOWED,
-            f"Method {_clip(method)} not allowed for that URI; use {allow}.",
-            Allow=allow,
-        )
+        route, params = found
+        operation = route.operations.get(method)
+        if operation is None:
+            allow = ", ".join(sorted(route.operations))
+            raise ApiError.single(
+                405,
+                ErrorCode.METHOD_NOT_ALLOWED,
+                f"Method {_clip(method)} not allowed for that URI; use {allow}.",
+                Allow=allow,
+            )
+        return route, operation, params
 
     async def _read_body(self, request: Request) -> bytes:
         """The request body, refused with 413 as soon as it exceeds the limit, before it is all read."""
