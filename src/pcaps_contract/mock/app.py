@@ -13,6 +13,7 @@ from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Route
 from starlette.types import Receive, Scope, Send
 
+from pcaps_contract.errors import SpecError
 from pcaps_contract.mock.auth import authenticate, authorize_account
 from pcaps_contract.mock.challenges import ChallengeDelivery
 from pcaps_contract.mock.config import MockConfig
@@ -42,11 +43,12 @@ class OwnershipApi:
             "delete_bucket": self.delete_bucket,
             "validate_bucket": self.validate_bucket,
         }
-        missing = {route_op.operation_id for r in rules.routes for route_op in r.operations.values()} - set(
-            self.handlers
-        )
-        if missing:
-            raise ValueError(f"the spec declares operations the mock does not implement: {sorted(missing)}")
+        declared = {operation.operation_id for route in rules.routes for operation in route.operations.values()}
+        if declared != set(self.handlers):
+            raise SpecError(
+                f"the mock implements {sorted(self.handlers)} but {rules.spec.path} declares {sorted(declared)}; "
+                "give the spec exactly the mock's operations."
+            )
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         """Every request under the API prefix (an ASGI app, so that it receives every HTTP method)."""
