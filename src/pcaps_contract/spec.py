@@ -47,15 +47,26 @@ def read_document(path: Path) -> dict[str, Any]:
         raise SpecError(f"{path} is not UTF-8 text; save the spec as UTF-8 YAML or JSON.") from None
     except OSError as exc:
         raise SpecError(f"{path} cannot be read ({exc.strerror}); check its permissions.") from None
+    return parse_document(text, str(path))
+
+
+def parse_document(text: str, source: str) -> dict[str, Any]:
+    """Parse YAML or JSON text read from `source` (a path, or e.g. `main:spec.yaml`), raising SpecError."""
     try:
         document = yaml.safe_load(text)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark is not None else ""
-        raise SpecError(f"{path} is not valid YAML or JSON{where}; fix the syntax there.") from None
+        raise SpecError(f"{source} is not valid YAML or JSON{where}; fix the syntax there.") from None
     if not isinstance(document, dict):
-        raise SpecError(f"{path} does not hold a mapping at the top level; an OpenAPI spec starts with `openapi:`.")
+        raise SpecError(f"{source} does not hold a mapping at the top level; an OpenAPI spec starts with `openapi:`.")
     return document
+
+
+def require_openapi_3(document: dict[str, Any], source: str) -> None:
+    """Raise SpecError unless the document declares `openapi: 3.x`."""
+    if not str(document.get("openapi", "")).startswith("3."):
+        raise SpecError(f"{source} is not an OpenAPI 3 document (no `openapi: 3.x` key); pass an OpenAPI 3 spec.")
 
 
 def json_pointer(*parts: str | int) -> str:
@@ -166,8 +177,7 @@ def load_spec(path: Path | str | None = None) -> Spec:
     """Load a spec (the bundled one by default)."""
     spec_path = Path(path) if path is not None else default_spec_path()
     document = read_document(spec_path)
-    if not str(document.get("openapi", "")).startswith("3."):
-        raise SpecError(f"{spec_path} is not an OpenAPI 3 document (no `openapi: 3.x` key); pass an OpenAPI 3 spec.")
+    require_openapi_3(document, str(spec_path))
     return Spec(spec_path, document)
 
 
