@@ -38,6 +38,12 @@ def load_source(argument: str, spec_path: Path) -> Source:
         return _from_git(revision, inside, Path.cwd(), argument)
     top = _toplevel(spec_path.resolve().parent)
     inside = spec_path.resolve().relative_to(top).as_posix()
+    try:
+        _git(["rev-parse", "--verify", "--quiet", f"{argument}^{{commit}}"], top, argument)
+    except SpecError:
+        raise SpecError(
+            f"`{argument}` is neither a file nor a git revision of {top}; name an existing file, `REV:path` or `REV`."
+        ) from None
     return _from_git(argument, inside, top, f"{argument}:{inside}")
 
 
@@ -62,6 +68,8 @@ def _toplevel(directory: Path) -> Path:
 
 
 def _git(arguments: list[str], where: Path, label: str) -> str:
+    if not where.is_dir():
+        raise SpecError(f"{where} is not a directory, so `{label}` cannot be read from git; check --spec.")
     try:
         done = subprocess.run(["git", *arguments], cwd=where, capture_output=True, text=True, check=False)
     except FileNotFoundError:
