@@ -10,6 +10,7 @@ from __future__ import annotations
 import copy
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -391,6 +392,106 @@ CASES: dict[str, Case] = {
 }
 
 
+# oasdiff's check for the same mutation and its level (checker/rules.go, repository oasdiff/oasdiff).
+# ERR is breaking, INFO non-breaking, WARN "potentially breaking"; cases without a counterpart are left out.
+OASDIFF: dict[str, tuple[str, str]] = {
+    "validate path removed": ("api-path-removed-without-deprecation", "ERR"),
+    "validate path added": ("endpoint-added", "INFO"),
+    "list operation removed": ("api-removed-without-deprecation", "ERR"),
+    "list operation added": ("endpoint-added", "INFO"),
+    "operationId renamed": ("api-operation-id-removed", "INFO"),
+    "first tag changed": ("api-tag-removed", "INFO"),
+    "optional query parameter added": ("new-optional-request-parameter", "INFO"),
+    "query parameter removed": ("request-parameter-removed", "WARN"),
+    "required header parameter added": ("new-required-request-parameter", "ERR"),
+    "query parameter made required": ("request-parameter-became-required", "ERR"),
+    "query parameter made optional": ("request-parameter-became-optional", "INFO"),
+    "required body added to delete": ("added-required-request-body", "ERR"),
+    "optional body added to delete": ("added-optional-request-body", "INFO"),
+    "add body removed": ("request-body-removed", "ERR"),
+    "add body made optional": ("request-body-became-optional", "INFO"),
+    "add body made required": ("request-body-became-required", "ERR"),
+    "form media type added to request": ("request-body-media-type-added", "INFO"),
+    "form media type removed from request": ("request-body-media-type-removed", "ERR"),
+    "required request field added": ("new-required-request-property", "ERR"),
+    "optional request field added": ("new-optional-request-property", "INFO"),
+    "request field removed": ("request-property-removed", "WARN"),
+    "request field made optional": ("request-property-became-optional", "INFO"),
+    "request field made required": ("request-property-became-required", "ERR"),
+    "request field type changed": ("request-property-type-changed", "ERR"),
+    "request field accepts another type": ("request-property-list-of-types-widened", "INFO"),
+    "request field accepts null": ("request-property-became-nullable", "INFO"),
+    "request field refuses null": ("request-property-became-not-nullable", "ERR"),
+    "request enum value removed": ("request-property-enum-value-removed", "ERR"),
+    "request enum value added": ("request-property-enum-value-added", "INFO"),
+    "request field restricted to an enum": ("request-property-became-enum", "ERR"),
+    "request maxLength lowered": ("request-parameter-max-length-decreased", "ERR"),
+    "request maxLength raised": ("request-parameter-max-length-increased", "INFO"),
+    "request pattern narrowed": ("request-property-pattern-changed", "WARN"),
+    "request form added": ("request-property-any-of-added", "INFO"),
+    "request form removed": ("request-property-any-of-removed", "ERR"),
+    "success status removed": ("response-success-status-removed", "ERR"),
+    "error statuses removed": ("response-non-success-status-removed", "INFO"),
+    "range removed while default covers it": ("response-non-success-status-removed", "INFO"),
+    "error status documented within its range": ("response-non-success-status-added", "INFO"),
+    "success status added": ("response-success-status-added", "INFO"),
+    "response media type added": ("response-media-type-added", "INFO"),
+    "response media type removed": ("response-media-type-removed", "ERR"),
+    "response header added": ("response-header-added", "INFO"),
+    "response header removed": ("response-optional-header-removed", "WARN"),
+    "response field added": ("response-optional-property-added", "INFO"),
+    "response field removed": ("response-optional-property-removed", "INFO"),
+    "response field made optional": ("response-property-became-optional", "ERR"),
+    "response field made required": ("response-property-became-required", "INFO"),
+    "response field type changed": ("response-property-type-changed", "ERR"),
+    "response field type narrowed": ("response-property-type-specialized", "INFO"),
+    "response field may be null": ("response-property-became-nullable", "ERR"),
+    "response field never null": ("response-property-became-not-nullable", "INFO"),
+    "response enum value added": ("response-property-enum-value-added", "WARN"),
+    "response enum value removed": ("response-property-enum-value-removed", "INFO"),
+    "response maxLength raised": ("response-property-max-length-increased", "ERR"),
+    "response minItems lifted": ("response-property-min-items-unset", "ERR"),
+    "response maxLength lowered": ("response-property-max-length-decreased", "INFO"),
+    "response form added": ("response-property-any-of-added", "ERR"),
+    "response form removed": ("response-property-any-of-removed", "INFO"),
+    "email and key no longer accepted": ("api-global-security-removed", "ERR"),
+    "email and key accepted": ("api-global-security-added", "INFO"),
+    "credentials required where none were": ("api-global-security-added", "INFO"),
+    "response default added": ("response-property-default-value-added", "INFO"),
+    "operation deprecated": ("endpoint-deprecated", "INFO"),
+}
+
+# Where we classify on purpose unlike oasdiff; the README's section on oasdiff explains each.
+DIFFERENCES = {
+    "operationId renamed",
+    "first tag changed",
+    "query parameter removed",
+    "request field removed",
+    "request pattern narrowed",
+    "error statuses removed",
+    "success status added",
+    "response header removed",
+    "response field removed",
+    "response enum value added",
+    "credentials required where none were",
+}
+
+
+@pytest.mark.parametrize("name", list(OASDIFF))
+def test_the_class_agrees_with_oasdiff_except_the_documented_differences(name: str) -> None:
+    breaking = {RULES[rule][0] for rule in CASES[name].expected}
+    check, level = OASDIFF[name]
+    agrees = level != "WARN" and breaking == {level == "ERR"}
+    assert agrees is (name not in DIFFERENCES), f"{name}: ours {breaking}, oasdiff {check} {level}"
+
+
+def test_the_readme_explains_every_difference_from_oasdiff() -> None:
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+    section = readme.split("### Differences from oasdiff", 1)[1].split("\n## ", 1)[0]
+    for name in DIFFERENCES:
+        assert f"`{OASDIFF[name][0]}`" in section, name
+
+
 @pytest.mark.parametrize("name", list(CASES))
 def test_each_mutation_reports_exactly_its_rules_with_class_and_audience(spec: Spec, name: str) -> None:
     case = CASES[name]
@@ -431,3 +532,9 @@ def test_the_same_constraint_breaks_callers_on_a_request_and_not_consumers_on_a_
     tightened_response = CASES["response maxLength lowered"].documents(spec.document)
     assert {c.classification for c in diff_documents(*tightened_request)} == {"breaking"}
     assert {c.classification for c in diff_documents(*tightened_response)} == {"non-breaking"}
+
+
+def test_the_readme_lists_every_rule_with_its_class() -> None:
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+    for rule, (breaking, _) in RULES.items():
+        assert f"| `{rule}` | {'breaking' if breaking else 'non-breaking'} |" in readme, rule
