@@ -150,62 +150,38 @@ def test_path_parameter_names_do_not_make_a_path_different() -> None:
     assert path_key("/accounts/{account_id}/pcaps") == path_key("/accounts/{id}/pcaps") == "/accounts/{}/pcaps"
 
 
-def test_a_recursive_schema_is_compared_without_looping() -> None:
-    document: Document = {
+def one_response(response: Document, schemas: Document | None = None) -> Document:
+    """A minimal document whose only operation, `GET /x`, answers 200 with this response."""
+    return {
         "openapi": "3.1.0",
-        "paths": {
-            "/tree": {
-                "get": {
-                    "responses": {
-                        "200": {
-                            "description": "a tree",
-                            "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Node"}}},
-                        }
-                    }
-                }
-            }
-        },
-        "components": {
-            "schemas": {
-                "Node": {
-                    "type": "object",
-                    "properties": {"children": {"type": "array", "items": {"$ref": "#/components/schemas/Node"}}},
-                }
-            }
-        },
+        "paths": {"/x": {"get": {"responses": {"200": response}}}},
+        "components": {"schemas": schemas or {}},
     }
+
+
+def json_body(schema: Document) -> Document:
+    return {"description": "a body", "content": {"application/json": {"schema": schema}}}
+
+
+def test_a_recursive_schema_is_compared_without_looping() -> None:
+    node = {
+        "type": "object",
+        "properties": {"children": {"type": "array", "items": {"$ref": "#/components/schemas/Node"}}},
+    }
+    document = one_response(json_body({"$ref": "#/components/schemas/Node"}), {"Node": node})
     changed = copy.deepcopy(document)
     changed["components"]["schemas"]["Node"]["properties"]["name"] = {"type": "string"}
     assert [change.rule for change in diff_documents(document, changed)] == ["response-field-added"]
 
 
 def test_a_dangling_ref_is_a_spec_error() -> None:
-    document: Document = {
-        "openapi": "3.1.0",
-        "paths": {"/x": {"get": {"responses": {"200": {"$ref": "#/components/responses/Missing"}}}}},
-    }
     with pytest.raises(SpecError, match="points nowhere"):
-        normalize(document)
+        normalize(one_response({"$ref": "#/components/responses/Missing"}))
 
 
 def test_an_external_ref_is_a_spec_error() -> None:
-    document: Document = {
-        "openapi": "3.1.0",
-        "paths": {
-            "/x": {
-                "get": {
-                    "responses": {
-                        "200": {
-                            "description": "x",
-                            "content": {"application/json": {"schema": {"$ref": "other.yaml#/X"}}},
-                        }
-                    }
-                }
-            }
-        },
-    }
     with pytest.raises(SpecError, match="outside the document"):
-        normalize(document)
+        normalize(one_response(json_body({"$ref": "other.yaml#/X"})))
 
 
 def test_openapi_3_0_exclusive_minimum_flag_equals_the_3_1_number(spec: Spec) -> None:
