@@ -18,6 +18,7 @@ from pcaps_contract.errors import SpecError
 
 SPEC_FILENAME = "pcaps-ownership.openapi.yaml"
 SEED_EXAMPLE_FILENAME = "seed-example-response.json"
+SEED_PATH = "/accounts/{account_id}/pcaps/ownership"  # the reference page's endpoint (POST)
 _SPEC_URI = "urn:pcaps-contract:spec"
 HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
 
@@ -131,6 +132,10 @@ class Spec:
                 return operation
         raise SpecError(f"{self.path} has no operation `{operation_id}`; check the operationIds in the spec.")
 
+    def find(self, method: str, path: str) -> Operation | None:
+        """The operation at this method and path, if the spec has it."""
+        return next((op for op in self.operations() if (op.method, op.path) == (method.lower(), path)), None)
+
     def resolve(self, node: Any) -> Any:
         """Follow a local `$ref` (repeatedly) to the node it names; other nodes come back as they are."""
         return self.resolve_with_pointer(node, "")[0]
@@ -163,9 +168,10 @@ class Spec:
         """Every way the instance breaks the schema at the pointer, in document order of the instance."""
         return sorted(self.validator(schema_pointer).iter_errors(instance), key=lambda e: list(map(str, e.path)))
 
-    def response_schema_pointer(self, operation_id: str, status: str) -> str:
-        """The JSON pointer of the JSON schema of one documented response of an operation."""
-        operation = self.operation(operation_id)
+    def response_schema_pointer(self, operation: Operation | str, status: str) -> str:
+        """The JSON pointer of the JSON schema of one documented response of an operation (or operationId)."""
+        if isinstance(operation, str):
+            operation = self.operation(operation)
         responses = operation.definition.get("responses") or {}
         response, pointer = self.resolve_with_pointer(responses.get(status), f"{operation.pointer}/responses/{status}")
         if not isinstance(response, dict) or "application/json" not in (response.get("content") or {}):
