@@ -46,6 +46,8 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(title="commands", metavar="COMMAND")
     _add_lint(commands)
     _add_diff(commands)
+    _add_mock(commands)
+    _add_generate(commands)
     return parser
 
 
@@ -113,6 +115,87 @@ def _run_diff(args: argparse.Namespace) -> int:
     if any(change.breaking for change in changes) and not args.allow_breaking:
         return EXIT_FINDINGS
     return EXIT_OK
+
+
+def _add_generate(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    generate = commands.add_parser(
+        "generate",
+        help="generate the typed client pcaps_client from the spec (or --check it is up to date)",
+        description="Render the client package pcaps_client with openapi-python-client and the templates in "
+        "spec/templates/. With --check, write nothing: exit 1 listing each differing file with a short diff, "
+        "0 when the output is up to date. Exit 2 on bad usage or a spec that does not load.",
+    )
+    generate.add_argument("--check", action="store_true", help="compare with a fresh generation; write nothing")
+    generate.add_argument("--spec", type=Path, help="the spec to generate from (default: the bundled spec)")
+    generate.add_argument(
+        "--output", type=Path, metavar="DIR", help="the folder holding pcaps_client/ (default: generated/)"
+    )
+    generate.set_defaults(run=_run_generate)
+
+
+def _run_generate(args: argparse.Namespace) -> int:
+    from pcaps_contract import codegen
+
+    output = args.output if args.output is not None else codegen.default_output_dir()
+    if args.check:
+        changes = codegen.check(args.spec, output)
+        for change in changes:
+            print(change.render())
+        if changes:
+            print(
+                f"{output}: {len(changes)} file(s) differ from a fresh generation; run `pcaps-contract generate` "
+                "to update them (never edit generated files by hand).",
+                file=sys.stderr,
+            )
+            return EXIT_FINDINGS
+        print(f"{output / codegen.PACKAGE_NAME}: up to date")
+        return EXIT_OK
+    changes = codegen.generate(args.spec, output)
+    for change in changes:
+        print(f"{change.kind}: {change.path}")
+    summary = f"{len(changes)} file(s) written" if changes else "already up to date"
+    print(f"{output / codegen.PACKAGE_NAME}: {summary}")
+    return EXIT_OK
+
+
+def _add_mock(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    mock = commands.add_parser(
+        "mock",
+        help="serve the reference mock of the API",
+        description="Serve the reference mock of the ownership API under /client/v4 until interrupted. "
+        "Credentials default to CLOUDFLARE_API_TOKEN, CLOUDFLARE_EMAIL and CLOUDFLARE_API_KEY, else to "
+        "the documented development values. Exit 2 when the settings cannot work.",
+    )
+    mock.add_argument("--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1)")
+    mock.add_argument("--port", type=int, default=8787, help="port to listen on; 0 picks a free one (default: 8787)")
+    mock.add_argument(
+        "--account",
+        action="append",
+        default=[],
+        metavar="ID",
+        help="an account the credentials may use (repeatable; default: any account)",
+    )
+    mock.add_argument("--token", help="the API token to accept (default: $CLOUDFLARE_API_TOKEN)")
+    mock.add_argument("--email", help="the X-Auth-Email to accept (default: $CLOUDFLARE_EMAIL)")
+    mock.add_argument("--api-key", help="the X-Auth-Key to accept (default: $CLOUDFLARE_API_KEY)")
+    mock.add_argument(
+        "--s3-endpoint",
+        metavar="URL",
+        help="S3-compatible endpoint that receives the challenge files of s3:// and r2:// buckets",
+    )
+    faults = mock.add_argument_group("rehearsal faults (off by default)")
+    faults.add_argument("--rate-limit-rate", type=float, default=0.0, metavar="SHARE", help="share answered 429")
+    faults.add_argument("--retry-after", type=int, default=1, metavar="SECONDS", help="Retry-After of a 429 (1)")
+    faults.add_argument("--server-error-rate", type=float, default=0.0, metavar="SHARE", help="share answered 500")
+    faults.add_argument("--latency", type=float, default=0.0, metavar="SECONDS", help="delay added to every answer")
+    faults.add_argument("--seed", type=int, default=0, help="seed of the fault draws (default: 0)")
+    mock.set_defaults(run=_run_mock)
+
+
+def _run_mock(args: argparse.Namespace) -> int:
+    from pcaps_contract.mock.command import run_mock
+
+    return run_mock(args)
 
 
 if __name__ == "__main__":
