@@ -135,8 +135,12 @@ def _add_generate(commands: argparse._SubParsersAction[argparse.ArgumentParser])
 
 def _run_generate(args: argparse.Namespace) -> int:
     from pcaps_contract import codegen
+    from pcaps_contract.diff import release
+    from pcaps_contract.diff.render import render_table, summary
+    from pcaps_contract.spec import default_spec_path
 
     output = args.output if args.output is not None else codegen.default_output_dir()
+    spec_path = args.spec if args.spec is not None else default_spec_path()
     if args.check:
         changes = codegen.check(args.spec, output)
         for change in changes:
@@ -148,13 +152,34 @@ def _run_generate(args: argparse.Namespace) -> int:
                 file=sys.stderr,
             )
             return EXIT_FINDINGS
+        behind = release.stale(spec_path, output)
+        if behind:
+            print(
+                f"{output / release.SNAPSHOT_FILENAME} records an older spec ({summary(behind)}); "
+                "run `pcaps-contract generate` to record the release.",
+                file=sys.stderr,
+            )
+            return EXIT_FINDINGS
         print(f"{output / codegen.PACKAGE_NAME}: up to date")
         return EXIT_OK
-    changes = codegen.generate(args.spec, output)
+    config = codegen.generator_config_path()
+    planned = release.plan(spec_path, output, config)
+    release.write_version(config, planned.new_version)  # before rendering: the package carries its version
+    try:
+        changes = codegen.generate(args.spec, output)
+    except PcapsContractError:
+        release.write_version(config, planned.old_version)
+        raise
+    release.record(spec_path, output, planned.entry)
     for change in changes:
         print(f"{change.kind}: {change.path}")
-    summary = f"{len(changes)} file(s) written" if changes else "already up to date"
-    print(f"{output / codegen.PACKAGE_NAME}: {summary}")
+    summary_line = f"{len(changes)} file(s) written" if changes else "already up to date"
+    print(f"{output / codegen.PACKAGE_NAME}: {summary_line}")
+    if planned.changes:
+        print(render_table(planned.changes, "last generated spec", str(spec_path)))
+    if planned.entry:
+        how = "first release" if planned.first else f"{planned.level} release, was {planned.old_version}"
+        print(f"{codegen.PACKAGE_NAME} {planned.new_version} ({how}): see {output / release.CHANGELOG_FILENAME}")
     return EXIT_OK
 
 
