@@ -48,10 +48,14 @@ def load_source(argument: str, spec_path: Path) -> Source:
 
 
 def load_working_tree(spec_path: Path) -> Source:
-    """The working-tree spec itself."""
+    """The working-tree spec itself, labelled relative to the current directory when it lies below it."""
+    try:
+        label = spec_path.resolve().relative_to(Path.cwd().resolve()).as_posix()
+    except ValueError:
+        label = str(spec_path)
     document = read_document(spec_path)
-    require_openapi_3(document, str(spec_path))
-    return Source(str(spec_path), document)
+    require_openapi_3(document, label)
+    return Source(label, document)
 
 
 def _from_git(revision: str, inside: str, where: Path, label: str) -> Source:
