@@ -47,7 +47,8 @@ def render_markdown(changes: Sequence[Change], old: str, new: str) -> str:
         lines += ["", "| | change | for | where | operations |", "|---|---|---|---|---|"]
         for change in changes:
             mark = "❌ breaking" if change.breaking else "✅ non-breaking"
-            cells = [mark, change.description, change.audience, f"`{_where(change)}`", ", ".join(change.operations)]
+            where = f"`{change.location}`" + ("" if change.spec == "new" else " (old spec)")
+            cells = [mark, change.description, change.audience, where, ", ".join(change.operations)]
             lines.append("| " + " | ".join(cell.replace("|", "\\|") for cell in cells) + " |")
     return "\n".join(lines)
 

@@ -473,7 +473,12 @@ class _Collector:
             else:
                 rule = "response-constraint-loosened" if loosened else "response-constraint-tightened"
             where, spec = (new.where(keyword), "new") if after is not None else (old.where(keyword), "old")
-            text = f"{what} {keyword} {_describe_constraint(before)} became {_describe_constraint(after)}"
+            if before is None:
+                text = f"{what}: {keyword} {_describe_constraint(after)} added"
+            elif after is None:
+                text = f"{what}: {keyword} {_describe_constraint(before)} removed"
+            else:
+                text = f"{what}: {keyword} {_describe_constraint(before)} became {_describe_constraint(after)}"
             self.emit(rule, side.audience, where, text, spec)
 
     def properties(self, old: Schema, new: Schema, side: _Side) -> None:
@@ -637,8 +642,6 @@ def _describe_values(values: Mapping[str, Any] | None) -> str:
 
 
 def _describe_constraint(value: Any) -> str:
-    if value is None:
-        return "(none)"
     if isinstance(value, frozenset):
         return " and ".join(f"`{v}`" for v in sorted(value))
     return f"`{canonical(value)}`"
