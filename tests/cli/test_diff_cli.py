@@ -156,6 +156,7 @@ def test_markdown_output_is_a_pull_request_comment(repo: Path, capsys: pytest.Ca
         (("no-such-rev", "--spec", SPEC), "`no-such-rev` is neither a file nor a git revision"),
         (("main:spec/missing.yaml", SPEC), "`main:spec/missing.yaml` cannot be read from git"),
         (("broken", "--spec", SPEC), "broken:spec/pcaps-ownership.openapi.yaml is not valid YAML or JSON"),
+        (("invalid", "--spec", SPEC), "invalid:spec/pcaps-ownership.openapi.yaml is not valid OpenAPI 3.1.0"),
         (("--base", "main", "main"), "give either --base REF or OLD [NEW], not both."),
         ((), "nothing to compare"),
         (("main", "--spec", "elsewhere/spec.yaml"), "is not a directory"),
@@ -164,9 +165,10 @@ def test_markdown_output_is_a_pull_request_comment(repo: Path, capsys: pytest.Ca
 def test_bad_input_is_one_sentence_and_exit_2(
     repo: Path, capsys: pytest.CaptureFixture[str], arguments: tuple[str, ...], message: str
 ) -> None:
-    git(repo, "checkout", "--quiet", "-b", "broken")
-    (repo / SPEC).write_text("openapi: 3.1.0\npaths: [unclosed\n")
-    git(repo, "commit", "--quiet", "-am", "broken spec")
+    for branch, text in (("broken", "paths: [unclosed\n"), ("invalid", "info: {title: t, version: '1'}\npaths: 7\n")):
+        git(repo, "checkout", "--quiet", "-b", branch, "main")
+        (repo / SPEC).write_text(f"openapi: 3.1.0\n{text}")
+        git(repo, "commit", "--quiet", "-am", f"{branch} spec")
     git(repo, "checkout", "--quiet", "main")
     code, out, err = run(capsys, *arguments)
     assert code == 2

@@ -9,6 +9,7 @@ from pathlib import Path
 
 from pcaps_contract.diff import Change, changelog_entry, diff_documents
 from pcaps_contract.diff.changelog import bump
+from pcaps_contract.diff.sources import checked
 from pcaps_contract.errors import SpecError, UsageError
 from pcaps_contract.spec import read_document
 
@@ -39,7 +40,7 @@ def plan(spec_path: Path, output_dir: Path, config_path: Path) -> Release:
     snapshot = output_dir / SNAPSHOT_FILENAME
     if not snapshot.is_file():
         return Release([], version, version, f"## {version}\n\nFirst recorded generation.\n", first=True)
-    changes = diff_documents(read_document(snapshot), read_document(spec_path))
+    changes = _changes(snapshot, spec_path)
     new_version, entry = changelog_entry(changes, version)
     return Release(changes, version, new_version, entry)
 
@@ -49,7 +50,12 @@ def stale(spec_path: Path, output_dir: Path) -> list[Change] | None:
     snapshot = output_dir / SNAPSHOT_FILENAME
     if not snapshot.is_file():
         return None
-    return diff_documents(read_document(snapshot), read_document(spec_path))
+    return _changes(snapshot, spec_path)
+
+
+def _changes(snapshot: Path, spec_path: Path) -> list[Change]:
+    old = checked(read_document(snapshot), str(snapshot))
+    return diff_documents(old, checked(read_document(spec_path), str(spec_path)))
 
 
 def read_version(config_path: Path) -> str:

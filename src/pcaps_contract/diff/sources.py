@@ -8,7 +8,8 @@ from pathlib import Path
 from typing import Any
 
 from pcaps_contract.errors import SpecError
-from pcaps_contract.spec import parse_document, read_document, require_openapi_3
+from pcaps_contract.lint import openapi_is_valid
+from pcaps_contract.spec import Spec, parse_document, read_document, require_openapi_3
 
 
 @dataclass(frozen=True)
@@ -30,9 +31,7 @@ def load_source(argument: str, spec_path: Path) -> Source:
     """
     path = Path(argument)
     if path.is_file():
-        document = read_document(path)
-        require_openapi_3(document, argument)
-        return Source(argument, document)
+        return Source(argument, checked(read_document(path), argument))
     if ":" in argument:
         revision, _, inside = argument.partition(":")
         return _from_git(revision, inside, Path.cwd(), argument)
@@ -53,18 +52,24 @@ def load_working_tree(spec_path: Path) -> Source:
         label = spec_path.resolve().relative_to(Path.cwd().resolve()).as_posix()
     except ValueError:
         label = str(spec_path)
-    document = read_document(spec_path)
+    return Source(label, checked(read_document(spec_path), label))
+
+
+def checked(document: dict[str, Any], label: str) -> dict[str, Any]:
+    """The document, once it is known to be valid OpenAPI 3 (what the comparison relies on)."""
     require_openapi_3(document, label)
-    return Source(label, document)
+    for finding in openapi_is_valid(Spec(Path(label), document)):
+        what = finding.what if len(finding.what) <= 200 else finding.what[:199] + "…"
+        where = finding.pointer or "the top"
+        raise SpecError(f"{label} is {what} (at {where}); run `pcaps-contract lint` on it and fix it.")
+    return document
 
 
 def _from_git(revision: str, inside: str, where: Path, label: str) -> Source:
     if not revision or not inside:
         raise SpecError(f"`{label}` is neither a file nor `REV:path`; name an existing file, `REV:path` or `REV`.")
     text = _git(["show", f"{revision}:{inside}"], where, label)
-    document = parse_document(text, label)
-    require_openapi_3(document, label)
-    return Source(label, document)
+    return Source(label, checked(parse_document(text, label), label))
 
 
 def _toplevel(directory: Path) -> Path:
