@@ -1,6 +1,8 @@
 """Contains some shared types for properties, and the checks that hold responses to the contract"""
 
+import datetime
 import json
+import re
 from collections.abc import Iterator, Mapping, MutableMapping
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -147,6 +149,16 @@ def check_string_branches(value: object, lengths: tuple[tuple[int | None, int | 
     raise ContractViolation(" or ".join([*(f"a {name}" for name in others), *strings]), value)
 
 
+_RFC3339 = re.compile(r"\d{4}-\d\d-\d\d[Tt]\d\d:\d\d:\d\d(\.\d+)?([Zz]|[+-]\d\d:\d\d)")
+
+
+def parse_rfc3339(value: object) -> datetime.datetime:
+    """An RFC 3339 timestamp (`format: date-time`) as an aware datetime; anything else raises ValueError."""
+    if not isinstance(value, str) or not _RFC3339.fullmatch(value):
+        raise ValueError(f"not an RFC 3339 timestamp: {value!r}")
+    return datetime.datetime.fromisoformat(value.upper())
+
+
 def parse_enum(enum: type[E], value: object) -> E:
     """The enum member of a value; an unknown value raises ContractViolation, or in tolerant mode comes through as a string."""
     try:
@@ -175,4 +187,5 @@ __all__ = [
     "contract_item",
     "contract_mode",
     "parse_enum",
+    "parse_rfc3339",
 ]

@@ -7,7 +7,7 @@ from typing import Any
 import httpx
 import pytest
 from pcaps_client import ContractViolation, PcapsApiError, PcapsClient, PcapsClientError
-from pcaps_client.models import Ownership
+from pcaps_client.models import FailureResponse, Ownership
 
 GOOD = {
     "id": "9883874ecac311ec8475433579a6bf5f",
@@ -63,6 +63,8 @@ def test_an_empty_validated_string_is_accepted_as_the_real_api_sends_it() -> Non
             "Timestamp or an empty string",
         ),
         ({**GOOD, "submitted": "soon"}, "OwnershipSingleResponse.result.submitted", "datetime"),
+        ({**GOOD, "submitted": "2020-01-01T08:00:00"}, "OwnershipSingleResponse.result.submitted", "datetime"),
+        ({**GOOD, "validated": "2020-01-01"}, "OwnershipSingleResponse.result.validated", "Timestamp"),
         ({**GOOD, "id": "9883874ecac311ec8475433579a6bf5f0"}, "OwnershipSingleResponse.result.id", "exactly 32"),
         ({k: v for k, v in GOOD.items() if k != "filename"}, "OwnershipSingleResponse.result.filename", "required"),
         ("not an object", "OwnershipSingleResponse.result", "Ownership"),
@@ -70,9 +72,11 @@ def test_an_empty_validated_string_is_accepted_as_the_real_api_sends_it() -> Non
     ids=[
         "validated neither timestamp nor empty",
         "submitted not a timestamp",
+        "submitted without an offset",
+        "validated a date without a time",
         "id of 33",
         "filename missing",
-        "result",
+        "result not an object",
     ],
 )
 def test_a_record_that_breaks_the_contract_raises_naming_the_field(result: Any, field: str, expected: str) -> None:
@@ -104,6 +108,29 @@ def test_a_null_list_result_comes_back_as_an_empty_list() -> None:
 def test_a_list_result_of_another_type_raises() -> None:
     with pytest.raises(ContractViolation, match=r"OwnershipCollectionResponse\.result breaks"):
         _client(200, _envelope("three buckets")).list_buckets("acc")
+
+
+@pytest.mark.parametrize(
+    "timestamp", ["2020-01-01T08:00:00Z", "2020-01-01t08:00:00.5z", "2020-01-01T10:00:00.123456789+02:00"]
+)
+def test_every_rfc_3339_form_of_a_timestamp_is_accepted(timestamp: str) -> None:
+    record = Ownership.from_dict({**GOOD, "submitted": timestamp})
+
+    assert record.submitted.utcoffset() is not None
+
+
+@pytest.mark.parametrize(
+    ("result", "success", "field"),
+    [("something", False, "FailureResponse.result"), (None, True, "FailureResponse.success")],
+    ids=["result not null", "success true"],
+)
+def test_a_failure_envelope_must_have_a_null_result_and_success_false(result: Any, success: bool, field: str) -> None:
+    body = {"errors": [{"code": 1000, "message": "m"}], "messages": [], "result": result, "success": success}
+
+    with pytest.raises(ContractViolation) as raised:
+        FailureResponse.from_dict(body)
+
+    assert raised.value.field == field
 
 
 def test_models_parsed_outside_a_client_are_strict() -> None:
