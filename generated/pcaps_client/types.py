@@ -1,6 +1,8 @@
 """Contains some shared types for properties, and the checks that hold responses to the contract"""
 
+import datetime
 import json
+import re
 from collections.abc import Iterator, Mapping, MutableMapping
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -108,43 +110,46 @@ def check_const(value: object, const: object) -> None:
         raise ContractViolation(f"exactly {json.dumps(const)}", value)
 
 
+def _length_rule(min_length: int | None, max_length: int | None) -> str:
+    """A minLength/maxLength pair in words."""
+    if max_length == 0:
+        return "an empty string"
+    if min_length is not None and min_length == max_length:
+        return f"a string of exactly {min_length} characters"
+    if max_length is None:
+        return f"a string of at least {min_length or 0} characters"
+    if not min_length:
+        return f"a string of at most {max_length} characters"
+    return f"a string of {min_length} to {max_length} characters"
+
+
+def _fits(value: str, min_length: int | None, max_length: int | None) -> bool:
+    return (min_length is None or len(value) >= min_length) and (max_length is None or len(value) <= max_length)
+
+
 def check_length(value: object, min_length: int | None, max_length: int | None) -> None:
     """A string value has a length within the spec's minLength and maxLength."""
-    if not isinstance(value, str):
-        return
-    if min_length is not None and max_length is not None and min_length == max_length:
-        rule = f"a string of exactly {min_length} characters"
-    else:
-        rule = (
-            "a string of "
-            + " and ".join(
-                part
-                for part in (
-                    f"at least {min_length}" if min_length is not None else "",
-                    f"at most {max_length}" if max_length is not None else "",
-                )
-                if part
-            )
-            + " characters"
-        )
-    if (min_length is not None and len(value) < min_length) or (max_length is not None and len(value) > max_length):
-        raise ContractViolation(f"{rule} (got {len(value)})", value)
+    if isinstance(value, str) and not _fits(value, min_length, max_length):
+        raise ContractViolation(f"{_length_rule(min_length, max_length)} (got {len(value)})", value)
 
 
 def check_string_branches(value: object, lengths: tuple[tuple[int | None, int | None], ...], others: list[str]) -> None:
     """A string left over from a union fits one of the union's plain-string branches (e.g. `''` beside a Timestamp)."""
-    if not isinstance(value, str):
-        return
-    for min_length, max_length in lengths:
-        if (min_length is None or len(value) >= min_length) and (max_length is None or len(value) <= max_length):
-            return
-    strings = [
-        "an empty string"
-        if max_length == 0
-        else f"a string of {min_length or 0} to {max_length if max_length is not None else 'any number of'} characters"
-        for min_length, max_length in lengths
-    ]
-    raise ContractViolation(" or ".join([*(f"a {name}" for name in others), *strings]), value)
+    if isinstance(value, str) and not any(_fits(value, *length) for length in lengths):
+        allowed = [*(f"a {name}" for name in others), *(_length_rule(*length) for length in lengths)]
+        raise ContractViolation(" or ".join(allowed), value)
+
+
+_RFC3339 = re.compile(
+    r"[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt][0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]+)?([Zz]|[+-][0-9]{2}:[0-9]{2})"
+)
+
+
+def parse_rfc3339(value: object) -> datetime.datetime:
+    """An RFC 3339 timestamp (`format: date-time`) as an aware datetime; anything else raises ValueError."""
+    if not isinstance(value, str) or not _RFC3339.fullmatch(value):
+        raise ValueError(f"not an RFC 3339 timestamp: {value!r}")
+    return datetime.datetime.fromisoformat(value.upper())
 
 
 def parse_enum(enum: type[E], value: object) -> E:
@@ -175,4 +180,5 @@ __all__ = [
     "contract_item",
     "contract_mode",
     "parse_enum",
+    "parse_rfc3339",
 ]

@@ -164,11 +164,14 @@ def _run_generate(args: argparse.Namespace) -> int:
         return EXIT_OK
     config = codegen.generator_config_path()
     planned = release.plan(spec_path, output, config)
-    release.write_version(config, planned.new_version)  # before rendering: the package carries its version
+    bumped = planned.new_version != planned.old_version
+    if bumped:
+        release.write_version(config, planned.new_version)  # before rendering: the package carries its version
     try:
         changes = codegen.generate(args.spec, output)
     except PcapsContractError:
-        release.write_version(config, planned.old_version)
+        if bumped:
+            release.write_version(config, planned.old_version)
         raise
     release.record(spec_path, output, planned.entry)
     for change in changes:

@@ -89,6 +89,7 @@ class FailureResponse:
 
         with contract_field("FailureResponse", "result", d, "a value of type None", True):
             result = d.pop("result")
+            check_const(result, None)
 
         with contract_field("FailureResponse", "success", d, "a value of type bool", True):
             success = d.pop("success")

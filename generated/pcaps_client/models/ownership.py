@@ -15,6 +15,7 @@ from ..types import (
     check_string_branches,
     contract_field,
     parse_enum,
+    parse_rfc3339,
 )
 
 T = TypeVar("T", bound="Ownership")
@@ -95,7 +96,7 @@ class Ownership:
             status = parse_enum(OwnershipStatus, d.pop("status"))
 
         with contract_field("Ownership", "submitted", d, "a value of type datetime.datetime", True):
-            submitted = datetime.datetime.fromisoformat(d.pop("submitted"))
+            submitted = parse_rfc3339(d.pop("submitted"))
 
         with contract_field("Ownership", "validated", d, "a value of type datetime.datetime | str", False):
 
@@ -105,7 +106,7 @@ class Ownership:
                 try:
                     if not isinstance(data, str):
                         raise TypeError()
-                    validated_type_0 = datetime.datetime.fromisoformat(data)
+                    validated_type_0 = parse_rfc3339(data)
 
                     return validated_type_0
                 except (TypeError, ValueError, AttributeError, KeyError):

@@ -2,9 +2,9 @@ from enum import StrEnum
 
 
 class OwnershipStatus(StrEnum):
-    FAILED = "failed"
     PENDING = "pending"
     SUCCESS = "success"
+    FAILED = "failed"
 
     def __str__(self) -> str:
         return str(self.value)
