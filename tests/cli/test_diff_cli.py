@@ -7,16 +7,19 @@ import os
 import shutil
 import subprocess
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
-import yaml
 
 from pcaps_contract.cli import main
 from pcaps_contract.spec import default_spec_path
 
 SPEC = "spec/pcaps-ownership.openapi.yaml"
+SpecEdit = Callable[[dict[str, Any]], None]  # the `spec_edits` fixture's values
+EditFile = Callable[[Path, SpecEdit], None]
+Edit = Callable[[str], None]
 GIT_IDENTITY = {
     "GIT_AUTHOR_NAME": "Test",
     "GIT_AUTHOR_EMAIL": "test@example.com",
@@ -29,16 +32,10 @@ def git(repo: Path, *arguments: str) -> None:
     subprocess.run(["git", *arguments], cwd=repo, check=True, capture_output=True, env={**os.environ, **GIT_IDENTITY})
 
 
-def edit_spec(repo: Path, edit: str) -> None:
-    """Apply one named edit to the working-tree spec of the repository."""
-    path = repo / SPEC
-    document = yaml.safe_load(path.read_text())
-    schemas = document["components"]["schemas"]
-    if edit == "breaking":
-        schemas["OwnershipStatus"]["enum"].append("expired")
-    elif edit == "non-breaking":
-        schemas["Ownership"]["properties"]["region"] = {"type": "string", "description": "The bucket's region."}
-    path.write_text(yaml.safe_dump(document, sort_keys=False))
+@pytest.fixture
+def edit(repo: Path, spec_edits: dict[str, SpecEdit], edit_spec_file: EditFile) -> Edit:
+    """Apply one of the shared spec edits (`breaking`, `addition`, ...) to the repository's working tree."""
+    return lambda kind: edit_spec_file(repo / SPEC, spec_edits[kind])
 
 
 @pytest.fixture
@@ -60,9 +57,9 @@ def run(capsys: pytest.CaptureFixture[str], *arguments: str) -> tuple[int, str, 
 
 
 def test_base_compares_the_working_tree_with_a_ref_and_exits_1_on_a_breaking_change(
-    repo: Path, capsys: pytest.CaptureFixture[str]
+    repo: Path, capsys: pytest.CaptureFixture[str], edit: Edit
 ) -> None:
-    edit_spec(repo, "breaking")
+    edit("breaking")
     code, out, _ = run(capsys, "--base", "main", "--spec", SPEC)
     assert code == 1
     assert [" ".join(line.split()) for line in out.splitlines()] == [
@@ -75,23 +72,27 @@ def test_base_compares_the_working_tree_with_a_ref_and_exits_1_on_a_breaking_cha
     assert out.index("WHERE") == out.index("/components/schemas/OwnershipStatus/enum") - out.index("breaking ")
 
 
-def test_allow_breaking_reports_the_change_and_exits_0(repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    edit_spec(repo, "breaking")
+def test_allow_breaking_reports_the_change_and_exits_0(
+    repo: Path, capsys: pytest.CaptureFixture[str], edit: Edit
+) -> None:
+    edit("breaking")
     code, out, _ = run(capsys, "--base", "main", "--spec", SPEC, "--allow-breaking")
     assert code == 0
     assert out.endswith("1 breaking, 0 non-breaking\n")
 
 
-def test_a_non_breaking_change_exits_0(repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    edit_spec(repo, "non-breaking")
+def test_a_non_breaking_change_exits_0(repo: Path, capsys: pytest.CaptureFixture[str], edit: Edit) -> None:
+    edit("addition")
     code, out, _ = run(capsys, "main", "--spec", SPEC)
     assert code == 0
     assert "non-breaking  response consumers  response field `region` added" in out
 
 
-def test_two_bare_revisions_compare_the_spec_at_each(repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_two_bare_revisions_compare_the_spec_at_each(
+    repo: Path, capsys: pytest.CaptureFixture[str], edit: Edit
+) -> None:
     git(repo, "checkout", "--quiet", "-b", "feature")
-    edit_spec(repo, "breaking")
+    edit("breaking")
     git(repo, "commit", "--quiet", "-am", "expired status")
     git(repo, "checkout", "--quiet", "main")
     code, out, _ = run(capsys, "main", "feature", "--spec", SPEC)
@@ -99,8 +100,10 @@ def test_two_bare_revisions_compare_the_spec_at_each(repo: Path, capsys: pytest.
     assert out.splitlines()[-1] == f"main:{SPEC} -> feature:{SPEC}: 1 breaking, 0 non-breaking"
 
 
-def test_rev_colon_path_and_a_plain_file_can_be_mixed(repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    edit_spec(repo, "breaking")
+def test_rev_colon_path_and_a_plain_file_can_be_mixed(
+    repo: Path, capsys: pytest.CaptureFixture[str], edit: Edit
+) -> None:
+    edit("breaking")
     code, out, _ = run(capsys, f"HEAD:{SPEC}", SPEC)
     assert code == 1
     assert out.splitlines()[-1] == f"HEAD:{SPEC} -> {SPEC}: 1 breaking, 0 non-breaking"
@@ -111,8 +114,8 @@ def test_unchanged_spec_reports_no_changes(repo: Path, capsys: pytest.CaptureFix
     assert (code, out) == (0, f"main:{SPEC} -> {SPEC}: no changes\n")
 
 
-def test_json_output_has_stable_documented_keys(repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    edit_spec(repo, "breaking")
+def test_json_output_has_stable_documented_keys(repo: Path, capsys: pytest.CaptureFixture[str], edit: Edit) -> None:
+    edit("breaking")
     code, out, _ = run(capsys, "--base", "main", "--spec", SPEC, "--format", "json")
     assert code == 1
     assert json.loads(out) == {
@@ -134,8 +137,8 @@ def test_json_output_has_stable_documented_keys(repo: Path, capsys: pytest.Captu
     }
 
 
-def test_markdown_output_is_a_pull_request_comment(repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    edit_spec(repo, "breaking")
+def test_markdown_output_is_a_pull_request_comment(repo: Path, capsys: pytest.CaptureFixture[str], edit: Edit) -> None:
+    edit("breaking")
     code, out, _ = run(capsys, "--base", "main", "--spec", SPEC, "--format", "markdown")
     assert code == 1
     assert out.splitlines() == [
@@ -188,8 +191,8 @@ def test_outside_a_git_repository_a_revision_is_refused(
     assert "is not inside a git repository" in err
 
 
-def test_the_installed_command_runs_diff_as_a_user_would(repo: Path) -> None:
-    edit_spec(repo, "breaking")
+def test_the_installed_command_runs_diff_as_a_user_would(repo: Path, edit: Edit) -> None:
+    edit("breaking")
     done = subprocess.run(
         [sys.executable, "-m", "pcaps_contract", "diff", "--base", "main", "--spec", SPEC, "--format", "json"],
         cwd=repo,

@@ -8,7 +8,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
 
 from pcaps_contract import codegen
 from pcaps_contract.cli import main
@@ -17,6 +16,8 @@ from pcaps_contract.errors import SpecError
 from pcaps_contract.spec import default_spec_path
 
 Document = dict[str, Any]
+SpecEdit = Callable[[Document], None]  # the `spec_edits` fixture's values
+EditFile = Callable[[Path, SpecEdit], None]
 
 
 @pytest.fixture
@@ -26,21 +27,6 @@ def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     shutil.copy(codegen.generator_config_path(), tmp_path / "client-config.yaml")
     monkeypatch.setattr(codegen, "generator_config_path", lambda: tmp_path / "client-config.yaml")
     return tmp_path
-
-
-def edit(project: Path, change: Callable[[Document], None]) -> None:
-    path = project / "spec.yaml"
-    document = yaml.safe_load(path.read_text())
-    change(document)
-    path.write_text(yaml.safe_dump(document, sort_keys=False))
-
-
-def add_expired_status(document: Document) -> None:
-    document["components"]["schemas"]["OwnershipStatus"]["enum"].append("expired")
-
-
-def add_region_field(document: Document) -> None:
-    document["components"]["schemas"]["Ownership"]["properties"]["region"] = {"type": "string"}
 
 
 def reword_api_key_scheme(document: Document) -> None:
@@ -60,10 +46,10 @@ def record_a_generation(project: Path) -> None:
 
 
 def test_each_generation_bumps_the_version_the_changes_call_for_and_prepends_an_entry(
-    project: Path, capsys: pytest.CaptureFixture[str]
+    project: Path, capsys: pytest.CaptureFixture[str], spec_edits: dict[str, SpecEdit], edit_spec_file: EditFile
 ) -> None:
     record_a_generation(project)
-    edit(project, add_expired_status)
+    edit_spec_file(project / "spec.yaml", spec_edits["breaking"])
     code, out, _ = generate(project, capsys)
     assert code == 0
     assert "breaking response consumers enum value `expired` added to `status`" in " ".join(out.split())
@@ -71,7 +57,7 @@ def test_each_generation_bumps_the_version_the_changes_call_for_and_prepends_an_
     assert release.read_version(project / "client-config.yaml") == "1.0.0"
     assert '__version__ = "1.0.0"' in (project / "out" / "pcaps_client" / "__init__.py").read_text()
 
-    edit(project, add_region_field)
+    edit_spec_file(project / "spec.yaml", spec_edits["addition"])
     code, out, _ = generate(project, capsys)
     assert out.splitlines()[-1].startswith("pcaps_client 1.1.0 (minor release, was 1.0.0)")
     changelog = (project / "out" / "CHANGELOG.md").read_text()
@@ -88,22 +74,26 @@ def test_each_generation_bumps_the_version_the_changes_call_for_and_prepends_an_
 
 
 def test_check_fails_when_the_recorded_spec_is_older_than_the_spec(
-    project: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+    project: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, edit_spec_file: EditFile
 ) -> None:
     record_a_generation(project)
     monkeypatch.setattr(codegen, "check", lambda *_: [])  # the package itself is up to date
     assert generate(project, capsys, "--check")[0] == 0
-    edit(project, reword_api_key_scheme)
+    edit_spec_file(project / "spec.yaml", reword_api_key_scheme)
     code, _, err = generate(project, capsys, "--check")
     assert code == 1
     assert "records an older spec (0 breaking, 1 non-breaking); run `pcaps-contract generate`" in err
 
 
 def test_a_failed_generation_leaves_the_version_alone(
-    project: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+    project: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    spec_edits: dict[str, SpecEdit],
+    edit_spec_file: EditFile,
 ) -> None:
     record_a_generation(project)
-    edit(project, add_expired_status)
+    edit_spec_file(project / "spec.yaml", spec_edits["breaking"])
 
     def fail(*_: object) -> None:
         raise SpecError("the generator failed")

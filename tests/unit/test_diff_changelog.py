@@ -12,30 +12,18 @@ from pcaps_contract.diff import Change, bump, changelog_entry, diff_documents
 from pcaps_contract.errors import UsageError
 from pcaps_contract.spec import Spec
 
-Document = dict[str, Any]
+SpecEdit = Callable[[dict[str, Any]], None]  # the `spec_edits` fixture's values
 
 
-def changes_after(spec: Spec, *edits: Callable[[Document], None]) -> list[Change]:
+def changes_after(spec: Spec, *edits: SpecEdit) -> list[Change]:
     new = copy.deepcopy(spec.document)
     for edit in edits:
         edit(new)
     return diff_documents(spec.document, new)
 
 
-def add_expired_status(document: Document) -> None:
-    document["components"]["schemas"]["OwnershipStatus"]["enum"].append("expired")
-
-
-def add_region_field(document: Document) -> None:
-    document["components"]["schemas"]["Ownership"]["properties"]["region"] = {"type": "string"}
-
-
-def reword_add_summary(document: Document) -> None:
-    document["paths"]["/accounts/{account_id}/pcaps/ownership"]["post"]["summary"] = "Add a bucket"
-
-
-def test_a_breaking_change_is_a_major_release(spec: Spec) -> None:
-    changes = changes_after(spec, add_expired_status, add_region_field)
+def test_a_breaking_change_is_a_major_release(spec: Spec, spec_edits: dict[str, SpecEdit]) -> None:
+    changes = changes_after(spec, spec_edits["breaking"], spec_edits["addition"])
     assert bump(changes) == "major"
     version, markdown = changelog_entry(changes, "1.4.2")
     assert version == "2.0.0"
@@ -54,13 +42,13 @@ def test_a_breaking_change_is_a_major_release(spec: Spec) -> None:
     )
 
 
-def test_an_addition_without_breakage_is_a_minor_release(spec: Spec) -> None:
-    changes = changes_after(spec, add_region_field, reword_add_summary)
+def test_an_addition_without_breakage_is_a_minor_release(spec: Spec, spec_edits: dict[str, SpecEdit]) -> None:
+    changes = changes_after(spec, spec_edits["addition"], spec_edits["documentation"])
     assert changelog_entry(changes, "1.4.2")[0] == "1.5.0"
 
 
-def test_documentation_only_is_a_patch_release(spec: Spec) -> None:
-    changes = changes_after(spec, reword_add_summary)
+def test_documentation_only_is_a_patch_release(spec: Spec, spec_edits: dict[str, SpecEdit]) -> None:
+    changes = changes_after(spec, spec_edits["documentation"])
     version, markdown = changelog_entry(changes, "1.4.2")
     assert version == "1.4.3"
     assert markdown.startswith("## 1.4.3\n\nPatch release (was 1.4.2)")
@@ -71,6 +59,8 @@ def test_no_change_keeps_the_version_and_writes_no_entry(spec: Spec) -> None:
 
 
 @pytest.mark.parametrize("version", ["1.4", "v1.4.2", "one"])
-def test_a_version_that_is_not_semver_is_a_usage_error(spec: Spec, version: str) -> None:
+def test_a_version_that_is_not_semver_is_a_usage_error(
+    spec: Spec, spec_edits: dict[str, SpecEdit], version: str
+) -> None:
     with pytest.raises(UsageError, match=r"is not MAJOR\.MINOR\.PATCH"):
-        changelog_entry(changes_after(spec, reword_add_summary), version)
+        changelog_entry(changes_after(spec, spec_edits["documentation"]), version)
