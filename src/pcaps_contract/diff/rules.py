@@ -9,7 +9,7 @@ one included, reject unknown values).
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -28,6 +28,8 @@ from pcaps_contract.diff.normalize import (
     documentation,
 )
 from pcaps_contract.spec import json_pointer
+
+Where = Callable[[str, str], str]  # (documentation key, "old" or "new") -> JSON pointer
 
 CALLERS = "callers"
 CONSUMERS = "response consumers"
@@ -404,9 +406,10 @@ class _Collector:
     # -- schemas ------------------------------------------------------------------------------------------
 
     def optional_schema(self, old: Schema | None, new: Schema | None, side: _Side, what: str) -> None:
-        if old is None and new is None:
-            return
-        self.schema(old or Schema(new.at if new else ""), new or Schema(old.at if old else ""), side, what)
+        """Compare two schemas that may be missing; a missing schema allows anything."""
+        present = new if new is not None else old
+        if present is not None:
+            self.schema(old or Schema(present.at), new or Schema(present.at), side, what)
 
     def schema(self, old: Schema, new: Schema, side: _Side, what: str) -> None:
         if old.cycle or new.cycle:
@@ -530,7 +533,7 @@ class _Collector:
         self,
         old: Mapping[str, Any],
         new: Mapping[str, Any],
-        where: Any,
+        where: Where,
         what: str,
         audience: str,
         rule: str | None = None,
@@ -562,7 +565,8 @@ _DOC_RULES = {
 }
 
 
-def _keyed(old_at: str, new_at: str) -> Any:
+def _keyed(old_at: str, new_at: str) -> Where:
+    """Where a documentation key lives: under the new node, or the old one when it was removed."""
     return lambda key, spec: f"{new_at if spec == 'new' else old_at}/{key}"
 
 
@@ -645,9 +649,3 @@ def _describe_constraint(value: Any) -> str:
     if isinstance(value, frozenset):
         return " and ".join(f"`{v}`" for v in sorted(value))
     return f"`{canonical(value)}`"
-
-
-def iter_rules() -> Iterator[tuple[str, bool, str]]:
-    """(id, breaking, what fires it) for every rule, breaking ones first."""
-    for rule, (breaking, summary) in RULES.items():
-        yield rule, breaking, summary
