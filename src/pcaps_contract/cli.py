@@ -46,6 +46,7 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(title="commands", metavar="COMMAND")
     _add_lint(commands)
     _add_mock(commands)
+    _add_generate(commands)
     return parser
 
 
@@ -72,6 +73,47 @@ def _run_lint(args: argparse.Namespace) -> int:
         print(f"{len(findings)} finding(s) in {spec.path}", file=sys.stderr)
         return EXIT_FINDINGS
     print(f"{spec.path}: clean ({sum(1 for _ in spec.operations())} operations)")
+    return EXIT_OK
+
+
+def _add_generate(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    generate = commands.add_parser(
+        "generate",
+        help="generate the typed client pcaps_client from the spec (or --check it is up to date)",
+        description="Render the client package pcaps_client with openapi-python-client and the templates in "
+        "spec/templates/. With --check, write nothing: exit 1 listing each differing file with a short diff, "
+        "0 when the output is up to date. Exit 2 on bad usage or a spec that does not load.",
+    )
+    generate.add_argument("--check", action="store_true", help="compare with a fresh generation; write nothing")
+    generate.add_argument("--spec", type=Path, help="the spec to generate from (default: the bundled spec)")
+    generate.add_argument(
+        "--output", type=Path, metavar="DIR", help="the folder holding pcaps_client/ (default: generated/)"
+    )
+    generate.set_defaults(run=_run_generate)
+
+
+def _run_generate(args: argparse.Namespace) -> int:
+    from pcaps_contract import codegen
+
+    output = args.output if args.output is not None else codegen.default_output_dir()
+    if args.check:
+        changes = codegen.check(args.spec, output)
+        for change in changes:
+            print(change.render())
+        if changes:
+            print(
+                f"{output}: {len(changes)} file(s) differ from a fresh generation; run `pcaps-contract generate` "
+                "to update them (never edit generated files by hand).",
+                file=sys.stderr,
+            )
+            return EXIT_FINDINGS
+        print(f"{output / codegen.PACKAGE_NAME}: up to date")
+        return EXIT_OK
+    changes = codegen.generate(args.spec, output)
+    for change in changes:
+        print(f"{change.kind}: {change.path}")
+    summary = f"{len(changes)} file(s) written" if changes else "already up to date"
+    print(f"{output / codegen.PACKAGE_NAME}: {summary}")
     return EXIT_OK
 
 
