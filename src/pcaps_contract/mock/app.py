@@ -218,9 +218,9 @@ class ApiLane:
         self.prefix = prefix
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        path: str = scope["path"]
-        if scope["type"] == "http" and path.startswith(self.prefix):
-            scope["path_params"] = {"api_path": path[len(self.prefix) :]}
+        # Lifespan scopes carry no path: only HTTP requests are looked at.
+        if scope["type"] == "http" and scope["path"].startswith(self.prefix):
+            scope["path_params"] = {"api_path": scope["path"][len(self.prefix) :]}
             await self.api(scope, receive, send)
         else:
             await self.app(scope, receive, send)
