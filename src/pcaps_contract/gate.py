@@ -193,7 +193,7 @@ def build_schema(spec: Spec, options: GateOptions, profile: Profile, seed: int) 
             "checks": {name: {"enabled": False} for name in _DISABLED_BUILTINS},
         }
     )
-    schema = schemathesis.openapi.from_dict(spec.document, config=config)
+    schema = schemathesis.openapi.from_path(spec.path, config=config)
     if options.target.in_process:
         schema.app = options.target.app
     else:
