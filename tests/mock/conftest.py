@@ -21,6 +21,19 @@ def mock_url() -> Iterator[str]:
         yield url + "/client/v4"
 
 
+@pytest.fixture(scope="session")
+def scoped_mock_url() -> Iterator[str]:
+    """The base URL of a mock whose credentials may only use the account ACCOUNT."""
+    with serve_in_thread(create_app(MockConfig(accounts=(ACCOUNT,)))) as url:
+        yield url + "/client/v4"
+
+
+@pytest.fixture
+def scoped_account() -> str:
+    """The one account the scoped mock's credentials may use."""
+    return ACCOUNT
+
+
 @pytest.fixture
 def account() -> str:
     """An account id no other test uses, so that tests sharing one mock do not see each other's buckets."""

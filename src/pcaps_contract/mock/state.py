@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import secrets
 import threading
+import time
 import uuid
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
@@ -12,9 +13,17 @@ from typing import Any, Literal
 Status = Literal["pending", "success", "failed"]
 
 
+_last_second: list[Any] = [None, ""]
+
+
 def now_rfc3339() -> str:
-    """The current time as an RFC 3339 UTC timestamp, e.g. `2026-11-26T11:05:00Z`."""
-    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    """The current time as an RFC 3339 UTC timestamp, e.g. `2026-11-26T11:05:00Z` (formatted once a second)."""
+    second = int(time.time())
+    cached = _last_second
+    if cached[0] != second:
+        cached[1] = datetime.fromtimestamp(second, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+        cached[0] = second
+    return str(cached[1])
 
 
 @dataclass(frozen=True)
