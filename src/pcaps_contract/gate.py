@@ -396,7 +396,7 @@ def resolve_options(
     development token by default) for exactly the given accounts (two fixed ones by default).
     """
     from pcaps_contract.credentials import ACCOUNT_ENV, resolve_credentials
-    from pcaps_contract.targets import MOCK_ACCOUNTS, base_url_target, bundled_mock, load_app
+    from pcaps_contract.targets import MOCK_ACCOUNTS, base_url_target, bundled_mock, load_app, mock_credentials
 
     if base_url and app:
         raise UsageError("give --base-url or --app, not both.")
@@ -405,9 +405,7 @@ def resolve_options(
         credentials = resolve_credentials(token, email, api_key, environ)
         target = base_url_target(base_url) if base_url else load_app(app or "")
     else:
-        from pcaps_contract.mock import DEV_TOKEN
-
-        credentials = resolve_credentials(token, email, api_key, environ, default=Credentials(token=DEV_TOKEN))
+        credentials = resolve_credentials(token, email, api_key, environ, default=mock_credentials())
         chosen = chosen or MOCK_ACCOUNTS
         target = bundled_mock(credentials, chosen)
     return GateOptions(target=target, credentials=credentials, accounts=chosen, **settings)
