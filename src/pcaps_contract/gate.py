@@ -7,11 +7,12 @@ as a `checks.Exchange`) and `register_checks` (our checks as schemathesis checks
 
 from __future__ import annotations
 
+import argparse
 import random
 import threading
 import time
 from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
@@ -94,12 +95,11 @@ class GateOptions:
 
 @dataclass
 class _Run:
-    """Mutable state of one run, shared by the engine's event loop and the lifecycle machine."""
+    """Mutable state of one run, filled by the engine's events (all on this thread) and the lifecycle machine."""
 
     ledger: Ledger
     statuses: Counter[int] = field(default_factory=Counter)
     errors: list[str] = field(default_factory=list)
-    lock: threading.Lock = field(default_factory=threading.Lock)
 
 
 def run_gate(options: GateOptions) -> GateReport:
@@ -147,11 +147,19 @@ def run_gate(options: GateOptions) -> GateReport:
         report.notes.append("tenancy was not judged: give two --account-id values the credentials can use.")
     if run.errors and report.conforms:
         raise GateError("the run broke down before it could judge: " + report.redact("; ".join(run.errors[:3])))
-    if not any(200 <= status < 300 for status in run.statuses) and run.statuses:
+    if refused_everywhere(run.statuses):
         raise TargetError(
-            "every request was refused or failed (no 2xx at all); check the credentials and --account-id."
+            f"no request succeeded and most were refused ({status_counts(run.statuses)}); "
+            "check the credentials and --account-id."
         )
     return report
+
+
+def refused_everywhere(statuses: Mapping[int, int]) -> bool:
+    """Whether the answers say "wrong credentials" rather than "broken server": no 2xx, mostly 401/403."""
+    total = sum(statuses.values())
+    refused = statuses.get(401, 0) + statuses.get(403, 0)
+    return total > 0 and not any(200 <= status < 300 for status in statuses) and 2 * refused >= total
 
 
 def preflight(options: GateOptions) -> None:
@@ -409,3 +417,57 @@ def resolve_options(
         chosen = chosen or MOCK_ACCOUNTS
         target = bundled_mock(credentials, chosen)
     return GateOptions(target=target, credentials=credentials, accounts=chosen, **settings)
+
+
+def _positive(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be 1 or more, not {value}")
+    return value
+
+
+# The options of both doors (`pcaps-contract check` and `pytest contract_tests`), declared once.
+GATE_ARGUMENTS: tuple[tuple[str, dict[str, Any]], ...] = (
+    ("--base-url", {"metavar": "URL", "help": "a running server, e.g. http://127.0.0.1:8787/client/v4"}),
+    ("--app", {"metavar": "MODULE:ATTR", "help": "an ASGI or WSGI app to load in-process"}),
+    (
+        "--account-id",
+        {
+            "dest": "accounts",
+            "action": "append",
+            "metavar": "ID",
+            "help": "an account the credentials can use; twice to judge tenancy (env CLOUDFLARE_ACCOUNT_ID)",
+        },
+    ),
+    ("--token", {"help": "API token (env CLOUDFLARE_API_TOKEN)"}),
+    ("--email", {"help": "X-Auth-Email, with --api-key (env CLOUDFLARE_EMAIL)"}),
+    ("--api-key", {"help": "X-Auth-Key, with --email (env CLOUDFLARE_API_KEY)"}),
+    ("--spec", {"type": Path, "help": "the spec (default: the bundled spec)"}),
+    ("--profile", {"choices": ("quick", "ci", "thorough"), "help": "budget: quick (default), ci, thorough"}),
+    ("--seed", {"type": int, "help": "seed of the run (printed at the end; reuse it to repeat a run)"}),
+    ("--max-examples", {"type": _positive, "metavar": "N", "help": "cases per operation (overrides the profile)"}),
+    ("--workers", {"type": _positive, "default": 1, "metavar": "N", "help": "concurrent workers (default 1)"}),
+    (
+        "--clock-skew",
+        {"type": float, "default": 300.0, "metavar": "SECONDS", "help": "how far `submitted` may be ahead (300)"},
+    ),
+)
+
+
+def options_from(value: Callable[[str], Any], environ: Mapping[str, str]) -> GateOptions:
+    """The options of a run from the parsed `GATE_ARGUMENTS` (`value(dest)` reads one)."""
+    return resolve_options(
+        base_url=value("base_url"),
+        app=value("app"),
+        accounts=value("accounts"),
+        token=value("token"),
+        email=value("email"),
+        api_key=value("api_key"),
+        environ=environ,
+        spec_path=value("spec"),
+        profile=value("profile"),
+        seed=value("seed"),
+        max_examples=value("max_examples"),
+        workers=value("workers"),
+        clock_skew=timedelta(seconds=value("clock_skew")),
+    )

@@ -131,6 +131,7 @@ def test_an_unreadable_spec_exits_2(run_cli: Run, tmp_path: Path) -> None:
     [
         (["--base-url", "http://127.0.0.1:1/client/v4", "--account-id", OWNER], "no credentials"),
         (["--email", "dev@example.com"], "--api-key is missing"),
+        (["--base-url", "http://127.0.0.1:1/client/v4", "--app", "x:y"], "not both"),
         (["--account-id", "0" * 33], "is not an account id"),
         (["--app", "no_such_module_here:app", "--token", "t", "--account-id", OWNER], "cannot import"),
         (["--base-url", "ftp://example.com", "--token", "t", "--account-id", OWNER], "not an http(s) URL"),
@@ -150,3 +151,14 @@ def test_the_credentials_come_from_the_environment(run_cli: Run, monkeypatch: py
     assert outcome.code == 0, outcome.stderr
     assert "tenancy was not judged" in outcome.stdout
     assert CANARY not in outcome.stdout
+
+
+def test_the_ci_profile_sends_the_same_cases_every_run(run_cli: Run, tmp_path: Path) -> None:
+    counts = []
+    for attempt in ("first", "second"):
+        report = tmp_path / f"{attempt}.json"
+        assert run_cli("check", "--profile", "ci", "--report", str(report), *FAST).code == 0
+        data = json.loads(report.read_text())
+        assert data["seed"] == 20261126
+        counts.append([(item["operation"], item["check"], item["passed"]) for item in data["results"]])
+    assert counts[0] == counts[1]
