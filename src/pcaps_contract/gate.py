@@ -53,6 +53,10 @@ _DISABLED_BUILTINS = (
 ALL_CHECKS = (*BUILTIN_CHECKS, *checks.RESPONSE_CHECKS, *checks.LIFECYCLE_CHECKS, *checks.TENANCY_CHECKS)
 
 
+# Where the reproductions of an in-process run send their requests: `pcaps-contract mock`'s default address.
+SERVED_ORIGIN = "http://127.0.0.1:8787"
+
+
 class GateError(PcapsContractError):
     """The run could not judge the target (it crashed, or every request was refused)."""
 
@@ -145,6 +149,12 @@ def run_gate(options: GateOptions) -> GateReport:
     )
     if len(options.accounts) < 2:
         report.notes.append("tenancy was not judged: give two --account-id values the credentials can use.")
+    if options.target.in_process and not report.conforms:
+        report.reproduce_origin = SERVED_ORIGIN
+        report.notes.append(
+            f"the target ran in-process: the reproductions assume it is served at {SERVED_ORIGIN} "
+            f"(the bundled mock: `pcaps-contract mock {' '.join('--account ' + a for a in options.accounts)}`)."
+        )
     if run.errors and report.conforms:
         raise GateError("the run broke down before it could judge: " + report.redact("; ".join(run.errors[:3])))
     if refused_everywhere(run.statuses):
@@ -348,7 +358,7 @@ def _failure(operation: str, node: Any, recorder: Any, case_id: str) -> Failure:
     failure = node.failure_info.failure
     interaction = recorder.interactions.get(case_id)
     status = interaction.response.status_code if interaction is not None and interaction.response else None
-    expected, received = split_message(str(failure.title), str(failure.message or ""), status)
+    expected, received = split_message(node.name, str(failure.title), str(failure.message or ""), status)
     chain = [case_id]
     parent = recorder.cases[case_id].parent_id
     while parent is not None and len(chain) < 6:
@@ -368,17 +378,32 @@ def _step(request: Any) -> Step:
     return Step(request.method, request.uri, headers, body, authenticated)
 
 
-def split_message(title: str, message: str, status: int | None) -> tuple[str, str]:
-    """Expected and Received of a schemathesis failure (built-ins mostly write `Expected:` themselves)."""
+# What each built-in check expects, in words, for failures whose message has no `Expected:` line.
+BUILTIN_EXPECTATIONS = {
+    "not_a_server_error": "a status below 500",
+    "status_code_conformance": "a status the spec documents for this operation",
+    "content_type_conformance": "a Content-Type the spec documents for this response (application/json)",
+    "response_schema_conformance": "a body valid against the spec's schema for this status",
+    "negative_data_rejection": "a 4xx for a request that breaks the spec",
+    "positive_data_acceptance": "a 2xx (or 401/403/404) for a request the spec allows",
+    "ignored_auth": "401 or 403 for a request without valid credentials",
+    "unsupported_method": "405 for a method the spec does not declare",
+    "use_after_free": "404 for a resource once it was deleted",
+    "ensure_resource_availability": "a resource just created to be found by the operations linked to it",
+}
+
+
+def split_message(check: str, title: str, message: str, status: int | None) -> tuple[str, str]:
+    """Expected and Received of a schemathesis failure (built-ins often write `Expected:` themselves)."""
     lines = [line.strip() for line in message.splitlines() if line.strip()]
     expected = next((line.split(":", 1)[1].strip() for line in lines if line.startswith("Expected:")), None)
     received = next((line.split(":", 1)[1].strip() for line in lines if line.startswith("Received:")), None)
     if expected is None:
-        expected = title.rstrip(".")
+        expected = BUILTIN_EXPECTATIONS.get(check, title.rstrip("."))
     if received is None:
-        rest = [line for line in lines if not line.startswith("Expected:")]
-        detail = " ".join(rest)[:300]
-        received = f"status {status}: {detail}" if status is not None else detail
+        detail = " ".join([title.rstrip(".") + ":", *(line for line in lines if not line.startswith("Expected:"))])
+        detail = detail if len(detail) <= 300 else detail[:299] + "…"
+        received = f"status {status}; {detail}" if status is not None else detail
     return expected, received
 
 

@@ -117,11 +117,21 @@ def test_a_cell_is_failed_passed_or_skipped_and_keeps_the_shortest_failure() -> 
 
 
 def test_a_builtin_failure_message_splits_into_expected_and_received() -> None:
-    assert split_message("Rejected", "Valid data should have been accepted\nExpected: 2xx, 401, 403, 404", 400) == (
+    message = "Valid data should have been accepted\nExpected: 2xx, 401, 403, 404"
+    assert split_message("positive_data_acceptance", "Rejected", message, 400) == (
         "2xx, 401, 403, 404",
-        "status 400: Valid data should have been accepted",
+        "status 400; Rejected: Valid data should have been accepted",
     )
-    assert split_message("Server error", "", 500) == ("Server error", "status 500: ")
+    assert split_message("not_a_server_error", "Server error", "", 500) == (
+        "a status below 500",
+        "status 500; Server error:",
+    )
+
+
+def test_an_in_process_reproduction_aims_at_the_served_address() -> None:
+    step = Step("GET", "http://testserver/client/v4/accounts/a/pcaps/ownership?x=1")
+    curl = step.curl(Credentials(token="t"), "http://127.0.0.1:8787")
+    assert curl.startswith("curl -X GET 'http://127.0.0.1:8787/client/v4/accounts/a/pcaps/ownership?x=1'")
 
 
 @pytest.mark.parametrize(
