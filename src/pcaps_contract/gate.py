@@ -8,7 +8,9 @@ as a `checks.Exchange`) and `register_checks` (our checks as schemathesis checks
 from __future__ import annotations
 
 import argparse
+import json
 import random
+import re
 import threading
 import time
 from collections import Counter
@@ -17,6 +19,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
+from urllib.parse import unquote, urlsplit
 
 import httpx
 
@@ -104,6 +107,7 @@ class _Run:
     ledger: Ledger
     statuses: Counter[int] = field(default_factory=Counter)
     errors: list[str] = field(default_factory=list)
+    created: set[tuple[str, str]] = field(default_factory=set)
 
 
 def run_gate(options: GateOptions) -> GateReport:
@@ -137,7 +141,9 @@ def run_gate(options: GateOptions) -> GateReport:
     if options.lifecycle:
         from pcaps_contract.lifecycle import run_lifecycle
 
-        run_lifecycle(options, profile, seed, policy, run.ledger, run.statuses)
+        run.created |= run_lifecycle(options, profile, seed, policy, run.ledger, run.statuses)
+    if not options.target.in_process:  # an in-process app's state goes away with it
+        clean_up(options, run.created)
     report = GateReport(
         target=options.target.description,
         seed=seed,
@@ -301,8 +307,6 @@ def exchange_from(response: Any, case: Any) -> checks.Exchange:
     body = request.body
     request_body: Any = None
     if body:
-        import json
-
         try:
             request_body = json.loads(body)
         except (ValueError, UnicodeDecodeError):
@@ -341,6 +345,7 @@ def _record_scenario(recorder: Any, run: _Run, status_enum: Any) -> None:
     for interaction in recorder.interactions.values():
         if interaction.response is not None:
             run.statuses[interaction.response.status_code] += 1
+            _remember_created(interaction, run)
     for case_id, nodes in recorder.checks.items():
         case_node = recorder.cases.get(case_id)
         if case_node is None:
@@ -352,6 +357,34 @@ def _record_scenario(recorder: Any, run: _Run, status_enum: Any) -> None:
                 run.ledger.passed(operation, node.name)
             elif node.status == status_enum.FAILURE and node.failure_info is not None:
                 run.ledger.failed(_failure(operation, node, recorder, case_id))
+
+
+_CREATED_URL = re.compile(r"/accounts/([^/?#]+)/pcaps/ownership/?$")
+
+
+def _remember_created(interaction: Any, run: _Run) -> None:
+    """Note an ownership the run created, so that it can be deleted when the run is over."""
+    request, response = interaction.request, interaction.response
+    match = _CREATED_URL.search(urlsplit(request.uri).path)
+    if request.method != "POST" or response.status_code != 200 or match is None:
+        return
+    try:
+        result = json.loads(response.content).get("result")
+    except (ValueError, AttributeError):
+        return
+    if isinstance(result, dict) and isinstance(result.get("id"), str):
+        run.created.add((unquote(match.group(1)), result["id"]))
+
+
+def clean_up(options: GateOptions, created: set[tuple[str, str]]) -> None:
+    """Delete what the run created on a server that outlives it (best effort; nothing is judged here)."""
+    target = options.target
+    with target.client(options.credentials.headers()) as client:
+        for account, ownership_id in sorted(created):
+            try:
+                client.delete(f"{target.base_url}/accounts/{account}/pcaps/ownership/{ownership_id}")
+            except httpx.HTTPError:
+                return
 
 
 def _failure(operation: str, node: Any, recorder: Any, case_id: str) -> Failure:

@@ -115,6 +115,7 @@ class LifecycleMachine(RuleBasedStateMachine):
 
     judge: Judge
     accounts: tuple[str, ...]
+    created: set[tuple[str, str]]
 
     owned = Bundle("owned")
     deleted = Bundle("deleted")
@@ -139,6 +140,7 @@ class LifecycleMachine(RuleBasedStateMachine):
         if created.status != 200 or record is None or not isinstance(record.get("id"), str):
             return multiple_none()
         self.model[account][record["id"]] = (conf, created)
+        self.created.add((account, record["id"]))
         return (account, record["id"], conf)
 
     @rule(index=st.integers(min_value=0, max_value=1))
@@ -237,14 +239,20 @@ def multiple_none() -> Any:
 
 def run_lifecycle(
     options: Any, profile: Profile, seed: int, policy: checks.Policy, ledger: Ledger, statuses: Counter[int]
-) -> None:
-    """Run the lifecycle machine under the profile's budget, recording verdicts in the ledger."""
+) -> set[tuple[str, str]]:
+    """Run the lifecycle machine under the profile's budget, recording verdicts in the ledger.
+
+    Returns the (account, id) of every ownership it created, for the caller to clean up.
+    """
     target = options.target
     with target.client(options.credentials.headers()) as client:
         judge = Judge(client, target.base_url, policy, ledger, statuses, in_process=target.in_process)
-        machine = type("Lifecycle", (LifecycleMachine,), {"judge": judge, "accounts": options.accounts[:2]})
+        created: set[tuple[str, str]] = set()
+        attributes = {"judge": judge, "accounts": options.accounts[:2], "created": created}
+        machine = type("Lifecycle", (LifecycleMachine,), attributes)
         hypothesis_seed(seed)(machine)
         # Lifecycle runs are cheap and their first few are short, so `--max-examples` may raise them, never lower.
         runs = max(options.max_examples or 0, profile.lifecycle_examples)
         budget = settings(profile.lifecycle_settings(), max_examples=runs)
         run_state_machine_as_test(machine, settings=budget)
+    return created

@@ -7,9 +7,12 @@ import socket
 from pathlib import Path
 from xml.etree import ElementTree
 
+import httpx
 import pytest
 
 from pcaps_contract.gate import ALL_CHECKS
+from pcaps_contract.mock import DEV_TOKEN, MockConfig, create_app
+from pcaps_contract.mock.server import serve_in_thread
 from tests.cli.helpers import FAST, Run
 from tests.gallery.broken import OTHER, OWNER
 
@@ -162,3 +165,18 @@ def test_the_ci_profile_sends_the_same_cases_every_run(run_cli: Run, tmp_path: P
         assert data["seed"] == 20261126
         counts.append([(item["operation"], item["check"], item["passed"]) for item in data["results"]])
     assert counts[0] == counts[1]
+
+
+def test_a_run_against_a_server_judges_it_and_leaves_no_bucket_behind(run_cli: Run) -> None:
+    accounts = (OWNER, OTHER)
+    with serve_in_thread(create_app(MockConfig(accounts=accounts))) as origin:
+        base_url = f"{origin}/client/v4"
+        outcome = run_cli(
+            "check", "--base-url", base_url, "--token", DEV_TOKEN, "--account-id", OWNER, "--account-id", OTHER, *FAST
+        )
+        assert outcome.code == 0, outcome.stdout + outcome.stderr
+        assert outcome.stdout.startswith(f"Target: {base_url}")
+        headers = {"Authorization": f"Bearer {DEV_TOKEN}"}
+        for account in accounts:
+            listing = httpx.get(f"{base_url}/accounts/{account}/pcaps/ownership", headers=headers)
+            assert listing.json()["result"] == []
