@@ -180,3 +180,11 @@ def test_a_run_against_a_server_judges_it_and_leaves_no_bucket_behind(run_cli: R
         for account in accounts:
             listing = httpx.get(f"{base_url}/accounts/{account}/pcaps/ownership", headers=headers)
             assert listing.json()["result"] == []
+
+
+def test_a_wsgi_app_is_loaded_in_process_and_refusal_everywhere_exits_2(run_cli: Run) -> None:
+    outcome = run_cli(
+        "check", "--app", "tests.gallery.broken:wsgi_refusing_everyone", "--token", "t", "--account-id", OWNER
+    )
+    assert outcome.code == 2
+    assert "answered 403 listing account" in outcome.stderr

@@ -429,3 +429,15 @@ extra_fields_and_messages = Broken(_on_envelope(_extras))
 timestamps_with_offsets_and_fractions = Broken(_on_records(_offset_timestamps))
 
 TOLERATED = ("extra_fields_and_messages", "timestamps_with_offsets_and_fractions")
+
+
+def wsgi_refusing_everyone(environ: dict[str, Any], start_response: Callable[..., Any]) -> list[bytes]:
+    """A WSGI app that refuses every request with 403: `--app` loads WSGI too, and refusal is exit 2."""
+    body = {
+        "success": False,
+        "errors": [{"code": 10000, "message": "Authentication error"}],
+        "messages": [],
+        "result": None,
+    }
+    start_response("403 Forbidden", [("Content-Type", "application/json")])
+    return [json.dumps(body).encode()]
