@@ -46,7 +46,9 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(title="commands", metavar="COMMAND")
     _add_lint(commands)
     _add_check(commands)
+    _add_diff(commands)
     _add_mock(commands)
+    _add_generate(commands)
     return parser
 
 
@@ -73,6 +75,115 @@ def _run_lint(args: argparse.Namespace) -> int:
         print(f"{len(findings)} finding(s) in {spec.path}", file=sys.stderr)
         return EXIT_FINDINGS
     print(f"{spec.path}: clean ({sum(1 for _ in spec.operations())} operations)")
+    return EXIT_OK
+
+
+def _add_diff(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    diff = commands.add_parser(
+        "diff",
+        help="classify the changes between two versions of the spec as breaking or not",
+        description="List every change from OLD to NEW with its location, whom it breaks (callers or response "
+        "consumers) and whether it is breaking. OLD and NEW are files, `REV:path`, or a bare git revision meaning "
+        "the spec (--spec) at that revision; NEW defaults to the working-tree spec. "
+        "Exit 0 nothing breaking, 1 breaking changes, 2 bad input.",
+    )
+    diff.add_argument("old", nargs="?", metavar="OLD", help="the old spec: FILE, REV:PATH or REV")
+    diff.add_argument("new", nargs="?", metavar="NEW", help="the new spec (default: the working-tree spec)")
+    diff.add_argument("--base", metavar="REF", help="compare the working-tree spec with the spec at this git ref")
+    diff.add_argument("--spec", type=Path, help="the working-tree spec (default: the bundled spec)")
+    diff.add_argument("--format", choices=("table", "markdown", "json"), default="table", help="output format")
+    diff.add_argument("--allow-breaking", action="store_true", help="exit 0 even when something breaks")
+    diff.set_defaults(run=_run_diff)
+
+
+def _run_diff(args: argparse.Namespace) -> int:
+    from pcaps_contract.diff import diff_documents
+    from pcaps_contract.diff.render import render
+    from pcaps_contract.diff.sources import load_source, load_working_tree
+    from pcaps_contract.errors import UsageError
+    from pcaps_contract.spec import default_spec_path
+
+    if args.base is not None and args.old is not None:
+        raise UsageError("give either --base REF or OLD [NEW], not both.")
+    old_argument = args.base if args.base is not None else args.old
+    if old_argument is None:
+        raise UsageError("nothing to compare; give OLD [NEW] (files or git revisions) or --base REF.")
+    spec_path = args.spec or default_spec_path()
+    old = load_source(old_argument, spec_path)
+    new = load_source(args.new, spec_path) if args.new is not None else load_working_tree(spec_path)
+    changes = diff_documents(old.document, new.document)
+    print(render(changes, old.label, new.label, args.format))
+    if any(change.breaking for change in changes) and not args.allow_breaking:
+        return EXIT_FINDINGS
+    return EXIT_OK
+
+
+def _add_generate(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    generate = commands.add_parser(
+        "generate",
+        help="generate the typed client pcaps_client from the spec (or --check it is up to date)",
+        description="Render the client package pcaps_client with openapi-python-client and the templates in "
+        "spec/templates/. With --check, write nothing: exit 1 listing each differing file with a short diff, "
+        "0 when the output is up to date. Exit 2 on bad usage or a spec that does not load.",
+    )
+    generate.add_argument("--check", action="store_true", help="compare with a fresh generation; write nothing")
+    generate.add_argument("--spec", type=Path, help="the spec to generate from (default: the bundled spec)")
+    generate.add_argument(
+        "--output", type=Path, metavar="DIR", help="the folder holding pcaps_client/ (default: generated/)"
+    )
+    generate.set_defaults(run=_run_generate)
+
+
+def _run_generate(args: argparse.Namespace) -> int:
+    from pcaps_contract import codegen
+    from pcaps_contract.diff import release
+    from pcaps_contract.diff.render import render_table, summary
+    from pcaps_contract.spec import default_spec_path
+
+    output = args.output if args.output is not None else codegen.default_output_dir()
+    spec_path = args.spec if args.spec is not None else default_spec_path()
+    if args.check:
+        changes = codegen.check(args.spec, output)
+        for change in changes:
+            print(change.render())
+        if changes:
+            print(
+                f"{output}: {len(changes)} file(s) differ from a fresh generation; run `pcaps-contract generate` "
+                "to update them (never edit generated files by hand).",
+                file=sys.stderr,
+            )
+            return EXIT_FINDINGS
+        behind = release.stale(spec_path, output)
+        if behind:
+            print(
+                f"{output / release.SNAPSHOT_FILENAME} records an older spec ({summary(behind)}); "
+                "run `pcaps-contract generate` to record the release.",
+                file=sys.stderr,
+            )
+            return EXIT_FINDINGS
+        print(f"{output / codegen.PACKAGE_NAME}: up to date")
+        return EXIT_OK
+    config = codegen.generator_config_path()
+    planned = release.plan(spec_path, output, config)
+    bumped = planned.new_version != planned.old_version
+    if bumped:
+        release.write_version(config, planned.new_version)  # before rendering: the package carries its version
+    try:
+        changes = codegen.generate(args.spec, output)
+    except PcapsContractError:
+        if bumped:
+            release.write_version(config, planned.old_version)
+        raise
+    release.record(spec_path, output, planned.entry)
+    for change in changes:
+        print(f"{change.kind}: {change.path}")
+    summary_line = f"{len(changes)} file(s) written" if changes else "already up to date"
+    print(f"{output / codegen.PACKAGE_NAME}: {summary_line}")
+    if planned.changes:
+        print(render_table(planned.changes, "last generated spec", str(spec_path)))
+    if planned.entry:
+        how = "first release" if planned.first else f"{planned.level} release, was {planned.old_version}"
+        print(f"{codegen.PACKAGE_NAME} {planned.new_version} ({how}): see {output / release.CHANGELOG_FILENAME}")
     return EXIT_OK
 
 

@@ -11,7 +11,7 @@ from typing import Any
 from openapi_spec_validator import OpenAPIV30SpecValidator, OpenAPIV31SpecValidator
 
 from pcaps_contract.errors import SpecError
-from pcaps_contract.spec import SEED_EXAMPLE_FILENAME, Spec, json_pointer, load_json
+from pcaps_contract.spec import SEED_EXAMPLE_FILENAME, SEED_PATH, Spec, json_pointer, load_json
 
 _SUBSCHEMA_LISTS = ("allOf", "anyOf", "oneOf", "prefixItems")
 _SUBSCHEMA_MAPS = ("properties", "patternProperties", "$defs")
@@ -32,7 +32,7 @@ class Finding:
 
 def lint(spec: Spec) -> list[Finding]:
     """Every finding of every rule; an empty list means the spec is clean."""
-    findings = list(openapi_is_valid(spec))
+    findings = list(dict.fromkeys(openapi_is_valid(spec)))
     if findings:
         return findings  # the project's rules assume a structurally valid document
     for rule in (
@@ -42,25 +42,24 @@ def lint(spec: Spec) -> list[Finding]:
         seed_example_matches_create_response,
     ):
         findings.extend(rule(spec))
-    return findings
+    return list(dict.fromkeys(findings))  # a shared component is reported once, not once per use
 
 
 def openapi_is_valid(spec: Spec) -> Iterator[Finding]:
     """The document is valid OpenAPI 3.0 or 3.1 (openapi-spec-validator)."""
     version = str(spec.document.get("openapi", ""))
     validator_class = OpenAPIV31SpecValidator if version.startswith("3.1") else OpenAPIV30SpecValidator
-    seen: set[tuple[str, str]] = set()
     for error in validator_class(spec.document).iter_errors():
         pointer = json_pointer(*getattr(error, "path", ()))
         message = str(getattr(error, "message", error)).splitlines()[0]
-        if (pointer, message) not in seen:
-            seen.add((pointer, message))
-            yield Finding(pointer, f"not valid OpenAPI {version}: {message}", "correct the document there")
+        yield Finding(pointer, f"not valid OpenAPI {version}: {message}", "correct the document there")
 
 
 def operations_have_python_ids(spec: Spec) -> Iterator[Finding]:
-    """Every operation has a unique operationId usable as a Python function name in the generated client."""
-    seen: dict[str, str] = {}
+    """Every operation has an operationId usable as a Python function name in the generated client.
+
+    Uniqueness is openapi-spec-validator's rule, checked before this one.
+    """
     for operation in spec.operations():
         operation_id = operation.operation_id
         if operation_id is None:
@@ -75,14 +74,6 @@ def operations_have_python_ids(spec: Spec) -> Iterator[Finding]:
                 f"operationId `{operation_id}` is not a snake_case Python name",
                 "rename it (keep the official id in `x-cloudflare-operation-id`)",
             )
-        elif operation_id in seen:
-            yield Finding(
-                operation.pointer,
-                f"operationId `{operation_id}` is also used by {seen[operation_id]}",
-                "give each operation its own operationId",
-            )
-        else:
-            seen[operation_id] = operation.label
 
 
 def operations_document_failure_envelope(spec: Spec) -> Iterator[Finding]:
@@ -126,10 +117,18 @@ def seed_example_matches_create_response(spec: Spec) -> Iterator[Finding]:
     seed_path = spec.path.parent / SEED_EXAMPLE_FILENAME
     if not seed_path.is_file():
         return
+    create = spec.find("post", SEED_PATH)
+    if create is None:
+        yield Finding(
+            "/paths",
+            f"the reference page's operation POST {SEED_PATH} is missing",
+            f"document it; {SEED_EXAMPLE_FILENAME} must validate against its 200 response",
+        )
+        return
     try:
-        schema_pointer = spec.response_schema_pointer("add_bucket", "200")
+        schema_pointer = spec.response_schema_pointer(create, "200")
     except SpecError as exc:
-        yield Finding("/paths", str(exc), f"document it; {SEED_EXAMPLE_FILENAME} must validate against it")
+        yield Finding(create.pointer, str(exc), f"document it; {SEED_EXAMPLE_FILENAME} must validate against it")
         return
     for error in spec.errors(schema_pointer, load_json(seed_path))[:3]:
         at = json_pointer(*error.absolute_path) or "the top"

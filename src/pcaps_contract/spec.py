@@ -18,6 +18,7 @@ from pcaps_contract.errors import SpecError
 
 SPEC_FILENAME = "pcaps-ownership.openapi.yaml"
 SEED_EXAMPLE_FILENAME = "seed-example-response.json"
+SEED_PATH = "/accounts/{account_id}/pcaps/ownership"  # the reference page's endpoint (POST)
 _SPEC_URI = "urn:pcaps-contract:spec"
 HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
 
@@ -47,15 +48,26 @@ def read_document(path: Path) -> dict[str, Any]:
         raise SpecError(f"{path} is not UTF-8 text; save the spec as UTF-8 YAML or JSON.") from None
     except OSError as exc:
         raise SpecError(f"{path} cannot be read ({exc.strerror}); check its permissions.") from None
+    return parse_document(text, str(path))
+
+
+def parse_document(text: str, source: str) -> dict[str, Any]:
+    """Parse YAML or JSON text read from `source` (a path, or e.g. `main:spec.yaml`), raising SpecError."""
     try:
         document = yaml.safe_load(text)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark is not None else ""
-        raise SpecError(f"{path} is not valid YAML or JSON{where}; fix the syntax there.") from None
+        raise SpecError(f"{source} is not valid YAML or JSON{where}; fix the syntax there.") from None
     if not isinstance(document, dict):
-        raise SpecError(f"{path} does not hold a mapping at the top level; an OpenAPI spec starts with `openapi:`.")
+        raise SpecError(f"{source} does not hold a mapping at the top level; an OpenAPI spec starts with `openapi:`.")
     return document
+
+
+def require_openapi_3(document: dict[str, Any], source: str) -> None:
+    """Raise SpecError unless the document declares `openapi: 3.x`."""
+    if not str(document.get("openapi", "")).startswith("3."):
+        raise SpecError(f"{source} is not an OpenAPI 3 document (no `openapi: 3.x` key); pass an OpenAPI 3 spec.")
 
 
 def json_pointer(*parts: str | int) -> str:
@@ -120,6 +132,10 @@ class Spec:
                 return operation
         raise SpecError(f"{self.path} has no operation `{operation_id}`; check the operationIds in the spec.")
 
+    def find(self, method: str, path: str) -> Operation | None:
+        """The operation at this method and path, if the spec has it."""
+        return next((op for op in self.operations() if (op.method, op.path) == (method.lower(), path)), None)
+
     def resolve(self, node: Any) -> Any:
         """Follow a local `$ref` (repeatedly) to the node it names; other nodes come back as they are."""
         return self.resolve_with_pointer(node, "")[0]
@@ -152,9 +168,10 @@ class Spec:
         """Every way the instance breaks the schema at the pointer, in document order of the instance."""
         return sorted(self.validator(schema_pointer).iter_errors(instance), key=lambda e: list(map(str, e.path)))
 
-    def response_schema_pointer(self, operation_id: str, status: str) -> str:
-        """The JSON pointer of the JSON schema of one documented response of an operation."""
-        operation = self.operation(operation_id)
+    def response_schema_pointer(self, operation: Operation | str, status: str) -> str:
+        """The JSON pointer of the JSON schema of one documented response of an operation (or operationId)."""
+        if isinstance(operation, str):
+            operation = self.operation(operation)
         responses = operation.definition.get("responses") or {}
         response, pointer = self.resolve_with_pointer(responses.get(status), f"{operation.pointer}/responses/{status}")
         if not isinstance(response, dict) or "application/json" not in (response.get("content") or {}):
@@ -166,8 +183,7 @@ def load_spec(path: Path | str | None = None) -> Spec:
     """Load a spec (the bundled one by default)."""
     spec_path = Path(path) if path is not None else default_spec_path()
     document = read_document(spec_path)
-    if not str(document.get("openapi", "")).startswith("3."):
-        raise SpecError(f"{spec_path} is not an OpenAPI 3 document (no `openapi: 3.x` key); pass an OpenAPI 3 spec.")
+    require_openapi_3(document, str(spec_path))
     return Spec(spec_path, document)
 
 

@@ -5,7 +5,9 @@ from __future__ import annotations
 import re
 
 import httpx
+from starlette.testclient import TestClient
 
+from pcaps_contract.mock import create_app
 from pcaps_contract.spec import Spec
 
 RFC3339_UTC = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ")
@@ -108,3 +110,8 @@ def test_validate_of_a_bucket_never_added_is_404(api: httpx.Client, account: str
     assert response.status_code == 404
     assert spec.errors(spec.response_schema_pointer("validate_bucket", "4XX"), response.json()) == []
     assert response.json()["errors"][0]["source"] == {"pointer": "/destination_conf"}
+
+
+def test_the_app_starts_and_stops_under_a_lifespan_aware_client() -> None:
+    with TestClient(create_app()) as client:  # sends the lifespan startup and shutdown events
+        assert client.get("/client/v4/accounts/a/pcaps/ownership").status_code == 401

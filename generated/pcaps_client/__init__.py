@@ -1,0 +1,18 @@
+"""A client library for accessing PCAP bucket ownership"""
+
+from .client import AuthenticatedClient, Client, PcapsClient
+from .errors import ApiErrorDetail, ContractViolation, PcapsApiError, PcapsClientError, UnexpectedStatus
+
+__version__ = "0.1.0"
+
+__all__ = (
+    "ApiErrorDetail",
+    "AuthenticatedClient",
+    "Client",
+    "ContractViolation",
+    "PcapsApiError",
+    "PcapsClient",
+    "PcapsClientError",
+    "UnexpectedStatus",
+    "__version__",
+)

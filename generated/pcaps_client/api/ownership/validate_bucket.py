@@ -1,0 +1,190 @@
+from http import HTTPStatus
+from typing import Any
+from urllib.parse import quote
+
+import httpx
+
+from ...client import AuthenticatedClient, Client
+from ...models.failure_response import FailureResponse
+from ...models.ownership_single_response import OwnershipSingleResponse
+from ...models.ownership_validate_request import OwnershipValidateRequest
+from ...types import Response, contract_mode
+
+
+def _get_kwargs(
+    account_id: str,
+    *,
+    body: OwnershipValidateRequest,
+) -> dict[str, Any]:
+    headers: dict[str, Any] = {}
+
+    _kwargs: dict[str, Any] = {
+        "method": "post",
+        "url": "/accounts/{account_id}/pcaps/ownership/validate".format(
+            account_id=quote(str(account_id), safe=""),
+        ),
+    }
+
+    _kwargs["json"] = body.to_dict()
+
+    headers["Content-Type"] = "application/json"
+
+    _kwargs["headers"] = headers
+    return _kwargs
+
+
+def _parse_response(
+    *, client: AuthenticatedClient | Client, response: httpx.Response
+) -> FailureResponse | OwnershipSingleResponse:
+    if response.status_code == 200:
+        response_200 = OwnershipSingleResponse.from_dict(response.json())
+
+        return response_200
+
+    if 400 <= response.status_code <= 499:
+        response_4xx = FailureResponse.from_dict(response.json())
+
+        return response_4xx
+
+    response_default = FailureResponse.from_dict(response.json())
+
+    return response_default
+
+
+def _build_response(
+    *, client: AuthenticatedClient | Client, response: httpx.Response
+) -> Response[FailureResponse | OwnershipSingleResponse]:
+    with contract_mode(strict=client.strict):
+        parsed = _parse_response(client=client, response=response)
+    return Response(
+        status_code=HTTPStatus(response.status_code),
+        content=response.content,
+        headers=response.headers,
+        parsed=parsed,
+    )
+
+
+def sync_detailed(
+    account_id: str,
+    *,
+    client: AuthenticatedClient | Client,
+    body: OwnershipValidateRequest,
+) -> Response[FailureResponse | OwnershipSingleResponse]:
+    """Validate buckets for full packet captures
+
+     Validates buckets added to the packet captures API.
+
+    Args:
+        account_id (str): Identifier. Example: 023e105f4ecef8ad9ca31a8372d0c353.
+        body (OwnershipValidateRequest):
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        Response[FailureResponse | OwnershipSingleResponse]
+    """
+
+    kwargs = _get_kwargs(
+        account_id=account_id,
+        body=body,
+    )
+
+    response = client.get_httpx_client().request(
+        **kwargs,
+    )
+
+    return _build_response(client=client, response=response)
+
+
+def sync(
+    account_id: str,
+    *,
+    client: AuthenticatedClient | Client,
+    body: OwnershipValidateRequest,
+) -> FailureResponse | OwnershipSingleResponse | None:
+    """Validate buckets for full packet captures
+
+     Validates buckets added to the packet captures API.
+
+    Args:
+        account_id (str): Identifier. Example: 023e105f4ecef8ad9ca31a8372d0c353.
+        body (OwnershipValidateRequest):
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        FailureResponse | OwnershipSingleResponse
+    """
+
+    return sync_detailed(
+        account_id=account_id,
+        client=client,
+        body=body,
+    ).parsed
+
+
+async def asyncio_detailed(
+    account_id: str,
+    *,
+    client: AuthenticatedClient | Client,
+    body: OwnershipValidateRequest,
+) -> Response[FailureResponse | OwnershipSingleResponse]:
+    """Validate buckets for full packet captures
+
+     Validates buckets added to the packet captures API.
+
+    Args:
+        account_id (str): Identifier. Example: 023e105f4ecef8ad9ca31a8372d0c353.
+        body (OwnershipValidateRequest):
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        Response[FailureResponse | OwnershipSingleResponse]
+    """
+
+    kwargs = _get_kwargs(
+        account_id=account_id,
+        body=body,
+    )
+
+    response = await client.get_async_httpx_client().request(**kwargs)
+
+    return _build_response(client=client, response=response)
+
+
+async def asyncio(
+    account_id: str,
+    *,
+    client: AuthenticatedClient | Client,
+    body: OwnershipValidateRequest,
+) -> FailureResponse | OwnershipSingleResponse | None:
+    """Validate buckets for full packet captures
+
+     Validates buckets added to the packet captures API.
+
+    Args:
+        account_id (str): Identifier. Example: 023e105f4ecef8ad9ca31a8372d0c353.
+        body (OwnershipValidateRequest):
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        FailureResponse | OwnershipSingleResponse
+    """
+
+    return (
+        await asyncio_detailed(
+            account_id=account_id,
+            client=client,
+            body=body,
+        )
+    ).parsed

@@ -1,0 +1,31 @@
+"""The README's example of the generated client runs as printed against the mock."""
+
+from __future__ import annotations
+
+import re
+from contextlib import redirect_stdout
+from io import StringIO
+from pathlib import Path
+from typing import Any
+
+from pcaps_contract.mock import MockConfig, create_app
+from pcaps_contract.mock.server import serve_in_thread
+
+README = Path(__file__).resolve().parents[2] / "README.md"
+
+
+def test_the_readme_example_of_the_generated_client_runs_against_the_mock() -> None:
+    section = README.read_text(encoding="utf-8").split("## The generated client", 1)[1]
+    example = re.search(r"```python\n(.*?)```", section, re.S)
+    assert example is not None, "README.md lost its example of the generated client"
+    assert len([line for line in example.group(1).splitlines() if line.strip()]) == 6
+    printed = StringIO()
+    names: dict[str, Any] = {}
+
+    with serve_in_thread(create_app(MockConfig())) as url, redirect_stdout(printed):
+        exec(example.group(1).replace("http://127.0.0.1:8787", url), names)
+        names["client"].get_httpx_client().close()
+
+    first, second = printed.getvalue().splitlines()
+    assert re.fullmatch(r"[0-9a-f]{32} pending", first)
+    assert second == "True"
