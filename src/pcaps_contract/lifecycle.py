@@ -21,7 +21,7 @@ from pcaps_contract import checks
 from pcaps_contract.data import destination_confs, ownership_challenges
 from pcaps_contract.profiles import Profile
 from pcaps_contract.report import Failure, Ledger, Step
-from pcaps_contract.targets import API_BASE_PATH
+from pcaps_contract.targets import API_BASE_PATH, TargetError
 
 Owned = tuple[str, str, str]  # (account, ownership id, destination_conf)
 
@@ -179,6 +179,7 @@ class LifecycleMachine(RuleBasedStateMachine):
         self.gone[account][ownership_id] = deletion
         if again:  # at once, as a retrying client would; `delete_again` repeats it later in the run
             self.delete_again(item)
+        self.list_buckets(self.accounts.index(account))  # the deletion shows in the list at once
         return item
 
     @rule(item=deleted)
@@ -256,5 +257,10 @@ def run_lifecycle(
         # Lifecycle runs are cheap and their first few are short, so `--max-examples` may raise them, never lower.
         runs = max(options.max_examples or 0, profile.lifecycle_examples)
         budget = settings(profile.lifecycle_settings(), max_examples=runs)
-        run_state_machine_as_test(machine, settings=budget)
+        try:
+            run_state_machine_as_test(machine, settings=budget)
+        except httpx.HTTPError as exc:
+            raise TargetError(
+                f"lost {target.description} during the lifecycle run ({type(exc).__name__}); check that it still runs."
+            ) from None
     return created

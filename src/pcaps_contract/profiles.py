@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from hypothesis import HealthCheck, settings
+from hypothesis import HealthCheck, Phase, settings
 
 from pcaps_contract.errors import UsageError
 
@@ -23,7 +23,7 @@ class Profile:
         lifecycle_examples: runs of the model-based lifecycle machine.
         lifecycle_steps: the most rules in one run of the lifecycle machine.
         derandomize: the same cases on every run (a fixed seed unless `--seed` is given).
-        shrink: minimise a failing case before reporting it (slow on stateful failures).
+        shrink: let schemathesis minimise a failing case before reporting it (slow on stateful failures).
     """
 
     name: str
@@ -71,6 +71,8 @@ for _profile in PROFILES.values():
         deadline=None,  # a remote server's latency is not the property under test
         database=None,  # runs must not depend on (or write) an example database
         suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
+        # Verdicts are recorded, never raised, so only a lost target fails a run: shrinking that would only retry.
+        phases=[Phase.explicit, Phase.reuse, Phase.generate],
         print_blob=False,
     )
 

@@ -25,6 +25,52 @@ class TargetError(PcapsContractError):
     """The target cannot be reached or refuses the credentials: the run cannot judge it."""
 
 
+class _AsgiServer:
+    """An ASGI app as a server shows it: an unhandled exception answers 500 instead of crashing the gate."""
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if scope.get("type") != "http":
+            await self.app(scope, receive, send)
+            return
+        started = False
+
+        async def tracked(message: Any) -> None:
+            nonlocal started
+            started = started or message.get("type") == "http.response.start"
+            await send(message)
+
+        try:
+            await self.app(scope, receive, tracked)
+        except Exception:
+            if started:
+                raise
+            await send({"type": "http.response.start", "status": 500, "headers": [(b"content-type", b"text/plain")]})
+            await send({"type": "http.response.body", "body": b"Internal Server Error"})
+
+
+def _wsgi_server(app: Any) -> Any:
+    """A WSGI app as a server shows it: an unhandled exception answers 500 instead of crashing the gate."""
+
+    def serve(environ: Any, start_response: Any) -> Any:
+        try:
+            return list(app(environ, start_response))
+        except Exception:
+            start_response("500 Internal Server Error", [("Content-Type", "text/plain")], sys.exc_info())
+            return [b"Internal Server Error"]
+
+    return serve
+
+
+def as_server(app: Any) -> Any:
+    """The in-process app wrapped so that its crashes are 500 answers, as behind any real server."""
+    from schemathesis.transport import is_asgi_app
+
+    return _AsgiServer(app) if is_asgi_app(app) else _wsgi_server(app)
+
+
 @dataclass(frozen=True)
 class Target:
     """An implementation to judge: an ASGI/WSGI app in-process, or a base URL."""
@@ -73,7 +119,7 @@ def bundled_mock(credentials: Credentials, accounts: tuple[str, ...]) -> Target:
         api_key=credentials.api_key or "",
         accounts=accounts,
     )
-    return Target("the bundled mock (in-process)", IN_PROCESS_ORIGIN + API_BASE_PATH, create_app(config))
+    return Target("the bundled mock (in-process)", IN_PROCESS_ORIGIN + API_BASE_PATH, as_server(create_app(config)))
 
 
 def load_app(reference: str) -> Target:
@@ -94,7 +140,7 @@ def load_app(reference: str) -> Target:
             raise UsageError(f"--app: {module_name} has no attribute {attribute}; check the name.")
     if not callable(app):
         raise UsageError(f"--app: {reference} is not an ASGI or WSGI app.")
-    return Target(f"{reference} (in-process)", IN_PROCESS_ORIGIN + API_BASE_PATH, app)
+    return Target(f"{reference} (in-process)", IN_PROCESS_ORIGIN + API_BASE_PATH, as_server(app))
 
 
 def base_url_target(base_url: str) -> Target:

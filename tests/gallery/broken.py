@@ -252,6 +252,11 @@ def _reject_valid_s3(exchange: Exchange) -> None:
         _fail(exchange, 400, 1002, "bad bucket")
 
 
+def _crash_on_gs(exchange: Exchange) -> None:
+    if _sent_conf(exchange).startswith("gs://"):
+        raise RuntimeError("unhandled: no GCS client configured")
+
+
 def _no_auth_needed(exchange: Exchange) -> None:
     if "authorization" not in exchange.request_headers and "x-auth-key" not in exchange.request_headers:
         exchange.request_headers["authorization"] = "Bearer pcaps-contract-dev-token"
@@ -359,6 +364,7 @@ destination_conf_not_echoed = Broken(_on_records(lambda r: _set(r, destination_c
 created_201 = Broken(_created_201)
 wrong_content_type = Broken(_text_plain)
 server_error_on_r2 = Broken(_server_error_on_r2)
+crashes_on_gs_buckets = Broken(request=_crash_on_gs)
 accepts_invalid_bucket = Broken(_accept_invalid)
 rejects_valid_s3_bucket = Broken(_reject_valid_s3)
 accepts_requests_without_auth = Broken(request=_no_auth_needed)
@@ -389,6 +395,7 @@ BREAKS: dict[str, str] = {
     "created_201": "response_schema_conformance",
     "wrong_content_type": "content_type_conformance",
     "server_error_on_r2": "not_a_server_error",
+    "crashes_on_gs_buckets": "not_a_server_error",
     "accepts_invalid_bucket": "negative_data_rejection",
     "rejects_valid_s3_bucket": "positive_data_acceptance",
     "accepts_requests_without_auth": "ignored_auth",
