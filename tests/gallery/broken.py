@@ -311,6 +311,13 @@ def _second_delete_204(exchange: Exchange) -> None:
         exchange.headers = [(k, v) for k, v in exchange.headers if k.lower() != b"content-type"]
 
 
+def _delete_never_finds(exchange: Exchange) -> None:
+    if exchange.operation == "delete_bucket" and exchange.status == 204:
+        _fail(exchange, 404, 1004, "not found")
+        exchange.headers = [(k, v) for k, v in exchange.headers if k.lower() != b"content-length"]
+        exchange.headers.append((b"content-type", b"application/json"))
+
+
 def _validate_other_id(record: dict[str, Any]) -> None:
     record["id"] = "f" * 32
 
@@ -372,6 +379,7 @@ undeclared_method_answers_200 = Broken(_put_answers_200)
 created_not_listed = Broken(_empty_list)
 deleted_still_listed = _deleted_still_listed()
 second_delete_answers_204 = Broken(_second_delete_204)
+delete_never_finds_the_ownership = Broken(_delete_never_finds)
 validate_returns_another_id = Broken(_on_records(_validate_other_id, ("validate_bucket",)))
 accounts_share_one_store = Broken(request=_shared_store)
 validate_ignores_account = _owner_routing("validate_bucket")
@@ -403,6 +411,7 @@ BREAKS: dict[str, str] = {
     "created_not_listed": "created_ownership_is_listed",
     "deleted_still_listed": "deleted_ownership_is_not_listed",
     "second_delete_answers_204": "second_delete_is_not_found",
+    "delete_never_finds_the_ownership": "created_ownership_can_be_deleted",
     "validate_returns_another_id": "validate_returns_same_id",
     "accounts_share_one_store": "foreign_ownership_is_not_listed",
     "validate_ignores_account": "foreign_ownership_is_not_validated",
