@@ -45,6 +45,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     commands = parser.add_subparsers(title="commands", metavar="COMMAND")
     _add_lint(commands)
+    _add_check(commands)
     _add_diff(commands)
     _add_mock(commands)
     _add_generate(commands)
@@ -224,6 +225,41 @@ def _run_mock(args: argparse.Namespace) -> int:
     from pcaps_contract.mock.command import run_mock
 
     return run_mock(args)
+
+
+def _add_check(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    check = commands.add_parser(
+        "check",
+        help="judge an implementation against the spec (the contract gate)",
+        description="Run the contract gate: schemathesis's built-in checks and the project's own, plus a "
+        "model-based lifecycle and tenancy run. No target means the bundled mock, in-process. "
+        "Exit 0 conforms, 1 contract violations, 2 could not judge (unreachable, refused credentials, "
+        "unreadable spec, bad usage).",
+    )
+    from pcaps_contract.gate import GATE_ARGUMENTS
+
+    for flag, keywords in GATE_ARGUMENTS:
+        check.add_argument(flag, **keywords)
+    check.add_argument(
+        "--junit-xml", type=Path, metavar="PATH", help="write JUnit XML: one testcase per operation x check"
+    )
+    check.add_argument("--report", type=Path, metavar="PATH", help="write the results as JSON")
+    check.set_defaults(run=_run_check)
+
+
+def _run_check(args: argparse.Namespace) -> int:
+    import os
+
+    from pcaps_contract.gate import options_from, run_gate
+
+    options = options_from(lambda name: getattr(args, name), os.environ)
+    report = run_gate(options)
+    print(report.render())
+    if args.junit_xml:
+        report.write_junit(args.junit_xml)
+    if args.report:
+        report.write_json(args.report)
+    return EXIT_OK if report.conforms else EXIT_FINDINGS
 
 
 if __name__ == "__main__":
