@@ -45,6 +45,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     commands = parser.add_subparsers(title="commands", metavar="COMMAND")
     _add_lint(commands)
+    _add_mock(commands)
     return parser
 
 
@@ -72,6 +73,46 @@ def _run_lint(args: argparse.Namespace) -> int:
         return EXIT_FINDINGS
     print(f"{spec.path}: clean ({sum(1 for _ in spec.operations())} operations)")
     return EXIT_OK
+
+
+def _add_mock(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    mock = commands.add_parser(
+        "mock",
+        help="serve the reference mock of the API",
+        description="Serve the reference mock of the ownership API under /client/v4 until interrupted. "
+        "Credentials default to CLOUDFLARE_API_TOKEN, CLOUDFLARE_EMAIL and CLOUDFLARE_API_KEY, else to "
+        "the documented development values. Exit 2 when the settings cannot work.",
+    )
+    mock.add_argument("--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1)")
+    mock.add_argument("--port", type=int, default=8787, help="port to listen on; 0 picks a free one (default: 8787)")
+    mock.add_argument(
+        "--account",
+        action="append",
+        default=[],
+        metavar="ID",
+        help="an account the credentials may use (repeatable; default: any account)",
+    )
+    mock.add_argument("--token", help="the API token to accept (default: $CLOUDFLARE_API_TOKEN)")
+    mock.add_argument("--email", help="the X-Auth-Email to accept (default: $CLOUDFLARE_EMAIL)")
+    mock.add_argument("--api-key", help="the X-Auth-Key to accept (default: $CLOUDFLARE_API_KEY)")
+    mock.add_argument(
+        "--s3-endpoint",
+        metavar="URL",
+        help="S3-compatible endpoint that receives the challenge files of s3:// and r2:// buckets",
+    )
+    faults = mock.add_argument_group("rehearsal faults (off by default)")
+    faults.add_argument("--rate-limit-rate", type=float, default=0.0, metavar="SHARE", help="share answered 429")
+    faults.add_argument("--retry-after", type=int, default=1, metavar="SECONDS", help="Retry-After of a 429 (1)")
+    faults.add_argument("--server-error-rate", type=float, default=0.0, metavar="SHARE", help="share answered 500")
+    faults.add_argument("--latency", type=float, default=0.0, metavar="SECONDS", help="delay added to every answer")
+    faults.add_argument("--seed", type=int, default=0, help="seed of the fault draws (default: 0)")
+    mock.set_defaults(run=_run_mock)
+
+
+def _run_mock(args: argparse.Namespace) -> int:
+    from pcaps_contract.mock.command import run_mock
+
+    return run_mock(args)
 
 
 if __name__ == "__main__":

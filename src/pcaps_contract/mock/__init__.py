@@ -1,0 +1,8 @@
+"""The reference mock of the PCAP bucket-ownership API: stateful, spec-driven, usable by the official SDK."""
+
+from __future__ import annotations
+
+from pcaps_contract.mock.app import create_app
+from pcaps_contract.mock.config import DEV_API_KEY, DEV_EMAIL, DEV_TOKEN, MockConfig
+
+__all__ = ["DEV_API_KEY", "DEV_EMAIL", "DEV_TOKEN", "MockConfig", "create_app"]
