@@ -45,6 +45,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     commands = parser.add_subparsers(title="commands", metavar="COMMAND")
     _add_lint(commands)
+    _add_check(commands)
     _add_mock(commands)
     return parser
 
@@ -113,6 +114,82 @@ def _run_mock(args: argparse.Namespace) -> int:
     from pcaps_contract.mock.command import run_mock
 
     return run_mock(args)
+
+
+def _add_check(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    check = commands.add_parser(
+        "check",
+        help="judge an implementation against the spec (the contract gate)",
+        description="Run the contract gate: schemathesis's built-in checks and the project's own, plus a "
+        "model-based lifecycle and tenancy run. No target means the bundled mock, in-process. "
+        "Exit 0 conforms, 1 contract violations, 2 could not judge (unreachable, refused credentials, "
+        "unreadable spec, bad usage).",
+    )
+    where = check.add_mutually_exclusive_group()
+    where.add_argument("--base-url", metavar="URL", help="a running server, e.g. http://127.0.0.1:8787/client/v4")
+    where.add_argument("--app", metavar="MODULE:ATTR", help="an ASGI or WSGI app to load in-process")
+    check.add_argument(
+        "--account-id",
+        dest="accounts",
+        action="append",
+        metavar="ID",
+        help="an account the credentials can use; twice to judge tenancy (env CLOUDFLARE_ACCOUNT_ID)",
+    )
+    check.add_argument("--token", help="API token (env CLOUDFLARE_API_TOKEN)")
+    check.add_argument("--email", help="X-Auth-Email, with --api-key (env CLOUDFLARE_EMAIL)")
+    check.add_argument("--api-key", help="X-Auth-Key, with --email (env CLOUDFLARE_API_KEY)")
+    check.add_argument("--spec", type=Path, help="the spec (default: the bundled spec)")
+    check.add_argument("--profile", choices=("quick", "ci", "thorough"), help="budget: quick (default), ci, thorough")
+    check.add_argument("--seed", type=int, help="seed of the run (printed at the end; reuse it to repeat a run)")
+    check.add_argument(
+        "--max-examples", type=_positive, metavar="N", help="cases per operation (overrides the profile)"
+    )
+    check.add_argument("--workers", type=_positive, default=1, metavar="N", help="concurrent workers (default 1)")
+    check.add_argument(
+        "--clock-skew", type=float, default=300.0, metavar="SECONDS", help="how far `submitted` may be ahead (300)"
+    )
+    check.add_argument(
+        "--junit-xml", type=Path, metavar="PATH", help="write JUnit XML: one testcase per operation x check"
+    )
+    check.add_argument("--report", type=Path, metavar="PATH", help="write the results as JSON")
+    check.set_defaults(run=_run_check)
+
+
+def _positive(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be 1 or more, not {value}")
+    return value
+
+
+def _run_check(args: argparse.Namespace) -> int:
+    import os
+    from datetime import timedelta
+
+    from pcaps_contract.gate import resolve_options, run_gate
+
+    options = resolve_options(
+        base_url=args.base_url,
+        app=args.app,
+        accounts=args.accounts,
+        token=args.token,
+        email=args.email,
+        api_key=args.api_key,
+        environ=os.environ,
+        spec_path=args.spec,
+        profile=args.profile,
+        seed=args.seed,
+        max_examples=args.max_examples,
+        workers=args.workers,
+        clock_skew=timedelta(seconds=args.clock_skew),
+    )
+    report = run_gate(options)
+    print(report.render())
+    if args.junit_xml:
+        report.write_junit(args.junit_xml)
+    if args.report:
+        report.write_json(args.report)
+    return EXIT_OK if report.conforms else EXIT_FINDINGS
 
 
 if __name__ == "__main__":

@@ -1,0 +1,396 @@
+"""The project's own contract checks: pure functions over one exchange (request + response) or over a model.
+
+Each check is defined once here and used by both doors of the gate (`pcaps-contract check` and
+`pytest contract_tests`) and by anything else that judges responses (e.g. a future `fuzz`). A response
+check returns True when it applied and held, False when the response is outside its scope, and raises
+`ContractViolation` (an AssertionError, as schemathesis expects) when the contract is broken.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable, Collection, Iterator, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from functools import cached_property
+from typing import Any
+
+# RFC 3339 section 5.6 date-time; its section 5.6 note allows a lower-case `t` and `z` too.
+_RFC3339 = re.compile(
+    r"(?P<date>\d{4}-\d{2}-\d{2})[Tt](?P<time>\d{2}:\d{2}:\d{2})(?P<fraction>\.\d+)?(?P<offset>[Zz]|[+-]\d{2}:\d{2})"
+)
+SINGLE_RESULT_OPERATIONS = frozenset({"add_bucket", "validate_bucket"})
+ECHOING_OPERATIONS = frozenset({"add_bucket", "validate_bucket"})
+DEFAULT_CLOCK_SKEW = timedelta(minutes=5)
+
+
+class ContractViolation(AssertionError):
+    """A response broke the contract: which check, what it expected, what it received."""
+
+    def __init__(self, check: str, expected: str, received: str) -> None:
+        super().__init__(f"Expected: {expected}\nReceived: {received}")
+        self.check = check
+        self.expected = expected
+        self.received = received
+
+
+@dataclass(frozen=True)
+class Policy:
+    """The tolerances of the checks: how far a server's clock may run ahead, and what `now` is."""
+
+    clock_skew: timedelta = DEFAULT_CLOCK_SKEW
+    now: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))
+
+
+@dataclass(frozen=True)
+class Exchange:
+    """One request and the response it got, as plain data that every check can read."""
+
+    operation_id: str | None
+    method: str
+    url: str
+    status: int
+    content: bytes = b""
+    request_body: Any = None
+    request_headers: Mapping[str, str] = field(default_factory=dict)
+    response_headers: Mapping[str, str] = field(default_factory=dict)
+
+    @cached_property
+    def body(self) -> Any:
+        """The response body parsed as JSON, or None when it is empty or not JSON."""
+        if not self.content:
+            return None
+        try:
+            return json.loads(self.content)
+        except (ValueError, UnicodeDecodeError):
+            return None
+
+    @property
+    def envelope(self) -> dict[str, Any] | None:
+        """The response body when it is a JSON object (the Cloudflare envelope), else None."""
+        return self.body if isinstance(self.body, dict) else None
+
+    @property
+    def is_success(self) -> bool:
+        return 200 <= self.status < 300
+
+    def ownerships(self) -> Iterator[dict[str, Any]]:
+        """The Ownership records of a successful response's `result` (one object or a list)."""
+        envelope = self.envelope
+        if not self.is_success or envelope is None:
+            return
+        result = envelope.get("result")
+        records = result if isinstance(result, list) else [result]
+        yield from (record for record in records if isinstance(record, dict))
+
+    def result_ids(self) -> set[str]:
+        """The ids of the Ownership records in the result."""
+        return {record["id"] for record in self.ownerships() if isinstance(record.get("id"), str)}
+
+
+def _show(value: Any) -> str:
+    text = json.dumps(value, ensure_ascii=False) if not isinstance(value, bytes) else repr(value)
+    return text if len(text) <= 200 else text[:199] + "…"
+
+
+def _field(record: Mapping[str, Any], name: str) -> str:
+    return f"`{name}: {_show(record[name])}`" if name in record else f"no `{name}` field"
+
+
+# --- the envelope ---------------------------------------------------------------------------------
+
+
+def success_matches_status(exchange: Exchange, policy: Policy) -> bool:
+    """`success` is true exactly when the status is 2xx."""
+    envelope = exchange.envelope
+    if envelope is None:
+        return False
+    wanted = exchange.is_success
+    if envelope.get("success") is not wanted:
+        raise ContractViolation(
+            "success_matches_status",
+            f"`success: {str(wanted).lower()}` with status {exchange.status}",
+            _field(envelope, "success"),
+        )
+    return True
+
+
+def success_has_result(exchange: Exchange, policy: Policy) -> bool:
+    """A success carries a `result`: an Ownership for add and validate, a list (or null) for list."""
+    envelope = exchange.envelope
+    if envelope is None or not exchange.is_success:
+        return False
+    result = envelope.get("result", ...)
+    if exchange.operation_id in SINGLE_RESULT_OPERATIONS:
+        if not isinstance(result, dict):
+            shown = "no `result` field" if result is ... else f"`result: {_show(result)}`"
+            raise ContractViolation("success_has_result", "`result`: the Ownership object", shown)
+    elif result is ...:
+        raise ContractViolation("success_has_result", "a `result` field", "no `result` field")
+    return True
+
+
+def failure_has_null_result(exchange: Exchange, policy: Policy) -> bool:
+    """A failure carries `result: null`."""
+    envelope = exchange.envelope
+    if envelope is None or exchange.is_success:
+        return False
+    if "result" not in envelope or envelope["result"] is not None:
+        raise ContractViolation(
+            "failure_has_null_result", f"`result: null` with status {exchange.status}", _field(envelope, "result")
+        )
+    return True
+
+
+def failure_has_errors(exchange: Exchange, policy: Policy) -> bool:
+    """A failure carries at least one error."""
+    envelope = exchange.envelope
+    if envelope is None or exchange.is_success:
+        return False
+    errors = envelope.get("errors")
+    if not isinstance(errors, list) or not errors:
+        raise ContractViolation(
+            "failure_has_errors",
+            f"at least one entry in `errors` with status {exchange.status}",
+            _field(envelope, "errors"),
+        )
+    return True
+
+
+def no_content_has_empty_body(exchange: Exchange, policy: Policy) -> bool:
+    """A 204 response has an empty body."""
+    if exchange.status != 204:
+        return False
+    if exchange.content:
+        raise ContractViolation(
+            "no_content_has_empty_body",
+            "an empty body with status 204",
+            f"{len(exchange.content)} bytes: {_show(exchange.content[:120])}",
+        )
+    return True
+
+
+# --- timestamps ------------------------------------------------------------------------------------
+
+
+def parse_rfc3339(value: Any) -> datetime | None:
+    """The instant of a strict RFC 3339 date-time string, or None when it is not one."""
+    if not isinstance(value, str):
+        return None
+    match = _RFC3339.fullmatch(value)
+    if match is None:
+        return None
+    clock = match["time"]
+    if clock.endswith(":60"):  # a leap second is valid RFC 3339; datetime cannot hold it
+        clock = clock[:-2] + "59"
+    offset = "+00:00" if match["offset"] in "Zz" else match["offset"]
+    try:
+        return datetime.fromisoformat(f"{match['date']}T{clock}{match['fraction'] or ''}{offset}")
+    except ValueError:
+        return None
+
+
+def timestamps_are_rfc3339(exchange: Exchange, policy: Policy) -> bool:
+    """`submitted` (and `validated`, unless empty while not yet validated) are strict RFC 3339 date-times."""
+    applied = False
+    for record in exchange.ownerships():
+        for name in ("submitted", "validated"):
+            if name not in record or (name == "validated" and record[name] == ""):
+                continue
+            applied = True
+            if parse_rfc3339(record[name]) is None:
+                raise ContractViolation(
+                    "timestamps_are_rfc3339",
+                    f"`{name}` as an RFC 3339 date-time (`2026-11-26T11:05:00Z`: a `T`, then `Z` or an offset)",
+                    _field(record, name),
+                )
+    return applied
+
+
+def submitted_is_not_in_future(exchange: Exchange, policy: Policy) -> bool:
+    """`submitted` is not later than now plus the allowed clock skew."""
+    applied = False
+    latest = policy.now() + policy.clock_skew
+    for record in exchange.ownerships():
+        submitted = parse_rfc3339(record.get("submitted"))
+        if submitted is None:
+            continue
+        applied = True
+        if submitted > latest:
+            raise ContractViolation(
+                "submitted_is_not_in_future",
+                f"`submitted` at or before {latest.isoformat(timespec='seconds')} (now + {policy.clock_skew})",
+                _field(record, "submitted"),
+            )
+    return applied
+
+
+def validated_is_not_before_submitted(exchange: Exchange, policy: Policy) -> bool:
+    """A non-empty `validated` is not earlier than `submitted`."""
+    applied = False
+    for record in exchange.ownerships():
+        submitted = parse_rfc3339(record.get("submitted"))
+        validated = parse_rfc3339(record.get("validated"))
+        if submitted is None or validated is None:
+            continue
+        applied = True
+        if validated < submitted:
+            raise ContractViolation(
+                "validated_is_not_before_submitted",
+                f"`validated` at or after `submitted` ({record['submitted']})",
+                _field(record, "validated"),
+            )
+    return applied
+
+
+# --- echo ------------------------------------------------------------------------------------------
+
+
+def destination_conf_is_echoed(exchange: Exchange, policy: Policy) -> bool:
+    """Add and validate answer with the `destination_conf` that was sent."""
+    if exchange.operation_id not in ECHOING_OPERATIONS or not exchange.is_success:
+        return False
+    sent = exchange.request_body.get("destination_conf") if isinstance(exchange.request_body, dict) else None
+    record = next(exchange.ownerships(), None)
+    if not isinstance(sent, str) or record is None:
+        return False
+    if record.get("destination_conf") != sent:
+        raise ContractViolation(
+            "destination_conf_is_echoed", f"`destination_conf: {_show(sent)}`", _field(record, "destination_conf")
+        )
+    return True
+
+
+ResponseCheck = Callable[[Exchange, Policy], bool]
+
+# Every response check, in the order they are reported; the key is the check's name everywhere.
+RESPONSE_CHECKS: dict[str, ResponseCheck] = {
+    check.__name__: check
+    for check in (
+        success_matches_status,
+        success_has_result,
+        failure_has_null_result,
+        failure_has_errors,
+        no_content_has_empty_body,
+        timestamps_are_rfc3339,
+        submitted_is_not_in_future,
+        validated_is_not_before_submitted,
+        destination_conf_is_echoed,
+    )
+}
+
+
+def run_response_checks(exchange: Exchange, policy: Policy) -> Iterator[tuple[str, ContractViolation | None]]:
+    """(check name, violation or None) for every response check that applies to the exchange."""
+    for name, check in RESPONSE_CHECKS.items():
+        try:
+            applied = check(exchange, policy)
+        except ContractViolation as violation:
+            yield name, violation
+        else:
+            if applied:
+                yield name, None
+
+
+# --- the lifecycle and tenancy, judged against a model of what the server should hold ---------------
+
+
+def _ids(ids: Collection[str]) -> str:
+    return ", ".join(sorted(ids)) or "none"
+
+
+def created_ownership_is_listed(listing: Exchange, expected_ids: Collection[str]) -> None:
+    """Every ownership created (and not deleted) under an account is listed under it."""
+    listed = listing.result_ids()
+    missing = set(expected_ids) - listed
+    if listing.status != 200 or missing:
+        raise ContractViolation(
+            "created_ownership_is_listed",
+            f"status 200 listing the created ids {_ids(missing or expected_ids)}",
+            f"status {listing.status} listing {_ids(listed)}",
+        )
+
+
+def deleted_ownership_is_not_listed(listing: Exchange, deleted_ids: Collection[str]) -> None:
+    """An ownership that was deleted is no longer listed."""
+    still = listing.result_ids() & set(deleted_ids)
+    if still:
+        raise ContractViolation(
+            "deleted_ownership_is_not_listed", "deleted ids gone from the list", f"still listed: {_ids(still)}"
+        )
+
+
+def created_ownership_can_be_deleted(deletion: Exchange) -> None:
+    """Deleting an ownership that exists answers 204."""
+    if deletion.status != 204:
+        raise ContractViolation(
+            "created_ownership_can_be_deleted", "status 204 deleting an existing ownership", f"status {deletion.status}"
+        )
+
+
+def second_delete_is_not_found(deletion: Exchange) -> None:
+    """Deleting an ownership that was already deleted answers 404."""
+    if deletion.status != 404:
+        raise ContractViolation(
+            "second_delete_is_not_found",
+            "status 404 deleting an already deleted ownership",
+            f"status {deletion.status}",
+        )
+
+
+def validate_returns_same_id(validation: Exchange, candidate_ids: Collection[str]) -> None:
+    """Validating a created bucket answers 200 with the id of that bucket's ownership."""
+    record = next(validation.ownerships(), None)
+    got = record.get("id") if record is not None else None
+    if validation.status != 200 or got not in candidate_ids:
+        raise ContractViolation(
+            "validate_returns_same_id",
+            f"status 200 with `id` one of {_ids(candidate_ids)}",
+            f"status {validation.status} with {_field(record, 'id') if record is not None else 'no result'}",
+        )
+
+
+def foreign_ownership_is_not_listed(listing: Exchange, foreign_ids: Collection[str]) -> None:
+    """Another account's ownerships never appear in an account's list."""
+    leaked = listing.result_ids() & set(foreign_ids)
+    if leaked:
+        raise ContractViolation(
+            "foreign_ownership_is_not_listed", "no ownership of another account listed", f"listed: {_ids(leaked)}"
+        )
+
+
+def foreign_ownership_is_not_validated(validation: Exchange, foreign_ids: Collection[str]) -> None:
+    """Validating another account's bucket never answers with that account's ownership."""
+    leaked = validation.result_ids() & set(foreign_ids)
+    if leaked:
+        raise ContractViolation(
+            "foreign_ownership_is_not_validated",
+            "no ownership of another account in the answer (404, or this account's own record)",
+            f"status {validation.status} with id {_ids(leaked)}",
+        )
+
+
+def foreign_ownership_is_not_deleted(deletion: Exchange) -> None:
+    """Deleting another account's ownership is refused."""
+    if deletion.is_success:
+        raise ContractViolation(
+            "foreign_ownership_is_not_deleted",
+            "a refusal (404 or 403) deleting another account's ownership",
+            f"status {deletion.status}",
+        )
+
+
+# Checks of the stateful run, in the order they are reported (the lifecycle, then tenancy).
+LIFECYCLE_CHECKS = (
+    "created_ownership_is_listed",
+    "deleted_ownership_is_not_listed",
+    "created_ownership_can_be_deleted",
+    "second_delete_is_not_found",
+    "validate_returns_same_id",
+)
+TENANCY_CHECKS = (
+    "foreign_ownership_is_not_listed",
+    "foreign_ownership_is_not_validated",
+    "foreign_ownership_is_not_deleted",
+)

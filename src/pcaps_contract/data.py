@@ -1,0 +1,56 @@
+"""Test data realistic enough to reach deep paths: pinned accounts, real-looking bucket URIs, challenges."""
+
+from __future__ import annotations
+
+import re
+import string
+from typing import Any
+
+from hypothesis import strategies as st
+
+# The spec's Identifier: a string of 1 to 32 characters (real account ids are 32 lowercase hex).
+_IDENTIFIER = re.compile(r"[\s\S]{1,32}")
+_BUCKET = st.text(alphabet=string.ascii_lowercase + string.digits, min_size=3, max_size=20).map(
+    lambda name: f"pcaps-{name}"
+)
+_HEX32 = st.text(alphabet="0123456789abcdef", min_size=32, max_size=32)
+_REGIONS = st.sampled_from(["us-east-1", "us-west-2", "eu-west-1", "eu-central-1", "ap-southeast-2"])
+_PATHS = st.sampled_from(["", "/captures", "/pcaps/2026", "/a/b/c"])
+
+
+def is_identifier(value: Any) -> bool:
+    """Whether a value is a valid `account_id` / `ownership_id` by the spec (1 to 32 characters)."""
+    return isinstance(value, str) and _IDENTIFIER.fullmatch(value) is not None
+
+
+def s3_destination_confs() -> st.SearchStrategy[str]:
+    """`s3://BUCKET[/PATH]?region=REGION`, as the reference page shows."""
+    return st.builds(lambda bucket, path, region: f"s3://{bucket}{path}?region={region}", _BUCKET, _PATHS, _REGIONS)
+
+
+def gs_destination_confs() -> st.SearchStrategy[str]:
+    """`gs://BUCKET[/PATH]`."""
+    return st.builds(lambda bucket, path: f"gs://{bucket}{path}", _BUCKET, _PATHS)
+
+
+def r2_destination_confs() -> st.SearchStrategy[str]:
+    """`r2://BUCKET?account-id=...&access-key-id=...&secret-access-key=...`, as the product docs show."""
+    return st.builds(
+        lambda bucket, account, key, secret: (
+            f"r2://{bucket}?account-id={account}&access-key-id={key}&secret-access-key={secret}"
+        ),
+        _BUCKET,
+        _HEX32,
+        _HEX32,
+        _HEX32,
+    )
+
+
+def destination_confs() -> st.SearchStrategy[str]:
+    """A bucket URI in one of the three documented forms."""
+    return st.one_of(s3_destination_confs(), gs_destination_confs(), r2_destination_confs())
+
+
+def ownership_challenges() -> st.SearchStrategy[str]:
+    """What a user pastes as `ownership_challenge`: the challenge file's name or a hex content."""
+    return st.one_of(_HEX32.map(lambda hexa: f"ownership-challenge-{hexa}.txt"), _HEX32, st.text(max_size=40))

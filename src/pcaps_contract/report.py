@@ -1,0 +1,258 @@
+"""What a gate run found, and how it is shown: the summary table, failures with curl, JUnit XML, JSON."""
+
+from __future__ import annotations
+
+import json
+import shlex
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from xml.etree import ElementTree
+
+from pcaps_contract.credentials import Credentials
+
+PASSED, FAILED, SKIPPED = "passed", "failed", "skipped"
+# Headers never copied into a reproduction: the credentials come back as environment variables instead.
+_SECRET_HEADERS = frozenset({"authorization", "x-auth-email", "x-auth-key", "cookie"})
+_DROPPED_HEADERS = frozenset({"content-length", "user-agent", "accept-encoding", "connection", "host", "accept"})
+
+
+@dataclass(frozen=True)
+class Step:
+    """One request of a reproduction: what to send, without the credentials."""
+
+    method: str
+    url: str
+    headers: Mapping[str, str] = field(default_factory=dict)
+    body: str | None = None
+    authenticated: bool = True
+
+    def curl(self, credentials: Credentials) -> str:
+        """A runnable curl command; secrets are referred to as `$CLOUDFLARE_...` variables."""
+        parts = ["curl", "-X", self.method.upper(), shlex.quote(self.url)]
+        if self.authenticated:
+            parts.extend(credentials.curl_headers())
+        for name, value in self.headers.items():
+            if name.lower() not in _SECRET_HEADERS | _DROPPED_HEADERS:
+                parts.extend(["-H", shlex.quote(f"{name}: {value}")])
+        if self.body is not None:
+            parts.extend(["--data-raw", shlex.quote(self.body)])
+        return " ".join(parts)
+
+
+@dataclass(frozen=True)
+class Failure:
+    """One broken rule, with the steps that show it."""
+
+    operation: str
+    check: str
+    expected: str
+    received: str
+    steps: tuple[Step, ...] = ()
+
+
+@dataclass
+class Cell:
+    """The results of one check on one operation."""
+
+    passed: int = 0
+    failed: int = 0
+    failure: Failure | None = None
+
+    @property
+    def status(self) -> str:
+        return FAILED if self.failed else PASSED if self.passed else SKIPPED
+
+
+class Ledger:
+    """Results per operation x check; the first (shortest) failure of each cell is kept as its example."""
+
+    def __init__(self, operations: Iterable[str], checks: Iterable[str]) -> None:
+        self.operations = list(operations)
+        self.checks = list(checks)
+        self.cells: dict[tuple[str, str], Cell] = {}
+
+    def cell(self, operation: str, check: str) -> Cell:
+        if operation not in self.operations:
+            self.operations.append(operation)
+        if check not in self.checks:
+            self.checks.append(check)
+        return self.cells.setdefault((operation, check), Cell())
+
+    def passed(self, operation: str, check: str) -> None:
+        self.cell(operation, check).passed += 1
+
+    def failed(self, failure: Failure) -> None:
+        cell = self.cell(failure.operation, failure.check)
+        cell.failed += 1
+        if cell.failure is None or _size(failure) < _size(cell.failure):
+            cell.failure = failure
+
+    def status(self, operation: str, check: str) -> str:
+        cell = self.cells.get((operation, check))
+        return cell.status if cell is not None else SKIPPED
+
+    def failures(self) -> list[Failure]:
+        return [
+            cell.failure
+            for operation in self.operations
+            for check in self.checks
+            if (cell := self.cells.get((operation, check))) is not None and cell.failure is not None
+        ]
+
+    def failed_checks(self) -> set[str]:
+        return {failure.check for failure in self.failures()}
+
+
+def _size(failure: Failure) -> int:
+    return sum(len(step.url) + len(step.body or "") for step in failure.steps) + 1000 * len(failure.steps)
+
+
+@dataclass
+class GateReport:
+    """Everything a run found, ready to print or save."""
+
+    target: str
+    seed: int
+    profile: str
+    ledger: Ledger
+    credentials: Credentials
+    seconds: float = 0.0
+    requests: int = 0
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def conforms(self) -> bool:
+        return not self.ledger.failures()
+
+    def redact(self, text: str) -> str:
+        """The text with every secret replaced by the name of the variable that holds it."""
+        names = {
+            self.credentials.token: "$CLOUDFLARE_API_TOKEN",
+            self.credentials.email: "$CLOUDFLARE_EMAIL",
+            self.credentials.api_key: "$CLOUDFLARE_API_KEY",
+        }
+        for secret, name in names.items():
+            if secret:
+                text = text.replace(secret, name)
+        return text
+
+    def summary_table(self) -> str:
+        """The operation x check table: `ok N` passed N times, `FAIL N` failed N times, `-` never applied."""
+        ledger = self.ledger
+        width = max(len(check) for check in ledger.checks) if ledger.checks else 5
+        columns = [max(len(operation), 8) for operation in ledger.operations]
+        lines = [
+            "check".ljust(width)
+            + "  "
+            + "  ".join(op.ljust(w) for op, w in zip(ledger.operations, columns, strict=True))
+        ]
+        for check in ledger.checks:
+            row = []
+            for operation, column in zip(ledger.operations, columns, strict=True):
+                cell = ledger.cells.get((operation, check))
+                text = "-" if cell is None or cell.status == SKIPPED else f"ok {cell.passed}"
+                if cell is not None and cell.failed:
+                    text = f"FAIL {cell.failed}"
+                row.append(text.ljust(column))
+            lines.append(check.ljust(width) + "  " + "  ".join(row).rstrip())
+        return "\n".join(lines)
+
+    def render_failure(self, failure: Failure) -> str:
+        lines = [
+            f"{failure.check} on {failure.operation}",
+            f"  Expected: {failure.expected}",
+            f"  Received: {failure.received}",
+        ]
+        if failure.steps:
+            lines.append("  Reproduce:" if len(failure.steps) == 1 else "  Reproduce (in order):")
+            lines.extend(f"    {step.curl(self.credentials)}" for step in failure.steps)
+        return self.redact("\n".join(lines))
+
+    def render(self) -> str:
+        """The text a person reads at the end of a run."""
+        failures = self.ledger.failures()
+        counts = {PASSED: 0, FAILED: 0, SKIPPED: 0}
+        for operation in self.ledger.operations:
+            for check in self.ledger.checks:
+                counts[self.ledger.status(operation, check)] += 1
+        parts = [f"Target: {self.target}", "", self.summary_table(), ""]
+        if failures:
+            parts.append(f"{len(failures)} contract violation(s):")
+            parts.extend(["", *(self.render_failure(failure) + "\n" for failure in failures)])
+        parts.extend(f"note: {note}" for note in self.notes)
+        verdict = "contract violations found" if failures else "the implementation keeps the contract"
+        parts.append(
+            f"{counts[FAILED]} failed, {counts[PASSED]} passed, {counts[SKIPPED]} skipped (operation x check); "
+            f"{self.requests} requests; seed {self.seed} (profile {self.profile}); {self.seconds:.1f}s: {verdict}"
+        )
+        return self.redact("\n".join(parts))
+
+    def as_json(self) -> dict[str, Any]:
+        cells = []
+        for operation in self.ledger.operations:
+            for check in self.ledger.checks:
+                cell = self.ledger.cells.get((operation, check)) or Cell()
+                entry: dict[str, Any] = {
+                    "operation": operation,
+                    "check": check,
+                    "status": cell.status,
+                    "passed": cell.passed,
+                    "failed": cell.failed,
+                }
+                if cell.failure is not None:
+                    entry["expected"] = cell.failure.expected
+                    entry["received"] = cell.failure.received
+                    entry["reproduce"] = [step.curl(self.credentials) for step in cell.failure.steps]
+                cells.append(entry)
+        return {
+            "target": self.target,
+            "conforms": self.conforms,
+            "seed": self.seed,
+            "profile": self.profile,
+            "seconds": round(self.seconds, 3),
+            "requests": self.requests,
+            "notes": self.notes,
+            "results": cells,
+        }
+
+    def write_json(self, path: Path) -> None:
+        path.write_text(self.redact(json.dumps(self.as_json(), indent=2, ensure_ascii=False)) + "\n", encoding="utf-8")
+
+    def write_junit(self, path: Path) -> None:
+        """JUnit XML with one testcase per operation x check."""
+        failures = sum(1 for cell in self.ledger.cells.values() if cell.failed)
+        total = len(self.ledger.operations) * len(self.ledger.checks)
+        skipped = sum(
+            1 for op in self.ledger.operations for c in self.ledger.checks if self.ledger.status(op, c) == SKIPPED
+        )
+        suite = ElementTree.Element(
+            "testsuite",
+            name="pcaps-contract",
+            tests=str(total),
+            failures=str(failures),
+            skipped=str(skipped),
+            errors="0",
+            time=f"{self.seconds:.3f}",
+        )
+        properties = ElementTree.SubElement(suite, "properties")
+        for name, value in (("seed", self.seed), ("profile", self.profile), ("target", self.target)):
+            ElementTree.SubElement(properties, "property", name=name, value=str(value))
+        for operation in self.ledger.operations:
+            for check in self.ledger.checks:
+                case = ElementTree.SubElement(suite, "testcase", classname=operation, name=check)
+                cell = self.ledger.cells.get((operation, check))
+                if cell is None or cell.status == SKIPPED:
+                    ElementTree.SubElement(case, "skipped", message="no response this check applies to")
+                elif cell.failure is not None:
+                    node = ElementTree.SubElement(
+                        case,
+                        "failure",
+                        message=self.redact(f"Expected: {cell.failure.expected} / Received: {cell.failure.received}"),
+                    )
+                    node.text = self.render_failure(cell.failure)
+        root = ElementTree.Element("testsuites")
+        root.append(suite)
+        ElementTree.indent(root)
+        path.write_text(self.redact(ElementTree.tostring(root, encoding="unicode")) + "\n", encoding="utf-8")

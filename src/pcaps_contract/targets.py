@@ -1,0 +1,98 @@
+"""What the gate judges: the bundled mock or another app in-process, or a server at a base URL."""
+
+from __future__ import annotations
+
+import importlib
+import sys
+import warnings
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from pcaps_contract.credentials import Credentials
+from pcaps_contract.errors import PcapsContractError, UsageError
+
+API_BASE_PATH = "/client/v4"
+IN_PROCESS_ORIGIN = "http://localhost"
+# The accounts the bundled mock serves when none are given: two, so that tenancy is judged too.
+MOCK_ACCOUNTS = ("023e105f4ecef8ad9ca31a8372d0c353", "9a7806061c88ada191ed06f989cc3dac")
+
+
+class TargetError(PcapsContractError):
+    """The target cannot be reached or refuses the credentials: the run cannot judge it."""
+
+
+@dataclass(frozen=True)
+class Target:
+    """An implementation to judge: an ASGI/WSGI app in-process, or a base URL."""
+
+    description: str
+    base_url: str
+    app: Any = None
+
+    @property
+    def in_process(self) -> bool:
+        return self.app is not None
+
+    def client(self, headers: Mapping[str, str] | None = None, timeout: float = 30.0) -> httpx.Client:
+        """An HTTP client whose relative URLs start at the API base (e.g. `/accounts/...`)."""
+        transport: httpx.BaseTransport | None = None
+        if self.app is not None:
+            from schemathesis.transport import is_asgi_app
+
+            if is_asgi_app(self.app):
+                from starlette.exceptions import StarletteDeprecationWarning
+
+                with warnings.catch_warnings():
+                    # Starlette 1.x prefers `httpx2` for its test client; the pinned `httpx` works the same.
+                    warnings.simplefilter("ignore", StarletteDeprecationWarning)
+                    from starlette.testclient import TestClient
+
+                return TestClient(self.app, base_url=self.base_url, headers=dict(headers or {}))
+            transport = httpx.WSGITransport(app=self.app)
+        return httpx.Client(base_url=self.base_url, headers=dict(headers or {}), transport=transport, timeout=timeout)
+
+
+def bundled_mock(credentials: Credentials, accounts: tuple[str, ...]) -> Target:
+    """The bundled mock, in-process, accepting exactly these credentials for exactly these accounts."""
+    from pcaps_contract.mock import MockConfig, create_app
+
+    config = MockConfig(
+        token=credentials.token or "",
+        email=credentials.email or "",
+        api_key=credentials.api_key or "",
+        accounts=accounts,
+    )
+    return Target("the bundled mock (in-process)", IN_PROCESS_ORIGIN + API_BASE_PATH, create_app(config))
+
+
+def load_app(reference: str) -> Target:
+    """The ASGI or WSGI app named `module:attribute` (the current directory is importable)."""
+    module_name, _, attribute = reference.partition(":")
+    if not module_name or not attribute:
+        raise UsageError(f"--app {reference!r} is not MODULE:ATTRIBUTE, e.g. `myservice.main:app`.")
+    if str(Path.cwd()) not in sys.path:
+        sys.path.insert(0, str(Path.cwd()))
+    try:
+        module = importlib.import_module(module_name)
+    except ImportError as exc:
+        raise UsageError(f"--app: cannot import {module_name} ({exc}); check the module path.") from None
+    app: Any = module
+    for part in attribute.split("."):
+        app = getattr(app, part, None)
+        if app is None:
+            raise UsageError(f"--app: {module_name} has no attribute {attribute}; check the name.")
+    if not callable(app):
+        raise UsageError(f"--app: {reference} is not an ASGI or WSGI app.")
+    return Target(f"{reference} (in-process)", IN_PROCESS_ORIGIN + API_BASE_PATH, app)
+
+
+def base_url_target(base_url: str) -> Target:
+    """A server at a base URL such as `http://127.0.0.1:8787/client/v4`."""
+    url = httpx.URL(base_url)
+    if url.scheme not in ("http", "https") or not url.host:
+        raise UsageError(f"--base-url {base_url!r} is not an http(s) URL, e.g. https://api.cloudflare.com/client/v4.")
+    return Target(str(url).rstrip("/"), str(url).rstrip("/"))
