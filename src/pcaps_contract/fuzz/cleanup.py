@@ -10,6 +10,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from types import FrameType
 from typing import Any
+from urllib.parse import quote
 
 import requests
 
@@ -93,7 +94,8 @@ def clean_up(
         if time.monotonic() - started > time_limit:
             result.leftovers.append(Leftover(created.account, created.ownership_id, "cleanup time limit reached"))
             continue
-        url = f"{base_url}/accounts/{created.account}/pcaps/ownership/{created.ownership_id}"
+        account, ownership_id = quote(created.account, safe=""), quote(created.ownership_id, safe="")
+        url = f"{base_url}/accounts/{account}/pcaps/ownership/{ownership_id}"
         try:
             response = session.delete(url)
         except (requests.RequestException, Cancelled) as exc:

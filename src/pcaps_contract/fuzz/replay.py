@@ -145,4 +145,5 @@ def _builtin(request: Mapping[str, Any], check: str, response: httpx.Response) -
         load_all_checks()
         case.validate_response(response, checks=[CHECKS.get_one(check)])  # type: ignore[list-item]
     except FailureGroup as group:
-        raise AssertionError("\n\n".join(str(failure) for failure in group.exceptions)) from None
+        found = "\n\n".join(str(failure) for failure in group.exceptions)
+        raise AssertionError(f"{found}\nReceived: status {status}: {response.text[:200]}") from None

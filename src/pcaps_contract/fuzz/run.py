@@ -198,6 +198,9 @@ class FuzzRun:
         if self.plan.duration is not None:
             slice_seconds = self.plan.duration * workers / len(self.plan.operations)
         strategies = {operation: _strategy(schema, operation) for operation in self.plan.operations}
+        # The budget is fuzzing time: it starts once the schema and its strategies are ready.
+        if self.plan.duration is not None:
+            self.end = self.clock() + self.plan.duration
         with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="fuzz") as pool:
             futures = [
                 pool.submit(self._fuzz_operation, strategies[operation], operation, slice_seconds)
