@@ -13,6 +13,7 @@ from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Route
 from starlette.types import Receive, Scope, Send
 
+from pcaps_contract.errors import SpecError
 from pcaps_contract.mock.auth import authenticate, authorize_account
 from pcaps_contract.mock.challenges import ChallengeDelivery
 from pcaps_contract.mock.config import MockConfig
@@ -42,11 +43,12 @@ class OwnershipApi:
             "delete_bucket": self.delete_bucket,
             "validate_bucket": self.validate_bucket,
         }
-        missing = {route_op.operation_id for r in rules.routes for route_op in r.operations.values()} - set(
-            self.handlers
-        )
-        if missing:
-            raise ValueError(f"the spec declares operations the mock does not implement: {sorted(missing)}")
+        declared = {operation.operation_id for route in rules.routes for operation in route.operations.values()}
+        if declared != set(self.handlers):
+            raise SpecError(
+                f"the mock implements {sorted(self.handlers)} but {rules.spec.path} declares {sorted(declared)}; "
+                "give the spec exactly the mock's operations."
+            )
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         """Every request under the API prefix (an ASGI app, so that it receives every HTTP method)."""
@@ -71,23 +73,22 @@ class OwnershipApi:
 
     def _route(self, method: str, path: str) -> tuple[RouteRule, OperationRule, dict[str, str]]:
         """The operation for a method and path; 404 when no path matches, 405 with `Allow` when no method does."""
-        allowed: set[str] = set()
-        for route, params in self.rules.matches(path):
-            operation = route.operations.get(method)
-            if operation is not None:
-                return route, operation, params
-            allowed.update(route.operations)
-        if not allowed:
+        found = self.rules.match(path)
+        if found is None:
             raise ApiError.single(
                 404, ErrorCode.NO_ROUTE, f"No route for that URI: {API_PREFIX}{_clip(path)}; check the path."
             )
-        allow = ", ".join(sorted(allowed))
-        raise ApiError.single(
-            405,
-            ErrorCode.METHOD_NOT_ALLOWED,
-            f"Method {_clip(method)} not allowed for that URI; use {allow}.",
-            Allow=allow,
-        )
+        route, params = found
+        operation = route.operations.get(method)
+        if operation is None:
+            allow = ", ".join(sorted(route.operations))
+            raise ApiError.single(
+                405,
+                ErrorCode.METHOD_NOT_ALLOWED,
+                f"Method {_clip(method)} not allowed for that URI; use {allow}.",
+                Allow=allow,
+            )
+        return route, operation, params
 
     async def _read_body(self, request: Request) -> bytes:
         """The request body, refused with 413 as soon as it exceeds the limit, before it is all read."""

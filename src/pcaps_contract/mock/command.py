@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import sys
 
 from pcaps_contract.errors import UsageError
 from pcaps_contract.mock.config import DEV_API_KEY, DEV_EMAIL, DEV_TOKEN, MockConfig
@@ -49,18 +48,20 @@ def config_from_args(args: argparse.Namespace, environ: dict[str, str] | None = 
 def run_mock(args: argparse.Namespace) -> int:
     """Serve the mock until interrupted; exit 0 on Ctrl-C or SIGTERM."""
     from pcaps_contract.mock.app import API_PREFIX, create_app
-    from pcaps_contract.mock.server import bind, serve
+    from pcaps_contract.mock.server import bind, make_server, serve
 
     config, credentials = config_from_args(args)
     app = create_app(config)
     sock = bind(args.host, args.port)
+    server = make_server(app)
     host, port = sock.getsockname()[:2]
     url = f"http://{host if ':' not in host else f'[{host}]'}:{port}"
     scope = ", ".join(config.accounts) if config.accounts else "any account"
-    print(f"mock of the PCAP ownership API at {url}{API_PREFIX} (Ctrl-C stops it)", file=sys.stderr)
-    print(f"  accepts: {credentials}; accounts: {scope}", file=sys.stderr)
     where = f"written to {config.s3_endpoint}" if config.s3_endpoint else "held in memory"
-    print(f"  challenges: {where}; test support: GET {url}/__mock__/accounts/ID/challenges/ID", file=sys.stderr)
-    sys.stderr.flush()
-    serve(app, sock)
+    banner = (
+        f"mock of the PCAP ownership API at {url}{API_PREFIX} (Ctrl-C stops it)\n"
+        f"  accepts: {credentials}; accounts: {scope}\n"
+        f"  challenges: {where}; test support: GET {url}/__mock__/accounts/ID/challenges/ID"
+    )
+    serve(server, sock, banner)
     return 0

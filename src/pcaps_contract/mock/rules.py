@@ -79,7 +79,7 @@ class SpecRules:
     def __init__(self, spec: Spec) -> None:
         self.spec = spec
         routes = [self._route(path, item) for path, item in (spec.document.get("paths") or {}).items()]
-        # OpenAPI: a concrete path wins over a templated one that also matches (`/validate` over `/{ownership_id}`).
+        # Fewest parameters first: `/ownership/validate` is tried before `/ownership/{ownership_id}`.
         self.routes = tuple(sorted(routes, key=lambda r: r.template.count("{")))
 
     def _route(self, template: str, item: Mapping[str, Any]) -> RouteRule:
@@ -119,12 +119,13 @@ class SpecRules:
             validator,
         )
 
-    def matches(self, path: str) -> Iterator[tuple[RouteRule, dict[str, str]]]:
-        """Every route the path matches, the most specific first, with its path parameters."""
+    def match(self, path: str) -> tuple[RouteRule, dict[str, str]] | None:
+        """The route of a path and its path parameters; as OpenAPI says, a concrete path wins over a template."""
         for route in self.routes:
             params = route.match(path)
             if params is not None:
-                yield route, params
+                return route, params
+        return None
 
     def parse_body(self, operation: OperationRule, content_type: str | None, raw: bytes) -> Any:
         """The request body as JSON, once it has the declared media type and matches the declared schema."""

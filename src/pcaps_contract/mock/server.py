@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import signal
 import socket
+import sys
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
+from types import FrameType
 
 import uvicorn
 from starlette.types import ASGIApp
@@ -32,20 +35,32 @@ def bind(host: str, port: int) -> socket.socket:
     return sock
 
 
-def _server(app: ASGIApp, log_level: str) -> uvicorn.Server:
+def make_server(app: ASGIApp, log_level: str = "warning") -> uvicorn.Server:
+    """A uvicorn server of the app, quiet except for warnings, without an access log (it costs throughput)."""
     return uvicorn.Server(uvicorn.Config(app, log_level=log_level, access_log=False, lifespan="off"))
 
 
-def serve(app: ASGIApp, sock: socket.socket, log_level: str = "warning") -> None:
-    """Serve until interrupted (Ctrl-C or SIGTERM)."""
-    _server(app, log_level).run(sockets=[sock])
+def serve(server: uvicorn.Server, sock: socket.socket, banner: str = "") -> None:
+    """Print the banner to stderr, then serve until SIGINT or SIGTERM; a second SIGINT forces the shutdown."""
+
+    def stop(signum: int, frame: FrameType | None) -> None:
+        server.force_exit = server.should_exit and signum == signal.SIGINT
+        server.should_exit = True
+
+    # Installed before anything is announced, so that a signal sent right after the announcement still ends the
+    # server cleanly; uvicorn swaps in its own handlers while it serves and gives the signal back to these after.
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, stop)
+    if banner:
+        print(banner, file=sys.stderr, flush=True)
+    server.run(sockets=[sock])
 
 
 @contextmanager
 def serve_in_thread(app: ASGIApp, host: str = "127.0.0.1", port: int = 0) -> Iterator[str]:
     """Serve an app from a background thread; yields its base URL (`http://127.0.0.1:PORT`), stops on exit."""
     sock = bind(host, port)
-    server = _server(app, "error")
+    server = make_server(app, "error")
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
     thread.start()
     try:
