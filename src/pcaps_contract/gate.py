@@ -187,6 +187,7 @@ def build_schema(spec: Spec, options: GateOptions, profile: Profile, seed: int) 
                 "max-examples": options.max_examples or profile.max_examples,
                 "database": "none",
                 "deterministic": profile.derandomize,
+                "no-shrink": not profile.shrink,
             },
             "phases": {"stateful": {"max-steps": profile.stateful_steps}},
             "checks": {name: {"enabled": False} for name in _DISABLED_BUILTINS},

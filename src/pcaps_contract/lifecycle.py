@@ -13,6 +13,7 @@ from typing import Any
 
 import httpx
 from hypothesis import seed as hypothesis_seed
+from hypothesis import settings
 from hypothesis import strategies as st
 from hypothesis.stateful import Bundle, RuleBasedStateMachine, consumes, precondition, rule, run_state_machine_as_test
 
@@ -221,4 +222,7 @@ def run_lifecycle(
         judge = Judge(client, target.base_url, policy, ledger, statuses)
         machine = type("Lifecycle", (LifecycleMachine,), {"judge": judge, "accounts": options.accounts[:2]})
         hypothesis_seed(seed)(machine)
-        run_state_machine_as_test(machine, settings=profile.lifecycle_settings())
+        # Lifecycle runs are cheap and their first few are short, so `--max-examples` may raise them, never lower.
+        runs = max(options.max_examples or 0, profile.lifecycle_examples)
+        budget = settings(profile.lifecycle_settings(), max_examples=runs)
+        run_state_machine_as_test(machine, settings=budget)

@@ -23,6 +23,7 @@ class Profile:
         lifecycle_examples: runs of the model-based lifecycle machine.
         lifecycle_steps: the most rules in one run of the lifecycle machine.
         derandomize: the same cases on every run (a fixed seed unless `--seed` is given).
+        shrink: minimise a failing case before reporting it (slow on stateful failures).
     """
 
     name: str
@@ -31,6 +32,7 @@ class Profile:
     lifecycle_examples: int
     lifecycle_steps: int
     derandomize: bool
+    shrink: bool = False
 
     @property
     def hypothesis_profile(self) -> str:

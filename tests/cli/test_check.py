@@ -1,0 +1,152 @@
+"""`pcaps-contract check` end to end: exit codes, the summary, JUnit XML, the JSON report, and no leaked secret."""
+
+from __future__ import annotations
+
+import json
+import socket
+from pathlib import Path
+from xml.etree import ElementTree
+
+import pytest
+
+from pcaps_contract.gate import ALL_CHECKS
+from tests.cli.helpers import FAST, Run
+from tests.gallery.broken import OTHER, OWNER
+
+CANARY = "canary-5f0c7e1d9b2a4c6e8f0a1b3c5d7e9f1a"
+BROKEN = ["--app", "tests.gallery.broken:success_false_on_200", "--account-id", OWNER, "--account-id", OTHER]
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def test_check_passes_the_bundled_mock_with_a_summary_seed_and_time(run_cli: Run) -> None:
+    outcome = run_cli("check", "--seed", "7", *FAST)
+    assert outcome.code == 0, outcome.stdout + outcome.stderr
+    assert outcome.stdout.startswith("Target: the bundled mock (in-process)")
+    assert "check  " in outcome.stdout and "list_buckets" in outcome.stdout
+    assert "seed 7 (profile quick)" in outcome.stdout
+    assert outcome.stdout.rstrip().endswith("the implementation keeps the contract")
+
+
+def test_check_exits_1_and_shows_expected_received_and_curl_for_a_violation(run_cli: Run) -> None:
+    outcome = run_cli("check", *BROKEN, "--token", "pcaps-contract-dev-token", "--seed", "1", *FAST)
+    assert outcome.code == 1
+    section = outcome.stdout.split("success_matches_status on ", 1)[1]
+    assert "  Expected: `success: true` with status 200" in section
+    assert "  Received: `success: false`" in section
+    assert "curl -X " in section and '-H "Authorization: Bearer $CLOUDFLARE_API_TOKEN"' in section
+    assert "[Filtered]" not in outcome.stdout
+
+
+def test_a_key_pair_is_reproduced_with_its_environment_variables(run_cli: Run) -> None:
+    outcome = run_cli(
+        "check", *BROKEN, "--email", "dev@example.com", "--api-key", "pcaps-contract-dev-api-key", "--seed", "1", *FAST
+    )
+    assert outcome.code == 1
+    assert '-H "X-Auth-Email: $CLOUDFLARE_EMAIL" -H "X-Auth-Key: $CLOUDFLARE_API_KEY"' in outcome.stdout
+
+
+def test_no_secret_reaches_output_junit_or_report(run_cli: Run, tmp_path: Path) -> None:
+    junit, report = tmp_path / "junit.xml", tmp_path / "report.json"
+    outcome = run_cli("check", "--token", CANARY, "--junit-xml", str(junit), "--report", str(report), *FAST)
+    assert outcome.code == 0, outcome.stdout + outcome.stderr
+    for text in (outcome.stdout, outcome.stderr, junit.read_text(), report.read_text()):
+        assert CANARY not in text
+
+
+def test_no_secret_reaches_the_reproductions_of_a_failing_run(run_cli: Run, tmp_path: Path) -> None:
+    junit, report = tmp_path / "junit.xml", tmp_path / "report.json"
+    token = "pcaps-contract-dev-token"  # the only token the broken apps accept, so it plays the canary here
+    outcome = run_cli("check", *BROKEN, "--token", token, "--junit-xml", str(junit), "--report", str(report), *FAST)
+    assert outcome.code == 1
+    for text in (outcome.stdout, outcome.stderr, junit.read_text(), report.read_text()):
+        assert token not in text
+        assert "$CLOUDFLARE_API_TOKEN" in text or text == outcome.stderr
+
+
+def test_junit_has_one_testcase_per_operation_and_check(run_cli: Run, tmp_path: Path) -> None:
+    junit = tmp_path / "junit.xml"
+    outcome = run_cli("check", *BROKEN, "--token", "pcaps-contract-dev-token", "--junit-xml", str(junit), *FAST)
+    assert outcome.code == 1
+    cases = ElementTree.parse(junit).getroot().findall("./testsuite/testcase")
+    assert len(cases) == 4 * len(ALL_CHECKS)
+    assert len({(case.get("classname"), case.get("name")) for case in cases}) == len(cases)
+    failed = {(case.get("classname"), case.get("name")) for case in cases if case.find("failure") is not None}
+    assert ("add_bucket", "success_matches_status") in failed
+
+
+def test_the_json_report_says_what_passed_failed_and_was_skipped(run_cli: Run, tmp_path: Path) -> None:
+    report = tmp_path / "report.json"
+    outcome = run_cli("check", *BROKEN, "--token", "pcaps-contract-dev-token", "--report", str(report), *FAST)
+    assert outcome.code == 1
+    data = json.loads(report.read_text())
+    assert data["conforms"] is False and isinstance(data["seed"], int)
+    statuses = {(item["operation"], item["check"]): item for item in data["results"]}
+    failed = statuses[("add_bucket", "success_matches_status")]
+    assert failed["status"] == "failed" and failed["expected"].startswith("`success: true`")
+    assert failed["reproduce"][0].startswith("curl -X POST")
+    assert statuses[("list_buckets", "no_content_has_empty_body")]["status"] == "skipped"
+
+
+def test_an_unreachable_target_exits_2(run_cli: Run) -> None:
+    url = f"http://127.0.0.1:{free_port()}/client/v4"
+    outcome = run_cli("check", "--base-url", url, "--token", "t", "--account-id", OWNER)
+    assert outcome.code == 2
+    assert outcome.stderr.startswith("error: cannot reach http://127.0.0.1:")
+    assert "Traceback" not in outcome.stderr
+
+
+def test_refused_credentials_exit_2_not_0(run_cli: Run) -> None:
+    outcome = run_cli("check", *BROKEN, "--token", "not-the-token")
+    assert outcome.code == 2
+    assert "answered 403" in outcome.stderr and "credentials are refused" in outcome.stderr
+
+
+def test_an_account_the_token_cannot_use_exits_2(run_cli: Run) -> None:
+    outcome = run_cli(
+        "check",
+        "--app",
+        "tests.gallery.broken:created_201",
+        "--token",
+        "pcaps-contract-dev-token",
+        "--account-id",
+        "f" * 32,
+    )
+    assert outcome.code == 2
+    assert "listing account ffff" in outcome.stderr
+
+
+def test_an_unreadable_spec_exits_2(run_cli: Run, tmp_path: Path) -> None:
+    outcome = run_cli("check", "--spec", str(tmp_path / "missing.yaml"))
+    assert outcome.code == 2
+    assert "no such file" in outcome.stderr
+
+
+@pytest.mark.parametrize(
+    ("arguments", "message"),
+    [
+        (["--base-url", "http://127.0.0.1:1/client/v4", "--account-id", OWNER], "no credentials"),
+        (["--email", "dev@example.com"], "--api-key is missing"),
+        (["--account-id", "0" * 33], "is not an account id"),
+        (["--app", "no_such_module_here:app", "--token", "t", "--account-id", OWNER], "cannot import"),
+        (["--base-url", "ftp://example.com", "--token", "t", "--account-id", OWNER], "not an http(s) URL"),
+    ],
+)
+def test_a_usage_mistake_exits_2_with_one_sentence(run_cli: Run, arguments: list[str], message: str) -> None:
+    outcome = run_cli("check", *arguments)
+    assert outcome.code == 2
+    assert message in outcome.stderr
+    assert len(outcome.stderr.strip().splitlines()) == 1
+
+
+def test_the_credentials_come_from_the_environment(run_cli: Run, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("CLOUDFLARE_API_TOKEN", CANARY)
+    monkeypatch.setenv("CLOUDFLARE_ACCOUNT_ID", OWNER)
+    outcome = run_cli("check", *FAST)
+    assert outcome.code == 0, outcome.stderr
+    assert "tenancy was not judged" in outcome.stdout
+    assert CANARY not in outcome.stdout
