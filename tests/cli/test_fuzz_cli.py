@@ -16,11 +16,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import ASGIApp
 
-from pcaps_contract.cli import main
-from pcaps_contract.mock import MockConfig, create_app
+from pcaps_contract.mock import DEV_TOKEN, MockConfig, create_app
 from pcaps_contract.mock.server import serve_in_thread
+from tests.cli.helpers import Outcome, Run, cli_runner
+from tests.gallery.broken import Broken, Exchange, submitted_with_space
 
 ACCOUNT = "023e105f4ecef8ad9ca31a8372d0c353"
 CANARY = "canary-7f3e9b1c-never-print-me"
@@ -43,8 +44,12 @@ def held(app: Any) -> list[str]:
     return [record.id for record in app.state.api.store.list(ACCOUNT)]
 
 
-def fuzz(url: str, *extra: str) -> list[str]:
-    return ["fuzz", "--base-url", url, "--account-id", ACCOUNT, "--token", CANARY, *extra]
+def fuzz(url: str, *extra: str, token: str = CANARY) -> list[str]:
+    return ["fuzz", "--base-url", url, "--account-id", ACCOUNT, "--token", token, *extra]
+
+
+def held_by(variant: Broken) -> list[str]:
+    return held(variant.app)
 
 
 @pytest.fixture
@@ -80,25 +85,24 @@ def read_tree(directory: Path) -> dict[str, str]:
     ],
 )
 def test_unsafe_runs_are_refused_with_one_sentence_exit_2_and_no_request(
-    no_network: None, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, argv: list[str], message: str
+    no_network: None, run_cli: Run, argv: list[str], message: str
 ) -> None:
-    monkeypatch.delenv("CLOUDFLARE_ACCOUNT_ID", raising=False)
-    assert main(["fuzz", "--token", CANARY, *argv]) == 2
-    err = capsys.readouterr().err
-    assert message in err and "Traceback" not in err and len(err.strip().splitlines()) == 1
-    assert CANARY not in err
+    outcome = run_cli("fuzz", "--token", CANARY, *argv)
+    assert outcome.code == 2 and outcome.stdout == ""
+    assert message in outcome.stderr and "Traceback" not in outcome.stderr
+    assert len(outcome.stderr.strip().splitlines()) == 1 and CANARY not in outcome.stderr
 
 
-def test_a_run_without_credentials_is_refused(no_network: None, monkeypatch: pytest.MonkeyPatch) -> None:
-    for name in ("CLOUDFLARE_API_TOKEN", "CLOUDFLARE_EMAIL", "CLOUDFLARE_API_KEY"):
-        monkeypatch.delenv(name, raising=False)
-    assert main(["fuzz", "--base-url", "https://staging.example.com/client/v4", "--account-id", ACCOUNT]) == 2
+def test_a_run_without_credentials_is_refused(no_network: None, run_cli: Run) -> None:
+    outcome = run_cli("fuzz", "--base-url", "https://staging.example.com/client/v4", "--account-id", ACCOUNT)
+    assert outcome.code == 2 and "no credentials" in outcome.stderr
 
 
-def test_the_plan_shows_what_would_run_and_sends_nothing(no_network: None, capsys: pytest.CaptureFixture[str]) -> None:
+def test_the_plan_shows_what_would_run_and_sends_nothing(no_network: None, run_cli: Run) -> None:
     argv = [*fuzz("https://staging.example.com/client/v4", "--duration", "10m", "--rate-limit", "5/s", "--plan")]
-    assert main([*argv, "--seed", "42", "--operation", "add_bucket", "--workers", "2"]) == 0
-    out = capsys.readouterr().out
+    outcome = run_cli(*argv, "--seed", "42", "--operation", "add_bucket", "--workers", "2")
+    assert outcome.code == 0
+    out = outcome.stdout
     for expected in (
         "target:      https://staging.example.com/client/v4",
         f"accounts:    {ACCOUNT}",
@@ -113,10 +117,10 @@ def test_the_plan_shows_what_would_run_and_sends_nothing(no_network: None, capsy
     assert CANARY not in out
 
 
-def test_the_production_host_is_planned_only_with_allow_production(no_network: None) -> None:
+def test_the_production_host_is_planned_only_with_allow_production(no_network: None, run_cli: Run) -> None:
     argv = fuzz("https://api.cloudflare.com/client/v4", "--plan")
-    assert main(argv) == 2
-    assert main([*argv, "--allow-production"]) == 0
+    assert run_cli(*argv).code == 2
+    assert run_cli(*argv, "--allow-production").code == 0
 
 
 # --- the rehearsal: faults on, budget spent, Retry-After honoured, 5xx recorded, nothing left ------------
@@ -127,10 +131,10 @@ def rehearsal(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, An
     """One 5-second run against the mock with 429s (Retry-After: 1), 500s and latency, with a canary token."""
     report = tmp_path_factory.mktemp("rehearsal")
     app = mock_app(rate_limit_rate=0.15, retry_after=1, server_error_rate=0.1, latency=0.005, seed=3)
-    with serve(app) as url:
+    with serve(app) as url, pytest.MonkeyPatch.context() as monkeypatch:
         started = time.monotonic()
-        code, out, err = run_captured(
-            fuzz(
+        outcome = cli_runner(monkeypatch)(
+            *fuzz(
                 url,
                 "--duration",
                 "5s",
@@ -146,9 +150,9 @@ def rehearsal(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, An
         )
         wall = time.monotonic() - started
         yield {
-            "code": code,
-            "out": out,
-            "err": err,
+            "code": outcome.code,
+            "out": outcome.stdout,
+            "err": outcome.stderr,
             "wall": wall,
             "report": report,
             "result": json.loads((report / "result.json").read_text()),
@@ -156,16 +160,6 @@ def rehearsal(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, An
             "held": held(app),
             "url": url,
         }
-
-
-def run_captured(argv: list[str]) -> tuple[int, str, str]:
-    import contextlib
-    import io
-
-    out, err = io.StringIO(), io.StringIO()
-    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-        code = main(argv)
-    return code, out.getvalue(), err.getvalue()
 
 
 def test_the_rehearsal_runs_its_whole_budget_despite_faults(rehearsal: dict[str, Any]) -> None:
@@ -312,66 +306,24 @@ def test_ctrl_c_in_the_middle_writes_the_report_and_cleans_up(tmp_path: Path) ->
 # --- broken mocks: replays reproduce, leftovers exit 3, baselines, merged reports, a crashing check ------
 
 
-def rewrite_responses(app: ASGIApp, change: Any) -> ASGIApp:
-    """Wrap an app so that `change(scope, status, body) -> (status, body)` rewrites its answers."""
+def undeletable() -> Broken:
+    """A broken server: every delete answers 500 and deletes nothing (it is routed to an id that does not exist)."""
 
-    async def wrapped(scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await app(scope, receive, send)
-            return
-        start: dict[str, Any] = {}
-        chunks: list[bytes] = []
+    def aim_elsewhere(exchange: Exchange) -> None:
+        if exchange.method == "DELETE":
+            exchange.path = exchange.path.rsplit("/", 1)[0] + "/" + "0" * 32
 
-        async def capture(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                start.update(message)
-            else:
-                chunks.append(message.get("body", b""))
-                if not message.get("more_body"):
-                    status, body = change(scope, start["status"], b"".join(chunks))
-                    headers = [(k, v) for k, v in start["headers"] if k.lower() != b"content-length"]
-                    headers.append((b"content-length", str(len(body)).encode()))
-                    await send({**start, "status": status, "headers": headers})
-                    await send({"type": "http.response.body", "body": body})
+    def fail(exchange: Exchange) -> None:
+        if exchange.method == "DELETE":
+            exchange.status = 500
+            exchange.json = {
+                "success": False,
+                "errors": [{"code": 1011, "message": "boom"}],
+                "messages": [],
+                "result": None,
+            }
 
-        await app(scope, receive, capture)
-
-    return wrapped
-
-
-def space_in_timestamps(scope: Scope, status: int, body: bytes) -> tuple[int, bytes]:
-    """A broken server: `submitted` written with a space instead of the RFC 3339 `T`."""
-    if scope["method"] == "POST" and status == 200:
-        data = json.loads(body)
-        if isinstance(data.get("result"), dict) and "submitted" in data["result"]:
-            data["result"]["submitted"] = data["result"]["submitted"].replace("T", " ")
-            return status, json.dumps(data).encode()
-    return status, body
-
-
-def deletes_fail(scope: Scope, status: int, body: bytes) -> tuple[int, bytes]:
-    """A broken server: every delete answers 500 (and deletes nothing)."""
-    if scope["method"] == "DELETE":
-        error = {"success": False, "errors": [{"code": 1011, "message": "boom"}], "messages": [], "result": None}
-        return 500, json.dumps(error).encode()
-    return status, body
-
-
-def no_deletes(app: Any) -> ASGIApp:
-    """The app with deletes answered 500 before they reach the store."""
-
-    async def wrapped(scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http" and scope["method"] == "DELETE":
-            await rewrite_responses(_nothing, deletes_fail)(scope, receive, send)
-        else:
-            await app(scope, receive, send)
-
-    return wrapped
-
-
-async def _nothing(scope: Scope, receive: Receive, send: Send) -> None:
-    await send({"type": "http.response.start", "status": 204, "headers": []})
-    await send({"type": "http.response.body", "body": b""})
+    return Broken(fail, aim_elsewhere)
 
 
 def run_replay(path: Path, **env: str) -> subprocess.CompletedProcess[str]:
@@ -379,7 +331,7 @@ def run_replay(path: Path, **env: str) -> subprocess.CompletedProcess[str]:
     environment = {
         **os.environ,
         "PYTHONPATH": str(ROOT / "src"),
-        "CLOUDFLARE_API_TOKEN": CANARY,
+        "CLOUDFLARE_API_TOKEN": DEV_TOKEN,
         "PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1",
         **env,
     }
@@ -398,87 +350,84 @@ def replay_test(path: Path) -> Any:
     return next(getattr(module, name) for name in dir(module) if name.startswith("test_"))
 
 
+def broken_run(run_cli: Run, variant: Broken, *argv: str) -> Outcome:
+    """Fuzz a broken variant of the mock (the gate's gallery), served on 127.0.0.1."""
+    with serve(variant) as url:
+        return run_cli(*fuzz(url, *argv, token=DEV_TOKEN))
+
+
 def test_a_replay_file_reproduces_a_finding_of_our_checks_and_passes_once_fixed(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, run_cli: Run
 ) -> None:
-    correct = mock_app()
-    with serve(rewrite_responses(mock_app(), space_in_timestamps)) as broken, serve(correct) as fixed:
-        code, out, _ = run_captured(
-            fuzz(
-                broken, "--operation", "add_bucket", "--max-examples", "6", "--seed", "1", "--report-dir", str(tmp_path)
-            )
-        )
-        assert code == 1 and "timestamps_are_rfc3339 on add_bucket" in out
-        [replay] = tmp_path.glob("replay/test_*_add_bucket_timestamps_are_rfc3339.py")
-        assert CANARY not in replay.read_text()
-        reproduced = run_replay(replay)
+    argv = ("--operation", "add_bucket", "--max-examples", "6", "--seed", "1", "--report-dir", str(tmp_path))
+    outcome = broken_run(run_cli, submitted_with_space, *argv)
+    assert outcome.code == 1 and "timestamps_are_rfc3339 on add_bucket" in outcome.stdout
+    [replay] = tmp_path.glob("replay/test_*_add_bucket_timestamps_are_rfc3339.py")
+    with serve(submitted_with_space) as broken_url, serve(create_app()) as fixed:
+        reproduced = run_replay(replay, PCAPS_BASE_URL=broken_url)
         assert reproduced.returncode == 1 and "Expected: `submitted` as an RFC 3339 date-time" in reproduced.stdout
-        monkeypatch.setenv("CLOUDFLARE_API_TOKEN", CANARY)
         monkeypatch.setenv("PCAPS_BASE_URL", fixed)
+        monkeypatch.setenv("CLOUDFLARE_API_TOKEN", "not-the-token")
+        with pytest.raises(RuntimeError, match="credentials are refused"):
+            replay_test(replay)()  # refused credentials never pass for a fix
+        monkeypatch.setenv("CLOUDFLARE_API_TOKEN", DEV_TOKEN)
         replay_test(replay)()  # against the correct mock it passes (in-process: a second interpreter costs seconds)
 
 
 def test_undeletable_ownerships_are_listed_by_id_and_exit_3_and_a_builtin_replay_reproduces(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, run_cli: Run
 ) -> None:
-    app = mock_app()
-    with serve(no_deletes(app)) as url:
-        argv = fuzz(url, "--operation", "add_bucket", "--operation", "delete_bucket", "--max-examples", "4")
-        code, out, _ = run_captured([*argv, "--seed", "2", "--report-dir", str(tmp_path)])
-        left = held(app)
-        assert code == 3 and left
+    variant = undeletable()
+    argv = ("--operation", "add_bucket", "--operation", "delete_bucket", "--max-examples", "4", "--seed", "2")
+    with serve(variant) as url:
+        outcome = run_cli(*fuzz(url, *argv, "--report-dir", str(tmp_path), token=DEV_TOKEN))
+        left = held_by(variant)
+        assert outcome.code == 3 and left
         result = json.loads((tmp_path / "result.json").read_text())
         assert sorted(item["ownership_id"] for item in result["leftovers"]) == sorted(left)
-        assert all(f"LEFT BEHIND: ownership {ownership_id}" in out for ownership_id in left)
+        assert all(f"LEFT BEHIND: ownership {ownership_id}" in outcome.stdout for ownership_id in left)
         assert "Left behind" in (tmp_path / "report.html").read_text()
         [replay] = tmp_path.glob("replay/test_*_delete_bucket_not_a_server_error.py")
-        monkeypatch.setenv("CLOUDFLARE_API_TOKEN", CANARY)
+        monkeypatch.setenv("CLOUDFLARE_API_TOKEN", DEV_TOKEN)
         with pytest.raises(AssertionError, match="500"):
             replay_test(replay)()
 
 
-def test_a_baseline_accepts_known_findings_and_exit_1_is_kept_for_new_ones(tmp_path: Path) -> None:
-    with serve(rewrite_responses(mock_app(), space_in_timestamps)) as url:
-        argv = fuzz(url, "--operation", "add_bucket", "--max-examples", "4", "--seed", "5")
-        assert run_captured([*argv, "--report-dir", str(tmp_path / "first")])[0] == 1
+def test_a_baseline_accepts_known_findings_and_exit_1_is_kept_for_new_ones(tmp_path: Path, run_cli: Run) -> None:
+    with serve(submitted_with_space) as url:
+        argv = fuzz(url, "--operation", "add_bucket", "--max-examples", "4", "--seed", "5", token=DEV_TOKEN)
+        assert run_cli(*argv, "--report-dir", str(tmp_path / "first")).code == 1
         baseline = tmp_path / "first" / "baseline.json"
-        code, out, _ = run_captured([*argv, "--baseline", str(baseline), "--report-dir", str(tmp_path / "second")])
-        assert code == 0 and "[known]" in out and "0 new finding(s)" in out
+        accepted = run_cli(*argv, "--baseline", str(baseline))
+        assert accepted.code == 0 and "[known]" in accepted.stdout and "0 new finding(s)" in accepted.stdout
         partial = tmp_path / "partial.json"
         document = json.loads(baseline.read_text())
         partial.write_text(json.dumps({**document, "findings": document["findings"][1:]}))
-        assert run_captured([*argv, "--baseline", str(partial)])[0] == 1
+        assert run_cli(*argv, "--baseline", str(partial)).code == 1
 
 
-def test_reports_of_runs_split_by_operation_merge_into_one(tmp_path: Path) -> None:
-    with serve(rewrite_responses(mock_app(), space_in_timestamps)) as url:
+def test_reports_of_runs_split_by_operation_merge_into_one(tmp_path: Path, run_cli: Run) -> None:
+    with serve(submitted_with_space) as url:
         for operation in ("add_bucket", "list_buckets"):
-            argv = fuzz(url, "--operation", operation, "--max-examples", "3", "--seed", "9")
-            run_captured([*argv, "--report-dir", str(tmp_path / operation)])
-    code, out, _ = run_captured(
-        [
-            "fuzz",
-            "--merge",
-            str(tmp_path / "add_bucket"),
-            str(tmp_path / "list_buckets"),
-            "--report-dir",
-            str(tmp_path / "all"),
-        ]
-    )
+            argv = fuzz(url, "--operation", operation, "--max-examples", "3", "--seed", "9", token=DEV_TOKEN)
+            run_cli(*argv, "--report-dir", str(tmp_path / operation))
+    parts = [str(tmp_path / "add_bucket"), str(tmp_path / "list_buckets")]
+    outcome = run_cli("fuzz", "--merge", *parts, "--report-dir", str(tmp_path / "all"))
+    code, out = outcome.code, outcome.stdout
     merged = json.loads((tmp_path / "all" / "result.json").read_text())
-    parts = [json.loads((tmp_path / name / "result.json").read_text()) for name in ("add_bucket", "list_buckets")]
+    results = [json.loads((tmp_path / name / "result.json").read_text()) for name in ("add_bucket", "list_buckets")]
     assert code == 1 and list(merged["per_operation"]) == ["add_bucket", "list_buckets"]
-    assert merged["per_operation"]["add_bucket"]["cases"] == parts[0]["per_operation"]["add_bucket"]["cases"]
-    assert {f["key"] for f in merged["findings"]} == {f["key"] for part in parts for f in part["findings"]}
+    assert merged["per_operation"]["add_bucket"]["cases"] == results[0]["per_operation"]["add_bucket"]["cases"]
+    assert {f["key"] for f in merged["findings"]} == {f["key"] for part in results for f in part["findings"]}
     assert (tmp_path / "all" / "report.html").is_file() and "timestamps_are_rfc3339" in out
 
 
-def test_merging_a_directory_without_a_result_is_a_usage_error(tmp_path: Path, no_network: None) -> None:
-    assert run_captured(["fuzz", "--merge", str(tmp_path)])[0] == 2
+def test_merging_a_directory_without_a_result_is_a_usage_error(tmp_path: Path, no_network: None, run_cli: Run) -> None:
+    assert run_cli("fuzz", "--merge", str(tmp_path)).code == 2
 
 
 def test_a_crashing_check_stops_the_run_and_the_cleanup_still_deletes_everything(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, run_cli: Run
 ) -> None:
     from pcaps_contract import checks
 
@@ -489,7 +438,8 @@ def test_a_crashing_check_stops_the_run_and_the_cleanup_still_deletes_everything
     with serve(app) as url:
         monkeypatch.setattr(checks.Exchange, "ownerships", crash)
         argv = fuzz(url, "--operation", "add_bucket", "--max-examples", "5", "--seed", "3")
-        code, out, _ = run_captured([*argv, "--report-dir", str(tmp_path)])
+        outcome = run_cli(*argv, "--report-dir", str(tmp_path))
+    code, out = outcome.code, outcome.stdout
     result = json.loads((tmp_path / "result.json").read_text())
     assert code == 2 and result["crashed"] and "a bug in a check" in result["stop_reason"]
     assert result["created"] >= 1 and held(app) == [] and "error: a check crashed" in out

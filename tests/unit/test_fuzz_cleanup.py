@@ -19,13 +19,15 @@ BASE = "http://127.0.0.1:9/client/v4"
 class FakeSession:
     """Answers deletes from a table of id -> status (or exception), and remembers what was asked."""
 
-    def __init__(self, answers: dict[str, int | Exception]) -> None:
+    def __init__(self, answers: dict[str, int | Exception | list[int]]) -> None:
         self.answers = answers
         self.urls: list[str] = []
 
     def delete(self, url: str) -> Any:
         self.urls.append(url)
         answer = self.answers[url.rsplit("/", 1)[1]]
+        if isinstance(answer, list):
+            answer = answer.pop(0)
         if isinstance(answer, Exception):
             raise answer
         response = requests.Response()
@@ -67,7 +69,7 @@ def test_what_could_not_be_deleted_is_listed_with_its_id_and_reason() -> None:
     session = FakeSession(
         {"ok": 204, "broken": 500, "down": requests.ConnectionError("refused"), "late": Cancelled("time")}
     )
-    result = clean_up(session, BASE, registry)  # type: ignore[arg-type]
+    result = clean_up(session, BASE, registry, pause=lambda seconds: None)  # type: ignore[arg-type]
     assert not result.complete
     assert {(left.ownership_id, left.reason) for left in result.leftovers} == {
         ("broken", "status 500"),
@@ -75,6 +77,26 @@ def test_what_could_not_be_deleted_is_listed_with_its_id_and_reason() -> None:
         ("late", "Cancelled"),
     }
     assert [created.ownership_id for created in result.deleted] == ["ok"]
+
+
+def test_a_server_error_on_a_cleanup_delete_is_retried_a_bounded_number_of_times() -> None:
+    registry = CleanupRegistry()
+    registry.track("acc", "flaky")
+    registry.track("acc", "broken")
+    pauses: list[float] = []
+    session = FakeSession({"flaky": [500, 503, 204], "broken": [500, 500, 500, 500, 204]})
+    result = clean_up(session, BASE, registry, attempts=4, pause=pauses.append)  # type: ignore[arg-type]
+    assert [created.ownership_id for created in result.deleted] == ["flaky"]
+    assert [(left.ownership_id, left.reason) for left in result.leftovers] == [("broken", "status 500")]
+    assert pauses == [0.5, 1.0, 0.5, 1.0, 2.0] and len(session.urls) == 3 + 4
+
+
+def test_a_client_error_on_a_cleanup_delete_is_not_retried() -> None:
+    registry = CleanupRegistry()
+    registry.track("acc", "forbidden")
+    session = FakeSession({"forbidden": [403, 204]})
+    result = clean_up(session, BASE, registry, pause=lambda seconds: None)  # type: ignore[arg-type]
+    assert [left.reason for left in result.leftovers] == ["status 403"] and len(session.urls) == 1
 
 
 def test_the_cleanup_stops_at_its_time_limit_and_lists_the_rest() -> None:

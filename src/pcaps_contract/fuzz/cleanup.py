@@ -5,7 +5,7 @@ from __future__ import annotations
 import signal
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from types import FrameType
@@ -85,29 +85,54 @@ class CleanupResult:
 
 
 def clean_up(
-    session: requests.Session, base_url: str, registry: CleanupRegistry, *, time_limit: float = 120.0
+    session: requests.Session,
+    base_url: str,
+    registry: CleanupRegistry,
+    *,
+    time_limit: float = 120.0,
+    attempts: int = 4,
+    pause: Callable[[float], None] = time.sleep,
 ) -> CleanupResult:
-    """Delete every held ownership (each request through the run's polite sender); list what stayed, with ids."""
+    """Delete every held ownership (each request through the run's polite sender); list what stayed, with ids.
+
+    A 5xx is retried (`attempts` tries in all, pausing 0.5 s, 1 s, 2 s...): a flaky server must not make the run
+    leave garbage behind. 429 and transport errors are already retried by the sender.
+    """
     started = time.monotonic()
     result = CleanupResult()
     for created in registry.held():
-        if time.monotonic() - started > time_limit:
-            result.leftovers.append(Leftover(created.account, created.ownership_id, "cleanup time limit reached"))
-            continue
         account, ownership_id = quote(created.account, safe=""), quote(created.ownership_id, safe="")
         url = f"{base_url}/accounts/{account}/pcaps/ownership/{ownership_id}"
-        try:
-            response = session.delete(url)
-        except (requests.RequestException, Cancelled) as exc:
-            result.leftovers.append(Leftover(created.account, created.ownership_id, type(exc).__name__))
-            continue
-        if response.status_code in _GONE:
+        reason = _delete(session, url, attempts, pause, deadline=started + time_limit)
+        if reason is None:
             registry.forget(created.account, created.ownership_id)
             result.deleted.append(created)
         else:
-            result.leftovers.append(Leftover(created.account, created.ownership_id, f"status {response.status_code}"))
+            result.leftovers.append(Leftover(created.account, created.ownership_id, reason))
     result.seconds = time.monotonic() - started
     return result
+
+
+def _delete(
+    session: requests.Session, url: str, attempts: int, pause: Callable[[float], None], deadline: float
+) -> str | None:
+    """Delete one ownership; None when it is gone, else why it is not."""
+    reason = "cleanup time limit reached"
+    for attempt in range(attempts):
+        if time.monotonic() > deadline:
+            return "cleanup time limit reached"
+        if attempt:
+            pause(0.5 * 2 ** (attempt - 1))
+        try:
+            status = session.delete(url).status_code
+        except (requests.RequestException, Cancelled) as exc:
+            return type(exc).__name__
+        if status in _GONE:
+            return None
+        reason = f"status {status}"
+        if status < 500:
+            return reason
+    return reason
 
 
 @contextmanager

@@ -98,6 +98,12 @@ def replay(request: Mapping[str, Any], recorded_base_url: str, environ: Mapping[
         raise AssertionError(f"Expected: a response\nReceived: {type(exc).__name__}") from None
     if check == TRANSPORT_CHECK:
         return
+    if response.status_code in (401, 403) and request.get("recorded_status") not in (401, 403):
+        # Refused credentials would hide the finding and pass the test: that must not read as "fixed".
+        raise RuntimeError(
+            f"{url} answered {response.status_code}: the credentials are refused; set CLOUDFLARE_API_TOKEN "
+            "(or CLOUDFLARE_EMAIL and CLOUDFLARE_API_KEY) to credentials of this account."
+        )
     exchange = checks.Exchange(
         operation_id=request["operation"],
         method=request["method"],

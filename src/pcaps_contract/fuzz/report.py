@@ -100,7 +100,8 @@ class Reporter:
             "",
             f"{result.cases} cases, {int(sender.get('requests', 0))} requests "
             f"({int(sender.get('throttled', 0))} answered 429 and retried), "
-            f"{result.created} created / {result.deleted} deleted; seed {result.seed}; "
+            f"{result.created} created ({result.deleted_while_fuzzing} deleted by fuzzed deletes, "
+            f"{result.deleted} by the cleanup, {len(result.leftovers)} left); seed {result.seed}; "
             f"{result.seconds:.1f}s; stopped: {result.stop_reason}",
             f"{result.verdict()} (exit {result.exit_code()})",
         ]

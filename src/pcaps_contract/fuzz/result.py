@@ -67,6 +67,11 @@ class FuzzResult:
     def cases(self) -> int:
         return sum(stats.cases for stats in self.per_operation.values())
 
+    @property
+    def deleted_while_fuzzing(self) -> int:
+        """Ownerships the run created and its own fuzzed deletes removed before the cleanup."""
+        return max(0, self.created - self.deleted - len(self.leftovers))
+
     def exit_code(self) -> int:
         """3 leftovers, 2 crash, 130 interrupted, 1 new findings, 0 otherwise (the first that applies)."""
         if self.leftovers:
