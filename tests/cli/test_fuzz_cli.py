@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import signal
@@ -16,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from starlette.types import ASGIApp
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from pcaps_contract.mock import DEV_TOKEN, MockConfig, create_app
 from pcaps_contract.mock.server import serve_in_thread
@@ -443,3 +444,38 @@ def test_a_crashing_check_stops_the_run_and_the_cleanup_still_deletes_everything
     result = json.loads((tmp_path / "result.json").read_text())
     assert code == 2 and result["crashed"] and "a bug in a check" in result["stop_reason"]
     assert result["created"] >= 1 and held(app) == [] and "error: a check crashed" in out
+
+
+def hangs_on_validate(app: ASGIApp, seconds: float) -> ASGIApp:
+    """A server whose validate never answers in time (the rest of the API is fine)."""
+
+    async def wrapped(scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and scope["path"].endswith("/validate"):
+            await asyncio.sleep(seconds)
+        await app(scope, receive, send)
+
+    return wrapped
+
+
+def test_timeouts_are_retried_a_bounded_number_of_times_then_recorded_and_the_run_goes_on(tmp_path: Path) -> None:
+    from pcaps_contract.credentials import Credentials
+    from pcaps_contract.fuzz.events import EventLog
+    from pcaps_contract.fuzz.plan import FuzzPlan
+    from pcaps_contract.fuzz.ratelimit import RetryPolicy
+    from pcaps_contract.fuzz.run import FuzzRun
+    from pcaps_contract.spec import load_spec
+
+    policy = RetryPolicy(transport_retries=1, backoff_base=0.01, timeout=0.3)
+    with serve(hangs_on_validate(mock_app(), 1.0)) as url:
+        plan = FuzzPlan(
+            url, (ACCOUNT,), ("validate_bucket", "list_buckets"), duration=None, max_examples=2, policy=policy, seed=4
+        )
+        events = EventLog(tmp_path / "events.ndjson", str)
+        result = FuzzRun(plan, Credentials(token=CANARY), load_spec(), events=events).run()
+        events.close()
+    [timeout] = [finding for finding in result.findings if finding.check == "request_completes"]
+    assert timeout.operation == "validate_bucket" and timeout.cause == "ReadTimeout" and timeout.count == 2
+    assert timeout.expected == "a response within 0.3 s (tried 2 times)"
+    assert result.sender["transport_errors"] == 4 and result.sender["transport_gave_up"] == 2
+    assert result.per_operation["list_buckets"].cases == 2  # the run went on after the timeouts
+    assert result.exit_code() == 1

@@ -133,3 +133,18 @@ def test_a_stopped_run_sends_nothing_more(monkeypatch: pytest.MonkeyPatch) -> No
 def test_the_session_ignores_proxies_and_credentials_from_the_environment() -> None:
     session = polite_session(PoliteAdapter(RateLimiter(1), RetryPolicy(), SendStats()))
     assert session.trust_env is False
+
+
+def test_the_runs_timeout_applies_whatever_timeout_the_caller_asks_for(monkeypatch: pytest.MonkeyPatch) -> None:
+    seen: list[Any] = []
+
+    def record(adapter: Any, request: Any, stream: Any, timeout: Any, *args: Any) -> requests.Response:
+        seen.append(timeout)
+        response = answer(200)
+        response.request = request
+        return response
+
+    monkeypatch.setattr(HTTPAdapter, "send", record)
+    adapter = PoliteAdapter(RateLimiter(10, FakeWaiter()), RetryPolicy(timeout=2.5), SendStats())
+    polite_session(adapter).get(URL, timeout=60)
+    assert seen == [2.5]

@@ -76,7 +76,8 @@ class PoliteAdapter(HTTPAdapter):
                 raise Cancelled("the run stopped before this request was sent")
             self.stats.add("requests")
             try:
-                response = super().send(request, stream, timeout or self.policy.timeout, verify, cert, proxies)
+                # The run's --timeout, whatever the caller asked for: schemathesis passes its own default.
+                response = super().send(request, stream, self.policy.timeout, verify, cert, proxies)
             except (requests.ConnectionError, requests.Timeout) as exc:
                 failed += 1
                 self.stats.add("transport_errors")
