@@ -6,6 +6,7 @@ Every file is written through the gate's redaction, so a secret that a server ec
 from __future__ import annotations
 
 import json
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -69,14 +70,16 @@ class Reporter:
         """What the terminal shows at the end of a run."""
         result = self.result
         lines = [f"Target: {result.target}", ""]
+        distinct = Counter(finding.operation for finding in result.findings)
         lines.append(
-            f"{'operation':<16} {'cases':>6} {'2xx':>5} {'4xx':>5} {'5xx':>5} {'429':>5} {'errors':>6} {'findings':>8}"
+            f"{'operation':<16} {'cases':>6} {'2xx':>5} {'4xx':>5} {'5xx':>5} {'429':>5} {'errors':>6} {'findings':>8} "
+            "failed checks"
         )
         for name, stats in result.per_operation.items():
             s = stats.statuses
             lines.append(
                 f"{name:<16} {stats.cases:>6} {s.get('2xx', 0):>5} {s.get('4xx', 0):>5} {s.get('5xx', 0):>5} "
-                f"{stats.throttled:>5} {stats.transport_errors:>6} {stats.findings:>8}"
+                f"{stats.throttled:>5} {stats.transport_errors:>6} {distinct[name]:>8} {stats.findings:>13}"
             )
         for index, finding in enumerate(result.findings):
             tag = "known" if finding.known else "NEW"
@@ -140,6 +143,7 @@ class Reporter:
             result=self.result,
             sender=self.result.sender,
             findings=findings,
+            distinct=Counter(finding.operation for finding in self.result.findings),
             verdict_class="ok" if code == EXIT_OK else "bad" if code in (EXIT_FINDINGS, 3) else "warn",
         )
 
