@@ -24,7 +24,7 @@ STAMP = VENV / ".pcaps-contract-setup"
 INPUTS = ("requirements.lock", "pyproject.toml")
 JOBS = {
     "setup": [],
-    "check": [str(BIN / "pcaps-contract"), "lint"],
+    "check": [str(BIN / "pcaps-contract"), "check"],
     "test": [str(BIN / "python"), "-m", "pytest"],
 }
 

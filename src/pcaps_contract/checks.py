@@ -300,85 +300,95 @@ def _ids(ids: Collection[str]) -> str:
     return ", ".join(sorted(ids)) or "none"
 
 
+def _require(holds: bool, check: str, expected: str, received: Callable[[], str]) -> None:
+    if not holds:
+        raise ContractViolation(check, expected, received())
+
+
 def created_ownership_is_listed(listing: Exchange, expected_ids: Collection[str]) -> None:
     """Every ownership created (and not deleted) under an account is listed under it."""
-    listed = listing.result_ids()
-    missing = set(expected_ids) - listed
-    if listing.status != 200 or missing:
-        raise ContractViolation(
-            "created_ownership_is_listed",
-            f"status 200 listing the created ids {_ids(missing or expected_ids)}",
-            f"status {listing.status} listing {_ids(listed)}",
-        )
+    missing = set(expected_ids) - listing.result_ids()
+    _require(
+        listing.status == 200 and not missing,
+        "created_ownership_is_listed",
+        f"status 200 listing the created ids {_ids(missing or expected_ids)}",
+        lambda: f"status {listing.status} listing {_ids(listing.result_ids())}",
+    )
 
 
 def deleted_ownership_is_not_listed(listing: Exchange, deleted_ids: Collection[str]) -> None:
     """An ownership that was deleted is no longer listed."""
     still = listing.result_ids() & set(deleted_ids)
-    if still:
-        raise ContractViolation(
-            "deleted_ownership_is_not_listed", "deleted ids gone from the list", f"still listed: {_ids(still)}"
-        )
+    _require(
+        not still,
+        "deleted_ownership_is_not_listed",
+        "deleted ids gone from the list",
+        lambda: f"still listed: {_ids(still)}",
+    )
 
 
 def created_ownership_can_be_deleted(deletion: Exchange) -> None:
     """Deleting an ownership that exists answers 204."""
-    if deletion.status != 204:
-        raise ContractViolation(
-            "created_ownership_can_be_deleted", "status 204 deleting an existing ownership", f"status {deletion.status}"
-        )
+    _require(
+        deletion.status == 204,
+        "created_ownership_can_be_deleted",
+        "status 204 deleting an existing ownership",
+        lambda: f"status {deletion.status}",
+    )
 
 
 def second_delete_is_not_found(deletion: Exchange) -> None:
     """Deleting an ownership that was already deleted answers 404."""
-    if deletion.status != 404:
-        raise ContractViolation(
-            "second_delete_is_not_found",
-            "status 404 deleting an already deleted ownership",
-            f"status {deletion.status}",
-        )
+    _require(
+        deletion.status == 404,
+        "second_delete_is_not_found",
+        "status 404 deleting an already deleted ownership",
+        lambda: f"status {deletion.status}",
+    )
 
 
 def validate_returns_same_id(validation: Exchange, candidate_ids: Collection[str]) -> None:
     """Validating a created bucket answers 200 with the id of that bucket's ownership."""
     record = next(validation.ownerships(), None)
     got = record.get("id") if record is not None else None
-    if validation.status != 200 or got not in candidate_ids:
-        raise ContractViolation(
-            "validate_returns_same_id",
-            f"status 200 with `id` one of {_ids(candidate_ids)}",
-            f"status {validation.status} with {_field(record, 'id') if record is not None else 'no result'}",
-        )
+    _require(
+        validation.status == 200 and got in candidate_ids,
+        "validate_returns_same_id",
+        f"status 200 with `id` one of {_ids(candidate_ids)}",
+        lambda: f"status {validation.status} with {_field(record, 'id') if record is not None else 'no result'}",
+    )
 
 
 def foreign_ownership_is_not_listed(listing: Exchange, foreign_ids: Collection[str]) -> None:
     """Another account's ownerships never appear in an account's list."""
     leaked = listing.result_ids() & set(foreign_ids)
-    if leaked:
-        raise ContractViolation(
-            "foreign_ownership_is_not_listed", "no ownership of another account listed", f"listed: {_ids(leaked)}"
-        )
+    _require(
+        not leaked,
+        "foreign_ownership_is_not_listed",
+        "no ownership of another account listed",
+        lambda: f"listed: {_ids(leaked)}",
+    )
 
 
 def foreign_ownership_is_not_validated(validation: Exchange, foreign_ids: Collection[str]) -> None:
     """Validating another account's bucket never answers with that account's ownership."""
     leaked = validation.result_ids() & set(foreign_ids)
-    if leaked:
-        raise ContractViolation(
-            "foreign_ownership_is_not_validated",
-            "no ownership of another account in the answer (404, or this account's own record)",
-            f"status {validation.status} with id {_ids(leaked)}",
-        )
+    _require(
+        not leaked,
+        "foreign_ownership_is_not_validated",
+        "no ownership of another account in the answer (404, or this account's own record)",
+        lambda: f"status {validation.status} with id {_ids(leaked)}",
+    )
 
 
 def foreign_ownership_is_not_deleted(deletion: Exchange) -> None:
     """Deleting another account's ownership is refused."""
-    if deletion.is_success:
-        raise ContractViolation(
-            "foreign_ownership_is_not_deleted",
-            "a refusal (404 or 403) deleting another account's ownership",
-            f"status {deletion.status}",
-        )
+    _require(
+        not deletion.is_success,
+        "foreign_ownership_is_not_deleted",
+        "a refusal (404 or 403) deleting another account's ownership",
+        lambda: f"status {deletion.status}",
+    )
 
 
 # Checks of the stateful run, in the order they are reported (the lifecycle, then tenancy).

@@ -126,29 +126,10 @@ def _add_check(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         "Exit 0 conforms, 1 contract violations, 2 could not judge (unreachable, refused credentials, "
         "unreadable spec, bad usage).",
     )
-    where = check.add_mutually_exclusive_group()
-    where.add_argument("--base-url", metavar="URL", help="a running server, e.g. http://127.0.0.1:8787/client/v4")
-    where.add_argument("--app", metavar="MODULE:ATTR", help="an ASGI or WSGI app to load in-process")
-    check.add_argument(
-        "--account-id",
-        dest="accounts",
-        action="append",
-        metavar="ID",
-        help="an account the credentials can use; twice to judge tenancy (env CLOUDFLARE_ACCOUNT_ID)",
-    )
-    check.add_argument("--token", help="API token (env CLOUDFLARE_API_TOKEN)")
-    check.add_argument("--email", help="X-Auth-Email, with --api-key (env CLOUDFLARE_EMAIL)")
-    check.add_argument("--api-key", help="X-Auth-Key, with --email (env CLOUDFLARE_API_KEY)")
-    check.add_argument("--spec", type=Path, help="the spec (default: the bundled spec)")
-    check.add_argument("--profile", choices=("quick", "ci", "thorough"), help="budget: quick (default), ci, thorough")
-    check.add_argument("--seed", type=int, help="seed of the run (printed at the end; reuse it to repeat a run)")
-    check.add_argument(
-        "--max-examples", type=_positive, metavar="N", help="cases per operation (overrides the profile)"
-    )
-    check.add_argument("--workers", type=_positive, default=1, metavar="N", help="concurrent workers (default 1)")
-    check.add_argument(
-        "--clock-skew", type=float, default=300.0, metavar="SECONDS", help="how far `submitted` may be ahead (300)"
-    )
+    from pcaps_contract.gate import GATE_ARGUMENTS
+
+    for flag, keywords in GATE_ARGUMENTS:
+        check.add_argument(flag, **keywords)
     check.add_argument(
         "--junit-xml", type=Path, metavar="PATH", help="write JUnit XML: one testcase per operation x check"
     )
@@ -156,34 +137,12 @@ def _add_check(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     check.set_defaults(run=_run_check)
 
 
-def _positive(text: str) -> int:
-    value = int(text)
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be 1 or more, not {value}")
-    return value
-
-
 def _run_check(args: argparse.Namespace) -> int:
     import os
-    from datetime import timedelta
 
-    from pcaps_contract.gate import resolve_options, run_gate
+    from pcaps_contract.gate import options_from, run_gate
 
-    options = resolve_options(
-        base_url=args.base_url,
-        app=args.app,
-        accounts=args.accounts,
-        token=args.token,
-        email=args.email,
-        api_key=args.api_key,
-        environ=os.environ,
-        spec_path=args.spec,
-        profile=args.profile,
-        seed=args.seed,
-        max_examples=args.max_examples,
-        workers=args.workers,
-        clock_skew=timedelta(seconds=args.clock_skew),
-    )
+    options = options_from(lambda name: getattr(args, name), os.environ)
     report = run_gate(options)
     print(report.render())
     if args.junit_xml:

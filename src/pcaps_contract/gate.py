@@ -7,15 +7,19 @@ as a `checks.Exchange`) and `register_checks` (our checks as schemathesis checks
 
 from __future__ import annotations
 
+import argparse
+import json
 import random
+import re
 import threading
 import time
 from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
+from urllib.parse import unquote, urlsplit
 
 import httpx
 
@@ -50,6 +54,10 @@ _DISABLED_BUILTINS = (
     "allow_header_conformance",
 )
 ALL_CHECKS = (*BUILTIN_CHECKS, *checks.RESPONSE_CHECKS, *checks.LIFECYCLE_CHECKS, *checks.TENANCY_CHECKS)
+
+
+# Where the reproductions of an in-process run send their requests: `pcaps-contract mock`'s default address.
+SERVED_ORIGIN = "http://127.0.0.1:8787"
 
 
 class GateError(PcapsContractError):
@@ -94,12 +102,12 @@ class GateOptions:
 
 @dataclass
 class _Run:
-    """Mutable state of one run, shared by the engine's event loop and the lifecycle machine."""
+    """Mutable state of one run, filled by the engine's events (all on this thread) and the lifecycle machine."""
 
     ledger: Ledger
     statuses: Counter[int] = field(default_factory=Counter)
     errors: list[str] = field(default_factory=list)
-    lock: threading.Lock = field(default_factory=threading.Lock)
+    created: set[tuple[str, str]] = field(default_factory=set)
 
 
 def run_gate(options: GateOptions) -> GateReport:
@@ -133,7 +141,9 @@ def run_gate(options: GateOptions) -> GateReport:
     if options.lifecycle:
         from pcaps_contract.lifecycle import run_lifecycle
 
-        run_lifecycle(options, profile, seed, policy, run.ledger, run.statuses)
+        run.created |= run_lifecycle(options, profile, seed, policy, run.ledger, run.statuses)
+    if not options.target.in_process:  # an in-process app's state goes away with it
+        clean_up(options, run.created)
     report = GateReport(
         target=options.target.description,
         seed=seed,
@@ -145,13 +155,27 @@ def run_gate(options: GateOptions) -> GateReport:
     )
     if len(options.accounts) < 2:
         report.notes.append("tenancy was not judged: give two --account-id values the credentials can use.")
+    if options.target.in_process and not report.conforms:
+        report.reproduce_origin = SERVED_ORIGIN
+        report.notes.append(
+            f"the target ran in-process: the reproductions assume it is served at {SERVED_ORIGIN} "
+            f"(the bundled mock: `pcaps-contract mock {' '.join('--account ' + a for a in options.accounts)}`)."
+        )
     if run.errors and report.conforms:
         raise GateError("the run broke down before it could judge: " + report.redact("; ".join(run.errors[:3])))
-    if not any(200 <= status < 300 for status in run.statuses) and run.statuses:
+    if refused_everywhere(run.statuses):
         raise TargetError(
-            "every request was refused or failed (no 2xx at all); check the credentials and --account-id."
+            f"no request succeeded and most were refused ({status_counts(run.statuses)}); "
+            "check the credentials and --account-id."
         )
     return report
+
+
+def refused_everywhere(statuses: Mapping[int, int]) -> bool:
+    """Whether the answers say "wrong credentials" rather than "broken server": no 2xx, mostly 401/403."""
+    total = sum(statuses.values())
+    refused = statuses.get(401, 0) + statuses.get(403, 0)
+    return total > 0 and not any(200 <= status < 300 for status in statuses) and 2 * refused >= total
 
 
 def preflight(options: GateOptions) -> None:
@@ -193,7 +217,7 @@ def build_schema(spec: Spec, options: GateOptions, profile: Profile, seed: int) 
             "checks": {name: {"enabled": False} for name in _DISABLED_BUILTINS},
         }
     )
-    schema = schemathesis.openapi.from_dict(spec.document, config=config)
+    schema = schemathesis.openapi.from_path(spec.path, config=config)
     if options.target.in_process:
         schema.app = options.target.app
     else:
@@ -283,8 +307,6 @@ def exchange_from(response: Any, case: Any) -> checks.Exchange:
     body = request.body
     request_body: Any = None
     if body:
-        import json
-
         try:
             request_body = json.loads(body)
         except (ValueError, UnicodeDecodeError):
@@ -323,6 +345,7 @@ def _record_scenario(recorder: Any, run: _Run, status_enum: Any) -> None:
     for interaction in recorder.interactions.values():
         if interaction.response is not None:
             run.statuses[interaction.response.status_code] += 1
+            _remember_created(interaction, run)
     for case_id, nodes in recorder.checks.items():
         case_node = recorder.cases.get(case_id)
         if case_node is None:
@@ -336,11 +359,39 @@ def _record_scenario(recorder: Any, run: _Run, status_enum: Any) -> None:
                 run.ledger.failed(_failure(operation, node, recorder, case_id))
 
 
+_CREATED_URL = re.compile(r"/accounts/([^/?#]+)/pcaps/ownership/?$")
+
+
+def _remember_created(interaction: Any, run: _Run) -> None:
+    """Note an ownership the run created, so that it can be deleted when the run is over."""
+    request, response = interaction.request, interaction.response
+    match = _CREATED_URL.search(urlsplit(request.uri).path)
+    if request.method != "POST" or response.status_code != 200 or match is None:
+        return
+    try:
+        result = json.loads(response.content).get("result")
+    except (ValueError, AttributeError):
+        return
+    if isinstance(result, dict) and isinstance(result.get("id"), str):
+        run.created.add((unquote(match.group(1)), result["id"]))
+
+
+def clean_up(options: GateOptions, created: set[tuple[str, str]]) -> None:
+    """Delete what the run created on a server that outlives it (best effort; nothing is judged here)."""
+    target = options.target
+    with target.client(options.credentials.headers()) as client:
+        for account, ownership_id in sorted(created):
+            try:
+                client.delete(f"{target.base_url}/accounts/{account}/pcaps/ownership/{ownership_id}")
+            except httpx.HTTPError:
+                return
+
+
 def _failure(operation: str, node: Any, recorder: Any, case_id: str) -> Failure:
     failure = node.failure_info.failure
     interaction = recorder.interactions.get(case_id)
     status = interaction.response.status_code if interaction is not None and interaction.response else None
-    expected, received = split_message(str(failure.title), str(failure.message or ""), status)
+    expected, received = split_message(node.name, str(failure.title), str(failure.message or ""), status)
     chain = [case_id]
     parent = recorder.cases[case_id].parent_id
     while parent is not None and len(chain) < 6:
@@ -360,17 +411,32 @@ def _step(request: Any) -> Step:
     return Step(request.method, request.uri, headers, body, authenticated)
 
 
-def split_message(title: str, message: str, status: int | None) -> tuple[str, str]:
-    """Expected and Received of a schemathesis failure (built-ins mostly write `Expected:` themselves)."""
+# What each built-in check expects, in words, for failures whose message has no `Expected:` line.
+BUILTIN_EXPECTATIONS = {
+    "not_a_server_error": "a status below 500",
+    "status_code_conformance": "a status the spec documents for this operation",
+    "content_type_conformance": "a Content-Type the spec documents for this response (application/json)",
+    "response_schema_conformance": "a body valid against the spec's schema for this status",
+    "negative_data_rejection": "a 4xx for a request that breaks the spec",
+    "positive_data_acceptance": "a 2xx (or 401/403/404) for a request the spec allows",
+    "ignored_auth": "401 or 403 for a request without valid credentials",
+    "unsupported_method": "405 for a method the spec does not declare",
+    "use_after_free": "404 for a resource once it was deleted",
+    "ensure_resource_availability": "a resource just created to be found by the operations linked to it",
+}
+
+
+def split_message(check: str, title: str, message: str, status: int | None) -> tuple[str, str]:
+    """Expected and Received of a schemathesis failure (built-ins often write `Expected:` themselves)."""
     lines = [line.strip() for line in message.splitlines() if line.strip()]
     expected = next((line.split(":", 1)[1].strip() for line in lines if line.startswith("Expected:")), None)
     received = next((line.split(":", 1)[1].strip() for line in lines if line.startswith("Received:")), None)
     if expected is None:
-        expected = title.rstrip(".")
+        expected = BUILTIN_EXPECTATIONS.get(check, title.rstrip("."))
     if received is None:
-        rest = [line for line in lines if not line.startswith("Expected:")]
-        detail = " ".join(rest)[:300]
-        received = f"status {status}: {detail}" if status is not None else detail
+        detail = " ".join([title.rstrip(".") + ":", *(line for line in lines if not line.startswith("Expected:"))])
+        detail = detail if len(detail) <= 300 else detail[:299] + "…"
+        received = f"status {status}; {detail}" if status is not None else detail
     return expected, received
 
 
@@ -396,7 +462,7 @@ def resolve_options(
     development token by default) for exactly the given accounts (two fixed ones by default).
     """
     from pcaps_contract.credentials import ACCOUNT_ENV, resolve_credentials
-    from pcaps_contract.targets import MOCK_ACCOUNTS, base_url_target, bundled_mock, load_app
+    from pcaps_contract.targets import MOCK_ACCOUNTS, base_url_target, bundled_mock, load_app, mock_credentials
 
     if base_url and app:
         raise UsageError("give --base-url or --app, not both.")
@@ -405,9 +471,61 @@ def resolve_options(
         credentials = resolve_credentials(token, email, api_key, environ)
         target = base_url_target(base_url) if base_url else load_app(app or "")
     else:
-        from pcaps_contract.mock import DEV_TOKEN
-
-        credentials = resolve_credentials(token, email, api_key, environ, default=Credentials(token=DEV_TOKEN))
+        credentials = resolve_credentials(token, email, api_key, environ, default=mock_credentials())
         chosen = chosen or MOCK_ACCOUNTS
         target = bundled_mock(credentials, chosen)
     return GateOptions(target=target, credentials=credentials, accounts=chosen, **settings)
+
+
+def _positive(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be 1 or more, not {value}")
+    return value
+
+
+# The options of both doors (`pcaps-contract check` and `pytest contract_tests`), declared once.
+GATE_ARGUMENTS: tuple[tuple[str, dict[str, Any]], ...] = (
+    ("--base-url", {"metavar": "URL", "help": "a running server, e.g. http://127.0.0.1:8787/client/v4"}),
+    ("--app", {"metavar": "MODULE:ATTR", "help": "an ASGI or WSGI app to load in-process"}),
+    (
+        "--account-id",
+        {
+            "dest": "accounts",
+            "action": "append",
+            "metavar": "ID",
+            "help": "an account the credentials can use; twice to judge tenancy (env CLOUDFLARE_ACCOUNT_ID)",
+        },
+    ),
+    ("--token", {"help": "API token (env CLOUDFLARE_API_TOKEN)"}),
+    ("--email", {"help": "X-Auth-Email, with --api-key (env CLOUDFLARE_EMAIL)"}),
+    ("--api-key", {"help": "X-Auth-Key, with --email (env CLOUDFLARE_API_KEY)"}),
+    ("--spec", {"type": Path, "help": "the spec (default: the bundled spec)"}),
+    ("--profile", {"choices": ("quick", "ci", "thorough"), "help": "budget: quick (default), ci, thorough"}),
+    ("--seed", {"type": int, "help": "seed of the run (printed at the end; reuse it to repeat a run)"}),
+    ("--max-examples", {"type": _positive, "metavar": "N", "help": "cases per operation (overrides the profile)"}),
+    ("--workers", {"type": _positive, "default": 1, "metavar": "N", "help": "concurrent workers (default 1)"}),
+    (
+        "--clock-skew",
+        {"type": float, "default": 300.0, "metavar": "SECONDS", "help": "how far `submitted` may be ahead (300)"},
+    ),
+)
+
+
+def options_from(value: Callable[[str], Any], environ: Mapping[str, str]) -> GateOptions:
+    """The options of a run from the parsed `GATE_ARGUMENTS` (`value(dest)` reads one)."""
+    return resolve_options(
+        base_url=value("base_url"),
+        app=value("app"),
+        accounts=value("accounts"),
+        token=value("token"),
+        email=value("email"),
+        api_key=value("api_key"),
+        environ=environ,
+        spec_path=value("spec"),
+        profile=value("profile"),
+        seed=value("seed"),
+        max_examples=value("max_examples"),
+        workers=value("workers"),
+        clock_skew=timedelta(seconds=value("clock_skew")),
+    )

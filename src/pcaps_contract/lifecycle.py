@@ -21,6 +21,7 @@ from pcaps_contract import checks
 from pcaps_contract.data import destination_confs, ownership_challenges
 from pcaps_contract.profiles import Profile
 from pcaps_contract.report import Failure, Ledger, Step
+from pcaps_contract.targets import API_BASE_PATH
 
 Owned = tuple[str, str, str]  # (account, ownership id, destination_conf)
 
@@ -29,8 +30,15 @@ class Judge:
     """Sends requests for the machine and records every verdict in the ledger."""
 
     def __init__(
-        self, client: httpx.Client, base_url: str, policy: checks.Policy, ledger: Ledger, statuses: Counter[int]
+        self,
+        client: httpx.Client,
+        base_url: str,
+        policy: checks.Policy,
+        ledger: Ledger,
+        statuses: Counter[int],
+        in_process: bool = False,
     ) -> None:
+        self.in_process = in_process
         self.client = client
         self.base_url = base_url
         self.policy = policy
@@ -59,6 +67,18 @@ class Judge:
                     Failure(operation_id, name, violation.expected, violation.received, (step_of(exchange),))
                 )
         return exchange
+
+    def challenge(self, account: str, ownership_id: str) -> str | None:
+        """The content of an ownership's challenge file, when an in-process target serves it for tests.
+
+        The bundled mock does, at `/__mock__/accounts/{account}/challenges/{id}`: validations then succeed
+        and `validated` gets judged too. Other targets are never sent this request.
+        """
+        if not self.in_process:
+            return None
+        origin = self.base_url.removesuffix(API_BASE_PATH)
+        response = self.client.get(f"{origin}/__mock__/accounts/{account}/challenges/{ownership_id}")
+        return response.text if response.status_code == 200 else None
 
     def judge(self, exchange: checks.Exchange, verdict: Callable[[], None], *trail: checks.Exchange) -> bool:
         """Run one model check on an exchange; a violation is recorded with the steps that led to it."""
@@ -95,6 +115,7 @@ class LifecycleMachine(RuleBasedStateMachine):
 
     judge: Judge
     accounts: tuple[str, ...]
+    created: set[tuple[str, str]]
 
     owned = Bundle("owned")
     deleted = Bundle("deleted")
@@ -119,6 +140,7 @@ class LifecycleMachine(RuleBasedStateMachine):
         if created.status != 200 or record is None or not isinstance(record.get("id"), str):
             return multiple_none()
         self.model[account][record["id"]] = (conf, created)
+        self.created.add((account, record["id"]))
         return (account, record["id"], conf)
 
     @rule(index=st.integers(min_value=0, max_value=1))
@@ -163,11 +185,13 @@ class LifecycleMachine(RuleBasedStateMachine):
         again = self.judge.send("delete_bucket", "DELETE", self._path(account, f"/{ownership_id}"))
         self.judge.judge(again, _verdict(checks.second_delete_is_not_found, again), self.gone[account][ownership_id])
 
-    @rule(item=owned, challenge=ownership_challenges())
-    def validate(self, item: Owned, challenge: str) -> None:
+    @rule(item=owned, challenge=ownership_challenges(), answer_it=st.booleans())
+    def validate(self, item: Owned, challenge: str, answer_it: bool) -> None:
         account, ownership_id, conf = item
         if ownership_id not in self.model[account]:
             return
+        if answer_it:
+            challenge = self.judge.challenge(account, ownership_id) or challenge
         body = {"destination_conf": conf, "ownership_challenge": challenge}
         validation = self.judge.send("validate_bucket", "POST", self._path(account, "/validate"), body)
         same_bucket = {known for known, (known_conf, _) in self.model[account].items() if known_conf == conf}
@@ -215,14 +239,20 @@ def multiple_none() -> Any:
 
 def run_lifecycle(
     options: Any, profile: Profile, seed: int, policy: checks.Policy, ledger: Ledger, statuses: Counter[int]
-) -> None:
-    """Run the lifecycle machine under the profile's budget, recording verdicts in the ledger."""
+) -> set[tuple[str, str]]:
+    """Run the lifecycle machine under the profile's budget, recording verdicts in the ledger.
+
+    Returns the (account, id) of every ownership it created, for the caller to clean up.
+    """
     target = options.target
     with target.client(options.credentials.headers()) as client:
-        judge = Judge(client, target.base_url, policy, ledger, statuses)
-        machine = type("Lifecycle", (LifecycleMachine,), {"judge": judge, "accounts": options.accounts[:2]})
+        judge = Judge(client, target.base_url, policy, ledger, statuses, in_process=target.in_process)
+        created: set[tuple[str, str]] = set()
+        attributes = {"judge": judge, "accounts": options.accounts[:2], "created": created}
+        machine = type("Lifecycle", (LifecycleMachine,), attributes)
         hypothesis_seed(seed)(machine)
         # Lifecycle runs are cheap and their first few are short, so `--max-examples` may raise them, never lower.
         runs = max(options.max_examples or 0, profile.lifecycle_examples)
         budget = settings(profile.lifecycle_settings(), max_examples=runs)
         run_state_machine_as_test(machine, settings=budget)
+    return created

@@ -8,6 +8,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit, urlunsplit
 from xml.etree import ElementTree
 
 from pcaps_contract.credentials import Credentials
@@ -15,7 +16,9 @@ from pcaps_contract.credentials import Credentials
 PASSED, FAILED, SKIPPED = "passed", "failed", "skipped"
 # Headers never copied into a reproduction: the credentials come back as environment variables instead.
 _SECRET_HEADERS = frozenset({"authorization", "x-auth-email", "x-auth-key", "cookie"})
-_DROPPED_HEADERS = frozenset({"content-length", "user-agent", "accept-encoding", "connection", "host", "accept"})
+_DROPPED_HEADERS = frozenset(
+    {"content-length", "user-agent", "accept-encoding", "connection", "host", "accept", "x-schemathesis-testcaseid"}
+)
 
 
 @dataclass(frozen=True)
@@ -28,9 +31,17 @@ class Step:
     body: str | None = None
     authenticated: bool = True
 
-    def curl(self, credentials: Credentials) -> str:
-        """A runnable curl command; secrets are referred to as `$CLOUDFLARE_...` variables."""
-        parts = ["curl", "-X", self.method.upper(), shlex.quote(self.url)]
+    def curl(self, credentials: Credentials, origin: str | None = None) -> str:
+        """A runnable curl command; secrets are referred to as `$CLOUDFLARE_...` variables.
+
+        `origin` (e.g. `http://127.0.0.1:8787`) replaces the URL's scheme and host: an in-process target
+        has none a shell can reach, so its reproductions aim at the same app served on a port.
+        """
+        url = self.url
+        if origin is not None:
+            pieces = urlsplit(url)
+            url = urlunsplit((*urlsplit(origin)[:2], pieces.path, pieces.query, pieces.fragment))
+        parts = ["curl", "-X", self.method.upper(), shlex.quote(url)]
         if self.authenticated:
             parts.extend(credentials.curl_headers())
         for name, value in self.headers.items():
@@ -121,6 +132,7 @@ class GateReport:
     seconds: float = 0.0
     requests: int = 0
     notes: list[str] = field(default_factory=list)
+    reproduce_origin: str | None = None
 
     @property
     def conforms(self) -> bool:
@@ -167,7 +179,7 @@ class GateReport:
         ]
         if failure.steps:
             lines.append("  Reproduce:" if len(failure.steps) == 1 else "  Reproduce (in order):")
-            lines.extend(f"    {step.curl(self.credentials)}" for step in failure.steps)
+            lines.extend(f"    {step.curl(self.credentials, self.reproduce_origin)}" for step in failure.steps)
         return self.redact("\n".join(lines))
 
     def render(self) -> str:
@@ -204,7 +216,9 @@ class GateReport:
                 if cell.failure is not None:
                     entry["expected"] = cell.failure.expected
                     entry["received"] = cell.failure.received
-                    entry["reproduce"] = [step.curl(self.credentials) for step in cell.failure.steps]
+                    entry["reproduce"] = [
+                        step.curl(self.credentials, self.reproduce_origin) for step in cell.failure.steps
+                    ]
                 cells.append(entry)
         return {
             "target": self.target,

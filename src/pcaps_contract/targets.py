@@ -56,6 +56,13 @@ class Target:
         return httpx.Client(base_url=self.base_url, headers=dict(headers or {}), transport=transport, timeout=timeout)
 
 
+def mock_credentials() -> Credentials:
+    """The bundled mock's development token: public on purpose, used when no credentials are given."""
+    from pcaps_contract.mock import DEV_TOKEN
+
+    return Credentials(token=DEV_TOKEN)
+
+
 def bundled_mock(credentials: Credentials, accounts: tuple[str, ...]) -> Target:
     """The bundled mock, in-process, accepting exactly these credentials for exactly these accounts."""
     from pcaps_contract.mock import MockConfig, create_app

@@ -7,9 +7,12 @@ import socket
 from pathlib import Path
 from xml.etree import ElementTree
 
+import httpx
 import pytest
 
 from pcaps_contract.gate import ALL_CHECKS
+from pcaps_contract.mock import DEV_TOKEN, MockConfig, create_app
+from pcaps_contract.mock.server import serve_in_thread
 from tests.cli.helpers import FAST, Run
 from tests.gallery.broken import OTHER, OWNER
 
@@ -131,6 +134,7 @@ def test_an_unreadable_spec_exits_2(run_cli: Run, tmp_path: Path) -> None:
     [
         (["--base-url", "http://127.0.0.1:1/client/v4", "--account-id", OWNER], "no credentials"),
         (["--email", "dev@example.com"], "--api-key is missing"),
+        (["--base-url", "http://127.0.0.1:1/client/v4", "--app", "x:y"], "not both"),
         (["--account-id", "0" * 33], "is not an account id"),
         (["--app", "no_such_module_here:app", "--token", "t", "--account-id", OWNER], "cannot import"),
         (["--base-url", "ftp://example.com", "--token", "t", "--account-id", OWNER], "not an http(s) URL"),
@@ -150,3 +154,37 @@ def test_the_credentials_come_from_the_environment(run_cli: Run, monkeypatch: py
     assert outcome.code == 0, outcome.stderr
     assert "tenancy was not judged" in outcome.stdout
     assert CANARY not in outcome.stdout
+
+
+def test_the_ci_profile_sends_the_same_cases_every_run(run_cli: Run, tmp_path: Path) -> None:
+    counts = []
+    for attempt in ("first", "second"):
+        report = tmp_path / f"{attempt}.json"
+        assert run_cli("check", "--profile", "ci", "--report", str(report), *FAST).code == 0
+        data = json.loads(report.read_text())
+        assert data["seed"] == 20261126
+        counts.append([(item["operation"], item["check"], item["passed"]) for item in data["results"]])
+    assert counts[0] == counts[1]
+
+
+def test_a_run_against_a_server_judges_it_and_leaves_no_bucket_behind(run_cli: Run) -> None:
+    accounts = (OWNER, OTHER)
+    with serve_in_thread(create_app(MockConfig(accounts=accounts))) as origin:
+        base_url = f"{origin}/client/v4"
+        outcome = run_cli(
+            "check", "--base-url", base_url, "--token", DEV_TOKEN, "--account-id", OWNER, "--account-id", OTHER, *FAST
+        )
+        assert outcome.code == 0, outcome.stdout + outcome.stderr
+        assert outcome.stdout.startswith(f"Target: {base_url}")
+        headers = {"Authorization": f"Bearer {DEV_TOKEN}"}
+        for account in accounts:
+            listing = httpx.get(f"{base_url}/accounts/{account}/pcaps/ownership", headers=headers)
+            assert listing.json()["result"] == []
+
+
+def test_a_wsgi_app_is_loaded_in_process_and_refusal_everywhere_exits_2(run_cli: Run) -> None:
+    outcome = run_cli(
+        "check", "--app", "tests.gallery.broken:wsgi_refusing_everyone", "--token", "t", "--account-id", OWNER
+    )
+    assert outcome.code == 2
+    assert "answered 403 listing account" in outcome.stderr

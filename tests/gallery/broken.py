@@ -215,16 +215,19 @@ def _text_plain(exchange: Exchange) -> None:
     exchange.headers = [(k, b"text/plain" if k.lower() == b"content-type" else v) for k, v in exchange.headers]
 
 
-def _server_error_on_r2(exchange: Exchange) -> None:
+def _fail(exchange: Exchange, status: int, code: int, message: str) -> None:
+    exchange.status = status
+    exchange.json = {"success": False, "errors": [{"code": code, "message": message}], "messages": [], "result": None}
+
+
+def _sent_conf(exchange: Exchange) -> str:
     body = exchange.request_json
-    if isinstance(body, dict) and str(body.get("destination_conf", "")).startswith("r2://"):
-        exchange.status = 500
-        exchange.json = {
-            "success": False,
-            "errors": [{"code": 10000, "message": "internal"}],
-            "messages": [],
-            "result": None,
-        }
+    return str(body.get("destination_conf", "")) if isinstance(body, dict) else ""
+
+
+def _server_error_on_r2(exchange: Exchange) -> None:
+    if _sent_conf(exchange).startswith("r2://"):
+        _fail(exchange, 500, 10000, "internal")
 
 
 def _accept_invalid(exchange: Exchange) -> None:
@@ -245,15 +248,8 @@ def _accept_invalid(exchange: Exchange) -> None:
 
 
 def _reject_valid_s3(exchange: Exchange) -> None:
-    body = exchange.request_json
-    if exchange.status == 200 and isinstance(body, dict) and str(body.get("destination_conf", "")).startswith("s3://"):
-        exchange.status = 400
-        exchange.json = {
-            "success": False,
-            "errors": [{"code": 1002, "message": "bad bucket"}],
-            "messages": [],
-            "result": None,
-        }
+    if exchange.status == 200 and _sent_conf(exchange).startswith("s3://"):
+        _fail(exchange, 400, 1002, "bad bucket")
 
 
 def _no_auth_needed(exchange: Exchange) -> None:
@@ -433,3 +429,15 @@ extra_fields_and_messages = Broken(_on_envelope(_extras))
 timestamps_with_offsets_and_fractions = Broken(_on_records(_offset_timestamps))
 
 TOLERATED = ("extra_fields_and_messages", "timestamps_with_offsets_and_fractions")
+
+
+def wsgi_refusing_everyone(environ: dict[str, Any], start_response: Callable[..., Any]) -> list[bytes]:
+    """A WSGI app that refuses every request with 403: `--app` loads WSGI too, and refusal is exit 2."""
+    body = {
+        "success": False,
+        "errors": [{"code": 10000, "message": "Authentication error"}],
+        "messages": [],
+        "result": None,
+    }
+    start_response("403 Forbidden", [("Content-Type", "application/json")])
+    return [json.dumps(body).encode()]

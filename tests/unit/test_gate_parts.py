@@ -1,0 +1,158 @@
+"""The gate's parts one at a time: test data, credentials, reproductions, the ledger, the refusal rule."""
+
+from __future__ import annotations
+
+import shlex
+
+import pytest
+from hypothesis import given, settings
+
+from pcaps_contract.credentials import Credentials, resolve_credentials
+from pcaps_contract.data import destination_confs, is_identifier, ownership_challenges
+from pcaps_contract.errors import UsageError
+from pcaps_contract.gate import refused_everywhere, split_message
+from pcaps_contract.profiles import PROFILES, get_profile
+from pcaps_contract.report import FAILED, PASSED, SKIPPED, Failure, GateReport, Ledger, Step
+from pcaps_contract.spec import Spec
+
+CONF_SCHEMA = "/components/schemas/DestinationConf"
+
+
+@settings(max_examples=60, deadline=None)
+@given(conf=destination_confs())
+def test_every_generated_destination_conf_is_valid_by_the_spec(spec: Spec, conf: str) -> None:
+    assert spec.errors(CONF_SCHEMA, conf) == []
+
+
+def test_the_three_bucket_forms_are_all_reachable() -> None:
+    seen: set[str] = set()
+
+    @settings(max_examples=100, deadline=None, database=None)
+    @given(conf=destination_confs())
+    def collect(conf: str) -> None:
+        seen.add(conf.split("://")[0])
+
+    collect()
+    assert seen == {"s3", "gs", "r2"}
+
+
+@settings(max_examples=20, deadline=None)
+@given(challenge=ownership_challenges())
+def test_generated_challenges_are_strings(challenge: str) -> None:
+    assert isinstance(challenge, str)
+
+
+@pytest.mark.parametrize(
+    ("value", "valid"), [("a" * 32, True), ("a", True), ("a" * 33, False), ("", False), (3, False)]
+)
+def test_identifiers_are_one_to_32_characters(value: object, valid: bool) -> None:
+    assert is_identifier(value) is valid
+
+
+def test_options_win_over_the_environment() -> None:
+    credentials = resolve_credentials("opt", None, None, {"CLOUDFLARE_API_TOKEN": "env"})
+    assert credentials.headers() == {"Authorization": "Bearer opt"}
+
+
+def test_the_key_pair_comes_from_the_environment() -> None:
+    environ = {"CLOUDFLARE_EMAIL": "e@x", "CLOUDFLARE_API_KEY": "k"}
+    assert resolve_credentials(None, None, None, environ).headers() == {"X-Auth-Email": "e@x", "X-Auth-Key": "k"}
+
+
+@pytest.mark.parametrize(
+    "environ", [{"CLOUDFLARE_EMAIL": "e@x"}, {"CLOUDFLARE_API_KEY": "k"}], ids=["email only", "key only"]
+)
+def test_half_a_key_pair_is_a_usage_error(environ: dict[str, str]) -> None:
+    with pytest.raises(UsageError):
+        resolve_credentials(None, None, None, environ)
+
+
+def test_a_token_and_a_key_pair_together_are_a_usage_error() -> None:
+    with pytest.raises(UsageError, match="not both"):
+        Credentials(token="t", email="e", api_key="k")
+
+
+def test_credentials_never_show_a_secret_in_repr() -> None:
+    assert "s3cr3t" not in repr(Credentials(token="s3cr3t"))
+    assert "s3cr3t" not in repr(Credentials(email="me@x", api_key="s3cr3t"))
+
+
+def test_a_reproduction_is_runnable_shell_with_secrets_as_variables() -> None:
+    step = Step(
+        "post",
+        "http://h/accounts/a/pcaps/ownership",
+        {"Authorization": "Bearer s3cr3t", "Content-Type": "application/json"},
+        '{"destination_conf": "s3://b?x=1&y=\'2\'"}',
+    )
+    curl = step.curl(Credentials(token="s3cr3t"))
+    assert "s3cr3t" not in curl
+    words = shlex.split(curl)
+    assert words[:4] == ["curl", "-X", "POST", "http://h/accounts/a/pcaps/ownership"]
+    assert "Authorization: Bearer $CLOUDFLARE_API_TOKEN" in words
+    assert words[-1] == '{"destination_conf": "s3://b?x=1&y=\'2\'"}'
+
+
+def test_a_request_sent_without_credentials_is_reproduced_without_them() -> None:
+    curl = Step("GET", "http://h/x", authenticated=False).curl(Credentials(token="t"))
+    assert "Authorization" not in curl
+
+
+def test_the_report_replaces_every_secret_by_its_variable() -> None:
+    report = GateReport("t", 1, "quick", Ledger([], []), Credentials(email="me@example.com", api_key="k3y-value"))
+    assert report.redact("me@example.com used k3y-value") == "$CLOUDFLARE_EMAIL used $CLOUDFLARE_API_KEY"
+
+
+def test_a_cell_is_failed_passed_or_skipped_and_keeps_the_shortest_failure() -> None:
+    ledger = Ledger(["add_bucket"], ["success_matches_status", "failure_has_errors"])
+    ledger.passed("add_bucket", "success_matches_status")
+    long = Failure("add_bucket", "success_matches_status", "e", "r", (Step("POST", "u", body="x" * 50),))
+    short = Failure("add_bucket", "success_matches_status", "e", "r", (Step("POST", "u", body="x"),))
+    ledger.failed(long)
+    ledger.failed(short)
+    assert ledger.status("add_bucket", "success_matches_status") == FAILED
+    assert ledger.failures() == [short]
+    ledger.passed("add_bucket", "failure_has_errors")
+    assert ledger.status("add_bucket", "failure_has_errors") == PASSED
+    assert ledger.status("list_buckets", "failure_has_errors") == SKIPPED
+
+
+def test_a_builtin_failure_message_splits_into_expected_and_received() -> None:
+    message = "Valid data should have been accepted\nExpected: 2xx, 401, 403, 404"
+    assert split_message("positive_data_acceptance", "Rejected", message, 400) == (
+        "2xx, 401, 403, 404",
+        "status 400; Rejected: Valid data should have been accepted",
+    )
+    assert split_message("not_a_server_error", "Server error", "", 500) == (
+        "a status below 500",
+        "status 500; Server error:",
+    )
+
+
+def test_an_in_process_reproduction_aims_at_the_served_address() -> None:
+    step = Step("GET", "http://testserver/client/v4/accounts/a/pcaps/ownership?x=1")
+    curl = step.curl(Credentials(token="t"), "http://127.0.0.1:8787")
+    assert curl.startswith("curl -X GET 'http://127.0.0.1:8787/client/v4/accounts/a/pcaps/ownership?x=1'")
+
+
+@pytest.mark.parametrize(
+    ("statuses", "refused"),
+    [
+        ({401: 10, 403: 5}, True),
+        ({403: 6, 400: 4}, True),
+        ({500: 20}, False),  # a broken server is a violation to report, not a misconfiguration
+        ({403: 10, 200: 1}, False),
+        ({}, False),
+    ],
+)
+def test_a_run_is_refused_everywhere_only_without_2xx_and_mostly_401_403(
+    statuses: dict[int, int], refused: bool
+) -> None:
+    assert refused_everywhere(statuses) is refused
+
+
+def test_profiles_are_quick_ci_and_thorough_and_ci_repeats_itself() -> None:
+    assert list(PROFILES) == ["quick", "ci", "thorough"]
+    assert get_profile(None).name == "quick"
+    assert get_profile("ci").derandomize and get_profile("ci").lifecycle_settings().derandomize
+    with pytest.raises(UsageError):
+        get_profile("slow")
