@@ -65,17 +65,33 @@ def client(port: int, count: int) -> list[float]:
     return latencies
 
 
-def run(port: int, clients: int, per_client: int) -> str:
+def cpu_seconds(pid: int) -> float | None:
+    """CPU time (user + system) a process has used so far; None where /proc is missing."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def run(port: int, clients: int, per_client: int, server_pid: int) -> str:
     client(port, 200)  # warm-up
     with multiprocessing.Pool(clients) as pool:
+        cpu_before = cpu_seconds(server_pid)
         start = time.perf_counter()
         results = pool.starmap(client, [(port, per_client)] * clients)
         elapsed = time.perf_counter() - start
+        cpu_after = cpu_seconds(server_pid)
     latencies = sorted(latency for result in results for latency in result)
     total = len(latencies)
     p50 = statistics.median(latencies) * 1000
     p99 = latencies[min(total - 1, int(total * 0.99))] * 1000
-    return f"{clients} client(s) x {per_client}: {total / elapsed:,.0f} creates/s, p50 {p50:.2f} ms, p99 {p99:.2f} ms"
+    line = f"{clients} client(s) x {per_client}: {total / elapsed:,.0f} creates/s, p50 {p50:.2f} ms, p99 {p99:.2f} ms"
+    if cpu_before is not None and cpu_after is not None and cpu_after > cpu_before:
+        # What the server spends per request, whatever else the machine is doing at the time.
+        per_request = (cpu_after - cpu_before) / total
+        line += f"; server CPU {per_request * 1e6:,.0f} us/create ({1 / per_request:,.0f} creates per CPU-second)"
+    return line
 
 
 def main() -> int:
@@ -96,8 +112,10 @@ def main() -> int:
     server = subprocess.Popen(command, env=env, stderr=subprocess.DEVNULL)
     try:
         wait_ready(port)
-        print(run(port, 1, args.requests))
-        print(run(port, args.clients, args.per_client))
+        load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
+        print(f"load average before: {load:.2f} on {os.cpu_count()} CPUs")
+        print(run(port, 1, args.requests, server.pid))
+        print(run(port, args.clients, args.per_client, server.pid))
     finally:
         server.terminate()
         server.wait(timeout=10)

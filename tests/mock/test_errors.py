@@ -10,7 +10,8 @@ from urllib.parse import urlsplit
 import httpx
 import pytest
 
-from pcaps_contract.mock import DEV_API_KEY, DEV_EMAIL, DEV_TOKEN
+from pcaps_contract.mock import DEV_API_KEY, DEV_EMAIL, DEV_TOKEN, MockConfig, create_app
+from pcaps_contract.mock.server import serve_in_thread
 from pcaps_contract.spec import Spec
 
 BEARER = {"Authorization": f"Bearer {DEV_TOKEN}"}
@@ -299,3 +300,13 @@ def test_raw_bytes_the_http_parser_refuses_do_not_stop_the_server(mock_url: str,
         assert not answer.startswith(b"HTTP/1.1 5")
 
     assert httpx.get(f"{mock_url}/accounts/{account}/pcaps/ownership", headers=BEARER).status_code == 200
+
+
+def test_a_full_mock_refuses_more_buckets_with_a_400(spec: Spec) -> None:
+    with serve_in_thread(create_app(MockConfig(max_records=1))) as url:
+        first = httpx.post(f"{url}/client/v4/accounts/a/pcaps/ownership", json=BUCKET, headers=BEARER)
+        second = httpx.post(f"{url}/client/v4/accounts/b/pcaps/ownership", json=BUCKET, headers=BEARER)
+
+    assert first.status_code == 200
+    body = assert_failure(spec, second, 400, 1007)
+    assert "at most 1 buckets" in body["errors"][0]["message"]

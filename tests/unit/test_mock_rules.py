@@ -96,3 +96,17 @@ def test_a_spec_with_an_operation_the_mock_lacks_is_refused(spec: Spec) -> None:
 
     with pytest.raises(SpecError, match="replace_buckets"):
         create_app(spec=Spec(spec.path, document))
+
+
+def test_a_request_body_behind_a_ref_is_followed(spec: Spec) -> None:
+    document = copy.deepcopy(spec.document)
+    post = document["paths"]["/accounts/{account_id}/pcaps/ownership"]["post"]
+    document.setdefault("components", {})["requestBodies"] = {"Add": post["requestBody"]}
+    post["requestBody"] = {"$ref": "#/components/requestBodies/Add"}
+    rules = SpecRules(Spec(spec.path, document))
+
+    with pytest.raises(ApiError) as raised:
+        rules.parse_body(_add_bucket(rules), "application/json", b'{"destination_conf": "ftp://b"}')
+
+    assert _add_bucket(rules).body_schema == "/components/requestBodies/Add/content/application~1json/schema"
+    assert raised.value.errors[0].pointer == "/destination_conf"

@@ -28,7 +28,7 @@ def test_timestamps_are_rfc3339_utc_with_z() -> None:
 
 
 def test_accounts_do_not_see_each_others_records() -> None:
-    store = Store()
+    store = Store(100)
     record = Ownership.new("s3://b")
     store.add("one", record)
 
@@ -40,7 +40,7 @@ def test_accounts_do_not_see_each_others_records() -> None:
 
 
 def test_delete_removes_a_record_once() -> None:
-    store = Store()
+    store = Store(100)
     record = Ownership.new("s3://b")
     store.add("a", record)
 
@@ -50,7 +50,7 @@ def test_delete_removes_a_record_once() -> None:
 
 
 def test_validation_succeeds_for_the_record_whose_challenge_matches() -> None:
-    store = Store()
+    store = Store(100)
     older, newer = Ownership.new("s3://b"), Ownership.new("s3://b")
     store.add("a", older)
     store.add("a", newer)
@@ -64,7 +64,7 @@ def test_validation_succeeds_for_the_record_whose_challenge_matches() -> None:
 
 
 def test_a_wrong_challenge_fails_the_newest_record_for_the_bucket() -> None:
-    store = Store()
+    store = Store(100)
     older, newer = Ownership.new("s3://b"), Ownership.new("s3://b")
     store.add("a", older)
     store.add("a", newer)
@@ -73,3 +73,15 @@ def test_a_wrong_challenge_fails_the_newest_record_for_the_bucket() -> None:
 
     assert failed is not None
     assert (failed.id, failed.status, failed.validated) == (newer.id, "failed", "")
+
+
+def test_the_store_refuses_records_beyond_its_capacity_until_one_is_deleted() -> None:
+    store = Store(2)
+    first, second, third = Ownership.new("s3://a"), Ownership.new("s3://b"), Ownership.new("s3://c")
+
+    assert store.add("one", first) is True
+    assert store.add("two", second) is True
+    assert store.add("one", third) is False
+    assert store.delete("one", first.id) is True
+    assert store.add("one", third) is True
+    assert [r.id for r in store.list("one")] == [third.id]

@@ -25,6 +25,7 @@ class MockConfig:
         s3_endpoint: an S3-compatible endpoint that receives the challenge files of `s3://` and `r2://`
             buckets; None keeps challenges in memory only.
         max_body_bytes: the largest request body accepted (bigger ones get 413).
+        max_records: the most ownership records held across all accounts, so that memory stays bounded.
         rate_limit_rate: the share of API requests answered 429 with `Retry-After`.
         retry_after: the seconds announced in `Retry-After`.
         server_error_rate: the share of API requests answered 500.
@@ -38,6 +39,7 @@ class MockConfig:
     accounts: tuple[str, ...] = ()
     s3_endpoint: str | None = None
     max_body_bytes: int = 64 * 1024
+    max_records: int = 100_000
     rate_limit_rate: float = 0.0
     retry_after: int = 1
     server_error_rate: float = 0.0
@@ -59,6 +61,8 @@ class MockConfig:
             raise UsageError(f"retry-after must be 0 seconds or more, not {self.retry_after!r}.")
         if self.max_body_bytes < 1024:
             raise UsageError(f"max-body-bytes must be at least 1024, not {self.max_body_bytes!r}.")
+        if self.max_records < 1:
+            raise UsageError(f"max-records must be at least 1, not {self.max_records!r}.")
         if self.s3_endpoint is not None and not self.s3_endpoint.startswith(("http://", "https://")):
             raise UsageError(f"the S3 endpoint must be an http:// or https:// URL, not {self.s3_endpoint!r}.")
 

@@ -101,12 +101,14 @@ class SpecRules:
         return ParamRule(parameter["name"], int(schema.get("minLength", 0)), schema.get("maxLength"))
 
     def _operation(self, method: str, definition: Mapping[str, Any]) -> OperationRule:
-        body = self.spec.resolve(definition.get("requestBody") or {})
+        operation = self.spec.operation(definition["operationId"])
+        body, body_pointer = self.spec.resolve_with_pointer(
+            definition.get("requestBody") or {}, f"{operation.pointer}/requestBody"
+        )
         content = body.get("content") or {}
         schema_pointer, validator = None, None
         if "application/json" in content:
-            operation = self.spec.operation(definition["operationId"])
-            schema_pointer = f"{operation.pointer}/requestBody/content/application~1json/schema"
+            schema_pointer = f"{body_pointer}/content/application~1json/schema"
             # Inlined once: following `$ref`s through the registry on every request costs four times as much.
             inlined = _inline(self.spec.document, {"$ref": "#" + schema_pointer})
             validator = Draft202012Validator(inlined, format_checker=Draft202012Validator.FORMAT_CHECKER)

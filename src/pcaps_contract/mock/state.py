@@ -68,13 +68,20 @@ class Ownership:
 class Store:
     """Ownership records per account, in the order they were added; every method holds one lock."""
 
-    def __init__(self) -> None:
+    def __init__(self, capacity: int) -> None:
+        self.capacity = capacity
         self._lock = threading.Lock()
         self._accounts: dict[str, dict[str, Ownership]] = {}
+        self._count = 0
 
-    def add(self, account_id: str, record: Ownership) -> None:
+    def add(self, account_id: str, record: Ownership) -> bool:
+        """Keep a record; False when the store already holds `capacity` records."""
         with self._lock:
+            if self._count >= self.capacity:
+                return False
             self._accounts.setdefault(account_id, {})[record.id] = record
+            self._count += 1
+            return True
 
     def list(self, account_id: str) -> list[Ownership]:
         with self._lock:
@@ -87,7 +94,13 @@ class Store:
     def delete(self, account_id: str, ownership_id: str) -> bool:
         """Remove a record; False when the account has no record with that id."""
         with self._lock:
-            return self._accounts.get(account_id, {}).pop(ownership_id, None) is not None
+            records = self._accounts.get(account_id)
+            if records is None or records.pop(ownership_id, None) is None:
+                return False
+            self._count -= 1
+            if not records:
+                del self._accounts[account_id]
+            return True
 
     def validate(self, account_id: str, destination_conf: str, challenge: str) -> Ownership | None:
         """Check a challenge against the account's records for a bucket; None when the bucket was never added.
