@@ -162,23 +162,16 @@ def _add_fuzz(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> 
         "anything but loopback, and a run without --account-id. Exit 0 no new findings, 1 new findings, "
         "2 refused or could not judge, 3 ownerships left behind (ids in the report), 130 interrupted.",
     )
+    from pcaps_contract.gate import GATE_ARGUMENTS
+
+    gate = dict(GATE_ARGUMENTS)
     fuzz.add_argument("--base-url", metavar="URL", help="the API base, e.g. https://staging.example.com/client/v4")
-    fuzz.add_argument(
-        "--account-id",
-        dest="accounts",
-        action="append",
-        metavar="ID",
-        help="an account the run may write into; repeatable (env CLOUDFLARE_ACCOUNT_ID)",
-    )
-    fuzz.add_argument("--token", help="API token (env CLOUDFLARE_API_TOKEN)")
-    fuzz.add_argument("--email", help="X-Auth-Email, with --api-key (env CLOUDFLARE_EMAIL)")
-    fuzz.add_argument("--api-key", help="X-Auth-Key, with --email (env CLOUDFLARE_API_KEY)")
+    for flag in ("--account-id", "--token", "--email", "--api-key", "--seed", "--workers"):
+        fuzz.add_argument(flag, **gate[flag])  # the same credential and account flags as `check`
     budget = fuzz.add_mutually_exclusive_group()
     budget.add_argument("--duration", metavar="TIME", help="time budget, e.g. 30s, 10m, 1h30m (default 10m)")
-    budget.add_argument("--max-examples", type=_positive, metavar="N", help="cases per operation instead of a time")
+    budget.add_argument("--max-examples", **{**gate["--max-examples"], "help": "cases per operation, not a time"})
     fuzz.add_argument("--rate-limit", default="20/s", metavar="RATE", help="requests at most, e.g. 20/s, 300/min")
-    fuzz.add_argument("--workers", type=_positive, default=1, metavar="N", help="operations fuzzed at once (1)")
-    fuzz.add_argument("--seed", type=int, help="seed of the run (default: random, printed); reuse it to repeat a run")
     fuzz.add_argument(
         "--operation",
         dest="operations",

@@ -421,6 +421,9 @@ def test_reports_of_runs_split_by_operation_merge_into_one(tmp_path: Path, run_c
     assert merged["per_operation"]["add_bucket"]["cases"] == results[0]["per_operation"]["add_bucket"]["cases"]
     assert {f["key"] for f in merged["findings"]} == {f["key"] for part in results for f in part["findings"]}
     assert (tmp_path / "all" / "report.html").is_file() and "timestamps_are_rfc3339" in out
+    baseline = str(tmp_path / "add_bucket" / "baseline.json")
+    accepted = run_cli("fuzz", "--merge", *parts, "--baseline", baseline)
+    assert accepted.code == (0 if not results[1]["findings"] else 1) and "[known]" in accepted.stdout
 
 
 def test_merging_a_directory_without_a_result_is_a_usage_error(tmp_path: Path, no_network: None, run_cli: Run) -> None:

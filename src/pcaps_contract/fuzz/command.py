@@ -53,7 +53,7 @@ def run_fuzz(args: argparse.Namespace) -> int:
     from pcaps_contract.credentials import Credentials
 
     if args.merge:
-        return merge_reports(args.merge, args.report_dir)
+        return merge_reports(args.merge, args.report_dir, args.baseline)
     plan, credentials = build_plan(args)
     assert isinstance(credentials, Credentials)
     style = "$CLOUDFLARE_EMAIL + $CLOUDFLARE_API_KEY" if credentials.is_key_pair else "a bearer token"
@@ -88,8 +88,11 @@ def run_fuzz(args: argparse.Namespace) -> int:
     return result.exit_code()
 
 
-def merge_reports(directories: list[Path], out: Path | None) -> int:
-    """Merge the `result.json` of several report directories into one report; exit code as for one run."""
+def merge_reports(directories: list[Path], out: Path | None, baseline: Path | None = None) -> int:
+    """Merge the `result.json` of several report directories into one report; exit code as for one run.
+
+    With a baseline, a finding is known exactly when the baseline lists it; without, as each run said.
+    """
     results = []
     for directory in directories:
         path = directory / RESULT_FILE
@@ -106,6 +109,13 @@ def merge_reports(directories: list[Path], out: Path | None) -> int:
                 f"--merge {path} is not a fuzz result ({exc}); pass an unedited report directory."
             ) from None
     merged = merge_results(results)
+    if baseline is not None:
+        from dataclasses import replace
+
+        from pcaps_contract.fuzz.baseline import load_baseline
+
+        known = load_baseline(baseline)
+        merged.findings = [replace(finding, known=finding.key in known) for finding in merged.findings]
     reporter = Reporter(merged, placeholder_credentials(key_pair=False))
     if out is not None:
         reporter.write(out)

@@ -42,14 +42,7 @@ _NOISE_HEADERS = frozenset(
 # Built-in checks left out of fuzzing: `ignored_auth` re-sends requests without credentials through its own
 # session, outside the rate limit and the retry policy; the gate judges it on every run instead.
 EXCLUDED_BUILTINS = ("ignored_auth",)
-_ROUND = 10_000
-# What a built-in check expects, for the failures whose message has no `Expected:` line of its own.
-_BUILTIN_EXPECTATIONS = {
-    "not_a_server_error": "a status below 500",
-    "response_schema_conformance": "a body valid against the response schema the spec documents for this status",
-    "status_code_conformance": "a status code the spec documents for this operation",
-    "content_type_conformance": "a Content-Type the spec documents for this response",
-}  # examples in one Hypothesis run of a duration budget; the next run takes the next seed
+_ROUND = 10_000  # examples in one Hypothesis run of a duration budget; the next run takes the next seed
 
 
 class _BudgetSpent(BaseException):
@@ -371,8 +364,9 @@ class FuzzRun:
                 expected, received = violation.expected, violation.received
                 cause = normalise_cause(expected)
             else:
-                expected, received = split_message(str(failure.title), str(failure.message or ""), response.status_code)
-                expected = _BUILTIN_EXPECTATIONS.get(result.name, expected) if expected == failure.title else expected
+                expected, received = split_message(
+                    result.name, str(failure.title), str(failure.message or ""), response.status_code
+                )
                 if result.name == "not_a_server_error":
                     received = f"status {response.status_code}: {response.text[:200]}"
                 cause = f"{type(failure).__name__} {failure._unique_key or normalise_cause(str(failure.title))}".strip()
