@@ -482,3 +482,10 @@ def test_timeouts_are_retried_a_bounded_number_of_times_then_recorded_and_the_ru
     assert result.sender["transport_errors"] == 4 and result.sender["transport_gave_up"] == 2
     assert result.per_operation["list_buckets"].cases == 2  # the run went on after the timeouts
     assert result.exit_code() == 1
+
+
+def test_refused_credentials_stop_the_run_at_the_preflight_before_anything_is_created(run_cli: Run) -> None:
+    app = mock_app()
+    with serve(app) as url:
+        outcome = run_cli(*fuzz(url, "--max-examples", "2", token="not-the-token"))
+    assert outcome.code == 2 and "credentials are refused" in outcome.stderr and held(app) == []

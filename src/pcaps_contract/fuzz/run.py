@@ -31,8 +31,9 @@ from pcaps_contract.fuzz.progress import Progress, Snapshot
 from pcaps_contract.fuzz.ratelimit import RateLimiter
 from pcaps_contract.fuzz.result import FuzzResult, OperationStats
 from pcaps_contract.fuzz.sender import Cancelled, PoliteAdapter, SendStats, polite_session
+from pcaps_contract.gate import GateOptions
 from pcaps_contract.spec import Spec
-from pcaps_contract.targets import TargetError
+from pcaps_contract.targets import base_url_target
 
 _SECRET_HEADERS = frozenset({"authorization", "x-auth-email", "x-auth-key", "cookie"})
 # Headers the HTTP library adds by itself: a reproduction is clearer without them.
@@ -103,6 +104,9 @@ class FuzzRun:
         adapter = PoliteAdapter(self.limiter, plan.policy, self.stats, self.stop, events.emit)
         self.session = polite_session(adapter, credentials.headers())
         self._results = threading.local()
+        self.gate_options = GateOptions(
+            target=base_url_target(plan.base_url), credentials=credentials, accounts=plan.accounts
+        )
         # Workers generate and judge cases one at a time and wait for the network together: Hypothesis describes
         # strategies with `ast.parse`, which CPython 3.11 cannot run from several threads at once, and on the GIL
         # only the waiting gains from threads anyway.
@@ -164,29 +168,16 @@ class FuzzRun:
 
     def preflight(self) -> None:
         """List each account once: an unreachable target or refused credentials stop the run before it writes."""
-        for account in self.plan.accounts:
-            try:
-                response = self.session.get(f"{self.plan.base_url}/accounts/{account}/pcaps/ownership")
-            except (requests.RequestException, Cancelled) as exc:
-                raise TargetError(
-                    f"cannot reach {self.plan.base_url} ({type(exc).__name__}); check --base-url and that it runs."
-                ) from None
-            if response.status_code in (401, 403):
-                raise TargetError(
-                    f"{self.plan.base_url} answered {response.status_code} listing account {account}: the "
-                    "credentials are refused there; check the token (or email and key) and --account-id."
-                )
-            self.events.emit("preflight", account=account, status=response.status_code)
+        from pcaps_contract.gate import preflight
+
+        preflight(self.gate_options, self.session, (requests.RequestException, Cancelled))
+        self.events.emit("preflight", accounts=list(self.plan.accounts))
 
     def _fuzz(self) -> None:
-        from pcaps_contract.gate import GateOptions, build_schema, register_checks
+        from pcaps_contract.gate import build_schema, register_checks
         from pcaps_contract.profiles import get_profile
-        from pcaps_contract.targets import base_url_target
 
-        options = GateOptions(
-            target=base_url_target(self.plan.base_url), credentials=self.credentials, accounts=self.plan.accounts
-        )
-        schema = build_schema(self.spec, options, get_profile(None), self.plan.seed)
+        schema = build_schema(self.spec, self.gate_options, get_profile(None), self.plan.seed)
         register_checks()
 
         @schema.hook("after_validate")  # type: ignore[untyped-decorator]

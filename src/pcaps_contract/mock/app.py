@@ -218,7 +218,7 @@ class ApiLane:
         self.prefix = prefix
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        path: str = scope["path"]
+        path: str = scope.get("path", "")  # a lifespan scope has no path
         if scope["type"] == "http" and path.startswith(self.prefix):
             scope["path_params"] = {"api_path": path[len(self.prefix) :]}
             await self.api(scope, receive, send)
