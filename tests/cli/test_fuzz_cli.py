@@ -489,3 +489,18 @@ def test_refused_credentials_stop_the_run_at_the_preflight_before_anything_is_cr
     with serve(app) as url:
         outcome = run_cli(*fuzz(url, "--max-examples", "2", token="not-the-token"))
     assert outcome.code == 2 and "credentials are refused" in outcome.stderr and held(app) == []
+
+
+def test_with_the_key_pair_no_email_or_key_reaches_a_file_and_reproductions_use_their_variables(
+    tmp_path: Path, run_cli: Run
+) -> None:
+    from pcaps_contract.mock import DEV_API_KEY, DEV_EMAIL
+
+    with serve(submitted_with_space) as url:
+        argv = ["fuzz", "--base-url", url, "--account-id", ACCOUNT, "--email", DEV_EMAIL, "--api-key", DEV_API_KEY]
+        outcome = run_cli(*argv, "--operation", "add_bucket", "--max-examples", "3", "--report-dir", str(tmp_path))
+    assert outcome.code == 1
+    files = read_tree(tmp_path)
+    for name, text in {**files, "stdout": outcome.stdout, "stderr": outcome.stderr}.items():
+        assert DEV_API_KEY not in text and DEV_EMAIL not in text, name
+    assert '-H "X-Auth-Email: $CLOUDFLARE_EMAIL" -H "X-Auth-Key: $CLOUDFLARE_API_KEY"' in outcome.stdout

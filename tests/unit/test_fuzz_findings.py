@@ -83,3 +83,26 @@ def test_a_malformed_baseline_is_a_usage_error(tmp_path: Path, text: str) -> Non
 def test_a_finding_survives_a_round_trip_through_json() -> None:
     original = finding(count=4, known=True)
     assert Finding.from_json(json.loads(json.dumps(original.as_json()))) == original
+
+
+def test_the_terminal_report_escapes_control_characters_a_server_sent() -> None:
+    from pcaps_contract.credentials import Credentials
+    from pcaps_contract.fuzz.report import Reporter
+    from pcaps_contract.fuzz.result import FuzzResult
+
+    hostile = finding(url="/x\x1b[2J\x00")
+    result = FuzzResult("http://127.0.0.1:1/client/v4", [], 1, ["add_bucket"], "1m", "1/s", 1, "", 1.0, "budget spent")
+    result.findings = [hostile]
+    text = Reporter(result, Credentials(token="t0ken")).render_text()
+    assert "\x1b" not in text and "\x00" not in text and "\\x1b[2J\\x00" in text
+
+
+def test_a_merged_report_reproduces_with_the_key_pair_variables_when_the_runs_used_them() -> None:
+    from pcaps_contract.fuzz.report import Reporter, placeholder_credentials
+    from pcaps_contract.fuzz.result import FuzzResult, merge_results
+
+    result = FuzzResult("http://127.0.0.1:1/client/v4", [], 1, ["add_bucket"], "1m", "1/s", 1, "", 1.0, "budget spent")
+    result.findings, result.key_pair = [finding()], True
+    merged = merge_results([FuzzResult.from_json(json.loads(json.dumps(result.as_json())))])
+    curl = Reporter(merged, placeholder_credentials(merged.key_pair)).curl(0)
+    assert '-H "X-Auth-Email: $CLOUDFLARE_EMAIL" -H "X-Auth-Key: $CLOUDFLARE_API_KEY"' in curl

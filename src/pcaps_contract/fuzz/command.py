@@ -116,7 +116,7 @@ def merge_reports(directories: list[Path], out: Path | None, baseline: Path | No
 
         known = load_baseline(baseline)
         merged.findings = [replace(finding, known=finding.key in known) for finding in merged.findings]
-    reporter = Reporter(merged, placeholder_credentials(key_pair=False))
+    reporter = Reporter(merged, placeholder_credentials(key_pair=merged.key_pair))
     if out is not None:
         reporter.write(out)
     print(reporter.render_text(out))

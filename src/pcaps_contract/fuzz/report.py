@@ -6,6 +6,7 @@ Every file is written through the gate's redaction, so a secret that a server ec
 from __future__ import annotations
 
 import json
+import re
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -108,7 +109,7 @@ class Reporter:
             f"{result.seconds:.1f}s; stopped: {result.stop_reason}",
             f"{result.verdict()} (exit {result.exit_code()})",
         ]
-        return self.redact("\n".join(lines))
+        return _printable(self.redact("\n".join(lines)))
 
     def write(self, directory: Path) -> None:
         """Write result.json, junit.xml, report.html, baseline.json and one replay file per finding."""
@@ -152,6 +153,14 @@ def replay_name(finding: Any) -> str:
     from pcaps_contract.fuzz.replay import replay_filename
 
     return replay_filename(finding)
+
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+
+
+def _printable(text: str) -> str:
+    """Control characters a server or a fuzzed body put in the text, escaped: a terminal must not obey them."""
+    return _CONTROL.sub(lambda match: f"\\x{ord(match.group()):02x}", text)
 
 
 def _write(path: Path, text: str, redact: Callable[[str], str]) -> None:

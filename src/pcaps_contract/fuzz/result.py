@@ -58,6 +58,7 @@ class FuzzResult:
     deleted: int = 0
     leftovers: list[Leftover] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
+    key_pair: bool = False  # the credentials were X-Auth-Email + X-Auth-Key: reproductions use those variables
 
     @property
     def new_findings(self) -> list[Finding]:
@@ -146,4 +147,5 @@ def merge_results(results: list[FuzzResult]) -> FuzzResult:
         deleted=sum(result.deleted for result in results),
         leftovers=[leftover for result in results for leftover in result.leftovers],
         errors=[error for result in results for error in result.errors],
+        key_pair=any(result.key_pair for result in results),
     )

@@ -152,6 +152,7 @@ class FuzzRun:
             deleted=len(cleanup.deleted),
             leftovers=cleanup.leftovers,
             errors=list(self.shared.errors),
+            key_pair=self.credentials.is_key_pair,
         )
 
     def _plan_fields(self) -> dict[str, Any]:
