@@ -504,3 +504,26 @@ def test_with_the_key_pair_no_email_or_key_reaches_a_file_and_reproductions_use_
     for name, text in {**files, "stdout": outcome.stdout, "stderr": outcome.stderr}.items():
         assert DEV_API_KEY not in text and DEV_EMAIL not in text, name
     assert '-H "X-Auth-Email: $CLOUDFLARE_EMAIL" -H "X-Auth-Key: $CLOUDFLARE_API_KEY"' in outcome.stdout
+
+
+def test_half_the_fuzzed_deletes_aim_at_ownerships_the_run_created(tmp_path: Path, run_cli: Run) -> None:
+    app = mock_app()
+    with serve(app) as url:
+        argv = ("--operation", "add_bucket", "--operation", "delete_bucket", "--max-examples", "10", "--seed", "6")
+        outcome = run_cli(*fuzz(url, *argv, "--report-dir", str(tmp_path)))
+    result = json.loads((tmp_path / "result.json").read_text())
+    assert outcome.code == 0 and result["created"] > result["deleted"] > 0  # some went by fuzzed deletes
+    assert result["per_operation"]["delete_bucket"]["statuses"].get("2xx", 0) > 0 and held(app) == []
+
+
+def test_an_operation_draws_the_same_cases_alone_or_with_the_others(tmp_path: Path, run_cli: Run) -> None:
+    def list_statuses(*operations: str) -> list[int]:
+        report = tmp_path / "-".join(operations)
+        with serve(mock_app()) as url:
+            flags = [flag for operation in operations for flag in ("--operation", operation)]
+            run_cli(*fuzz(url, *flags, "--max-examples", "8", "--seed", "9", "--report-dir", str(report)))
+        events = [json.loads(line) for line in (report / "events.ndjson").read_text().splitlines()]
+        return [event["status"] for event in events if event.get("operation") == "list_buckets"]
+
+    alone = list_statuses("list_buckets")
+    assert alone == list_statuses("add_bucket", "list_buckets") and len(alone) == 8
