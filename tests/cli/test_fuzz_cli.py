@@ -527,3 +527,25 @@ def test_an_operation_draws_the_same_cases_alone_or_with_the_others(tmp_path: Pa
 
     alone = list_statuses("list_buckets")
     assert alone == list_statuses("add_bucket", "list_buckets") and len(alone) == 8
+
+
+def test_a_bug_in_the_run_itself_still_ends_with_the_cleanup_and_a_report(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, run_cli: Run
+) -> None:
+    from pcaps_contract.fuzz.run import FuzzRun
+
+    calls = 0
+
+    def bug(self: Any, *args: Any) -> None:
+        nonlocal calls
+        calls += 1
+        if calls > 3:
+            raise ValueError("an unexpected bug")
+
+    monkeypatch.setattr(FuzzRun, "_use_created_ownerships", bug)
+    app = mock_app()
+    with serve(app) as url:
+        outcome = run_cli(*fuzz(url, "--operation", "add_bucket", "--max-examples", "8", "--report-dir", str(tmp_path)))
+    result = json.loads((tmp_path / "result.json").read_text())
+    assert outcome.code == 2 and result["stop_reason"].startswith("the run crashed: ValueError: an unexpected bug")
+    assert held(app) == [] and (tmp_path / "report.html").is_file()

@@ -111,6 +111,8 @@ class FuzzRun:
         # strategies with `ast.parse`, which CPython 3.11 cannot run from several threads at once, and on the GIL
         # only the waiting gains from threads anyway.
         self._engine = threading.Lock()
+        self._crash: CheckCrashed | None = None
+        self.crashed = False
 
     # --- the whole run ----------------------------------------------------------------------------------
 
@@ -122,8 +124,12 @@ class FuzzRun:
         try:
             self._fuzz()
         except CheckCrashed as crash:
-            self.stop_reason = f"a check crashed: {crash}"
-            self.shared.errors.append(self.stop_reason)
+            self._stopped_by(f"a check crashed: {crash}")
+        except KeyboardInterrupt:
+            self.interrupt.set()
+            self.stop_reason = "interrupted (Ctrl-C)"
+        except Exception as exc:  # a bug must not skip the cleanup or the report
+            self._stopped_by(f"the run crashed: {type(exc).__name__}: {exc}")
         finally:
             self.stop.set()
             cleanup = self._clean_up()
@@ -143,7 +149,7 @@ class FuzzRun:
             seconds=round(seconds, 3),
             stop_reason=self.stop_reason,
             interrupted=self.interrupt.is_set(),
-            crashed=self.stop_reason.startswith("a check crashed"),
+            crashed=self.crashed,
             sender=dict(self.stats.counts) | {"waited_seconds": round(self.stats.waited, 3)},
             per_operation={name: stats for name, stats in self.shared.operations.items()},
             passes=dict(self.shared.passes),
@@ -154,6 +160,11 @@ class FuzzRun:
             errors=list(self.shared.errors),
             key_pair=self.credentials.is_key_pair,
         )
+
+    def _stopped_by(self, reason: str) -> None:
+        self.crashed = True
+        self.stop_reason = reason
+        self.shared.errors.append(reason)
 
     def _plan_fields(self) -> dict[str, Any]:
         plan = self.plan
@@ -198,18 +209,23 @@ class FuzzRun:
                 pool.submit(self._fuzz_operation, strategies[operation], operation, slice_seconds)
                 for operation in self.plan.operations
             ]
-            pending = set(futures)
-            while pending:
-                _, pending = wait(pending, timeout=0.1)
-                if self.interrupt.is_set() and not self.stop.is_set():
-                    self.stop_reason = "interrupted (Ctrl-C)"
-                    self.stop.set()
-                if self.end is not None and self.clock() >= self.end:
-                    self.stop.set()
-                if self.progress is not None:
-                    self.progress.update(self.snapshot())
-            for future in futures:
-                future.result()  # re-raises a crash of a check
+            try:
+                pending = set(futures)
+                while pending:
+                    _, pending = wait(pending, timeout=0.1)
+                    if self.interrupt.is_set() and not self.stop.is_set():
+                        self.stop_reason = "interrupted (Ctrl-C)"
+                        self.stop.set()
+                    if self.end is not None and self.clock() >= self.end:
+                        self.stop.set()
+                    if self.progress is not None:
+                        self.progress.update(self.snapshot())
+            finally:
+                self.stop.set()  # whatever ends the wait (even a second Ctrl-C) lets the workers finish
+        if self._crash is not None:
+            raise self._crash
+        for future in futures:
+            future.result()  # re-raises anything else a worker ran into
 
     # --- one operation ------------------------------------------------------------------------------------
 
@@ -284,7 +300,13 @@ class FuzzRun:
                 stats.throttled += 1
             return
         self._track(operation_id, account, case, response)
-        self._judge(case, operation_id, response)
+        try:
+            self._judge(case, operation_id, response)
+        except CheckCrashed as crash:
+            # Kept away from Hypothesis, which would take it for a failing example and send it again.
+            self._crash = crash
+            self.stop.set()
+            raise _BudgetSpent from None
 
     @contextmanager
     def _network(self) -> Iterator[None]:
