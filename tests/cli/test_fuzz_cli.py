@@ -131,7 +131,7 @@ def test_the_production_host_is_planned_only_with_allow_production(no_network: N
 def rehearsal(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
     """One 5-second run against the mock with 429s (Retry-After: 1), 500s and latency, with a canary token."""
     report = tmp_path_factory.mktemp("rehearsal")
-    app = mock_app(rate_limit_rate=0.15, retry_after=1, server_error_rate=0.1, latency=0.005, seed=3)
+    app = mock_app(rate_limit_rate=0.08, retry_after=1, server_error_rate=0.15, latency=0.005, seed=3)
     with serve(app) as url, pytest.MonkeyPatch.context() as monkeypatch:
         started = time.monotonic()
         outcome = cli_runner(monkeypatch)(
@@ -166,7 +166,7 @@ def rehearsal(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, An
 def test_the_rehearsal_runs_its_whole_budget_despite_faults(rehearsal: dict[str, Any]) -> None:
     result = rehearsal["result"]
     assert result["stop_reason"] == "budget spent" and not result["interrupted"]
-    assert result["seconds"] >= 5.0 and rehearsal["wall"] < 5.0 + 8.0
+    assert result["seconds"] >= 5.0 and rehearsal["wall"] < 5.0 + 40.0  # start-up and cleanup, on a busy box
     assert all(result["per_operation"][op]["cases"] > 0 for op in result["operations"])
 
 

@@ -90,13 +90,13 @@ def clean_up(
     registry: CleanupRegistry,
     *,
     time_limit: float = 120.0,
-    attempts: int = 4,
+    attempts: int = 6,
     pause: Callable[[float], None] = time.sleep,
 ) -> CleanupResult:
     """Delete every held ownership (each request through the run's polite sender); list what stayed, with ids.
 
-    A 5xx is retried (`attempts` tries in all, pausing 0.5 s, 1 s, 2 s...): a flaky server must not make the run
-    leave garbage behind. 429 and transport errors are already retried by the sender.
+    A 5xx is retried (`attempts` tries in all, pausing 0.5 s, 1 s, 2 s, ...: 15.5 s for 6 tries): a flaky server
+    must not make the run leave garbage behind. 429 and transport errors are already retried by the sender.
     """
     started = time.monotonic()
     result = CleanupResult()
