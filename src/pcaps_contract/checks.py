@@ -226,8 +226,12 @@ def submitted_is_not_in_future(exchange: Exchange, policy: Policy) -> bool:
     return applied
 
 
+# Servers may keep fractions of a second in one timestamp and truncate the other: within this, order holds.
+TIMESTAMP_RESOLUTION = timedelta(seconds=1)
+
+
 def validated_is_not_before_submitted(exchange: Exchange, policy: Policy) -> bool:
-    """A non-empty `validated` is not earlier than `submitted`."""
+    """A non-empty `validated` is not earlier than `submitted` (by more than the one-second resolution)."""
     applied = False
     for record in exchange.ownerships():
         submitted = parse_rfc3339(record.get("submitted"))
@@ -235,7 +239,7 @@ def validated_is_not_before_submitted(exchange: Exchange, policy: Policy) -> boo
         if submitted is None or validated is None:
             continue
         applied = True
-        if validated < submitted:
+        if validated < submitted - TIMESTAMP_RESOLUTION:
             raise ContractViolation(
                 "validated_is_not_before_submitted",
                 f"`validated` at or after `submitted` ({record['submitted']})",

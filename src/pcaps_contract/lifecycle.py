@@ -165,8 +165,8 @@ class LifecycleMachine(RuleBasedStateMachine):
                     *[exchange for _, exchange in list(self.model[other].values())[-1:]],
                 )
 
-    @rule(target=deleted, item=consumes(owned))
-    def delete(self, item: Owned) -> Any:
+    @rule(target=deleted, item=consumes(owned), again=st.booleans())
+    def delete(self, item: Owned, again: bool) -> Any:
         account, ownership_id, _ = item
         if ownership_id not in self.model[account]:
             return multiple_none()
@@ -177,6 +177,8 @@ class LifecycleMachine(RuleBasedStateMachine):
             return multiple_none()
         del self.model[account][ownership_id]
         self.gone[account][ownership_id] = deletion
+        if again:  # at once, as a retrying client would; `delete_again` repeats it later in the run
+            self.delete_again(item)
         return item
 
     @rule(item=deleted)

@@ -47,9 +47,9 @@ PROFILES: dict[str, Profile] = {
     profile.name: profile
     for profile in (
         Profile(
-            "quick", max_examples=10, stateful_steps=5, lifecycle_examples=8, lifecycle_steps=12, derandomize=False
+            "quick", max_examples=10, stateful_steps=5, lifecycle_examples=15, lifecycle_steps=12, derandomize=False
         ),
-        Profile("ci", max_examples=10, stateful_steps=5, lifecycle_examples=8, lifecycle_steps=12, derandomize=True),
+        Profile("ci", max_examples=10, stateful_steps=5, lifecycle_examples=15, lifecycle_steps=12, derandomize=True),
         Profile(
             "thorough",
             max_examples=150,

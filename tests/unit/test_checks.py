@@ -178,8 +178,15 @@ def test_a_submitted_within_the_clock_skew_keeps_submitted_is_not_in_future() ->
 
 
 def test_a_validated_before_submitted_breaks_validated_is_not_before_submitted() -> None:
-    broken = answer(result=record(status="success", validated="2026-11-26T11:04:59Z"))
+    broken = answer(result=record(status="success", validated="2026-11-26T11:04:58Z"))
     violated(checks.validated_is_not_before_submitted, broken)
+
+
+def test_a_validated_truncated_to_the_second_keeps_validated_is_not_before_submitted() -> None:
+    kept = answer(
+        result=record(status="success", submitted="2026-11-26T11:05:00.900Z", validated="2026-11-26T11:05:00Z")
+    )
+    assert checks.validated_is_not_before_submitted(kept, POLICY)
 
 
 def test_a_validated_after_submitted_keeps_validated_is_not_before_submitted() -> None:
