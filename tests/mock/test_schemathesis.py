@@ -1,8 +1,8 @@
 """A plain `schemathesis run` of the spec against the served mock finds nothing, at several seeds.
 
 Every default check runs, `ignored_auth`, `positive_data_acceptance` and `negative_data_rejection` included.
-The account is pinned (a path parameter override) and the token scoped to it, so that positive cases reach
-the success path instead of a 403 for a random account.
+`scripts/schemathesis_volume.py` pins the account (a path parameter override) and scopes the token to it, so
+that positive cases reach the success path instead of a 403 for a random account; it also counts the 5xx.
 """
 
 from __future__ import annotations
@@ -13,42 +13,34 @@ from pathlib import Path
 
 import pytest
 
-from pcaps_contract.mock import DEV_TOKEN, MockConfig, create_app
-from pcaps_contract.mock.server import serve_in_thread
-from pcaps_contract.spec import default_spec_path
-
-ACCOUNT = "023e105f4ecef8ad9ca31a8372d0c353"
-SCHEMATHESIS = Path(sys.executable).parent / "schemathesis"
+SCRIPT = Path(__file__).resolve().parents[2] / "scripts" / "schemathesis_volume.py"
 
 
-@pytest.mark.parametrize("seed", [1, 2, 3])
-def test_schemathesis_finds_no_failure(seed: int, tmp_path: Path) -> None:
-    config = tmp_path / "schemathesis.toml"
-    config.write_text(f'[parameters]\n"path.account_id" = "{ACCOUNT}"\n', encoding="utf-8")
+@pytest.mark.parametrize(("seed", "account"), [(1, "pinned"), (2, "pinned"), (3, "any")])
+def test_schemathesis_finds_no_failure_and_no_server_error(seed: int, account: str) -> None:
+    extra = ["--any-account"] if account == "any" else []
 
-    with serve_in_thread(create_app(MockConfig(accounts=(ACCOUNT,)))) as url:
-        done = subprocess.run(
-            [
-                str(SCHEMATHESIS),
-                "--config-file",
-                str(config),
-                "run",
-                str(default_spec_path()),
-                "--url",
-                f"{url}/client/v4",
-                "--header",
-                f"Authorization: Bearer {DEV_TOKEN}",
-                "--seed",
-                str(seed),
-                "--max-examples",
-                "20",
-                "--no-color",
-            ],
-            capture_output=True,
-            text=True,
-            cwd=tmp_path,
-            timeout=300,
-        )
+    done = subprocess.run(
+        [sys.executable, str(SCRIPT), "--seed", str(seed), "--max-examples", "20", *extra],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
 
     assert done.returncode == 0, done.stdout[-8000:] + done.stderr[-2000:]
-    assert "No issues found" in done.stdout
+    assert "schemathesis exit 0" in done.stdout
+    assert " 0 5xx" in done.stdout
+
+
+def test_the_run_fails_when_the_mock_answers_server_errors() -> None:
+    done = subprocess.run(
+        [sys.executable, str(SCRIPT), "--seed", "1", "--max-examples", "5", "--server-error-rate", "0.5"],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+
+    assert done.returncode == 1
+    assert "schemathesis exit 1" in done.stdout
+    assert " 0 5xx" not in done.stdout
+    assert "Server error" in done.stdout
