@@ -47,6 +47,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_lint(commands)
     _add_check(commands)
     _add_diff(commands)
+    _add_fuzz(commands)
     _add_mock(commands)
     _add_generate(commands)
     return parser
@@ -260,6 +261,54 @@ def _run_check(args: argparse.Namespace) -> int:
     if args.report:
         report.write_json(args.report)
     return EXIT_OK if report.conforms else EXIT_FINDINGS
+
+
+def _add_fuzz(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    fuzz = commands.add_parser(
+        "fuzz",
+        help="long, budgeted, rate-limited fuzzing of a staging deployment, cleaned up afterwards",
+        description="Fuzz a deployment with the gate's checks within a budget, at a client-side rate limit, "
+        "honouring 429 Retry-After; every ownership the run creates is deleted before it exits (also after "
+        "Ctrl-C). Refuses api.cloudflare.com without --allow-production, credentials over plain http to "
+        "anything but loopback, and a run without --account-id. Exit 0 no new findings, 1 new findings, "
+        "2 refused or could not judge, 3 ownerships left behind (ids in the report), 130 interrupted.",
+    )
+    from pcaps_contract.gate import GATE_ARGUMENTS
+
+    gate = dict(GATE_ARGUMENTS)
+    fuzz.add_argument("--base-url", metavar="URL", help="the API base, e.g. https://staging.example.com/client/v4")
+    for flag in ("--account-id", "--token", "--email", "--api-key", "--seed", "--workers"):
+        fuzz.add_argument(flag, **gate[flag])  # the same credential and account flags as `check`
+    budget = fuzz.add_mutually_exclusive_group()
+    budget.add_argument("--duration", metavar="TIME", help="time budget, e.g. 30s, 10m, 1h30m (default 10m)")
+    budget.add_argument("--max-examples", **{**gate["--max-examples"], "help": "cases per operation, not a time"})
+    fuzz.add_argument("--rate-limit", default="20/s", metavar="RATE", help="requests at most, e.g. 20/s, 300/min")
+    fuzz.add_argument(
+        "--operation",
+        dest="operations",
+        action="append",
+        choices=("add_bucket", "list_buckets", "validate_bucket", "delete_bucket"),
+        help="fuzz only this operation; repeatable (to split a run across machines)",
+    )
+    fuzz.add_argument("--timeout", type=float, default=30.0, metavar="SECONDS", help="per request (30)")
+    fuzz.add_argument("--baseline", type=Path, metavar="FILE", help="accepted findings: exit 1 only for new ones")
+    fuzz.add_argument("--report-dir", type=Path, metavar="DIR", help="write JSON, NDJSON, JUnit, HTML and replays")
+    fuzz.add_argument("--plan", action="store_true", help="print what would run and send nothing")
+    fuzz.add_argument("--allow-production", action="store_true", help="allow api.cloudflare.com as the target")
+    fuzz.add_argument(
+        "--merge",
+        nargs="+",
+        type=Path,
+        metavar="DIR",
+        help="merge the --report-dir of several runs (e.g. CI machines) into --report-dir; sends nothing",
+    )
+    fuzz.set_defaults(run=_run_fuzz)
+
+
+def _run_fuzz(args: argparse.Namespace) -> int:
+    from pcaps_contract.fuzz.command import run_fuzz
+
+    return run_fuzz(args)
 
 
 if __name__ == "__main__":

@@ -15,6 +15,7 @@ import threading
 import time
 from collections import Counter
 from collections.abc import Callable, Mapping
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
@@ -178,14 +179,21 @@ def refused_everywhere(statuses: Mapping[int, int]) -> bool:
     return total > 0 and not any(200 <= status < 300 for status in statuses) and 2 * refused >= total
 
 
-def preflight(options: GateOptions) -> None:
-    """List each account once: an unreachable target or refused credentials stop the run (exit 2)."""
+def preflight(
+    options: GateOptions, client: Any = None, errors: tuple[type[Exception], ...] = (httpx.HTTPError,)
+) -> None:
+    """List each account once: an unreachable target or refused credentials stop the run (exit 2).
+
+    `client` (anything with `get(url)`, e.g. the fuzz run's rate-limited session) replaces the target's own
+    client; `errors` are the transport errors it raises.
+    """
     target = options.target
-    with target.client(options.credentials.headers(), timeout=15.0) as client:
+    own = target.client(options.credentials.headers(), timeout=15.0) if client is None else nullcontext(client)
+    with own as client:
         for account in options.accounts:
             try:
                 response = client.get(f"{target.base_url}/accounts/{account}/pcaps/ownership")
-            except httpx.HTTPError as exc:
+            except errors as exc:
                 raise TargetError(
                     f"cannot reach {target.description} ({type(exc).__name__}); check --base-url and that it runs."
                 ) from None

@@ -1,0 +1,37 @@
+"""The run's event log: one JSON object a line (NDJSON), flushed as it happens, secrets replaced by variable names."""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import IO, Any
+
+
+class EventLog:
+    """Appends events to a file (or nowhere); each carries `t`, the seconds since the run started."""
+
+    def __init__(self, path: Path | None, redact: Callable[[str], str], clock: Callable[[], float] = time.monotonic):
+        self.path = path
+        self.redact = redact
+        self.clock = clock
+        self.started = clock()
+        self._lock = threading.Lock()
+        self._file: IO[str] | None = None
+        if path is not None:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            self._file = path.open("w", encoding="utf-8")
+
+    def emit(self, event: str, **data: Any) -> None:
+        line = json.dumps({"t": round(self.clock() - self.started, 3), "event": event, **data}, default=str)
+        with self._lock:
+            if self._file is not None and not self._file.closed:
+                self._file.write(self.redact(line) + "\n")
+                self._file.flush()
+
+    def close(self) -> None:
+        with self._lock:
+            if self._file is not None:
+                self._file.close()

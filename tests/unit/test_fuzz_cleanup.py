@@ -1,0 +1,125 @@
+"""The cleanup: what a run created is tracked, deleted at the end, and what stays is listed with its id."""
+
+from __future__ import annotations
+
+import os
+import signal
+import threading
+from typing import Any
+
+import pytest
+import requests
+
+from pcaps_contract.fuzz.cleanup import CleanupRegistry, clean_up, stop_on_signals
+from pcaps_contract.fuzz.sender import Cancelled
+
+BASE = "http://127.0.0.1:9/client/v4"
+
+
+class FakeSession:
+    """Answers deletes from a table of id -> status (or exception), and remembers what was asked."""
+
+    def __init__(self, answers: dict[str, int | Exception | list[int]]) -> None:
+        self.answers = answers
+        self.urls: list[str] = []
+
+    def delete(self, url: str) -> Any:
+        self.urls.append(url)
+        answer = self.answers[url.rsplit("/", 1)[1]]
+        if isinstance(answer, list):
+            answer = answer.pop(0)
+        if isinstance(answer, Exception):
+            raise answer
+        response = requests.Response()
+        response.status_code = answer
+        return response
+
+
+def test_the_registry_counts_creations_and_forgets_deletions() -> None:
+    registry = CleanupRegistry()
+    registry.track("acc", "id1", "s3://b")
+    registry.track("acc", "id1", "s3://b")  # the same id seen twice is one creation
+    registry.track("other", "id2")
+    registry.forget("acc", "id1")
+    assert registry.created == 2
+    assert [created.ownership_id for created in registry.held()] == ["id2"]
+    assert registry.ids("other") == ["id2"] and registry.ids("acc") == []
+
+
+def test_the_cleanup_deletes_every_held_ownership_under_its_account() -> None:
+    registry = CleanupRegistry()
+    registry.track("acc1", "a")
+    registry.track("acc2", "b")
+    session = FakeSession({"a": 204, "b": 204})
+    result = clean_up(session, BASE, registry)  # type: ignore[arg-type]
+    assert result.complete and len(result.deleted) == 2 and len(registry) == 0
+    assert session.urls == [f"{BASE}/accounts/acc1/pcaps/ownership/a", f"{BASE}/accounts/acc2/pcaps/ownership/b"]
+
+
+def test_an_ownership_already_gone_counts_as_deleted() -> None:
+    registry = CleanupRegistry()
+    registry.track("acc", "gone")
+    assert clean_up(FakeSession({"gone": 404}), BASE, registry).complete  # type: ignore[arg-type]
+
+
+def test_what_could_not_be_deleted_is_listed_with_its_id_and_reason() -> None:
+    registry = CleanupRegistry()
+    for name in ("ok", "broken", "down", "late"):
+        registry.track("acc", name)
+    session = FakeSession(
+        {"ok": 204, "broken": 500, "down": requests.ConnectionError("refused"), "late": Cancelled("time")}
+    )
+    result = clean_up(session, BASE, registry, pause=lambda seconds: None)  # type: ignore[arg-type]
+    assert not result.complete
+    assert {(left.ownership_id, left.reason) for left in result.leftovers} == {
+        ("broken", "status 500"),
+        ("down", "ConnectionError"),
+        ("late", "Cancelled"),
+    }
+    assert [created.ownership_id for created in result.deleted] == ["ok"]
+
+
+def test_a_server_error_on_a_cleanup_delete_is_retried_a_bounded_number_of_times() -> None:
+    registry = CleanupRegistry()
+    registry.track("acc", "flaky")
+    registry.track("acc", "broken")
+    pauses: list[float] = []
+    session = FakeSession({"flaky": [500, 503, 204], "broken": [500, 500, 500, 500, 204]})
+    result = clean_up(session, BASE, registry, attempts=4, pause=pauses.append)  # type: ignore[arg-type]
+    assert [created.ownership_id for created in result.deleted] == ["flaky"]
+    assert [(left.ownership_id, left.reason) for left in result.leftovers] == [("broken", "status 500")]
+    assert pauses == [0.5, 1.0, 0.5, 1.0, 2.0] and len(session.urls) == 3 + 4
+
+
+def test_a_client_error_on_a_cleanup_delete_is_not_retried() -> None:
+    registry = CleanupRegistry()
+    registry.track("acc", "forbidden")
+    session = FakeSession({"forbidden": [403, 204]})
+    result = clean_up(session, BASE, registry, pause=lambda seconds: None)  # type: ignore[arg-type]
+    assert [left.reason for left in result.leftovers] == ["status 403"] and len(session.urls) == 1
+
+
+def test_the_cleanup_stops_at_its_time_limit_and_lists_the_rest() -> None:
+    registry = CleanupRegistry()
+    registry.track("acc", "a")
+    result = clean_up(FakeSession({"a": 204}), BASE, registry, time_limit=-1)  # type: ignore[arg-type]
+    assert [left.reason for left in result.leftovers] == ["cleanup time limit reached"]
+
+
+def test_account_and_id_are_quoted_in_the_delete_url() -> None:
+    registry = CleanupRegistry()
+    registry.track("a/b", "x?y")
+    session = FakeSession({"x%3Fy": 204})
+    clean_up(session, BASE, registry)  # type: ignore[arg-type]
+    assert session.urls == [f"{BASE}/accounts/a%2Fb/pcaps/ownership/x%3Fy"]
+
+
+def test_ctrl_c_sets_the_stop_event_instead_of_raising_and_a_second_one_raises() -> None:
+    stop = threading.Event()
+    with stop_on_signals(stop):
+        os.kill(os.getpid(), signal.SIGINT)
+        assert stop.wait(2)
+        with pytest.raises(KeyboardInterrupt):
+            os.kill(os.getpid(), signal.SIGINT)
+            threading.Event().wait(2)  # the handler raises here
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler

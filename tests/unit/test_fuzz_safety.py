@@ -1,0 +1,100 @@
+"""The fuzz run's refusals and budget parsing, each failing on bad input and passing on good."""
+
+from __future__ import annotations
+
+import pytest
+
+from pcaps_contract.errors import UsageError
+from pcaps_contract.fuzz.safety import (
+    Refusal,
+    check_target,
+    is_loopback,
+    parse_duration,
+    parse_rate,
+    require_accounts,
+)
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://api.cloudflare.com/client/v4",
+        "https://API.Cloudflare.com./client/v4",
+        "https://api.cloudflare.com:443/client/v4",
+    ],
+)
+def test_the_production_host_is_refused_without_allow_production(url: str) -> None:
+    with pytest.raises(Refusal, match="production API"):
+        check_target(url, allow_production=False)
+
+
+def test_the_production_host_is_allowed_with_allow_production() -> None:
+    url = "https://api.cloudflare.com/client/v4"
+    assert check_target(url + "/", allow_production=True) == url
+
+
+@pytest.mark.parametrize("url", ["http://staging.example.com/client/v4", "http://10.0.0.5:8787/client/v4"])
+def test_plain_http_to_a_remote_host_is_refused(url: str) -> None:
+    with pytest.raises(Refusal, match="plain http"):
+        check_target(url, allow_production=False)
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://127.0.0.1:8787/client/v4",
+        "http://127.8.9.10/client/v4",
+        "http://[::1]:8787/client/v4",
+        "http://localhost:8787/client/v4",
+        "https://staging.example.com/client/v4",
+    ],
+)
+def test_https_anywhere_and_plain_http_to_loopback_are_accepted(url: str) -> None:
+    assert check_target(url, allow_production=False) == url
+
+
+@pytest.mark.parametrize("url", [None, "", "ftp://example.com", "staging.example.com/client/v4"])
+def test_a_missing_or_non_http_target_is_a_usage_error(url: str | None) -> None:
+    with pytest.raises(UsageError):
+        check_target(url, allow_production=False)
+
+
+def test_loopback_detection_does_not_trust_look_alike_names() -> None:
+    assert is_loopback("127.0.0.1") and is_loopback("localhost") and is_loopback("api.localhost")
+    assert not is_loopback("127.0.0.1.example.com") and not is_loopback("localhost.example.com")
+
+
+def test_a_run_without_an_account_is_refused() -> None:
+    with pytest.raises(Refusal, match="no account"):
+        require_accounts([])
+
+
+def test_accounts_are_kept_in_order_without_duplicates() -> None:
+    assert require_accounts(["a" * 32, "b", "a" * 32]) == ("a" * 32, "b")
+
+
+def test_an_account_id_longer_than_32_characters_is_a_usage_error() -> None:
+    with pytest.raises(UsageError, match="not an account id"):
+        require_accounts(["a" * 33])
+
+
+@pytest.mark.parametrize(("text", "seconds"), [("30s", 30), ("10m", 600), ("1h30m", 5400), ("45", 45), ("1.5s", 1.5)])
+def test_durations_are_read_in_seconds_minutes_and_hours(text: str, seconds: float) -> None:
+    assert parse_duration(text) == seconds
+
+
+@pytest.mark.parametrize("text", ["", "ten minutes", "0s", "-5m", "8d", "10m30x"])
+def test_a_malformed_or_empty_duration_is_a_usage_error(text: str) -> None:
+    with pytest.raises(UsageError, match="--duration"):
+        parse_duration(text)
+
+
+@pytest.mark.parametrize(("text", "per_second"), [("20/s", 20), ("300/min", 5), ("3600/h", 1), ("0.5/s", 0.5)])
+def test_rates_are_read_per_second_minute_and_hour(text: str, per_second: float) -> None:
+    assert parse_rate(text).per_second == pytest.approx(per_second)
+
+
+@pytest.mark.parametrize("text", ["20", "fast", "0/s", "5000/s", "20/day"])
+def test_a_malformed_or_unsafe_rate_is_a_usage_error(text: str) -> None:
+    with pytest.raises(UsageError, match="--rate-limit"):
+        parse_rate(text)
