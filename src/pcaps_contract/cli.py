@@ -6,6 +6,7 @@ import argparse
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import NoReturn
 
 from pcaps_contract import __version__
 from pcaps_contract.errors import PcapsContractError
@@ -35,9 +36,19 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
 
 
+class _Parser(argparse.ArgumentParser):
+    """An argument parser whose usage errors are one sentence (plus where to read more), exit code 2."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(EXIT_USAGE, f"error: {self.prog}: {message}; see `{self.prog} --help`.\n")
+
+
+Commands = argparse._SubParsersAction[_Parser]
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of every subcommand."""
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="pcaps-contract",
         description="Contract tooling for Cloudflare's PCAP bucket-ownership API: lint the spec, "
         "run the mock, judge implementations, generate the client.",
@@ -53,7 +64,7 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _add_lint(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+def _add_lint(commands: Commands) -> None:
     lint = commands.add_parser(
         "lint",
         help="validate the spec and the project's rules",
@@ -79,7 +90,7 @@ def _run_lint(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _add_diff(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+def _add_diff(commands: Commands) -> None:
     diff = commands.add_parser(
         "diff",
         help="classify the changes between two versions of the spec as breaking or not",
@@ -119,7 +130,7 @@ def _run_diff(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _add_generate(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+def _add_generate(commands: Commands) -> None:
     generate = commands.add_parser(
         "generate",
         help="generate the typed client pcaps_client from the spec (or --check it is up to date)",
@@ -188,7 +199,7 @@ def _run_generate(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _add_mock(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+def _add_mock(commands: Commands) -> None:
     mock = commands.add_parser(
         "mock",
         help="serve the reference mock of the API",
@@ -228,7 +239,7 @@ def _run_mock(args: argparse.Namespace) -> int:
     return run_mock(args)
 
 
-def _add_check(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+def _add_check(commands: Commands) -> None:
     check = commands.add_parser(
         "check",
         help="judge an implementation against the spec (the contract gate)",
@@ -263,7 +274,7 @@ def _run_check(args: argparse.Namespace) -> int:
     return EXIT_OK if report.conforms else EXIT_FINDINGS
 
 
-def _add_fuzz(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+def _add_fuzz(commands: Commands) -> None:
     fuzz = commands.add_parser(
         "fuzz",
         help="long, budgeted, rate-limited fuzzing of a staging deployment, cleaned up afterwards",

@@ -68,7 +68,15 @@ def test_no_command_prints_help_and_exits_2() -> None:
     assert "commands:" in done.stderr and "Traceback" not in done.stderr
 
 
-def test_unknown_option_exits_2_without_traceback() -> None:
+def test_unknown_option_exits_2_with_one_sentence() -> None:
     done = run("lint", "--frobnicate")
+    assert (done.returncode, done.stdout) == (2, "")
+    assert done.stderr == "error: pcaps-contract: unrecognized arguments: --frobnicate; see `pcaps-contract --help`.\n"
+
+
+def test_malformed_option_value_names_the_command_in_one_sentence() -> None:
+    done = run("mock", "--port", "eighty")
     assert done.returncode == 2
-    assert "unrecognized arguments: --frobnicate" in done.stderr and "Traceback" not in done.stderr
+    assert done.stderr == (
+        "error: pcaps-contract mock: argument --port: invalid int value: 'eighty'; see `pcaps-contract mock --help`.\n"
+    )
