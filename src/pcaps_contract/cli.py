@@ -6,7 +6,7 @@ import argparse
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import NoReturn
+from typing import NoReturn, TypeAlias
 
 from pcaps_contract import __version__
 from pcaps_contract.errors import PcapsContractError
@@ -43,7 +43,7 @@ class _Parser(argparse.ArgumentParser):
         self.exit(EXIT_USAGE, f"error: {self.prog}: {message}; see `{self.prog} --help`.\n")
 
 
-Commands = argparse._SubParsersAction[_Parser]
+Commands: TypeAlias = "argparse._SubParsersAction[_Parser]"  # not subscriptable at run time
 
 
 def build_parser() -> argparse.ArgumentParser:
