@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import shlex
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -252,7 +253,7 @@ class GateReport:
         )
         properties = ElementTree.SubElement(suite, "properties")
         for name, value in (("seed", self.seed), ("profile", self.profile), ("target", self.target)):
-            ElementTree.SubElement(properties, "property", name=name, value=str(value))
+            ElementTree.SubElement(properties, "property", name=name, value=xml_safe(str(value)))
         for operation in self.ledger.operations:
             for check in self.ledger.checks:
                 case = ElementTree.SubElement(suite, "testcase", classname=operation, name=check)
@@ -263,10 +264,21 @@ class GateReport:
                     node = ElementTree.SubElement(
                         case,
                         "failure",
-                        message=self.redact(f"Expected: {cell.failure.expected} / Received: {cell.failure.received}"),
+                        message=xml_safe(
+                            self.redact(f"Expected: {cell.failure.expected} / Received: {cell.failure.received}")
+                        ),
                     )
-                    node.text = self.render_failure(cell.failure)
+                    node.text = xml_safe(self.render_failure(cell.failure))
         root = ElementTree.Element("testsuites")
         root.append(suite)
         ElementTree.indent(root)
         path.write_text(self.redact(ElementTree.tostring(root, encoding="unicode")) + "\n", encoding="utf-8")
+
+
+# What XML 1.0 cannot hold even escaped: most C0 controls, surrogates, U+FFFE and U+FFFF. Fuzzed bodies carry them.
+_NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+
+
+def xml_safe(text: str) -> str:
+    """The text with each character XML cannot carry written as its Python escape (`\\x00`), so JUnit parses."""
+    return _NOT_XML.sub(lambda match: ascii(match.group())[1:-1], text)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shlex
+from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
@@ -12,7 +13,7 @@ from pcaps_contract.data import destination_confs, is_identifier, ownership_chal
 from pcaps_contract.errors import UsageError
 from pcaps_contract.gate import refused_everywhere, split_message
 from pcaps_contract.profiles import PROFILES, get_profile
-from pcaps_contract.report import FAILED, PASSED, SKIPPED, Failure, GateReport, Ledger, Step
+from pcaps_contract.report import FAILED, PASSED, SKIPPED, Failure, GateReport, Ledger, Step, xml_safe
 from pcaps_contract.spec import Spec
 
 CONF_SCHEMA = "/components/schemas/DestinationConf"
@@ -156,3 +157,24 @@ def test_profiles_are_quick_ci_and_thorough_and_ci_repeats_itself() -> None:
     assert get_profile("ci").derandomize and get_profile("ci").lifecycle_settings().derandomize
     with pytest.raises(UsageError):
         get_profile("slow")
+
+
+def test_junit_stays_well_formed_when_a_fuzzed_body_carries_control_characters(tmp_path: Path) -> None:
+    from xml.etree import ElementTree
+
+    ledger = Ledger(["add_bucket"], ["success_matches_status"])
+    body = '{"destination_conf": "s3://b\x00\x1b[31m\ufffe"}'
+    ledger.failed(
+        Failure("add_bucket", "success_matches_status", "success true", "a\x00b", (Step("POST", "u", body=body),))
+    )
+    GateReport("t", 1, "quick", ledger, Credentials(token="t0ken")).write_junit(tmp_path / "junit.xml")
+    failure = ElementTree.parse(tmp_path / "junit.xml").getroot().find("testsuite/testcase/failure")
+    assert failure is not None
+    assert "Received: a\\x00b" in failure.get("message", "")
+    assert "s3://b\\x00\\x1b[31m\\ufffe" in (failure.text or "")
+
+
+def test_xml_safe_keeps_every_character_xml_can_carry() -> None:
+    text = "tab\tnewline\nreturn\r ünïcode 🪣 \ud7ff\ue000"
+    assert xml_safe(text) == text
+    assert xml_safe("\x00\x08\x0b\x1f\ufffe\uffff") == "\\x00\\x08\\x0b\\x1f\\ufffe\\uffff"
