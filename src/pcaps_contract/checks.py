@@ -16,6 +16,8 @@ from datetime import UTC, datetime, timedelta
 from functools import cached_property
 from typing import Any
 
+from pcaps_contract.text import clip
+
 # RFC 3339 section 5.6 date-time; its section 5.6 note allows a lower-case `t` and `z` too.
 _RFC3339 = re.compile(
     r"(?P<date>\d{4}-\d{2}-\d{2})[Tt](?P<time>\d{2}:\d{2}:\d{2})(?P<fraction>\.\d+)?(?P<offset>[Zz]|[+-]\d{2}:\d{2})"
@@ -91,7 +93,7 @@ class Exchange:
 
 def _show(value: Any) -> str:
     text = json.dumps(value, ensure_ascii=False) if not isinstance(value, bytes) else repr(value)
-    return text if len(text) <= 200 else text[:199] + "…"
+    return clip(text, 200)
 
 
 def _field(record: Mapping[str, Any], name: str) -> str:

@@ -32,6 +32,7 @@ from pcaps_contract.profiles import CI_SEED, Profile, get_profile
 from pcaps_contract.report import Failure, GateReport, Ledger, Step
 from pcaps_contract.spec import Spec, load_spec
 from pcaps_contract.targets import Target, TargetError
+from pcaps_contract.text import clip
 
 # The built-in checks that apply to this API, in report order. Not `max_response_time` (no budget in the
 # contract), `response_headers_conformance`/`missing_required_header` (the spec declares no headers),
@@ -443,8 +444,7 @@ def split_message(check: str, title: str, message: str, status: int | None) -> t
         expected = BUILTIN_EXPECTATIONS.get(check, title.rstrip("."))
     if received is None:
         detail = " ".join([title.rstrip(".") + ":", *(line for line in lines if not line.startswith("Expected:"))])
-        detail = detail if len(detail) <= 300 else detail[:299] + "…"
-        received = f"status {status}; {detail}" if status is not None else detail
+        received = f"status {status}; {clip(detail, 300)}" if status is not None else clip(detail, 300)
     return expected, received
 
 

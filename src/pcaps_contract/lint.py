@@ -12,6 +12,7 @@ from openapi_spec_validator import OpenAPIV30SpecValidator, OpenAPIV31SpecValida
 
 from pcaps_contract.errors import SpecError
 from pcaps_contract.spec import SEED_EXAMPLE_FILENAME, SEED_PATH, Spec, json_pointer, load_json
+from pcaps_contract.text import clip
 
 _SUBSCHEMA_LISTS = ("allOf", "anyOf", "oneOf", "prefixItems")
 _SUBSCHEMA_MAPS = ("properties", "patternProperties", "$defs")
@@ -107,7 +108,7 @@ def examples_match_schemas(spec: Spec) -> Iterator[Finding]:
             at = json_pointer(*error.absolute_path) or "the top"
             yield Finding(
                 pointer,
-                f"example `{name}` breaks its schema at {at}: {_short(error.message)}",
+                f"example `{name}` breaks its schema at {at}: {clip(error.message, 160)}",
                 "fix the example, or the schema if the example shows real behaviour",
             )
 
@@ -134,7 +135,7 @@ def seed_example_matches_create_response(spec: Spec) -> Iterator[Finding]:
         at = json_pointer(*error.absolute_path) or "the top"
         yield Finding(
             schema_pointer,
-            f"the reference page's example response breaks it at {at}: {_short(error.message)}",
+            f"the reference page's example response breaks it at {at}: {clip(error.message, 160)}",
             "the real API answers this way: loosen the schema to accept it",
         )
 
@@ -199,7 +200,3 @@ def _schema_examples(schema: Any, pointer: str) -> Iterator[tuple[str, str, Any,
     for key in _SUBSCHEMA_MAPS:
         for name, sub in (schema.get(key) or {}).items():
             yield from _schema_examples(sub, f"{pointer}/{key}/{json_pointer(name)[1:]}")
-
-
-def _short(message: str, limit: int = 160) -> str:
-    return message if len(message) <= limit else message[: limit - 1] + "…"

@@ -10,6 +10,7 @@ from typing import Any
 from pcaps_contract.errors import SpecError
 from pcaps_contract.lint import openapi_is_valid
 from pcaps_contract.spec import Spec, parse_document, read_document, require_openapi_3
+from pcaps_contract.text import clip
 
 
 @dataclass(frozen=True)
@@ -59,8 +60,8 @@ def checked(document: dict[str, Any], label: str) -> dict[str, Any]:
     """The document, once it is known to be valid OpenAPI 3 (what the comparison relies on)."""
     require_openapi_3(document, label)
     for finding in openapi_is_valid(Spec(Path(label), document)):
-        what = finding.what if len(finding.what) <= 200 else finding.what[:199] + "…"
         where = finding.pointer or "the top"
+        what = clip(finding.what, 200)
         raise SpecError(f"{label} is {what} (at {where}); run `pcaps-contract lint` on it and fix it.")
     return document
 

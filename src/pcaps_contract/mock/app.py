@@ -22,6 +22,7 @@ from pcaps_contract.mock.faults import FaultInjector
 from pcaps_contract.mock.rules import OperationRule, RouteRule, SpecRules
 from pcaps_contract.mock.state import Ownership, Store
 from pcaps_contract.spec import Spec, load_spec
+from pcaps_contract.text import clip
 
 API_PREFIX = "/client/v4"
 CHALLENGE_ROUTE = "/__mock__/accounts/{account_id}/challenges/{ownership_id}"
@@ -76,7 +77,7 @@ class OwnershipApi:
         found = self.rules.match(path)
         if found is None:
             raise ApiError.single(
-                404, ErrorCode.NO_ROUTE, f"No route for that URI: {API_PREFIX}{_clip(path)}; check the path."
+                404, ErrorCode.NO_ROUTE, f"No route for that URI: {API_PREFIX}{clip(path, 80, '...')}; check the path."
             )
         route, params = found
         operation = route.operations.get(method)
@@ -85,7 +86,7 @@ class OwnershipApi:
             raise ApiError.single(
                 405,
                 ErrorCode.METHOD_NOT_ALLOWED,
-                f"Method {_clip(method)} not allowed for that URI; use {allow}.",
+                f"Method {clip(method, 80, '...')} not allowed for that URI; use {allow}.",
                 Allow=allow,
             )
         return route, operation, params
@@ -162,15 +163,12 @@ def _no_such_ownership() -> ApiError:
     )
 
 
-def _clip(text: str, limit: int = 80) -> str:
-    return text if len(text) <= limit else text[: limit - 3] + "..."
-
-
 async def _http_exception(request: Request, exc: Exception) -> Response:
     """Starlette's own 404/405 (outside the API prefix) in the failure envelope."""
     status = exc.status_code if isinstance(exc, HTTPException) else 500
     if status == 405:
-        code, message = ErrorCode.METHOD_NOT_ALLOWED, f"Method {_clip(request.method)} not allowed for that URI."
+        method = clip(request.method, 80, "...")
+        code, message = ErrorCode.METHOD_NOT_ALLOWED, f"Method {method} not allowed for that URI."
     else:
         code, message = ErrorCode.NO_ROUTE, f"No route for that URI; the API lives under {API_PREFIX}."
     headers = dict(exc.headers or {}) if isinstance(exc, HTTPException) else {}

@@ -14,6 +14,7 @@ from jsonschema.exceptions import ValidationError
 from pcaps_contract.errors import SpecError
 from pcaps_contract.mock.envelope import ApiError, ErrorCode, ErrorDetail
 from pcaps_contract.spec import Spec, json_pointer, resolve_pointer
+from pcaps_contract.text import clip
 
 _TEMPLATE_PARAM = re.compile(r"\{([^{}]+)\}")
 
@@ -178,7 +179,7 @@ def _inline(document: Mapping[str, Any], node: Any, seen: tuple[str, ...] = ()) 
 
 def _short(exc: BaseException) -> str:
     text = "nested too deeply" if isinstance(exc, RecursionError) else str(exc)
-    return text if len(text) <= 120 else text[:117] + "..."
+    return clip(text, 120, "...")
 
 
 def _details(error: ValidationError) -> Iterator[ErrorDetail]:
@@ -200,5 +201,5 @@ def _details(error: ValidationError) -> Iterator[ErrorDetail]:
             f"; for example `{example}`." if example else "."
         )
     else:
-        message = f"{where}: {error.message if len(error.message) <= 120 else error.message[:117] + '...'}"
+        message = f"{where}: {clip(error.message, 120, '...')}"
     yield ErrorDetail(ErrorCode.INVALID_FIELD, message, json_pointer(*path))
