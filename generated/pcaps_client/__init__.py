@@ -1,7 +1,15 @@
 """A client library for accessing PCAP bucket ownership"""
 
 from .client import AuthenticatedClient, Client, PcapsClient
-from .errors import ApiErrorDetail, ContractViolation, PcapsApiError, PcapsClientError, UnexpectedStatus
+from .errors import (
+    ApiErrorDetail,
+    ContractViolation,
+    PcapsApiError,
+    PcapsClientError,
+    ResponseTooLarge,
+    ResponseTooSlow,
+    UnexpectedStatus,
+)
 
 __version__ = "0.1.0"
 
@@ -13,6 +21,8 @@ __all__ = (
     "PcapsApiError",
     "PcapsClient",
     "PcapsClientError",
+    "ResponseTooLarge",
+    "ResponseTooSlow",
     "UnexpectedStatus",
     "__version__",
 )

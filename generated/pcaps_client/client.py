@@ -1,20 +1,130 @@
 from __future__ import annotations
 
+import datetime
+import email.utils
 import os
+import re
 import ssl
-from collections.abc import Callable
+import time
+import zlib
+from collections.abc import Callable, Iterable, Iterator
 from typing import TYPE_CHECKING, Any, Self, TypeVar
 
 import httpx
 from attrs import define, evolve, field
 
-from .errors import ApiErrorDetail, ContractViolation, PcapsApiError, PcapsClientError
-from .types import Response
+from .errors import (
+    ApiErrorDetail,
+    ContractViolation,
+    PcapsApiError,
+    PcapsClientError,
+    ResponseTooLarge,
+    ResponseTooSlow,
+)
+from .types import Response, parse_json
 
 if TYPE_CHECKING:
     from .models.ownership import Ownership
 
 T = TypeVar("T")
+
+# The official SDK's default: 60 s per request, 5 s to connect.
+DEFAULT_TIMEOUT = httpx.Timeout(60.0, connect=5.0)
+DEFAULT_MAX_RESPONSE_BYTES = 1_048_576
+# The encodings the client asks for and inflates itself, a bounded piece at a time: httpx's own decoders inflate a
+# whole network read at once, and 64 KiB of gzip can hold 64 MiB of zeros.
+ACCEPT_ENCODING = "gzip, deflate"
+_PIECE_BYTES = 65_536
+
+
+class _Inflater:
+    """One gzip or deflate layer of a body, inflated at most _PIECE_BYTES at a time."""
+
+    def __init__(self, encoding: str) -> None:
+        self._encoding = encoding
+        # `deflate` is meant to carry a zlib header, but some servers send the bare stream.
+        self._may_be_bare = encoding == "deflate"
+        self._zlib = zlib.decompressobj(zlib.MAX_WBITS if encoding == "deflate" else zlib.MAX_WBITS | 16)
+
+    def inflate(self, pieces: Iterable[bytes]) -> Iterator[bytes]:
+        for piece in pieces:
+            yield from self._drain(piece)
+
+    def _drain(self, data: bytes) -> Iterator[bytes]:
+        # Bytes after the end of the stream are ignored, not kept (zlib would pile them up in unused_data).
+        while not self._zlib.eof:
+            try:
+                out = self._zlib.decompress(data, _PIECE_BYTES)
+            except zlib.error:
+                if not self._may_be_bare:
+                    raise ContractViolation(
+                        f"a body encoded as its Content-Encoding says ({self._encoding})", data[:64]
+                    ) from None
+                self._may_be_bare = False
+                self._zlib = zlib.decompressobj(-zlib.MAX_WBITS)
+                continue
+            if data:
+                self._may_be_bare = False  # the header was read: no second guess
+            if out:
+                yield out
+            data = self._zlib.unconsumed_tail
+            # A full piece with no input left may mean zlib holds more output: ask again with no input.
+            if not data and len(out) < _PIECE_BYTES:
+                return
+
+
+class _BoundedBody:
+    """A streamed response's body, decoded piece by piece: refused past `max_bytes` or after the deadline."""
+
+    def __init__(self, response: httpx.Response, max_bytes: int, seconds: float | None, started: float) -> None:
+        self._response = response
+        self._max_bytes = max_bytes
+        self._seconds = seconds
+        self._deadline = None if seconds is None else started + seconds
+        self._size = 0
+        self._pieces: list[bytes] = []
+        self._layers: list[_Inflater] = []
+        # Content-Encoding lists the encodings in the order they were applied: undo the last first.
+        for listed in reversed(response.headers.get_list("content-encoding", split_commas=True)):
+            encoding = listed.strip().lower()
+            if encoding in ("gzip", "x-gzip", "deflate"):
+                self._layers.append(_Inflater("deflate" if encoding == "deflate" else "gzip"))
+            elif encoding not in ("", "identity"):
+                raise ContractViolation(f"a Content-Encoding the client asked for ({ACCEPT_ENCODING}) or none", listed)
+        self._check_deadline()
+
+    def _check_deadline(self) -> None:
+        if self._deadline is not None and self._seconds is not None and time.monotonic() > self._deadline:
+            raise ResponseTooSlow(self._seconds)
+
+    def feed(self, raw: bytes) -> None:
+        """Take one piece of the body as it came off the wire."""
+        self._check_deadline()
+        pieces: Iterable[bytes] = (raw,)
+        for layer in self._layers:
+            pieces = layer.inflate(pieces)
+        for piece in pieces:
+            self._size += len(piece)
+            if self._size > self._max_bytes:
+                raise ResponseTooLarge(self._max_bytes)
+            self._pieces.append(piece)
+
+    def measure(self, content: bytes) -> None:
+        """Hold a body the transport already read whole (httpx.MockTransport does) to the same limits."""
+        self._check_deadline()
+        if len(content) > self._max_bytes:
+            raise ResponseTooLarge(self._max_bytes)
+
+    def finish(self) -> None:
+        """Give the response its decoded body, as if httpx had read it (`content`, `text` and `json()` work)."""
+        self._response._content = b"".join(self._pieces)
+
+
+def _prepare(http: httpx.Client | httpx.AsyncClient, kwargs: dict[str, Any]) -> tuple[httpx.Request, float | None]:
+    """The request to send (asking only for encodings the client inflates itself) and the deadline's seconds."""
+    request = http.build_request(**kwargs)
+    request.headers["Accept-Encoding"] = ACCEPT_ENCODING
+    return request, http.timeout.read
 
 
 @define
@@ -29,13 +139,16 @@ class Client:
 
         ``headers``: A dictionary of headers to be sent with every request
 
-        ``timeout``: The maximum amount of a time a request can take. API functions will raise
-        httpx.TimeoutException if this is exceeded.
+        ``timeout``: The maximum amount of a time a request can take, as an ``httpx.Timeout``. Default
+        ``httpx.Timeout(60.0, connect=5.0)`` (the official SDK's: 60 s per request, 5 s to connect); ``None``
+        disables every timeout. httpx raises httpx.TimeoutException when one read takes longer, and the whole
+        response, body included, must arrive within the ``read`` seconds (60) or errors.ResponseTooSlow is raised.
 
         ``verify_ssl``: Whether or not to verify the SSL certificate of the API server. This should be True in production,
         but can be set to False for testing purposes.
 
-        ``follow_redirects``: Whether or not to follow redirects. Default value is False.
+        ``follow_redirects``: Whether or not to follow redirects. Default value is False, so that credentials never
+        travel to another host; it also applies to an httpx.Client given to ``set_httpx_client``.
 
         ``httpx_args``: A dictionary of additional arguments to be passed to the ``httpx.Client`` and ``httpx.AsyncClient`` constructor.
 
@@ -47,14 +160,18 @@ class Client:
         strict: Whether a response must keep to the contract exactly (the default): an enum value the spec
             does not list raises errors.ContractViolation. False (tolerant) lets unknown enum values through as
             strings; every other rule of the contract still holds.
+        max_response_bytes: The most bytes of a response body the client reads, counted after decompression
+            (default 1 MiB): a longer body raises errors.ResponseTooLarge as soon as the cap is passed, without
+            being read whole into memory (a gzip bomb included).
     """
 
     raise_on_unexpected_status: bool = field(default=False, kw_only=True)
     strict: bool = field(default=True, kw_only=True)
+    max_response_bytes: int = field(default=DEFAULT_MAX_RESPONSE_BYTES, kw_only=True)
     _base_url: str = field(alias="base_url")
     _cookies: dict[str, str] = field(factory=dict, kw_only=True, alias="cookies")
     _headers: dict[str, str] = field(factory=dict, kw_only=True, alias="headers", repr=False)
-    _timeout: httpx.Timeout | None = field(default=None, kw_only=True, alias="timeout")
+    _timeout: httpx.Timeout | None = field(default=DEFAULT_TIMEOUT, kw_only=True, alias="timeout")
     _verify_ssl: str | bool | ssl.SSLContext = field(default=True, kw_only=True, alias="verify_ssl")
     _follow_redirects: bool = field(default=False, kw_only=True, alias="follow_redirects")
     _httpx_args: dict[str, Any] = field(factory=dict, kw_only=True, alias="httpx_args")
@@ -138,6 +255,48 @@ class Client:
             )
         return self._async_client
 
+    def request(self, **kwargs: Any) -> httpx.Response:
+        """Send one request (httpx.Client.build_request's arguments) and read the answer within this client's limits.
+
+        The body is inflated and counted a piece at a time: past `max_response_bytes` it raises
+        errors.ResponseTooLarge; the whole answer must arrive within the timeout's `read` seconds, else
+        errors.ResponseTooSlow; a Content-Encoding other than gzip or deflate raises errors.ContractViolation.
+        A redirect is followed only when this client's `follow_redirects` is True.
+        """
+        http = self.get_httpx_client()
+        request, seconds = _prepare(http, kwargs)
+        started = time.monotonic()
+        response = http.send(request, stream=True, follow_redirects=self._follow_redirects)
+        try:
+            body = _BoundedBody(response, self.max_response_bytes, seconds, started)
+            if response.is_stream_consumed:  # read whole by the transport already, e.g. httpx.MockTransport
+                body.measure(response.content)
+            else:
+                for raw in response.iter_raw():
+                    body.feed(raw)
+                body.finish()
+        finally:
+            response.close()
+        return response
+
+    async def arequest(self, **kwargs: Any) -> httpx.Response:
+        """The asynchronous `request`: the same limits, through the httpx.AsyncClient."""
+        http = self.get_async_httpx_client()
+        request, seconds = _prepare(http, kwargs)
+        started = time.monotonic()
+        response = await http.send(request, stream=True, follow_redirects=self._follow_redirects)
+        try:
+            body = _BoundedBody(response, self.max_response_bytes, seconds, started)
+            if response.is_stream_consumed:  # read whole by the transport already, e.g. httpx.MockTransport
+                body.measure(response.content)
+            else:
+                async for raw in response.aiter_raw():
+                    body.feed(raw)
+                body.finish()
+        finally:
+            await response.aclose()
+        return response
+
     async def __aenter__(self) -> Self:
         """Enter a context manager for underlying httpx.AsyncClient—you cannot enter twice (see httpx docs)"""
         await self.get_async_httpx_client().__aenter__()
@@ -160,13 +319,16 @@ class AuthenticatedClient:
 
         ``headers``: A dictionary of headers to be sent with every request
 
-        ``timeout``: The maximum amount of a time a request can take. API functions will raise
-        httpx.TimeoutException if this is exceeded.
+        ``timeout``: The maximum amount of a time a request can take, as an ``httpx.Timeout``. Default
+        ``httpx.Timeout(60.0, connect=5.0)`` (the official SDK's: 60 s per request, 5 s to connect); ``None``
+        disables every timeout. httpx raises httpx.TimeoutException when one read takes longer, and the whole
+        response, body included, must arrive within the ``read`` seconds (60) or errors.ResponseTooSlow is raised.
 
         ``verify_ssl``: Whether or not to verify the SSL certificate of the API server. This should be True in production,
         but can be set to False for testing purposes.
 
-        ``follow_redirects``: Whether or not to follow redirects. Default value is False.
+        ``follow_redirects``: Whether or not to follow redirects. Default value is False, so that credentials never
+        travel to another host; it also applies to an httpx.Client given to ``set_httpx_client``.
 
         ``httpx_args``: A dictionary of additional arguments to be passed to the ``httpx.Client`` and ``httpx.AsyncClient`` constructor.
 
@@ -178,6 +340,9 @@ class AuthenticatedClient:
         strict: Whether a response must keep to the contract exactly (the default): an enum value the spec
             does not list raises errors.ContractViolation. False (tolerant) lets unknown enum values through as
             strings; every other rule of the contract still holds.
+        max_response_bytes: The most bytes of a response body the client reads, counted after decompression
+            (default 1 MiB): a longer body raises errors.ResponseTooLarge as soon as the cap is passed, without
+            being read whole into memory (a gzip bomb included).
         token: The token to use for authentication
         prefix: The prefix to use for the Authorization header
         auth_header_name: The name of the Authorization header
@@ -185,10 +350,11 @@ class AuthenticatedClient:
 
     raise_on_unexpected_status: bool = field(default=False, kw_only=True)
     strict: bool = field(default=True, kw_only=True)
+    max_response_bytes: int = field(default=DEFAULT_MAX_RESPONSE_BYTES, kw_only=True)
     _base_url: str = field(alias="base_url")
     _cookies: dict[str, str] = field(factory=dict, kw_only=True, alias="cookies")
     _headers: dict[str, str] = field(factory=dict, kw_only=True, alias="headers", repr=False)
-    _timeout: httpx.Timeout | None = field(default=None, kw_only=True, alias="timeout")
+    _timeout: httpx.Timeout | None = field(default=DEFAULT_TIMEOUT, kw_only=True, alias="timeout")
     _verify_ssl: str | bool | ssl.SSLContext = field(default=True, kw_only=True, alias="verify_ssl")
     _follow_redirects: bool = field(default=False, kw_only=True, alias="follow_redirects")
     _httpx_args: dict[str, Any] = field(factory=dict, kw_only=True, alias="httpx_args")
@@ -278,6 +444,48 @@ class AuthenticatedClient:
             )
         return self._async_client
 
+    def request(self, **kwargs: Any) -> httpx.Response:
+        """Send one request (httpx.Client.build_request's arguments) and read the answer within this client's limits.
+
+        The body is inflated and counted a piece at a time: past `max_response_bytes` it raises
+        errors.ResponseTooLarge; the whole answer must arrive within the timeout's `read` seconds, else
+        errors.ResponseTooSlow; a Content-Encoding other than gzip or deflate raises errors.ContractViolation.
+        A redirect is followed only when this client's `follow_redirects` is True.
+        """
+        http = self.get_httpx_client()
+        request, seconds = _prepare(http, kwargs)
+        started = time.monotonic()
+        response = http.send(request, stream=True, follow_redirects=self._follow_redirects)
+        try:
+            body = _BoundedBody(response, self.max_response_bytes, seconds, started)
+            if response.is_stream_consumed:  # read whole by the transport already, e.g. httpx.MockTransport
+                body.measure(response.content)
+            else:
+                for raw in response.iter_raw():
+                    body.feed(raw)
+                body.finish()
+        finally:
+            response.close()
+        return response
+
+    async def arequest(self, **kwargs: Any) -> httpx.Response:
+        """The asynchronous `request`: the same limits, through the httpx.AsyncClient."""
+        http = self.get_async_httpx_client()
+        request, seconds = _prepare(http, kwargs)
+        started = time.monotonic()
+        response = await http.send(request, stream=True, follow_redirects=self._follow_redirects)
+        try:
+            body = _BoundedBody(response, self.max_response_bytes, seconds, started)
+            if response.is_stream_consumed:  # read whole by the transport already, e.g. httpx.MockTransport
+                body.measure(response.content)
+            else:
+                async for raw in response.aiter_raw():
+                    body.feed(raw)
+                body.finish()
+        finally:
+            await response.aclose()
+        return response
+
     async def __aenter__(self) -> Self:
         """Enter a context manager for underlying httpx.AsyncClient—you cannot enter twice (see httpx docs)"""
         await self.get_async_httpx_client().__aenter__()
@@ -316,12 +524,31 @@ def _default_base_url() -> str:
     return os.environ.get("CLOUDFLARE_BASE_URL") or DEFAULT_BASE_URL
 
 
+_DELAY_SECONDS = re.compile(r"[0-9]+")
+
+
+def _retry_after(value: str | None) -> float | None:
+    """The seconds a `Retry-After` header asks to wait: integer seconds or an HTTP date; None when absent or unreadable."""
+    if value is None:
+        return None
+    value = value.strip()
+    if _DELAY_SECONDS.fullmatch(value):
+        return float(value)
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=datetime.UTC)
+    return max(0.0, (when - datetime.datetime.now(datetime.UTC)).total_seconds())
+
+
 def _failure(client: Client, build: Callable[..., Response[Any]], response: httpx.Response) -> PcapsApiError:
     """The PcapsApiError of a non-2xx response; `errors` is parsed when the body is a valid failure envelope."""
     details: list[ApiErrorDetail] = []
     try:
         build(client=client, response=response)
-        for error in response.json()["errors"]:
+        for error in parse_json(response.content)["errors"]:
             source = error.get("source")
             details.append(
                 ApiErrorDetail(
@@ -333,7 +560,9 @@ def _failure(client: Client, build: Callable[..., Response[Any]], response: http
             )
     except (ContractViolation, ValueError, KeyError, TypeError, AttributeError):
         details = []
-    return PcapsApiError(response.status_code, details, response.text)
+    return PcapsApiError(
+        response.status_code, details, response.text, _retry_after(response.headers.get("Retry-After"))
+    )
 
 
 @define
@@ -345,9 +574,20 @@ class PcapsClient(Client):
     SDK reads: `CLOUDFLARE_API_TOKEN`, else `CLOUDFLARE_EMAIL` + `CLOUDFLARE_API_KEY`. The base URL defaults
     to `CLOUDFLARE_BASE_URL`, else the Cloudflare API.
 
-    Every method raises errors.PcapsApiError when the API answers with a failure (any non-2xx status),
-    and errors.ContractViolation when a success response breaks the contract. The stock functions
-    under `api/` stay available: pass this client as their `client`.
+    Every method raises errors.PcapsApiError when the API answers with a failure (any non-2xx status, a
+    redirect included: none is followed, so credentials never travel to another host), and
+    errors.ContractViolation when a success response breaks the contract, its body included (not JSON, not
+    UTF-8, nested deeper than types.MAX_JSON_DEPTH). The stock functions under `api/` stay available: pass this
+    client as their `client`.
+
+    Limits against a hostile or broken server (keyword arguments):
+        timeout: an httpx.Timeout, default `httpx.Timeout(60.0, connect=5.0)` as the official SDK (60 s per
+            request, 5 s to connect); the whole response must also arrive within its `read` seconds, else
+            errors.ResponseTooSlow. `None` disables both.
+        max_response_bytes: the most bytes of a body read, after decompression (default 1,048,576); a longer
+            body raises errors.ResponseTooLarge once the cap is passed, without being held in memory.
+        follow_redirects: False by default; True follows redirects (httpx drops `Authorization` on another host,
+            but not `X-Auth-Email`/`X-Auth-Key`).
     """
 
     _base_url: str = field(factory=_default_base_url, alias="base_url")
@@ -372,7 +612,7 @@ class PcapsClient(Client):
 
     def _send(self, kwargs: dict[str, Any], build: Callable[..., Response[T]]) -> T | None:
         """Send one request; a non-2xx status raises PcapsApiError, a 2xx comes back parsed under the contract."""
-        response = self.get_httpx_client().request(**kwargs)
+        response = self.request(**kwargs)
         if not 200 <= response.status_code <= 299:
             raise _failure(self, build, response)
         return build(client=self, response=response).parsed

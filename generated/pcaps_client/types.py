@@ -8,6 +8,7 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from enum import Enum
 from http import HTTPStatus
+from itertools import accumulate
 from typing import IO, Any, BinaryIO, Generic, Literal, TypeVar, cast
 
 from attrs import define
@@ -152,6 +153,46 @@ def parse_rfc3339(value: object) -> datetime.datetime:
     return datetime.datetime.fromisoformat(value.upper())
 
 
+# The contract nests about 4 levels deep; json.loads recurses once per level and a body of 100,000 `[` exhausts
+# the interpreter's stack (RecursionError), so deeper bodies are refused before they are parsed.
+MAX_JSON_DEPTH = 64
+# A string, or an unterminated one up to the end: the closing quote is optional, so no match ever fails and backtracks
+# (a body of `"` and 500,000 `\"` would make a strict pattern quadratic). JSON fails on an unterminated string anyway.
+_JSON_STRING = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"?', re.DOTALL)
+_NOT_A_BRACKET = re.compile(r"[^\[\]{}]+")
+_BRACKET_STEP = {"[": 1, "{": 1, "]": -1, "}": -1}
+_EXCERPT_BYTES = 64
+
+
+def _nesting_depth(text: str) -> int:
+    """How deep the arrays and objects of a JSON text nest (brackets inside strings do not count)."""
+    openings = text.count("[") + text.count("{")
+    if openings <= MAX_JSON_DEPTH:
+        return openings  # an upper bound, already within the limit: no need to scan
+    brackets = _NOT_A_BRACKET.sub("", _JSON_STRING.sub("", text))
+    return max(accumulate(map(_BRACKET_STEP.__getitem__, brackets)), default=0)
+
+
+def _not_json(constant: str) -> Any:
+    raise ValueError(f"{constant} is not JSON")
+
+
+def parse_json(content: bytes) -> Any:
+    """A response body as JSON (RFC 8259: UTF-8, no NaN), nested at most MAX_JSON_DEPTH deep; anything else raises ContractViolation."""
+    excerpt = content[:_EXCERPT_BYTES]
+    try:
+        text = content.decode("utf-8")
+    except UnicodeDecodeError:
+        raise ContractViolation("a JSON body in UTF-8", excerpt) from None
+    depth = _nesting_depth(text)
+    if depth > MAX_JSON_DEPTH:
+        raise ContractViolation(f"JSON nested at most {MAX_JSON_DEPTH} levels deep (got {depth})", excerpt)
+    try:
+        return json.loads(text, parse_constant=_not_json)
+    except (ValueError, RecursionError):
+        raise ContractViolation("a JSON body", excerpt) from None
+
+
 def parse_enum(enum: type[E], value: object) -> E:
     """The enum member of a value; an unknown value raises ContractViolation, or in tolerant mode comes through as a string."""
     try:
@@ -167,6 +208,7 @@ def parse_enum(enum: type[E], value: object) -> E:
 
 
 __all__ = [
+    "MAX_JSON_DEPTH",
     "UNSET",
     "File",
     "FileTypes",
@@ -180,5 +222,6 @@ __all__ = [
     "contract_item",
     "contract_mode",
     "parse_enum",
+    "parse_json",
     "parse_rfc3339",
 ]

@@ -6,7 +6,7 @@ import httpx
 
 from ...client import AuthenticatedClient, Client
 from ...models.failure_response import FailureResponse
-from ...types import Response, contract_mode
+from ...types import Response, contract_mode, parse_json
 
 
 def _get_kwargs(
@@ -31,11 +31,11 @@ def _parse_response(*, client: AuthenticatedClient | Client, response: httpx.Res
         return response_204
 
     if 400 <= response.status_code <= 499:
-        response_4xx = FailureResponse.from_dict(response.json())
+        response_4xx = FailureResponse.from_dict(parse_json(response.content))
 
         return response_4xx
 
-    response_default = FailureResponse.from_dict(response.json())
+    response_default = FailureResponse.from_dict(parse_json(response.content))
 
     return response_default
 
@@ -80,9 +80,7 @@ def sync_detailed(
         ownership_id=ownership_id,
     )
 
-    response = client.get_httpx_client().request(
-        **kwargs,
-    )
+    response = client.request(**kwargs)
 
     return _build_response(client=client, response=response)
 
@@ -143,7 +141,7 @@ async def asyncio_detailed(
         ownership_id=ownership_id,
     )
 
-    response = await client.get_async_httpx_client().request(**kwargs)
+    response = await client.arequest(**kwargs)
 
     return _build_response(client=client, response=response)
 

@@ -7,7 +7,7 @@ import httpx
 from ...client import AuthenticatedClient, Client
 from ...models.failure_response import FailureResponse
 from ...models.ownership_collection_response import OwnershipCollectionResponse
-from ...types import Response, contract_mode
+from ...types import Response, contract_mode, parse_json
 
 
 def _get_kwargs(
@@ -28,16 +28,16 @@ def _parse_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
 ) -> FailureResponse | OwnershipCollectionResponse:
     if response.status_code == 200:
-        response_200 = OwnershipCollectionResponse.from_dict(response.json())
+        response_200 = OwnershipCollectionResponse.from_dict(parse_json(response.content))
 
         return response_200
 
     if 400 <= response.status_code <= 499:
-        response_4xx = FailureResponse.from_dict(response.json())
+        response_4xx = FailureResponse.from_dict(parse_json(response.content))
 
         return response_4xx
 
-    response_default = FailureResponse.from_dict(response.json())
+    response_default = FailureResponse.from_dict(parse_json(response.content))
 
     return response_default
 
@@ -79,9 +79,7 @@ def sync_detailed(
         account_id=account_id,
     )
 
-    response = client.get_httpx_client().request(
-        **kwargs,
-    )
+    response = client.request(**kwargs)
 
     return _build_response(client=client, response=response)
 
@@ -136,7 +134,7 @@ async def asyncio_detailed(
         account_id=account_id,
     )
 
-    response = await client.get_async_httpx_client().request(**kwargs)
+    response = await client.arequest(**kwargs)
 
     return _build_response(client=client, response=response)
 

@@ -8,7 +8,7 @@ from ...client import AuthenticatedClient, Client
 from ...models.failure_response import FailureResponse
 from ...models.ownership_single_response import OwnershipSingleResponse
 from ...models.ownership_validate_request import OwnershipValidateRequest
-from ...types import Response, contract_mode
+from ...types import Response, contract_mode, parse_json
 
 
 def _get_kwargs(
@@ -37,16 +37,16 @@ def _parse_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
 ) -> FailureResponse | OwnershipSingleResponse:
     if response.status_code == 200:
-        response_200 = OwnershipSingleResponse.from_dict(response.json())
+        response_200 = OwnershipSingleResponse.from_dict(parse_json(response.content))
 
         return response_200
 
     if 400 <= response.status_code <= 499:
-        response_4xx = FailureResponse.from_dict(response.json())
+        response_4xx = FailureResponse.from_dict(parse_json(response.content))
 
         return response_4xx
 
-    response_default = FailureResponse.from_dict(response.json())
+    response_default = FailureResponse.from_dict(parse_json(response.content))
 
     return response_default
 
@@ -91,9 +91,7 @@ def sync_detailed(
         body=body,
     )
 
-    response = client.get_httpx_client().request(
-        **kwargs,
-    )
+    response = client.request(**kwargs)
 
     return _build_response(client=client, response=response)
 
@@ -154,7 +152,7 @@ async def asyncio_detailed(
         body=body,
     )
 
-    response = await client.get_async_httpx_client().request(**kwargs)
+    response = await client.arequest(**kwargs)
 
     return _build_response(client=client, response=response)
 
