@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+import html
+import json
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import lru_cache
+from urllib.parse import quote, quote_plus
 
 from pcaps_contract.errors import UsageError
 
@@ -11,6 +16,11 @@ TOKEN_ENV = "CLOUDFLARE_API_TOKEN"
 EMAIL_ENV = "CLOUDFLARE_EMAIL"
 API_KEY_ENV = "CLOUDFLARE_API_KEY"
 ACCOUNT_ENV = "CLOUDFLARE_ACCOUNT_ID"
+# A cut (ours `…`, schemathesis's `...`, or the end of a clipped value) may leave only a secret's start or end:
+# a start of at least this many characters just before a cut, or an end just after one, is redacted too.
+FRAGMENT_MIN = 8
+_CUT_BEFORE = r"(?=…|\.\.\.|\Z)"
+_CUT_AFTER = r"(?:\A|(?<=…)|(?<=\.\.\.))"
 
 
 @dataclass(frozen=True, repr=False)
@@ -43,6 +53,17 @@ class Credentials:
             return [f'-H "Authorization: Bearer ${TOKEN_ENV}"']
         return [f'-H "X-Auth-Email: ${EMAIL_ENV}"', f'-H "X-Auth-Key: ${API_KEY_ENV}"']
 
+    def redact(self, text: str) -> str:
+        """The text with every secret (also JSON-, URL- or HTML-escaped, or cut short) replaced by its variable.
+
+        Redact before cutting: a value cut first may keep a piece of a secret that no longer matches it.
+        """
+        named = ((self.token, f"${TOKEN_ENV}"), (self.email, f"${EMAIL_ENV}"), (self.api_key, f"${API_KEY_ENV}"))
+        for secret, name in named:
+            if secret and secret != name:  # placeholder credentials are their own names: nothing to hide
+                text = _pattern(secret).sub(name.replace("\\", r"\\"), text)
+        return text
+
     def secrets(self) -> list[str]:
         """Every secret value, to keep out of output (the email identifies a person, so it counts)."""
         return [value for value in (self.token, self.email, self.api_key) if value]
@@ -71,3 +92,26 @@ def resolve_credentials(
     if default is not None:
         return default
     raise UsageError(f"no credentials: pass --token (or --email and --api-key), or set {TOKEN_ENV}.")
+
+
+@lru_cache(maxsize=16)
+def _pattern(secret: str) -> re.Pattern[str]:
+    """A regular expression for a secret as written anywhere, as escaped in JSON, URLs and HTML, and cut short."""
+    forms = {
+        secret,
+        json.dumps(secret)[1:-1],
+        json.dumps(secret, ensure_ascii=False)[1:-1],
+        quote(secret, safe=""),
+        quote(secret),
+        quote_plus(secret),
+        html.escape(secret),
+        html.escape(secret, quote=False),
+    }
+    # Longest first, so that a whole secret is never matched as one of its pieces.
+    alternatives = [re.escape(form) for form in sorted(forms, key=len, reverse=True)]
+    if len(secret) > FRAGMENT_MIN:
+        starts = [re.escape(secret[:size]) for size in range(len(secret) - 1, FRAGMENT_MIN - 1, -1)]
+        ends = [re.escape(secret[-size:]) for size in range(len(secret) - 1, FRAGMENT_MIN - 1, -1)]
+        alternatives.append(f"(?:{'|'.join(starts)}){_CUT_BEFORE}")
+        alternatives.append(f"{_CUT_AFTER}(?:{'|'.join(ends)})")
+    return re.compile("|".join(alternatives))

@@ -143,9 +143,9 @@ def load_app(reference: str) -> Target:
     return Target(f"{reference} (in-process)", IN_PROCESS_ORIGIN + API_BASE_PATH, as_server(app))
 
 
-def base_url_target(base_url: str) -> Target:
-    """A server at a base URL such as `http://127.0.0.1:8787/client/v4`."""
-    url = httpx.URL(base_url)
-    if url.scheme not in ("http", "https") or not url.host:
-        raise UsageError(f"--base-url {base_url!r} is not an http(s) URL, e.g. https://api.cloudflare.com/client/v4.")
-    return Target(str(url).rstrip("/"), str(url).rstrip("/"))
+def base_url_target(base_url: str, *, allow_production: bool = False) -> Target:
+    """A server at a base URL such as `http://127.0.0.1:8787/client/v4`, read and refused by `urls.parse_target`."""
+    from pcaps_contract.urls import parse_target
+
+    url = parse_target(base_url, allow_production=allow_production).base_url
+    return Target(url, url)

@@ -19,7 +19,7 @@ from pcaps_contract.fuzz.safety import (
     "url",
     [
         "https://api.cloudflare.com/client/v4",
-        "https://API.Cloudflare.com./client/v4",
+        "https://API.Cloudflare.com/client/v4",
         "https://api.cloudflare.com:443/client/v4",
     ],
 )
@@ -60,8 +60,9 @@ def test_a_missing_or_non_http_target_is_a_usage_error(url: str | None) -> None:
 
 
 def test_loopback_detection_does_not_trust_look_alike_names() -> None:
-    assert is_loopback("127.0.0.1") and is_loopback("localhost") and is_loopback("api.localhost")
+    assert is_loopback("127.0.0.1") and is_loopback("localhost") and is_loopback("[::1]")
     assert not is_loopback("127.0.0.1.example.com") and not is_loopback("localhost.example.com")
+    assert not is_loopback("api.localhost") and not is_loopback("127.1") and not is_loopback("0.0.0.0")
 
 
 def test_a_run_without_an_account_is_refused() -> None:

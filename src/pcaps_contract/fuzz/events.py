@@ -25,7 +25,9 @@ class EventLog:
             self._file = path.open("w", encoding="utf-8")
 
     def emit(self, event: str, **data: Any) -> None:
-        line = json.dumps({"t": round(self.clock() - self.started, 3), "event": event, **data}, default=str)
+        # Each value is redacted on its own first: a value cut short (or escaped by JSON) hides a secret from the line.
+        record = _redacted({"t": round(self.clock() - self.started, 3), "event": event, **data}, self.redact)
+        line = json.dumps(record, default=lambda value: self.redact(str(value)))
         with self._lock:
             if self._file is not None and not self._file.closed:
                 self._file.write(self.redact(line) + "\n")
@@ -35,3 +37,14 @@ class EventLog:
         with self._lock:
             if self._file is not None:
                 self._file.close()
+
+
+def _redacted(data: Any, redact: Callable[[str], str]) -> Any:
+    """JSON-like data with every string in it redacted on its own."""
+    if isinstance(data, str):
+        return redact(data)
+    if isinstance(data, dict):
+        return {redact(str(key)): _redacted(value, redact) for key, value in data.items()}
+    if isinstance(data, list | tuple):
+        return [_redacted(item, redact) for item in data]
+    return data

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import re
 import threading
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
@@ -18,10 +20,12 @@ _VARYING = (
     (re.compile(r"\d+(?:\.\d+)?"), "N"),
 )
 TRANSPORT_CHECK = "request_completes"
+Redact = Callable[[str], str]
 
 
-def normalise_cause(text: str) -> str:
-    """A message reduced to what stays the same for every case with the same cause."""
+def normalise_cause(text: str, redact: Redact | None = None) -> str:
+    """A message reduced to what stays the same for every case with the same cause (redacted before it is cut)."""
+    text = redact(text) if redact is not None else text
     first = text.strip().splitlines()[0] if text.strip() else ""
     for pattern, placeholder in _VARYING:
         first = pattern.sub(placeholder, first)
@@ -46,6 +50,8 @@ class Exemplar:
     body: str | None = None
     status: int | None = None
     authenticated: bool = True
+    # The body's exact bytes (`body` is only their readable text, undecodable bytes replaced): what a replay sends.
+    body_base64: str | None = None
 
     @property
     def step(self) -> Step:
@@ -54,6 +60,26 @@ class Exemplar:
     @property
     def size(self) -> int:
         return len(self.url) + len(self.body or "")
+
+    @property
+    def content(self) -> bytes | None:
+        """The body as it was sent: its exact bytes when recorded, else its text in UTF-8."""
+        if self.body_base64 is not None:
+            return base64.b64decode(self.body_base64)
+        return self.body.encode("utf-8", "surrogateescape") if self.body is not None else None
+
+    def redacted(self, redact: Redact) -> Exemplar:
+        """The same request with every secret in its URL, parameters, headers and body replaced."""
+        raw = None if self.body_base64 is None else base64.b64decode(self.body_base64)
+        return replace(
+            self,
+            url=redact(self.url),
+            path_parameters=redact_data(self.path_parameters, redact),
+            query=redact_data(self.query, redact),
+            headers={redact(name): redact(value) for name, value in self.headers.items()},
+            body=None if self.body is None else redact(self.body),
+            body_base64=None if raw is None else base64.b64encode(redact_bytes(raw, redact)).decode("ascii"),
+        )
 
 
 @dataclass(frozen=True)
@@ -74,6 +100,16 @@ class Finding:
     def key(self) -> str:
         return finding_key(self.operation, self.check, self.cause)
 
+    def redacted(self, redact: Redact) -> Finding:
+        """The same finding with every secret in its texts and its exemplar replaced by its variable's name."""
+        return replace(
+            self,
+            cause=redact(self.cause),
+            expected=redact(self.expected),
+            received=redact(self.received),
+            exemplar=self.exemplar.redacted(redact),
+        )
+
     def as_json(self) -> dict[str, Any]:
         return {"key": self.key, **asdict(self)}
 
@@ -86,13 +122,16 @@ class Finding:
 class FindingSet:
     """Findings by key; the first sighting decides the order, the smallest exemplar is kept. Thread-safe."""
 
-    def __init__(self, known_keys: frozenset[str] = frozenset()) -> None:
+    def __init__(self, known_keys: frozenset[str] = frozenset(), redact: Redact | None = None) -> None:
         self.known_keys = known_keys
+        self.redact = redact
         self._lock = threading.Lock()
         self._findings: dict[str, Finding] = {}
 
     def add(self, finding: Finding) -> bool:
-        """Record a sighting; True when this (operation, check, cause) was not seen before in this run."""
+        """Record a sighting (redacted first); True when this (operation, check, cause) was not seen before."""
+        if self.redact is not None:
+            finding = finding.redacted(self.redact)
         finding = replace(finding, known=finding.key in self.known_keys)
         with self._lock:
             seen = self._findings.get(finding.key)
@@ -129,3 +168,21 @@ def merge_findings(groups: list[list[Finding]]) -> list[Finding]:
             seen = merged.get(finding.key)
             merged[finding.key] = finding if seen is None else combine(seen, finding)
     return list(merged.values())
+
+
+def redact_data(data: Any, redact: Redact) -> Any:
+    """JSON-like data with every string in it (keys too) redacted, each on its own, before anything cuts or joins."""
+    if isinstance(data, str):
+        return redact(data)
+    if isinstance(data, dict):
+        return {redact_data(key, redact): redact_data(value, redact) for key, value in data.items()}
+    if isinstance(data, list | tuple):
+        return [redact_data(item, redact) for item in data]
+    return data
+
+
+def redact_bytes(data: bytes, redact: Redact) -> bytes:
+    """Bytes with every secret replaced; bytes without one come back unchanged, byte for byte."""
+    text = data.decode("utf-8", "surrogateescape")
+    cleaned = redact(text)
+    return data if cleaned == text else cleaned.encode("utf-8", "surrogateescape")

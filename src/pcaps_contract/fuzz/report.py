@@ -1,6 +1,7 @@
 """A fuzz run's reports: text for the terminal, and in `--report-dir` JSON, JUnit XML, HTML and replay files.
 
-Every file is written through the gate's redaction, so a secret that a server echoed never reaches a report.
+Every text of the result is redacted on its own before anything joins it, and every file again as a whole
+(`Credentials.redact`), so a secret that a server echoed never reaches a report, whole or in pieces.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from typing import Any, cast
 
 from pcaps_contract.credentials import API_KEY_ENV, EMAIL_ENV, TOKEN_ENV, Credentials
 from pcaps_contract.fuzz.baseline import baseline_document
+from pcaps_contract.fuzz.findings import redact_data
 from pcaps_contract.fuzz.replay import write_replay
 from pcaps_contract.fuzz.result import EXIT_FINDINGS, EXIT_OK, FuzzResult
 from pcaps_contract.report import Failure, GateReport, Ledger
@@ -41,6 +43,10 @@ class Reporter:
     result: FuzzResult
     credentials: Credentials
 
+    def __post_init__(self) -> None:
+        # Each value on its own: a value cut short by the run still ends where the secret was cut.
+        self.result = FuzzResult.from_json(redact_data(self.result.as_json(), self.credentials.redact))
+
     def gate_report(self) -> GateReport:
         """The gate's report over the same results, for its JUnit XML and its redaction."""
         ledger = Ledger(self.result.operations, [])
@@ -62,7 +68,7 @@ class Reporter:
 
     @property
     def redact(self) -> Callable[[str], str]:
-        return self.gate_report().redact
+        return self.credentials.redact
 
     def curl(self, index: int) -> str:
         return self.result.findings[index].exemplar.step.curl(self.credentials)

@@ -2,24 +2,19 @@
 
 from __future__ import annotations
 
-import ipaddress
 import re
 from dataclasses import dataclass
-from urllib.parse import urlsplit
 
+from pcaps_contract import urls
 from pcaps_contract.errors import UsageError
+from pcaps_contract.urls import PRODUCTION_HOSTS as PRODUCTION_HOSTS
+from pcaps_contract.urls import Refusal as Refusal
 
-PRODUCTION_HOSTS = frozenset({"api.cloudflare.com"})
-_LOOPBACK_NAMES = frozenset({"localhost", "localhost.localdomain"})
 _DURATION = re.compile(r"(?:(?P<h>\d+)h)?(?:(?P<m>\d+)m)?(?:(?P<s>\d+(?:\.\d+)?)s?)?")
 _RATE = re.compile(r"(?P<count>\d+(?:\.\d+)?)\s*/\s*(?P<unit>s|sec|second|m|min|minute|h|hour)")
 _UNIT_SECONDS = {"s": 1, "sec": 1, "second": 1, "m": 60, "min": 60, "minute": 60, "h": 3600, "hour": 3600}
 MAX_DURATION = 7 * 24 * 3600.0
 MAX_RATE = 1000.0
-
-
-class Refusal(UsageError):
-    """The run would put a target or a secret at risk; nothing was sent."""
 
 
 @dataclass(frozen=True)
@@ -36,34 +31,13 @@ class Rate:
 
 
 def is_loopback(host: str) -> bool:
-    """Whether a host name or address is this machine (127.0.0.0/8, ::1, localhost)."""
-    name = host.strip("[]").rstrip(".").lower()
-    if name in _LOOPBACK_NAMES or name.endswith(".localhost"):
-        return True
-    try:
-        return ipaddress.ip_address(name).is_loopback
-    except ValueError:
-        return False
+    """Whether a host name or address is this machine (127.0.0.0/8, ::1, exactly `localhost`)."""
+    return urls.is_loopback(host)
 
 
 def check_target(base_url: str | None, *, allow_production: bool) -> str:
-    """The base URL without a trailing slash, or a Refusal saying why the run must not go there."""
-    if not base_url:
-        raise UsageError("no target: pass --base-url, e.g. https://staging.example.com/client/v4.")
-    parts = urlsplit(base_url)
-    host = (parts.hostname or "").rstrip(".").lower()
-    if parts.scheme not in ("http", "https") or not host:
-        raise UsageError(f"--base-url {base_url!r} is not an http(s) URL, e.g. https://staging.example.com/client/v4.")
-    if host in PRODUCTION_HOSTS and not allow_production:
-        raise Refusal(
-            f"{host} is Cloudflare's production API; fuzz a staging deployment, "
-            "or pass --allow-production if you really mean it."
-        )
-    if parts.scheme == "http" and not is_loopback(host):
-        raise Refusal(
-            f"refusing to send credentials over plain http:// to {host}; use https://, or a loopback address."
-        )
-    return base_url.rstrip("/")
+    """The canonical base URL without a trailing slash, or a Refusal saying why the run must not go there."""
+    return urls.parse_target(base_url, allow_production=allow_production).base_url
 
 
 def require_accounts(accounts: list[str] | tuple[str, ...]) -> tuple[str, ...]:

@@ -1,0 +1,61 @@
+"""A server that echoes the token in every 500 at every offset: no piece of it reaches any report or the terminal."""
+
+from __future__ import annotations
+
+import itertools
+import threading
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import pytest
+
+from tests.cli.helpers import Run
+
+SECRET = "canaryTOKENq7Xz0123456789abcdefGHIJKLmnop"  # 40 characters, none of them escaped anywhere
+ACCOUNT = "023e105f4ecef8ad9ca31a8372d0c353"
+PIECE = 12
+
+
+@pytest.fixture
+def echoing_server() -> Iterator[str]:
+    """Answers every request 500, echoing the token after 150 to 259 characters of padding."""
+    offsets = itertools.cycle(range(150, 260))
+
+    class Echo(BaseHTTPRequestHandler):
+        def _answer(self) -> None:
+            length = int(self.headers.get("Content-Length") or 0)
+            self.rfile.read(length)
+            body = ("x" * next(offsets) + SECRET + "y" * 50).encode()
+            self.send_response(500)
+            self.send_header("Content-Type", "text/plain")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        do_GET = do_POST = do_DELETE = do_PUT = do_PATCH = _answer
+
+        def log_message(self, format: str, *args: object) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Echo)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}/client/v4"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def test_no_piece_of_an_echoed_token_reaches_any_output(echoing_server: str, tmp_path: Path, run_cli: Run) -> None:
+    argv = ["fuzz", "--base-url", echoing_server, "--token", SECRET, "--account-id", ACCOUNT]
+    argv += ["--max-examples", "20", "--rate-limit", "1000/s", "--seed", "3", "--report-dir", str(tmp_path)]
+    outcome = run_cli(*argv)
+    assert outcome.code == 1, outcome.stderr[-2000:]
+    outputs = {"stdout": outcome.stdout, "stderr": outcome.stderr}
+    outputs |= {str(path): path.read_text(encoding="utf-8") for path in tmp_path.rglob("*") if path.is_file()}
+    assert any("replay" in name for name in outputs) and "$CLOUDFLARE_API_TOKEN" in outputs["stdout"]
+    pieces = [SECRET[start : start + PIECE] for start in range(len(SECRET) - PIECE + 1)]
+    leaks = [(name, piece) for name, text in outputs.items() for piece in pieces if piece in text]
+    assert not leaks, leaks[:5]
