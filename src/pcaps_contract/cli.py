@@ -6,10 +6,13 @@ import argparse
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import NoReturn, TypeAlias
+from typing import TYPE_CHECKING, NoReturn, TypeAlias
 
 from pcaps_contract import __version__
 from pcaps_contract.errors import PcapsContractError
+
+if TYPE_CHECKING:
+    from pcaps_contract.report import GateReport
 
 EXIT_OK = 0
 EXIT_FINDINGS = 1
@@ -261,17 +264,59 @@ def _add_check(commands: Commands) -> None:
 
 def _run_check(args: argparse.Namespace) -> int:
     import os
+    import threading
 
     from pcaps_contract.gate import options_from, run_gate
+    from pcaps_contract.ownerships import stop_on_signals
+    from pcaps_contract.report import GateReport, Ledger
 
+    outputs = [
+        prepare_output(path, flag) for path, flag in ((args.junit_xml, "--junit-xml"), (args.report, "--report"))
+    ]
     options = options_from(lambda name: getattr(args, name), os.environ)
-    report = run_gate(options)
+    interrupt = threading.Event()
+    try:
+        with stop_on_signals(interrupt):
+            report = run_gate(options, interrupt)
+    except PcapsContractError as exc:
+        # Nothing was judged; the files a CI step publishes still exist, saying why.
+        report = GateReport(
+            options.target.description,
+            options.seed or 0,
+            options.profile or "quick",
+            Ledger([], []),
+            options.credentials,
+            error=str(exc),
+        )
+        _write_reports(report, *outputs)
+        raise
     print(report.render())
-    if args.junit_xml:
-        report.write_junit(args.junit_xml)
-    if args.report:
-        report.write_json(args.report)
-    return EXIT_OK if report.conforms else EXIT_FINDINGS
+    _write_reports(report, *outputs)
+    return report.exit_code
+
+
+def prepare_output(path: Path | None, flag: str) -> Path | None:
+    """An output file's path, its folder created; refused at once (not after the run) when it cannot be written."""
+    if path is None:
+        return None
+    from pcaps_contract.errors import UsageError
+
+    if path.is_dir():
+        raise UsageError(f"{flag} {path} is a folder; give a file name, e.g. {path / 'out.xml'}.")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with path.open("a", encoding="utf-8"):
+            pass
+    except OSError as exc:
+        raise UsageError(f"{flag} {path} cannot be written ({exc.strerror}); choose another path.") from None
+    return path
+
+
+def _write_reports(report: GateReport, junit: Path | None, json_path: Path | None) -> None:
+    if junit is not None:
+        report.write_junit(junit)
+    if json_path is not None:
+        report.write_json(json_path)
 
 
 def _add_fuzz(commands: Commands) -> None:
@@ -288,7 +333,7 @@ def _add_fuzz(commands: Commands) -> None:
 
     gate = dict(GATE_ARGUMENTS)
     fuzz.add_argument("--base-url", metavar="URL", help="the API base, e.g. https://staging.example.com/client/v4")
-    for flag in ("--account-id", "--token", "--email", "--api-key", "--seed", "--workers"):
+    for flag in ("--account-id", "--token", "--email", "--api-key", "--seed", "--workers", "--max-response-bytes"):
         fuzz.add_argument(flag, **gate[flag])  # the same credential and account flags as `check`
     budget = fuzz.add_mutually_exclusive_group()
     budget.add_argument("--duration", metavar="TIME", help="time budget, e.g. 30s, 10m, 1h30m (default 10m)")
@@ -301,7 +346,7 @@ def _add_fuzz(commands: Commands) -> None:
         choices=("add_bucket", "list_buckets", "validate_bucket", "delete_bucket"),
         help="fuzz only this operation; repeatable (to split a run across machines)",
     )
-    fuzz.add_argument("--timeout", type=float, default=30.0, metavar="SECONDS", help="per request (30)")
+    fuzz.add_argument("--timeout", **gate["--timeout"])
     fuzz.add_argument("--baseline", type=Path, metavar="FILE", help="accepted findings: exit 1 only for new ones")
     fuzz.add_argument("--report-dir", type=Path, metavar="DIR", help="write JSON, NDJSON, JUnit, HTML and replays")
     fuzz.add_argument("--plan", action="store_true", help="print what would run and send nothing")

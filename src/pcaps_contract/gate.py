@@ -9,13 +9,12 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import random
-import re
 import threading
 import time
 from collections import Counter
 from collections.abc import Callable, Mapping
-from contextlib import nullcontext
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
@@ -23,16 +22,30 @@ from typing import Any
 from urllib.parse import unquote, urlsplit
 
 import httpx
+import requests
 
 from pcaps_contract import checks
 from pcaps_contract.credentials import Credentials
 from pcaps_contract.data import destination_confs, is_identifier
 from pcaps_contract.errors import PcapsContractError, UsageError
+from pcaps_contract.ownerships import CLEANUP_TIME_LIMIT, CleanupRegistry, CleanupResult, clean_up_in_time, listed
 from pcaps_contract.profiles import CI_SEED, Profile, get_profile
+from pcaps_contract.ratelimit import RateLimiter, RetryPolicy
 from pcaps_contract.report import Failure, GateReport, Ledger, Step
+from pcaps_contract.sender import (
+    DEFAULT_MAX_RESPONSE_BYTES,
+    AnyOf,
+    Cancelled,
+    PoliteAdapter,
+    ResponseLimits,
+    SendStats,
+    Throttled,
+    polite_session,
+)
 from pcaps_contract.spec import Spec, load_spec
 from pcaps_contract.targets import Target, TargetError
 from pcaps_contract.text import clip
+from pcaps_contract.urls import api_path
 
 # The built-in checks that apply to this API, in report order. Not `max_response_time` (no budget in the
 # contract), `response_headers_conformance`/`missing_required_header` (the spec declares no headers),
@@ -66,6 +79,10 @@ class GateError(PcapsContractError):
     """The run could not judge the target (it crashed, or every request was refused)."""
 
 
+DEFAULT_MAX_TIME = 900.0
+DEFAULT_TIMEOUT = 30.0
+
+
 @dataclass(frozen=True)
 class GateOptions:
     """One run of the gate.
@@ -80,6 +97,10 @@ class GateOptions:
         max_examples: cases per operation, overriding the profile's.
         workers: concurrent workers for schemathesis's phases.
         clock_skew: how far ahead of this machine's clock a `submitted` may be.
+        timeout: seconds for one whole answer (connect, headers and body) of a served target.
+        max_time: seconds the run may take before its cleanup; it stops sending then.
+        rate: requests per second at most (None: as fast as the target answers).
+        max_response_bytes: the largest answer body judged, after decompression.
     """
 
     target: Target
@@ -92,6 +113,10 @@ class GateOptions:
     workers: int = 1
     clock_skew: timedelta = checks.DEFAULT_CLOCK_SKEW
     lifecycle: bool = True
+    timeout: float = DEFAULT_TIMEOUT
+    max_time: float = DEFAULT_MAX_TIME
+    rate: float | None = None
+    max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES
 
     def resolved_profile(self) -> Profile:
         return get_profile(self.profile)
@@ -107,70 +132,190 @@ class _Run:
     """Mutable state of one run, filled by the engine's events (all on this thread) and the lifecycle machine."""
 
     ledger: Ledger
+    registry: CleanupRegistry = field(default_factory=CleanupRegistry)
     statuses: Counter[int] = field(default_factory=Counter)
     errors: list[str] = field(default_factory=list)
-    created: set[tuple[str, str]] = field(default_factory=set)
+    throttled: int = 0
+    stopped: str | None = None
 
 
-def run_gate(options: GateOptions) -> GateReport:
+class _Connection:
+    """How one run talks to its target: the polite session of a served target, or the app's in-process client."""
+
+    def __init__(self, options: GateOptions, interrupt: threading.Event | None) -> None:
+        self.options = options
+        self.target = options.target
+        self.stats = SendStats()
+        self.time_up = threading.Event()
+        self.stop = AnyOf(self.time_up, interrupt) if interrupt is not None else AnyOf(self.time_up)
+        self.timer = threading.Timer(options.max_time, self.time_up.set)
+        self.timer.daemon = True
+        self.limiter = RateLimiter(options.rate or _UNLIMITED)
+        self.policy = RetryPolicy(timeout=options.timeout)
+        self.limits = ResponseLimits(max_response_bytes=options.max_response_bytes)
+        self.adapter: PoliteAdapter | None = None
+        if not self.target.in_process:
+            self.adapter = self._adapter(self.stop)
+            self.client: Any = polite_session(self.adapter, options.credentials.headers())
+            self.errors: tuple[type[Exception], ...] = (requests.RequestException, Cancelled)
+        else:
+            self.client = self.target.client(options.credentials.headers())
+            self.errors = (httpx.HTTPError,)
+
+    def _adapter(self, stop: AnyOf) -> PoliteAdapter:
+        return PoliteAdapter(
+            self.limiter, self.policy, self.stats, stop, origin=self.target.base_url, limits=self.limits
+        )
+
+    def __enter__(self) -> _Connection:
+        self.timer.start()
+        return self
+
+    def __exit__(self, *exc_info: Any) -> None:
+        self.timer.cancel()
+        self.client.close()
+
+    def clean_up(self, registry: CleanupRegistry) -> CleanupResult:
+        """Delete what the run created, within the cleanup's own time limit."""
+        headers = self.options.credentials.headers()
+        return clean_up_in_time(
+            lambda stop: polite_session(self._adapter(stop), headers), self.target.base_url, registry
+        )
+
+
+_UNLIMITED = 1e9
+
+
+def run_gate(options: GateOptions, interrupt: threading.Event | None = None) -> GateReport:
     """Judge the target against the spec; the report says what passed, failed or never applied.
+
+    Whatever happens after the preflight, the report comes back (with `error` set when the run could not
+    judge), and everything the run created on a served target has been deleted or is listed as left behind.
 
     Raises:
         SpecError: the spec cannot be read.
-        TargetError: the target is unreachable or refuses the credentials for every account.
-        GateError: the run broke down before it could judge.
+        UsageError: the options cannot work.
+        TargetError: the target is unreachable or refuses the credentials (found by the preflight).
     """
-    if not options.accounts:
-        raise UsageError("no account: pass --account-id (or set CLOUDFLARE_ACCOUNT_ID).")
-    for account in options.accounts:
-        if not is_identifier(account):
-            raise UsageError(f"--account-id {account!r} is not an account id (1 to 32 characters, e.g. 32 hex).")
+    check_options(options)
     spec = load_spec(options.spec_path)
+    operations = [operation.operation_id or operation.label for operation in spec.operations()]
+    if not operations:
+        raise UsageError(f"{spec.path} declares no operations: there is nothing to judge.")
     profile = options.resolved_profile()
     seed = options.resolved_seed()
     started = time.monotonic()
-    preflight(options)
-    operations = [operation.operation_id or operation.label for operation in spec.operations()]
     run = _Run(Ledger(operations, ALL_CHECKS))
     policy = checks.Policy(clock_skew=options.clock_skew)
-    schema = build_schema(spec, options, profile, seed)
-    register_checks()
-    _POLICIES[id(schema)] = policy
-    try:
-        _run_engine(schema, run)
-    finally:
-        del _POLICIES[id(schema)]
-    if options.lifecycle:
-        from pcaps_contract.lifecycle import run_lifecycle
-
-        run.created |= run_lifecycle(options, profile, seed, policy, run.ledger, run.statuses)
-    if not options.target.in_process:  # an in-process app's state goes away with it
-        clean_up(options, run.created)
     report = GateReport(
         target=options.target.description,
         seed=seed,
         profile=profile.name,
         ledger=run.ledger,
         credentials=options.credentials,
-        seconds=time.monotonic() - started,
-        requests=sum(run.statuses.values()),
     )
+    with _Connection(options, interrupt) as connection:
+        try:
+            preflight(options, connection.client, connection.errors, run.registry)
+            _run_phases(build_schema(spec, options, profile, seed), connection, run, policy)
+            if options.lifecycle and not connection.stop.is_set():
+                _run_lifecycle(options, connection, run, policy, profile, seed)
+        except PcapsContractError:
+            raise
+        except Exception as exc:  # a bug or a surprise must not skip the cleanup or lose the verdicts so far
+            report.error = f"the run broke down ({type(exc).__name__}: {clip(str(exc), 200)})"
+        finally:
+            if not options.target.in_process:  # an in-process app's state goes away with it
+                report.leftovers = connection.clean_up(run.registry).leftovers
+        if interrupt is not None and interrupt.is_set():
+            report.error = report.error or "interrupted before the run was over"
+        elif connection.time_up.is_set():
+            run.stopped = run.stopped or f"the run reached --max-time {options.max_time:g}s"
+    report.seconds = time.monotonic() - started
+    report.requests = connection.stats["requests"] if connection.adapter is not None else sum(run.statuses.values())
+    _add_notes(report, options, run, connection.stats)
+    report.error = report.error or unjudged(run)
+    return report
+
+
+def check_options(options: GateOptions) -> None:
+    """Refuse, before anything is sent, options that cannot work (each a sentence saying how to fix it)."""
+    if not options.accounts:
+        raise UsageError("no account: pass --account-id (or set CLOUDFLARE_ACCOUNT_ID).")
+    for account in options.accounts:
+        if not is_identifier(account):
+            raise UsageError(f"--account-id {account!r} is not an account id (1 to 32 characters, e.g. 32 hex).")
+    skew = options.clock_skew.total_seconds()
+    for flag, value, may_be_zero in (
+        ("--clock-skew", skew, True),
+        ("--timeout", options.timeout, False),
+        ("--max-time", options.max_time, False),
+    ):
+        if not math.isfinite(value) or value < 0 or (value == 0 and not may_be_zero):
+            above = " of 0 or more" if may_be_zero else " above 0"
+            raise UsageError(f"{flag} must be a finite number of seconds{above}, not {value:g}.")
+    if options.max_response_bytes < 1024:
+        raise UsageError(f"--max-response-bytes {options.max_response_bytes} must be at least 1024.")
+
+
+def _run_lifecycle(
+    options: GateOptions, connection: _Connection, run: _Run, policy: checks.Policy, profile: Profile, seed: int
+) -> None:
+    from pcaps_contract.lifecycle import Judge, run_lifecycle
+
+    target = options.target
+    judge = Judge(connection.client, target.base_url, policy, run.ledger, run.statuses, in_process=target.in_process)
+    # Lifecycle runs are cheap and their first few are short, so `--max-examples` may raise them, never lower.
+    runs = max(options.max_examples or 0, profile.lifecycle_examples)
+    stopped = run_lifecycle(judge, options.accounts, run.registry, profile, seed, runs)
+    run.throttled += judge.tally.throttled
+    if judge.tally.lost:
+        run.errors.append(f"{len(judge.tally.lost)} lifecycle request(s) got no answer ({judge.tally.lost[0]})")
+    if stopped is not None:
+        run.stopped = f"the lifecycle stopped early: {stopped}"
+
+
+def _add_notes(report: GateReport, options: GateOptions, run: _Run, stats: SendStats) -> None:
     if len(options.accounts) < 2:
         report.notes.append("tenancy was not judged: give two --account-id values the credentials can use.")
+    throttled = stats["throttle_gave_up"] + run.throttled
+    if stats["throttled"]:
+        report.notes.append(
+            f"the target answered 429 {stats['throttled']} time(s); the run waited {stats.waited:.0f}s as told "
+            f"by Retry-After{f' and gave up on {throttled} request(s), left unjudged' if throttled else ''}."
+        )
+    if run.stopped:
+        report.notes.append(run.stopped)
     if options.target.in_process and not report.conforms:
         report.reproduce_origin = SERVED_ORIGIN
         report.notes.append(
             f"the target ran in-process: the reproductions assume it is served at {SERVED_ORIGIN} "
             f"(the bundled mock: `pcaps-contract mock {' '.join('--account ' + a for a in options.accounts)}`)."
         )
-    if run.errors and report.conforms:
-        raise GateError("the run broke down before it could judge: " + report.redact("; ".join(run.errors[:3])))
-    if refused_everywhere(run.statuses):
-        raise TargetError(
-            f"no request succeeded and most were refused ({status_counts(run.statuses)}); "
+
+
+def unjudged(run: _Run) -> str | None:
+    """Why the run cannot give a verdict, if it cannot: nothing answered, or nothing but 404/429/errors."""
+    statuses = run.statuses
+    total = sum(statuses.values())
+    if refused_everywhere(statuses):
+        return (
+            f"no request succeeded and most were refused ({status_counts(statuses)}); "
             "check the credentials and --account-id."
         )
-    return report
+    succeeded = sum(count for status, count in statuses.items() if 200 <= status < 300)
+    if total and not succeeded and statuses.get(404, 0) * 10 >= total * 9:
+        return f"every request answered 404 ({status_counts(statuses)}): does --base-url end in /client/v4?"
+    if run.errors and (not total or not succeeded):
+        return "could not judge: " + "; ".join(run.errors[:3])
+    if run.stopped and not run.ledger.failures():
+        return f"could not judge everything: {run.stopped}"
+    if not total:
+        return "no request got an answer to judge."
+    never = [operation for operation in run.ledger.operations if not run.ledger.judged(operation)]
+    if never and not run.ledger.failures():
+        return f"nothing was judged on {', '.join(never)} (every answer throttled, lost or refused)."
+    return None
 
 
 def refused_everywhere(statuses: Mapping[int, int]) -> bool:
@@ -181,28 +326,51 @@ def refused_everywhere(statuses: Mapping[int, int]) -> bool:
 
 
 def preflight(
-    options: GateOptions, client: Any = None, errors: tuple[type[Exception], ...] = (httpx.HTTPError,)
+    options: GateOptions,
+    client: Any,
+    errors: tuple[type[Exception], ...] = (httpx.HTTPError,),
+    registry: CleanupRegistry | None = None,
 ) -> None:
-    """List each account once: an unreachable target or refused credentials stop the run (exit 2).
+    """List each account once: an unreachable target, refused credentials or a wrong base path stop the run.
 
-    `client` (anything with `get(url)`, e.g. the fuzz run's rate-limited session) replaces the target's own
-    client; `errors` are the transport errors it raises.
+    `client` is anything with `get(url)` (the run's polite session, or the in-process app's client); `errors` are
+    the transport errors it raises. The ids each account already holds go to `registry`: the cleanup never
+    touches them.
     """
     target = options.target
-    own = target.client(options.credentials.headers(), timeout=15.0) if client is None else nullcontext(client)
-    with own as client:
-        for account in options.accounts:
-            try:
-                response = client.get(f"{target.base_url}/accounts/{account}/pcaps/ownership")
-            except errors as exc:
-                raise TargetError(
-                    f"cannot reach {target.description} ({type(exc).__name__}); check --base-url and that it runs."
-                ) from None
-            if response.status_code in (401, 403):
-                raise TargetError(
-                    f"{target.description} answered {response.status_code} listing account {account}: "
-                    "the credentials are refused there; check the token (or email and key) and --account-id."
-                )
+    for account in options.accounts:
+        url = target.base_url + api_path("accounts", account, "pcaps", "ownership")
+        try:
+            response = client.get(url)
+        except Cancelled:
+            raise TargetError("the run was stopped (Ctrl-C, SIGTERM or --max-time) during the preflight.") from None
+        except Throttled:
+            raise TargetError(
+                f"{target.description} answered 429 to every try of the preflight; wait for its rate limit "
+                "to reset (Retry-After) or lower --rate-limit, then run again."
+            ) from None
+        except errors as exc:
+            raise TargetError(
+                f"cannot reach {target.description} ({type(exc).__name__}: {clip(str(exc), 120)}); "
+                "check --base-url and that it runs."
+            ) from None
+        if response.status_code in (401, 403):
+            raise TargetError(
+                f"{target.description} answered {response.status_code} listing account {account}: "
+                "the credentials are refused there; check the token (or email and key) and --account-id."
+            )
+        if response.status_code == 404 and not _is_envelope(response.content):
+            raise TargetError(f"{target.description} answered 404 to GET {url}: does --base-url end in /client/v4?")
+        if registry is not None and response.status_code == 200:
+            registry.existed_before(account, {str(record.get("id")) for record in listed(response.content)})
+
+
+def _is_envelope(content: bytes) -> bool:
+    try:
+        body = json.loads(content)
+    except (ValueError, UnicodeDecodeError, RecursionError):
+        return False
+    return isinstance(body, dict) and "success" in body
 
 
 def build_schema(spec: Spec, options: GateOptions, profile: Profile, seed: int) -> Any:
@@ -224,6 +392,9 @@ def build_schema(spec: Spec, options: GateOptions, profile: Profile, seed: int) 
             },
             "phases": {"stateful": {"max-steps": profile.stateful_steps}},
             "checks": {name: {"enabled": False} for name in _DISABLED_BUILTINS},
+            # One failing check must not stop the others on an operation: every cell is judged on its own.
+            "continue-on-failure": True,
+            "request-timeout": options.timeout,
         }
     )
     schema = schemathesis.openapi.from_path(spec.path, config=config)
@@ -335,26 +506,55 @@ def exchange_from(response: Any, case: Any) -> checks.Exchange:
 # --- the engine's events into the ledger ---------------------------------------------------------------
 
 
-def _run_engine(schema: Any, run: _Run) -> None:
-    from schemathesis.engine import Status, events, from_schema
+def _run_phases(schema: Any, connection: _Connection, run: _Run, policy: checks.Policy) -> None:
+    """Schemathesis's phases over the target, every request through the run's sender, verdicts into the ledger."""
+    from schemathesis.engine import from_schema
 
-    for event in from_schema(schema).execute():
+    from pcaps_contract.routing import routed
+
+    register_checks()
+    _POLICIES[id(schema)] = policy
+    try:
+        if connection.adapter is None:
+            _record_events(from_schema(schema).execute(), connection, run)
+        else:
+            with routed(schema, connection.adapter, lambda case, response: _remember_created(case, response, run)):
+                _record_events(from_schema(schema).execute(), connection, run)
+    finally:
+        del _POLICIES[id(schema)]
+
+
+def _record_events(stream: Any, connection: _Connection, run: _Run) -> None:
+    from schemathesis.engine import Status, events
+
+    for event in stream:
         if isinstance(event, events.ScenarioFinished):
             _record_scenario(event.recorder, run, Status)
         elif isinstance(event, events.NonFatalError):
-            run.errors.append(f"{event.label}: {event.info.title}: {event.info.message.splitlines()[0]}")
+            _record_error(event.value, f"{event.label}: {event.info.title}: {event.info.message}", run)
         elif isinstance(event, events.FatalError):
-            raise GateError(f"schemathesis stopped: {event.exception}") from None
+            _record_error(event.exception, f"schemathesis stopped: {event.exception}", run)
         elif isinstance(event, events.EngineFinished):
-            for failure in event.failures:
-                run.errors.append(f"{failure.title}")
+            run.errors.extend(str(failure.title) for failure in event.failures)
+        if connection.stop.is_set():
+            stream.stop()
+
+
+def _record_error(error: BaseException, text: str, run: _Run) -> None:
+    """An error of the engine: a throttled or cut-short request is counted; anything else means "could not judge"."""
+    cause = error.__cause__ or error.__context__
+    if isinstance(error, Throttled) or isinstance(cause, Throttled):
+        run.throttled += 1
+    elif isinstance(error, Cancelled) or isinstance(cause, Cancelled):
+        run.stopped = run.stopped or "the run's time was up before schemathesis's phases ended"
+    else:
+        run.errors.append(clip(text.splitlines()[0] if text else type(error).__name__, 300))
 
 
 def _record_scenario(recorder: Any, run: _Run, status_enum: Any) -> None:
     for interaction in recorder.interactions.values():
         if interaction.response is not None:
             run.statuses[interaction.response.status_code] += 1
-            _remember_created(interaction, run)
     for case_id, nodes in recorder.checks.items():
         case_node = recorder.cases.get(case_id)
         if case_node is None:
@@ -368,32 +568,29 @@ def _record_scenario(recorder: Any, run: _Run, status_enum: Any) -> None:
                 run.ledger.failed(_failure(operation, node, recorder, case_id))
 
 
-_CREATED_URL = re.compile(r"/accounts/([^/?#]+)/pcaps/ownership/?$")
+def _remember_created(case: Any, response: Any, run: _Run) -> None:
+    """Track an ownership the run created as soon as its answer arrives, before any check runs."""
+    created = created_by(
+        str(response.request.method), str(response.request.url), response.status_code, response.content
+    )
+    if created is not None:
+        run.registry.track(*created)
 
 
-def _remember_created(interaction: Any, run: _Run) -> None:
-    """Note an ownership the run created, so that it can be deleted when the run is over."""
-    request, response = interaction.request, interaction.response
-    match = _CREATED_URL.search(urlsplit(request.uri).path)
-    if request.method != "POST" or response.status_code != 200 or match is None:
-        return
+def created_by(method: str, url: str, status: int, content: bytes) -> tuple[str, str] | None:
+    """(account, id) of the ownership a create made, both decoded, or None when the answer is no create."""
+    if method.upper() != "POST" or not 200 <= status < 300:
+        return None
+    segments = [unquote(segment) for segment in urlsplit(url).path.rstrip("/").split("/")]
+    if len(segments) < 4 or segments[-2:] != ["pcaps", "ownership"] or segments[-4] != "accounts":
+        return None
     try:
-        result = json.loads(response.content).get("result")
-    except (ValueError, AttributeError):
-        return
-    if isinstance(result, dict) and isinstance(result.get("id"), str):
-        run.created.add((unquote(match.group(1)), result["id"]))
-
-
-def clean_up(options: GateOptions, created: set[tuple[str, str]]) -> None:
-    """Delete what the run created on a server that outlives it (best effort; nothing is judged here)."""
-    target = options.target
-    with target.client(options.credentials.headers()) as client:
-        for account, ownership_id in sorted(created):
-            try:
-                client.delete(f"{target.base_url}/accounts/{account}/pcaps/ownership/{ownership_id}")
-            except httpx.HTTPError:
-                return
+        result = json.loads(content).get("result")
+    except (ValueError, AttributeError, RecursionError, UnicodeDecodeError):
+        return None
+    if isinstance(result, dict) and isinstance(result.get("id"), str) and result["id"]:
+        return segments[-3], result["id"]
+    return None
 
 
 def _failure(operation: str, node: Any, recorder: Any, case_id: str) -> Failure:
@@ -462,6 +659,7 @@ def resolve_options(
     email: str | None = None,
     api_key: str | None = None,
     environ: Mapping[str, str],
+    allow_production: bool = False,
     **settings: Any,
 ) -> GateOptions:
     """The options of a run from what a person typed (either door) and the environment.
@@ -477,7 +675,7 @@ def resolve_options(
     chosen = tuple(accounts or [item.strip() for item in environ.get(ACCOUNT_ENV, "").split(",") if item.strip()])
     if base_url or app:
         credentials = resolve_credentials(token, email, api_key, environ)
-        target = base_url_target(base_url) if base_url else load_app(app or "")
+        target = base_url_target(base_url, allow_production=allow_production) if base_url else load_app(app or "")
     else:
         credentials = resolve_credentials(token, email, api_key, environ, default=mock_credentials())
         chosen = chosen or MOCK_ACCOUNTS
@@ -490,6 +688,35 @@ def _positive(text: str) -> int:
     if value < 1:
         raise argparse.ArgumentTypeError(f"must be 1 or more, not {value}")
     return value
+
+
+def seconds(text: str) -> float:
+    """A finite, non-negative number of seconds (`nan`, `inf` and negatives are refused before anything runs)."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds") from None
+    if not math.isfinite(value) or value < 0:
+        raise argparse.ArgumentTypeError(f"must be a finite number of seconds, 0 or more, not {text}")
+    return value
+
+
+def positive_seconds(text: str) -> float:
+    """A finite number of seconds above 0."""
+    value = seconds(text)
+    if value == 0:
+        raise argparse.ArgumentTypeError("must be more than 0 seconds")
+    return value
+
+
+def rate_per_second(text: str) -> float:
+    """`--rate-limit` as requests per second (`20/s`, `300/min`, `1000/h`)."""
+    from pcaps_contract.fuzz.safety import parse_rate
+
+    try:
+        return parse_rate(text).per_second
+    except UsageError as exc:
+        raise argparse.ArgumentTypeError(str(exc).removeprefix(f"--rate-limit {text!r} ").rstrip(".")) from None
 
 
 # The options of both doors (`pcaps-contract check` and `pytest contract_tests`), declared once.
@@ -515,7 +742,48 @@ GATE_ARGUMENTS: tuple[tuple[str, dict[str, Any]], ...] = (
     ("--workers", {"type": _positive, "default": 1, "metavar": "N", "help": "concurrent workers (default 1)"}),
     (
         "--clock-skew",
-        {"type": float, "default": 300.0, "metavar": "SECONDS", "help": "how far `submitted` may be ahead (300)"},
+        {"type": seconds, "default": 300.0, "metavar": "SECONDS", "help": "how far `submitted` may be ahead (300)"},
+    ),
+    (
+        "--timeout",
+        {
+            "type": positive_seconds,
+            "default": DEFAULT_TIMEOUT,
+            "metavar": "SECONDS",
+            "help": f"the most one whole answer may take: connect, headers and body ({DEFAULT_TIMEOUT:g})",
+        },
+    ),
+    (
+        "--max-time",
+        {
+            "type": positive_seconds,
+            "default": DEFAULT_MAX_TIME,
+            "metavar": "SECONDS",
+            "help": f"the run stops sending after this long, then cleans up within {CLEANUP_TIME_LIMIT:g} s "
+            f"({DEFAULT_MAX_TIME:g})",
+        },
+    ),
+    (
+        "--rate-limit",
+        {
+            "dest": "rate",
+            "type": rate_per_second,
+            "metavar": "RATE",
+            "help": "requests at most, e.g. 20/s or 300/min (default: no limit); 429s are waited out anyway",
+        },
+    ),
+    (
+        "--max-response-bytes",
+        {
+            "type": _positive,
+            "default": DEFAULT_MAX_RESPONSE_BYTES,
+            "metavar": "N",
+            "help": f"the largest answer body judged, after decompression ({DEFAULT_MAX_RESPONSE_BYTES})",
+        },
+    ),
+    (
+        "--allow-production",
+        {"action": "store_true", "help": "allow api.cloudflare.com as the target (it creates real ownerships)"},
     ),
 )
 
@@ -536,4 +804,9 @@ def options_from(value: Callable[[str], Any], environ: Mapping[str, str]) -> Gat
         max_examples=value("max_examples"),
         workers=value("workers"),
         clock_skew=timedelta(seconds=value("clock_skew")),
+        timeout=value("timeout"),
+        max_time=value("max_time"),
+        rate=value("rate"),
+        max_response_bytes=value("max_response_bytes"),
+        allow_production=value("allow_production"),
     )

@@ -3,27 +3,58 @@
 Rules add, list, validate and delete buckets under the given accounts; the model knows which ownerships
 each account has, so every answer can be judged: a created ownership is listed, a deleted one is gone and
 deleting it again is 404, validate answers with the same id, and no account sees another's ownerships.
+
+The machine's choices never depend on what the server answers: every rule draws the same kinds of values
+whatever the model holds (an index into the records, not a bundle of them), so a server that answers 500
+or 429 now and then gets a verdict, never a Hypothesis flakiness error. An answer the run cannot judge (a
+throttled request, a lost connection) leaves the model alone; an ambiguous one (a 5xx to a create or a
+delete) takes the record out of judgement, while the cleanup still deletes it.
 """
 
 from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from typing import Any
 
 import httpx
+import requests
 from hypothesis import seed as hypothesis_seed
 from hypothesis import settings
 from hypothesis import strategies as st
-from hypothesis.stateful import Bundle, RuleBasedStateMachine, consumes, precondition, rule, run_state_machine_as_test
+from hypothesis.stateful import RuleBasedStateMachine, precondition, rule, run_state_machine_as_test
 
 from pcaps_contract import checks
 from pcaps_contract.data import destination_confs, ownership_challenges
+from pcaps_contract.ownerships import CleanupRegistry
 from pcaps_contract.profiles import Profile
 from pcaps_contract.report import Failure, Ledger, Step
-from pcaps_contract.targets import API_BASE_PATH, TargetError
+from pcaps_contract.sender import Cancelled, Throttled
+from pcaps_contract.targets import API_BASE_PATH
+from pcaps_contract.text import clip
+from pcaps_contract.urls import api_path
 
-Owned = tuple[str, str, str]  # (account, ownership id, destination_conf)
+# Consecutive requests without an answer after which the target counts as lost for the rest of the lifecycle.
+LOST_AFTER = 3
+_PICK = st.integers(min_value=0, max_value=2**16)
+TRANSPORT_ERRORS: tuple[type[Exception], ...] = (requests.RequestException, httpx.HTTPError)
+
+
+class LifecycleStopped(BaseException):
+    """The lifecycle cannot go on: the run's time is up, or the target stopped answering.
+
+    A BaseException, so that Hypothesis does not take it for a failing example and send it all again.
+    """
+
+
+@dataclass
+class Tally:
+    """What the lifecycle could not judge, for the report's notes."""
+
+    throttled: int = 0
+    lost: list[str] = field(default_factory=list)
+    server_errors: int = 0
 
 
 class Judge:
@@ -31,7 +62,7 @@ class Judge:
 
     def __init__(
         self,
-        client: httpx.Client,
+        client: Any,
         base_url: str,
         policy: checks.Policy,
         ledger: Ledger,
@@ -44,10 +75,28 @@ class Judge:
         self.policy = policy
         self.ledger = ledger
         self.statuses = statuses
+        self.tally = Tally()
+        self._unanswered = 0
 
-    def send(self, operation_id: str, method: str, path: str, body: Any = None) -> checks.Exchange:
-        """Send one request and run every response check on its answer."""
-        response = self.client.request(method, f"{self.base_url}{path}", json=body)
+    def send(self, operation_id: str, method: str, path: str, body: Any = None) -> checks.Exchange | None:
+        """Send one request and run every response check on its answer; None when there is nothing to judge.
+
+        A 5xx is judged by `not_a_server_error` only: what the server did with the request is unknown.
+        """
+        try:
+            response = self.client.request(method, f"{self.base_url}{path}", json=body)
+        except Cancelled:
+            raise LifecycleStopped("the run's time was up") from None
+        except Throttled:
+            self.tally.throttled += 1
+            return None
+        except TRANSPORT_ERRORS as exc:
+            self._unanswered += 1
+            self.tally.lost.append(f"{method} {path}: {type(exc).__name__}")
+            if self._unanswered >= LOST_AFTER:
+                raise LifecycleStopped(f"the target stopped answering ({type(exc).__name__})") from None
+            return None
+        self._unanswered = 0
         self.statuses[response.status_code] += 1
         exchange = checks.Exchange(
             operation_id=operation_id,
@@ -59,6 +108,18 @@ class Judge:
             request_headers=dict(response.request.headers),
             response_headers=dict(response.headers),
         )
+        if exchange.status >= 500:
+            self.tally.server_errors += 1
+            self.ledger.failed(
+                Failure(
+                    operation_id,
+                    "not_a_server_error",
+                    "a status below 500",
+                    f"status {exchange.status}: {clip(response.content.decode('utf-8', 'replace'), 200)}",
+                    (step_of(exchange),),
+                )
+            )
+            return None
         for name, violation in checks.run_response_checks(exchange, self.policy):
             if violation is None:
                 self.ledger.passed(operation_id, name)
@@ -77,21 +138,22 @@ class Judge:
         if not self.in_process:
             return None
         origin = self.base_url.removesuffix(API_BASE_PATH)
-        response = self.client.get(f"{origin}/__mock__/accounts/{account}/challenges/{ownership_id}")
+        response = self.client.get(f"{origin}/__mock__{api_path('accounts', account, 'challenges', ownership_id)}")
         return response.text if response.status_code == 200 else None
 
-    def judge(self, exchange: checks.Exchange, verdict: Callable[[], None], *trail: checks.Exchange) -> bool:
+    def judge(
+        self, exchange: checks.Exchange, check: Callable[..., None], *args: Any, trail: tuple[checks.Exchange, ...] = ()
+    ) -> bool:
         """Run one model check on an exchange; a violation is recorded with the steps that led to it."""
         try:
-            verdict()
+            check(exchange, *args)
         except checks.ContractViolation as violation:
             steps = tuple(step_of(item) for item in (*trail, exchange))
             self.ledger.failed(
                 Failure(exchange.operation_id or "", violation.check, violation.expected, violation.received, steps)
             )
             return False
-        name = getattr(verdict, "check", None) or verdict.__name__
-        self.ledger.passed(exchange.operation_id or "", name)
+        self.ledger.passed(exchange.operation_id or "", check.__name__)
         return True
 
 
@@ -102,12 +164,14 @@ def step_of(exchange: checks.Exchange) -> Step:
     return Step(exchange.method, exchange.url, headers, body.decode() if body is not None else None)
 
 
-def _verdict(check: Callable[..., None], *args: Any) -> Callable[[], None]:
-    def run() -> None:
-        check(*args)
+@dataclass
+class Record:
+    """An ownership the model knows: where it lives, its bucket, and the answer that created it."""
 
-    run.check = check.__name__  # type: ignore[attr-defined]
-    return run
+    account: str
+    ownership_id: str
+    conf: str
+    created: checks.Exchange
 
 
 class LifecycleMachine(RuleBasedStateMachine):
@@ -115,152 +179,175 @@ class LifecycleMachine(RuleBasedStateMachine):
 
     judge: Judge
     accounts: tuple[str, ...]
-    created: set[tuple[str, str]]
-
-    owned = Bundle("owned")
-    deleted = Bundle("deleted")
+    registry: CleanupRegistry
 
     def __init__(self) -> None:
         super().__init__()
-        # account -> ownership id -> (destination_conf, the exchange that created it)
-        self.model: dict[str, dict[str, tuple[str, checks.Exchange]]] = {account: {} for account in self.accounts}
-        self.gone: dict[str, dict[str, checks.Exchange]] = {account: {} for account in self.accounts}
+        self.held: list[Record] = []  # created and not deleted, oldest first
+        self.gone: list[tuple[Record, checks.Exchange]] = []  # deleted, with the answer that deleted them
+        self.unsure: set[str] = set()  # ids whose fate a 5xx left unknown: judged no more
 
-    def _path(self, account: str, suffix: str = "") -> str:
-        return f"/accounts/{account}/pcaps/ownership{suffix}"
+    def _path(self, account: str, *suffix: str) -> str:
+        return api_path("accounts", account, "pcaps", "ownership", *suffix)
+
+    def _account(self, index: int) -> str:
+        return self.accounts[index % len(self.accounts)]
 
     def _other(self, account: str) -> str:
         return next(other for other in self.accounts if other != account)
 
-    @rule(target=owned, index=st.integers(min_value=0, max_value=1), conf=destination_confs())
-    def add(self, index: int, conf: str) -> Any:
-        account = self.accounts[index % len(self.accounts)]
+    def _pick(self, records: list[Any], pick: int) -> Any:
+        return records[pick % len(records)] if records else None
+
+    def _held_in(self, account: str) -> list[Record]:
+        return [record for record in self.held if record.account == account]
+
+    def _forget(self, record: Record) -> None:
+        self.held.remove(record)
+        self.unsure.add(record.ownership_id)
+
+    @rule(index=st.integers(min_value=0, max_value=1), conf=destination_confs())
+    def add(self, index: int, conf: str) -> None:
+        account = self._account(index)
         created = self.judge.send("add_bucket", "POST", self._path(account), {"destination_conf": conf})
+        if created is None:
+            self.registry.expect(account, conf)  # a create without a judged answer may still have created it
+            return
         record = next(created.ownerships(), None)
         if created.status != 200 or record is None or not isinstance(record.get("id"), str):
-            return multiple_none()
-        self.model[account][record["id"]] = (conf, created)
-        self.created.add((account, record["id"]))
-        return (account, record["id"], conf)
+            return
+        self.registry.track(account, record["id"], conf)
+        self.held.append(Record(account, record["id"], conf, created))
+        # Judged at once, whatever rules this run's draws favour: the creation shows in the list.
+        self.list_buckets(self.accounts.index(account))
 
     @rule(index=st.integers(min_value=0, max_value=1))
     def list_buckets(self, index: int) -> None:
-        account = self.accounts[index % len(self.accounts)]
+        account = self._account(index)
         listing = self.judge.send("list_buckets", "GET", self._path(account))
-        expected = self.model[account]
-        trail = [exchange for _, exchange in list(expected.values())[-2:]]
-        self.judge.judge(listing, _verdict(checks.created_ownership_is_listed, listing, set(expected)), *trail)
-        if self.gone[account]:
+        if listing is None:
+            return
+        held = self._held_in(account)
+        trail = tuple(record.created for record in held[-2:])
+        self.judge.judge(listing, checks.created_ownership_is_listed, {r.ownership_id for r in held}, trail=trail)
+        gone = [(record, deletion) for record, deletion in self.gone if record.account == account]
+        if gone:
             self.judge.judge(
                 listing,
-                _verdict(checks.deleted_ownership_is_not_listed, listing, set(self.gone[account])),
-                *list(self.gone[account].values())[-1:],
+                checks.deleted_ownership_is_not_listed,
+                {record.ownership_id for record, _ in gone},
+                trail=(gone[-1][1],),
             )
         for other in self.accounts:
-            if other != account and self.model[other]:
-                foreign = set(self.model[other]) | set(self.gone[other])
-                self.judge.judge(
-                    listing,
-                    _verdict(checks.foreign_ownership_is_not_listed, listing, foreign),
-                    *[exchange for _, exchange in list(self.model[other].values())[-1:]],
-                )
+            others = self._held_in(other)
+            if other != account and others:
+                foreign = {r.ownership_id for r in others} | {
+                    r.ownership_id for r, _ in self.gone if r.account == other
+                }
+                self.judge.judge(listing, checks.foreign_ownership_is_not_listed, foreign, trail=(others[-1].created,))
 
-    @rule(target=deleted, item=consumes(owned), again=st.booleans())
-    def delete(self, item: Owned, again: bool) -> Any:
-        account, ownership_id, _ = item
-        if ownership_id not in self.model[account]:
-            return multiple_none()
-        _, created = self.model[account][ownership_id]
-        deletion = self.judge.send("delete_bucket", "DELETE", self._path(account, f"/{ownership_id}"))
-        self.judge.judge(deletion, _verdict(checks.created_ownership_can_be_deleted, deletion), created)
+    @rule(pick=_PICK, again=st.booleans())
+    def delete(self, pick: int, again: bool) -> None:
+        record: Record | None = self._pick(self.held, pick)
+        if record is not None:
+            self._delete(record, again)
+
+    def teardown(self) -> None:
+        """Every run ends by deleting what it still holds: each delete, the list after it and one repeat judged."""
+        for number, record in enumerate(list(self.held)):
+            self._delete(record, again=number == 0)
+
+    def _delete(self, record: Record, again: bool) -> None:
+        deletion = self.judge.send("delete_bucket", "DELETE", self._path(record.account, record.ownership_id))
+        if deletion is None:
+            self._forget(record)
+            return
+        self.judge.judge(deletion, checks.created_ownership_can_be_deleted, trail=(record.created,))
         if deletion.status != 204:
-            return multiple_none()
-        del self.model[account][ownership_id]
-        self.gone[account][ownership_id] = deletion
+            return
+        self.held.remove(record)
+        self.registry.forget(record.account, record.ownership_id)
+        self.gone.append((record, deletion))
         if again:  # at once, as a retrying client would; `delete_again` repeats it later in the run
-            self.delete_again(item)
-        self.list_buckets(self.accounts.index(account))  # the deletion shows in the list at once
-        return item
+            self._delete_again(record, deletion)
+        self.list_buckets(self.accounts.index(record.account))  # the deletion shows in the list at once
 
-    @rule(item=deleted)
-    def delete_again(self, item: Owned) -> None:
-        account, ownership_id, _ = item
-        again = self.judge.send("delete_bucket", "DELETE", self._path(account, f"/{ownership_id}"))
-        self.judge.judge(again, _verdict(checks.second_delete_is_not_found, again), self.gone[account][ownership_id])
+    @rule(pick=_PICK)
+    def delete_again(self, pick: int) -> None:
+        entry: tuple[Record, checks.Exchange] | None = self._pick(self.gone, pick)
+        if entry is not None:
+            self._delete_again(*entry)
 
-    @rule(item=owned, challenge=ownership_challenges(), answer_it=st.booleans())
-    def validate(self, item: Owned, challenge: str, answer_it: bool) -> None:
-        account, ownership_id, conf = item
-        if ownership_id not in self.model[account]:
+    def _delete_again(self, record: Record, deletion: checks.Exchange) -> None:
+        again = self.judge.send("delete_bucket", "DELETE", self._path(record.account, record.ownership_id))
+        if again is not None:
+            self.judge.judge(again, checks.second_delete_is_not_found, trail=(deletion,))
+
+    @rule(pick=_PICK, challenge=ownership_challenges(), answer_it=st.booleans())
+    def validate(self, pick: int, challenge: str, answer_it: bool) -> None:
+        record: Record | None = self._pick(self.held, pick)
+        if record is None:
             return
         if answer_it:
-            challenge = self.judge.challenge(account, ownership_id) or challenge
-        body = {"destination_conf": conf, "ownership_challenge": challenge}
-        validation = self.judge.send("validate_bucket", "POST", self._path(account, "/validate"), body)
-        same_bucket = {known for known, (known_conf, _) in self.model[account].items() if known_conf == conf}
-        self.judge.judge(
-            validation,
-            _verdict(checks.validate_returns_same_id, validation, same_bucket),
-            self.model[account][ownership_id][1],
-        )
+            challenge = self.judge.challenge(record.account, record.ownership_id) or challenge
+        body = {"destination_conf": record.conf, "ownership_challenge": challenge}
+        validation = self.judge.send("validate_bucket", "POST", self._path(record.account, "validate"), body)
+        if validation is None:
+            return
+        same_bucket = {
+            other.ownership_id for other in self.held if other.account == record.account and other.conf == record.conf
+        }
+        if same_bucket & self.unsure:
+            return  # the server may hold a record the model lost track of: the answer cannot be judged
+        self.judge.judge(validation, checks.validate_returns_same_id, same_bucket, trail=(record.created,))
 
     @precondition(lambda self: len(self.accounts) > 1)
-    @rule(item=owned, challenge=ownership_challenges())
-    def validate_elsewhere(self, item: Owned, challenge: str) -> None:
-        account, ownership_id, conf = item
-        if ownership_id not in self.model[account]:
+    @rule(pick=_PICK, challenge=ownership_challenges())
+    def validate_elsewhere(self, pick: int, challenge: str) -> None:
+        record: Record | None = self._pick(self.held, pick)
+        if record is None:
             return
-        other = self._other(account)
-        body = {"destination_conf": conf, "ownership_challenge": challenge}
-        validation = self.judge.send("validate_bucket", "POST", self._path(other, "/validate"), body)
-        self.judge.judge(
-            validation,
-            _verdict(checks.foreign_ownership_is_not_validated, validation, set(self.model[account])),
-            self.model[account][ownership_id][1],
+        body = {"destination_conf": record.conf, "ownership_challenge": challenge}
+        validation = self.judge.send(
+            "validate_bucket", "POST", self._path(self._other(record.account), "validate"), body
         )
+        if validation is None:
+            return
+        own = {r.ownership_id for r in self._held_in(record.account)}
+        self.judge.judge(validation, checks.foreign_ownership_is_not_validated, own, trail=(record.created,))
 
     @precondition(lambda self: len(self.accounts) > 1)
-    @rule(item=owned)
-    def delete_elsewhere(self, item: Owned) -> None:
-        account, ownership_id, _ = item
-        if ownership_id not in self.model[account]:
+    @rule(pick=_PICK)
+    def delete_elsewhere(self, pick: int) -> None:
+        record: Record | None = self._pick(self.held, pick)
+        if record is None:
             return
-        other = self._other(account)
-        deletion = self.judge.send("delete_bucket", "DELETE", self._path(other, f"/{ownership_id}"))
-        if not self.judge.judge(
-            deletion, _verdict(checks.foreign_ownership_is_not_deleted, deletion), self.model[account][ownership_id][1]
-        ):
+        deletion = self.judge.send(
+            "delete_bucket", "DELETE", self._path(self._other(record.account), record.ownership_id)
+        )
+        if deletion is None:
+            self._forget(record)
+            return
+        if not self.judge.judge(deletion, checks.foreign_ownership_is_not_deleted, trail=(record.created,)):
             # The server did delete it: follow reality so that later verdicts are about new behaviour.
-            self.gone[account][ownership_id] = self.model[account].pop(ownership_id)[1]
-
-
-def multiple_none() -> Any:
-    from hypothesis.stateful import multiple
-
-    return multiple()
+            self.held.remove(record)
+            self.registry.forget(record.account, record.ownership_id)
+            self.gone.append((record, deletion))
 
 
 def run_lifecycle(
-    options: Any, profile: Profile, seed: int, policy: checks.Policy, ledger: Ledger, statuses: Counter[int]
-) -> set[tuple[str, str]]:
+    judge: Judge, accounts: tuple[str, ...], registry: CleanupRegistry, profile: Profile, seed: int, runs: int
+) -> str | None:
     """Run the lifecycle machine under the profile's budget, recording verdicts in the ledger.
 
-    Returns the (account, id) of every ownership it created, for the caller to clean up.
+    Every ownership it creates goes into `registry` before any check runs. Returns why it stopped early, if it did.
     """
-    target = options.target
-    with target.client(options.credentials.headers()) as client:
-        judge = Judge(client, target.base_url, policy, ledger, statuses, in_process=target.in_process)
-        created: set[tuple[str, str]] = set()
-        attributes = {"judge": judge, "accounts": options.accounts[:2], "created": created}
-        machine = type("Lifecycle", (LifecycleMachine,), attributes)
-        hypothesis_seed(seed)(machine)
-        # Lifecycle runs are cheap and their first few are short, so `--max-examples` may raise them, never lower.
-        runs = max(options.max_examples or 0, profile.lifecycle_examples)
-        budget = settings(profile.lifecycle_settings(), max_examples=runs)
-        try:
-            run_state_machine_as_test(machine, settings=budget)
-        except httpx.HTTPError as exc:
-            raise TargetError(
-                f"lost {target.description} during the lifecycle run ({type(exc).__name__}); check that it still runs."
-            ) from None
-    return created
+    attributes = {"judge": judge, "accounts": accounts[:2], "registry": registry}
+    machine = type("Lifecycle", (LifecycleMachine,), attributes)
+    hypothesis_seed(seed)(machine)
+    budget = settings(profile.lifecycle_settings(), max_examples=runs)
+    try:
+        run_state_machine_as_test(machine, settings=budget)
+    except LifecycleStopped as stopped:
+        return str(stopped)
+    return None

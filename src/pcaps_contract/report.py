@@ -6,13 +6,19 @@ import json
 import re
 import shlex
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 from xml.etree import ElementTree
 
 from pcaps_contract.credentials import Credentials
+from pcaps_contract.ownerships import Leftover
+
+EXIT_CONFORMS = 0
+EXIT_VIOLATIONS = 1
+EXIT_COULD_NOT_JUDGE = 2
+EXIT_LEFTOVERS = 3
 
 PASSED, FAILED, SKIPPED = "passed", "failed", "skipped"
 # Headers never copied into a reproduction: the credentials come back as environment variables instead.
@@ -113,8 +119,9 @@ class Ledger:
             if (cell := self.cells.get((operation, check))) is not None and cell.failure is not None
         ]
 
-    def failed_checks(self) -> set[str]:
-        return {failure.check for failure in self.failures()}
+    def judged(self, operation: str) -> bool:
+        """Whether any check passed or failed on the operation."""
+        return any(cell.passed or cell.failed for (name, _), cell in self.cells.items() if name == operation)
 
 
 def _size(failure: Failure) -> int:
@@ -134,22 +141,47 @@ class GateReport:
     requests: int = 0
     notes: list[str] = field(default_factory=list)
     reproduce_origin: str | None = None
+    error: str | None = None  # why the run could not judge, when it could not
+    leftovers: list[Leftover] = field(default_factory=list)
 
     @property
     def conforms(self) -> bool:
         return not self.ledger.failures()
 
+    @property
+    def exit_code(self) -> int:
+        """3 something left on the target, 2 could not judge, 1 violations, 0 conforms (the first that applies)."""
+        if self.leftovers:
+            return EXIT_LEFTOVERS
+        if self.error:
+            return EXIT_COULD_NOT_JUDGE
+        return EXIT_CONFORMS if self.conforms else EXIT_VIOLATIONS
+
+    @property
+    def verdict(self) -> str:
+        if self.leftovers:
+            return f"{len(self.leftovers)} ownership(s) left on the target (listed above)"
+        if self.error:
+            return f"could not judge: {self.error}"
+        return "contract violations found" if not self.conforms else "the implementation keeps the contract"
+
     def redact(self, text: str) -> str:
-        """The text with every secret replaced by the name of the variable that holds it."""
-        names = {
-            self.credentials.token: "$CLOUDFLARE_API_TOKEN",
-            self.credentials.email: "$CLOUDFLARE_EMAIL",
-            self.credentials.api_key: "$CLOUDFLARE_API_KEY",
-        }
-        for secret, name in names.items():
-            if secret:
-                text = text.replace(secret, name)
-        return text
+        """The text with every secret replaced by the name of the variable that holds it (`Credentials.redact`)."""
+        return self.credentials.redact(text)
+
+    def redacted(self, failure: Failure) -> Failure:
+        """The failure with each of its texts redacted on its own, before anything joins, quotes or escapes them."""
+        redact = self.redact
+        steps = tuple(
+            replace(
+                step,
+                url=redact(step.url),
+                headers={redact(name): redact(value) for name, value in step.headers.items()},
+                body=None if step.body is None else redact(step.body),
+            )
+            for step in failure.steps
+        )
+        return replace(failure, expected=redact(failure.expected), received=redact(failure.received), steps=steps)
 
     def summary_table(self) -> str:
         """The operation x check table: `ok N` passed N times, `FAIL N` failed N times, `-` never applied."""
@@ -173,6 +205,7 @@ class GateReport:
         return "\n".join(lines)
 
     def render_failure(self, failure: Failure) -> str:
+        failure = self.redacted(failure)
         lines = [
             f"{failure.check} on {failure.operation}",
             f"  Expected: {failure.expected}",
@@ -195,10 +228,14 @@ class GateReport:
             parts.append(f"{len(failures)} contract violation(s):")
             parts.extend(["", *(self.render_failure(failure) + "\n" for failure in failures)])
         parts.extend(f"note: {note}" for note in self.notes)
-        verdict = "contract violations found" if failures else "the implementation keeps the contract"
+        parts.extend(
+            f"LEFT BEHIND: ownership {leftover.ownership_id} of account {leftover.account} ({leftover.reason})"
+            for leftover in self.leftovers
+        )
         parts.append(
             f"{counts[FAILED]} failed, {counts[PASSED]} passed, {counts[SKIPPED]} skipped (operation x check); "
-            f"{self.requests} requests; seed {self.seed} (profile {self.profile}); {self.seconds:.1f}s: {verdict}"
+            f"{self.requests} requests; seed {self.seed} (profile {self.profile}); {self.seconds:.1f}s: "
+            f"{self.verdict}"
         )
         return self.redact("\n".join(parts))
 
@@ -215,11 +252,10 @@ class GateReport:
                     "failed": cell.failed,
                 }
                 if cell.failure is not None:
-                    entry["expected"] = cell.failure.expected
-                    entry["received"] = cell.failure.received
-                    entry["reproduce"] = [
-                        step.curl(self.credentials, self.reproduce_origin) for step in cell.failure.steps
-                    ]
+                    failure = self.redacted(cell.failure)
+                    entry["expected"] = failure.expected
+                    entry["received"] = failure.received
+                    entry["reproduce"] = [step.curl(self.credentials, self.reproduce_origin) for step in failure.steps]
                 cells.append(entry)
         return {
             "target": self.target,
@@ -228,9 +264,16 @@ class GateReport:
             "profile": self.profile,
             "seconds": round(self.seconds, 3),
             "requests": self.requests,
+            "exit_code": self.exit_code,
+            "error": self.error,
+            "leftovers": [leftover.__dict__ for leftover in self.leftovers],
             "notes": self.notes,
             "results": cells,
         }
+
+    @staticmethod
+    def _left_text(leftover: Leftover) -> str:
+        return f"left behind: ownership {leftover.ownership_id} of account {leftover.account} ({leftover.reason})"
 
     def write_json(self, path: Path) -> None:
         path.write_text(self.redact(json.dumps(self.as_json(), indent=2, ensure_ascii=False)) + "\n", encoding="utf-8")
@@ -238,7 +281,8 @@ class GateReport:
     def write_junit(self, path: Path) -> None:
         """JUnit XML with one testcase per operation x check."""
         failures = sum(1 for cell in self.ledger.cells.values() if cell.failed)
-        total = len(self.ledger.operations) * len(self.ledger.checks)
+        problems = [text for text in (self.error, *(self._left_text(left) for left in self.leftovers)) if text]
+        total = len(self.ledger.operations) * len(self.ledger.checks) + len(problems)
         skipped = sum(
             1 for op in self.ledger.operations for c in self.ledger.checks if self.ledger.status(op, c) == SKIPPED
         )
@@ -248,7 +292,7 @@ class GateReport:
             tests=str(total),
             failures=str(failures),
             skipped=str(skipped),
-            errors="0",
+            errors=str(len(problems)),
             time=f"{self.seconds:.3f}",
         )
         properties = ElementTree.SubElement(suite, "properties")
@@ -265,10 +309,16 @@ class GateReport:
                         case,
                         "failure",
                         message=xml_safe(
-                            self.redact(f"Expected: {cell.failure.expected} / Received: {cell.failure.received}")
+                            self.redact(
+                                f"Expected: {self.redact(cell.failure.expected)} / "
+                                f"Received: {self.redact(cell.failure.received)}"
+                            )
                         ),
                     )
                     node.text = xml_safe(self.render_failure(cell.failure))
+        for text in problems:
+            case = ElementTree.SubElement(suite, "testcase", classname="pcaps-contract", name="run")
+            ElementTree.SubElement(case, "error", message=xml_safe(self.redact(text)))
         root = ElementTree.Element("testsuites")
         root.append(suite)
         ElementTree.indent(root)

@@ -464,8 +464,8 @@ def test_timeouts_are_retried_a_bounded_number_of_times_then_recorded_and_the_ru
     from pcaps_contract.credentials import Credentials
     from pcaps_contract.fuzz.events import EventLog
     from pcaps_contract.fuzz.plan import FuzzPlan
-    from pcaps_contract.fuzz.ratelimit import RetryPolicy
     from pcaps_contract.fuzz.run import FuzzRun
+    from pcaps_contract.ratelimit import RetryPolicy
     from pcaps_contract.spec import load_spec
 
     policy = RetryPolicy(transport_retries=1, backoff_base=0.01, timeout=0.3)

@@ -9,10 +9,10 @@ from typing import Any
 import pytest
 import requests
 from requests.adapters import HTTPAdapter
-from test_fuzz_ratelimit import FakeWaiter
+from test_ratelimit import FakeWaiter
 
-from pcaps_contract.fuzz.ratelimit import RateLimiter, RetryPolicy
-from pcaps_contract.fuzz.sender import Cancelled, PoliteAdapter, SendStats, polite_session
+from pcaps_contract.ratelimit import RateLimiter, RetryPolicy
+from pcaps_contract.sender import Cancelled, PoliteAdapter, SendStats, Throttled, polite_session
 
 URL = "http://127.0.0.1:9/client/v4/accounts/a/pcaps/ownership"
 
@@ -86,10 +86,12 @@ def test_a_429_without_retry_after_backs_off_exponentially(monkeypatch: pytest.M
     assert stats["throttled"] == 3
 
 
-def test_a_429_that_outlasts_the_retries_is_handed_back_not_raised(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_429_that_outlasts_the_retries_is_raised_as_throttled_never_judged(monkeypatch: pytest.MonkeyPatch) -> None:
     script = Script(*(answer(429, **{"Retry-After": "1"}) for _ in range(3)))
     session, _, stats, events = session_with(monkeypatch, script, RetryPolicy(throttle_retries=2))
-    assert session.get(URL).status_code == 429
+    with pytest.raises(Throttled) as raised:
+        session.get(URL)
+    assert raised.value.response is not None and raised.value.response.status_code == 429
     assert script.calls == 3 and stats["throttle_gave_up"] == 1
     assert events[-1][0] == "throttle_gave_up"
 
@@ -147,4 +149,4 @@ def test_the_runs_timeout_applies_whatever_timeout_the_caller_asks_for(monkeypat
     monkeypatch.setattr(HTTPAdapter, "send", record)
     adapter = PoliteAdapter(RateLimiter(10, FakeWaiter()), RetryPolicy(timeout=2.5), SendStats())
     polite_session(adapter).get(URL, timeout=60)
-    assert seen == [2.5]
+    assert seen == [(2.5, 2.5)]  # (connect, read); the whole answer must also arrive within 2.5 s

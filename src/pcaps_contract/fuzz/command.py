@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import math
 import os
 import random
 import sys
@@ -11,10 +12,11 @@ from pathlib import Path
 
 from pcaps_contract.errors import UsageError
 from pcaps_contract.fuzz.plan import DEFAULT_DURATION, OPERATIONS, FuzzPlan
-from pcaps_contract.fuzz.ratelimit import RetryPolicy
 from pcaps_contract.fuzz.report import EVENTS_FILE, RESULT_FILE, Reporter, placeholder_credentials
 from pcaps_contract.fuzz.result import FuzzResult, merge_results
 from pcaps_contract.fuzz.safety import check_target, parse_duration, parse_rate, require_accounts
+from pcaps_contract.ratelimit import RetryPolicy
+from pcaps_contract.sender import ResponseLimits
 
 
 def build_plan(args: argparse.Namespace, environ: dict[str, str] | None = None) -> tuple[FuzzPlan, object]:
@@ -24,14 +26,20 @@ def build_plan(args: argparse.Namespace, environ: dict[str, str] | None = None) 
     env = dict(os.environ if environ is None else environ)
     base_url = check_target(args.base_url, allow_production=args.allow_production)
     options = resolve_options(
-        base_url=base_url, accounts=args.accounts, token=args.token, email=args.email, api_key=args.api_key, environ=env
+        base_url=base_url,
+        accounts=args.accounts,
+        token=args.token,
+        email=args.email,
+        api_key=args.api_key,
+        environ=env,
+        allow_production=args.allow_production,
     )
     accounts = require_accounts(options.accounts)
     duration = parse_duration(args.duration) if args.duration else None
     if duration is None and args.max_examples is None:
         duration = DEFAULT_DURATION
-    if args.timeout <= 0:
-        raise UsageError(f"--timeout must be more than 0 seconds, not {args.timeout:g}.")
+    if not math.isfinite(args.timeout) or args.timeout <= 0:
+        raise UsageError(f"--timeout must be a finite number of seconds above 0, not {args.timeout:g}.")
     plan = FuzzPlan(
         base_url=base_url,
         accounts=accounts,
@@ -44,6 +52,7 @@ def build_plan(args: argparse.Namespace, environ: dict[str, str] | None = None) 
         report_dir=args.report_dir,
         baseline=args.baseline,
         policy=RetryPolicy(timeout=args.timeout),
+        limits=ResponseLimits(max_response_bytes=args.max_response_bytes),
     )
     return plan, options.credentials
 
@@ -61,10 +70,10 @@ def run_fuzz(args: argparse.Namespace) -> int:
         print(plan.render(style))
         return 0
     from pcaps_contract.fuzz.baseline import load_baseline
-    from pcaps_contract.fuzz.cleanup import stop_on_signals
     from pcaps_contract.fuzz.events import EventLog
     from pcaps_contract.fuzz.progress import Progress
     from pcaps_contract.fuzz.run import FuzzRun
+    from pcaps_contract.ownerships import stop_on_signals
     from pcaps_contract.report import GateReport, Ledger
     from pcaps_contract.spec import load_spec
 

@@ -6,8 +6,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from pcaps_contract.fuzz.progress import format_seconds
-from pcaps_contract.fuzz.ratelimit import RetryPolicy
 from pcaps_contract.fuzz.safety import Rate
+from pcaps_contract.ownerships import CLEANUP_TIME_LIMIT
+from pcaps_contract.ratelimit import RetryPolicy
+from pcaps_contract.sender import ResponseLimits
 
 # Creates first, so that fuzzed deletes and validations can use ownerships the run created.
 OPERATIONS = ("add_bucket", "list_buckets", "validate_bucket", "delete_bucket")
@@ -31,6 +33,7 @@ class FuzzPlan:
         baseline: the accepted findings file, if any.
         policy: retries and timeouts.
         cleanup_time_limit: the longest the cleanup may take, in seconds.
+        limits: the most one answer may cost (body bytes after decompression, JSON depth).
     """
 
     base_url: str
@@ -44,7 +47,8 @@ class FuzzPlan:
     report_dir: Path | None = None
     baseline: Path | None = None
     policy: RetryPolicy = field(default_factory=RetryPolicy)
-    cleanup_time_limit: float = 120.0
+    cleanup_time_limit: float = CLEANUP_TIME_LIMIT
+    limits: ResponseLimits = field(default_factory=ResponseLimits)
 
     @property
     def budget(self) -> str:

@@ -6,8 +6,8 @@ from collections import Counter
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from pcaps_contract.fuzz.cleanup import Leftover
 from pcaps_contract.fuzz.findings import Finding, merge_findings
+from pcaps_contract.ownerships import Leftover
 
 EXIT_OK = 0
 EXIT_FINDINGS = 1  # new findings (not in the baseline)
@@ -25,6 +25,11 @@ class OperationStats:
     findings: int = 0
     throttled: int = 0
     transport_errors: int = 0
+
+    @property
+    def judged(self) -> int:
+        """Cases that got an answer the checks could judge (not throttled, not lost)."""
+        return self.cases - self.throttled - self.transport_errors
 
     def add(self, other: OperationStats) -> None:
         self.cases += other.cases

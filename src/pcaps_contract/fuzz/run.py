@@ -7,6 +7,7 @@ Findings never stop the run; the budget, Ctrl-C or a crash of a check do, and th
 
 from __future__ import annotations
 
+import base64
 import random
 import threading
 import time
@@ -23,17 +24,18 @@ import requests
 from pcaps_contract import checks
 from pcaps_contract.credentials import Credentials
 from pcaps_contract.data import is_identifier
-from pcaps_contract.fuzz.cleanup import CleanupRegistry, CleanupResult, Leftover, clean_up
 from pcaps_contract.fuzz.events import EventLog
 from pcaps_contract.fuzz.findings import TRANSPORT_CHECK, Exemplar, Finding, FindingSet, normalise_cause
 from pcaps_contract.fuzz.plan import OPERATIONS, FuzzPlan
 from pcaps_contract.fuzz.progress import Progress, Snapshot
-from pcaps_contract.fuzz.ratelimit import RateLimiter
 from pcaps_contract.fuzz.result import FuzzResult, OperationStats
-from pcaps_contract.fuzz.sender import Cancelled, PoliteAdapter, SendStats, polite_session
 from pcaps_contract.gate import GateOptions
+from pcaps_contract.ownerships import CleanupRegistry, CleanupResult, clean_up_in_time
+from pcaps_contract.ratelimit import RateLimiter
+from pcaps_contract.sender import AnyOf, Cancelled, PoliteAdapter, SendStats, Throttled, polite_session
 from pcaps_contract.spec import Spec
 from pcaps_contract.targets import base_url_target
+from pcaps_contract.text import clip
 
 _SECRET_HEADERS = frozenset({"authorization", "x-auth-email", "x-auth-key", "cookie"})
 # Headers the HTTP library adds by itself: a reproduction is clearer without them.
@@ -96,16 +98,19 @@ class FuzzRun:
         self.stats = SendStats()
         self.limiter = RateLimiter(plan.rate.per_second)
         self.registry = CleanupRegistry()
-        self.findings = FindingSet(known)
+        self.findings = FindingSet(known, redact=credentials.redact)
         self.shared = _Shared(operations={operation: OperationStats() for operation in plan.operations})
         self.stop_reason = "budget spent"
         self.started = clock()
         self.end = self.started + plan.duration if plan.duration is not None else None
-        adapter = PoliteAdapter(self.limiter, plan.policy, self.stats, self.stop, events.emit)
-        self.session = polite_session(adapter, credentials.headers())
+        # A SIGTERM or Ctrl-C ends every wait at once, as the end of the budget does.
+        self.adapter = self._adapter(AnyOf(self.stop, self.interrupt))
+        self.session = polite_session(self.adapter, credentials.headers())
         self._results = threading.local()
         self.gate_options = GateOptions(
-            target=base_url_target(plan.base_url), credentials=credentials, accounts=plan.accounts
+            target=base_url_target(plan.base_url, allow_production=True),  # the plan's refusals already ran
+            credentials=credentials,
+            accounts=plan.accounts,
         )
         # Workers generate and judge cases one at a time and wait for the network together: Hypothesis describes
         # strategies with `ast.parse`, which CPython 3.11 cannot run from several threads at once, and on the GIL
@@ -113,6 +118,17 @@ class FuzzRun:
         self._engine = threading.Lock()
         self._crash: CheckCrashed | None = None
         self.crashed = False
+
+    def _adapter(self, stop: AnyOf) -> PoliteAdapter:
+        return PoliteAdapter(
+            self.limiter,
+            self.plan.policy,
+            self.stats,
+            stop,
+            self.events.emit,
+            origin=self.plan.base_url,
+            limits=self.plan.limits,
+        )
 
     # --- the whole run ----------------------------------------------------------------------------------
 
@@ -133,6 +149,13 @@ class FuzzRun:
         finally:
             self.stop.set()
             cleanup = self._clean_up()
+        never = [name for name, stats in self.shared.operations.items() if stats.judged <= 0]
+        found = any(not finding.known for finding in self.findings.all())
+        if never and not found and not self.crashed and not self.interrupt.is_set():  # a 0 must mean judged
+            self._stopped_by(
+                f"nothing was judged on {', '.join(never)}: every case was throttled, timed out or never sent "
+                f"({self.stats['throttled']} answered 429, {self.stats['transport_errors']} transport errors)"
+            )
         seconds = self.clock() - self.started
         self.events.emit("run_finished", reason=self.stop_reason, seconds=round(seconds, 3))
         if self.progress is not None:
@@ -182,15 +205,20 @@ class FuzzRun:
         """List each account once: an unreachable target or refused credentials stop the run before it writes."""
         from pcaps_contract.gate import preflight
 
-        preflight(self.gate_options, self.session, (requests.RequestException, Cancelled))
+        preflight(self.gate_options, self.session, (requests.RequestException, Cancelled), self.registry)
         self.events.emit("preflight", accounts=list(self.plan.accounts))
 
     def _fuzz(self) -> None:
         from pcaps_contract.gate import build_schema, register_checks
         from pcaps_contract.profiles import get_profile
+        from pcaps_contract.routing import routed
 
         schema = build_schema(self.spec, self.gate_options, get_profile(None), self.plan.seed)
         register_checks()
+        with routed(schema, self.adapter, self._track_created):
+            self._fuzz_schema(schema)
+
+    def _fuzz_schema(self, schema: Any) -> None:
 
         @schema.hook("after_validate")  # type: ignore[untyped-decorator]
         def collect(context: Any, case: Any, response: Any, results: list[Any]) -> None:
@@ -284,6 +312,12 @@ class FuzzRun:
                 response = case.call(session=self.session, base_url=self.plan.base_url)
         except Cancelled:
             raise _BudgetSpent from None
+        except Throttled:  # still throttled after every wait the budget allowed: counted, never judged
+            with self.shared.lock:
+                stats.cases += 1
+                stats.throttled += 1
+            self.events.emit("case", operation=operation_id, status=429)
+            return
         except requests.RequestException as exc:
             with self.shared.lock:
                 stats.cases += 1
@@ -295,11 +329,7 @@ class FuzzRun:
             stats.cases += 1
             stats.statuses[f"{status // 100}xx"] += 1
         self.events.emit("case", operation=operation_id, status=status)
-        if status == 429:  # still throttled after every retry: counted, never judged
-            with self.shared.lock:
-                stats.throttled += 1
-            return
-        self._track(operation_id, account, case, response)
+        self._forget_deleted(operation_id, account, case, response)
         try:
             self._judge(case, operation_id, response)
         except CheckCrashed as crash:
@@ -331,23 +361,28 @@ class FuzzRun:
         elif operation_id == "validate_bucket" and isinstance(case.body, dict) and target.destination_conf:
             case.body = {**case.body, "destination_conf": target.destination_conf}
 
-    def _track(self, operation_id: str, account: str, case: Any, response: Any) -> None:
-        """Register a created ownership before any check runs, so a crash cannot make the cleanup miss it."""
-        if operation_id == "add_bucket" and 200 <= response.status_code < 300:
-            try:
-                result = response.json().get("result") or {}
-            except (ValueError, AttributeError):
-                result = {}
-            ownership_id = result.get("id") if isinstance(result, dict) else None
-            if isinstance(ownership_id, str) and ownership_id:
-                conf = case.body.get("destination_conf") if isinstance(case.body, dict) else None
-                self.registry.track(account, ownership_id, conf)
-                self.events.emit("created", account=account, id=ownership_id)
-            else:
+    def _track_created(self, case: Any, response: Any) -> None:
+        """Register a created ownership as soon as its answer arrives, before any check runs.
+
+        The account is read from the URL that was sent (decoded once), so the cleanup deletes it where it is.
+        """
+        from pcaps_contract.gate import created_by
+
+        created = created_by(
+            str(response.request.method), str(response.request.url), response.status_code, response.content
+        )
+        if created is None:
+            if case.operation.definition.raw.get("operationId") == "add_bucket" and 200 <= response.status_code < 300:
                 self.shared.errors.append("a create answered 2xx without a result id; the cleanup cannot delete it")
-        elif operation_id == "delete_bucket" and response.status_code == 204:
-            ownership_id = str(case.path_parameters.get("ownership_id", ""))
-            self.registry.forget(account, ownership_id)
+            return
+        account, ownership_id = created
+        conf = case.body.get("destination_conf") if isinstance(case.body, dict) else None
+        self.registry.track(account, ownership_id, conf)
+        self.events.emit("created", account=account, id=ownership_id)
+
+    def _forget_deleted(self, operation_id: str, account: str, case: Any, response: Any) -> None:
+        if operation_id == "delete_bucket" and response.status_code == 204:
+            self.registry.forget(account, str(case.path_parameters.get("ownership_id", "")))
 
     def _judge(self, case: Any, operation_id: str, response: Any) -> None:
         from schemathesis.checks import CHECKS
@@ -376,14 +411,15 @@ class FuzzRun:
             violation = getattr(failure, "exception", None)
             if isinstance(failure, CustomFailure) and isinstance(violation, checks.ContractViolation):
                 expected, received = violation.expected, violation.received
-                cause = normalise_cause(expected)
+                cause = normalise_cause(expected, self.credentials.redact)
             else:
                 expected, received = split_message(
                     result.name, str(failure.title), str(failure.message or ""), response.status_code
                 )
                 if result.name == "not_a_server_error":
-                    received = f"status {response.status_code}: {response.text[:200]}"
-                cause = f"{type(failure).__name__} {failure._unique_key or normalise_cause(str(failure.title))}".strip()
+                    received = f"status {response.status_code}: {clip(self.credentials.redact(response.text), 200)}"
+                unique = failure._unique_key or normalise_cause(str(failure.title), self.credentials.redact)
+                cause = f"{type(failure).__name__} {unique}".strip()
             self._add_finding(
                 Finding(operation_id, result.name, cause, expected, received, _exemplar(case, operation_id, response))
             )
@@ -396,7 +432,7 @@ class FuzzRun:
                 TRANSPORT_CHECK,
                 type(exc).__name__,
                 f"a response within {self.plan.policy.timeout:g} s (tried {retries + 1} times)",
-                f"{type(exc).__name__}: {normalise_cause(str(exc)) or 'no detail'}",
+                f"{type(exc).__name__}: {normalise_cause(str(exc), self.credentials.redact) or 'no detail'}",
                 _exemplar(case, operation_id, None, getattr(exc, "request", None)),
             )
         )
@@ -420,25 +456,13 @@ class FuzzRun:
 
     def _clean_up(self) -> CleanupResult:
         """Delete what the run created, with its own stop (a time limit), so that a spent budget cannot skip it."""
-        cleanup_stop = threading.Event()
-        timer = threading.Timer(self.plan.cleanup_time_limit, cleanup_stop.set)
-        timer.daemon = True
-        timer.start()
-        adapter = PoliteAdapter(self.limiter, self.plan.policy, self.stats, cleanup_stop, self.events.emit)
-        session = polite_session(adapter, self.credentials.headers())
         self.events.emit("cleanup_started", held=len(self.registry))
-        try:
-            result = clean_up(session, self.plan.base_url, self.registry, time_limit=self.plan.cleanup_time_limit)
-        except KeyboardInterrupt:
-            result = CleanupResult(
-                leftovers=[
-                    Leftover(held.account, held.ownership_id, "cleanup interrupted (Ctrl-C twice)")
-                    for held in self.registry.held()
-                ]
-            )
-        finally:
-            timer.cancel()
-            session.close()
+        result = clean_up_in_time(
+            lambda stop: polite_session(self._adapter(stop), self.credentials.headers()),
+            self.plan.base_url,
+            self.registry,
+            self.plan.cleanup_time_limit,
+        )
         for created in result.deleted:
             self.events.emit("deleted", account=created.account, id=created.ownership_id)
         for leftover in result.leftovers:
@@ -480,6 +504,7 @@ def _exemplar(case: Any, operation_id: str, response: Any, request: Any = None) 
     request = request if request is not None else response.request
     headers = {str(name): str(value) for name, value in (request.headers or {}).items()} if request else {}
     body = getattr(request, "body", None)
+    raw = body.encode("utf-8") if isinstance(body, str) else body if isinstance(body, bytes) else None
     if isinstance(body, bytes):
         body = body.decode("utf-8", "replace")
     return Exemplar(
@@ -494,4 +519,5 @@ def _exemplar(case: Any, operation_id: str, response: Any, request: Any = None) 
         body=body if isinstance(body, str) else None,
         status=response.status_code if response is not None else None,
         authenticated=any(name.lower() in _SECRET_HEADERS for name in headers),
+        body_base64=base64.b64encode(raw).decode("ascii") if raw is not None else None,
     )
