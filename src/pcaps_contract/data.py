@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import string
 from typing import Any
+from urllib.parse import unquote
 
 from hypothesis import strategies as st
 
@@ -16,6 +17,11 @@ _BUCKET = st.text(alphabet=string.ascii_lowercase + string.digits, min_size=3, m
 _HEX32 = st.text(alphabet="0123456789abcdef", min_size=32, max_size=32)
 _REGIONS = st.sampled_from(["us-east-1", "us-west-2", "eu-west-1", "eu-central-1", "ap-southeast-2"])
 _PATHS = st.sampled_from(["", "/captures", "/pcaps/2026", "/a/b/c"])
+
+
+def as_the_server_reads(path_value: Any) -> Any:
+    """A path parameter as the server reads it: schemathesis keeps path values in their wire form, escapes and all."""
+    return unquote(path_value) if isinstance(path_value, str) else path_value
 
 
 def is_identifier(value: Any) -> bool:

@@ -17,16 +17,17 @@ from collections import Counter
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
+from functools import partial
 from pathlib import Path
 from typing import Any
-from urllib.parse import unquote, urlsplit
+from urllib.parse import quote, unquote, urlsplit
 
 import httpx
 import requests
 
 from pcaps_contract import checks
 from pcaps_contract.credentials import Credentials
-from pcaps_contract.data import destination_confs, is_identifier
+from pcaps_contract.data import as_the_server_reads, destination_confs, is_identifier
 from pcaps_contract.errors import PcapsContractError, UsageError
 from pcaps_contract.ownerships import CLEANUP_TIME_LIMIT, CleanupRegistry, CleanupResult, clean_up_in_time, listed
 from pcaps_contract.profiles import CI_SEED, Profile, get_profile
@@ -137,6 +138,7 @@ class _Run:
     errors: list[str] = field(default_factory=list)
     throttled: int = 0
     stopped: str | None = None
+    unanswered: int = 0  # engine errors in a row without an answer: the target may be gone
 
 
 class _Connection:
@@ -184,6 +186,8 @@ class _Connection:
 
 
 _UNLIMITED = 1e9
+# Requests in a row without an answer after which schemathesis's phases stop: the target is gone.
+LOST_AFTER = 5
 
 
 def run_gate(options: GateOptions, interrupt: threading.Event | None = None) -> GateReport:
@@ -218,7 +222,7 @@ def run_gate(options: GateOptions, interrupt: threading.Event | None = None) -> 
         try:
             preflight(options, connection.client, connection.errors, run.registry)
             _run_phases(build_schema(spec, options, profile, seed), connection, run, policy)
-            if options.lifecycle and not connection.stop.is_set():
+            if options.lifecycle and not connection.stop.is_set() and run.unanswered < LOST_AFTER:
                 _run_lifecycle(options, connection, run, policy, profile, seed)
         except PcapsContractError:
             raise
@@ -423,8 +427,8 @@ def _add_data_hooks(schema: Any, spec: Spec, account: str) -> None:
         # A valid account id is replaced by the one the credentials can use, so that the case reaches the
         # handler; an invalid one (negative data, e.g. 33 characters) is kept, so that it is still rejected.
         parameters = case.path_parameters
-        if parameters and is_identifier(parameters.get("account_id")):
-            parameters["account_id"] = account
+        if parameters and is_identifier(as_the_server_reads(parameters.get("account_id"))):
+            parameters["account_id"] = quote(account, safe="")
         return case
 
     @schema.hook("flatmap_case")  # type: ignore[untyped-decorator]
@@ -518,7 +522,8 @@ def _run_phases(schema: Any, connection: _Connection, run: _Run, policy: checks.
         if connection.adapter is None:
             _record_events(from_schema(schema).execute(), connection, run)
         else:
-            with routed(schema, connection.adapter, lambda case, response: _remember_created(case, response, run)):
+            remember = partial(_remember_created, run)
+            with routed(schema, connection.adapter, remember, connection.options.accounts):
                 _record_events(from_schema(schema).execute(), connection, run)
     finally:
         del _POLICIES[id(schema)]
@@ -536,7 +541,9 @@ def _record_events(stream: Any, connection: _Connection, run: _Run) -> None:
             _record_error(event.exception, f"schemathesis stopped: {event.exception}", run)
         elif isinstance(event, events.EngineFinished):
             run.errors.extend(str(failure.title) for failure in event.failures)
-        if connection.stop.is_set():
+        if run.unanswered >= LOST_AFTER and not run.stopped:
+            run.stopped = f"the target stopped answering ({run.unanswered} requests in a row got no answer)"
+        if connection.stop.is_set() or run.unanswered >= LOST_AFTER:
             stream.stop()
 
 
@@ -548,6 +555,8 @@ def _record_error(error: BaseException, text: str, run: _Run) -> None:
     elif isinstance(error, Cancelled) or isinstance(cause, Cancelled):
         run.stopped = run.stopped or "the run's time was up before schemathesis's phases ended"
     else:
+        if isinstance(error, requests.RequestException) or isinstance(cause, requests.RequestException):
+            run.unanswered += 1
         run.errors.append(clip(text.splitlines()[0] if text else type(error).__name__, 300))
 
 
@@ -555,6 +564,7 @@ def _record_scenario(recorder: Any, run: _Run, status_enum: Any) -> None:
     for interaction in recorder.interactions.values():
         if interaction.response is not None:
             run.statuses[interaction.response.status_code] += 1
+            run.unanswered = 0
     for case_id, nodes in recorder.checks.items():
         case_node = recorder.cases.get(case_id)
         if case_node is None:
@@ -568,7 +578,7 @@ def _record_scenario(recorder: Any, run: _Run, status_enum: Any) -> None:
                 run.ledger.failed(_failure(operation, node, recorder, case_id))
 
 
-def _remember_created(case: Any, response: Any, run: _Run) -> None:
+def _remember_created(run: _Run, case: Any, response: Any) -> None:
     """Track an ownership the run created as soon as its answer arrives, before any check runs."""
     created = created_by(
         str(response.request.method), str(response.request.url), response.status_code, response.content

@@ -12,11 +12,13 @@ import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
+from urllib.parse import quote
 
 import requests
 from schemathesis.engine import context as engine_context
 from schemathesis.transport.requests import REQUESTS_TRANSPORT, RequestsTransport
 
+from pcaps_contract.data import as_the_server_reads, is_identifier
 from pcaps_contract.sender import PoliteAdapter, adopt
 
 OnResponse = Callable[[Any, Any], None]
@@ -36,16 +38,20 @@ def _make_session(config: Any, *, operation: Any = None) -> requests.Session:
 class RoutedTransport(RequestsTransport):
     """Schemathesis's requests transport, sending through the adapter and never following a redirect."""
 
-    def __init__(self, adapter: PoliteAdapter, on_response: OnResponse | None = None) -> None:
+    def __init__(
+        self, adapter: PoliteAdapter, on_response: OnResponse | None = None, accounts: tuple[str, ...] = ()
+    ) -> None:
         super().__init__()
         self._copy_serializers_from(REQUESTS_TRANSPORT)
         self.adapter = adapter
         self.on_response = on_response
+        self.accounts = accounts
 
     def send(self, case: Any, *, session: requests.Session | None = None, **kwargs: Any) -> Any:
         if session is None:
             session = requests.Session()
         adopt(session, self.adapter)
+        keep_writes_in(case, self.accounts)
         kwargs["allow_redirects"] = False
         kwargs["max_redirects"] = 0
         response = super().send(case, session=session, **kwargs)
@@ -54,13 +60,32 @@ class RoutedTransport(RequestsTransport):
         return response
 
 
+_WRITES = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+
+
+def keep_writes_in(case: Any, accounts: tuple[str, ...]) -> None:
+    """A request that can create or change something goes to a given account, whatever schemathesis drew.
+
+    An account id that breaks the spec (e.g. 33 characters) stays as drawn: it is a negative case, refused
+    before anything is written. Reads may go to any account id.
+    """
+    parameters = case.path_parameters
+    if not accounts or not parameters or str(case.method).upper() not in _WRITES:
+        return
+    account = as_the_server_reads(parameters.get("account_id"))
+    if is_identifier(account) and account not in accounts:
+        parameters["account_id"] = quote(accounts[0], safe="")
+
+
 @contextmanager
-def routed(schema: Any, adapter: PoliteAdapter, on_response: OnResponse | None = None) -> Iterator[None]:
+def routed(
+    schema: Any, adapter: PoliteAdapter, on_response: OnResponse | None = None, accounts: tuple[str, ...] = ()
+) -> Iterator[None]:
     """While inside, everything schemathesis sends for `schema` goes through `adapter`.
 
-    `on_response(case, response)` sees each answer to a case before any check does.
+    `on_response(case, response)` sees each answer to a case before any check does; writes go only to `accounts`.
     """
-    transport = RoutedTransport(adapter, on_response)
+    transport = RoutedTransport(adapter, on_response, accounts)
     original_class = type(schema)
     # The schema picks its transport through a property; a subclass made for this run answers with ours.
     schema.__class__ = type(original_class.__name__, (original_class,), {"transport": property(lambda _: transport)})

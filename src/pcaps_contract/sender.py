@@ -204,6 +204,9 @@ class PoliteAdapter(HTTPAdapter):
         # Read by the parser the refusals used: the host they judged is the only host requests may go to.
         self.origin = parse_target(origin, allow_production=True) if origin else None
         self.limits = limits or ResponseLimits()
+        # Set when a request gave up on the transport and cleared by the next answer: a target that is gone gets
+        # one try per request, not the full retries each time, so a run against it ends in bounded time.
+        self.target_down = False
 
     def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
         super().init_poolmanager(*args, **kwargs)
@@ -233,7 +236,8 @@ class PoliteAdapter(HTTPAdapter):
                 failed += 1
                 self.stats.add("transport_errors")
                 kind = type(exc).__name__
-                if failed > self.policy.transport_retries:
+                if failed > (0 if self.target_down else self.policy.transport_retries):
+                    self.target_down = True
                     self.stats.add("transport_gave_up")
                     self.on_event("transport_gave_up", method=request.method, url=request.url, error=kind)
                     raise
@@ -241,6 +245,7 @@ class PoliteAdapter(HTTPAdapter):
                 self.on_event("retry", method=request.method, url=request.url, error=kind, wait=delay)
                 self._pause(delay)
                 continue
+            self.target_down = False
             if response.status_code != 429:
                 return response
             throttled += 1

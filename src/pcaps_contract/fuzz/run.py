@@ -23,7 +23,7 @@ import requests
 
 from pcaps_contract import checks
 from pcaps_contract.credentials import Credentials
-from pcaps_contract.data import is_identifier
+from pcaps_contract.data import as_the_server_reads, is_identifier
 from pcaps_contract.fuzz.events import EventLog
 from pcaps_contract.fuzz.findings import TRANSPORT_CHECK, Exemplar, Finding, FindingSet, normalise_cause
 from pcaps_contract.fuzz.plan import OPERATIONS, FuzzPlan
@@ -215,7 +215,7 @@ class FuzzRun:
 
         schema = build_schema(self.spec, self.gate_options, get_profile(None), self.plan.seed)
         register_checks()
-        with routed(schema, self.adapter, self._track_created):
+        with routed(schema, self.adapter, self._track_created, self.plan.accounts):
             self._fuzz_schema(schema)
 
     def _fuzz_schema(self, schema: Any) -> None:
@@ -304,7 +304,7 @@ class FuzzRun:
                 return
 
     def _fuzz_case(self, case: Any, operation_id: str, choices: random.Random) -> None:
-        account = str(case.path_parameters.get("account_id", ""))
+        account = str(as_the_server_reads(case.path_parameters.get("account_id", "")))
         self._use_created_ownerships(case, operation_id, account, choices)
         stats = self.shared.operations[operation_id]
         try:
@@ -382,7 +382,7 @@ class FuzzRun:
 
     def _forget_deleted(self, operation_id: str, account: str, case: Any, response: Any) -> None:
         if operation_id == "delete_bucket" and response.status_code == 204:
-            self.registry.forget(account, str(case.path_parameters.get("ownership_id", "")))
+            self.registry.forget(account, str(as_the_server_reads(case.path_parameters.get("ownership_id", ""))))
 
     def _judge(self, case: Any, operation_id: str, response: Any) -> None:
         from schemathesis.checks import CHECKS

@@ -1,0 +1,1 @@
+"""A hostile HTTP server: the API answered correctly once, then every way a server can misbehave."""
