@@ -188,3 +188,77 @@ def test_a_wsgi_app_is_loaded_in_process_and_refusal_everywhere_exits_2(run_cli:
     )
     assert outcome.code == 2
     assert "answered 403 listing account" in outcome.stderr
+
+
+@pytest.mark.parametrize(
+    ("flag", "value"),
+    [
+        ("--clock-skew", "nan"),
+        ("--clock-skew", "inf"),
+        ("--clock-skew", "-5"),
+        ("--timeout", "0"),
+        ("--timeout", "inf"),
+        ("--max-time", "nan"),
+        ("--rate-limit", "0/s"),
+        ("--max-response-bytes", "0"),
+    ],
+)
+def test_a_numeric_option_that_cannot_work_is_one_sentence_and_exit_2(
+    capsys: pytest.CaptureFixture[str], flag: str, value: str
+) -> None:
+    from pcaps_contract.cli import main
+
+    with pytest.raises(SystemExit) as exited:
+        main(["check", flag, value])
+    out, err = capsys.readouterr()
+    assert exited.value.code == 2
+    assert err.startswith("error: pcaps-contract check: argument ") and flag in err and len(err.splitlines()) == 1
+    assert out == ""
+
+
+def test_report_folders_are_created_and_a_folder_is_refused_before_anything_runs(run_cli: Run, tmp_path: Path) -> None:
+    junit, report = tmp_path / "reports" / "ci" / "junit.xml", tmp_path / "out" / "result.json"
+    outcome = run_cli("check", "--seed", "1", *FAST, "--junit-xml", str(junit), "--report", str(report))
+    assert outcome.code == 0, outcome.stderr
+    assert ElementTree.parse(junit).getroot().tag == "testsuites" and json.loads(report.read_text())["exit_code"] == 0
+    refused = run_cli("check", "--junit-xml", str(tmp_path))
+    assert refused.code == 2 and "is a folder" in refused.stderr and refused.stdout == ""
+
+
+def test_a_run_that_cannot_judge_still_writes_junit_with_an_error_and_the_json(run_cli: Run, tmp_path: Path) -> None:
+    port = free_port()
+    junit, report = tmp_path / "junit.xml", tmp_path / "result.json"
+    outcome = run_cli(
+        "check",
+        "--base-url",
+        f"http://127.0.0.1:{port}/client/v4",
+        "--token",
+        CANARY,
+        "--account-id",
+        OWNER,
+        "--timeout",
+        "1",
+        "--junit-xml",
+        str(junit),
+        "--report",
+        str(report),
+    )
+    assert outcome.code == 2 and "cannot reach" in outcome.stderr
+    suite = ElementTree.parse(junit).getroot().find("testsuite")
+    assert suite is not None and suite.get("errors") == "1"
+    assert json.loads(report.read_text())["exit_code"] == 2
+    assert CANARY not in junit.read_text() + report.read_text() + outcome.stdout + outcome.stderr
+
+
+def test_a_served_target_that_forgot_the_base_path_is_not_judged(run_cli: Run) -> None:
+    with serve_in_thread(create_app(MockConfig(token=CANARY))) as origin:
+        outcome = run_cli("check", "--base-url", origin, "--token", CANARY, "--account-id", OWNER, "--seed", "1", *FAST)
+    assert outcome.code == 2, outcome.stdout
+    assert "does --base-url end in /client/v4?" in outcome.stdout + outcome.stderr
+
+
+def test_check_refuses_production_without_allow_production_and_plain_http_off_loopback(run_cli: Run) -> None:
+    production = run_cli("check", "--base-url", "https://api.cloudflare.com/client/v4", "--token", CANARY)
+    assert production.code == 2 and "--allow-production" in production.stderr
+    remote = run_cli("check", "--base-url", "http://staging.example.com/client/v4", "--token", CANARY)
+    assert remote.code == 2 and "plain http://" in remote.stderr

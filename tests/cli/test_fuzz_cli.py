@@ -478,8 +478,9 @@ def test_timeouts_are_retried_a_bounded_number_of_times_then_recorded_and_the_ru
         events.close()
     [timeout] = [finding for finding in result.findings if finding.check == "request_completes"]
     assert timeout.operation == "validate_bucket" and timeout.cause == "ReadTimeout" and timeout.count == 2
-    assert timeout.expected == "a response within 0.3 s (tried 2 times)"
-    assert result.sender["transport_errors"] == 4 and result.sender["transport_gave_up"] == 2
+    assert timeout.expected == "a response within 0.3 s (tried up to 2 times)"
+    # The first case is retried; the second gets one try, as the target gave no answer in between.
+    assert result.sender["transport_errors"] == 3 and result.sender["transport_gave_up"] == 2
     assert result.per_operation["list_buckets"].cases == 2  # the run went on after the timeouts
     assert result.exit_code() == 1
 

@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from pcaps_contract.credentials import Credentials, resolve_credentials
 from pcaps_contract.data import destination_confs, is_identifier, ownership_challenges
 from pcaps_contract.errors import UsageError
-from pcaps_contract.gate import refused_everywhere, split_message
+from pcaps_contract.gate import _Run, created_by, refused_everywhere, split_message, unjudged
 from pcaps_contract.profiles import PROFILES, get_profile
 from pcaps_contract.report import FAILED, PASSED, SKIPPED, Failure, GateReport, Ledger, Step, xml_safe
 from pcaps_contract.spec import Spec
@@ -178,3 +178,84 @@ def test_xml_safe_keeps_every_character_xml_can_carry() -> None:
     text = "tab\tnewline\nreturn\r ünïcode 🪣 \ud7ff\ue000"
     assert xml_safe(text) == text
     assert xml_safe("\x00\x08\x0b\x1f\ufffe\uffff") == "\\x00\\x08\\x0b\\x1f\\ufffe\\uffff"
+
+
+@pytest.mark.parametrize(
+    ("method", "url", "status", "content", "created"),
+    [
+        ("POST", "http://h/client/v4/accounts/a%C3%91/pcaps/ownership", 200, b'{"result": {"id": "x1"}}', ("aÑ", "x1")),
+        ("POST", "http://h/client/v4/accounts/a/pcaps/ownership/", 200, b'{"result": {"id": "x1"}}', ("a", "x1")),
+        ("POST", "http://h/client/v4/accounts/a/pcaps/ownership/validate", 200, b'{"result": {"id": "x"}}', None),
+        ("POST", "http://h/client/v4/accounts/a/pcaps/ownership", 400, b'{"result": {"id": "x1"}}', None),
+        ("GET", "http://h/client/v4/accounts/a/pcaps/ownership", 200, b'{"result": {"id": "x1"}}', None),
+        ("POST", "http://h/client/v4/accounts/a/pcaps/ownership", 200, b"[" * 100_000, None),
+        ("POST", "http://h/client/v4/accounts/a/pcaps/ownership", 200, b'{"result": {"id": ""}}', None),
+    ],
+)
+def test_a_create_is_recognised_from_the_url_sent_with_its_account_decoded(
+    method: str, url: str, status: int, content: bytes, created: tuple[str, str] | None
+) -> None:
+    assert created_by(method, url, status, content) == created
+
+
+def run_with(statuses: dict[int, int], *, judged: bool = True, errors: tuple[str, ...] = ()) -> _Run:
+    run = _Run(Ledger(["add_bucket", "list_buckets"], ["not_a_server_error"]))
+    run.statuses.update(statuses)
+    run.errors.extend(errors)
+    if judged:
+        run.ledger.passed("add_bucket", "not_a_server_error")
+        run.ledger.passed("list_buckets", "not_a_server_error")
+    return run
+
+
+def test_a_run_that_judged_every_operation_gives_a_verdict() -> None:
+    assert unjudged(run_with({200: 40, 404: 10})) is None
+
+
+def test_a_run_where_everything_answered_404_asks_about_the_base_path() -> None:
+    reason = unjudged(run_with({404: 300}))
+    assert reason is not None and "does --base-url end in /client/v4?" in reason
+
+
+def test_a_run_refused_everywhere_says_to_check_the_credentials() -> None:
+    reason = unjudged(run_with({401: 30, 400: 2}))
+    assert reason is not None and "check the credentials" in reason
+
+
+def test_a_run_without_any_answer_cannot_judge() -> None:
+    assert unjudged(run_with({}, errors=("add_bucket: Network Error",))) is not None
+    assert unjudged(run_with({}, judged=False)) is not None
+
+
+def test_an_operation_never_judged_means_no_verdict_unless_something_failed() -> None:
+    run = run_with({200: 10}, judged=False)
+    run.ledger.passed("add_bucket", "not_a_server_error")
+    reason = unjudged(run)
+    assert reason is not None and "list_buckets" in reason
+    run.ledger.failed(Failure("add_bucket", "not_a_server_error", "below 500", "500"))
+    assert unjudged(run) is None
+
+
+class _Case:
+    def __init__(self, method: str, account: str) -> None:
+        self.method = method
+        self.path_parameters = {"account_id": account}
+
+
+@pytest.mark.parametrize(
+    ("method", "drawn", "sent"),
+    [
+        ("POST", "F%C3%99p%C2%B12%C3%91%F3%80%A6%8E", "given"),  # 7 characters as the server reads it: a foreign id
+        ("DELETE", "someone-else", "given"),
+        ("POST", "given", "given"),
+        ("POST", "0" * 33, "0" * 33),  # breaks the spec: a negative case, kept
+        ("POST", "", ""),
+        ("GET", "someone-else", "someone-else"),  # reads may go anywhere
+    ],
+)
+def test_every_write_goes_to_a_given_account(method: str, drawn: str, sent: str) -> None:
+    from pcaps_contract.routing import keep_writes_in
+
+    case = _Case(method, drawn)
+    keep_writes_in(case, ("given",))
+    assert case.path_parameters["account_id"] == sent

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import threading
@@ -123,3 +124,48 @@ def test_ctrl_c_sets_the_stop_event_instead_of_raising_and_a_second_one_raises()
             os.kill(os.getpid(), signal.SIGINT)
             threading.Event().wait(2)  # the handler raises here
     assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+
+
+class ListingSession(FakeSession):
+    """A FakeSession that also answers the list of an account with fixed records."""
+
+    def __init__(self, records: list[dict[str, str]], answers: dict[str, int | Exception | list[int]]) -> None:
+        super().__init__(answers)
+        self.records = records
+
+    def get(self, url: str) -> Any:
+        response = requests.Response()
+        response.status_code = 200
+        response._content = json.dumps({"success": True, "errors": [], "messages": [], "result": self.records}).encode()
+        return response
+
+
+def test_a_create_without_a_readable_answer_is_found_by_its_bucket_and_deleted() -> None:
+    registry = CleanupRegistry()
+    registry.existed_before("acc", {"old"})
+    registry.expect("acc", "s3://lost")
+    records = [
+        {"id": "old", "destination_conf": "s3://lost"},  # there before the run: never touched
+        {"id": "new", "destination_conf": "s3://lost"},  # made by the create that timed out
+        {"id": "theirs", "destination_conf": "s3://someone-else"},  # not this run's bucket
+    ]
+    session = ListingSession(records, {"new": 204})
+    result = clean_up(session, BASE, registry)  # type: ignore[arg-type]
+    assert [created.ownership_id for created in result.deleted] == ["new"]
+    assert session.urls == [f"{BASE}/accounts/acc/pcaps/ownership/new"]
+
+
+def test_accounts_and_ids_are_quoted_exactly_once_in_the_cleanup_urls() -> None:
+    registry = CleanupRegistry()
+    registry.track("FÙp±2/ñ", "id%41")
+    session = FakeSession({"id%2541": 204})
+    result = clean_up(session, BASE, registry)  # type: ignore[arg-type]
+    assert result.complete
+    assert session.urls == [f"{BASE}/accounts/F%C3%99p%C2%B12%2F%C3%B1/pcaps/ownership/id%2541"]
+
+
+def test_an_id_no_url_can_address_is_listed_as_left_behind() -> None:
+    registry = CleanupRegistry()
+    registry.track("acc", "..")
+    result = clean_up(FakeSession({}), BASE, registry)  # type: ignore[arg-type]
+    assert [(left.ownership_id, left.reason) for left in result.leftovers] == [("..", "an id no URL can address")]

@@ -62,6 +62,10 @@ class FuzzPlan:
         lines = [
             f"target:      {self.base_url}",
             f"accounts:    {', '.join(self.accounts)}",
+            f"writes:      only into {', '.join(self.accounts)}; other account ids are sent to reads, and ids "
+            "that break the spec (e.g. 33 characters) only as negative cases",
+            f"answers:     each within {self.policy.timeout:g} s in all, at most {self.limits.max_response_bytes} "
+            f"bytes after decompression, JSON at most {self.limits.max_json_depth} deep; redirects never followed",
             f"credentials: {credentials}",
             f"operations:  {', '.join(self.operations)}",
             f"budget:      {self.budget}{most}",

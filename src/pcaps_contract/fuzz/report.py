@@ -64,6 +64,8 @@ class Reporter:
             credentials=self.credentials,
             seconds=self.result.seconds,
             requests=int(self.result.sender.get("requests", 0)),
+            error=self.result.stop_reason if self.result.crashed else None,
+            leftovers=list(self.result.leftovers),
         )
 
     @property

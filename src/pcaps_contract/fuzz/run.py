@@ -431,7 +431,7 @@ class FuzzRun:
                 operation_id,
                 TRANSPORT_CHECK,
                 type(exc).__name__,
-                f"a response within {self.plan.policy.timeout:g} s (tried {retries + 1} times)",
+                f"a response within {self.plan.policy.timeout:g} s (tried up to {retries + 1} times)",
                 f"{type(exc).__name__}: {normalise_cause(str(exc), self.credentials.redact) or 'no detail'}",
                 _exemplar(case, operation_id, None, getattr(exc, "request", None)),
             )
