@@ -125,7 +125,8 @@ def test_fuzz_finds_nothing_in_the_served_mock_and_leaves_nothing_at_every_seed(
         assert_clean_run(outcome, served)
 
 
-@pytest.mark.parametrize("seed", range(1, 4))
+# One seed: a fifth of ~450 answers is a 429 that asks for a second's wait, so a run takes ~100 s of honest waiting.
+@pytest.mark.parametrize("seed", [1])
 def test_check_reports_rehearsal_500s_as_server_errors_and_never_a_429(run_cli: Run, seed: int) -> None:
     with served_mock(**FAULTS, seed=seed) as served:
         outcome = run_cli(*command("check", served, "--max-examples", "5", "--seed", str(seed)))
