@@ -25,7 +25,8 @@ INPUTS = ("requirements.lock", "pyproject.toml")
 JOBS = {
     "setup": [],
     "check": [str(BIN / "pcaps-contract"), "check"],
-    "test": [str(BIN / "python"), "-m", "pytest"],
+    # Two workers (pytest-xdist): the suite runs real servers and subprocesses that mostly wait on sockets.
+    "test": [str(BIN / "python"), "-m", "pytest", "-n", "2"],
 }
 
 
