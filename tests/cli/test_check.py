@@ -262,3 +262,32 @@ def test_check_refuses_production_without_allow_production_and_plain_http_off_lo
     assert production.code == 2 and "--allow-production" in production.stderr
     remote = run_cli("check", "--base-url", "http://staging.example.com/client/v4", "--token", CANARY)
     assert remote.code == 2 and "plain http://" in remote.stderr
+
+
+async def answers_ok_to_everything(scope: dict[str, object], receive: object, send: object) -> None:
+    """An ASGI app that answers every request `200 text/plain ok`: broken in many ways on every operation."""
+    assert callable(send) and scope["type"] == "http"
+    await send({"type": "http.response.start", "status": 200, "headers": [(b"content-type", b"text/plain")]})
+    await send({"type": "http.response.body", "body": b"ok"})
+
+
+def test_one_failing_check_never_hides_another_on_the_same_operation(run_cli: Run) -> None:
+    app = "tests.cli.test_check:answers_ok_to_everything"
+    outcome = run_cli("check", "--app", app, "--token", CANARY, "--account-id", OWNER, "--seed", "1", *FAST)
+    assert outcome.code == 1, outcome.stdout[-3000:]
+    header, *lines = outcome.stdout.split("\n\n")[1].splitlines()
+    column = header.split().index("add_bucket")  # cells are two words: `ok N` / `FAIL N`, or `-`
+    cells = {
+        line.split()[0]: " ".join(line.split()[1:]).replace("ok ", "ok_").replace("FAIL ", "FAIL_").split()
+        for line in lines
+    }
+    # Four defects of one operation, each reported: none stopped the others at its first failure.
+    for check in ("content_type_conformance", "negative_data_rejection", "unsupported_method", "ignored_auth"):
+        assert cells[check][column - 1].startswith("FAIL_"), (check, cells[check])
+
+
+def test_a_spec_without_operations_is_refused_before_anything_runs(run_cli: Run, tmp_path: Path) -> None:
+    empty = tmp_path / "empty.yaml"
+    empty.write_text("openapi: 3.1.0\ninfo: {title: t, version: '1'}\npaths: {}\n", encoding="utf-8")
+    outcome = run_cli("check", "--spec", str(empty))
+    assert outcome.code == 2 and "declares no operations" in outcome.stderr, outcome.stderr

@@ -13,6 +13,7 @@ import pytest
 from tests.cli.helpers import Run
 
 SECRET = "canaryTOKENq7Xz0123456789abcdefGHIJKLmnop"  # 40 characters, none of them escaped anywhere
+EMAIL = "canary-7f3e9a@example.com"
 ACCOUNT = "023e105f4ecef8ad9ca31a8372d0c353"
 PIECE = 12
 
@@ -59,3 +60,25 @@ def test_no_piece_of_an_echoed_token_reaches_any_output(echoing_server: str, tmp
     pieces = [SECRET[start : start + PIECE] for start in range(len(SECRET) - PIECE + 1)]
     leaks = [(name, piece) for name, text in outputs.items() for piece in pieces if piece in text]
     assert not leaks, leaks[:5]
+
+
+def leaks_in(outputs: dict[str, str], secret: str) -> list[tuple[str, str]]:
+    pieces = [secret[start : start + PIECE] for start in range(len(secret) - PIECE + 1)]
+    return [(name, piece) for name, text in outputs.items() for piece in pieces if piece in text]
+
+
+@pytest.mark.parametrize("credentials", [["--token", SECRET], ["--email", EMAIL, "--api-key", SECRET]])
+def test_no_piece_of_an_echoed_secret_reaches_the_output_or_the_reports_of_check(
+    echoing_server: str, tmp_path: Path, run_cli: Run, credentials: list[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)  # the working directory is walked too
+    argv = ["check", "--base-url", echoing_server, *credentials, "--account-id", ACCOUNT, "--max-examples", "2"]
+    argv += ["--junit-xml", "reports/junit.xml", "--report", "reports/result.json"]
+    outcome = run_cli(*argv)
+    assert outcome.code == 1, outcome.stdout[-2000:] + outcome.stderr[-2000:]
+    assert "not_a_server_error" in outcome.stdout
+    outputs = {"stdout": outcome.stdout, "stderr": outcome.stderr}
+    outputs |= {str(path): path.read_text(encoding="utf-8") for path in tmp_path.rglob("*") if path.is_file()}
+    assert str(tmp_path / "reports" / "junit.xml") in outputs
+    assert not leaks_in(outputs, SECRET)[:5]
+    assert not leaks_in(outputs, EMAIL)[:5]

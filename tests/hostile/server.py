@@ -27,6 +27,7 @@ MODES = (
     "throttle-forever",
     "redirect-302",
     "redirect-307",
+    "redirect-308",
 )
 # Every connection ends by itself after this long, so that no test can hang on a handler thread.
 CONNECTION_SECONDS = 60.0
@@ -184,8 +185,8 @@ class _HostileHandler(_Handler):
             self._send("200 OK", EMPTY_LIST, **headers)
         elif mode == "throttle-forever":
             self._send("429 Too Many Requests", THROTTLED, **{"Retry-After": "100000"})
-        elif mode in ("redirect-302", "redirect-307"):
-            status = "302 Found" if mode == "redirect-302" else "307 Temporary Redirect"
+        elif mode.startswith("redirect-"):
+            status = {"302": "302 Found", "307": "307 Temporary Redirect", "308": "308 Permanent Redirect"}[mode[-3:]]
             self._send(status, b"", Location=self.server.redirect_to.rstrip("/") + self.path)
         else:
             raise ValueError(f"unknown hostile mode {mode!r}")
