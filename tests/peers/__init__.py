@@ -1,0 +1,1 @@
+"""Implementations of the API that share no code with the bundled mock, so the gate is judged against a stranger."""
