@@ -312,10 +312,13 @@ def _require(holds: bool, check: str, expected: str, received: Callable[[], str]
 
 
 def created_ownership_is_listed(listing: Exchange, expected_ids: Collection[str]) -> None:
-    """Every ownership created (and not deleted) under an account is listed under it."""
+    """Every ownership created (and not deleted) under an account is listed under it.
+
+    When `result_info` says the account holds more than the answer shows, the others may be on later pages.
+    """
     missing = set(expected_ids) - listing.result_ids()
     _require(
-        listing.status == 200 and not missing,
+        listing.status == 200 and (not missing or _more_than_shown(listing)),
         "created_ownership_is_listed",
         f"status 200 listing the created ids {_ids(missing or expected_ids)}",
         lambda: f"status {listing.status} listing {_ids(listing.result_ids())}",
@@ -404,9 +407,260 @@ LIFECYCLE_CHECKS = (
     "created_ownership_can_be_deleted",
     "second_delete_is_not_found",
     "validate_returns_same_id",
+    "ownership_id_is_new",
+    "listed_ids_are_unique",
+    "record_is_stable",
+    "listing_is_complete",
+    "validation_sets_status",
+    "made_up_challenge_never_succeeds",
+    "half_credentials_are_refused",
 )
 TENANCY_CHECKS = (
     "foreign_ownership_is_not_listed",
     "foreign_ownership_is_not_validated",
     "foreign_ownership_is_not_deleted",
 )
+
+
+# --- what an implementation does: ids, records over time, validation, credentials, completeness ----------
+
+
+def ownership_id_is_new(created: Exchange, seen_ids: Collection[str]) -> None:
+    """Every add answers with an id never returned before in the run (also for a bucket added again)."""
+    record = next(created.ownerships(), None)
+    got = record.get("id") if record is not None else None
+    _require(
+        not isinstance(got, str) or got not in seen_ids,
+        "ownership_id_is_new",
+        "an `id` no earlier answer of the run returned",
+        lambda: f"`id: {_show(got)}`, returned before",
+    )
+
+
+def listed_ids_are_unique(listing: Exchange) -> None:
+    """No list shows the same id twice."""
+    ids = [str(record["id"]) for record in listing.ownerships() if isinstance(record.get("id"), str)]
+    twice = {ownership_id for ownership_id in ids if ids.count(ownership_id) > 1}
+    _require(
+        not twice,
+        "listed_ids_are_unique",
+        "each ownership listed once",
+        lambda: f"listed more than once: {_ids(twice)}",
+    )
+
+
+def _number(value: Any) -> float | None:
+    return float(value) if isinstance(value, int | float) and not isinstance(value, bool) else None
+
+
+def _more_than_shown(listing: Exchange) -> bool:
+    """Whether the list's `result_info` says the account holds more than this answer shows.
+
+    `total_pages` above `page` says so; without `total_pages`, a `total_count` above the records shown.
+    A single page (`total_pages` 1) that counts more records than it shows says nothing of the kind.
+    """
+    envelope = listing.envelope or {}
+    info = envelope.get("result_info")
+    if not isinstance(info, dict):
+        return False
+    pages, page, total = (
+        _number(info.get("total_pages")),
+        _number(info.get("page", 1)),
+        _number(info.get("total_count")),
+    )
+    if pages is not None:
+        return page is not None and pages > page
+    return total is not None and total > sum(1 for _ in listing.ownerships())
+
+
+def listing_is_complete(listing: Exchange, held_ids: Collection[str]) -> bool:
+    """Every ownership the account holds is listed, or `result_info` says there are more than shown.
+
+    Applies to answers of 200 only (a refusal lists nothing, and other checks judge it).
+    """
+    if listing.status != 200 or not held_ids:
+        return False
+    missing = set(held_ids) - listing.result_ids()
+    _require(
+        not missing or _more_than_shown(listing),
+        "listing_is_complete",
+        f"all {len(held_ids)} ownerships the account holds listed, or `result_info` saying there are more "
+        "(`total_pages` above `page`, or without `total_pages` a `total_count` above the records shown)",
+        lambda: (
+            f"{len(listing.result_ids())} listed without {_ids(missing)}; "
+            f"{_field(listing.envelope or {}, 'result_info')}"
+        ),
+    )
+    return True
+
+
+@dataclass(frozen=True)
+class Seen:
+    """What the run has seen of one record: its first-seen fields, and its last status and `validated`.
+
+    `validations` counts the validations of the record's bucket sent so far; `last_validations` is that count
+    when the record was last seen, so that a change of `status` or `validated` since then can be told apart.
+    """
+
+    first: Mapping[str, Any]
+    status: Any
+    validated: Any
+    last_validations: int = 0
+    validations: int = 0
+
+    @classmethod
+    def of(cls, record: Mapping[str, Any], validations: int = 0) -> Seen:
+        fields = {name: record[name] for name in STABLE_FIELDS if name in record}
+        return cls(fields, record.get("status"), record.get("validated", ""), validations, validations)
+
+    def then(self, record: Mapping[str, Any]) -> Seen:
+        """The history once `record` was seen."""
+        return Seen(self.first, record.get("status"), record.get("validated", ""), self.validations, self.validations)
+
+    def validated_again(self) -> Seen:
+        """The history once a validation of the record's bucket was sent."""
+        return Seen(self.first, self.status, self.validated, self.last_validations, self.validations + 1)
+
+
+STABLE_FIELDS = ("id", "destination_conf", "filename", "submitted")
+
+
+def _same_value(first: Any, now: Any) -> bool:
+    """Equal, or the same instant written twice (an RFC 3339 time may be spelled with `Z` or `+00:00`)."""
+    if first == now:
+        return True
+    first_time, now_time = parse_rfc3339(first), parse_rfc3339(now)
+    return first_time is not None and first_time == now_time
+
+
+def _empty(value: Any) -> bool:
+    return value is None or value == ""
+
+
+def record_is_stable(exchange: Exchange, history: Mapping[str, Seen]) -> bool:
+    """A record shows the same `id`, `destination_conf`, `filename`, `submitted` in every answer; `status` and
+    `validated` change only after a validation of its bucket, and `validated` is set only by one.
+
+    A validation may take effect later (verification can take minutes): after one, a `pending` record may
+    turn `success` or `failed` and get its `validated` at any later answer, but a settled status and a set
+    `validated` do not change again until the bucket is validated again.
+    """
+    applied = False
+    for record in exchange.ownerships():
+        seen = history.get(record["id"]) if isinstance(record.get("id"), str) else None
+        if seen is not None:
+            applied = True
+            _is_stable(record, seen)
+    return applied
+
+
+def _is_stable(record: Mapping[str, Any], seen: Seen) -> None:
+    ownership_id = record["id"]
+    for name, first in seen.first.items():
+        if not _same_value(first, record.get(name, ...)):
+            raise ContractViolation(
+                "record_is_stable", f"`{name}: {_show(first)}` for {ownership_id}, as first shown", _field(record, name)
+            )
+    status, validated = record.get("status"), record.get("validated", "")
+    if seen.validations == 0:
+        expected_status = f"`status: {_show(seen.status)}` for {ownership_id} (no validation was sent)"
+        expected_validated = f"an empty `validated` for {ownership_id} (no validation was sent)"
+        status_holds, validated_holds = status == seen.status, _empty(validated)
+    elif seen.validations == seen.last_validations:  # validated before, but not since it was last seen
+        expected_status = f"`status: {_show(seen.status)}` for {ownership_id}, as last shown (no validation since)"
+        expected_validated = (
+            f"`validated: {_show(seen.validated)}` for {ownership_id}, as last shown (no validation since)"
+        )
+        settling = seen.status == "pending" and status in ("success", "failed")
+        status_holds = status == seen.status or settling
+        validated_holds = _empty(seen.validated) or _same_value(seen.validated, validated)
+    else:
+        return
+    if not status_holds:
+        raise ContractViolation("record_is_stable", expected_status, _field(record, "status"))
+    if not validated_holds:
+        raise ContractViolation("record_is_stable", expected_validated, _field(record, "validated"))
+
+
+def made_up_challenge_never_succeeds(validation: Exchange) -> None:
+    """A validation whose `ownership_challenge` was made up (never delivered by the server) never succeeds."""
+    record = next(validation.ownerships(), None)
+    _require(
+        record is None or record.get("status") != "success",
+        "made_up_challenge_never_succeeds",
+        "anything but `status: success` for a challenge the server never delivered",
+        lambda: f'status {validation.status} with `status: "success"`',
+    )
+
+
+def validation_sets_status(validation: Exchange, delivered: bool) -> bool:
+    """With the delivered challenge, validate answers `success` and a `validated` time not before `submitted`;
+    with a wrong one, `failed` or a 4xx, never `success`.
+
+    A `pending` answer does not apply: the real API may take minutes to verify.
+    """
+    record = next(validation.ownerships(), None)
+    status = record.get("status") if record is not None else None
+    if not delivered:
+        if 400 <= validation.status < 500:
+            return True  # a refusal of a wrong challenge is fine
+        if status == "pending":
+            return False
+        _require(
+            validation.status == 200 and status == "failed",
+            "validation_sets_status",
+            '`status: "failed"` (or a 4xx) validating with a wrong challenge',
+            lambda: f"status {validation.status} with {_field(record, 'status') if record else 'no result'}",
+        )
+        return True
+    if record is None or status == "pending":
+        return False
+    _require(
+        status == "success",
+        "validation_sets_status",
+        '`status: "success"` validating with the challenge the server delivered',
+        lambda: f"status {validation.status} with {_field(record, 'status')}",
+    )
+    submitted, validated = parse_rfc3339(record.get("submitted")), parse_rfc3339(record.get("validated"))
+    _require(
+        validated is not None and (submitted is None or validated >= submitted - TIMESTAMP_RESOLUTION),
+        "validation_sets_status",
+        f"`validated`: an RFC 3339 time not before `submitted` ({_show(record.get('submitted'))}) after a success",
+        lambda: _field(record, "validated"),
+    )
+    return True
+
+
+def _listed_state(listing: Exchange) -> dict[str, tuple[Any, Any]]:
+    return {
+        record["id"]: (record.get("status"), record.get("validated", ""))
+        for record in listing.ownerships()
+        if isinstance(record.get("id"), str)
+    }
+
+
+def half_credentials_are_refused(
+    refused: Exchange, variant: str, before: Exchange | None = None, after: Exchange | None = None
+) -> None:
+    """Half-right credentials (`variant` says which) are refused with 401 or 403, and change nothing.
+
+    `before` and `after` are lists of the account around a refused write: the same records, in the same state.
+    """
+    _require(
+        refused.status in (401, 403),
+        "half_credentials_are_refused",
+        f"401 or 403 for {variant}",
+        lambda: f"status {refused.status}",
+    )
+    if before is None or after is None or before.status != 200 or after.status != 200:
+        return
+    was, now = _listed_state(before), _listed_state(after)
+    changed = {
+        ownership_id for ownership_id in was.keys() | now.keys() if was.get(ownership_id) != now.get(ownership_id)
+    }
+    _require(
+        not changed,
+        "half_credentials_are_refused",
+        f"nothing created, deleted or validated by a request with {variant}",
+        lambda: f"changed between the lists before and after it: {_ids(changed)}",
+    )

@@ -30,6 +30,9 @@ class Credentials:
     token: str | None = None
     email: str | None = None
     api_key: str | None = None
+    # Other secrets of the run that requests carry (e.g. the keys in an `r2://` --bucket URI), with the variable
+    # each is shown as: redacted like the credentials, never sent as headers.
+    others: tuple[tuple[str, str], ...] = ()
 
     def __post_init__(self) -> None:
         if self.token and (self.email or self.api_key):
@@ -58,7 +61,12 @@ class Credentials:
 
         Redact before cutting: a value cut first may keep a piece of a secret that no longer matches it.
         """
-        named = ((self.token, f"${TOKEN_ENV}"), (self.email, f"${EMAIL_ENV}"), (self.api_key, f"${API_KEY_ENV}"))
+        named = (
+            (self.token, f"${TOKEN_ENV}"),
+            (self.email, f"${EMAIL_ENV}"),
+            (self.api_key, f"${API_KEY_ENV}"),
+            *self.others,
+        )
         for secret, name in named:
             if secret and secret != name:  # placeholder credentials are their own names: nothing to hide
                 text = _pattern(secret).sub(name.replace("\\", r"\\"), text)

@@ -60,3 +60,8 @@ def destination_confs() -> st.SearchStrategy[str]:
 def ownership_challenges() -> st.SearchStrategy[str]:
     """What a user pastes as `ownership_challenge`: the challenge file's name or a hex content."""
     return st.one_of(_HEX32.map(lambda hexa: f"ownership-challenge-{hexa}.txt"), _HEX32, st.text(max_size=40))
+
+
+def made_up_challenges() -> st.SearchStrategy[str]:
+    """A challenge no server delivered: 32 random hex characters (a server's own content never collides)."""
+    return _HEX32

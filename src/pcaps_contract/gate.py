@@ -15,12 +15,12 @@ import threading
 import time
 from collections import Counter
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import timedelta
 from functools import partial
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote, unquote, urlsplit
+from urllib.parse import parse_qs, quote, unquote, urlsplit
 
 import httpx
 import requests
@@ -32,7 +32,7 @@ from pcaps_contract.errors import PcapsContractError, UsageError
 from pcaps_contract.ownerships import CLEANUP_TIME_LIMIT, CleanupRegistry, CleanupResult, clean_up_in_time, listed
 from pcaps_contract.profiles import CI_SEED, Profile, get_profile
 from pcaps_contract.ratelimit import RateLimiter, RetryPolicy
-from pcaps_contract.report import Failure, GateReport, Ledger, Step
+from pcaps_contract.report import SKIPPED, Failure, GateReport, Ledger, Step
 from pcaps_contract.sender import (
     DEFAULT_MAX_RESPONSE_BYTES,
     AnyOf,
@@ -102,6 +102,10 @@ class GateOptions:
         max_time: seconds the run may take before its cleanup; it stops sending then.
         rate: requests per second at most (None: as fast as the target answers).
         max_response_bytes: the largest answer body judged, after decompression.
+        bucket: an s3:// or r2:// bucket the lifecycle adds and reads challenge files from, so that
+            validations succeed on any implementation (None: only the bundled mock's test route, in-process).
+        s3_endpoint: the S3 API endpoint of `bucket` (None: AWS, or the R2 account's endpoint).
+        require_all: a run with any check never judged could not judge (exit 2).
     """
 
     target: Target
@@ -118,6 +122,9 @@ class GateOptions:
     max_time: float = DEFAULT_MAX_TIME
     rate: float | None = None
     max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES
+    bucket: str | None = None
+    s3_endpoint: str | None = None
+    require_all: bool = False
 
     def resolved_profile(self) -> Profile:
         return get_profile(self.profile)
@@ -139,6 +146,9 @@ class _Run:
     throttled: int = 0
     stopped: str | None = None
     unanswered: int = 0  # engine errors in a row without an answer: the target may be gone
+    redact: Callable[[str], str] = str  # the run's secrets out of any text, before it is cut
+    delivered_validations: int = 0  # validations with the delivered challenge the lifecycle judged
+    source_problem: str | None = None  # why the challenge source could not read a challenge, last time
 
 
 class _Connection:
@@ -209,7 +219,7 @@ def run_gate(options: GateOptions, interrupt: threading.Event | None = None) -> 
     profile = options.resolved_profile()
     seed = options.resolved_seed()
     started = time.monotonic()
-    run = _Run(Ledger(operations, ALL_CHECKS))
+    run = _Run(Ledger(operations, ALL_CHECKS), redact=options.credentials.redact)
     policy = checks.Policy(clock_skew=options.clock_skew)
     report = GateReport(
         target=options.target.description,
@@ -237,9 +247,40 @@ def run_gate(options: GateOptions, interrupt: threading.Event | None = None) -> 
             run.stopped = run.stopped or f"the run reached --max-time {options.max_time:g}s"
     report.seconds = time.monotonic() - started
     report.requests = connection.stats["requests"] if connection.adapter is not None else sum(run.statuses.values())
+    report.never_judged = never_judged(run.ledger, options, run.delivered_validations)
     _add_notes(report, options, run, connection.stats)
     report.error = report.error or unjudged(run)
+    if options.require_all and report.never_judged and report.conforms and not report.error:
+        report.error = (
+            f"--require-all: {len(report.never_judged)} check(s) never judged ({', '.join(report.never_judged)})"
+        )
     return report
+
+
+# The checks only a successful validation reaches, and the checks only two accounts reach.
+VALIDATED_CHECKS = ("validation_sets_status", "validated_is_not_before_submitted")
+NO_VALIDATION = "no validation succeeded: give --bucket to judge validated"
+ONE_ACCOUNT = "give two --account-id values the credentials can use"
+
+
+def never_judged(ledger: Ledger, options: GateOptions, delivered_validations: int) -> dict[str, str]:
+    """Each check that never applied in the run, and why (the success path of validation counts on its own)."""
+    lifecycle = {*checks.LIFECYCLE_CHECKS, *checks.TENANCY_CHECKS}
+    reasons: dict[str, str] = {}
+    for check in ledger.checks:
+        if any(ledger.status(operation, check) != SKIPPED for operation in ledger.operations):
+            continue
+        if check in checks.TENANCY_CHECKS and len(options.accounts) < 2:
+            reasons[check] = ONE_ACCOUNT
+        elif check in lifecycle and not options.lifecycle:
+            reasons[check] = "the lifecycle did not run"
+        elif check in VALIDATED_CHECKS and not delivered_validations:
+            reasons[check] = NO_VALIDATION
+        else:
+            reasons[check] = "no response of the run fell under it"
+    if options.lifecycle and not delivered_validations and "validation_sets_status" not in reasons:
+        reasons["validation_sets_status"] = f"its success path: {NO_VALIDATION}"
+    return reasons
 
 
 def check_options(options: GateOptions) -> None:
@@ -260,19 +301,37 @@ def check_options(options: GateOptions) -> None:
             raise UsageError(f"{flag} must be a finite number of seconds{above}, not {value:g}.")
     if options.max_response_bytes < 1024:
         raise UsageError(f"--max-response-bytes {options.max_response_bytes} must be at least 1024.")
+    if options.s3_endpoint is not None and options.bucket is None:
+        raise UsageError("--s3-endpoint is the endpoint of --bucket: give --bucket s3://NAME?region=R too.")
+    if options.bucket is not None:
+        from pcaps_contract.targets import BucketSource
+
+        BucketSource(options.bucket, options.s3_endpoint)  # refuses a URI it cannot read challenges from
 
 
 def _run_lifecycle(
     options: GateOptions, connection: _Connection, run: _Run, policy: checks.Policy, profile: Profile, seed: int
 ) -> None:
     from pcaps_contract.lifecycle import Judge, run_lifecycle
+    from pcaps_contract.targets import challenge_source
 
     target = options.target
-    judge = Judge(connection.client, target.base_url, policy, run.ledger, run.statuses, in_process=target.in_process)
+    source = challenge_source(target, connection.client, options.bucket, options.s3_endpoint)
+    judge = Judge(
+        connection.client,
+        target.base_url,
+        policy,
+        run.ledger,
+        run.statuses,
+        source=source,
+        credentials=options.credentials,
+    )
     # Lifecycle runs are cheap and their first few are short, so `--max-examples` may raise them, never lower.
     runs = max(options.max_examples or 0, profile.lifecycle_examples)
     stopped = run_lifecycle(judge, options.accounts, run.registry, profile, seed, runs)
     run.throttled += judge.tally.throttled
+    run.delivered_validations = judge.delivered_validations
+    run.source_problem = getattr(source, "problem", None)
     if judge.tally.lost:
         run.errors.append(f"{len(judge.tally.lost)} lifecycle request(s) got no answer ({judge.tally.lost[0]})")
     if stopped is not None:
@@ -290,6 +349,8 @@ def _add_notes(report: GateReport, options: GateOptions, run: _Run, stats: SendS
         )
     if run.stopped:
         report.notes.append(run.stopped)
+    if run.source_problem:
+        report.notes.append(f"a challenge could not be read from --bucket: {run.source_problem}.")
     if options.target.in_process and not report.conforms:
         report.reproduce_origin = SERVED_ORIGIN
         report.notes.append(
@@ -406,12 +467,16 @@ def build_schema(spec: Spec, options: GateOptions, profile: Profile, seed: int) 
         schema.app = options.target.app
     else:
         schema.config.update(base_url=options.target.base_url)
-    _add_data_hooks(schema, spec, options.accounts[0])
+    _add_data_hooks(schema, spec, options.accounts[0], options.bucket)
     return schema
 
 
-def _add_data_hooks(schema: Any, spec: Spec, account: str) -> None:
-    """Pin `account_id` on every case whose account is valid; give positive fuzzed bodies real bucket URIs."""
+def _add_data_hooks(schema: Any, spec: Spec, account: str, bucket: str | None = None) -> None:
+    """Pin `account_id` on every case whose account is valid; give positive fuzzed bodies real bucket URIs.
+
+    With `bucket` (`--bucket`), every positive body of every phase names that bucket: a server that writes
+    the challenge into the bucket rightly refuses buckets that do not exist.
+    """
     from hypothesis import strategies as st
     from schemathesis.core.parameters import ParameterLocation
     from schemathesis.generation.meta import TestPhase
@@ -429,7 +494,28 @@ def _add_data_hooks(schema: Any, spec: Spec, account: str) -> None:
         parameters = case.path_parameters
         if parameters and is_identifier(as_the_server_reads(parameters.get("account_id"))):
             parameters["account_id"] = quote(account, safe="")
+        if bucket is not None and _positive_body(case):
+            case.body = {**case.body, "destination_conf": bucket}
         return case
+
+    if bucket is not None:
+
+        @schema.hook("before_add_examples")  # type: ignore[untyped-decorator]
+        def examples_name_the_bucket(context: Any, examples: list[Any]) -> None:
+            # The examples phase skips `map_case`: its positive bodies get the bucket here.
+            for case in examples:
+                if _positive_body(case):
+                    case.body = {**case.body, "destination_conf": bucket}
+
+    def _positive_body(case: Any) -> bool:
+        pointer = bodies.get(case.operation.definition.raw.get("operationId"))
+        meta = case.meta
+        return (
+            pointer is not None
+            and isinstance(case.body, dict)
+            and not (meta is not None and meta.is_negative_at(ParameterLocation.BODY))
+            and not spec.errors(pointer, case.body)
+        )
 
     @schema.hook("flatmap_case")  # type: ignore[untyped-decorator]
     def realistic_buckets(context: Any, case: Any) -> Any:
@@ -439,6 +525,7 @@ def _add_data_hooks(schema: Any, spec: Spec, account: str) -> None:
             pointer is None
             or meta is None
             or meta.phase.name != TestPhase.FUZZING
+            or bucket is not None  # already named in every positive body by `pin_account`
             or meta.is_negative_at(ParameterLocation.BODY)
             or not isinstance(case.body, dict)
             or spec.errors(pointer, case.body)
@@ -575,7 +662,7 @@ def _record_scenario(recorder: Any, run: _Run, status_enum: Any) -> None:
             if node.status == status_enum.SUCCESS:
                 run.ledger.passed(operation, node.name)
             elif node.status == status_enum.FAILURE and node.failure_info is not None:
-                run.ledger.failed(_failure(operation, node, recorder, case_id))
+                run.ledger.failed(_failure(operation, node, recorder, case_id, run.redact))
 
 
 def _remember_created(run: _Run, case: Any, response: Any) -> None:
@@ -603,11 +690,13 @@ def created_by(method: str, url: str, status: int, content: bytes) -> tuple[str,
     return None
 
 
-def _failure(operation: str, node: Any, recorder: Any, case_id: str) -> Failure:
+def _failure(operation: str, node: Any, recorder: Any, case_id: str, redact: Callable[[str], str]) -> Failure:
     failure = node.failure_info.failure
     interaction = recorder.interactions.get(case_id)
     status = interaction.response.status_code if interaction is not None and interaction.response else None
-    expected, received = split_message(node.name, str(failure.title), str(failure.message or ""), status)
+    # Redacted before `split_message` cuts anything: a cut must never leave part of a secret behind.
+    title, message = redact(str(failure.title)), redact(str(failure.message or ""))
+    expected, received = split_message(node.name, title, message, status)
     chain = [case_id]
     parent = recorder.cases[case_id].parent_id
     while parent is not None and len(chain) < 6:
@@ -690,7 +779,19 @@ def resolve_options(
         credentials = resolve_credentials(token, email, api_key, environ, default=mock_credentials())
         chosen = chosen or MOCK_ACCOUNTS
         target = bundled_mock(credentials, chosen)
+    bucket_keys = bucket_secrets(settings.get("bucket"))
+    if bucket_keys:
+        credentials = replace(credentials, others=bucket_keys)
     return GateOptions(target=target, credentials=credentials, accounts=chosen, **settings)
+
+
+def bucket_secrets(bucket: str | None) -> tuple[tuple[str, str], ...]:
+    """The keys an `r2://` --bucket URI carries, each with the variable it is shown as (every body names it)."""
+    if not bucket:
+        return ()
+    query = parse_qs(urlsplit(bucket).query)
+    names = (("secret-access-key", "$R2_SECRET_ACCESS_KEY"), ("access-key-id", "$R2_ACCESS_KEY_ID"))
+    return tuple((query[key][0], name) for key, name in names if query.get(key, [""])[0])
 
 
 def _positive(text: str) -> int:
@@ -792,6 +893,19 @@ GATE_ARGUMENTS: tuple[tuple[str, dict[str, Any]], ...] = (
         },
     ),
     (
+        "--bucket",
+        {
+            "metavar": "URI",
+            "help": "an s3:// or r2:// bucket the run adds and reads challenge files from, so that validations "
+            "succeed (keys: the R2 URI's, else AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY)",
+        },
+    ),
+    ("--s3-endpoint", {"metavar": "URL", "help": "the S3 API endpoint of --bucket (default: AWS, or R2's)"}),
+    (
+        "--require-all",
+        {"action": "store_true", "help": "exit 2 (could not judge) when any check was never judged"},
+    ),
+    (
         "--allow-production",
         {"action": "store_true", "help": "allow api.cloudflare.com as the target (it creates real ownerships)"},
     ),
@@ -819,4 +933,7 @@ def options_from(value: Callable[[str], Any], environ: Mapping[str, str]) -> Gat
         rate=value("rate"),
         max_response_bytes=value("max_response_bytes"),
         allow_production=value("allow_production"),
+        bucket=value("bucket"),
+        s3_endpoint=value("s3_endpoint"),
+        require_all=value("require_all"),
     )

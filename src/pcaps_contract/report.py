@@ -143,6 +143,7 @@ class GateReport:
     reproduce_origin: str | None = None
     error: str | None = None  # why the run could not judge, when it could not
     leftovers: list[Leftover] = field(default_factory=list)
+    never_judged: dict[str, str] = field(default_factory=dict)  # check -> why it never applied
 
     @property
     def conforms(self) -> bool:
@@ -228,6 +229,7 @@ class GateReport:
             parts.append(f"{len(failures)} contract violation(s):")
             parts.extend(["", *(self.render_failure(failure) + "\n" for failure in failures)])
         parts.extend(f"note: {note}" for note in self.notes)
+        parts.extend(f"note: never judged: {check}: {reason}" for check, reason in self.never_judged.items())
         parts.extend(
             f"LEFT BEHIND: ownership {leftover.ownership_id} of account {leftover.account} ({leftover.reason})"
             for leftover in self.leftovers
@@ -251,6 +253,8 @@ class GateReport:
                     "passed": cell.passed,
                     "failed": cell.failed,
                 }
+                if cell.status == SKIPPED and check in self.never_judged:
+                    entry["reason"] = self.never_judged[check]
                 if cell.failure is not None:
                     failure = self.redacted(cell.failure)
                     entry["expected"] = failure.expected
@@ -268,6 +272,7 @@ class GateReport:
             "error": self.error,
             "leftovers": [leftover.__dict__ for leftover in self.leftovers],
             "notes": self.notes,
+            "never_judged": self.never_judged,
             "results": cells,
         }
 
@@ -303,7 +308,8 @@ class GateReport:
                 case = ElementTree.SubElement(suite, "testcase", classname=operation, name=check)
                 cell = self.ledger.cells.get((operation, check))
                 if cell is None or cell.status == SKIPPED:
-                    ElementTree.SubElement(case, "skipped", message="no response this check applies to")
+                    reason = self.never_judged.get(check, "no response this check applies to")
+                    ElementTree.SubElement(case, "skipped", message=xml_safe(reason))
                 elif cell.failure is not None:
                     node = ElementTree.SubElement(
                         case,

@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import importlib
+import os
+import re
 import sys
+import time
 import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
+from urllib.parse import parse_qs
 
 import httpx
 
@@ -149,3 +153,139 @@ def base_url_target(base_url: str, *, allow_production: bool = False) -> Target:
 
     url = parse_target(base_url, allow_production=allow_production).base_url
     return Target(url, url)
+
+
+# --- where the lifecycle reads the challenge a server delivered ----------------------------------------
+
+
+class ChallengeSource(Protocol):
+    """Reads the challenge content the server delivered for an ownership, so that validations can succeed.
+
+    `bucket` is the destination_conf the lifecycle should add now and then (None: any bucket it draws).
+    """
+
+    @property
+    def bucket(self) -> str | None: ...
+
+    def covers(self, destination_conf: str) -> bool:
+        """Whether challenges of this bucket can be read at all."""
+        ...
+
+    def challenge(self, account: str, ownership_id: str, destination_conf: str, filename: str) -> str | None:
+        """The challenge content, or None when it cannot be read."""
+        ...
+
+
+class MockRouteSource:
+    """The bundled mock's test-support route `/__mock__/accounts/{account}/challenges/{id}` (in-process only)."""
+
+    bucket: str | None = None
+
+    def __init__(self, client: Any, base_url: str) -> None:
+        self.client = client
+        self.origin = base_url.removesuffix(API_BASE_PATH)
+
+    def covers(self, destination_conf: str) -> bool:
+        return True
+
+    def challenge(self, account: str, ownership_id: str, destination_conf: str, filename: str) -> str | None:
+        from pcaps_contract.urls import api_path
+
+        response = self.client.get(f"{self.origin}/__mock__{api_path('accounts', account, 'challenges', ownership_id)}")
+        return str(response.text) if response.status_code == 200 else None
+
+
+_BUCKET_URI = re.compile(r"(?P<scheme>s3|r2)://(?P<bucket>[^/?#]+)(?P<path>[^?#]*)(?:\?(?P<query>[^#]*))?")
+# How long a challenge file may take to appear in the bucket after the add answered.
+_DELIVERY_TRIES = 3
+_DELIVERY_PAUSE = 1.0
+
+
+class BucketSource:
+    """Reads challenge files from a real s3:// or r2:// bucket through the S3 API (boto3, imported lazily).
+
+    Keys: the R2 URI's `access-key-id`/`secret-access-key`, else the standard AWS variables and files.
+    """
+
+    def __init__(self, uri: str, endpoint: str | None = None, environ: Mapping[str, str] | None = None) -> None:
+        found = _BUCKET_URI.fullmatch(uri)
+        if found is None:
+            raise UsageError(
+                f"--bucket {uri!r} is not an s3:// or r2:// bucket URI, e.g. s3://NAME?region=us-east-1 "
+                "or r2://NAME?account-id=...&access-key-id=...&secret-access-key=..."
+            )
+        if endpoint is not None and not endpoint.startswith(("http://", "https://")):
+            raise UsageError(f"--s3-endpoint must be an http:// or https:// URL, not {endpoint!r}.")
+        query = {key: values[0] for key, values in parse_qs(found["query"] or "").items()}
+        if found["scheme"] == "r2" and endpoint is None:
+            if not query.get("account-id"):
+                raise UsageError("--bucket r2://... needs `account-id=` in its query (or give --s3-endpoint).")
+            endpoint = f"https://{query['account-id']}.r2.cloudflarestorage.com"
+        environ = os.environ if environ is None else environ
+        self.bucket = uri
+        self.name = found["bucket"]
+        self.prefix = found["path"].strip("/")
+        self.endpoint = endpoint
+        self.region = query.get("region") or ("auto" if found["scheme"] == "r2" else "us-east-1")
+        self.keys = (
+            query.get("access-key-id") or environ.get("AWS_ACCESS_KEY_ID"),
+            query.get("secret-access-key") or environ.get("AWS_SECRET_ACCESS_KEY"),
+        )
+        self.problem: str | None = None  # why the last read failed, for the report's notes
+        self._client: Any = None
+
+    def covers(self, destination_conf: str) -> bool:
+        return destination_conf == self.bucket
+
+    def challenge(self, account: str, ownership_id: str, destination_conf: str, filename: str) -> str | None:
+        if destination_conf != self.bucket or not filename:
+            return None
+        from botocore.exceptions import BotoCoreError, ClientError
+
+        key = f"{self.prefix}/{filename}" if self.prefix else filename
+        for attempt in range(_DELIVERY_TRIES):
+            if attempt:
+                time.sleep(_DELIVERY_PAUSE)
+            try:
+                body = self._s3().get_object(Bucket=self.name, Key=key)["Body"].read()
+            except ClientError as exc:
+                code = str(exc.response.get("Error", {}).get("Code", "unknown"))
+                self.problem = f"reading {key} from {self.name} failed ({code})"
+                if code not in ("NoSuchKey", "404"):
+                    return None
+                continue
+            except (BotoCoreError, ValueError) as exc:
+                self.problem = f"reading {key} from {self.name} failed ({type(exc).__name__})"
+                return None
+            self.problem = None
+            return str(body.decode("utf-8", "replace").strip())
+        return None
+
+    def _s3(self) -> Any:
+        if self._client is None:
+            import boto3
+            from botocore.config import Config
+
+            access_key, secret_key = self.keys
+            self._client = boto3.session.Session().client(
+                "s3",
+                endpoint_url=self.endpoint,
+                region_name=self.region,
+                aws_access_key_id=access_key or None,
+                aws_secret_access_key=secret_key or None,
+                config=Config(
+                    s3={"addressing_style": "path"}, retries={"max_attempts": 2}, connect_timeout=5, read_timeout=10
+                ),
+            )
+        return self._client
+
+
+def challenge_source(
+    target: Target, client: Any, bucket: str | None = None, s3_endpoint: str | None = None
+) -> ChallengeSource | None:
+    """Where the lifecycle reads challenges: the given bucket, the mock's test route in-process, or nowhere."""
+    if bucket is not None:
+        return BucketSource(bucket, s3_endpoint)
+    if target.in_process:
+        return MockRouteSource(client, target.base_url)
+    return None

@@ -259,3 +259,16 @@ def test_every_write_goes_to_a_given_account(method: str, drawn: str, sent: str)
     case = _Case(method, drawn)
     keep_writes_in(case, ("given",))
     assert case.path_parameters["account_id"] == sent
+
+
+def test_the_keys_of_an_r2_bucket_uri_are_redacted_like_the_credentials() -> None:
+    from pcaps_contract.gate import resolve_options
+
+    secret, key_id = "f" * 31 + "SECRETr2", "a" * 24 + "KEYIDr2"
+    uri = f"r2://pcaps-b?account-id={'0' * 32}&access-key-id={key_id}&secret-access-key={secret}"
+    options = resolve_options(token="t" * 20, accounts=["a" * 32], environ={}, bucket=uri)
+    shown = options.credentials.redact(f'{{"destination_conf": "{uri}"}}')
+    assert secret not in shown and key_id not in shown
+    assert "secret-access-key=$R2_SECRET_ACCESS_KEY" in shown and "access-key-id=$R2_ACCESS_KEY_ID" in shown
+    plain = resolve_options(token="t" * 20, accounts=["a" * 32], environ={}, bucket="s3://pcaps-b?region=us-east-1")
+    assert plain.credentials.others == ()
