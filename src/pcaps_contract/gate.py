@@ -76,10 +76,6 @@ ALL_CHECKS = (*BUILTIN_CHECKS, *checks.RESPONSE_CHECKS, *checks.LIFECYCLE_CHECKS
 SERVED_ORIGIN = "http://127.0.0.1:8787"
 
 
-class GateError(PcapsContractError):
-    """The run could not judge the target (it crashed, or every request was refused)."""
-
-
 DEFAULT_MAX_TIME = 900.0
 DEFAULT_TIMEOUT = 30.0
 
@@ -237,7 +233,7 @@ def run_gate(options: GateOptions, interrupt: threading.Event | None = None) -> 
         except PcapsContractError:
             raise
         except Exception as exc:  # a bug or a surprise must not skip the cleanup or lose the verdicts so far
-            report.error = f"the run broke down ({type(exc).__name__}: {clip(str(exc), 200)})"
+            report.error = f"the run broke down ({type(exc).__name__}: {clip(run.redact(str(exc)), 200)})"
         finally:
             if not options.target.in_process:  # an in-process app's state goes away with it
                 report.leftovers = connection.clean_up(run.registry).leftovers
