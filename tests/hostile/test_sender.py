@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import contextlib
 import gzip
 import json
+import ssl
 import threading
 import time
 import tracemalloc
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 
 import pytest
 import requests
@@ -153,3 +156,73 @@ def test_a_well_behaved_answer_under_every_limit_is_read_whole() -> None:
 )
 def test_json_depth_counts_only_brackets_outside_strings(content: bytes, deep: bool) -> None:
     assert too_deep(content, 64) is deep
+
+
+def _self_signed(directory: Path) -> tuple[Path, Path]:
+    """A certificate for 127.0.0.1 and its key, made here (no network, no openssl binary)."""
+    import datetime
+    import ipaddress
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
+    now = datetime.datetime.now(datetime.UTC)
+    certificate = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - datetime.timedelta(minutes=5))
+        .not_valid_after(now + datetime.timedelta(days=1))
+        .add_extension(x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]), False)
+        .sign(key, hashes.SHA256())
+    )
+    cert_path, key_path = directory / "cert.pem", directory / "key.pem"
+    cert_path.write_bytes(certificate.public_bytes(serialization.Encoding.PEM))
+    key_path.write_bytes(
+        key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+    )
+    return cert_path, key_path
+
+
+class _Drip(_Plain):
+    def do_GET(self) -> None:
+        if not self.path.endswith("/drip"):
+            super().do_GET()
+            return
+        self.send_response(200)
+        self.send_header("Content-Length", "40")
+        self.end_headers()
+        with contextlib.suppress(OSError):
+            for _ in range(40):
+                self.wfile.write(b" ")
+                self.wfile.flush()
+                time.sleep(0.3)
+
+
+def test_over_tls_answers_are_read_whole_on_reused_connections_and_a_drip_still_times_out(tmp_path: Path) -> None:
+    cert, key = _self_signed(tmp_path)
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _Drip)
+    server.daemon_threads = True
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(cert, key)
+    server.socket = context.wrap_socket(server.socket, server_side=True)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        base_url = f"https://127.0.0.1:{server.server_address[1]}/client/v4"
+        session = session_for(base_url)
+        session.verify = str(cert)
+        for _ in range(3):  # the same TLS connection, kept alive
+            assert session.get(f"{base_url}/accounts/{ACCOUNT}/pcaps/ownership").content == _Plain.body
+        started = time.monotonic()
+        with pytest.raises(requests.Timeout):
+            session.get(f"{base_url}/drip")  # a byte every 0.3 s: only the whole-answer deadline (1 s) ends it
+        assert time.monotonic() - started < 5
+    finally:
+        server.shutdown()
+        server.server_close()
