@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import resource
+import signal
 import subprocess
 import sys
 import time
@@ -163,3 +164,42 @@ def test_fuzz_ends_in_time_never_claims_no_findings_and_keeps_the_token_out_of_r
     leaked = [str(path) for path in report_dir.rglob("*") if path.is_file() and TOKEN.encode() in path.read_bytes()]
     assert leaked == [], f"{mode}: the token is in {leaked}"
     assert received == [], f"{mode}: a redirect was followed to another host: {received[:3]}"
+
+
+def test_a_retry_after_longer_than_the_budget_ends_the_run_by_its_budget(tmp_path: Path) -> None:
+    with hostile("throttle-300") as (url, _):
+        base = ["--base-url", url, "--token", TOKEN, "--account-id", ACCOUNT, "--seed", "1", "--timeout", "1"]
+        fuzz = run_command(["fuzz", *base, "--duration", "5s", "--report-dir", str(tmp_path / "fuzz")], tmp_path, 40)
+        check = run_command(["check", *base, "--max-examples", "2", "--max-time", "8"], tmp_path, 40)
+    assert_survived(fuzz, "throttle-300 (fuzz)", {2}, 40)  # nothing judged: never "no new findings"
+    assert_survived(check, "throttle-300 (check)", {2}, 40)
+
+
+@pytest.mark.parametrize("command", ["check", "fuzz"])
+def test_the_first_sigterm_ends_a_run_waiting_out_a_retry_after(command: str, tmp_path: Path) -> None:
+    argv = [command, "--base-url", "", "--token", TOKEN, "--account-id", ACCOUNT, "--seed", "1", "--timeout", "1"]
+    argv += ["--duration", "10m"] if command == "fuzz" else ["--max-examples", "2"]
+    env = {name: value for name, value in os.environ.items() if not name.startswith("CLOUDFLARE_")}
+    with hostile("throttle-300") as (url, _):
+        argv[2] = url
+        process = subprocess.Popen(
+            [sys.executable, "-m", "pcaps_contract.cli", *argv],
+            cwd=tmp_path,
+            env=env,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            encoding="utf-8",
+            errors="replace",
+        )
+        time.sleep(4)  # past the preflight, into a 300 s wait
+        process.send_signal(signal.SIGTERM)
+        started = time.monotonic()
+        try:
+            output, _ = process.communicate(timeout=30)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            pytest.fail(f"`{command}` ignored SIGTERM: still running 30 s later")
+    assert time.monotonic() - started < 15, output[-2000:]
+    assert process.returncode in ({2} if command == "check" else {2, 130}), output[-2000:]
+    assert "Traceback" not in output and TOKEN not in output

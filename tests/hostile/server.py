@@ -29,6 +29,9 @@ MODES = (
     "redirect-307",
     "redirect-308",
 )
+# Modes with a test of their own (not run through every command by the parametrized tests): a 429 whose
+# `Retry-After` (300 s) is honoured, so only the run's budget or a signal can end the wait.
+SLOW_MODES = ("throttle-300",)
 # Every connection ends by itself after this long, so that no test can hang on a handler thread.
 CONNECTION_SECONDS = 60.0
 # A read or a write that makes no progress for this long ends the connection.
@@ -185,6 +188,8 @@ class _HostileHandler(_Handler):
             self._send("200 OK", EMPTY_LIST, **headers)
         elif mode == "throttle-forever":
             self._send("429 Too Many Requests", THROTTLED, **{"Retry-After": "100000"})
+        elif mode == "throttle-300":
+            self._send("429 Too Many Requests", THROTTLED, **{"Retry-After": "300"})
         elif mode.startswith("redirect-"):
             status = {"302": "302 Found", "307": "307 Temporary Redirect", "308": "308 Permanent Redirect"}[mode[-3:]]
             self._send(status, b"", Location=self.server.redirect_to.rstrip("/") + self.path)
@@ -220,8 +225,8 @@ def serve_hostile(mode: str, redirect_to: str | None = None) -> Iterator[str]:
 
     The redirect modes point their `Location` at `redirect_to` (e.g. a `serve_recorder()` URL) plus the path.
     """
-    if mode not in MODES:
-        raise ValueError(f"unknown hostile mode {mode!r}; one of {', '.join(MODES)}")
+    if mode not in (*MODES, *SLOW_MODES):
+        raise ValueError(f"unknown hostile mode {mode!r}; one of {', '.join((*MODES, *SLOW_MODES))}")
     if mode.startswith("redirect-") and redirect_to is None:
         raise ValueError(f"mode {mode!r} needs redirect_to, e.g. the URL of serve_recorder()")
     if mode == "gzip-bomb":
