@@ -60,7 +60,6 @@ class Tally:
 
     throttled: int = 0
     lost: list[str] = field(default_factory=list)
-    server_errors: int = 0
 
 
 class Judge:
@@ -125,7 +124,6 @@ class Judge:
             response_headers=dict(response.headers),
         )
         if exchange.status >= 500:
-            self.tally.server_errors += 1
             self.ledger.failed(
                 Failure(
                     operation_id,
