@@ -302,7 +302,8 @@ def prepare_output(path: Path | None, flag: str) -> Path | None:
     from pcaps_contract.errors import UsageError
 
     if path.is_dir():
-        raise UsageError(f"{flag} {path} is a folder; give a file name, e.g. {path / 'out.xml'}.")
+        example = path / ("junit.xml" if flag == "--junit-xml" else "result.json")
+        raise UsageError(f"{flag} {path} is a folder; give a file name, e.g. {example}.")
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         with path.open("a", encoding="utf-8"):

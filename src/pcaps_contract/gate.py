@@ -295,8 +295,8 @@ def check_options(options: GateOptions) -> None:
         if not math.isfinite(value) or value < 0 or (value == 0 and not may_be_zero):
             above = " of 0 or more" if may_be_zero else " above 0"
             raise UsageError(f"{flag} must be a finite number of seconds{above}, not {value:g}.")
-    if options.max_response_bytes < 1024:
-        raise UsageError(f"--max-response-bytes {options.max_response_bytes} must be at least 1024.")
+    if options.max_response_bytes < MIN_RESPONSE_BYTES:
+        raise UsageError(f"--max-response-bytes {options.max_response_bytes} must be at least {MIN_RESPONSE_BYTES}.")
     if options.s3_endpoint is not None and options.bucket is None:
         raise UsageError("--s3-endpoint is the endpoint of --bucket: give --bucket s3://NAME?region=R too.")
     if options.bucket is not None:
@@ -797,6 +797,17 @@ def _positive(text: str) -> int:
     return value
 
 
+MIN_RESPONSE_BYTES = 1024
+
+
+def response_bytes(text: str) -> int:
+    """`--max-response-bytes`: at least 1024, so that every envelope of the API fits."""
+    value = int(text)
+    if value < MIN_RESPONSE_BYTES:
+        raise argparse.ArgumentTypeError(f"must be at least {MIN_RESPONSE_BYTES}, not {value}")
+    return value
+
+
 def seconds(text: str) -> float:
     """A finite, non-negative number of seconds (`nan`, `inf` and negatives are refused before anything runs)."""
     try:
@@ -882,7 +893,7 @@ GATE_ARGUMENTS: tuple[tuple[str, dict[str, Any]], ...] = (
     (
         "--max-response-bytes",
         {
-            "type": _positive,
+            "type": response_bytes,
             "default": DEFAULT_MAX_RESPONSE_BYTES,
             "metavar": "N",
             "help": f"the largest answer body judged, after decompression ({DEFAULT_MAX_RESPONSE_BYTES})",
