@@ -4,8 +4,8 @@ from __future__ import annotations
 
 __version__ = "0.1.0"
 
-from pcaps_contract.errors import PcapsContractError, SpecError, UsageError
-from pcaps_contract.spec import Spec, default_spec_path, load_spec
+from pcaps_contract._errors import PcapsContractError, SpecError, UsageError
+from pcaps_contract._spec import Spec, default_spec_path, load_spec
 
 __all__ = [
     "PcapsContractError",

@@ -2,6 +2,6 @@
 
 import sys
 
-from pcaps_contract.cli import main
+from pcaps_contract._cli import main
 
 sys.exit(main())

@@ -25,15 +25,15 @@ from urllib.parse import parse_qs, quote, unquote, urlsplit
 import httpx
 import requests
 
-from pcaps_contract import checks
-from pcaps_contract.credentials import Credentials
-from pcaps_contract.data import as_the_server_reads, destination_confs, is_identifier
-from pcaps_contract.errors import PcapsContractError, UsageError
-from pcaps_contract.ownerships import CLEANUP_TIME_LIMIT, CleanupRegistry, CleanupResult, clean_up_in_time, listed
-from pcaps_contract.profiles import CI_SEED, Profile, get_profile
-from pcaps_contract.ratelimit import RateLimiter, RetryPolicy
-from pcaps_contract.report import SKIPPED, Failure, GateReport, Ledger, Step
-from pcaps_contract.sender import (
+from pcaps_contract import _checks as checks
+from pcaps_contract._credentials import Credentials
+from pcaps_contract._data import as_the_server_reads, destination_confs, is_identifier
+from pcaps_contract._errors import PcapsContractError, UsageError
+from pcaps_contract._ownerships import CLEANUP_TIME_LIMIT, CleanupRegistry, CleanupResult, clean_up_in_time, listed
+from pcaps_contract._profiles import CI_SEED, Profile, get_profile
+from pcaps_contract._ratelimit import RateLimiter, RetryPolicy
+from pcaps_contract._report import SKIPPED, Failure, GateReport, Ledger, Step
+from pcaps_contract._sender import (
     DEFAULT_MAX_RESPONSE_BYTES,
     AnyOf,
     Cancelled,
@@ -43,10 +43,10 @@ from pcaps_contract.sender import (
     Throttled,
     polite_session,
 )
-from pcaps_contract.spec import Spec, load_spec
-from pcaps_contract.targets import Target, TargetError
-from pcaps_contract.text import clip
-from pcaps_contract.urls import api_path
+from pcaps_contract._spec import Spec, load_spec
+from pcaps_contract._targets import Target, TargetError
+from pcaps_contract._text import clip
+from pcaps_contract._urls import api_path
 
 # The built-in checks that apply to this API, in report order. Not `max_response_time` (no budget in the
 # contract), `response_headers_conformance`/`missing_required_header` (the spec declares no headers),
@@ -300,7 +300,7 @@ def check_options(options: GateOptions) -> None:
     if options.s3_endpoint is not None and options.bucket is None:
         raise UsageError("--s3-endpoint is the endpoint of --bucket: give --bucket s3://NAME?region=R too.")
     if options.bucket is not None:
-        from pcaps_contract.targets import BucketSource
+        from pcaps_contract._targets import BucketSource
 
         BucketSource(options.bucket, options.s3_endpoint)  # refuses a URI it cannot read challenges from
 
@@ -308,8 +308,8 @@ def check_options(options: GateOptions) -> None:
 def _run_lifecycle(
     options: GateOptions, connection: _Connection, run: _Run, policy: checks.Policy, profile: Profile, seed: int
 ) -> None:
-    from pcaps_contract.lifecycle import Judge, run_lifecycle
-    from pcaps_contract.targets import challenge_source
+    from pcaps_contract._lifecycle import Judge, run_lifecycle
+    from pcaps_contract._targets import challenge_source
 
     target = options.target
     source = challenge_source(target, connection.client, options.bucket, options.s3_endpoint)
@@ -597,7 +597,7 @@ def _run_phases(schema: Any, connection: _Connection, run: _Run, policy: checks.
     """Schemathesis's phases over the target, every request through the run's sender, verdicts into the ledger."""
     from schemathesis.engine import from_schema
 
-    from pcaps_contract.routing import routed
+    from pcaps_contract._routing import routed
 
     register_checks()
     _POLICIES[id(schema)] = policy
@@ -762,8 +762,8 @@ def resolve_options(
     No target means the bundled mock in-process, which then accepts exactly the given credentials (the
     development token by default) for exactly the given accounts (two fixed ones by default).
     """
-    from pcaps_contract.credentials import ACCOUNT_ENV, resolve_credentials
-    from pcaps_contract.targets import MOCK_ACCOUNTS, base_url_target, bundled_mock, load_app, mock_credentials
+    from pcaps_contract._credentials import ACCOUNT_ENV, resolve_credentials
+    from pcaps_contract._targets import MOCK_ACCOUNTS, base_url_target, bundled_mock, load_app, mock_credentials
 
     if base_url and app:
         raise UsageError("give --base-url or --app, not both.")
@@ -829,7 +829,7 @@ def positive_seconds(text: str) -> float:
 
 def rate_per_second(text: str) -> float:
     """`--rate-limit` as requests per second (`20/s`, `300/min`, `1000/h`)."""
-    from pcaps_contract.fuzz.safety import parse_rate
+    from pcaps_contract._fuzz.safety import parse_rate
 
     try:
         return parse_rate(text).per_second

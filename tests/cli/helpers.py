@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from pcaps_contract.cli import main
+from pcaps_contract._cli import main
 
 ROOT = Path(__file__).resolve().parents[2]
 # Small budgets: these runs prove behaviour, not coverage (the default run is benchmarked separately).

@@ -12,7 +12,7 @@ import pytest
 
 from pcaps_contract.gate import ALL_CHECKS
 from pcaps_contract.mock import DEV_TOKEN, MockConfig, create_app
-from pcaps_contract.mock.server import serve_in_thread
+from pcaps_contract.mock._server import serve_in_thread
 from tests.cli.helpers import FAST, Run
 from tests.gallery.broken import OTHER, OWNER
 
@@ -207,7 +207,7 @@ def test_a_wsgi_app_is_loaded_in_process_and_refusal_everywhere_exits_2(run_cli:
 def test_a_numeric_option_that_cannot_work_is_one_sentence_and_exit_2(
     capsys: pytest.CaptureFixture[str], flag: str, value: str
 ) -> None:
-    from pcaps_contract.cli import main
+    from pcaps_contract._cli import main
 
     with pytest.raises(SystemExit) as exited:
         main(["check", flag, value])

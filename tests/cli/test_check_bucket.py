@@ -14,9 +14,9 @@ import boto3
 import pytest
 from moto.server import ThreadedMotoServer
 
+from pcaps_contract._targets import MOCK_ACCOUNTS
 from pcaps_contract.mock import DEV_TOKEN, MockConfig, create_app
-from pcaps_contract.mock.server import serve_in_thread
-from pcaps_contract.targets import MOCK_ACCOUNTS
+from pcaps_contract.mock._server import serve_in_thread
 from tests.cli.helpers import FAST, Run
 
 BUCKET = "s3://pcaps-test?region=us-east-1"

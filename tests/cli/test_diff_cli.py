@@ -13,8 +13,8 @@ from typing import Any
 
 import pytest
 
-from pcaps_contract.cli import main
-from pcaps_contract.spec import default_spec_path
+from pcaps_contract._cli import main
+from pcaps_contract._spec import default_spec_path
 
 SPEC = "spec/pcaps-ownership.openapi.yaml"
 SpecEdit = Callable[[dict[str, Any]], None]  # the `spec_edits` fixture's values

@@ -20,7 +20,7 @@ import pytest
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from pcaps_contract.mock import DEV_TOKEN, MockConfig, create_app
-from pcaps_contract.mock.server import serve_in_thread
+from pcaps_contract.mock._server import serve_in_thread
 from tests.cli.helpers import Outcome, Run, cli_runner
 from tests.gallery.broken import Broken, Exchange, submitted_with_space
 
@@ -433,7 +433,7 @@ def test_merging_a_directory_without_a_result_is_a_usage_error(tmp_path: Path, n
 def test_a_crashing_check_stops_the_run_and_the_cleanup_still_deletes_everything(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, run_cli: Run
 ) -> None:
-    from pcaps_contract import checks
+    from pcaps_contract import _checks as checks
 
     def crash(self: Any) -> Iterator[dict[str, Any]]:
         raise RuntimeError("a bug in a check")
@@ -461,12 +461,12 @@ def hangs_on_validate(app: ASGIApp, seconds: float) -> ASGIApp:
 
 
 def test_timeouts_are_retried_a_bounded_number_of_times_then_recorded_and_the_run_goes_on(tmp_path: Path) -> None:
-    from pcaps_contract.credentials import Credentials
-    from pcaps_contract.fuzz.events import EventLog
-    from pcaps_contract.fuzz.plan import FuzzPlan
-    from pcaps_contract.fuzz.run import FuzzRun
-    from pcaps_contract.ratelimit import RetryPolicy
-    from pcaps_contract.spec import load_spec
+    from pcaps_contract._credentials import Credentials
+    from pcaps_contract._fuzz.events import EventLog
+    from pcaps_contract._fuzz.plan import FuzzPlan
+    from pcaps_contract._fuzz.run import FuzzRun
+    from pcaps_contract._ratelimit import RetryPolicy
+    from pcaps_contract._spec import load_spec
 
     policy = RetryPolicy(transport_retries=1, backoff_base=0.01, timeout=0.3)
     with serve(hangs_on_validate(mock_app(), 1.0)) as url:
@@ -533,7 +533,7 @@ def test_an_operation_draws_the_same_cases_alone_or_with_the_others(tmp_path: Pa
 def test_a_bug_in_the_run_itself_still_ends_with_the_cleanup_and_a_report(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, run_cli: Run
 ) -> None:
-    from pcaps_contract.fuzz.run import FuzzRun
+    from pcaps_contract._fuzz.run import FuzzRun
 
     calls = 0
 

@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from pcaps_contract.cli import main
-from pcaps_contract.spec import default_spec_path
+from pcaps_contract._cli import main
+from pcaps_contract._spec import default_spec_path
 
 ROOT = Path(__file__).resolve().parents[2]
 COMMITTED = ROOT / "generated" / "pcaps_client"

@@ -53,7 +53,7 @@ def run_command(argv: list[str], cwd: Path, bound: float) -> Ran:
     started = time.monotonic()
     try:
         process = subprocess.run(
-            [sys.executable, "-m", "pcaps_contract.cli", *argv],
+            [sys.executable, "-m", "pcaps_contract._cli", *argv],
             cwd=cwd,
             env=env,
             stdin=subprocess.DEVNULL,
@@ -183,7 +183,7 @@ def test_the_first_sigterm_ends_a_run_waiting_out_a_retry_after(command: str, tm
     with hostile("throttle-300") as (url, _):
         argv[2] = url
         process = subprocess.Popen(
-            [sys.executable, "-m", "pcaps_contract.cli", *argv],
+            [sys.executable, "-m", "pcaps_contract._cli", *argv],
             cwd=tmp_path,
             env=env,
             stdin=subprocess.DEVNULL,

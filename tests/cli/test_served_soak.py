@@ -12,7 +12,7 @@ import pytest
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from pcaps_contract.mock import MockConfig, create_app
-from pcaps_contract.mock.server import serve_in_thread
+from pcaps_contract.mock._server import serve_in_thread
 from tests.cli.helpers import Outcome, Run
 
 ACCOUNTS = ("023e105f4ecef8ad9ca31a8372d0c353", "7c5dae5552338874e5053f2534d2767a")

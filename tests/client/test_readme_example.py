@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from pcaps_contract.mock import MockConfig, create_app
-from pcaps_contract.mock.server import serve_in_thread
+from pcaps_contract.mock._server import serve_in_thread
 
 README = Path(__file__).resolve().parents[2] / "README.md"
 

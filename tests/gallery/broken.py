@@ -15,8 +15,8 @@ from typing import Any
 
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from pcaps_contract._targets import MOCK_ACCOUNTS
 from pcaps_contract.mock import MockConfig, create_app
-from pcaps_contract.targets import MOCK_ACCOUNTS
 
 OWNER, OTHER = MOCK_ACCOUNTS
 _ACCOUNT = re.compile(r"/accounts/([^/]*)/")

@@ -16,8 +16,8 @@ from pathlib import Path
 import pytest
 import requests
 
-from pcaps_contract.ratelimit import RateLimiter, RetryPolicy
-from pcaps_contract.sender import (
+from pcaps_contract._ratelimit import RateLimiter, RetryPolicy
+from pcaps_contract._sender import (
     CrossOriginRefused,
     PoliteAdapter,
     ResponseLimits,

@@ -9,7 +9,7 @@ import httpx
 import pytest
 
 from pcaps_contract.mock import DEV_TOKEN, MockConfig, create_app
-from pcaps_contract.mock.server import serve_in_thread
+from pcaps_contract.mock._server import serve_in_thread
 
 ACCOUNT = "023e105f4ecef8ad9ca31a8372d0c353"
 

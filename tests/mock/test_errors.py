@@ -10,9 +10,9 @@ from urllib.parse import urlsplit
 import httpx
 import pytest
 
+from pcaps_contract._spec import Spec
 from pcaps_contract.mock import DEV_API_KEY, DEV_EMAIL, DEV_TOKEN, MockConfig, create_app
-from pcaps_contract.mock.server import serve_in_thread
-from pcaps_contract.spec import Spec
+from pcaps_contract.mock._server import serve_in_thread
 
 BEARER = {"Authorization": f"Bearer {DEV_TOKEN}"}
 JSON = {**BEARER, "Content-Type": "application/json"}

@@ -8,9 +8,9 @@ import cloudflare
 import httpx
 import pytest
 
+from pcaps_contract._spec import Spec
 from pcaps_contract.mock import DEV_TOKEN, MockConfig, create_app
-from pcaps_contract.mock.server import serve_in_thread
-from pcaps_contract.spec import Spec
+from pcaps_contract.mock._server import serve_in_thread
 
 AUTH = {"Authorization": f"Bearer {DEV_TOKEN}"}
 LIST = "/client/v4/accounts/023e105f4ecef8ad9ca31a8372d0c353/pcaps/ownership"
@@ -109,7 +109,7 @@ def test_without_retries_the_sdk_raises_rate_limit_error() -> None:
     ],
 )
 def test_fault_settings_that_cannot_work_are_refused(settings: dict[str, float], message: str) -> None:
-    from pcaps_contract.errors import UsageError
+    from pcaps_contract._errors import UsageError
 
     with pytest.raises(UsageError, match=message):
         MockConfig(**settings)  # type: ignore[arg-type]

@@ -12,9 +12,9 @@ import httpx
 import pytest
 from moto.server import ThreadedMotoServer
 
+from pcaps_contract._spec import Spec
 from pcaps_contract.mock import DEV_TOKEN, MockConfig, create_app
-from pcaps_contract.mock.server import serve_in_thread
-from pcaps_contract.spec import Spec
+from pcaps_contract.mock._server import serve_in_thread
 
 AUTH = {"Authorization": f"Bearer {DEV_TOKEN}"}
 

@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 
-from pcaps_contract import checks
-from pcaps_contract.checks import ContractViolation, Exchange, Policy
+from pcaps_contract import _checks as checks
+from pcaps_contract._checks import ContractViolation, Exchange, Policy
 
 NOW = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)
 POLICY = Policy(now=lambda: NOW)

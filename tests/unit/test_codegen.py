@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from pcaps_contract import codegen
-from pcaps_contract.errors import SpecError
+from pcaps_contract import _codegen as codegen
+from pcaps_contract._errors import SpecError
 
 
 def _tree(root: Path, files: dict[str, str]) -> Path:

@@ -15,8 +15,8 @@ from typing import Any
 
 import pytest
 
-from pcaps_contract.diff import CALLERS, CONSUMERS, RULES, diff_documents
-from pcaps_contract.spec import Spec
+from pcaps_contract._diff import CALLERS, CONSUMERS, RULES, diff_documents
+from pcaps_contract._spec import Spec
 
 Document = dict[str, Any]
 

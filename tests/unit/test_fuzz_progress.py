@@ -6,8 +6,8 @@ import io
 import json
 from pathlib import Path
 
-from pcaps_contract.fuzz.events import EventLog
-from pcaps_contract.fuzz.progress import Progress, Snapshot
+from pcaps_contract._fuzz.events import EventLog
+from pcaps_contract._fuzz.progress import Progress, Snapshot
 
 SNAPSHOT = Snapshot(cases=120, findings=3, new_findings=1, requests=130, throttled=4, elapsed=65.0, left=535.0)
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from pcaps_contract.errors import UsageError
-from pcaps_contract.fuzz.safety import (
+from pcaps_contract._errors import UsageError
+from pcaps_contract._fuzz.safety import (
     Refusal,
     check_target,
     is_loopback,

@@ -8,13 +8,13 @@ from pathlib import Path
 import pytest
 from hypothesis import given, settings
 
-from pcaps_contract.credentials import Credentials, resolve_credentials
-from pcaps_contract.data import destination_confs, is_identifier, ownership_challenges
-from pcaps_contract.errors import UsageError
+from pcaps_contract._credentials import Credentials, resolve_credentials
+from pcaps_contract._data import destination_confs, is_identifier, ownership_challenges
+from pcaps_contract._errors import UsageError
+from pcaps_contract._profiles import PROFILES, get_profile
+from pcaps_contract._report import FAILED, PASSED, SKIPPED, Failure, GateReport, Ledger, Step, xml_safe
+from pcaps_contract._spec import Spec
 from pcaps_contract.gate import _Run, created_by, refused_everywhere, split_message, unjudged
-from pcaps_contract.profiles import PROFILES, get_profile
-from pcaps_contract.report import FAILED, PASSED, SKIPPED, Failure, GateReport, Ledger, Step, xml_safe
-from pcaps_contract.spec import Spec
 
 CONF_SCHEMA = "/components/schemas/DestinationConf"
 
@@ -254,7 +254,7 @@ class _Case:
     ],
 )
 def test_every_write_goes_to_a_given_account(method: str, drawn: str, sent: str) -> None:
-    from pcaps_contract.routing import keep_writes_in
+    from pcaps_contract._routing import keep_writes_in
 
     case = _Case(method, drawn)
     keep_writes_in(case, ("given",))

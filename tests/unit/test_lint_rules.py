@@ -11,8 +11,8 @@ from typing import Any
 import pytest
 import yaml
 
-from pcaps_contract.lint import Finding, lint
-from pcaps_contract.spec import SEED_EXAMPLE_FILENAME, Spec, load_spec, spec_dir
+from pcaps_contract._lint import Finding, lint
+from pcaps_contract._spec import SEED_EXAMPLE_FILENAME, Spec, load_spec, spec_dir
 
 CREATE = ("paths", "/accounts/{account_id}/pcaps/ownership", "post")
 

@@ -7,11 +7,11 @@ import json
 
 import pytest
 
-from pcaps_contract.errors import SpecError
+from pcaps_contract._errors import SpecError
+from pcaps_contract._spec import Spec
 from pcaps_contract.mock import create_app
-from pcaps_contract.mock.envelope import ApiError, ErrorCode
-from pcaps_contract.mock.rules import OperationRule, SpecRules
-from pcaps_contract.spec import Spec
+from pcaps_contract.mock._envelope import ApiError, ErrorCode
+from pcaps_contract.mock._rules import OperationRule, SpecRules
 
 
 def _edited(spec: Spec, edit: dict[str, object], schema: str) -> Spec:

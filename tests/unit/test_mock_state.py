@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 import pcaps_contract.mock
-from pcaps_contract.mock.state import Ownership, Store, now_rfc3339
+from pcaps_contract.mock._state import Ownership, Store, now_rfc3339
 
 
 def test_the_public_surface_of_the_mock_is_small() -> None:

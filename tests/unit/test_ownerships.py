@@ -11,8 +11,8 @@ from typing import Any
 import pytest
 import requests
 
-from pcaps_contract.ownerships import CleanupRegistry, clean_up, stop_on_signals
-from pcaps_contract.sender import Cancelled
+from pcaps_contract._ownerships import CleanupRegistry, clean_up, stop_on_signals
+from pcaps_contract._sender import Cancelled
 
 BASE = "http://127.0.0.1:9/client/v4"
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pcaps_contract.text import clip
+from pcaps_contract._text import clip
 
 
 def test_text_within_the_limit_is_kept_whole() -> None:

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import pytest
 
-from pcaps_contract.errors import UsageError
-from pcaps_contract.fuzz.safety import Refusal as SafetyRefusal
-from pcaps_contract.fuzz.safety import check_target
-from pcaps_contract.targets import base_url_target
-from pcaps_contract.urls import Refusal, TargetUrl, api_path, parse_target
+from pcaps_contract._errors import UsageError
+from pcaps_contract._fuzz.safety import Refusal as SafetyRefusal
+from pcaps_contract._fuzz.safety import check_target
+from pcaps_contract._targets import base_url_target
+from pcaps_contract._urls import Refusal, TargetUrl, api_path, parse_target
 
 P = 8787
 # Each of these reached another host than it seemed to, reached production, or could have: (url, why refused).

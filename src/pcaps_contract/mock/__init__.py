@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pcaps_contract.mock.app import create_app
-from pcaps_contract.mock.config import DEV_API_KEY, DEV_EMAIL, DEV_TOKEN, MockConfig
+from pcaps_contract.mock._app import create_app
+from pcaps_contract.mock._config import DEV_API_KEY, DEV_EMAIL, DEV_TOKEN, MockConfig
 
 __all__ = ["DEV_API_KEY", "DEV_EMAIL", "DEV_TOKEN", "MockConfig", "create_app"]

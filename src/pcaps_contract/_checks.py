@@ -1,0 +1,666 @@
+"""The project's own contract checks: pure functions over one exchange (request + response) or over a model.
+
+Each check is defined once here and used by both doors of the gate (`pcaps-contract check` and
+`pytest contract_tests`) and by anything else that judges responses (e.g. a future `fuzz`). A response
+check returns True when it applied and held, False when the response is outside its scope, and raises
+`ContractViolation` (an AssertionError, as schemathesis expects) when the contract is broken.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable, Collection, Iterator, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from functools import cached_property
+from typing import Any
+
+from pcaps_contract._text import clip
+
+# RFC 3339 section 5.6 date-time; its section 5.6 note allows a lower-case `t` and `z` too.
+_RFC3339 = re.compile(
+    r"(?P<date>\d{4}-\d{2}-\d{2})[Tt](?P<time>\d{2}:\d{2}:\d{2})(?P<fraction>\.\d+)?(?P<offset>[Zz]|[+-]\d{2}:\d{2})"
+)
+SINGLE_RESULT_OPERATIONS = frozenset({"add_bucket", "validate_bucket"})
+ECHOING_OPERATIONS = frozenset({"add_bucket", "validate_bucket"})
+DEFAULT_CLOCK_SKEW = timedelta(minutes=5)
+
+
+class ContractViolation(AssertionError):
+    """A response broke the contract: which check, what it expected, what it received."""
+
+    def __init__(self, check: str, expected: str, received: str) -> None:
+        super().__init__(f"Expected: {expected}\nReceived: {received}")
+        self.check = check
+        self.expected = expected
+        self.received = received
+
+
+@dataclass(frozen=True)
+class Policy:
+    """The tolerances of the checks: how far a server's clock may run ahead, and what `now` is."""
+
+    clock_skew: timedelta = DEFAULT_CLOCK_SKEW
+    now: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))
+
+
+@dataclass(frozen=True)
+class Exchange:
+    """One request and the response it got, as plain data that every check can read."""
+
+    operation_id: str | None
+    method: str
+    url: str
+    status: int
+    content: bytes = b""
+    request_body: Any = None
+    request_headers: Mapping[str, str] = field(default_factory=dict)
+    response_headers: Mapping[str, str] = field(default_factory=dict)
+
+    @cached_property
+    def body(self) -> Any:
+        """The response body parsed as JSON, or None when it is empty or not JSON."""
+        if not self.content:
+            return None
+        try:
+            return json.loads(self.content)
+        except (ValueError, UnicodeDecodeError):
+            return None
+
+    @property
+    def envelope(self) -> dict[str, Any] | None:
+        """The response body when it is a JSON object (the Cloudflare envelope), else None."""
+        return self.body if isinstance(self.body, dict) else None
+
+    @property
+    def is_success(self) -> bool:
+        return 200 <= self.status < 300
+
+    def ownerships(self) -> Iterator[dict[str, Any]]:
+        """The Ownership records of a successful response's `result` (one object or a list)."""
+        envelope = self.envelope
+        if not self.is_success or envelope is None:
+            return
+        result = envelope.get("result")
+        records = result if isinstance(result, list) else [result]
+        yield from (record for record in records if isinstance(record, dict))
+
+    def result_ids(self) -> set[str]:
+        """The ids of the Ownership records in the result."""
+        return {record["id"] for record in self.ownerships() if isinstance(record.get("id"), str)}
+
+
+def _show(value: Any) -> str:
+    text = json.dumps(value, ensure_ascii=False) if not isinstance(value, bytes) else repr(value)
+    return clip(text, 200)
+
+
+def _field(record: Mapping[str, Any], name: str) -> str:
+    return f"`{name}: {_show(record[name])}`" if name in record else f"no `{name}` field"
+
+
+# --- the envelope ---------------------------------------------------------------------------------
+
+
+def success_matches_status(exchange: Exchange, policy: Policy) -> bool:
+    """`success` is true exactly when the status is 2xx."""
+    envelope = exchange.envelope
+    if envelope is None:
+        return False
+    wanted = exchange.is_success
+    if envelope.get("success") is not wanted:
+        raise ContractViolation(
+            "success_matches_status",
+            f"`success: {str(wanted).lower()}` with status {exchange.status}",
+            _field(envelope, "success"),
+        )
+    return True
+
+
+def success_has_result(exchange: Exchange, policy: Policy) -> bool:
+    """A success carries a `result`: an Ownership for add and validate, a list (or null) for list."""
+    envelope = exchange.envelope
+    if envelope is None or not exchange.is_success:
+        return False
+    result = envelope.get("result", ...)
+    if exchange.operation_id in SINGLE_RESULT_OPERATIONS:
+        if not isinstance(result, dict):
+            shown = "no `result` field" if result is ... else f"`result: {_show(result)}`"
+            raise ContractViolation("success_has_result", "`result`: the Ownership object", shown)
+    elif result is ...:
+        raise ContractViolation("success_has_result", "a `result` field", "no `result` field")
+    return True
+
+
+def failure_has_null_result(exchange: Exchange, policy: Policy) -> bool:
+    """A failure carries `result: null`."""
+    envelope = exchange.envelope
+    if envelope is None or exchange.is_success:
+        return False
+    if "result" not in envelope or envelope["result"] is not None:
+        raise ContractViolation(
+            "failure_has_null_result", f"`result: null` with status {exchange.status}", _field(envelope, "result")
+        )
+    return True
+
+
+def failure_has_errors(exchange: Exchange, policy: Policy) -> bool:
+    """A failure carries at least one error."""
+    envelope = exchange.envelope
+    if envelope is None or exchange.is_success:
+        return False
+    errors = envelope.get("errors")
+    if not isinstance(errors, list) or not errors:
+        raise ContractViolation(
+            "failure_has_errors",
+            f"at least one entry in `errors` with status {exchange.status}",
+            _field(envelope, "errors"),
+        )
+    return True
+
+
+def no_content_has_empty_body(exchange: Exchange, policy: Policy) -> bool:
+    """A 204 response has an empty body."""
+    if exchange.status != 204:
+        return False
+    if exchange.content:
+        raise ContractViolation(
+            "no_content_has_empty_body",
+            "an empty body with status 204",
+            f"{len(exchange.content)} bytes: {_show(exchange.content[:120])}",
+        )
+    return True
+
+
+# --- timestamps ------------------------------------------------------------------------------------
+
+
+def parse_rfc3339(value: Any) -> datetime | None:
+    """The instant of a strict RFC 3339 date-time string, or None when it is not one."""
+    if not isinstance(value, str):
+        return None
+    match = _RFC3339.fullmatch(value)
+    if match is None:
+        return None
+    clock = match["time"]
+    if clock.endswith(":60"):  # a leap second is valid RFC 3339; datetime cannot hold it
+        clock = clock[:-2] + "59"
+    offset = "+00:00" if match["offset"] in "Zz" else match["offset"]
+    try:
+        return datetime.fromisoformat(f"{match['date']}T{clock}{match['fraction'] or ''}{offset}")
+    except ValueError:
+        return None
+
+
+def timestamps_are_rfc3339(exchange: Exchange, policy: Policy) -> bool:
+    """`submitted` (and `validated`, unless empty while not yet validated) are strict RFC 3339 date-times."""
+    applied = False
+    for record in exchange.ownerships():
+        for name in ("submitted", "validated"):
+            if name not in record or (name == "validated" and record[name] == ""):
+                continue
+            applied = True
+            if parse_rfc3339(record[name]) is None:
+                raise ContractViolation(
+                    "timestamps_are_rfc3339",
+                    f"`{name}` as an RFC 3339 date-time (`2026-11-26T11:05:00Z`: a `T`, then `Z` or an offset)",
+                    _field(record, name),
+                )
+    return applied
+
+
+def submitted_is_not_in_future(exchange: Exchange, policy: Policy) -> bool:
+    """`submitted` is not later than now plus the allowed clock skew."""
+    applied = False
+    latest = policy.now() + policy.clock_skew
+    for record in exchange.ownerships():
+        submitted = parse_rfc3339(record.get("submitted"))
+        if submitted is None:
+            continue
+        applied = True
+        if submitted > latest:
+            raise ContractViolation(
+                "submitted_is_not_in_future",
+                f"`submitted` at or before {latest.isoformat(timespec='seconds')} (now + {policy.clock_skew})",
+                _field(record, "submitted"),
+            )
+    return applied
+
+
+# Servers may keep fractions of a second in one timestamp and truncate the other: within this, order holds.
+TIMESTAMP_RESOLUTION = timedelta(seconds=1)
+
+
+def validated_is_not_before_submitted(exchange: Exchange, policy: Policy) -> bool:
+    """A non-empty `validated` is not earlier than `submitted` (by more than the one-second resolution)."""
+    applied = False
+    for record in exchange.ownerships():
+        submitted = parse_rfc3339(record.get("submitted"))
+        validated = parse_rfc3339(record.get("validated"))
+        if submitted is None or validated is None:
+            continue
+        applied = True
+        if validated < submitted - TIMESTAMP_RESOLUTION:
+            raise ContractViolation(
+                "validated_is_not_before_submitted",
+                f"`validated` at or after `submitted` ({record['submitted']})",
+                _field(record, "validated"),
+            )
+    return applied
+
+
+# --- echo ------------------------------------------------------------------------------------------
+
+
+def destination_conf_is_echoed(exchange: Exchange, policy: Policy) -> bool:
+    """Add and validate answer with the `destination_conf` that was sent."""
+    if exchange.operation_id not in ECHOING_OPERATIONS or not exchange.is_success:
+        return False
+    sent = exchange.request_body.get("destination_conf") if isinstance(exchange.request_body, dict) else None
+    record = next(exchange.ownerships(), None)
+    if not isinstance(sent, str) or record is None:
+        return False
+    if record.get("destination_conf") != sent:
+        raise ContractViolation(
+            "destination_conf_is_echoed", f"`destination_conf: {_show(sent)}`", _field(record, "destination_conf")
+        )
+    return True
+
+
+ResponseCheck = Callable[[Exchange, Policy], bool]
+
+# Every response check, in the order they are reported; the key is the check's name everywhere.
+RESPONSE_CHECKS: dict[str, ResponseCheck] = {
+    check.__name__: check
+    for check in (
+        success_matches_status,
+        success_has_result,
+        failure_has_null_result,
+        failure_has_errors,
+        no_content_has_empty_body,
+        timestamps_are_rfc3339,
+        submitted_is_not_in_future,
+        validated_is_not_before_submitted,
+        destination_conf_is_echoed,
+    )
+}
+
+
+def run_response_checks(exchange: Exchange, policy: Policy) -> Iterator[tuple[str, ContractViolation | None]]:
+    """(check name, violation or None) for every response check that applies to the exchange."""
+    for name, check in RESPONSE_CHECKS.items():
+        try:
+            applied = check(exchange, policy)
+        except ContractViolation as violation:
+            yield name, violation
+        else:
+            if applied:
+                yield name, None
+
+
+# --- the lifecycle and tenancy, judged against a model of what the server should hold ---------------
+
+
+def _ids(ids: Collection[str]) -> str:
+    return ", ".join(sorted(ids)) or "none"
+
+
+def _require(holds: bool, check: str, expected: str, received: Callable[[], str]) -> None:
+    if not holds:
+        raise ContractViolation(check, expected, received())
+
+
+def created_ownership_is_listed(listing: Exchange, expected_ids: Collection[str]) -> None:
+    """Every ownership created (and not deleted) under an account is listed under it.
+
+    When `result_info` says the account holds more than the answer shows, the others may be on later pages.
+    """
+    missing = set(expected_ids) - listing.result_ids()
+    _require(
+        listing.status == 200 and (not missing or _more_than_shown(listing)),
+        "created_ownership_is_listed",
+        f"status 200 listing the created ids {_ids(missing or expected_ids)}",
+        lambda: f"status {listing.status} listing {_ids(listing.result_ids())}",
+    )
+
+
+def deleted_ownership_is_not_listed(listing: Exchange, deleted_ids: Collection[str]) -> None:
+    """An ownership that was deleted is no longer listed."""
+    still = listing.result_ids() & set(deleted_ids)
+    _require(
+        not still,
+        "deleted_ownership_is_not_listed",
+        "deleted ids gone from the list",
+        lambda: f"still listed: {_ids(still)}",
+    )
+
+
+def created_ownership_can_be_deleted(deletion: Exchange) -> None:
+    """Deleting an ownership that exists answers 204."""
+    _require(
+        deletion.status == 204,
+        "created_ownership_can_be_deleted",
+        "status 204 deleting an existing ownership",
+        lambda: f"status {deletion.status}",
+    )
+
+
+def second_delete_is_not_found(deletion: Exchange) -> None:
+    """Deleting an ownership that was already deleted answers 404."""
+    _require(
+        deletion.status == 404,
+        "second_delete_is_not_found",
+        "status 404 deleting an already deleted ownership",
+        lambda: f"status {deletion.status}",
+    )
+
+
+def validate_returns_same_id(validation: Exchange, candidate_ids: Collection[str]) -> None:
+    """Validating a created bucket answers 200 with the id of that bucket's ownership."""
+    record = next(validation.ownerships(), None)
+    got = record.get("id") if record is not None else None
+    _require(
+        validation.status == 200 and got in candidate_ids,
+        "validate_returns_same_id",
+        f"status 200 with `id` one of {_ids(candidate_ids)}",
+        lambda: f"status {validation.status} with {_field(record, 'id') if record is not None else 'no result'}",
+    )
+
+
+def foreign_ownership_is_not_listed(listing: Exchange, foreign_ids: Collection[str]) -> None:
+    """Another account's ownerships never appear in an account's list."""
+    leaked = listing.result_ids() & set(foreign_ids)
+    _require(
+        not leaked,
+        "foreign_ownership_is_not_listed",
+        "no ownership of another account listed",
+        lambda: f"listed: {_ids(leaked)}",
+    )
+
+
+def foreign_ownership_is_not_validated(validation: Exchange, foreign_ids: Collection[str]) -> None:
+    """Validating another account's bucket never answers with that account's ownership."""
+    leaked = validation.result_ids() & set(foreign_ids)
+    _require(
+        not leaked,
+        "foreign_ownership_is_not_validated",
+        "no ownership of another account in the answer (404, or this account's own record)",
+        lambda: f"status {validation.status} with id {_ids(leaked)}",
+    )
+
+
+def foreign_ownership_is_not_deleted(deletion: Exchange) -> None:
+    """Deleting another account's ownership is refused."""
+    _require(
+        not deletion.is_success,
+        "foreign_ownership_is_not_deleted",
+        "a refusal (404 or 403) deleting another account's ownership",
+        lambda: f"status {deletion.status}",
+    )
+
+
+# Checks of the stateful run, in the order they are reported (the lifecycle, then tenancy).
+LIFECYCLE_CHECKS = (
+    "created_ownership_is_listed",
+    "deleted_ownership_is_not_listed",
+    "created_ownership_can_be_deleted",
+    "second_delete_is_not_found",
+    "validate_returns_same_id",
+    "ownership_id_is_new",
+    "listed_ids_are_unique",
+    "record_is_stable",
+    "listing_is_complete",
+    "validation_sets_status",
+    "made_up_challenge_never_succeeds",
+    "half_credentials_are_refused",
+)
+TENANCY_CHECKS = (
+    "foreign_ownership_is_not_listed",
+    "foreign_ownership_is_not_validated",
+    "foreign_ownership_is_not_deleted",
+)
+
+
+# --- what an implementation does: ids, records over time, validation, credentials, completeness ----------
+
+
+def ownership_id_is_new(created: Exchange, seen_ids: Collection[str]) -> None:
+    """Every add answers with an id never returned before in the run (also for a bucket added again)."""
+    record = next(created.ownerships(), None)
+    got = record.get("id") if record is not None else None
+    _require(
+        not isinstance(got, str) or got not in seen_ids,
+        "ownership_id_is_new",
+        "an `id` no earlier answer of the run returned",
+        lambda: f"`id: {_show(got)}`, returned before",
+    )
+
+
+def listed_ids_are_unique(listing: Exchange) -> None:
+    """No list shows the same id twice."""
+    ids = [str(record["id"]) for record in listing.ownerships() if isinstance(record.get("id"), str)]
+    twice = {ownership_id for ownership_id in ids if ids.count(ownership_id) > 1}
+    _require(
+        not twice,
+        "listed_ids_are_unique",
+        "each ownership listed once",
+        lambda: f"listed more than once: {_ids(twice)}",
+    )
+
+
+def _number(value: Any) -> float | None:
+    return float(value) if isinstance(value, int | float) and not isinstance(value, bool) else None
+
+
+def _more_than_shown(listing: Exchange) -> bool:
+    """Whether the list's `result_info` says the account holds more than this answer shows.
+
+    `total_pages` above `page` says so; without `total_pages`, a `total_count` above the records shown.
+    A single page (`total_pages` 1) that counts more records than it shows says nothing of the kind.
+    """
+    envelope = listing.envelope or {}
+    info = envelope.get("result_info")
+    if not isinstance(info, dict):
+        return False
+    pages, page, total = (
+        _number(info.get("total_pages")),
+        _number(info.get("page", 1)),
+        _number(info.get("total_count")),
+    )
+    if pages is not None:
+        return page is not None and pages > page
+    return total is not None and total > sum(1 for _ in listing.ownerships())
+
+
+def listing_is_complete(listing: Exchange, held_ids: Collection[str]) -> bool:
+    """Every ownership the account holds is listed, or `result_info` says there are more than shown.
+
+    Applies to answers of 200 only (a refusal lists nothing, and other checks judge it).
+    """
+    if listing.status != 200 or not held_ids:
+        return False
+    missing = set(held_ids) - listing.result_ids()
+    _require(
+        not missing or _more_than_shown(listing),
+        "listing_is_complete",
+        f"all {len(held_ids)} ownerships the account holds listed, or `result_info` saying there are more "
+        "(`total_pages` above `page`, or without `total_pages` a `total_count` above the records shown)",
+        lambda: (
+            f"{len(listing.result_ids())} listed without {_ids(missing)}; "
+            f"{_field(listing.envelope or {}, 'result_info')}"
+        ),
+    )
+    return True
+
+
+@dataclass(frozen=True)
+class Seen:
+    """What the run has seen of one record: its first-seen fields, and its last status and `validated`.
+
+    `validations` counts the validations of the record's bucket sent so far; `last_validations` is that count
+    when the record was last seen, so that a change of `status` or `validated` since then can be told apart.
+    """
+
+    first: Mapping[str, Any]
+    status: Any
+    validated: Any
+    last_validations: int = 0
+    validations: int = 0
+
+    @classmethod
+    def of(cls, record: Mapping[str, Any], validations: int = 0) -> Seen:
+        fields = {name: record[name] for name in STABLE_FIELDS if name in record}
+        return cls(fields, record.get("status"), record.get("validated", ""), validations, validations)
+
+    def then(self, record: Mapping[str, Any]) -> Seen:
+        """The history once `record` was seen."""
+        return Seen(self.first, record.get("status"), record.get("validated", ""), self.validations, self.validations)
+
+    def validated_again(self) -> Seen:
+        """The history once a validation of the record's bucket was sent."""
+        return Seen(self.first, self.status, self.validated, self.last_validations, self.validations + 1)
+
+
+STABLE_FIELDS = ("id", "destination_conf", "filename", "submitted")
+
+
+def _same_value(first: Any, now: Any) -> bool:
+    """Equal, or the same instant written twice (an RFC 3339 time may be spelled with `Z` or `+00:00`)."""
+    if first == now:
+        return True
+    first_time, now_time = parse_rfc3339(first), parse_rfc3339(now)
+    return first_time is not None and first_time == now_time
+
+
+def _empty(value: Any) -> bool:
+    return value is None or value == ""
+
+
+def record_is_stable(exchange: Exchange, history: Mapping[str, Seen]) -> bool:
+    """A record shows the same `id`, `destination_conf`, `filename`, `submitted` in every answer; `status` and
+    `validated` change only after a validation of its bucket, and `validated` is set only by one.
+
+    A validation may take effect later (verification can take minutes): after one, a `pending` record may
+    turn `success` or `failed` and get its `validated` at any later answer, but a settled status and a set
+    `validated` do not change again until the bucket is validated again.
+    """
+    applied = False
+    for record in exchange.ownerships():
+        seen = history.get(record["id"]) if isinstance(record.get("id"), str) else None
+        if seen is not None:
+            applied = True
+            _is_stable(record, seen)
+    return applied
+
+
+def _is_stable(record: Mapping[str, Any], seen: Seen) -> None:
+    ownership_id = record["id"]
+    for name, first in seen.first.items():
+        if not _same_value(first, record.get(name, ...)):
+            raise ContractViolation(
+                "record_is_stable", f"`{name}: {_show(first)}` for {ownership_id}, as first shown", _field(record, name)
+            )
+    status, validated = record.get("status"), record.get("validated", "")
+    if seen.validations == 0:
+        expected_status = f"`status: {_show(seen.status)}` for {ownership_id} (no validation was sent)"
+        expected_validated = f"an empty `validated` for {ownership_id} (no validation was sent)"
+        status_holds, validated_holds = status == seen.status, _empty(validated)
+    elif seen.validations == seen.last_validations:  # validated before, but not since it was last seen
+        expected_status = f"`status: {_show(seen.status)}` for {ownership_id}, as last shown (no validation since)"
+        expected_validated = (
+            f"`validated: {_show(seen.validated)}` for {ownership_id}, as last shown (no validation since)"
+        )
+        settling = seen.status == "pending" and status in ("success", "failed")
+        status_holds = status == seen.status or settling
+        validated_holds = _empty(seen.validated) or _same_value(seen.validated, validated)
+    else:
+        return
+    if not status_holds:
+        raise ContractViolation("record_is_stable", expected_status, _field(record, "status"))
+    if not validated_holds:
+        raise ContractViolation("record_is_stable", expected_validated, _field(record, "validated"))
+
+
+def made_up_challenge_never_succeeds(validation: Exchange) -> None:
+    """A validation whose `ownership_challenge` was made up (never delivered by the server) never succeeds."""
+    record = next(validation.ownerships(), None)
+    _require(
+        record is None or record.get("status") != "success",
+        "made_up_challenge_never_succeeds",
+        "anything but `status: success` for a challenge the server never delivered",
+        lambda: f'status {validation.status} with `status: "success"`',
+    )
+
+
+def validation_sets_status(validation: Exchange, delivered: bool) -> bool:
+    """With the delivered challenge, validate answers `success` and a `validated` time not before `submitted`;
+    with a wrong one, `failed` or a 4xx, never `success`.
+
+    A `pending` answer does not apply: the real API may take minutes to verify.
+    """
+    record = next(validation.ownerships(), None)
+    status = record.get("status") if record is not None else None
+    if not delivered:
+        if 400 <= validation.status < 500:
+            return True  # a refusal of a wrong challenge is fine
+        if status == "pending":
+            return False
+        _require(
+            validation.status == 200 and status == "failed",
+            "validation_sets_status",
+            '`status: "failed"` (or a 4xx) validating with a wrong challenge',
+            lambda: f"status {validation.status} with {_field(record, 'status') if record else 'no result'}",
+        )
+        return True
+    if record is None or status == "pending":
+        return False
+    _require(
+        status == "success",
+        "validation_sets_status",
+        '`status: "success"` validating with the challenge the server delivered',
+        lambda: f"status {validation.status} with {_field(record, 'status')}",
+    )
+    submitted, validated = parse_rfc3339(record.get("submitted")), parse_rfc3339(record.get("validated"))
+    _require(
+        validated is not None and (submitted is None or validated >= submitted - TIMESTAMP_RESOLUTION),
+        "validation_sets_status",
+        f"`validated`: an RFC 3339 time not before `submitted` ({_show(record.get('submitted'))}) after a success",
+        lambda: _field(record, "validated"),
+    )
+    return True
+
+
+def _listed_state(listing: Exchange) -> dict[str, tuple[Any, Any]]:
+    return {
+        record["id"]: (record.get("status"), record.get("validated", ""))
+        for record in listing.ownerships()
+        if isinstance(record.get("id"), str)
+    }
+
+
+def half_credentials_are_refused(
+    refused: Exchange, variant: str, before: Exchange | None = None, after: Exchange | None = None
+) -> None:
+    """Half-right credentials (`variant` says which) are refused with 401 or 403, and change nothing.
+
+    `before` and `after` are lists of the account around a refused write: the same records, in the same state.
+    """
+    _require(
+        refused.status in (401, 403),
+        "half_credentials_are_refused",
+        f"401 or 403 for {variant}",
+        lambda: f"status {refused.status}",
+    )
+    if before is None or after is None or before.status != 200 or after.status != 200:
+        return
+    was, now = _listed_state(before), _listed_state(after)
+    changed = {
+        ownership_id for ownership_id in was.keys() | now.keys() if was.get(ownership_id) != now.get(ownership_id)
+    }
+    _require(
+        not changed,
+        "half_credentials_are_refused",
+        f"nothing created, deleted or validated by a request with {variant}",
+        lambda: f"changed between the lists before and after it: {_ids(changed)}",
+    )

@@ -1,0 +1,372 @@
+"""The `pcaps-contract` command line: one subcommand per job, errors as one sentence and exit code 2."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, NoReturn, TypeAlias
+
+from pcaps_contract import __version__
+from pcaps_contract._errors import PcapsContractError
+
+if TYPE_CHECKING:
+    from pcaps_contract._report import GateReport
+
+EXIT_OK = 0
+EXIT_FINDINGS = 1
+EXIT_USAGE = 2
+
+Runner = Callable[[argparse.Namespace], int]
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; returns the process exit code."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    run: Runner | None = getattr(args, "run", None)
+    if run is None:
+        parser.print_help(sys.stderr)
+        return EXIT_USAGE
+    try:
+        return run(args)
+    except PcapsContractError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+
+
+class _Parser(argparse.ArgumentParser):
+    """An argument parser whose usage errors are one sentence (plus where to read more), exit code 2."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(EXIT_USAGE, f"error: {self.prog}: {message}; see `{self.prog} --help`.\n")
+
+
+Commands: TypeAlias = "argparse._SubParsersAction[_Parser]"  # not subscriptable at run time
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser of every subcommand."""
+    parser = _Parser(
+        prog="pcaps-contract",
+        description="Contract tooling for Cloudflare's PCAP bucket-ownership API: lint the spec, "
+        "run the mock, judge implementations, generate the client.",
+    )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    commands = parser.add_subparsers(title="commands", metavar="COMMAND")
+    _add_lint(commands)
+    _add_check(commands)
+    _add_diff(commands)
+    _add_fuzz(commands)
+    _add_mock(commands)
+    _add_generate(commands)
+    return parser
+
+
+def _add_lint(commands: Commands) -> None:
+    lint = commands.add_parser(
+        "lint",
+        help="validate the spec and the project's rules",
+        description="Validate the OpenAPI spec (openapi-spec-validator) and the project's own rules. "
+        "Exit 0 clean, 1 findings, 2 unreadable spec.",
+    )
+    lint.add_argument("spec", nargs="?", type=Path, help="the spec to lint (default: the bundled spec)")
+    lint.set_defaults(run=_run_lint)
+
+
+def _run_lint(args: argparse.Namespace) -> int:
+    from pcaps_contract._lint import lint
+    from pcaps_contract._spec import load_spec
+
+    spec = load_spec(args.spec)
+    findings = lint(spec)
+    for finding in findings:
+        print(finding.render(spec.path))
+    if findings:
+        print(f"{len(findings)} finding(s) in {spec.path}", file=sys.stderr)
+        return EXIT_FINDINGS
+    print(f"{spec.path}: clean ({sum(1 for _ in spec.operations())} operations)")
+    return EXIT_OK
+
+
+def _add_diff(commands: Commands) -> None:
+    diff = commands.add_parser(
+        "diff",
+        help="classify the changes between two versions of the spec as breaking or not",
+        description="List every change from OLD to NEW with its location, whom it breaks (callers or response "
+        "consumers) and whether it is breaking. OLD and NEW are files, `REV:path`, or a bare git revision meaning "
+        "the spec (--spec) at that revision; NEW defaults to the working-tree spec. "
+        "Exit 0 nothing breaking, 1 breaking changes, 2 bad input.",
+    )
+    diff.add_argument("old", nargs="?", metavar="OLD", help="the old spec: FILE, REV:PATH or REV")
+    diff.add_argument("new", nargs="?", metavar="NEW", help="the new spec (default: the working-tree spec)")
+    diff.add_argument("--base", metavar="REF", help="compare the working-tree spec with the spec at this git ref")
+    diff.add_argument("--spec", type=Path, help="the working-tree spec (default: the bundled spec)")
+    diff.add_argument("--format", choices=("table", "markdown", "json"), default="table", help="output format")
+    diff.add_argument("--allow-breaking", action="store_true", help="exit 0 even when something breaks")
+    diff.set_defaults(run=_run_diff)
+
+
+def _run_diff(args: argparse.Namespace) -> int:
+    from pcaps_contract._diff import diff_documents
+    from pcaps_contract._diff.render import render
+    from pcaps_contract._diff.sources import load_source, load_working_tree
+    from pcaps_contract._errors import UsageError
+    from pcaps_contract._spec import default_spec_path
+
+    if args.base is not None and args.old is not None:
+        raise UsageError("give either --base REF or OLD [NEW], not both.")
+    old_argument = args.base if args.base is not None else args.old
+    if old_argument is None:
+        raise UsageError("nothing to compare; give OLD [NEW] (files or git revisions) or --base REF.")
+    spec_path = args.spec or default_spec_path()
+    old = load_source(old_argument, spec_path)
+    new = load_source(args.new, spec_path) if args.new is not None else load_working_tree(spec_path)
+    changes = diff_documents(old.document, new.document)
+    print(render(changes, old.label, new.label, args.format))
+    if any(change.breaking for change in changes) and not args.allow_breaking:
+        return EXIT_FINDINGS
+    return EXIT_OK
+
+
+def _add_generate(commands: Commands) -> None:
+    generate = commands.add_parser(
+        "generate",
+        help="generate the typed client pcaps_client from the spec (or --check it is up to date)",
+        description="Render the client package pcaps_client with openapi-python-client and the templates in "
+        "spec/templates/. With --check, write nothing: exit 1 listing each differing file with a short diff, "
+        "0 when the output is up to date. Exit 2 on bad usage or a spec that does not load.",
+    )
+    generate.add_argument("--check", action="store_true", help="compare with a fresh generation; write nothing")
+    generate.add_argument("--spec", type=Path, help="the spec to generate from (default: the bundled spec)")
+    generate.add_argument(
+        "--output", type=Path, metavar="DIR", help="the folder holding pcaps_client/ (default: generated/)"
+    )
+    generate.set_defaults(run=_run_generate)
+
+
+def _run_generate(args: argparse.Namespace) -> int:
+    from pcaps_contract import _codegen as codegen
+    from pcaps_contract._diff import release
+    from pcaps_contract._diff.render import render_table, summary
+    from pcaps_contract._spec import default_spec_path
+
+    output = args.output if args.output is not None else codegen.default_output_dir()
+    spec_path = args.spec if args.spec is not None else default_spec_path()
+    if args.check:
+        changes = codegen.check(args.spec, output)
+        for change in changes:
+            print(change.render())
+        if changes:
+            print(
+                f"{output}: {len(changes)} file(s) differ from a fresh generation; run `pcaps-contract generate` "
+                "to update them (never edit generated files by hand).",
+                file=sys.stderr,
+            )
+            return EXIT_FINDINGS
+        behind = release.stale(spec_path, output)
+        if behind:
+            print(
+                f"{output / release.SNAPSHOT_FILENAME} records an older spec ({summary(behind)}); "
+                "run `pcaps-contract generate` to record the release.",
+                file=sys.stderr,
+            )
+            return EXIT_FINDINGS
+        print(f"{output / codegen.PACKAGE_NAME}: up to date")
+        return EXIT_OK
+    config = codegen.generator_config_path()
+    planned = release.plan(spec_path, output, config)
+    bumped = planned.new_version != planned.old_version
+    if bumped:
+        release.write_version(config, planned.new_version)  # before rendering: the package carries its version
+    try:
+        changes = codegen.generate(args.spec, output)
+    except PcapsContractError:
+        if bumped:
+            release.write_version(config, planned.old_version)
+        raise
+    release.record(spec_path, output, planned.entry)
+    for change in changes:
+        print(f"{change.kind}: {change.path}")
+    summary_line = f"{len(changes)} file(s) written" if changes else "already up to date"
+    print(f"{output / codegen.PACKAGE_NAME}: {summary_line}")
+    if planned.changes:
+        print(render_table(planned.changes, "last generated spec", str(spec_path)))
+    if planned.entry:
+        how = "first release" if planned.first else f"{planned.level} release, was {planned.old_version}"
+        print(f"{codegen.PACKAGE_NAME} {planned.new_version} ({how}): see {output / release.CHANGELOG_FILENAME}")
+    return EXIT_OK
+
+
+def _add_mock(commands: Commands) -> None:
+    mock = commands.add_parser(
+        "mock",
+        help="serve the reference mock of the API",
+        description="Serve the reference mock of the ownership API under /client/v4 until interrupted. "
+        "Credentials default to CLOUDFLARE_API_TOKEN, CLOUDFLARE_EMAIL and CLOUDFLARE_API_KEY, else to "
+        "the documented development values. Exit 2 when the settings cannot work.",
+    )
+    mock.add_argument("--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1)")
+    mock.add_argument("--port", type=int, default=8787, help="port to listen on; 0 picks a free one (default: 8787)")
+    mock.add_argument(
+        "--account",
+        action="append",
+        default=[],
+        metavar="ID",
+        help="an account the credentials may use (repeatable; default: any account)",
+    )
+    mock.add_argument("--token", help="the API token to accept (default: $CLOUDFLARE_API_TOKEN)")
+    mock.add_argument("--email", help="the X-Auth-Email to accept (default: $CLOUDFLARE_EMAIL)")
+    mock.add_argument("--api-key", help="the X-Auth-Key to accept (default: $CLOUDFLARE_API_KEY)")
+    mock.add_argument(
+        "--s3-endpoint",
+        metavar="URL",
+        help="S3-compatible endpoint that receives the challenge files of s3:// and r2:// buckets",
+    )
+    faults = mock.add_argument_group("rehearsal faults (off by default)")
+    faults.add_argument("--rate-limit-rate", type=float, default=0.0, metavar="SHARE", help="share answered 429")
+    faults.add_argument("--retry-after", type=int, default=1, metavar="SECONDS", help="Retry-After of a 429 (1)")
+    faults.add_argument("--server-error-rate", type=float, default=0.0, metavar="SHARE", help="share answered 500")
+    faults.add_argument("--latency", type=float, default=0.0, metavar="SECONDS", help="delay added to every answer")
+    faults.add_argument("--seed", type=int, default=0, help="seed of the fault draws (default: 0)")
+    mock.set_defaults(run=_run_mock)
+
+
+def _run_mock(args: argparse.Namespace) -> int:
+    from pcaps_contract.mock._command import run_mock
+
+    return run_mock(args)
+
+
+def _add_check(commands: Commands) -> None:
+    check = commands.add_parser(
+        "check",
+        help="judge an implementation against the spec (the contract gate)",
+        description="Run the contract gate: schemathesis's built-in checks and the project's own, plus a "
+        "model-based lifecycle and tenancy run. No target means the bundled mock, in-process. "
+        "Exit 0 conforms, 1 contract violations, 2 could not judge (unreachable, refused credentials, "
+        "unreadable spec, bad usage).",
+    )
+    from pcaps_contract.gate import GATE_ARGUMENTS
+
+    for flag, keywords in GATE_ARGUMENTS:
+        check.add_argument(flag, **keywords)
+    check.add_argument(
+        "--junit-xml", type=Path, metavar="PATH", help="write JUnit XML: one testcase per operation x check"
+    )
+    check.add_argument("--report", type=Path, metavar="PATH", help="write the results as JSON")
+    check.set_defaults(run=_run_check)
+
+
+def _run_check(args: argparse.Namespace) -> int:
+    import os
+    import threading
+
+    from pcaps_contract._ownerships import stop_on_signals
+    from pcaps_contract._report import GateReport, Ledger
+    from pcaps_contract.gate import options_from, run_gate
+
+    outputs = [
+        prepare_output(path, flag) for path, flag in ((args.junit_xml, "--junit-xml"), (args.report, "--report"))
+    ]
+    options = options_from(lambda name: getattr(args, name), os.environ)
+    interrupt = threading.Event()
+    try:
+        with stop_on_signals(interrupt):
+            report = run_gate(options, interrupt)
+    except PcapsContractError as exc:
+        # Nothing was judged; the files a CI step publishes still exist, saying why.
+        report = GateReport(
+            options.target.description,
+            options.seed or 0,
+            options.profile or "quick",
+            Ledger([], []),
+            options.credentials,
+            error=str(exc),
+        )
+        _write_reports(report, *outputs)
+        raise
+    print(report.render())
+    _write_reports(report, *outputs)
+    return report.exit_code
+
+
+def prepare_output(path: Path | None, flag: str) -> Path | None:
+    """An output file's path, its folder created; refused at once (not after the run) when it cannot be written."""
+    if path is None:
+        return None
+    from pcaps_contract._errors import UsageError
+
+    if path.is_dir():
+        example = path / ("junit.xml" if flag == "--junit-xml" else "result.json")
+        raise UsageError(f"{flag} {path} is a folder; give a file name, e.g. {example}.")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with path.open("a", encoding="utf-8"):
+            pass
+    except OSError as exc:
+        raise UsageError(f"{flag} {path} cannot be written ({exc.strerror}); choose another path.") from None
+    return path
+
+
+def _write_reports(report: GateReport, junit: Path | None, json_path: Path | None) -> None:
+    if junit is not None:
+        report.write_junit(junit)
+    if json_path is not None:
+        report.write_json(json_path)
+
+
+def _add_fuzz(commands: Commands) -> None:
+    fuzz = commands.add_parser(
+        "fuzz",
+        help="long, budgeted, rate-limited fuzzing of a staging deployment, cleaned up afterwards",
+        description="Fuzz a deployment with the gate's checks within a budget, at a client-side rate limit, "
+        "honouring 429 Retry-After; every ownership the run creates is deleted before it exits (also after "
+        "Ctrl-C). Refuses api.cloudflare.com without --allow-production, credentials over plain http to "
+        "anything but loopback, and a run without --account-id. Exit 0 no new findings, 1 new findings, "
+        "2 refused or could not judge, 3 ownerships left behind (ids in the report), 130 interrupted.",
+    )
+    from pcaps_contract.gate import GATE_ARGUMENTS
+
+    gate = dict(GATE_ARGUMENTS)
+    fuzz.add_argument("--base-url", metavar="URL", help="the API base, e.g. https://staging.example.com/client/v4")
+    for flag in ("--account-id", "--token", "--email", "--api-key", "--seed", "--workers", "--max-response-bytes"):
+        fuzz.add_argument(flag, **gate[flag])  # the same credential and account flags as `check`
+    budget = fuzz.add_mutually_exclusive_group()
+    budget.add_argument("--duration", metavar="TIME", help="time budget, e.g. 30s, 10m, 1h30m (default 10m)")
+    budget.add_argument("--max-examples", **{**gate["--max-examples"], "help": "cases per operation, not a time"})
+    fuzz.add_argument("--rate-limit", default="20/s", metavar="RATE", help="requests at most, e.g. 20/s, 300/min")
+    fuzz.add_argument(
+        "--operation",
+        dest="operations",
+        action="append",
+        choices=("add_bucket", "list_buckets", "validate_bucket", "delete_bucket"),
+        help="fuzz only this operation; repeatable (to split a run across machines)",
+    )
+    fuzz.add_argument("--timeout", **gate["--timeout"])
+    fuzz.add_argument("--baseline", type=Path, metavar="FILE", help="accepted findings: exit 1 only for new ones")
+    fuzz.add_argument("--report-dir", type=Path, metavar="DIR", help="write JSON, NDJSON, JUnit, HTML and replays")
+    fuzz.add_argument("--plan", action="store_true", help="print what would run and send nothing")
+    fuzz.add_argument("--allow-production", action="store_true", help="allow api.cloudflare.com as the target")
+    fuzz.add_argument(
+        "--merge",
+        nargs="+",
+        type=Path,
+        metavar="DIR",
+        help="merge the --report-dir of several runs (e.g. CI machines) into --report-dir; sends nothing",
+    )
+    fuzz.set_defaults(run=_run_fuzz)
+
+
+def _run_fuzz(args: argparse.Namespace) -> int:
+    from pcaps_contract._fuzz.command import run_fuzz
+
+    return run_fuzz(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

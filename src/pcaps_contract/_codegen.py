@@ -1,0 +1,205 @@
+"""`generate`: the typed client `pcaps_client`, rendered from the spec by openapi-python-client with our templates.
+
+The pinned generator runs as a subprocess of this interpreter, into a temporary directory; the result is
+compared with (or swapped into) the output directory. Our templates (`spec/templates/`) override the
+generator's by file name and make the client enforce the contract the stock templates drop.
+"""
+
+from __future__ import annotations
+
+import difflib
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+
+from pcaps_contract._errors import SpecError, UsageError
+from pcaps_contract._spec import load_spec, spec_dir
+
+PACKAGE_NAME = "pcaps_client"
+CONFIG_FILENAME = "client-config.yaml"
+TEMPLATES_DIRNAME = "templates"
+# Left behind by Python, mypy, ruff and pytest when the package is used; never part of the golden record.
+IGNORED_NAMES = frozenset({"__pycache__", ".mypy_cache", ".ruff_cache", ".pytest_cache"})
+DIFF_LINES_PER_FILE = 20
+
+
+@dataclass(frozen=True)
+class FileChange:
+    """One file of the package that differs between the output directory and a fresh generation."""
+
+    path: str
+    kind: Literal["added", "removed", "changed"]
+    diff: tuple[str, ...] = ()
+
+    def render(self, max_lines: int = DIFF_LINES_PER_FILE) -> str:
+        """The change as a heading line plus a short unified diff."""
+        lines = [f"{self.kind}: {self.path}"]
+        lines.extend(self.diff[:max_lines])
+        if len(self.diff) > max_lines:
+            lines.append(f"... ({len(self.diff) - max_lines} more diff lines)")
+        return "\n".join(lines)
+
+
+def default_output_dir() -> Path:
+    """The checkout's `generated/` folder, or `./generated` when the toolkit runs from an installed wheel."""
+    root = Path(__file__).resolve().parents[2]
+    if (root / "pyproject.toml").is_file():
+        return root / "generated"
+    return Path.cwd() / "generated"
+
+
+def generate(spec_path: Path | None = None, output_dir: Path | None = None) -> list[FileChange]:
+    """Regenerate the client into `output_dir/pcaps_client`, replacing it whole; returns what changed.
+
+    Args:
+        spec_path: the spec to generate from (default: the bundled spec).
+        output_dir: the folder that holds the package (default: the checkout's `generated/`).
+    """
+    output = _prepare_output(output_dir)
+    with tempfile.TemporaryDirectory(prefix=".generate-", dir=output) as scratch:
+        fresh = render(spec_path, Path(scratch) / "new")
+        target = output / PACKAGE_NAME
+        changes = compare(target, fresh)
+        if changes or not target.is_dir():
+            if target.exists():
+                target.rename(Path(scratch) / "old")
+            fresh.rename(target)
+    return changes
+
+
+def check(spec_path: Path | None = None, output_dir: Path | None = None) -> list[FileChange]:
+    """The differences between `output_dir/pcaps_client` and a fresh generation; empty when identical."""
+    output = Path(output_dir) if output_dir is not None else default_output_dir()
+    if output.exists() and not output.is_dir():
+        raise UsageError(f"{output} is a file; pass the directory that holds {PACKAGE_NAME}/ as --output.")
+    with tempfile.TemporaryDirectory(prefix="pcaps-contract-generate-") as scratch:
+        return compare(output / PACKAGE_NAME, render(spec_path, Path(scratch)))
+
+
+def render(spec_path: Path | None, destination: Path) -> Path:
+    """Run the pinned generator with our config and templates; returns the folder of the new package."""
+    spec = load_spec(spec_path)  # a spec that does not load fails here with one sentence
+    package = destination / PACKAGE_NAME
+    ruff_dir = _ruff_bin_dir()
+    env = {
+        **os.environ,
+        # The post-hooks call `ruff`: the pinned one, whatever else is on PATH.
+        "PATH": os.pathsep.join([ruff_dir, os.environ.get("PATH", "")]),
+        "NO_COLOR": "1",
+        "TERM": "dumb",
+        "COLUMNS": "200",
+    }
+    command = [
+        sys.executable,
+        "-m",
+        "openapi_python_client",
+        "generate",
+        "--path",
+        str(spec.path.resolve()),
+        "--config",
+        str(generator_config_path()),
+        "--custom-template-path",
+        str(templates_dir()),
+        "--meta",
+        "none",
+        "--output-path",
+        str(package),
+        "--fail-on-warning",
+    ]
+    destination.mkdir(parents=True, exist_ok=True)
+    done = subprocess.run(command, capture_output=True, text=True, env=env, cwd=destination, check=False)
+    if done.returncode != 0 or not (package / "__init__.py").is_file():
+        reason = _reason(done.stdout + done.stderr)
+        raise SpecError(
+            f"openapi-python-client could not generate a client from {spec.path} ({reason}); "
+            "fix the spec, or the templates in spec/templates/."
+        )
+    return package
+
+
+def compare(current: Path, fresh: Path) -> list[FileChange]:
+    """Every file added, removed or changed from `current` to `fresh`, in path order (paths relative, POSIX)."""
+    before = dict(_files(current))
+    after = dict(_files(fresh))
+    changes: list[FileChange] = []
+    for name in sorted(before.keys() | after.keys()):
+        shown = f"{PACKAGE_NAME}/{name}"
+        if name not in before:
+            changes.append(FileChange(shown, "added", _diff(shown, None, after[name])))
+        elif name not in after:
+            changes.append(FileChange(shown, "removed", _diff(shown, before[name], None)))
+        elif before[name].read_bytes() != after[name].read_bytes():
+            changes.append(FileChange(shown, "changed", _diff(shown, before[name], after[name])))
+    return changes
+
+
+def generator_config_path() -> Path:
+    """The generator's config file (`spec/client-config.yaml`)."""
+    return spec_dir() / CONFIG_FILENAME
+
+
+def templates_dir() -> Path:
+    """Our template overrides (`spec/templates/`)."""
+    return spec_dir() / TEMPLATES_DIRNAME
+
+
+def _prepare_output(output_dir: Path | None) -> Path:
+    output = Path(output_dir) if output_dir is not None else default_output_dir()
+    if output.exists() and not output.is_dir():
+        raise UsageError(f"{output} is a file; pass the directory that holds {PACKAGE_NAME}/ as --output.")
+    try:
+        output.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise UsageError(f"{output} cannot be created ({exc.strerror}); pass a writable --output directory.") from None
+    return output
+
+
+def _files(root: Path) -> Iterator[tuple[str, Path]]:
+    """The package's files as (relative POSIX path, path), skipping caches that tools leave behind."""
+    if not root.is_dir():
+        return
+    for path in sorted(root.rglob("*")):
+        relative = path.relative_to(root)
+        if path.is_file() and not IGNORED_NAMES.intersection(relative.parts) and path.suffix != ".pyc":
+            yield relative.as_posix(), path
+
+
+def _diff(shown: str, before: Path | None, after: Path | None) -> tuple[str, ...]:
+    old = _lines(before)
+    new = _lines(after)
+    return tuple(
+        line.rstrip("\n")
+        for line in difflib.unified_diff(old, new, f"a/{shown}", f"b/{shown}", n=1)
+        if not line.startswith(("---", "+++"))
+    )
+
+
+def _lines(path: Path | None) -> list[str]:
+    if path is None:
+        return []
+    return path.read_text(encoding="utf-8", errors="replace").splitlines(keepends=True)
+
+
+def _ruff_bin_dir() -> str:
+    """The folder of the pinned ruff executable (installed with the toolkit)."""
+    try:
+        from ruff.__main__ import find_ruff_bin
+    except ImportError:
+        found = shutil.which("ruff")
+        if found is None:
+            raise UsageError("ruff is not installed; run `python3 scripts/dev.py setup` first.") from None
+        return str(Path(found).parent)
+    return str(Path(find_ruff_bin()).parent)
+
+
+def _reason(output: str) -> str:
+    """The generator's own words about what went wrong, on one line."""
+    lines = [line.strip(" │╭╰─") for line in output.splitlines()]
+    useful = [line for line in lines if line and not line.startswith(("Generating ", "If you believe"))]
+    return " ".join(useful)[:400] or "no output"

@@ -1,0 +1,132 @@
+"""`pcaps-contract fuzz`: turn the command line into a plan, refuse what is unsafe, run it, write the reports."""
+
+from __future__ import annotations
+
+import argparse
+import math
+import os
+import random
+import sys
+import threading
+from pathlib import Path
+
+from pcaps_contract._errors import UsageError
+from pcaps_contract._fuzz.plan import DEFAULT_DURATION, OPERATIONS, FuzzPlan
+from pcaps_contract._fuzz.report import EVENTS_FILE, RESULT_FILE, Reporter, placeholder_credentials
+from pcaps_contract._fuzz.result import FuzzResult, merge_results
+from pcaps_contract._fuzz.safety import check_target, parse_duration, parse_rate, require_accounts
+from pcaps_contract._ratelimit import RetryPolicy
+from pcaps_contract._sender import ResponseLimits
+
+
+def build_plan(args: argparse.Namespace, environ: dict[str, str] | None = None) -> tuple[FuzzPlan, object]:
+    """The plan and the credentials, or a refusal: everything here happens before any request."""
+    from pcaps_contract.gate import resolve_options
+
+    env = dict(os.environ if environ is None else environ)
+    base_url = check_target(args.base_url, allow_production=args.allow_production)
+    options = resolve_options(
+        base_url=base_url,
+        accounts=args.accounts,
+        token=args.token,
+        email=args.email,
+        api_key=args.api_key,
+        environ=env,
+        allow_production=args.allow_production,
+    )
+    accounts = require_accounts(options.accounts)
+    duration = parse_duration(args.duration) if args.duration else None
+    if duration is None and args.max_examples is None:
+        duration = DEFAULT_DURATION
+    if not math.isfinite(args.timeout) or args.timeout <= 0:
+        raise UsageError(f"--timeout must be a finite number of seconds above 0, not {args.timeout:g}.")
+    plan = FuzzPlan(
+        base_url=base_url,
+        accounts=accounts,
+        operations=tuple(dict.fromkeys(args.operations)) if args.operations else OPERATIONS,
+        duration=duration,
+        max_examples=args.max_examples,
+        rate=parse_rate(args.rate_limit),
+        workers=args.workers,
+        seed=args.seed if args.seed is not None else random.randrange(2**31),
+        report_dir=args.report_dir,
+        baseline=args.baseline,
+        policy=RetryPolicy(timeout=args.timeout),
+        limits=ResponseLimits(max_response_bytes=args.max_response_bytes),
+    )
+    return plan, options.credentials
+
+
+def run_fuzz(args: argparse.Namespace) -> int:
+    """Run `pcaps-contract fuzz`; returns the exit code (see `result`)."""
+    from pcaps_contract._credentials import Credentials
+
+    if args.merge:
+        return merge_reports(args.merge, args.report_dir, args.baseline)
+    plan, credentials = build_plan(args)
+    assert isinstance(credentials, Credentials)
+    style = "$CLOUDFLARE_EMAIL + $CLOUDFLARE_API_KEY" if credentials.is_key_pair else "a bearer token"
+    if args.plan:
+        print(plan.render(style))
+        return 0
+    from pcaps_contract._fuzz.baseline import load_baseline
+    from pcaps_contract._fuzz.events import EventLog
+    from pcaps_contract._fuzz.progress import Progress
+    from pcaps_contract._fuzz.run import FuzzRun
+    from pcaps_contract._ownerships import stop_on_signals
+    from pcaps_contract._report import GateReport, Ledger
+    from pcaps_contract._spec import load_spec
+
+    known = load_baseline(plan.baseline) if plan.baseline else frozenset()
+    spec = load_spec()
+    redact = GateReport(plan.base_url, plan.seed, "fuzz", Ledger([], []), credentials).redact
+    events = EventLog(plan.report_dir / EVENTS_FILE if plan.report_dir else None, redact)
+    print(f"fuzzing {plan.base_url} for {plan.budget} at {plan.rate.text}, seed {plan.seed}", file=sys.stderr)
+    interrupt = threading.Event()
+    try:
+        with stop_on_signals(interrupt):
+            result = FuzzRun(
+                plan, credentials, spec, events=events, progress=Progress(sys.stderr), known=known, interrupt=interrupt
+            ).run()
+    finally:
+        events.close()
+    reporter = Reporter(result, credentials)
+    if plan.report_dir is not None:
+        reporter.write(plan.report_dir)
+    print(reporter.render_text(plan.report_dir))
+    return result.exit_code()
+
+
+def merge_reports(directories: list[Path], out: Path | None, baseline: Path | None = None) -> int:
+    """Merge the `result.json` of several report directories into one report; exit code as for one run.
+
+    With a baseline, a finding is known exactly when the baseline lists it; without, as each run said.
+    """
+    results = []
+    for directory in directories:
+        path = directory / RESULT_FILE
+        try:
+            import json
+
+            results.append(FuzzResult.from_json(json.loads(path.read_text(encoding="utf-8"))))
+        except FileNotFoundError:
+            raise UsageError(
+                f"--merge {directory}: no {RESULT_FILE} there; pass the --report-dir of a fuzz run."
+            ) from None
+        except (ValueError, TypeError, KeyError) as exc:
+            raise UsageError(
+                f"--merge {path} is not a fuzz result ({exc}); pass an unedited report directory."
+            ) from None
+    merged = merge_results(results)
+    if baseline is not None:
+        from dataclasses import replace
+
+        from pcaps_contract._fuzz.baseline import load_baseline
+
+        known = load_baseline(baseline)
+        merged.findings = [replace(finding, known=finding.key in known) for finding in merged.findings]
+    reporter = Reporter(merged, placeholder_credentials(key_pair=merged.key_pair))
+    if out is not None:
+        reporter.write(out)
+    print(reporter.render_text(out))
+    return merged.exit_code()

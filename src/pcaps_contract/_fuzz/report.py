@@ -1,0 +1,175 @@
+"""A fuzz run's reports: text for the terminal, and in `--report-dir` JSON, JUnit XML, HTML and replay files.
+
+Every text of the result is redacted on its own before anything joins it, and every file again as a whole
+(`Credentials.redact`), so a secret that a server echoed never reaches a report, whole or in pieces.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, cast
+
+from pcaps_contract._credentials import API_KEY_ENV, EMAIL_ENV, TOKEN_ENV, Credentials
+from pcaps_contract._fuzz.baseline import baseline_document
+from pcaps_contract._fuzz.findings import redact_data
+from pcaps_contract._fuzz.replay import write_replay
+from pcaps_contract._fuzz.result import EXIT_FINDINGS, EXIT_OK, FuzzResult
+from pcaps_contract._report import Failure, GateReport, Ledger
+
+RESULT_FILE = "result.json"
+EVENTS_FILE = "events.ndjson"
+JUNIT_FILE = "junit.xml"
+HTML_FILE = "report.html"
+BASELINE_FILE = "baseline.json"
+REPLAY_DIR = "replay"
+
+
+def placeholder_credentials(key_pair: bool) -> Credentials:
+    """Credentials that are the variable names themselves: curl commands come out right, nothing to redact."""
+    if key_pair:
+        return Credentials(email=f"${EMAIL_ENV}", api_key=f"${API_KEY_ENV}")
+    return Credentials(token=f"${TOKEN_ENV}")
+
+
+@dataclass
+class Reporter:
+    """Renders one result; `credentials` give the curl header style and the secrets to redact."""
+
+    result: FuzzResult
+    credentials: Credentials
+
+    def __post_init__(self) -> None:
+        # Each value on its own: a value cut short by the run still ends where the secret was cut.
+        self.result = FuzzResult.from_json(redact_data(self.result.as_json(), self.credentials.redact))
+
+    def gate_report(self) -> GateReport:
+        """The gate's report over the same results, for its JUnit XML and its redaction."""
+        ledger = Ledger(self.result.operations, [])
+        for label, count in sorted(self.result.passes.items()):
+            operation, _, check = label.partition(" ")
+            ledger.cell(operation, check).passed += count
+        for finding in self.result.new_findings:
+            step = finding.exemplar.step
+            ledger.failed(Failure(finding.operation, finding.check, finding.expected, finding.received, (step,)))
+        return GateReport(
+            target=self.result.target,
+            seed=cast(int, self.result.seed),
+            profile=f"fuzz ({self.result.budget})",
+            ledger=ledger,
+            credentials=self.credentials,
+            seconds=self.result.seconds,
+            requests=int(self.result.sender.get("requests", 0)),
+            error=self.result.stop_reason if self.result.crashed else None,
+            leftovers=list(self.result.leftovers),
+        )
+
+    @property
+    def redact(self) -> Callable[[str], str]:
+        return self.credentials.redact
+
+    def curl(self, index: int) -> str:
+        return self.result.findings[index].exemplar.step.curl(self.credentials)
+
+    def render_text(self, report_dir: Path | None = None) -> str:
+        """What the terminal shows at the end of a run."""
+        result = self.result
+        lines = [f"Target: {result.target}", ""]
+        distinct = Counter(finding.operation for finding in result.findings)
+        lines.append(
+            f"{'operation':<16} {'cases':>6} {'2xx':>5} {'4xx':>5} {'5xx':>5} {'429':>5} {'errors':>6} {'findings':>8} "
+            "failed checks"
+        )
+        for name, stats in result.per_operation.items():
+            s = stats.statuses
+            lines.append(
+                f"{name:<16} {stats.cases:>6} {s.get('2xx', 0):>5} {s.get('4xx', 0):>5} {s.get('5xx', 0):>5} "
+                f"{stats.throttled:>5} {stats.transport_errors:>6} {distinct[name]:>8} {stats.findings:>13}"
+            )
+        for index, finding in enumerate(result.findings):
+            tag = "known" if finding.known else "NEW"
+            lines += [
+                "",
+                f"[{tag}] {finding.check} on {finding.operation} ({finding.count}x, {finding.key})",
+                f"  Expected: {finding.expected}",
+                f"  Received: {finding.received}",
+                f"  Reproduce: {self.curl(index)}",
+            ]
+            if report_dir is not None:
+                lines.append(f"  Replay: pytest {report_dir / REPLAY_DIR / replay_name(finding)}")
+        for leftover in result.leftovers:
+            lines.append(
+                f"LEFT BEHIND: ownership {leftover.ownership_id} of account {leftover.account} ({leftover.reason})"
+            )
+        for error in result.errors:
+            lines.append(f"error: {error}")
+        sender = result.sender
+        lines += [
+            "",
+            f"{result.cases} cases, {int(sender.get('requests', 0))} requests "
+            f"({int(sender.get('throttled', 0))} answered 429 and retried), "
+            f"{result.created} created ({result.deleted_while_fuzzing} deleted by fuzzed deletes, "
+            f"{result.deleted} by the cleanup, {len(result.leftovers)} left); seed {result.seed}; "
+            f"{result.seconds:.1f}s; stopped: {result.stop_reason}",
+            f"{result.verdict()} (exit {result.exit_code()})",
+        ]
+        return _printable(self.redact("\n".join(lines)))
+
+    def write(self, directory: Path) -> None:
+        """Write result.json, junit.xml, report.html, baseline.json and one replay file per finding."""
+        directory.mkdir(parents=True, exist_ok=True)
+        redact = self.redact
+        _write(directory / RESULT_FILE, json.dumps(self.result.as_json(), indent=2, ensure_ascii=False), redact)
+        self.gate_report().write_junit(directory / JUNIT_FILE)
+        _write(directory / BASELINE_FILE, json.dumps(baseline_document(self.result.findings), indent=2), redact)
+        for finding in self.result.findings:
+            write_replay(finding, directory / REPLAY_DIR, self._base_url(), redact)
+        _write(directory / HTML_FILE, self.render_html(directory), redact)
+
+    def _base_url(self) -> str:
+        return self.result.target.split(", ")[0]
+
+    def render_html(self, directory: Path) -> str:
+        from jinja2 import Environment, PackageLoader, select_autoescape
+
+        environment = Environment(
+            loader=PackageLoader("pcaps_contract._fuzz", "templates"), autoescape=select_autoescape(["html", "j2"])
+        )
+        code = self.result.exit_code()
+        findings: list[dict[str, Any]] = [
+            {
+                "finding": finding,
+                "curl": self.curl(index),
+                "replay": str(directory / REPLAY_DIR / replay_name(finding)),
+            }
+            for index, finding in enumerate(self.result.findings)
+        ]
+        return environment.get_template("report.html.j2").render(
+            result=self.result,
+            sender=self.result.sender,
+            findings=findings,
+            distinct=Counter(finding.operation for finding in self.result.findings),
+            verdict_class="ok" if code == EXIT_OK else "bad" if code in (EXIT_FINDINGS, 3) else "warn",
+        )
+
+
+def replay_name(finding: Any) -> str:
+    from pcaps_contract._fuzz.replay import replay_filename
+
+    return replay_filename(finding)
+
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+
+
+def _printable(text: str) -> str:
+    """Control characters a server or a fuzzed body put in the text, escaped: a terminal must not obey them."""
+    return _CONTROL.sub(lambda match: f"\\x{ord(match.group()):02x}", text)
+
+
+def _write(path: Path, text: str, redact: Callable[[str], str]) -> None:
+    path.write_text(redact(text) + "\n", encoding="utf-8")

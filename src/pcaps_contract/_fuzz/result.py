@@ -1,0 +1,156 @@
+"""What a fuzz run found, as plain data: saved as `result.json`, merged across machines, rendered as reports."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from pcaps_contract._fuzz.findings import Finding, merge_findings
+from pcaps_contract._ownerships import Leftover
+
+EXIT_OK = 0
+EXIT_FINDINGS = 1  # new findings (not in the baseline)
+EXIT_COULD_NOT_JUDGE = 2  # refused, bad usage, unreachable, or a check crashed
+EXIT_LEFTOVERS = 3  # the cleanup could not delete everything the run created: look at the target
+EXIT_INTERRUPTED = 130  # Ctrl-C: report written and cleanup done
+
+
+@dataclass
+class OperationStats:
+    """One operation's cases, how they were answered, and what they found."""
+
+    cases: int = 0
+    statuses: Counter[str] = field(default_factory=Counter)
+    findings: int = 0
+    throttled: int = 0
+    transport_errors: int = 0
+
+    @property
+    def judged(self) -> int:
+        """Cases that got an answer the checks could judge (not throttled, not lost)."""
+        return self.cases - self.throttled - self.transport_errors
+
+    def add(self, other: OperationStats) -> None:
+        self.cases += other.cases
+        self.statuses.update(other.statuses)
+        self.findings += other.findings
+        self.throttled += other.throttled
+        self.transport_errors += other.transport_errors
+
+
+@dataclass
+class FuzzResult:
+    """Everything a run (or several merged runs) found."""
+
+    target: str
+    accounts: list[str]
+    seed: int | str
+    operations: list[str]
+    budget: str
+    rate: str
+    workers: int
+    started_at: str
+    seconds: float
+    stop_reason: str
+    interrupted: bool = False
+    crashed: bool = False
+    sender: dict[str, float] = field(default_factory=dict)
+    per_operation: dict[str, OperationStats] = field(default_factory=dict)
+    passes: dict[str, int] = field(default_factory=dict)
+    findings: list[Finding] = field(default_factory=list)
+    created: int = 0
+    deleted: int = 0
+    leftovers: list[Leftover] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+    key_pair: bool = False  # the credentials were X-Auth-Email + X-Auth-Key: reproductions use those variables
+
+    @property
+    def new_findings(self) -> list[Finding]:
+        return [finding for finding in self.findings if not finding.known]
+
+    @property
+    def cases(self) -> int:
+        return sum(stats.cases for stats in self.per_operation.values())
+
+    @property
+    def deleted_while_fuzzing(self) -> int:
+        """Ownerships the run created and its own fuzzed deletes removed before the cleanup."""
+        return max(0, self.created - self.deleted - len(self.leftovers))
+
+    def exit_code(self) -> int:
+        """3 leftovers, 2 crash, 130 interrupted, 1 new findings, 0 otherwise (the first that applies)."""
+        if self.leftovers:
+            return EXIT_LEFTOVERS
+        if self.crashed:
+            return EXIT_COULD_NOT_JUDGE
+        if self.interrupted:
+            return EXIT_INTERRUPTED
+        return EXIT_FINDINGS if self.new_findings else EXIT_OK
+
+    def verdict(self) -> str:
+        code = self.exit_code()
+        if code == EXIT_LEFTOVERS:
+            return f"{len(self.leftovers)} ownership(s) could not be deleted: remove them by hand (ids above)"
+        if code == EXIT_COULD_NOT_JUDGE:
+            return "the run stopped early: " + self.stop_reason
+        known = len(self.findings) - len(self.new_findings)
+        accepted = f" ({known} known, in the baseline)" if known else ""
+        tail = f"{len(self.new_findings)} new finding(s){accepted}"
+        return f"interrupted; {tail}" if code == EXIT_INTERRUPTED else tail
+
+    def as_json(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["findings"] = [finding.as_json() for finding in self.findings]
+        data["per_operation"] = {
+            name: {**asdict(stats), "statuses": dict(stats.statuses)} for name, stats in self.per_operation.items()
+        }
+        data["exit_code"] = self.exit_code()
+        return data
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> FuzzResult:
+        fields = {name: value for name, value in data.items() if name != "exit_code"}
+        fields["findings"] = [Finding.from_json(item) for item in data.get("findings", [])]
+        fields["leftovers"] = [Leftover(**item) for item in data.get("leftovers", [])]
+        fields["per_operation"] = {
+            name: OperationStats(**{**stats, "statuses": Counter(stats.get("statuses", {}))})
+            for name, stats in data.get("per_operation", {}).items()
+        }
+        return cls(**fields)
+
+
+def merge_results(results: list[FuzzResult]) -> FuzzResult:
+    """Several runs (e.g. one per CI machine, split by operation and seed) as one result."""
+    first = results[0]
+    per_operation: dict[str, OperationStats] = {}
+    passes: Counter[str] = Counter()
+    sender: Counter[str] = Counter()
+    for result in results:
+        for name, stats in result.per_operation.items():
+            per_operation.setdefault(name, OperationStats()).add(stats)
+        passes.update(result.passes)
+        sender.update({name: value for name, value in result.sender.items()})
+    return FuzzResult(
+        target=", ".join(dict.fromkeys(result.target for result in results)),
+        accounts=list(dict.fromkeys(account for result in results for account in result.accounts)),
+        seed=", ".join(dict.fromkeys(str(result.seed) for result in results)),
+        operations=list(dict.fromkeys(op for result in results for op in result.operations)),
+        budget=", ".join(dict.fromkeys(result.budget for result in results)),
+        rate=first.rate,
+        workers=sum(result.workers for result in results),
+        started_at=min(result.started_at for result in results),
+        seconds=max(result.seconds for result in results),
+        stop_reason="; ".join(dict.fromkeys(result.stop_reason for result in results)),
+        interrupted=any(result.interrupted for result in results),
+        crashed=any(result.crashed for result in results),
+        sender=dict(sender),
+        per_operation=per_operation,
+        passes=dict(passes),
+        findings=merge_findings([result.findings for result in results]),
+        created=sum(result.created for result in results),
+        deleted=sum(result.deleted for result in results),
+        leftovers=[leftover for result in results for leftover in result.leftovers],
+        errors=[error for result in results for error in result.errors],
+        key_pair=any(result.key_pair for result in results),
+    )

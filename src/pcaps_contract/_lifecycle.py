@@ -1,0 +1,587 @@
+"""The lifecycle and tenancy, judged by a Hypothesis state machine against a model of what the server holds.
+
+Rules add, list, validate and delete buckets under the given accounts; the model knows which ownerships
+each account has, so every answer can be judged: a created ownership is listed, a deleted one is gone and
+deleting it again is 404, validate answers with the same id, and no account sees another's ownerships.
+
+The machine's choices never depend on what the server answers: every rule draws the same kinds of values
+whatever the model holds (an index into the records, not a bundle of them), so a server that answers 500
+or 429 now and then gets a verdict, never a Hypothesis flakiness error. An answer the run cannot judge (a
+throttled request, a lost connection) leaves the model alone; an ambiguous one (a 5xx to a create or a
+delete) takes the record out of judgement, while the cleanup still deletes it.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+import requests
+from hypothesis import seed as hypothesis_seed
+from hypothesis import settings
+from hypothesis import strategies as st
+from hypothesis.stateful import RuleBasedStateMachine, precondition, rule, run_state_machine_as_test
+
+from pcaps_contract import _checks as checks
+from pcaps_contract._credentials import Credentials
+from pcaps_contract._data import destination_confs, made_up_challenges, ownership_challenges
+from pcaps_contract._ownerships import CleanupRegistry
+from pcaps_contract._profiles import Profile
+from pcaps_contract._report import Failure, Ledger, Step
+from pcaps_contract._sender import Cancelled, Throttled
+from pcaps_contract._targets import ChallengeSource
+from pcaps_contract._text import clip
+from pcaps_contract._urls import api_path
+
+# Consecutive requests without an answer after which the target counts as lost for the rest of the lifecycle.
+LOST_AFTER = 3
+_PICK = st.integers(min_value=0, max_value=2**16)
+# Adds of one burst, once per check run: past the 25 records a server's default page might silently cut to.
+BURST = 26
+# Requests with half-right credentials in one check run, at most (each write probe also lists twice).
+MAX_PROBES = 12
+AUTH_HEADERS = ("Authorization", "X-Auth-Email", "X-Auth-Key")
+TRANSPORT_ERRORS: tuple[type[Exception], ...] = (requests.RequestException, httpx.HTTPError)
+
+
+class LifecycleStopped(BaseException):
+    """The lifecycle cannot go on: the run's time is up, or the target stopped answering.
+
+    A BaseException, so that Hypothesis does not take it for a failing example and send it all again.
+    """
+
+
+@dataclass
+class Tally:
+    """What the lifecycle could not judge, for the report's notes."""
+
+    throttled: int = 0
+    lost: list[str] = field(default_factory=list)
+
+
+class Judge:
+    """Sends requests for the machine and records every verdict in the ledger."""
+
+    def __init__(
+        self,
+        client: Any,
+        base_url: str,
+        policy: checks.Policy,
+        ledger: Ledger,
+        statuses: Counter[int],
+        source: ChallengeSource | None = None,
+        credentials: Credentials | None = None,
+    ) -> None:
+        self.client = client
+        self.base_url = base_url
+        self.policy = policy
+        self.ledger = ledger
+        self.statuses = statuses
+        self.source = source
+        self.credentials = credentials
+        self.tally = Tally()
+        self._unanswered = 0
+        # Across the machine's runs, for the whole check run: every id seen, and the once-per-run budgets.
+        self.seen_ids: set[str] = set()
+        self.burst_done = False
+        self.probes = 0
+        self.delivered_validations = 0
+
+    def send(
+        self, operation_id: str, method: str, path: str, body: Any = None, headers: dict[str, str] | None = None
+    ) -> checks.Exchange | None:
+        """Send one request and run every response check on its answer; None when there is nothing to judge.
+
+        `headers`, when given, replace the run's credentials for this request. A 5xx is judged by
+        `not_a_server_error` only: what the server did with the request is unknown.
+        """
+        try:
+            response = self._request(method, f"{self.base_url}{path}", body, headers)
+        except Cancelled:
+            raise LifecycleStopped("the run's time was up") from None
+        except Throttled:
+            self.tally.throttled += 1
+            return None
+        except TRANSPORT_ERRORS as exc:
+            self._unanswered += 1
+            self.tally.lost.append(f"{method} {path}: {type(exc).__name__}")
+            if self._unanswered >= LOST_AFTER:
+                raise LifecycleStopped(f"the target stopped answering ({type(exc).__name__})") from None
+            return None
+        self._unanswered = 0
+        self.statuses[response.status_code] += 1
+        exchange = checks.Exchange(
+            operation_id=operation_id,
+            method=method,
+            url=str(response.request.url),
+            status=response.status_code,
+            content=response.content,
+            request_body=body,
+            request_headers=dict(response.request.headers),
+            response_headers=dict(response.headers),
+        )
+        if exchange.status >= 500:
+            self.ledger.failed(
+                Failure(
+                    operation_id,
+                    "not_a_server_error",
+                    "a status below 500",
+                    f"status {exchange.status}: {clip(self._redact(response.content.decode('utf-8', 'replace')), 200)}",
+                    (step_of(exchange),),
+                )
+            )
+            return None
+        for name, violation in checks.run_response_checks(exchange, self.policy):
+            if violation is None:
+                self.ledger.passed(operation_id, name)
+            else:
+                self.ledger.failed(
+                    Failure(operation_id, name, violation.expected, violation.received, (step_of(exchange),))
+                )
+        return exchange
+
+    def _redact(self, text: str) -> str:
+        """The text without the run's secrets, before anything cuts it."""
+        return self.credentials.redact(text) if self.credentials is not None else text
+
+    def _request(self, method: str, url: str, body: Any, headers: dict[str, str] | None) -> Any:
+        """The request through the run's client; `headers` replace its credentials (both client kinds)."""
+        if headers is None:
+            return self.client.request(method, url, json=body)
+        if isinstance(self.client, httpx.Client):
+            request = self.client.build_request(method, url, json=body)
+            for name in AUTH_HEADERS:
+                request.headers.pop(name, None)
+            request.headers.update(headers)
+            return self.client.send(request)
+        # requests drops a session header whose per-request value is None.
+        replaced: dict[str, str | None] = {name: None for name in AUTH_HEADERS}
+        replaced.update(headers)
+        return self.client.request(method, url, json=body, headers=replaced)
+
+    def challenge(self, record: Record) -> str | None:
+        """The challenge content the server delivered for a record, when the run has a source that can read it."""
+        if self.source is None or not self.source.covers(record.conf):
+            return None
+        filename = next(record.created.ownerships(), {}).get("filename")
+        return self.source.challenge(
+            record.account, record.ownership_id, record.conf, filename if isinstance(filename, str) else ""
+        )
+
+    def half_credentials(self, made_up: str) -> list[tuple[str, dict[str, str]]]:
+        """Each way the run's credentials can be half right, as (what it is, the headers sent instead)."""
+        token, email, key = f"{made_up}-not-a-token", f"{made_up[:12]}@example.invalid", f"{made_up}-not-a-key"
+        wrong_token = {"Authorization": f"Bearer {token}"}
+        variants = [("a wrong bearer token", wrong_token)]
+        credentials = self.credentials
+        if credentials is None or not credentials.is_key_pair:
+            return [
+                *variants,
+                ("X-Auth-Key without X-Auth-Email", {"X-Auth-Key": key}),
+                ("X-Auth-Email without X-Auth-Key", {"X-Auth-Email": email}),
+                (
+                    "a wrong bearer token with an X-Auth-Email + X-Auth-Key pair",
+                    {**wrong_token, "X-Auth-Email": email, "X-Auth-Key": key},
+                ),
+            ]
+        right_email, right_key = credentials.email or "", credentials.api_key or ""
+        return [
+            *variants,
+            ("the X-Auth-Key without X-Auth-Email", {"X-Auth-Key": right_key}),
+            ("the X-Auth-Email without X-Auth-Key", {"X-Auth-Email": right_email}),
+            ("the X-Auth-Email with a wrong X-Auth-Key", {"X-Auth-Email": right_email, "X-Auth-Key": key}),
+            ("the X-Auth-Key with a wrong X-Auth-Email", {"X-Auth-Email": email, "X-Auth-Key": right_key}),
+            (
+                "the X-Auth-Email + X-Auth-Key with a wrong bearer token",
+                {**wrong_token, "X-Auth-Email": right_email, "X-Auth-Key": right_key},
+            ),
+        ]
+
+    def judge(
+        self,
+        exchange: checks.Exchange,
+        check: Callable[..., bool | None],
+        *args: Any,
+        trail: tuple[checks.Exchange, ...] = (),
+        steps: tuple[Step, ...] | None = None,
+    ) -> bool:
+        """Run one model check on an exchange; a violation is recorded with the steps that led to it.
+
+        A check that answers False did not apply: nothing is recorded.
+        """
+        try:
+            applied = check(exchange, *args)
+        except checks.ContractViolation as violation:
+            steps = steps if steps is not None else tuple(step_of(item) for item in (*trail, exchange))
+            self.ledger.failed(
+                Failure(exchange.operation_id or "", violation.check, violation.expected, violation.received, steps)
+            )
+            return False
+        if applied is not False:
+            self.ledger.passed(exchange.operation_id or "", check.__name__)
+        return True
+
+
+def step_of(exchange: checks.Exchange, authenticated: bool = True) -> Step:
+    """The reproduction step of an exchange (without the run's credentials when `authenticated` is False)."""
+    body = None if exchange.request_body is None else httpx.Request("POST", "/", json=exchange.request_body).read()
+    headers = {"Content-Type": "application/json"} if body is not None else {}
+    return Step(exchange.method, exchange.url, headers, body.decode() if body is not None else None, authenticated)
+
+
+@dataclass
+class Record:
+    """An ownership the model knows: where it lives, its bucket, and the answer that created it."""
+
+    account: str
+    ownership_id: str
+    conf: str
+    created: checks.Exchange
+
+
+class LifecycleMachine(RuleBasedStateMachine):
+    """Adds, lists, validates and deletes under one or two accounts, checking each answer against the model."""
+
+    judge: Judge
+    accounts: tuple[str, ...]
+    registry: CleanupRegistry
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.held: list[Record] = []  # created and not deleted, oldest first
+        self.gone: list[tuple[Record, checks.Exchange]] = []  # deleted, with the answer that deleted them
+        self.unsure: set[str] = set()  # ids whose fate a 5xx left unknown: judged no more
+        self.seen: dict[str, checks.Seen] = {}  # what each record showed so far (`record_is_stable`)
+        self.succeeded: set[tuple[str, str]] = set()  # (account, bucket) validated with the delivered challenge
+
+    def _path(self, account: str, *suffix: str) -> str:
+        return api_path("accounts", account, "pcaps", "ownership", *suffix)
+
+    def _account(self, index: int) -> str:
+        return self.accounts[index % len(self.accounts)]
+
+    def _other(self, account: str) -> str:
+        return next(other for other in self.accounts if other != account)
+
+    def _pick(self, records: list[Any], pick: int) -> Any:
+        return records[pick % len(records)] if records else None
+
+    def _held_in(self, account: str) -> list[Record]:
+        return [record for record in self.held if record.account == account]
+
+    def _forget(self, record: Record) -> None:
+        self.held.remove(record)
+        self.unsure.add(record.ownership_id)
+
+    def _observe(self, exchange: checks.Exchange) -> None:
+        """Judge that the records shown keep their fields, then remember what they showed."""
+        self.judge.judge(exchange, checks.record_is_stable, self.seen)
+        for shown in exchange.ownerships():
+            seen = self.seen.get(shown["id"]) if isinstance(shown.get("id"), str) else None
+            if seen is not None:
+                self.seen[shown["id"]] = seen.then(shown)
+
+    def _validating(self, account: str, conf: str) -> None:
+        """A validation of this bucket is on its way: its records may change `status` and `validated`."""
+        for record in self.held:
+            if record.account == account and record.conf == conf and record.ownership_id in self.seen:
+                self.seen[record.ownership_id] = self.seen[record.ownership_id].validated_again()
+
+    @rule(index=st.integers(min_value=0, max_value=1), conf=destination_confs(), reuse=st.integers(0, 5), pick=_PICK)
+    def add(self, index: int, conf: str, reuse: int, pick: int) -> None:
+        account = self._account(index)
+        source_bucket = self.judge.source.bucket if self.judge.source is not None else None
+        again: Record | None = self._pick(self._held_in(account), pick)
+        if reuse == 0 and again is not None:
+            conf = again.conf  # the same bucket added twice: a new ownership all the same
+        elif reuse in (1, 2) and source_bucket is not None:
+            conf = source_bucket  # a bucket whose challenge the run can read
+        if self._add(account, conf) is not None:
+            # Judged at once, whatever rules this run's draws favour: the creation shows in the list.
+            self.list_buckets(self.accounts.index(account))
+
+    def _add(self, account: str, conf: str) -> Record | None:
+        created = self.judge.send("add_bucket", "POST", self._path(account), {"destination_conf": conf})
+        if created is None:
+            self.registry.expect(account, conf)  # a create without a judged answer may still have created it
+            return None
+        return self._created(account, conf, created)
+
+    def _created(self, account: str, conf: str, created: checks.Exchange) -> Record | None:
+        """Take a create's answer into the model (tracked for the cleanup first); its id must be new."""
+        record = next(created.ownerships(), None)
+        if created.status != 200 or record is None or not isinstance(record.get("id"), str):
+            return None
+        ownership_id = record["id"]
+        self.registry.track(account, ownership_id, conf)
+        known = self.judge.seen_ids | self.registry.pre_existing(account)
+        self.judge.judge(created, checks.ownership_id_is_new, known)
+        self.judge.seen_ids.add(ownership_id)
+        if any(held.ownership_id == ownership_id and held.account == account for held in self.held):
+            return None  # an id handed out twice: the model keeps one record, so that the cleanup deletes it once
+        self.gone = [(gone, deletion) for gone, deletion in self.gone if gone.ownership_id != ownership_id]
+        made = Record(account, ownership_id, conf, created)
+        self.held.append(made)
+        self.seen[ownership_id] = checks.Seen.of(record)
+        return made
+
+    # No precondition on the run-wide budgets below: Hypothesis must see the same rules whenever it replays a run.
+    @rule(index=st.integers(min_value=0, max_value=1), tag=st.integers(min_value=0, max_value=2**32))
+    def burst(self, index: int, tag: int) -> None:
+        """Once per check run: more buckets in one account than a default page shows, then one list."""
+        if self.judge.burst_done:
+            return
+        self.judge.burst_done = True
+        account = self._account(index)
+        # A server that writes challenges into buckets only accepts the bucket the run was given.
+        bucket = self.judge.source.bucket if self.judge.source is not None else None
+        for number in range(BURST):  # the last add repeats the first bucket: a bucket added twice, once a run
+            self._add(account, bucket or f"s3://pcaps-burst-{tag:x}-{number % (BURST - 1)}?region=us-east-1")
+        self.list_buckets(self.accounts.index(account))
+
+    @rule(index=st.integers(min_value=0, max_value=1))
+    def list_buckets(self, index: int) -> None:
+        self._list(index)
+
+    def _list(self, index: int) -> checks.Exchange | None:
+        account = self._account(index)
+        listing = self.judge.send("list_buckets", "GET", self._path(account))
+        if listing is None:
+            return None
+        held = self._held_in(account)
+        trail = tuple(record.created for record in held[-2:])
+        held_ids = {r.ownership_id for r in held}
+        self.judge.judge(listing, checks.created_ownership_is_listed, held_ids, trail=trail)
+        self.judge.judge(listing, checks.listing_is_complete, held_ids - self.unsure, trail=trail)
+        self.judge.judge(listing, checks.listed_ids_are_unique)
+        self._observe(listing)
+        gone = [(record, deletion) for record, deletion in self.gone if record.account == account]
+        if gone:
+            self.judge.judge(
+                listing,
+                checks.deleted_ownership_is_not_listed,
+                {record.ownership_id for record, _ in gone},
+                trail=(gone[-1][1],),
+            )
+        for other in self.accounts:
+            others = self._held_in(other)
+            if other != account and others:
+                foreign = {r.ownership_id for r in others} | {
+                    r.ownership_id for r, _ in self.gone if r.account == other
+                }
+                self.judge.judge(listing, checks.foreign_ownership_is_not_listed, foreign, trail=(others[-1].created,))
+        return listing
+
+    @rule(pick=_PICK, again=st.booleans())
+    def delete(self, pick: int, again: bool) -> None:
+        record: Record | None = self._pick(self.held, pick)
+        if record is not None:
+            self._delete(record, again)
+
+    def teardown(self) -> None:
+        """Every run ends by trying another account's delete and validate on what it holds, then deleting it all.
+
+        Each delete and one repeat are judged, then one list per account.
+        """
+        accounts = {record.account for record in self.held}
+        if len(self.accounts) > 1 and self.held:
+            # Tenancy judged in every run, whatever rules this run's draws favoured (Hypothesis may leave some out).
+            self.validate_elsewhere(0, "0" * 32)
+            self.delete_elsewhere(0)
+        for number, record in enumerate(list(self.held)):
+            self._delete(record, again=number == 0, list_after=False)
+        for account in sorted(accounts):
+            self.list_buckets(self.accounts.index(account))  # the deletions show in the list
+
+    def _delete(self, record: Record, again: bool, list_after: bool = True) -> None:
+        deletion = self.judge.send("delete_bucket", "DELETE", self._path(record.account, record.ownership_id))
+        if deletion is None:
+            self._forget(record)
+            return
+        self.judge.judge(deletion, checks.created_ownership_can_be_deleted, trail=(record.created,))
+        if deletion.status != 204:
+            return
+        self._gone(record, deletion)
+        if again:  # at once, as a retrying client would; `delete_again` repeats it later in the run
+            self._delete_again(record, deletion)
+        if list_after:
+            self.list_buckets(self.accounts.index(record.account))  # the deletion shows in the list at once
+
+    def _gone(self, record: Record, deletion: checks.Exchange) -> None:
+        self.held.remove(record)
+        self.registry.forget(record.account, record.ownership_id)
+        self.gone.append((record, deletion))
+
+    @rule(pick=_PICK)
+    def delete_again(self, pick: int) -> None:
+        entry: tuple[Record, checks.Exchange] | None = self._pick(self.gone, pick)
+        if entry is not None:
+            self._delete_again(*entry)
+
+    def _delete_again(self, record: Record, deletion: checks.Exchange) -> None:
+        again = self.judge.send("delete_bucket", "DELETE", self._path(record.account, record.ownership_id))
+        if again is not None:
+            self.judge.judge(again, checks.second_delete_is_not_found, trail=(deletion,))
+
+    @rule(
+        pick=_PICK,
+        drawn=ownership_challenges(),
+        made_up=made_up_challenges(),
+        how=st.integers(0, 3),
+        index=st.integers(min_value=0, max_value=1),
+        conf=destination_confs(),
+    )
+    def validate(self, pick: int, drawn: str, made_up: str, how: int, index: int, conf: str) -> None:
+        """Validate a held bucket: with the delivered challenge (how 0, 1), a made-up one (2) or a drawn one (3).
+
+        With nothing held, it adds a bucket first (the source's, when it has one), so that validations happen.
+        """
+        source = self.judge.source
+        if how < 2:
+            preferred = [r for r in self.held if source is not None and source.covers(r.conf)]
+        else:  # a bucket not yet validated: once it is, a server may keep answering `success`
+            preferred = [r for r in self.held if (r.account, r.conf) not in self.succeeded]
+        record: Record | None = self._pick(preferred or self.held, pick)
+        if record is None:
+            bucket = source.bucket if source is not None else None
+            record = self._add(self._account(index), bucket if bucket is not None and how < 2 else conf)
+            if record is None:
+                return
+        delivered = self.judge.challenge(record) if how < 2 else None
+        challenge = delivered or (made_up if how == 2 else drawn)
+        body = {"destination_conf": record.conf, "ownership_challenge": challenge}
+        self._validating(record.account, record.conf)
+        validation = self.judge.send("validate_bucket", "POST", self._path(record.account, "validate"), body)
+        if validation is None:
+            return
+        same_bucket = {
+            other.ownership_id for other in self.held if other.account == record.account and other.conf == record.conf
+        }
+        if same_bucket & self.unsure:
+            return  # the server may hold a record the model lost track of: the answer cannot be judged
+        answered = next(iter(validation.result_ids()), None)
+        if answered is not None and answered in self.registry.pre_existing(record.account):
+            return  # the server matched a record of this bucket from before the run: nothing the model knows
+        trail = (record.created,)
+        self.judge.judge(validation, checks.validate_returns_same_id, same_bucket, trail=trail)
+        self._observe(validation)
+        where = (record.account, record.conf)
+        if delivered is not None:
+            if self.judge.judge(validation, checks.validation_sets_status, True, trail=trail):
+                self.judge.delivered_validations += validation.status == 200
+            if any(shown.get("status") == "success" for shown in validation.ownerships()):
+                self.succeeded.add(where)
+        elif where not in self.succeeded:  # once validated, a server may keep answering `success`
+            self.judge.judge(validation, checks.validation_sets_status, False, trail=trail)
+            if how == 2:
+                self.judge.judge(validation, checks.made_up_challenge_never_succeeds, trail=trail)
+
+    @precondition(lambda self: len(self.accounts) > 1)
+    @rule(pick=_PICK, challenge=ownership_challenges())
+    def validate_elsewhere(self, pick: int, challenge: str) -> None:
+        record: Record | None = self._pick(self.held, pick)
+        if record is None:
+            return
+        body = {"destination_conf": record.conf, "ownership_challenge": challenge}
+        self._validating(record.account, record.conf)  # a server that ignores the account validates it
+        validation = self.judge.send(
+            "validate_bucket", "POST", self._path(self._other(record.account), "validate"), body
+        )
+        if validation is None:
+            return
+        own = {r.ownership_id for r in self._held_in(record.account)}
+        self.judge.judge(validation, checks.foreign_ownership_is_not_validated, own, trail=(record.created,))
+
+    @precondition(lambda self: len(self.accounts) > 1)
+    @rule(pick=_PICK)
+    def delete_elsewhere(self, pick: int) -> None:
+        record: Record | None = self._pick(self.held, pick)
+        if record is None:
+            return
+        deletion = self.judge.send(
+            "delete_bucket", "DELETE", self._path(self._other(record.account), record.ownership_id)
+        )
+        if deletion is None:
+            self._forget(record)
+            return
+        if not self.judge.judge(deletion, checks.foreign_ownership_is_not_deleted, trail=(record.created,)):
+            # The server did delete it: follow reality so that later verdicts are about new behaviour.
+            self._gone(record, deletion)
+
+    @rule(
+        variant=st.integers(min_value=0, max_value=5),
+        operation=st.integers(min_value=0, max_value=3),
+        index=st.integers(min_value=0, max_value=1),
+        pick=_PICK,
+        conf=destination_confs(),
+        made_up=made_up_challenges(),
+    )
+    def half_credentials(self, variant: int, operation: int, index: int, pick: int, conf: str, made_up: str) -> None:
+        """One request with half-right credentials: refused, and (for a write) the lists around it agree."""
+        if self.judge.probes >= MAX_PROBES:
+            return
+        self.judge.probes += 1
+        variants = self.judge.half_credentials(made_up)
+        name, headers = variants[variant % len(variants)]
+        account = self._account(index)
+        record: Record | None = self._pick(self._held_in(account), pick)
+        if operation == 0:
+            listing = self.judge.send("list_buckets", "GET", self._path(account), headers=headers)
+            if listing is not None:
+                self._judge_refusal(listing, name)
+            return
+        before = self._list(index)
+        if operation == 1:
+            body: dict[str, str] = {"destination_conf": conf}
+            refused = self.judge.send("add_bucket", "POST", self._path(account), body, headers=headers)
+            if refused is None:
+                self.registry.expect(account, conf)
+            elif refused.is_success:
+                self._created(account, conf, refused)  # the server did create it: the cleanup must delete it
+        elif operation == 2:
+            ownership_id = record.ownership_id if record is not None else made_up
+            refused = self.judge.send("delete_bucket", "DELETE", self._path(account, ownership_id), headers=headers)
+            if record is not None and refused is not None and refused.status == 204:
+                self._gone(record, refused)
+        else:
+            target = record.conf if record is not None else conf
+            body = {"destination_conf": target, "ownership_challenge": made_up}
+            self._validating(account, target)  # a server that ignores the credentials validates it
+            refused = self.judge.send("validate_bucket", "POST", self._path(account, "validate"), body, headers=headers)
+        if refused is None:
+            return
+        after = self._list(index)
+        self._judge_refusal(refused, name, before, after)
+
+    def _judge_refusal(
+        self,
+        refused: checks.Exchange,
+        name: str,
+        before: checks.Exchange | None = None,
+        after: checks.Exchange | None = None,
+    ) -> None:
+        steps = tuple(
+            step_of(item, authenticated=item is not refused) for item in (before, refused, after) if item is not None
+        )
+        self.judge.judge(refused, checks.half_credentials_are_refused, name, before, after, steps=steps)
+
+
+def run_lifecycle(
+    judge: Judge, accounts: tuple[str, ...], registry: CleanupRegistry, profile: Profile, seed: int, runs: int
+) -> str | None:
+    """Run the lifecycle machine under the profile's budget, recording verdicts in the ledger.
+
+    Every ownership it creates goes into `registry` before any check runs. Returns why it stopped early, if it did.
+    """
+    attributes = {"judge": judge, "accounts": accounts[:2], "registry": registry}
+    machine = type("Lifecycle", (LifecycleMachine,), attributes)
+    hypothesis_seed(seed)(machine)
+    budget = settings(profile.lifecycle_settings(), max_examples=runs)
+    try:
+        run_state_machine_as_test(machine, settings=budget)
+    except LifecycleStopped as stopped:
+        return str(stopped)
+    return None

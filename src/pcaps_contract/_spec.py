@@ -1,0 +1,197 @@
+"""Loading the hand-maintained OpenAPI spec and validating instances against its schemas."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+from jsonschema import Draft202012Validator
+from jsonschema.exceptions import ValidationError
+from referencing import Registry, Resource
+from referencing.jsonschema import DRAFT202012
+
+from pcaps_contract._errors import SpecError
+
+SPEC_FILENAME = "pcaps-ownership.openapi.yaml"
+SEED_EXAMPLE_FILENAME = "seed-example-response.json"
+SEED_PATH = "/accounts/{account_id}/pcaps/ownership"  # the reference page's endpoint (POST)
+_SPEC_URI = "urn:pcaps-contract:spec"
+HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
+
+
+def spec_dir() -> Path:
+    """The directory holding the bundled spec: the checkout's `spec/`, or the copy inside the package."""
+    checkout = Path(__file__).resolve().parents[2] / "spec"
+    if (checkout / SPEC_FILENAME).is_file():
+        return checkout
+    return Path(__file__).resolve().parent / "_bundled"
+
+
+def default_spec_path() -> Path:
+    """The path of the bundled spec."""
+    return spec_dir() / SPEC_FILENAME
+
+
+def read_document(path: Path) -> dict[str, Any]:
+    """Read a YAML or JSON document, raising SpecError with a sentence that names the file."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise SpecError(f"{path}: no such file; pass the path of an OpenAPI spec (YAML or JSON).") from None
+    except IsADirectoryError:
+        raise SpecError(f"{path} is a directory; pass the path of an OpenAPI spec file.") from None
+    except UnicodeDecodeError:
+        raise SpecError(f"{path} is not UTF-8 text; save the spec as UTF-8 YAML or JSON.") from None
+    except OSError as exc:
+        raise SpecError(f"{path} cannot be read ({exc.strerror}); check its permissions.") from None
+    return parse_document(text, str(path))
+
+
+def parse_document(text: str, source: str) -> dict[str, Any]:
+    """Parse YAML or JSON text read from `source` (a path, or e.g. `main:spec.yaml`), raising SpecError."""
+    try:
+        document = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark is not None else ""
+        raise SpecError(f"{source} is not valid YAML or JSON{where}; fix the syntax there.") from None
+    if not isinstance(document, dict):
+        raise SpecError(f"{source} does not hold a mapping at the top level; an OpenAPI spec starts with `openapi:`.")
+    return document
+
+
+def require_openapi_3(document: dict[str, Any], source: str) -> None:
+    """Raise SpecError unless the document declares `openapi: 3.x`."""
+    if not str(document.get("openapi", "")).startswith("3."):
+        raise SpecError(f"{source} is not an OpenAPI 3 document (no `openapi: 3.x` key); pass an OpenAPI 3 spec.")
+
+
+def json_pointer(*parts: str | int) -> str:
+    """Join path segments into a JSON pointer, escaping `~` and `/` as RFC 6901 says."""
+    return "/" + "/".join(str(part).replace("~", "~0").replace("/", "~1") for part in parts) if parts else ""
+
+
+def resolve_pointer(document: Any, pointer: str) -> Any:
+    """The value a local JSON pointer (`/a/b` or `#/a/b`) designates inside the document."""
+    node = document
+    for raw in pointer.lstrip("#").split("/")[1:]:
+        token = raw.replace("~1", "/").replace("~0", "~")
+        node = node[int(token)] if isinstance(node, list) else node[token]
+    return node
+
+
+@dataclass(frozen=True)
+class Operation:
+    """One operation of the spec: where it lives and what it declares."""
+
+    path: str
+    method: str
+    definition: Mapping[str, Any]
+
+    @property
+    def operation_id(self) -> str | None:
+        value = self.definition.get("operationId")
+        return value if isinstance(value, str) else None
+
+    @property
+    def pointer(self) -> str:
+        return json_pointer("paths", self.path, self.method)
+
+    @property
+    def label(self) -> str:
+        return f"{self.method.upper()} {self.path}"
+
+
+class Spec:
+    """A loaded spec: the raw document plus schema validators that resolve `$ref`s inside it."""
+
+    def __init__(self, path: Path, document: dict[str, Any]) -> None:
+        self.path = path
+        self.document = document
+        resource: Resource[Any] = Resource.from_contents(document, default_specification=DRAFT202012)
+        self._registry: Registry[Any] = Registry().with_resource(_SPEC_URI, resource)
+        self._validators: dict[str, Draft202012Validator] = {}
+
+    def operations(self) -> Iterator[Operation]:
+        """Every operation, in document order."""
+        for path, item in (self.document.get("paths") or {}).items():
+            if not isinstance(item, dict):
+                continue
+            for method in HTTP_METHODS:
+                if isinstance(item.get(method), dict):
+                    yield Operation(path, method, item[method])
+
+    def operation(self, operation_id: str) -> Operation:
+        """The operation with this operationId."""
+        for operation in self.operations():
+            if operation.operation_id == operation_id:
+                return operation
+        raise SpecError(f"{self.path} has no operation `{operation_id}`; check the operationIds in the spec.")
+
+    def find(self, method: str, path: str) -> Operation | None:
+        """The operation at this method and path, if the spec has it."""
+        return next((op for op in self.operations() if (op.method, op.path) == (method.lower(), path)), None)
+
+    def resolve(self, node: Any) -> Any:
+        """Follow a local `$ref` (repeatedly) to the node it names; other nodes come back as they are."""
+        return self.resolve_with_pointer(node, "")[0]
+
+    def resolve_with_pointer(self, node: Any, pointer: str) -> tuple[Any, str]:
+        """Like `resolve`, also returning the JSON pointer of the node finally reached."""
+        seen: set[str] = set()
+        while isinstance(node, dict) and isinstance(node.get("$ref"), str) and node["$ref"].startswith("#/"):
+            ref = node["$ref"]
+            if ref in seen:
+                raise SpecError(f"{self.path}: `$ref` cycle through {ref}; break the cycle.")
+            seen.add(ref)
+            try:
+                node, pointer = resolve_pointer(self.document, ref), ref[1:]
+            except (KeyError, IndexError, ValueError, TypeError):
+                raise SpecError(f"{self.path}: `$ref` {ref} points nowhere; fix the reference.") from None
+        return node, pointer
+
+    def validator(self, schema_pointer: str) -> Draft202012Validator:
+        """A validator for the schema at a JSON pointer of the spec, e.g. `/components/schemas/Ownership`."""
+        if schema_pointer not in self._validators:
+            self._validators[schema_pointer] = Draft202012Validator(
+                {"$ref": f"{_SPEC_URI}#{schema_pointer}"},
+                registry=self._registry,
+                format_checker=Draft202012Validator.FORMAT_CHECKER,
+            )
+        return self._validators[schema_pointer]
+
+    def errors(self, schema_pointer: str, instance: Any) -> list[ValidationError]:
+        """Every way the instance breaks the schema at the pointer, in document order of the instance."""
+        return sorted(self.validator(schema_pointer).iter_errors(instance), key=lambda e: list(map(str, e.path)))
+
+    def response_schema_pointer(self, operation: Operation | str, status: str) -> str:
+        """The JSON pointer of the JSON schema of one documented response of an operation (or operationId)."""
+        if isinstance(operation, str):
+            operation = self.operation(operation)
+        responses = operation.definition.get("responses") or {}
+        response, pointer = self.resolve_with_pointer(responses.get(status), f"{operation.pointer}/responses/{status}")
+        if not isinstance(response, dict) or "application/json" not in (response.get("content") or {}):
+            raise SpecError(f"{operation.label} documents no JSON response for {status}.")
+        return f"{pointer}/content/application~1json/schema"
+
+
+def load_spec(path: Path | str | None = None) -> Spec:
+    """Load a spec (the bundled one by default)."""
+    spec_path = Path(path) if path is not None else default_spec_path()
+    document = read_document(spec_path)
+    require_openapi_3(document, str(spec_path))
+    return Spec(spec_path, document)
+
+
+def load_json(path: Path) -> Any:
+    """Read a JSON file, raising SpecError with a sentence that names it."""
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise SpecError(f"{path}: no such file.") from None
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise SpecError(f"{path} is not valid JSON ({exc}); fix it.") from None

@@ -1,0 +1,291 @@
+"""What the gate judges: the bundled mock or another app in-process, or a server at a base URL."""
+
+from __future__ import annotations
+
+import importlib
+import os
+import re
+import sys
+import time
+import warnings
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Protocol
+from urllib.parse import parse_qs
+
+import httpx
+
+from pcaps_contract._credentials import Credentials
+from pcaps_contract._errors import PcapsContractError, UsageError
+
+API_BASE_PATH = "/client/v4"
+IN_PROCESS_ORIGIN = "http://localhost"
+# The accounts the bundled mock serves when none are given: two, so that tenancy is judged too.
+MOCK_ACCOUNTS = ("023e105f4ecef8ad9ca31a8372d0c353", "9a7806061c88ada191ed06f989cc3dac")
+
+
+class TargetError(PcapsContractError):
+    """The target cannot be reached or refuses the credentials: the run cannot judge it."""
+
+
+class _AsgiServer:
+    """An ASGI app as a server shows it: an unhandled exception answers 500 instead of crashing the gate."""
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if scope.get("type") != "http":
+            await self.app(scope, receive, send)
+            return
+        started = False
+
+        async def tracked(message: Any) -> None:
+            nonlocal started
+            started = started or message.get("type") == "http.response.start"
+            await send(message)
+
+        try:
+            await self.app(scope, receive, tracked)
+        except Exception:
+            if started:
+                raise
+            await send({"type": "http.response.start", "status": 500, "headers": [(b"content-type", b"text/plain")]})
+            await send({"type": "http.response.body", "body": b"Internal Server Error"})
+
+
+def _wsgi_server(app: Any) -> Any:
+    """A WSGI app as a server shows it: an unhandled exception answers 500 instead of crashing the gate."""
+
+    def serve(environ: Any, start_response: Any) -> Any:
+        try:
+            return list(app(environ, start_response))
+        except Exception:
+            start_response("500 Internal Server Error", [("Content-Type", "text/plain")], sys.exc_info())
+            return [b"Internal Server Error"]
+
+    return serve
+
+
+def as_server(app: Any) -> Any:
+    """The in-process app wrapped so that its crashes are 500 answers, as behind any real server."""
+    from schemathesis.transport import is_asgi_app
+
+    return _AsgiServer(app) if is_asgi_app(app) else _wsgi_server(app)
+
+
+@dataclass(frozen=True)
+class Target:
+    """An implementation to judge: an ASGI/WSGI app in-process, or a base URL."""
+
+    description: str
+    base_url: str
+    app: Any = None
+
+    @property
+    def in_process(self) -> bool:
+        return self.app is not None
+
+    def client(self, headers: Mapping[str, str] | None = None, timeout: float = 30.0) -> httpx.Client:
+        """An HTTP client whose relative URLs start at the API base (e.g. `/accounts/...`)."""
+        transport: httpx.BaseTransport | None = None
+        if self.app is not None:
+            from schemathesis.transport import is_asgi_app
+
+            if is_asgi_app(self.app):
+                from starlette.exceptions import StarletteDeprecationWarning
+
+                with warnings.catch_warnings():
+                    # Starlette 1.x prefers `httpx2` for its test client; the pinned `httpx` works the same.
+                    warnings.simplefilter("ignore", StarletteDeprecationWarning)
+                    from starlette.testclient import TestClient
+
+                return TestClient(self.app, base_url=self.base_url, headers=dict(headers or {}))
+            transport = httpx.WSGITransport(app=self.app)
+        return httpx.Client(base_url=self.base_url, headers=dict(headers or {}), transport=transport, timeout=timeout)
+
+
+def mock_credentials() -> Credentials:
+    """The bundled mock's development token: public on purpose, used when no credentials are given."""
+    from pcaps_contract.mock import DEV_TOKEN
+
+    return Credentials(token=DEV_TOKEN)
+
+
+def bundled_mock(credentials: Credentials, accounts: tuple[str, ...]) -> Target:
+    """The bundled mock, in-process, accepting exactly these credentials for exactly these accounts."""
+    from pcaps_contract.mock import MockConfig, create_app
+
+    config = MockConfig(
+        token=credentials.token or "",
+        email=credentials.email or "",
+        api_key=credentials.api_key or "",
+        accounts=accounts,
+    )
+    return Target("the bundled mock (in-process)", IN_PROCESS_ORIGIN + API_BASE_PATH, as_server(create_app(config)))
+
+
+def load_app(reference: str) -> Target:
+    """The ASGI or WSGI app named `module:attribute` (the current directory is importable)."""
+    module_name, _, attribute = reference.partition(":")
+    if not module_name or not attribute:
+        raise UsageError(f"--app {reference!r} is not MODULE:ATTRIBUTE, e.g. `myservice.main:app`.")
+    if str(Path.cwd()) not in sys.path:
+        sys.path.insert(0, str(Path.cwd()))
+    try:
+        module = importlib.import_module(module_name)
+    except ImportError as exc:
+        raise UsageError(f"--app: cannot import {module_name} ({exc}); check the module path.") from None
+    app: Any = module
+    for part in attribute.split("."):
+        app = getattr(app, part, None)
+        if app is None:
+            raise UsageError(f"--app: {module_name} has no attribute {attribute}; check the name.")
+    if not callable(app):
+        raise UsageError(f"--app: {reference} is not an ASGI or WSGI app.")
+    return Target(f"{reference} (in-process)", IN_PROCESS_ORIGIN + API_BASE_PATH, as_server(app))
+
+
+def base_url_target(base_url: str, *, allow_production: bool = False) -> Target:
+    """A server at a base URL such as `http://127.0.0.1:8787/client/v4`, read and refused by `urls.parse_target`."""
+    from pcaps_contract._urls import parse_target
+
+    url = parse_target(base_url, allow_production=allow_production).base_url
+    return Target(url, url)
+
+
+# --- where the lifecycle reads the challenge a server delivered ----------------------------------------
+
+
+class ChallengeSource(Protocol):
+    """Reads the challenge content the server delivered for an ownership, so that validations can succeed.
+
+    `bucket` is the destination_conf the lifecycle should add now and then (None: any bucket it draws).
+    """
+
+    @property
+    def bucket(self) -> str | None: ...
+
+    def covers(self, destination_conf: str) -> bool:
+        """Whether challenges of this bucket can be read at all."""
+        ...
+
+    def challenge(self, account: str, ownership_id: str, destination_conf: str, filename: str) -> str | None:
+        """The challenge content, or None when it cannot be read."""
+        ...
+
+
+class MockRouteSource:
+    """The bundled mock's test-support route `/__mock__/accounts/{account}/challenges/{id}` (in-process only)."""
+
+    bucket: str | None = None
+
+    def __init__(self, client: Any, base_url: str) -> None:
+        self.client = client
+        self.origin = base_url.removesuffix(API_BASE_PATH)
+
+    def covers(self, destination_conf: str) -> bool:
+        return True
+
+    def challenge(self, account: str, ownership_id: str, destination_conf: str, filename: str) -> str | None:
+        from pcaps_contract._urls import api_path
+
+        response = self.client.get(f"{self.origin}/__mock__{api_path('accounts', account, 'challenges', ownership_id)}")
+        return str(response.text) if response.status_code == 200 else None
+
+
+_BUCKET_URI = re.compile(r"(?P<scheme>s3|r2)://(?P<bucket>[^/?#]+)(?P<path>[^?#]*)(?:\?(?P<query>[^#]*))?")
+# How long a challenge file may take to appear in the bucket after the add answered.
+_DELIVERY_TRIES = 3
+_DELIVERY_PAUSE = 1.0
+
+
+class BucketSource:
+    """Reads challenge files from a real s3:// or r2:// bucket through the S3 API (boto3, imported lazily).
+
+    Keys: the R2 URI's `access-key-id`/`secret-access-key`, else the standard AWS variables and files.
+    """
+
+    def __init__(self, uri: str, endpoint: str | None = None, environ: Mapping[str, str] | None = None) -> None:
+        found = _BUCKET_URI.fullmatch(uri)
+        if found is None:
+            raise UsageError(
+                f"--bucket {uri!r} is not an s3:// or r2:// bucket URI, e.g. s3://NAME?region=us-east-1 "
+                "or r2://NAME?account-id=...&access-key-id=...&secret-access-key=..."
+            )
+        if endpoint is not None and not endpoint.startswith(("http://", "https://")):
+            raise UsageError(f"--s3-endpoint must be an http:// or https:// URL, not {endpoint!r}.")
+        query = {key: values[0] for key, values in parse_qs(found["query"] or "").items()}
+        if found["scheme"] == "r2" and endpoint is None:
+            if not query.get("account-id"):
+                raise UsageError("--bucket r2://... needs `account-id=` in its query (or give --s3-endpoint).")
+            endpoint = f"https://{query['account-id']}.r2.cloudflarestorage.com"
+        environ = os.environ if environ is None else environ
+        self.bucket = uri
+        self.name = found["bucket"]
+        self.prefix = found["path"].strip("/")
+        self.endpoint = endpoint
+        self.region = query.get("region") or ("auto" if found["scheme"] == "r2" else "us-east-1")
+        self.keys = (
+            query.get("access-key-id") or environ.get("AWS_ACCESS_KEY_ID"),
+            query.get("secret-access-key") or environ.get("AWS_SECRET_ACCESS_KEY"),
+        )
+        self.problem: str | None = None  # why the last read failed, for the report's notes
+        self._client: Any = None
+
+    def covers(self, destination_conf: str) -> bool:
+        return destination_conf == self.bucket
+
+    def challenge(self, account: str, ownership_id: str, destination_conf: str, filename: str) -> str | None:
+        if destination_conf != self.bucket or not filename:
+            return None
+        from botocore.exceptions import BotoCoreError, ClientError
+
+        key = f"{self.prefix}/{filename}" if self.prefix else filename
+        for attempt in range(_DELIVERY_TRIES):
+            if attempt:
+                time.sleep(_DELIVERY_PAUSE)
+            try:
+                body = self._s3().get_object(Bucket=self.name, Key=key)["Body"].read()
+            except ClientError as exc:
+                code = str(exc.response.get("Error", {}).get("Code", "unknown"))
+                self.problem = f"reading {key} from {self.name} failed ({code})"
+                if code not in ("NoSuchKey", "404"):
+                    return None
+                continue
+            except (BotoCoreError, ValueError) as exc:
+                self.problem = f"reading {key} from {self.name} failed ({type(exc).__name__})"
+                return None
+            self.problem = None
+            return str(body.decode("utf-8", "replace").strip())
+        return None
+
+    def _s3(self) -> Any:
+        if self._client is None:
+            import boto3
+            from botocore.config import Config
+
+            access_key, secret_key = self.keys
+            self._client = boto3.session.Session().client(
+                "s3",
+                endpoint_url=self.endpoint,
+                region_name=self.region,
+                aws_access_key_id=access_key or None,
+                aws_secret_access_key=secret_key or None,
+                config=Config(
+                    s3={"addressing_style": "path"}, retries={"max_attempts": 2}, connect_timeout=5, read_timeout=10
+                ),
+            )
+        return self._client
+
+
+def challenge_source(
+    target: Target, client: Any, bucket: str | None = None, s3_endpoint: str | None = None
+) -> ChallengeSource | None:
+    """Where the lifecycle reads challenges: the given bucket, the mock's test route in-process, or nowhere."""
+    if bucket is not None:
+        return BucketSource(bucket, s3_endpoint)
+    if target.in_process:
+        return MockRouteSource(client, target.base_url)
+    return None
