@@ -15,10 +15,8 @@ import os
 
 import pytest
 
-from pcaps_contract._errors import PcapsContractError
-from pcaps_contract._report import GateReport
-from pcaps_contract._spec import load_spec
-from pcaps_contract.gate import ALL_CHECKS, GATE_ARGUMENTS, options_from, run_gate
+from pcaps_contract import PcapsContractError, load_spec
+from pcaps_contract.gate import ALL_CHECKS, GATE_ARGUMENTS, GateReport, options_from, run_gate
 
 _REPORT = pytest.StashKey[GateReport]()
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from pcaps_contract._report import FAILED, SKIPPED, GateReport
+from pcaps_contract.gate import FAILED, SKIPPED, GateReport
 
 
 def test_operation_keeps_the_contract(gate_report: GateReport, operation: str, check: str) -> None:

@@ -2,12 +2,13 @@
 
 Each check is defined once here and used by both doors of the gate (`pcaps-contract check` and
 `pytest contract_tests`) and by anything else that judges responses (e.g. a future `fuzz`). A response
-check returns True when it applied and held, False when the response is outside its scope, and raises
-`ContractViolation` (an AssertionError, as schemathesis expects) when the contract is broken.
+check returns `HELD` when it applied and held, `OUT_OF_SCOPE` when the response is outside its scope, and
+raises `ContractViolation` (an AssertionError, as schemathesis expects) when the contract is broken.
 """
 
 from __future__ import annotations
 
+import enum
 import json
 import re
 from collections.abc import Callable, Collection, Iterator, Mapping
@@ -25,6 +26,17 @@ _RFC3339 = re.compile(
 SINGLE_RESULT_OPERATIONS = frozenset({"add_bucket", "validate_bucket"})
 ECHOING_OPERATIONS = frozenset({"add_bucket", "validate_bucket"})
 DEFAULT_CLOCK_SKEW = timedelta(minutes=5)
+
+
+class Verdict(enum.Enum):
+    """What a response check says of an exchange it did not find broken."""
+
+    HELD = "held"
+    OUT_OF_SCOPE = "out of scope"
+
+
+HELD = Verdict.HELD
+OUT_OF_SCOPE = Verdict.OUT_OF_SCOPE
 
 
 class ContractViolation(AssertionError):
@@ -103,11 +115,11 @@ def _field(record: Mapping[str, Any], name: str) -> str:
 # --- the envelope ---------------------------------------------------------------------------------
 
 
-def success_matches_status(exchange: Exchange, policy: Policy) -> bool:
+def success_matches_status(exchange: Exchange, policy: Policy) -> Verdict:
     """`success` is true exactly when the status is 2xx."""
     envelope = exchange.envelope
     if envelope is None:
-        return False
+        return OUT_OF_SCOPE
     wanted = exchange.is_success
     if envelope.get("success") is not wanted:
         raise ContractViolation(
@@ -115,14 +127,14 @@ def success_matches_status(exchange: Exchange, policy: Policy) -> bool:
             f"`success: {str(wanted).lower()}` with status {exchange.status}",
             _field(envelope, "success"),
         )
-    return True
+    return HELD
 
 
-def success_has_result(exchange: Exchange, policy: Policy) -> bool:
+def success_has_result(exchange: Exchange, policy: Policy) -> Verdict:
     """A success carries a `result`: an Ownership for add and validate, a list (or null) for list."""
     envelope = exchange.envelope
     if envelope is None or not exchange.is_success:
-        return False
+        return OUT_OF_SCOPE
     result = envelope.get("result", ...)
     if exchange.operation_id in SINGLE_RESULT_OPERATIONS:
         if not isinstance(result, dict):
@@ -130,26 +142,26 @@ def success_has_result(exchange: Exchange, policy: Policy) -> bool:
             raise ContractViolation("success_has_result", "`result`: the Ownership object", shown)
     elif result is ...:
         raise ContractViolation("success_has_result", "a `result` field", "no `result` field")
-    return True
+    return HELD
 
 
-def failure_has_null_result(exchange: Exchange, policy: Policy) -> bool:
+def failure_has_null_result(exchange: Exchange, policy: Policy) -> Verdict:
     """A failure carries `result: null`."""
     envelope = exchange.envelope
     if envelope is None or exchange.is_success:
-        return False
+        return OUT_OF_SCOPE
     if "result" not in envelope or envelope["result"] is not None:
         raise ContractViolation(
             "failure_has_null_result", f"`result: null` with status {exchange.status}", _field(envelope, "result")
         )
-    return True
+    return HELD
 
 
-def failure_has_errors(exchange: Exchange, policy: Policy) -> bool:
+def failure_has_errors(exchange: Exchange, policy: Policy) -> Verdict:
     """A failure carries at least one error."""
     envelope = exchange.envelope
     if envelope is None or exchange.is_success:
-        return False
+        return OUT_OF_SCOPE
     errors = envelope.get("errors")
     if not isinstance(errors, list) or not errors:
         raise ContractViolation(
@@ -157,20 +169,20 @@ def failure_has_errors(exchange: Exchange, policy: Policy) -> bool:
             f"at least one entry in `errors` with status {exchange.status}",
             _field(envelope, "errors"),
         )
-    return True
+    return HELD
 
 
-def no_content_has_empty_body(exchange: Exchange, policy: Policy) -> bool:
+def no_content_has_empty_body(exchange: Exchange, policy: Policy) -> Verdict:
     """A 204 response has an empty body."""
     if exchange.status != 204:
-        return False
+        return OUT_OF_SCOPE
     if exchange.content:
         raise ContractViolation(
             "no_content_has_empty_body",
             "an empty body with status 204",
             f"{len(exchange.content)} bytes: {_show(exchange.content[:120])}",
         )
-    return True
+    return HELD
 
 
 # --- timestamps ------------------------------------------------------------------------------------
@@ -193,7 +205,7 @@ def parse_rfc3339(value: Any) -> datetime | None:
         return None
 
 
-def timestamps_are_rfc3339(exchange: Exchange, policy: Policy) -> bool:
+def timestamps_are_rfc3339(exchange: Exchange, policy: Policy) -> Verdict:
     """`submitted` (and `validated`, unless empty while not yet validated) are strict RFC 3339 date-times."""
     applied = False
     for record in exchange.ownerships():
@@ -207,10 +219,10 @@ def timestamps_are_rfc3339(exchange: Exchange, policy: Policy) -> bool:
                     f"`{name}` as an RFC 3339 date-time (`2026-11-26T11:05:00Z`: a `T`, then `Z` or an offset)",
                     _field(record, name),
                 )
-    return applied
+    return HELD if applied else OUT_OF_SCOPE
 
 
-def submitted_is_not_in_future(exchange: Exchange, policy: Policy) -> bool:
+def submitted_is_not_in_future(exchange: Exchange, policy: Policy) -> Verdict:
     """`submitted` is not later than now plus the allowed clock skew."""
     applied = False
     latest = policy.now() + policy.clock_skew
@@ -225,14 +237,14 @@ def submitted_is_not_in_future(exchange: Exchange, policy: Policy) -> bool:
                 f"`submitted` at or before {latest.isoformat(timespec='seconds')} (now + {policy.clock_skew})",
                 _field(record, "submitted"),
             )
-    return applied
+    return HELD if applied else OUT_OF_SCOPE
 
 
 # Servers may keep fractions of a second in one timestamp and truncate the other: within this, order holds.
 TIMESTAMP_RESOLUTION = timedelta(seconds=1)
 
 
-def validated_is_not_before_submitted(exchange: Exchange, policy: Policy) -> bool:
+def validated_is_not_before_submitted(exchange: Exchange, policy: Policy) -> Verdict:
     """A non-empty `validated` is not earlier than `submitted` (by more than the one-second resolution)."""
     applied = False
     for record in exchange.ownerships():
@@ -247,28 +259,28 @@ def validated_is_not_before_submitted(exchange: Exchange, policy: Policy) -> boo
                 f"`validated` at or after `submitted` ({record['submitted']})",
                 _field(record, "validated"),
             )
-    return applied
+    return HELD if applied else OUT_OF_SCOPE
 
 
 # --- echo ------------------------------------------------------------------------------------------
 
 
-def destination_conf_is_echoed(exchange: Exchange, policy: Policy) -> bool:
+def destination_conf_is_echoed(exchange: Exchange, policy: Policy) -> Verdict:
     """Add and validate answer with the `destination_conf` that was sent."""
     if exchange.operation_id not in ECHOING_OPERATIONS or not exchange.is_success:
-        return False
+        return OUT_OF_SCOPE
     sent = exchange.request_body.get("destination_conf") if isinstance(exchange.request_body, dict) else None
     record = next(exchange.ownerships(), None)
     if not isinstance(sent, str) or record is None:
-        return False
+        return OUT_OF_SCOPE
     if record.get("destination_conf") != sent:
         raise ContractViolation(
             "destination_conf_is_echoed", f"`destination_conf: {_show(sent)}`", _field(record, "destination_conf")
         )
-    return True
+    return HELD
 
 
-ResponseCheck = Callable[[Exchange, Policy], bool]
+ResponseCheck = Callable[[Exchange, Policy], Verdict]
 
 # Every response check, in the order they are reported; the key is the check's name everywhere.
 RESPONSE_CHECKS: dict[str, ResponseCheck] = {
@@ -291,11 +303,11 @@ def run_response_checks(exchange: Exchange, policy: Policy) -> Iterator[tuple[st
     """(check name, violation or None) for every response check that applies to the exchange."""
     for name, check in RESPONSE_CHECKS.items():
         try:
-            applied = check(exchange, policy)
+            verdict = check(exchange, policy)
         except ContractViolation as violation:
             yield name, violation
         else:
-            if applied:
+            if verdict is HELD:
                 yield name, None
 
 

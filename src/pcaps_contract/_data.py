@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-import re
 import string
 from typing import Any
 from urllib.parse import unquote
 
 from hypothesis import strategies as st
 
-# The spec's Identifier: a string of 1 to 32 characters (real account ids are 32 lowercase hex).
-_IDENTIFIER = re.compile(r"[\s\S]{1,32}")
 _BUCKET = st.text(alphabet=string.ascii_lowercase + string.digits, min_size=3, max_size=20).map(
     lambda name: f"pcaps-{name}"
 )
@@ -22,11 +19,6 @@ _PATHS = st.sampled_from(["", "/captures", "/pcaps/2026", "/a/b/c"])
 def as_the_server_reads(path_value: Any) -> Any:
     """A path parameter as the server reads it: schemathesis keeps path values in their wire form, escapes and all."""
     return unquote(path_value) if isinstance(path_value, str) else path_value
-
-
-def is_identifier(value: Any) -> bool:
-    """Whether a value is a valid `account_id` / `ownership_id` by the spec (1 to 32 characters)."""
-    return isinstance(value, str) and _IDENTIFIER.fullmatch(value) is not None
 
 
 def s3_destination_confs() -> st.SearchStrategy[str]:

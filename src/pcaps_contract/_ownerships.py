@@ -17,10 +17,12 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from types import FrameType
 from typing import Any
+from urllib.parse import unquote, urlsplit
 
 import requests
 
 from pcaps_contract._errors import UsageError
+from pcaps_contract._limits import CLEANUP_TIME_LIMIT
 from pcaps_contract._sender import AnyOf, Cancelled
 from pcaps_contract._urls import api_path
 
@@ -145,9 +147,6 @@ def clean_up(
     return result
 
 
-CLEANUP_TIME_LIMIT = 120.0
-
-
 def clean_up_in_time(
     make_session: Callable[[AnyOf], requests.Session],
     base_url: str,
@@ -248,3 +247,19 @@ def stop_on_signals(
     finally:
         for number, old in previous.items():
             signal.signal(number, old)
+
+
+def created_by(method: str, url: str, status: int, content: bytes) -> tuple[str, str] | None:
+    """(account, id) of the ownership a create made, both decoded, or None when the answer is no create."""
+    if method.upper() != "POST" or not 200 <= status < 300:
+        return None
+    segments = [unquote(segment) for segment in urlsplit(url).path.rstrip("/").split("/")]
+    if len(segments) < 4 or segments[-2:] != ["pcaps", "ownership"] or segments[-4] != "accounts":
+        return None
+    try:
+        result = json.loads(content).get("result")
+    except (ValueError, AttributeError, RecursionError, UnicodeDecodeError):
+        return None
+    if isinstance(result, dict) and isinstance(result.get("id"), str) and result["id"]:
+        return segments[-3], result["id"]
+    return None

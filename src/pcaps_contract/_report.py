@@ -8,12 +8,14 @@ import shlex
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit, urlunsplit
 from xml.etree import ElementTree
 
 from pcaps_contract._credentials import Credentials
-from pcaps_contract._ownerships import Leftover
+
+if TYPE_CHECKING:
+    from pcaps_contract._ownerships import Leftover
 
 EXIT_CONFORMS = 0
 EXIT_VIOLATIONS = 1

@@ -18,7 +18,8 @@ import requests
 from schemathesis.engine import context as engine_context
 from schemathesis.transport.requests import REQUESTS_TRANSPORT, RequestsTransport
 
-from pcaps_contract._data import as_the_server_reads, is_identifier
+from pcaps_contract._api import is_identifier
+from pcaps_contract._data import as_the_server_reads
 from pcaps_contract._sender import PoliteAdapter, adopt
 
 OnResponse = Callable[[Any, Any], None]

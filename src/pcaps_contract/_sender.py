@@ -24,11 +24,11 @@ from urllib3 import exceptions as urllib3_errors
 from urllib3.connection import HTTPConnection, HTTPSConnection
 from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 
+from pcaps_contract._limits import DEFAULT_MAX_RESPONSE_BYTES
 from pcaps_contract._ratelimit import RateLimiter, RetryPolicy
 from pcaps_contract._urls import parse_target
 
 EventSink = Callable[..., None]
-DEFAULT_MAX_RESPONSE_BYTES = 1 << 20
 DEFAULT_MAX_JSON_DEPTH = 64
 _CHUNK = 16 * 1024
 # Only what the standard library decompresses in bounded steps: no brotli or zstd surprises.

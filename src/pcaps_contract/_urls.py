@@ -11,9 +11,6 @@ import string
 from dataclasses import dataclass
 from urllib.parse import quote, urlsplit
 
-from urllib3.exceptions import LocationParseError
-from urllib3.util import parse_url
-
 from pcaps_contract._errors import UsageError
 
 PRODUCTION_HOSTS = frozenset({"api.cloudflare.com"})
@@ -221,6 +218,9 @@ def _check_host(host: str, flag: str, shown: str) -> str:
 
 def _agree(text: str, target: TargetUrl, flag: str, shown: str, *, check_path: bool) -> None:
     """Refuse unless urllib3, on the text and on the canonical string, reads what the rules above read."""
+    from urllib3.exceptions import LocationParseError  # here: the command line's --help need not load urllib3
+    from urllib3.util import parse_url
+
     canonical = target.base_url if check_path else target.origin
     readings = []
     for candidate in (text, canonical):

@@ -72,12 +72,15 @@ def test_a_missing_success_breaks_success_matches_status() -> None:
 
 
 def test_success_matching_the_status_keeps_success_matches_status() -> None:
-    assert checks.success_matches_status(answer(), POLICY)
-    assert checks.success_matches_status(failure(), POLICY)
+    assert checks.success_matches_status(answer(), POLICY) is checks.HELD
+    assert checks.success_matches_status(failure(), POLICY) is checks.HELD
 
 
 def test_a_body_that_is_not_json_is_outside_success_matches_status() -> None:
-    assert not checks.success_matches_status(Exchange("add_bucket", "POST", "u", 502, b"<html>"), POLICY)
+    assert (
+        checks.success_matches_status(Exchange("add_bucket", "POST", "u", 502, b"<html>"), POLICY)
+        is checks.OUT_OF_SCOPE
+    )
 
 
 # --- success_has_result ----------------------------------------------------------------------------
@@ -92,11 +95,11 @@ def test_a_null_result_on_add_breaks_success_has_result() -> None:
 
 
 def test_a_null_result_on_list_keeps_success_has_result() -> None:
-    assert checks.success_has_result(answer(operation="list_buckets", result=None), POLICY)
+    assert checks.success_has_result(answer(operation="list_buckets", result=None), POLICY) is checks.HELD
 
 
 def test_an_ownership_result_keeps_success_has_result() -> None:
-    assert checks.success_has_result(answer(), POLICY)
+    assert checks.success_has_result(answer(), POLICY) is checks.HELD
 
 
 # --- failure_has_null_result and failure_has_errors -------------------------------------------------
@@ -111,8 +114,8 @@ def test_a_failure_without_result_breaks_failure_has_null_result() -> None:
 
 
 def test_a_null_result_on_a_failure_keeps_failure_has_null_result() -> None:
-    assert checks.failure_has_null_result(failure(), POLICY)
-    assert not checks.failure_has_null_result(answer(), POLICY)
+    assert checks.failure_has_null_result(failure(), POLICY) is checks.HELD
+    assert checks.failure_has_null_result(answer(), POLICY) is checks.OUT_OF_SCOPE
 
 
 def test_empty_errors_on_a_failure_break_failure_has_errors() -> None:
@@ -120,7 +123,7 @@ def test_empty_errors_on_a_failure_break_failure_has_errors() -> None:
 
 
 def test_one_error_on_a_failure_keeps_failure_has_errors() -> None:
-    assert checks.failure_has_errors(failure(), POLICY)
+    assert checks.failure_has_errors(failure(), POLICY) is checks.HELD
 
 
 # --- no_content_has_empty_body ---------------------------------------------------------------------
@@ -131,8 +134,8 @@ def test_a_204_with_a_body_breaks_no_content_has_empty_body() -> None:
 
 
 def test_an_empty_204_keeps_no_content_has_empty_body() -> None:
-    assert checks.no_content_has_empty_body(Exchange("delete_bucket", "DELETE", "u", 204), POLICY)
-    assert not checks.no_content_has_empty_body(answer(), POLICY)
+    assert checks.no_content_has_empty_body(Exchange("delete_bucket", "DELETE", "u", 204), POLICY) is checks.HELD
+    assert checks.no_content_has_empty_body(answer(), POLICY) is checks.OUT_OF_SCOPE
 
 
 # --- timestamps ------------------------------------------------------------------------------------
@@ -150,11 +153,11 @@ def test_a_submitted_that_is_not_rfc3339_breaks_timestamps_are_rfc3339(submitted
     ["2026-11-26T11:05:00Z", "2026-11-26T11:05:00.123456+02:00", "2026-11-26t11:05:00z", "2016-12-31T23:59:60Z"],
 )
 def test_an_rfc3339_submitted_keeps_timestamps_are_rfc3339(submitted: str) -> None:
-    assert checks.timestamps_are_rfc3339(answer(result=record(submitted=submitted)), POLICY)
+    assert checks.timestamps_are_rfc3339(answer(result=record(submitted=submitted)), POLICY) is checks.HELD
 
 
 def test_a_pending_ownership_may_have_empty_validated() -> None:
-    assert checks.timestamps_are_rfc3339(answer(result=record(validated="")), POLICY)
+    assert checks.timestamps_are_rfc3339(answer(result=record(validated="")), POLICY) is checks.HELD
 
 
 def test_a_validated_without_offset_breaks_timestamps_are_rfc3339() -> None:
@@ -171,7 +174,10 @@ def test_a_submitted_a_day_ahead_breaks_submitted_is_not_in_future() -> None:
 
 
 def test_a_submitted_within_the_clock_skew_keeps_submitted_is_not_in_future() -> None:
-    assert checks.submitted_is_not_in_future(answer(result=record(submitted="2026-11-26T12:04:00Z")), POLICY)
+    assert (
+        checks.submitted_is_not_in_future(answer(result=record(submitted="2026-11-26T12:04:00Z")), POLICY)
+        is checks.HELD
+    )
     strict = Policy(clock_skew=timedelta(0), now=lambda: NOW)
     with pytest.raises(ContractViolation):
         checks.submitted_is_not_in_future(answer(result=record(submitted="2026-11-26T12:04:00Z")), strict)
@@ -186,13 +192,15 @@ def test_a_validated_truncated_to_the_second_keeps_validated_is_not_before_submi
     kept = answer(
         result=record(status="success", submitted="2026-11-26T11:05:00.900Z", validated="2026-11-26T11:05:00Z")
     )
-    assert checks.validated_is_not_before_submitted(kept, POLICY)
+    assert checks.validated_is_not_before_submitted(kept, POLICY) is checks.HELD
 
 
 def test_a_validated_after_submitted_keeps_validated_is_not_before_submitted() -> None:
     kept = answer(result=record(status="success", validated="2026-11-26T13:05:00+02:00"))
-    assert checks.validated_is_not_before_submitted(kept, POLICY)
-    assert not checks.validated_is_not_before_submitted(answer(), POLICY)  # pending: nothing to compare
+    assert checks.validated_is_not_before_submitted(kept, POLICY) is checks.HELD
+    assert (
+        checks.validated_is_not_before_submitted(answer(), POLICY) is checks.OUT_OF_SCOPE
+    )  # pending: nothing to compare
 
 
 # --- destination_conf_is_echoed ----------------------------------------------------------------------
@@ -204,13 +212,16 @@ def test_another_destination_conf_breaks_destination_conf_is_echoed() -> None:
 
 
 def test_the_sent_destination_conf_keeps_destination_conf_is_echoed() -> None:
-    assert checks.destination_conf_is_echoed(answer(), POLICY)
+    assert checks.destination_conf_is_echoed(answer(), POLICY) is checks.HELD
     validate = answer(operation="validate_bucket", sent={"destination_conf": CONF, "ownership_challenge": "x"})
-    assert checks.destination_conf_is_echoed(validate, POLICY)
+    assert checks.destination_conf_is_echoed(validate, POLICY) is checks.HELD
 
 
 def test_a_list_is_outside_destination_conf_is_echoed() -> None:
-    assert not checks.destination_conf_is_echoed(answer(operation="list_buckets", result=[record()]), POLICY)
+    assert (
+        checks.destination_conf_is_echoed(answer(operation="list_buckets", result=[record()]), POLICY)
+        is checks.OUT_OF_SCOPE
+    )
 
 
 # --- what the real API legitimately does passes every response check ------------------------------

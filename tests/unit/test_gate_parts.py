@@ -8,13 +8,16 @@ from pathlib import Path
 import pytest
 from hypothesis import given, settings
 
+from pcaps_contract._api import is_identifier
 from pcaps_contract._credentials import Credentials, resolve_credentials
-from pcaps_contract._data import destination_confs, is_identifier, ownership_challenges
+from pcaps_contract._data import destination_confs, ownership_challenges
 from pcaps_contract._errors import UsageError
+from pcaps_contract._ownerships import created_by
 from pcaps_contract._profiles import PROFILES, get_profile
 from pcaps_contract._report import FAILED, PASSED, SKIPPED, Failure, GateReport, Ledger, Step, xml_safe
 from pcaps_contract._spec import Spec
-from pcaps_contract.gate import _Run, created_by, refused_everywhere, split_message, unjudged
+from pcaps_contract.gate._events import RunState, split_message
+from pcaps_contract.gate._run import refused_everywhere, unjudged
 
 CONF_SCHEMA = "/components/schemas/DestinationConf"
 
@@ -198,8 +201,8 @@ def test_a_create_is_recognised_from_the_url_sent_with_its_account_decoded(
     assert created_by(method, url, status, content) == created
 
 
-def run_with(statuses: dict[int, int], *, judged: bool = True, errors: tuple[str, ...] = ()) -> _Run:
-    run = _Run(Ledger(["add_bucket", "list_buckets"], ["not_a_server_error"]))
+def run_with(statuses: dict[int, int], *, judged: bool = True, errors: tuple[str, ...] = ()) -> RunState:
+    run = RunState(Ledger(["add_bucket", "list_buckets"], ["not_a_server_error"]))
     run.statuses.update(statuses)
     run.errors.extend(errors)
     if judged:

@@ -11,8 +11,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from pcaps_contract import replay as replay_module
 from pcaps_contract._credentials import Credentials
-from pcaps_contract._fuzz import replay as replay_module
 from pcaps_contract._fuzz.findings import TRANSPORT_CHECK, Exemplar, Finding
 from pcaps_contract._fuzz.replay import replay_source, write_replay
 from pcaps_contract._urls import Refusal
@@ -55,7 +55,7 @@ class Sent:
 def run_module(source: str, monkeypatch: pytest.MonkeyPatch) -> Sent:
     """Compile and run the replay module's test function with the fake sender; returns what was sent."""
     sent = Sent()
-    monkeypatch.setattr(replay_module, "send_request", sent)
+    monkeypatch.setattr(replay_module, "_send_request", sent)
     namespace: dict[str, Any] = {}
     exec(compile(source, "test_replay_module.py", "exec"), namespace)
     [test] = [value for name, value in namespace.items() if name.startswith("test_")]
@@ -110,7 +110,7 @@ def test_the_replay_file_holds_no_secret_and_sends_the_credentials_from_the_envi
 def test_a_replay_refuses_to_send_credentials_to_another_origin(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("CLOUDFLARE_API_TOKEN", TOKEN)
     sent = Sent()
-    monkeypatch.setattr(replay_module, "send_request", sent)
+    monkeypatch.setattr(replay_module, "_send_request", sent)
     for path in ("http://127.0.0.1:9999/client/v4/x", "https://evil.example.com/client/v4"):
         request = {"operation": "add_bucket", "check": TRANSPORT_CHECK, "method": "GET", "path": path}
         with pytest.raises(RuntimeError, match="credentials to the target only"):
@@ -121,7 +121,7 @@ def test_a_replay_refuses_to_send_credentials_to_another_origin(monkeypatch: pyt
 
 def test_a_replay_aimed_elsewhere_goes_through_the_same_refusals_as_a_run(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("CLOUDFLARE_API_TOKEN", TOKEN)
-    monkeypatch.setattr(replay_module, "send_request", Sent())
+    monkeypatch.setattr(replay_module, "_send_request", Sent())
     request = {"operation": "add_bucket", "check": TRANSPORT_CHECK, "method": "GET", "path": "/x"}
     monkeypatch.setenv("PCAPS_BASE_URL", "http://api.cloudflare.com\\@127.0.0.1:8787/client/v4")
     with pytest.raises(Refusal, match="backslash"):
@@ -133,7 +133,7 @@ def test_a_replay_aimed_elsewhere_goes_through_the_same_refusals_as_a_run(monkey
 def test_a_replay_file_of_the_old_shape_still_sends_its_text_body(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("CLOUDFLARE_API_TOKEN", TOKEN)
     sent = Sent()
-    monkeypatch.setattr(replay_module, "send_request", sent)
+    monkeypatch.setattr(replay_module, "_send_request", sent)
     request = {"operation": "add_bucket", "check": TRANSPORT_CHECK, "method": "POST", "path": "/x", "body": "{}"}
     replay_module.replay(request, recorded_base_url=BASE)
     assert sent.requests[0][3] == b"{}"

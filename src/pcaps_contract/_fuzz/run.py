@@ -22,14 +22,15 @@ from typing import Any
 import requests
 
 from pcaps_contract import _checks as checks
+from pcaps_contract._api import is_identifier
 from pcaps_contract._credentials import Credentials
-from pcaps_contract._data import as_the_server_reads, is_identifier
+from pcaps_contract._data import as_the_server_reads
 from pcaps_contract._fuzz.events import EventLog
 from pcaps_contract._fuzz.findings import TRANSPORT_CHECK, Exemplar, Finding, FindingSet, normalise_cause
 from pcaps_contract._fuzz.plan import OPERATIONS, FuzzPlan
 from pcaps_contract._fuzz.progress import Progress, Snapshot
 from pcaps_contract._fuzz.result import FuzzResult, OperationStats
-from pcaps_contract._ownerships import CleanupRegistry, CleanupResult, clean_up_in_time
+from pcaps_contract._ownerships import CleanupRegistry, CleanupResult, clean_up_in_time, created_by
 from pcaps_contract._ratelimit import RateLimiter
 from pcaps_contract._sender import AnyOf, Cancelled, PoliteAdapter, SendStats, Throttled, polite_session
 from pcaps_contract._spec import Spec
@@ -203,18 +204,18 @@ class FuzzRun:
 
     def preflight(self) -> None:
         """List each account once: an unreachable target or refused credentials stop the run before it writes."""
-        from pcaps_contract.gate import preflight
+        from pcaps_contract.gate._preflight import preflight
 
-        preflight(self.gate_options, self.session, (requests.RequestException, Cancelled), self.registry)
+        errors = (requests.RequestException, Cancelled)
+        preflight(self.gate_options.target, self.plan.accounts, self.session, errors, self.registry)
         self.events.emit("preflight", accounts=list(self.plan.accounts))
 
     def _fuzz(self) -> None:
         from pcaps_contract._profiles import get_profile
         from pcaps_contract._routing import routed
-        from pcaps_contract.gate import build_schema, register_checks
+        from pcaps_contract.gate._schemathesis import build_schema
 
         schema = build_schema(self.spec, self.gate_options, get_profile(None), self.plan.seed)
-        register_checks()
         with routed(schema, self.adapter, self._track_created, self.plan.accounts):
             self._fuzz_schema(schema)
 
@@ -366,8 +367,6 @@ class FuzzRun:
 
         The account is read from the URL that was sent (decoded once), so the cleanup deletes it where it is.
         """
-        from pcaps_contract.gate import created_by
-
         created = created_by(
             str(response.request.method), str(response.request.url), response.status_code, response.content
         )
@@ -388,7 +387,7 @@ class FuzzRun:
         from schemathesis.checks import CHECKS
         from schemathesis.core.failures import CustomFailure, FailureGroup
 
-        from pcaps_contract.gate import split_message
+        from pcaps_contract.gate._events import split_message
 
         excluded = CHECKS.get_by_names(list(EXCLUDED_BUILTINS))
         self._results.value = []

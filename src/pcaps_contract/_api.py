@@ -1,0 +1,41 @@
+"""The API's operations as the spec names them, its identifiers, and the one way to build their URLs.
+
+Every module that names an operation or builds one of its URLs takes it from here; a unit test holds these
+against the spec (`tests/unit/test_api.py`), so a renamed operation or path fails the build, not a run.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from pcaps_contract._urls import api_path
+
+LIST = "list_buckets"
+ADD = "add_bucket"
+DELETE = "delete_bucket"
+VALIDATE = "validate_bucket"
+OPERATIONS = (LIST, ADD, DELETE, VALIDATE)
+
+# The spec's Identifier: a string of 1 to 32 characters (real account ids are 32 lowercase hex).
+_IDENTIFIER = re.compile(r"[\s\S]{1,32}")
+
+
+def is_identifier(value: Any) -> bool:
+    """Whether a value is a valid `account_id` / `ownership_id` by the spec (1 to 32 characters)."""
+    return isinstance(value, str) and _IDENTIFIER.fullmatch(value) is not None
+
+
+def ownerships_path(account: str) -> str:
+    """`/accounts/{account_id}/pcaps/ownership`: list (GET) and add (POST)."""
+    return api_path("accounts", account, "pcaps", "ownership")
+
+
+def ownership_path(account: str, ownership_id: str) -> str:
+    """`/accounts/{account_id}/pcaps/ownership/{ownership_id}`: delete."""
+    return api_path("accounts", account, "pcaps", "ownership", ownership_id)
+
+
+def validate_path(account: str) -> str:
+    """`/accounts/{account_id}/pcaps/ownership/validate`: validate (POST)."""
+    return api_path("accounts", account, "pcaps", "ownership", "validate")

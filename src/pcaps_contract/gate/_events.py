@@ -1,0 +1,153 @@
+"""Schemathesis's phases over the target, and what their events say, into the run's ledger."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from functools import partial
+from typing import TYPE_CHECKING, Any
+
+import requests
+
+from pcaps_contract._ownerships import CleanupRegistry, created_by
+from pcaps_contract._report import Failure, Ledger, Step
+from pcaps_contract._sender import Cancelled, Throttled
+from pcaps_contract._text import clip
+from pcaps_contract.gate._catalogue import BUILTIN_EXPECTATIONS
+
+if TYPE_CHECKING:
+    from pcaps_contract._sender import AnyOf, PoliteAdapter
+
+# Requests in a row without an answer after which schemathesis's phases stop: the target is gone.
+LOST_AFTER = 5
+
+
+@dataclass
+class RunState:
+    """Mutable state of one run, filled by the engine's events and the lifecycle machine."""
+
+    ledger: Ledger
+    registry: CleanupRegistry = field(default_factory=CleanupRegistry)
+    statuses: Counter[int] = field(default_factory=Counter)
+    errors: list[str] = field(default_factory=list)
+    throttled: int = 0
+    stopped: str | None = None
+    unanswered: int = 0  # engine errors in a row without an answer: the target may be gone
+    redact: Callable[[str], str] = str  # the run's secrets out of any text, before it is cut
+    delivered_validations: int = 0  # validations with the delivered challenge the lifecycle judged
+    source_problem: str | None = None  # why the challenge source could not read a challenge, last time
+
+
+def run_phases(
+    schema: Any, run: RunState, stop: AnyOf, adapter: PoliteAdapter | None = None, accounts: Sequence[str] = ()
+) -> None:
+    """Schemathesis's phases over the target, every request through `adapter` (a served target's sender, with
+    writes pinned to `accounts`), verdicts into the ledger, until the phases end or `stop` is set."""
+    from schemathesis.engine import from_schema
+
+    from pcaps_contract._routing import routed
+
+    if adapter is None:
+        record_events(from_schema(schema).execute(), stop, run)
+        return
+    with routed(schema, adapter, partial(_remember_created, run), tuple(accounts)):
+        record_events(from_schema(schema).execute(), stop, run)
+
+
+def record_events(stream: Any, stop: AnyOf, run: RunState) -> None:
+    """Each event of the engine into `run`; stops the engine when `stop` is set or the target is gone."""
+    from schemathesis.engine import Status, events
+
+    for event in stream:
+        if isinstance(event, events.ScenarioFinished):
+            _record_scenario(event.recorder, run, Status)
+        elif isinstance(event, events.NonFatalError):
+            _record_error(event.value, f"{event.label}: {event.info.title}: {event.info.message}", run)
+        elif isinstance(event, events.FatalError):
+            _record_error(event.exception, f"schemathesis stopped: {event.exception}", run)
+        elif isinstance(event, events.EngineFinished):
+            run.errors.extend(str(failure.title) for failure in event.failures)
+        if run.unanswered >= LOST_AFTER and not run.stopped:
+            run.stopped = f"the target stopped answering ({run.unanswered} requests in a row got no answer)"
+        if stop.is_set() or run.unanswered >= LOST_AFTER:
+            stream.stop()
+
+
+def _record_error(error: BaseException, text: str, run: RunState) -> None:
+    """An error of the engine: a throttled or cut-short request is counted; anything else means "could not judge"."""
+    cause = error.__cause__ or error.__context__
+    if isinstance(error, Throttled) or isinstance(cause, Throttled):
+        run.throttled += 1
+    elif isinstance(error, Cancelled) or isinstance(cause, Cancelled):
+        run.stopped = run.stopped or "the run's time was up before schemathesis's phases ended"
+    else:
+        if isinstance(error, requests.RequestException) or isinstance(cause, requests.RequestException):
+            run.unanswered += 1
+        run.errors.append(clip(text.splitlines()[0] if text else type(error).__name__, 300))
+
+
+def _record_scenario(recorder: Any, run: RunState, status_enum: Any) -> None:
+    for interaction in recorder.interactions.values():
+        if interaction.response is not None:
+            run.statuses[interaction.response.status_code] += 1
+            run.unanswered = 0
+    for case_id, nodes in recorder.checks.items():
+        case_node = recorder.cases.get(case_id)
+        if case_node is None:
+            continue
+        case = case_node.value
+        operation = case.operation.definition.raw.get("operationId") or case.operation.label
+        for node in nodes:
+            if node.status == status_enum.SUCCESS:
+                run.ledger.passed(operation, node.name)
+            elif node.status == status_enum.FAILURE and node.failure_info is not None:
+                run.ledger.failed(_failure(operation, node, recorder, case_id, run.redact))
+
+
+def _remember_created(run: RunState, case: Any, response: Any) -> None:
+    """Track an ownership the run created as soon as its answer arrives, before any check runs."""
+    created = created_by(
+        str(response.request.method), str(response.request.url), response.status_code, response.content
+    )
+    if created is not None:
+        run.registry.track(*created)
+
+
+def _failure(operation: str, node: Any, recorder: Any, case_id: str, redact: Callable[[str], str]) -> Failure:
+    failure = node.failure_info.failure
+    interaction = recorder.interactions.get(case_id)
+    status = interaction.response.status_code if interaction is not None and interaction.response else None
+    # Redacted before `split_message` cuts anything: a cut must never leave part of a secret behind.
+    title, message = redact(str(failure.title)), redact(str(failure.message or ""))
+    expected, received = split_message(node.name, title, message, status)
+    chain = [case_id]
+    parent = recorder.cases[case_id].parent_id
+    while parent is not None and len(chain) < 6:
+        chain.append(parent)
+        parent = recorder.cases[parent].parent_id if parent in recorder.cases else None
+    steps = tuple(
+        _step(recorder.interactions[item].request) for item in reversed(chain) if item in recorder.interactions
+    )
+    return Failure(operation, node.name, expected, received, steps)
+
+
+def _step(request: Any) -> Step:
+    headers = {key: values[0] if isinstance(values, list) else values for key, values in request.headers.items()}
+    lowered = {key.lower() for key in headers}
+    body = request.body.decode("utf-8", "replace") if request.body else None
+    authenticated = bool(lowered & {"authorization", "x-auth-key"})
+    return Step(request.method, request.uri, headers, body, authenticated)
+
+
+def split_message(check: str, title: str, message: str, status: int | None) -> tuple[str, str]:
+    """Expected and Received of a schemathesis failure (built-ins often write `Expected:` themselves)."""
+    lines = [line.strip() for line in message.splitlines() if line.strip()]
+    expected = next((line.split(":", 1)[1].strip() for line in lines if line.startswith("Expected:")), None)
+    received = next((line.split(":", 1)[1].strip() for line in lines if line.startswith("Received:")), None)
+    if expected is None:
+        expected = BUILTIN_EXPECTATIONS.get(check, title.rstrip("."))
+    if received is None:
+        detail = " ".join([title.rstrip(".") + ":", *(line for line in lines if not line.startswith("Expected:"))])
+        received = f"status {status}; {clip(detail, 300)}" if status is not None else clip(detail, 300)
+    return expected, received

@@ -1,0 +1,64 @@
+"""Before anything is written: list each account once, so that a wrong target stops the run with one sentence."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from typing import Any
+
+from pcaps_contract._api import ownerships_path
+from pcaps_contract._ownerships import CleanupRegistry, listed
+from pcaps_contract._sender import Cancelled, Throttled
+from pcaps_contract._targets import Target, TargetError
+from pcaps_contract._text import clip
+
+
+def preflight(
+    target: Target,
+    accounts: Sequence[str],
+    client: Any,
+    errors: tuple[type[Exception], ...],
+    registry: CleanupRegistry | None = None,
+) -> None:
+    """List each account once: an unreachable target, refused credentials or a wrong base path stop the run.
+
+    `client` is anything with `get(url)` (a run's polite session, or an in-process app's client); `errors` are
+    the transport errors it raises. The ids each account already holds go to `registry`: the cleanup never
+    touches them.
+
+    Raises:
+        TargetError: the target cannot be judged as given, in one sentence saying what to check.
+    """
+    for account in accounts:
+        url = target.base_url + ownerships_path(account)
+        try:
+            response = client.get(url)
+        except Cancelled:
+            raise TargetError("the run was stopped (Ctrl-C, SIGTERM or --max-time) during the preflight.") from None
+        except Throttled:
+            raise TargetError(
+                f"{target.description} answered 429 to every try of the preflight; wait for its rate limit "
+                "to reset (Retry-After) or lower --rate-limit, then run again."
+            ) from None
+        except errors as exc:
+            raise TargetError(
+                f"cannot reach {target.description} ({type(exc).__name__}: {clip(str(exc), 120)}); "
+                "check --base-url and that it runs."
+            ) from None
+        if response.status_code in (401, 403):
+            raise TargetError(
+                f"{target.description} answered {response.status_code} listing account {account}: "
+                "the credentials are refused there; check the token (or email and key) and --account-id."
+            )
+        if response.status_code == 404 and not _is_envelope(response.content):
+            raise TargetError(f"{target.description} answered 404 to GET {url}: does --base-url end in /client/v4?")
+        if registry is not None and response.status_code == 200:
+            registry.existed_before(account, {str(record.get("id")) for record in listed(response.content)})
+
+
+def _is_envelope(content: bytes) -> bool:
+    try:
+        body = json.loads(content)
+    except (ValueError, UnicodeDecodeError, RecursionError):
+        return False
+    return isinstance(body, dict) and "success" in body

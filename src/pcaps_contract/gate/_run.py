@@ -1,0 +1,241 @@
+"""One run of the gate: preflight, schemathesis's phases, the lifecycle, the cleanup; GateOptions -> GateReport."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Mapping
+from typing import Any
+
+import httpx
+import requests
+
+from pcaps_contract import _checks as checks
+from pcaps_contract._errors import PcapsContractError, UsageError
+from pcaps_contract._ownerships import CleanupRegistry, CleanupResult, clean_up_in_time
+from pcaps_contract._profiles import Profile
+from pcaps_contract._ratelimit import RateLimiter, RetryPolicy
+from pcaps_contract._report import SKIPPED, GateReport, Ledger
+from pcaps_contract._sender import AnyOf, Cancelled, PoliteAdapter, ResponseLimits, SendStats, polite_session
+from pcaps_contract._spec import load_spec
+from pcaps_contract._text import clip
+from pcaps_contract.gate._catalogue import ALL_CHECKS
+from pcaps_contract.gate._events import LOST_AFTER, RunState, run_phases
+from pcaps_contract.gate._options import GateOptions, check_options
+from pcaps_contract.gate._preflight import preflight
+from pcaps_contract.gate._schemathesis import build_schema
+
+# Where the reproductions of an in-process run send their requests: `pcaps-contract mock`'s default address.
+SERVED_ORIGIN = "http://127.0.0.1:8787"
+_UNLIMITED = 1e9
+
+
+class _Connection:
+    """How one run talks to its target: the polite session of a served target, or the app's in-process client."""
+
+    def __init__(self, options: GateOptions, interrupt: threading.Event | None) -> None:
+        self.options = options
+        self.target = options.target
+        self.stats = SendStats()
+        self.time_up = threading.Event()
+        self.stop = AnyOf(self.time_up, interrupt) if interrupt is not None else AnyOf(self.time_up)
+        self.timer = threading.Timer(options.max_time, self.time_up.set)
+        self.timer.daemon = True
+        self.limiter = RateLimiter(options.rate or _UNLIMITED)
+        self.policy = RetryPolicy(timeout=options.timeout)
+        self.limits = ResponseLimits(max_response_bytes=options.max_response_bytes)
+        self.adapter: PoliteAdapter | None = None
+        if not self.target.in_process:
+            self.adapter = self._adapter(self.stop)
+            self.client: Any = polite_session(self.adapter, options.credentials.headers())
+            self.errors: tuple[type[Exception], ...] = (requests.RequestException, Cancelled)
+        else:
+            self.client = self.target.client(options.credentials.headers())
+            self.errors = (httpx.HTTPError,)
+
+    def _adapter(self, stop: AnyOf) -> PoliteAdapter:
+        return PoliteAdapter(
+            self.limiter, self.policy, self.stats, stop, origin=self.target.base_url, limits=self.limits
+        )
+
+    def __enter__(self) -> _Connection:
+        self.timer.start()
+        return self
+
+    def __exit__(self, *exc_info: Any) -> None:
+        self.timer.cancel()
+        self.client.close()
+
+    def clean_up(self, registry: CleanupRegistry) -> CleanupResult:
+        """Delete what the run created, within the cleanup's own time limit."""
+        headers = self.options.credentials.headers()
+        return clean_up_in_time(
+            lambda stop: polite_session(self._adapter(stop), headers), self.target.base_url, registry
+        )
+
+
+def run_gate(options: GateOptions, interrupt: threading.Event | None = None) -> GateReport:
+    """Judge the target against the spec; the report says what passed, failed or never applied.
+
+    Whatever happens after the preflight, the report comes back (with `error` set when the run could not
+    judge), and everything the run created on a served target has been deleted or is listed as left behind.
+
+    Raises:
+        SpecError: the spec cannot be read.
+        UsageError: the options cannot work.
+        TargetError: the target is unreachable or refuses the credentials (found by the preflight).
+    """
+    check_options(options)
+    spec = load_spec(options.spec_path)
+    operations = [operation.operation_id or operation.label for operation in spec.operations()]
+    if not operations:
+        raise UsageError(f"{spec.path} declares no operations: there is nothing to judge.")
+    profile = options.resolved_profile()
+    seed = options.resolved_seed()
+    started = time.monotonic()
+    run = RunState(Ledger(operations, ALL_CHECKS), redact=options.credentials.redact)
+    report = GateReport(
+        target=options.target.description,
+        seed=seed,
+        profile=profile.name,
+        ledger=run.ledger,
+        credentials=options.credentials,
+    )
+    with _Connection(options, interrupt) as connection:
+        try:
+            preflight(options.target, options.accounts, connection.client, connection.errors, run.registry)
+            schema = build_schema(spec, options, profile, seed)
+            run_phases(schema, run, connection.stop, connection.adapter, options.accounts)
+            if options.lifecycle and not connection.stop.is_set() and run.unanswered < LOST_AFTER:
+                _run_lifecycle(options, connection, run, profile, seed)
+        except PcapsContractError:
+            raise
+        except Exception as exc:  # a bug or a surprise must not skip the cleanup or lose the verdicts so far
+            report.error = f"the run broke down ({type(exc).__name__}: {clip(run.redact(str(exc)), 200)})"
+        finally:
+            if not options.target.in_process:  # an in-process app's state goes away with it
+                report.leftovers = connection.clean_up(run.registry).leftovers
+        if interrupt is not None and interrupt.is_set():
+            report.error = report.error or "interrupted before the run was over"
+        elif connection.time_up.is_set():
+            run.stopped = run.stopped or f"the run reached --max-time {options.max_time:g}s"
+    report.seconds = time.monotonic() - started
+    report.requests = connection.stats["requests"] if connection.adapter is not None else sum(run.statuses.values())
+    report.never_judged = never_judged(run.ledger, options, run.delivered_validations)
+    _add_notes(report, options, run, connection.stats)
+    report.error = report.error or unjudged(run)
+    if options.require_all and report.never_judged and report.conforms and not report.error:
+        report.error = (
+            f"--require-all: {len(report.never_judged)} check(s) never judged ({', '.join(report.never_judged)})"
+        )
+    return report
+
+
+# The checks only a successful validation reaches, and the checks only two accounts reach.
+VALIDATED_CHECKS = ("validation_sets_status", "validated_is_not_before_submitted")
+NO_VALIDATION = "no validation succeeded: give --bucket to judge validated"
+ONE_ACCOUNT = "give two --account-id values the credentials can use"
+
+
+def never_judged(ledger: Ledger, options: GateOptions, delivered_validations: int) -> dict[str, str]:
+    """Each check that never applied in the run, and why (the success path of validation counts on its own)."""
+    lifecycle = {*checks.LIFECYCLE_CHECKS, *checks.TENANCY_CHECKS}
+    reasons: dict[str, str] = {}
+    for check in ledger.checks:
+        if any(ledger.status(operation, check) != SKIPPED for operation in ledger.operations):
+            continue
+        if check in checks.TENANCY_CHECKS and len(options.accounts) < 2:
+            reasons[check] = ONE_ACCOUNT
+        elif check in lifecycle and not options.lifecycle:
+            reasons[check] = "the lifecycle did not run"
+        elif check in VALIDATED_CHECKS and not delivered_validations:
+            reasons[check] = NO_VALIDATION
+        else:
+            reasons[check] = "no response of the run fell under it"
+    if options.lifecycle and not delivered_validations and "validation_sets_status" not in reasons:
+        reasons["validation_sets_status"] = f"its success path: {NO_VALIDATION}"
+    return reasons
+
+
+def _run_lifecycle(options: GateOptions, connection: _Connection, run: RunState, profile: Profile, seed: int) -> None:
+    from pcaps_contract._lifecycle import Judge, run_lifecycle
+    from pcaps_contract._targets import challenge_source
+
+    target = options.target
+    source = challenge_source(target, connection.client, options.bucket, options.s3_endpoint)
+    judge = Judge(
+        connection.client,
+        target.base_url,
+        checks.Policy(clock_skew=options.clock_skew),
+        run.ledger,
+        run.statuses,
+        source=source,
+        credentials=options.credentials,
+    )
+    # Lifecycle runs are cheap and their first few are short, so `--max-examples` may raise them, never lower.
+    runs = max(options.max_examples or 0, profile.lifecycle_examples)
+    stopped = run_lifecycle(judge, options.accounts, run.registry, profile, seed, runs)
+    run.throttled += judge.tally.throttled
+    run.delivered_validations = judge.delivered_validations
+    run.source_problem = getattr(source, "problem", None)
+    if judge.tally.lost:
+        run.errors.append(f"{len(judge.tally.lost)} lifecycle request(s) got no answer ({judge.tally.lost[0]})")
+    if stopped is not None:
+        run.stopped = f"the lifecycle stopped early: {stopped}"
+
+
+def _add_notes(report: GateReport, options: GateOptions, run: RunState, stats: SendStats) -> None:
+    if len(options.accounts) < 2:
+        report.notes.append("tenancy was not judged: give two --account-id values the credentials can use.")
+    throttled = stats["throttle_gave_up"] + run.throttled
+    if stats["throttled"]:
+        report.notes.append(
+            f"the target answered 429 {stats['throttled']} time(s); the run waited {stats.waited:.0f}s as told "
+            f"by Retry-After{f' and gave up on {throttled} request(s), left unjudged' if throttled else ''}."
+        )
+    if run.stopped:
+        report.notes.append(run.stopped)
+    if run.source_problem:
+        report.notes.append(f"a challenge could not be read from --bucket: {run.source_problem}.")
+    if options.target.in_process and not report.conforms:
+        report.reproduce_origin = SERVED_ORIGIN
+        report.notes.append(
+            f"the target ran in-process: the reproductions assume it is served at {SERVED_ORIGIN} "
+            f"(the bundled mock: `pcaps-contract mock {' '.join('--account ' + a for a in options.accounts)}`)."
+        )
+
+
+def unjudged(run: RunState) -> str | None:
+    """Why the run cannot give a verdict, if it cannot: nothing answered, or nothing but 404/429/errors."""
+    statuses = run.statuses
+    total = sum(statuses.values())
+    if refused_everywhere(statuses):
+        return (
+            f"no request succeeded and most were refused ({status_counts(statuses)}); "
+            "check the credentials and --account-id."
+        )
+    succeeded = sum(count for status, count in statuses.items() if 200 <= status < 300)
+    if total and not succeeded and statuses.get(404, 0) * 10 >= total * 9:
+        return f"every request answered 404 ({status_counts(statuses)}): does --base-url end in /client/v4?"
+    if run.errors and (not total or not succeeded):
+        return "could not judge: " + "; ".join(run.errors[:3])
+    if run.stopped and not run.ledger.failures():
+        return f"could not judge everything: {run.stopped}"
+    if not total:
+        return "no request got an answer to judge."
+    never = [operation for operation in run.ledger.operations if not run.ledger.judged(operation)]
+    if never and not run.ledger.failures():
+        return f"nothing was judged on {', '.join(never)} (every answer throttled, lost or refused)."
+    return None
+
+
+def refused_everywhere(statuses: Mapping[int, int]) -> bool:
+    """Whether the answers say "wrong credentials" rather than "broken server": no 2xx, mostly 401/403."""
+    total = sum(statuses.values())
+    refused = statuses.get(401, 0) + statuses.get(403, 0)
+    return total > 0 and not any(200 <= status < 300 for status in statuses) and 2 * refused >= total
+
+
+def status_counts(statuses: Mapping[int, int]) -> str:
+    """`200 x12, 404 x3`: how the target answered, for notes and errors."""
+    return ", ".join(f"{status} x{count}" for status, count in sorted(statuses.items()))
