@@ -72,10 +72,6 @@ class Credentials:
                 text = _pattern(secret).sub(name.replace("\\", r"\\"), text)
         return text
 
-    def secrets(self) -> list[str]:
-        """Every secret value, to keep out of output (the email identifies a person, so it counts)."""
-        return [value for value in (self.token, self.email, self.api_key) if value]
-
     @property
     def is_key_pair(self) -> bool:
         return not self.token

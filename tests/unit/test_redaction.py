@@ -34,8 +34,13 @@ KEY_PAIR = Credentials(email=f"ops.{random_text(24).lower()}@example.com", api_k
 CREDENTIALS = [pytest.param(TOKEN, id="token"), pytest.param(KEY_PAIR, id="email-and-key")]
 
 
+def secrets_of(credentials: Credentials) -> list[str]:
+    """Every secret value, to keep out of output (the email identifies a person, so it counts)."""
+    return [value for value in (credentials.token, credentials.email, credentials.api_key) if value]
+
+
 def assert_no_piece(credentials: Credentials, text: str) -> None:
-    for secret in credentials.secrets():
+    for secret in secrets_of(credentials):
         pieces = [secret[start : start + PIECE] for start in range(len(secret) - PIECE + 1)]
         leaked = [piece for piece in pieces if piece in text]
         assert not leaked, f"{leaked[0]!r} of a secret leaked into {text[:80]!r}…"
@@ -43,7 +48,7 @@ def assert_no_piece(credentials: Credentials, text: str) -> None:
 
 def echoed_bodies(credentials: Credentials) -> list[str]:
     """A server's answer echoing the secret(s), at every offset around the cuts."""
-    echoed = " ".join(credentials.secrets())
+    echoed = " ".join(secrets_of(credentials))
     return ["x" * k + echoed + "y" * 50 for k in OFFSETS]
 
 
@@ -138,7 +143,7 @@ def test_the_gates_report_redacts_with_the_same_function(credentials: Credential
 
 def test_secrets_escaped_by_json_urls_or_html_are_redacted_too() -> None:
     credentials = Credentials(email='o"neil+ops@example.com', api_key="k3y<&>value-0123456789")
-    secrets = credentials.secrets()
+    secrets = secrets_of(credentials)
     forms: list[Callable[[str], str]] = [
         lambda text: json.dumps(text),
         lambda text: json.dumps(text, ensure_ascii=True),

@@ -10,6 +10,7 @@ import sys
 import threading
 from pathlib import Path
 
+from pcaps_contract._credentials import Credentials
 from pcaps_contract._errors import UsageError
 from pcaps_contract._fuzz.plan import DEFAULT_DURATION, OPERATIONS, FuzzPlan
 from pcaps_contract._fuzz.report import EVENTS_FILE, RESULT_FILE, Reporter, placeholder_credentials
@@ -19,7 +20,7 @@ from pcaps_contract._ratelimit import RetryPolicy
 from pcaps_contract._sender import ResponseLimits
 
 
-def build_plan(args: argparse.Namespace, environ: dict[str, str] | None = None) -> tuple[FuzzPlan, object]:
+def build_plan(args: argparse.Namespace, environ: dict[str, str] | None = None) -> tuple[FuzzPlan, Credentials]:
     """The plan and the credentials, or a refusal: everything here happens before any request."""
     from pcaps_contract.gate import resolve_options
 
@@ -59,12 +60,9 @@ def build_plan(args: argparse.Namespace, environ: dict[str, str] | None = None) 
 
 def run_fuzz(args: argparse.Namespace) -> int:
     """Run `pcaps-contract fuzz`; returns the exit code (see `result`)."""
-    from pcaps_contract._credentials import Credentials
-
     if args.merge:
         return merge_reports(args.merge, args.report_dir, args.baseline)
     plan, credentials = build_plan(args)
-    assert isinstance(credentials, Credentials)
     style = "$CLOUDFLARE_EMAIL + $CLOUDFLARE_API_KEY" if credentials.is_key_pair else "a bearer token"
     if args.plan:
         print(plan.render(style))

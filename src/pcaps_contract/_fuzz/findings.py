@@ -142,9 +142,6 @@ class FindingSet:
         with self._lock:
             return list(self._findings.values())
 
-    def new(self) -> list[Finding]:
-        return [finding for finding in self.all() if not finding.known]
-
 
 def combine(seen: Finding, other: Finding) -> Finding:
     """Two sightings of one finding as one: counts added, the smaller exemplar (and its message) kept."""

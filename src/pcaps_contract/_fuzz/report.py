@@ -17,7 +17,7 @@ from typing import Any, cast
 from pcaps_contract._credentials import API_KEY_ENV, EMAIL_ENV, TOKEN_ENV, Credentials
 from pcaps_contract._fuzz.baseline import baseline_document
 from pcaps_contract._fuzz.findings import redact_data
-from pcaps_contract._fuzz.replay import write_replay
+from pcaps_contract._fuzz.replay import replay_filename, write_replay
 from pcaps_contract._fuzz.result import EXIT_FINDINGS, EXIT_OK, FuzzResult
 from pcaps_contract._report import Failure, GateReport, Ledger
 
@@ -100,7 +100,7 @@ class Reporter:
                 f"  Reproduce: {self.curl(index)}",
             ]
             if report_dir is not None:
-                lines.append(f"  Replay: pytest {report_dir / REPLAY_DIR / replay_name(finding)}")
+                lines.append(f"  Replay: pytest {report_dir / REPLAY_DIR / replay_filename(finding)}")
         for leftover in result.leftovers:
             lines.append(
                 f"LEFT BEHIND: ownership {leftover.ownership_id} of account {leftover.account} ({leftover.reason})"
@@ -144,7 +144,7 @@ class Reporter:
             {
                 "finding": finding,
                 "curl": self.curl(index),
-                "replay": str(directory / REPLAY_DIR / replay_name(finding)),
+                "replay": str(directory / REPLAY_DIR / replay_filename(finding)),
             }
             for index, finding in enumerate(self.result.findings)
         ]
@@ -155,12 +155,6 @@ class Reporter:
             distinct=Counter(finding.operation for finding in self.result.findings),
             verdict_class="ok" if code == EXIT_OK else "bad" if code in (EXIT_FINDINGS, 3) else "warn",
         )
-
-
-def replay_name(finding: Any) -> str:
-    from pcaps_contract._fuzz.replay import replay_filename
-
-    return replay_filename(finding)
 
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
