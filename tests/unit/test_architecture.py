@@ -1,0 +1,134 @@
+"""ARCHITECTURE.md's "Who may import whom", read from the code: every import of every module, by `ast`."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+PACKAGE = ROOT / "src" / "pcaps_contract"
+CLIENT = ROOT / "generated" / "pcaps_client"
+
+
+def module_name(path: Path, root: Path = PACKAGE.parent) -> str:
+    parts = list(path.relative_to(root).with_suffix("").parts)
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def imports(path: Path, root: Path = PACKAGE.parent) -> set[str]:
+    """Every module `path` imports, anywhere in it (lazy imports inside functions count too)."""
+    found: set[str] = set()
+    name = module_name(path, root)
+    package = name if path.name == "__init__.py" else name.rpartition(".")[0]
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            found.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom):
+            base = node.module or ""
+            if node.level:
+                base = ".".join([*package.split(".")[: len(package.split(".")) - node.level + 1], base]).strip(".")
+            found.add(base)
+            found.update(f"{base}.{alias.name}" for alias in node.names)  # `from pcaps_contract import _checks`
+    return found
+
+
+MODULES = {module_name(path): imports(path) for path in sorted(PACKAGE.rglob("*.py"))}
+
+
+def ours(name: str) -> set[str]:
+    """The package's own modules `name` imports (names that are attributes, not modules, are dropped)."""
+    return {imported for imported in MODULES[name] if imported in MODULES and imported != name}
+
+
+def importers_of(prefix: str) -> set[str]:
+    return {
+        name
+        for name, found in MODULES.items()
+        if any(item == prefix or item.startswith(prefix + ".") for item in found)
+    }
+
+
+def inside(name: str, *packages: str) -> bool:
+    return any(name == package or name.startswith(package + ".") for package in packages)
+
+
+def test_the_reading_sees_the_modules_and_their_imports() -> None:
+    assert "pcaps_contract.gate._run" in MODULES and "pcaps_contract._checks" in ours("pcaps_contract.gate._run")
+
+
+@pytest.mark.parametrize("name", ["pcaps_contract._errors", "pcaps_contract._text", "pcaps_contract._limits"])
+def test_the_leaves_import_nothing_of_the_package(name: str) -> None:
+    assert ours(name) == set()
+
+
+def test_the_spec_imports_only_the_errors() -> None:
+    assert ours("pcaps_contract._spec") == {"pcaps_contract._errors"}
+
+
+def test_only_the_engine_modules_drive_schemathesis() -> None:
+    allowed = {
+        "pcaps_contract.gate._schemathesis",
+        "pcaps_contract.gate._events",
+        "pcaps_contract._routing",
+        "pcaps_contract._fuzz.run",
+        "pcaps_contract._targets",  # only `is_asgi_app`, to tell an ASGI app from a WSGI one
+    }
+    assert importers_of("schemathesis") <= allowed
+
+
+def test_only_the_generators_import_hypothesis() -> None:
+    allowed = {
+        "pcaps_contract._data",
+        "pcaps_contract._profiles",
+        "pcaps_contract._lifecycle",
+        "pcaps_contract._fuzz.run",
+        "pcaps_contract.gate._schemathesis",
+    }
+    assert importers_of("hypothesis") <= allowed
+
+
+def test_only_targets_and_the_command_line_know_the_mock() -> None:
+    outside = {name for name in importers_of("pcaps_contract.mock") if not inside(name, "pcaps_contract.mock")}
+    assert outside <= {"pcaps_contract._targets", "pcaps_contract._cli"}
+
+
+def test_the_mock_never_imports_the_judges() -> None:
+    judges = ("pcaps_contract._checks", "pcaps_contract.gate", "pcaps_contract._lifecycle", "pcaps_contract._fuzz")
+    for name in MODULES:
+        if inside(name, "pcaps_contract.mock"):
+            assert not {item for item in ours(name) if inside(item, *judges)}, name
+
+
+def test_the_judges_never_import_the_mock() -> None:
+    for name in MODULES:
+        if inside(name, "pcaps_contract._checks", "pcaps_contract._report", "pcaps_contract._fuzz"):
+            assert not {item for item in ours(name) if inside(item, "pcaps_contract.mock")}, name
+
+
+def test_codegen_and_diff_do_not_import_each_other() -> None:
+    for name in MODULES:
+        if inside(name, "pcaps_contract._codegen"):
+            assert not {item for item in ours(name) if inside(item, "pcaps_contract._diff")}, name
+        if inside(name, "pcaps_contract._diff"):
+            assert not {item for item in ours(name) if inside(item, "pcaps_contract._codegen")}, name
+
+
+def test_the_sending_layer_stands_on_its_own() -> None:
+    layer = {"pcaps_contract._urls", "pcaps_contract._ratelimit", "pcaps_contract._sender"}
+    for name in layer:
+        assert ours(name) <= layer | {"pcaps_contract._errors", "pcaps_contract._limits"}, name
+
+
+def test_the_pure_modules_import_neither_the_engine_nor_the_mock() -> None:
+    pure = ("pcaps_contract._checks", "pcaps_contract._report", "pcaps_contract._credentials", "pcaps_contract._api")
+    for name in pure:
+        heavy = {item for item in MODULES[name] if item.split(".")[0] in {"schemathesis", "hypothesis", "starlette"}}
+        assert not heavy, name
+        assert not {item for item in ours(name) if inside(item, "pcaps_contract.mock", "pcaps_contract.gate")}, name
+
+
+def test_the_generated_client_imports_nothing_of_the_toolkit() -> None:
+    for path in CLIENT.rglob("*.py"):
+        assert not {item for item in imports(path, CLIENT.parent) if item.split(".")[0] == "pcaps_contract"}, path
