@@ -275,3 +275,12 @@ def test_the_keys_of_an_r2_bucket_uri_are_redacted_like_the_credentials() -> Non
     assert "secret-access-key=$R2_SECRET_ACCESS_KEY" in shown and "access-key-id=$R2_ACCESS_KEY_ID" in shown
     plain = resolve_options(token="t" * 20, accounts=["a" * 32], environ={}, bucket="s3://pcaps-b?region=us-east-1")
     assert plain.credentials.others == ()
+
+
+def test_a_scenario_that_broke_down_leaves_no_verdict_of_conforms() -> None:
+    error = "GET /accounts/{account_id}/pcaps/ownership: SystemError: AST constructor recursion depth mismatch"
+    run = run_with({200: 40}, errors=(error,))
+    reason = unjudged(run)
+    assert reason is not None and "1 error(s)" in reason and "SystemError" in reason
+    run.ledger.failed(Failure("add_bucket", "not_a_server_error", "below 500", "500"))
+    assert unjudged(run) is None  # the violation is the verdict; the error becomes a note

@@ -23,6 +23,7 @@ import requests
 
 from pcaps_contract import _checks as checks
 from pcaps_contract._api import is_identifier
+from pcaps_contract._compat import threads_may_parse
 from pcaps_contract._credentials import Credentials
 from pcaps_contract._data import as_the_server_reads
 from pcaps_contract._fuzz.events import EventLog
@@ -233,30 +234,31 @@ class FuzzRun:
         # The budget is fuzzing time: it starts once the schema and its strategies are ready.
         if self.plan.duration is not None:
             self.end = self.clock() + self.plan.duration
-        with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="fuzz") as pool:
-            futures = [
-                pool.submit(self._fuzz_operation, strategies[operation], operation, slice_seconds)
-                for operation in self.plan.operations
-            ]
-            try:
-                pending = set(futures)
-                while pending:
-                    _, pending = wait(pending, timeout=0.1)
-                    if self.interrupt.is_set() and not self.stop.is_set():
-                        self.stop_reason = "interrupted (Ctrl-C)"
-                        self.stop.set()
-                    if self.end is not None and self.clock() >= self.end:
-                        self.stop.set()
-                    if self.progress is not None:
-                        self.progress.update(self.snapshot())
-            finally:
-                self.stop.set()  # whatever ends the wait (even a second Ctrl-C) lets the workers finish
-        if self._crash is not None:
-            raise self._crash
-        for future in futures:
-            future.result()  # re-raises anything else a worker ran into
+        with threads_may_parse(workers > 1):
+            with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="fuzz") as pool:
+                futures = [
+                    pool.submit(self._fuzz_operation, strategies[operation], operation, slice_seconds)
+                    for operation in self.plan.operations
+                ]
+                try:
+                    pending = set(futures)
+                    while pending:
+                        _, pending = wait(pending, timeout=0.1)
+                        if self.interrupt.is_set() and not self.stop.is_set():
+                            self.stop_reason = "interrupted (Ctrl-C)"
+                            self.stop.set()
+                        if self.end is not None and self.clock() >= self.end:
+                            self.stop.set()
+                        if self.progress is not None:
+                            self.progress.update(self.snapshot())
+                finally:
+                    self.stop.set()  # whatever ends the wait (even a second Ctrl-C) lets the workers finish
+            if self._crash is not None:
+                raise self._crash
+            for future in futures:
+                future.result()  # re-raises anything else a worker ran into
 
-    # --- one operation ------------------------------------------------------------------------------------
+        # --- one operation ------------------------------------------------------------------------------------
 
     def _fuzz_operation(self, strategy: Any, operation_id: str, slice_seconds: float | None) -> None:
         from hypothesis import HealthCheck, Phase, given, settings

@@ -11,6 +11,7 @@ import httpx
 import requests
 
 from pcaps_contract import _checks as checks
+from pcaps_contract._compat import threads_may_parse
 from pcaps_contract._errors import PcapsContractError, UsageError
 from pcaps_contract._ownerships import CleanupRegistry, CleanupResult, clean_up_in_time
 from pcaps_contract._profiles import Profile
@@ -105,7 +106,8 @@ def run_gate(options: GateOptions, interrupt: threading.Event | None = None) -> 
         try:
             preflight(options.target, options.accounts, connection.client, connection.errors, run.registry)
             schema = build_schema(spec, options, profile, seed)
-            run_phases(schema, run, connection.stop, connection.adapter, options.accounts)
+            with threads_may_parse(options.workers > 1):
+                run_phases(schema, run, connection.stop, connection.adapter, options.accounts)
             if options.lifecycle and not connection.stop.is_set() and run.unanswered < LOST_AFTER:
                 _run_lifecycle(options, connection, run, profile, seed)
         except PcapsContractError:
@@ -195,6 +197,8 @@ def _add_notes(report: GateReport, options: GateOptions, run: RunState, stats: S
         )
     if run.stopped:
         report.notes.append(run.stopped)
+    if run.errors and run.ledger.failures():
+        report.notes.append(f"{len(run.errors)} error(s) left some cases unjudged: {'; '.join(run.errors[:3])}")
     if run.source_problem:
         report.notes.append(f"a challenge could not be read from --bucket: {run.source_problem}.")
     if options.target.in_process and not report.conforms:
@@ -221,6 +225,8 @@ def unjudged(run: RunState) -> str | None:
         return "could not judge: " + "; ".join(run.errors[:3])
     if run.stopped and not run.ledger.failures():
         return f"could not judge everything: {run.stopped}"
+    if run.errors and not run.ledger.failures():  # a scenario that broke down left its cases unjudged
+        return f"could not judge everything: {len(run.errors)} error(s) ({'; '.join(run.errors[:3])})"
     if not total:
         return "no request got an answer to judge."
     never = [operation for operation in run.ledger.operations if not run.ledger.judged(operation)]

@@ -1,0 +1,44 @@
+"""Work-arounds for interpreter bugs that concurrent runs would otherwise hit, each with its reason and its end."""
+
+from __future__ import annotations
+
+import ast
+import sys
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any
+
+# CPython before 3.11.8 and 3.12.2 (gh-106905): `ast.parse` shares one recursion counter between threads, so two
+# threads parsing at once may fail with "SystemError: AST constructor recursion depth mismatch". Hypothesis
+# parses a lambda's source to describe a strategy, which schemathesis's workers do side by side: a scenario
+# would break down and its cases go unjudged.
+AST_PARSE_IS_SHARED = sys.version_info < (3, 11, 8) or (3, 12) <= sys.version_info < (3, 12, 2)
+_PARSING = threading.RLock()
+_USERS = 0
+_USERS_LOCK = threading.Lock()
+_ORIGINAL_PARSE: Callable[..., Any] = ast.parse
+
+
+def _one_at_a_time(*args: Any, **kwargs: Any) -> Any:
+    with _PARSING:
+        return _ORIGINAL_PARSE(*args, **kwargs)
+
+
+@contextmanager
+def threads_may_parse(enabled: bool = True) -> Iterator[None]:
+    """While inside, threads of this process parse Python one at a time, where the interpreter needs it."""
+    global _USERS
+    if not (enabled and AST_PARSE_IS_SHARED):
+        yield
+        return
+    with _USERS_LOCK:
+        _USERS += 1
+        ast.parse = _one_at_a_time
+    try:
+        yield
+    finally:
+        with _USERS_LOCK:
+            _USERS -= 1
+            if not _USERS:
+                ast.parse = _ORIGINAL_PARSE
