@@ -13,9 +13,12 @@ delete) takes the record out of judgement, while the cleanup still deletes it.
 
 from __future__ import annotations
 
+import json
+import threading
 from collections import Counter
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import httpx
@@ -43,6 +46,9 @@ _PICK = st.integers(min_value=0, max_value=2**16)
 BURST = 26
 # Requests with half-right credentials in one check run, at most (each write probe also lists twice).
 MAX_PROBES = 12
+# Lanes of the lifecycle: independent machines side by side on the same accounts, each with its own buckets
+# (`Judge.in_lane`) and seed. Fixed, so that a run draws the same cases whatever number of threads runs them.
+LANES = 4
 AUTH_HEADERS = ("Authorization", "X-Auth-Email", "X-Auth-Key")
 TRANSPORT_ERRORS: tuple[type[Exception], ...] = (requests.RequestException, httpx.HTTPError)
 
@@ -62,8 +68,29 @@ class Tally:
     lost: list[str] = field(default_factory=list)
 
 
+class SeenIds:
+    """Every ownership id any lane was handed, for `ownership_id_is_new` across the whole run."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._ids: set[str] = set()
+
+    def known(self, *others: set[str]) -> set[str]:
+        with self._lock:
+            return self._ids.union(*others)
+
+    def add(self, ownership_id: str) -> None:
+        with self._lock:
+            self._ids.add(ownership_id)
+
+
 class Judge:
-    """Sends requests for the machine and records every verdict in the ledger."""
+    """Sends requests for one lane of the machine and records every verdict in the ledger.
+
+    A lane (`lane` set) names its buckets `pcaps-l{lane}-...` and sees only those in a list where the whole list
+    is compared (`in_view`), so that lanes running side by side on the same accounts never judge each other's
+    records. `burst` and `max_probes` are the lane's share of the run-wide budgets.
+    """
 
     def __init__(
         self,
@@ -74,6 +101,11 @@ class Judge:
         statuses: Counter[int],
         source: ChallengeSource | None = None,
         credentials: Credentials | None = None,
+        *,
+        lane: int | None = None,
+        burst: bool = True,
+        max_probes: int = MAX_PROBES,
+        seen_ids: SeenIds | None = None,
     ) -> None:
         self.client = client
         self.base_url = base_url
@@ -84,11 +116,33 @@ class Judge:
         self.credentials = credentials
         self.tally = Tally()
         self._unanswered = 0
+        self.lane = lane
         # Across the machine's runs, for the whole check run: every id seen, and the once-per-run budgets.
-        self.seen_ids: set[str] = set()
-        self.burst_done = False
+        self.seen_ids = seen_ids if seen_ids is not None else SeenIds()
+        self.burst_done = not burst
         self.probes = 0
+        self.max_probes = max_probes
         self.delivered_validations = 0
+
+    def in_lane(self, conf: str) -> str:
+        """The bucket URI under this lane's own bucket names (`s3://pcaps-x` -> `s3://pcaps-l2-x`); idempotent."""
+        scheme, separator, rest = conf.partition("://")
+        prefix = f"pcaps-l{self.lane}-"
+        if self.lane is None or not separator or not rest.startswith("pcaps-") or rest.startswith(prefix):
+            return conf
+        return f"{scheme}://{prefix}{rest.removeprefix('pcaps-')}"
+
+    def _is_mine(self, record: dict[str, Any]) -> bool:
+        conf = record.get("destination_conf")
+        return isinstance(conf, str) and conf.partition("://")[2].startswith(f"pcaps-l{self.lane}-")
+
+    def in_view(self, listing: checks.Exchange | None) -> checks.Exchange | None:
+        """A list answer as this lane sees it: only the records of its own buckets."""
+        body = listing.body if listing is not None and self.lane is not None else None
+        if listing is None or not isinstance(body, dict) or not isinstance(body.get("result"), list):
+            return listing
+        mine = [record for record in body["result"] if isinstance(record, dict) and self._is_mine(record)]
+        return replace(listing, content=json.dumps({**body, "result": mine}).encode())
 
     def send(
         self, operation_id: str, method: str, path: str, body: Any = None, headers: dict[str, str] | None = None
@@ -304,6 +358,7 @@ class LifecycleMachine(RuleBasedStateMachine):
             self.list_buckets(self.accounts.index(account))
 
     def _add(self, account: str, conf: str) -> Record | None:
+        conf = self.judge.in_lane(conf)
         created = self.judge.send("add_bucket", "POST", self._path(account), {"destination_conf": conf})
         if created is None:
             self.registry.expect(account, conf)  # a create without a judged answer may still have created it
@@ -317,7 +372,7 @@ class LifecycleMachine(RuleBasedStateMachine):
             return None
         ownership_id = record["id"]
         self.registry.track(account, ownership_id, conf)
-        known = self.judge.seen_ids | self.registry.pre_existing(account)
+        known = self.judge.seen_ids.known(self.registry.pre_existing(account))
         self.judge.judge(created, checks.ownership_id_is_new, known)
         self.judge.seen_ids.add(ownership_id)
         if any(held.ownership_id == ownership_id and held.account == account for held in self.held):
@@ -521,7 +576,7 @@ class LifecycleMachine(RuleBasedStateMachine):
     )
     def half_credentials(self, variant: int, operation: int, index: int, pick: int, conf: str, made_up: str) -> None:
         """One request with half-right credentials: refused, and (for a write) the lists around it agree."""
-        if self.judge.probes >= MAX_PROBES:
+        if self.judge.probes >= self.judge.max_probes:
             return
         self.judge.probes += 1
         variants = self.judge.half_credentials(made_up)
@@ -534,6 +589,7 @@ class LifecycleMachine(RuleBasedStateMachine):
                 self._judge_refusal(listing, name)
             return
         before = self._list(index)
+        conf = self.judge.in_lane(conf)
         if operation == 1:
             body: dict[str, str] = {"destination_conf": conf}
             refused = self.judge.send("add_bucket", "POST", self._path(account), body, headers=headers)
@@ -566,16 +622,47 @@ class LifecycleMachine(RuleBasedStateMachine):
         steps = tuple(
             step_of(item, authenticated=item is not refused) for item in (before, refused, after) if item is not None
         )
+        before, after = self.judge.in_view(before), self.judge.in_view(after)
         self.judge.judge(refused, checks.half_credentials_are_refused, name, before, after, steps=steps)
 
 
+def lane_runs(runs: int, lanes: int) -> list[int]:
+    """How many machine runs each lane gets: `runs` in all, the lane with the burst (lane 0) one fewer."""
+    if lanes <= 1:
+        return [runs]
+    share, extra = divmod(runs + 1, lanes)
+    counts = [share + (1 if lane < extra else 0) for lane in range(lanes)]
+    counts[0] = max(1, counts[0] - 1)
+    return counts
+
+
 def run_lifecycle(
-    judge: Judge, accounts: tuple[str, ...], registry: CleanupRegistry, profile: Profile, seed: int, runs: int
+    judges: Sequence[Judge],
+    accounts: tuple[str, ...],
+    registry: CleanupRegistry,
+    profile: Profile,
+    seed: int,
+    runs: Sequence[int],
+    threads: int = 1,
 ) -> str | None:
-    """Run the lifecycle machine under the profile's budget, recording verdicts in the ledger.
+    """Run one lifecycle machine per judge (a lane each, `runs[i]` runs with seed `seed + i`), `threads` at once.
 
     Every ownership it creates goes into `registry` before any check runs. Returns why it stopped early, if it did.
+    The lanes draw the same cases however many threads run them: their draws depend on their seed only.
     """
+    lanes = [(judge, seed + number, count) for number, (judge, count) in enumerate(zip(judges, runs, strict=True))]
+    if threads <= 1 or len(lanes) == 1:
+        stops = [_run_lane(judge, accounts, registry, profile, lane_seed, count) for judge, lane_seed, count in lanes]
+    else:
+        with ThreadPoolExecutor(max_workers=threads, thread_name_prefix="lifecycle") as pool:
+            futures = [pool.submit(_run_lane, judge, accounts, registry, profile, *rest) for judge, *rest in lanes]
+            stops = [future.result() for future in futures]
+    return next((stop for stop in stops if stop is not None), None)
+
+
+def _run_lane(
+    judge: Judge, accounts: tuple[str, ...], registry: CleanupRegistry, profile: Profile, seed: int, runs: int
+) -> str | None:
     attributes = {"judge": judge, "accounts": accounts[:2], "registry": registry}
     machine = type("Lifecycle", (LifecycleMachine,), attributes)
     hypothesis_seed(seed)(machine)

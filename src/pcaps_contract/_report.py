@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import re
 import shlex
+import threading
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -92,6 +93,7 @@ class Ledger:
         self.operations = list(operations)
         self.checks = list(checks)
         self.cells: dict[tuple[str, str], Cell] = {}
+        self._lock = threading.Lock()  # the lifecycle's lanes record side by side
 
     def cell(self, operation: str, check: str) -> Cell:
         if operation not in self.operations:
@@ -101,13 +103,19 @@ class Ledger:
         return self.cells.setdefault((operation, check), Cell())
 
     def passed(self, operation: str, check: str) -> None:
-        self.cell(operation, check).passed += 1
+        with self._lock:
+            self.cell(operation, check).passed += 1
 
     def failed(self, failure: Failure) -> None:
-        cell = self.cell(failure.operation, failure.check)
-        cell.failed += 1
-        if cell.failure is None or _size(failure) < _size(cell.failure):
-            cell.failure = failure
+        with self._lock:
+            cell = self.cell(failure.operation, failure.check)
+            cell.failed += 1
+            if (
+                cell.failure is None
+                or _size(failure) < _size(cell.failure)
+                or (_size(failure) == _size(cell.failure) and _order(failure) < _order(cell.failure))
+            ):
+                cell.failure = failure
 
     def status(self, operation: str, check: str) -> str:
         cell = self.cells.get((operation, check))
@@ -128,6 +136,11 @@ class Ledger:
 
 def _size(failure: Failure) -> int:
     return sum(len(step.url) + len(step.body or "") for step in failure.steps) + 1000 * len(failure.steps)
+
+
+def _order(failure: Failure) -> tuple[str, ...]:
+    """Between two examples of one size, the one kept whichever lane recorded first."""
+    return (failure.expected, failure.received, *(f"{step.method} {step.url} {step.body}" for step in failure.steps))
 
 
 @dataclass

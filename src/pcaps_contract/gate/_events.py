@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import threading
 from collections import Counter
 from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from functools import partial
 from typing import TYPE_CHECKING, Any
@@ -37,22 +39,48 @@ class RunState:
     redact: Callable[[str], str] = str  # the run's secrets out of any text, before it is cut
     delivered_validations: int = 0  # validations with the delivered challenge the lifecycle judged
     source_problem: str | None = None  # why the challenge source could not read a challenge, last time
+    lock: threading.RLock = field(default_factory=threading.RLock)  # engines side by side record into it
 
 
 def run_phases(
-    schema: Any, run: RunState, stop: AnyOf, adapter: PoliteAdapter | None = None, accounts: Sequence[str] = ()
+    engines: Sequence[Any],
+    run: RunState,
+    stop: AnyOf,
+    adapter: PoliteAdapter | None = None,
+    accounts: Sequence[str] = (),
+    workers: int = 1,
 ) -> None:
-    """Schemathesis's phases over the target, every request through `adapter` (a served target's sender, with
-    writes pinned to `accounts`), verdicts into the ledger, until the phases end or `stop` is set."""
-    from schemathesis.engine import from_schema
+    """Schemathesis's engines over the target, `workers` at a time, verdicts into the ledger, until they end or
+    `stop` is set. Every request goes through `adapter` (a served target's sender, writes pinned to `accounts`).
+
+    Each engine's cases depend on its own schema and seed only, so any number of workers runs the same cases.
+    """
+
+    def one(schema: Any) -> None:
+        if stop.is_set() or run.unanswered >= LOST_AFTER:
+            return
+        if adapter is None:
+            record_events(schema_engine(schema), stop, run)
+            return
+        with routed(schema, adapter, partial(_remember_created, run), tuple(accounts)):
+            record_events(schema_engine(schema), stop, run)
 
     from pcaps_contract._routing import routed
 
-    if adapter is None:
-        record_events(from_schema(schema).execute(), stop, run)
+    if workers <= 1 or len(engines) <= 1:
+        for schema in engines:
+            one(schema)
         return
-    with routed(schema, adapter, partial(_remember_created, run), tuple(accounts)):
-        record_events(from_schema(schema).execute(), stop, run)
+    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="phases") as pool:
+        for done in [pool.submit(one, schema) for schema in engines]:
+            done.result()
+
+
+def schema_engine(schema: Any) -> Any:
+    """The event stream of one schemathesis engine run over `schema`."""
+    from schemathesis.engine import from_schema
+
+    return from_schema(schema).execute()
 
 
 def record_events(stream: Any, stop: AnyOf, run: RunState) -> None:
@@ -60,18 +88,23 @@ def record_events(stream: Any, stop: AnyOf, run: RunState) -> None:
     from schemathesis.engine import Status, events
 
     for event in stream:
-        if isinstance(event, events.ScenarioFinished):
-            _record_scenario(event.recorder, run, Status)
-        elif isinstance(event, events.NonFatalError):
-            _record_error(event.value, f"{event.label}: {event.info.title}: {event.info.message}", run)
-        elif isinstance(event, events.FatalError):
-            _record_error(event.exception, f"schemathesis stopped: {event.exception}", run)
-        elif isinstance(event, events.EngineFinished):
-            run.errors.extend(str(failure.title) for failure in event.failures)
-        if run.unanswered >= LOST_AFTER and not run.stopped:
-            run.stopped = f"the target stopped answering ({run.unanswered} requests in a row got no answer)"
+        with run.lock:
+            _record(event, run, events, Status)
         if stop.is_set() or run.unanswered >= LOST_AFTER:
             stream.stop()
+
+
+def _record(event: Any, run: RunState, events: Any, status: Any) -> None:
+    if isinstance(event, events.ScenarioFinished):
+        _record_scenario(event.recorder, run, status)
+    elif isinstance(event, events.NonFatalError):
+        _record_error(event.value, f"{event.label}: {event.info.title}: {event.info.message}", run)
+    elif isinstance(event, events.FatalError):
+        _record_error(event.exception, f"schemathesis stopped: {event.exception}", run)
+    elif isinstance(event, events.EngineFinished):
+        run.errors.extend(str(failure.title) for failure in event.failures)
+    if run.unanswered >= LOST_AFTER and not run.stopped:
+        run.stopped = f"the target stopped answering ({run.unanswered} requests in a row got no answer)"
 
 
 def _record_error(error: BaseException, text: str, run: RunState) -> None:

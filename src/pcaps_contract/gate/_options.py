@@ -28,6 +28,10 @@ from pcaps_contract._limits import (
     MIN_RESPONSE_BYTES,
 )
 
+# Workers over a network: one per operation, and one per lane of the lifecycle; the answers' latency, not this
+# machine, sets the pace there.
+SERVED_WORKERS = 4
+
 if TYPE_CHECKING:
     from pcaps_contract._profiles import Profile
     from pcaps_contract._targets import Target
@@ -45,7 +49,8 @@ class GateOptions:
         profile: `quick`, `ci` or `thorough` (see `profiles`).
         seed: the run's seed; None draws one (or the fixed CI seed under `ci`).
         max_examples: cases per operation, overriding the profile's.
-        workers: concurrent workers for schemathesis's phases.
+        workers: engines and lifecycle lanes run side by side (None: 1 in-process, `SERVED_WORKERS` over a
+            network); any number gives the same cases.
         clock_skew: how far ahead of this machine's clock a `submitted` may be.
         timeout: seconds for one whole answer (connect, headers and body) of a served target.
         max_time: seconds the run may take before its cleanup; it stops sending then.
@@ -64,7 +69,7 @@ class GateOptions:
     profile: str | None = None
     seed: int | None = None
     max_examples: int | None = None
-    workers: int = 1
+    workers: int | None = None
     clock_skew: timedelta = DEFAULT_CLOCK_SKEW
     lifecycle: bool = True
     timeout: float = DEFAULT_TIMEOUT
@@ -79,6 +84,11 @@ class GateOptions:
         from pcaps_contract._profiles import get_profile
 
         return get_profile(self.profile)
+
+    def resolved_workers(self) -> int:
+        if self.workers is not None:
+            return self.workers
+        return 1 if self.target.in_process else SERVED_WORKERS
 
     def resolved_seed(self) -> int:
         from pcaps_contract._profiles import CI_SEED
@@ -223,7 +233,15 @@ GATE_ARGUMENTS: tuple[tuple[str, dict[str, Any]], ...] = (
     ("--profile", {"choices": ("quick", "ci", "thorough"), "help": "budget: quick (default), ci, thorough"}),
     ("--seed", {"type": int, "help": "seed of the run (printed at the end; reuse it to repeat a run)"}),
     ("--max-examples", {"type": _positive, "metavar": "N", "help": "cases per operation (overrides the profile)"}),
-    ("--workers", {"type": _positive, "default": 1, "metavar": "N", "help": "concurrent workers (default 1)"}),
+    (
+        "--workers",
+        {
+            "type": _positive,
+            "metavar": "N",
+            "help": f"requests in flight at once (default: 1 in-process, {SERVED_WORKERS} over a network); "
+            "any number runs the same cases",
+        },
+    ),
     (
         "--clock-skew",
         {"type": seconds, "default": 300.0, "metavar": "SECONDS", "help": "how far `submitted` may be ahead (300)"},

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 import time
+from collections import Counter
 from collections.abc import Mapping
 from typing import Any
 
@@ -24,7 +25,7 @@ from pcaps_contract.gate._catalogue import ALL_CHECKS
 from pcaps_contract.gate._events import LOST_AFTER, RunState, run_phases
 from pcaps_contract.gate._options import GateOptions, check_options
 from pcaps_contract.gate._preflight import preflight
-from pcaps_contract.gate._schemathesis import build_schema
+from pcaps_contract.gate._schemathesis import OWN_PHASES, STATEFUL, build_schema
 
 # Where the reproductions of an in-process run send their requests: `pcaps-contract mock`'s default address.
 SERVED_ORIGIN = "http://127.0.0.1:8787"
@@ -46,6 +47,7 @@ class _Connection:
         self.policy = RetryPolicy(timeout=options.timeout)
         self.limits = ResponseLimits(max_response_bytes=options.max_response_bytes)
         self.adapter: PoliteAdapter | None = None
+        self._sessions: list[Any] = []
         if not self.target.in_process:
             self.adapter = self._adapter(self.stop)
             self.client: Any = polite_session(self.adapter, options.credentials.headers())
@@ -59,12 +61,22 @@ class _Connection:
             self.limiter, self.policy, self.stats, stop, origin=self.target.base_url, limits=self.limits
         )
 
+    def lane_client(self) -> Any:
+        """A client for one lane of the lifecycle: a session of its own on the run's adapter (in-process: the one)."""
+        if self.adapter is None:
+            return self.client
+        session = polite_session(self.adapter, self.options.credentials.headers())
+        self._sessions.append(session)
+        return session
+
     def __enter__(self) -> _Connection:
         self.timer.start()
         return self
 
     def __exit__(self, *exc_info: Any) -> None:
         self.timer.cancel()
+        for session in self._sessions:
+            session.close()
         self.client.close()
 
     def clean_up(self, registry: CleanupRegistry) -> CleanupResult:
@@ -105,9 +117,16 @@ def run_gate(options: GateOptions, interrupt: threading.Event | None = None) -> 
     with _Connection(options, interrupt) as connection:
         try:
             preflight(options.target, options.accounts, connection.client, connection.errors, run.registry)
-            schema = build_schema(spec, options, profile, seed)
-            with threads_may_parse(options.workers > 1):
-                run_phases(schema, run, connection.stop, connection.adapter, options.accounts)
+            workers = options.resolved_workers()
+            with threads_may_parse(workers > 1):
+                engines = [
+                    build_schema(spec, options, profile, seed, OWN_PHASES).include(operation_id=operation)
+                    for operation in operations
+                ]
+                run_phases(engines, run, connection.stop, connection.adapter, options.accounts, workers)
+                # Then the stateful phase over all operations: its links cross them, so it runs on its own.
+                stateful = build_schema(spec, options, profile, seed, STATEFUL)
+                run_phases([stateful], run, connection.stop, connection.adapter, options.accounts)
             if options.lifecycle and not connection.stop.is_set() and run.unanswered < LOST_AFTER:
                 _run_lifecycle(options, connection, run, profile, seed)
         except PcapsContractError:
@@ -160,28 +179,42 @@ def never_judged(ledger: Ledger, options: GateOptions, delivered_validations: in
 
 
 def _run_lifecycle(options: GateOptions, connection: _Connection, run: RunState, profile: Profile, seed: int) -> None:
-    from pcaps_contract._lifecycle import Judge, run_lifecycle
+    """The lifecycle in lanes side by side (one with `--bucket`: every add names that bucket), then its tallies."""
+    from pcaps_contract._lifecycle import LANES, MAX_PROBES, Judge, SeenIds, lane_runs, run_lifecycle
     from pcaps_contract._targets import challenge_source
 
     target = options.target
     source = challenge_source(target, connection.client, options.bucket, options.s3_endpoint)
-    judge = Judge(
-        connection.client,
-        target.base_url,
-        checks.Policy(clock_skew=options.clock_skew),
-        run.ledger,
-        run.statuses,
-        source=source,
-        credentials=options.credentials,
-    )
+    lanes = 1 if options.bucket is not None else LANES
+    seen_ids = SeenIds()
+    judges = [
+        Judge(
+            connection.lane_client(),
+            target.base_url,
+            checks.Policy(clock_skew=options.clock_skew),
+            run.ledger,
+            Counter(),
+            source=source,
+            credentials=options.credentials,
+            lane=lane if lanes > 1 else None,
+            burst=lane == 0,
+            max_probes=-(-MAX_PROBES // lanes),
+            seen_ids=seen_ids,
+        )
+        for lane in range(lanes)
+    ]
     # Lifecycle runs are cheap and their first few are short, so `--max-examples` may raise them, never lower.
     runs = max(options.max_examples or 0, profile.lifecycle_examples)
-    stopped = run_lifecycle(judge, options.accounts, run.registry, profile, seed, runs)
-    run.throttled += judge.tally.throttled
-    run.delivered_validations = judge.delivered_validations
+    threads = min(options.resolved_workers(), lanes)
+    stopped = run_lifecycle(judges, options.accounts, run.registry, profile, seed, lane_runs(runs, lanes), threads)
+    for judge in judges:
+        run.statuses.update(judge.statuses)
+        run.throttled += judge.tally.throttled
+        run.delivered_validations += judge.delivered_validations
     run.source_problem = getattr(source, "problem", None)
-    if judge.tally.lost:
-        run.errors.append(f"{len(judge.tally.lost)} lifecycle request(s) got no answer ({judge.tally.lost[0]})")
+    lost = [item for judge in judges for item in judge.tally.lost]
+    if lost:
+        run.errors.append(f"{len(lost)} lifecycle request(s) got no answer ({lost[0]})")
     if stopped is not None:
         run.stopped = f"the lifecycle stopped early: {stopped}"
 

@@ -26,8 +26,18 @@ if TYPE_CHECKING:
     from pcaps_contract.gate._options import GateOptions
 
 
-def build_schema(spec: Spec, options: GateOptions, profile: Profile, seed: int) -> Any:
-    """The schemathesis schema of the spec, aimed at the target, with our data hooks, checks and budget."""
+# The phases of one engine run: an operation's own (examples, coverage, fuzzing), or the stateful phase over all.
+OWN_PHASES = ("examples", "coverage", "fuzzing")
+STATEFUL = ("stateful",)
+
+
+def build_schema(
+    spec: Spec, options: GateOptions, profile: Profile, seed: int, phases: tuple[str, ...] = (*OWN_PHASES, *STATEFUL)
+) -> Any:
+    """The schemathesis schema of the spec, aimed at the target, with our data hooks, checks and budget.
+
+    Only `phases` run on it; each engine run of the gate is one worker (the gate runs engines side by side).
+    """
     import schemathesis
     from schemathesis.config import SchemathesisConfig
 
@@ -38,14 +48,17 @@ def build_schema(spec: Spec, options: GateOptions, profile: Profile, seed: int) 
             "seed": seed,
             "cache": {"enabled": False},
             "headers": options.credentials.headers(),
-            "workers": options.workers,
+            "workers": 1,
             "generation": {
                 "max-examples": options.max_examples or profile.max_examples,
                 "database": "none",
                 "deterministic": profile.derandomize,
                 "no-shrink": not profile.shrink,
             },
-            "phases": {"stateful": {"max-steps": profile.stateful_steps}},
+            "phases": {
+                **{name: {"enabled": name in phases} for name in (*OWN_PHASES, *STATEFUL)},
+                "stateful": {"enabled": "stateful" in phases, "max-steps": profile.stateful_steps},
+            },
             "checks": {
                 **{name: {"enabled": False} for name in DISABLED_BUILTINS},
                 **{name: skew for name in checks.RESPONSE_CHECKS},
