@@ -27,6 +27,9 @@ TEMPLATES_DIRNAME = "templates"
 # Left behind by Python, mypy, ruff and pytest when the package is used; never part of the golden record.
 IGNORED_NAMES = frozenset({"__pycache__", ".mypy_cache", ".ruff_cache", ".pytest_cache"})
 DIFF_LINES_PER_FILE = 20
+# PEP 561: without this marker, mypy treats an installed pcaps_client as untyped (`import-untyped`). The generator
+# writes it only with a meta project (pyproject.toml), and we generate `--meta none`; this is its own text.
+PY_TYPED = "# Marker file for PEP 561"
 
 
 @dataclass(frozen=True)
@@ -83,7 +86,7 @@ def check(spec_path: Path | None = None, output_dir: Path | None = None) -> list
 
 
 def render(spec_path: Path | None, destination: Path) -> Path:
-    """Run the pinned generator with our config and templates; returns the folder of the new package."""
+    """Run the pinned generator with our config and templates, then mark the package typed; returns its folder."""
     spec = load_spec(spec_path)  # a spec that does not load fails here with one sentence
     package = destination / PACKAGE_NAME
     ruff_dir = _ruff_bin_dir()
@@ -120,6 +123,7 @@ def render(spec_path: Path | None, destination: Path) -> Path:
             f"openapi-python-client could not generate a client from {spec.path} ({reason}); "
             "fix the spec, or the templates in spec/templates/."
         )
+    (package / "py.typed").write_text(PY_TYPED, encoding="utf-8")
     return package
 
 
