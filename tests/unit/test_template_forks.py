@@ -1,7 +1,12 @@
-"""Our forks of the generator's templates (spec/templates/) against the pinned generator's own."""
+"""Our forks of the generator's templates (spec/templates/) against the pinned generator's own.
+
+spec/templates/UPSTREAM.sha256 records, in `sha256sum` format, the hash of each stock template a fork was made
+from: when an upgrade of openapi-python-client changes one, these tests name the fork to re-apply.
+"""
 
 from __future__ import annotations
 
+import hashlib
 from pathlib import Path
 
 import jinja2
@@ -9,10 +14,54 @@ import pytest
 
 from pcaps_contract import _codegen as codegen
 
+RECORD = codegen.templates_dir() / "UPSTREAM.sha256"
+
+
+def _recorded() -> dict[str, str]:
+    """The record: template name (relative POSIX path) -> sha256 of the stock template the fork was made from."""
+    record: dict[str, str] = {}
+    for line in RECORD.read_text(encoding="utf-8").splitlines():
+        digest, _, name = line.partition("  ")
+        record[name] = digest
+    return record
+
+
+def _ours() -> set[str]:
+    return {path.relative_to(codegen.templates_dir()).as_posix() for path in codegen.templates_dir().rglob("*.jinja")}
+
 
 def _stock() -> set[str]:
     stock = codegen.stock_templates_dir()
     return {path.relative_to(stock).as_posix() for path in stock.rglob("*.jinja")}
+
+
+def _sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def test_the_record_names_exactly_the_templates_that_fork_a_stock_one() -> None:
+    recorded, forks = set(_recorded()), _ours() & _stock()
+
+    assert sorted(forks - recorded) == [], "forked without a record: record the stock template's hash"
+    assert sorted(recorded - forks) == [], (
+        "recorded, but the pinned generator has no template of that name any more (the fork is never loaded) or "
+        "the fork is gone: re-apply it to the template that replaced it, or drop the line"
+    )
+
+
+def test_no_forked_stock_template_changed_since_its_fork_was_made() -> None:
+    stock = codegen.stock_templates_dir()
+    stale = [
+        f"spec/templates/{name} forks the generator's templates/{name}, which changed: re-apply our changes to "
+        f"the new stock template, then record its hash (`sha256sum {name}` in {stock}) in {RECORD.name}\n"
+        f"Expected: sha256 {digest} (the stock template the fork was made from)\n"
+        f"Received: sha256 {_sha256(stock / name)} ({stock / name})"
+        for name, digest in sorted(_recorded().items())
+        if (stock / name).is_file() and _sha256(stock / name) != digest
+    ]
+
+    if stale:
+        pytest.fail("\n".join(stale), pytrace=False)
 
 
 def test_staging_puts_our_templates_first_and_the_stock_ones_under_stock(tmp_path: Path) -> None:
