@@ -1,12 +1,15 @@
 """`generate` as one release of the client: plan the version from the spec's changes, render, record; or check.
 
 The one module that drives both `_codegen` (the package) and `_diff.release` (its release record), which do not
-import each other. A generation that fails puts the version back, so the next one plans the same release again;
-the package itself is swapped in whole or not at all (`_codegen.generate`).
+import each other. A generation that fails anywhere, Ctrl-C included, puts the generator config and the release
+record back as they were, so the next one plans the same release again; the package itself is swapped in whole
+or not at all (`_codegen.generate`).
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -15,7 +18,6 @@ from pcaps_contract import _codegen as codegen
 from pcaps_contract._codegen import FileChange
 from pcaps_contract._diff import Change, release
 from pcaps_contract._diff.release import Release
-from pcaps_contract._errors import PcapsContractError
 from pcaps_contract._spec import default_spec_path
 
 
@@ -65,16 +67,12 @@ def generate(spec_path: Path | None = None, output_dir: Path | None = None) -> G
     spec = spec_path if spec_path is not None else default_spec_path()
     config = codegen.generator_config_path()
     planned = release.plan(spec, output, config)
-    bumped = planned.new_version != planned.old_version
-    if bumped:
-        release.write_version(config, planned.new_version)  # before rendering: the package carries its version
-    try:
+    record = [config, output / release.SNAPSHOT_FILENAME, output / release.CHANGELOG_FILENAME]
+    with _restored_on_failure(record):
+        if planned.new_version != planned.old_version:
+            release.write_version(config, planned.new_version)  # before rendering: the package carries its version
         files = codegen.generate(spec_path, output)
-    except PcapsContractError:
-        if bumped:
-            release.write_version(config, planned.old_version)
-        raise
-    release.record(spec, output, planned.entry)
+        release.record(spec, output, planned.entry)
     return Generated(output, spec, files, planned)
 
 
@@ -91,3 +89,18 @@ def check(spec_path: Path | None = None, output_dir: Path | None = None) -> Chec
         return Checked(output, files)
     spec = spec_path if spec_path is not None else default_spec_path()
     return Checked(output, files, release.stale(spec, output) or [])
+
+
+@contextmanager
+def _restored_on_failure(paths: list[Path]) -> Iterator[None]:
+    """Put each file back as it was (or remove it, if it did not exist) when the block raises, Ctrl-C included."""
+    before = {path: path.read_bytes() if path.is_file() else None for path in paths}
+    try:
+        yield
+    except BaseException:
+        for path, content in before.items():
+            if content is not None:
+                path.write_bytes(content)
+            elif path.exists():  # False too when a parent is missing or a file
+                path.unlink()
+        raise

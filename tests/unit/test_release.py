@@ -97,7 +97,7 @@ def test_a_generation_with_nothing_changed_writes_nothing_and_keeps_the_version(
     assert _snapshot(project) == before
 
 
-@pytest.mark.parametrize("failure", [SpecError("the generator failed")], ids=["error"])
+@pytest.mark.parametrize("failure", [SpecError("the generator failed"), KeyboardInterrupt()], ids=["error", "ctrl-c"])
 def test_a_failed_render_leaves_the_output_folder_and_the_config_as_they_were(
     project: Path,
     monkeypatch: pytest.MonkeyPatch,
@@ -120,6 +120,30 @@ def test_a_failed_render_leaves_the_output_folder_and_the_config_as_they_were(
         release.SNAPSHOT_FILENAME,
     ]
     assert (project / "client-config.yaml").read_bytes() == config, "the version stayed bumped"
+
+
+def test_a_failure_while_recording_puts_the_record_back_so_the_next_run_plans_the_same_release(
+    project: Path, monkeypatch: pytest.MonkeyPatch, spec_edits: dict[str, SpecEdit], edit_spec_file: EditFile
+) -> None:
+    _generate(project)
+    edit_spec_file(project / "spec.yaml", spec_edits["breaking"])
+    snapshot = project / "out" / release.SNAPSHOT_FILENAME
+    recorded, changelog = snapshot.read_bytes(), (project / "out" / release.CHANGELOG_FILENAME).read_bytes()
+    real_record = release.record
+
+    def record_then_fail(spec_path: Path, output_dir: Path, entry: str) -> None:
+        snapshot.write_bytes(spec_path.read_bytes())
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(release, "record", record_then_fail)
+    with pytest.raises(OSError, match="No space left"):
+        _generate(project)
+
+    assert snapshot.read_bytes() == recorded
+    assert (project / "out" / release.CHANGELOG_FILENAME).read_bytes() == changelog
+    assert release.read_version(project / "client-config.yaml") == "0.1.0"
+    monkeypatch.setattr(release, "record", real_record)
+    assert _generate(project).release.new_version == "1.0.0"
 
 
 def test_a_failure_before_anything_existed_leaves_no_record_behind(
