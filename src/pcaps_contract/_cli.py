@@ -150,55 +150,40 @@ def _add_generate(commands: Commands) -> None:
 
 
 def _run_generate(args: argparse.Namespace) -> int:
-    from pcaps_contract import _codegen as codegen
-    from pcaps_contract._diff import release
+    from pcaps_contract import _release
     from pcaps_contract._diff.render import render_table, summary
-    from pcaps_contract._spec import default_spec_path
 
-    output = args.output if args.output is not None else codegen.default_output_dir()
-    spec_path = args.spec if args.spec is not None else default_spec_path()
     if args.check:
-        changes = codegen.check(args.spec, output)
-        for change in changes:
+        checked = _release.check(args.spec, args.output)
+        for change in checked.files:
             print(change.render())
-        if changes:
+        if checked.files:
             print(
-                f"{output}: {len(changes)} file(s) differ from a fresh generation; run `pcaps-contract generate` "
-                "to update them (never edit generated files by hand).",
+                f"{checked.output}: {len(checked.files)} file(s) differ from a fresh generation; "
+                "run `pcaps-contract generate` to update them (never edit generated files by hand).",
                 file=sys.stderr,
             )
             return EXIT_FINDINGS
-        behind = release.stale(spec_path, output)
-        if behind:
+        if checked.behind:
             print(
-                f"{output / release.SNAPSHOT_FILENAME} records an older spec ({summary(behind)}); "
+                f"{checked.snapshot} records an older spec ({summary(checked.behind)}); "
                 "run `pcaps-contract generate` to record the release.",
                 file=sys.stderr,
             )
             return EXIT_FINDINGS
-        print(f"{output / codegen.PACKAGE_NAME}: up to date")
+        print(f"{checked.package}: up to date")
         return EXIT_OK
-    config = codegen.generator_config_path()
-    planned = release.plan(spec_path, output, config)
-    bumped = planned.new_version != planned.old_version
-    if bumped:
-        release.write_version(config, planned.new_version)  # before rendering: the package carries its version
-    try:
-        changes = codegen.generate(args.spec, output)
-    except PcapsContractError:
-        if bumped:
-            release.write_version(config, planned.old_version)
-        raise
-    release.record(spec_path, output, planned.entry)
-    for change in changes:
+    done = _release.generate(args.spec, args.output)
+    for change in done.files:
         print(f"{change.kind}: {change.path}")
-    summary_line = f"{len(changes)} file(s) written" if changes else "already up to date"
-    print(f"{output / codegen.PACKAGE_NAME}: {summary_line}")
+    summary_line = f"{len(done.files)} file(s) written" if done.files else "already up to date"
+    print(f"{done.package}: {summary_line}")
+    planned = done.release
     if planned.changes:
-        print(render_table(planned.changes, "last generated spec", str(spec_path)))
+        print(render_table(planned.changes, "last generated spec", str(done.spec_path)))
     if planned.entry:
         how = "first release" if planned.first else f"{planned.level} release, was {planned.old_version}"
-        print(f"{codegen.PACKAGE_NAME} {planned.new_version} ({how}): see {output / release.CHANGELOG_FILENAME}")
+        print(f"{done.package.name} {planned.new_version} ({how}): see {done.changelog}")
     return EXIT_OK
 
 

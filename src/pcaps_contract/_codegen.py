@@ -2,12 +2,14 @@
 
 The pinned generator runs as a subprocess of this interpreter, into a temporary directory; the result is
 compared with (or swapped into) the output directory. Our templates (`spec/templates/`) override the
-generator's by file name and make the client enforce the contract the stock templates drop.
+generator's by file name and make the client enforce the contract the stock templates drop; the generator's
+own templates are staged beside them under `stock/`, so that a fork can include the stock text it edits.
 """
 
 from __future__ import annotations
 
 import difflib
+import importlib.util
 import os
 import shutil
 import subprocess
@@ -24,9 +26,15 @@ from pcaps_contract._spec import load_spec, spec_dir
 PACKAGE_NAME = "pcaps_client"
 CONFIG_FILENAME = "client-config.yaml"
 TEMPLATES_DIRNAME = "templates"
+# The generator loads our folder first, then its own templates under the same names, so a fork named like a
+# stock template hides it; staged under this prefix, the stock one stays reachable (`{% include "stock/..." %}`).
+STOCK_PREFIX = "stock"
 # Left behind by Python, mypy, ruff and pytest when the package is used; never part of the golden record.
 IGNORED_NAMES = frozenset({"__pycache__", ".mypy_cache", ".ruff_cache", ".pytest_cache"})
 DIFF_LINES_PER_FILE = 20
+# PEP 561: without this marker, mypy treats an installed pcaps_client as untyped (`import-untyped`). The generator
+# writes it only with a meta project (pyproject.toml), and we generate `--meta none`; this is its own text.
+PY_TYPED = "# Marker file for PEP 561"
 
 
 @dataclass(frozen=True)
@@ -83,7 +91,7 @@ def check(spec_path: Path | None = None, output_dir: Path | None = None) -> list
 
 
 def render(spec_path: Path | None, destination: Path) -> Path:
-    """Run the pinned generator with our config and templates; returns the folder of the new package."""
+    """Run the pinned generator with our config and templates, then mark the package typed; returns its folder."""
     spec = load_spec(spec_path)  # a spec that does not load fails here with one sentence
     package = destination / PACKAGE_NAME
     ruff_dir = _ruff_bin_dir()
@@ -95,31 +103,33 @@ def render(spec_path: Path | None, destination: Path) -> Path:
         "TERM": "dumb",
         "COLUMNS": "200",
     }
-    command = [
-        sys.executable,
-        "-m",
-        "openapi_python_client",
-        "generate",
-        "--path",
-        str(spec.path.resolve()),
-        "--config",
-        str(generator_config_path()),
-        "--custom-template-path",
-        str(templates_dir()),
-        "--meta",
-        "none",
-        "--output-path",
-        str(package),
-        "--fail-on-warning",
-    ]
     destination.mkdir(parents=True, exist_ok=True)
-    done = subprocess.run(command, capture_output=True, text=True, env=env, cwd=destination, check=False)
+    with tempfile.TemporaryDirectory(prefix="pcaps-contract-templates-") as staging:
+        command = [
+            sys.executable,
+            "-m",
+            "openapi_python_client",
+            "generate",
+            "--path",
+            str(spec.path.resolve()),
+            "--config",
+            str(generator_config_path()),
+            "--custom-template-path",
+            str(stage_templates(Path(staging))),
+            "--meta",
+            "none",
+            "--output-path",
+            str(package),
+            "--fail-on-warning",
+        ]
+        done = subprocess.run(command, capture_output=True, text=True, env=env, cwd=destination, check=False)
     if done.returncode != 0 or not (package / "__init__.py").is_file():
         reason = _reason(done.stdout + done.stderr)
         raise SpecError(
             f"openapi-python-client could not generate a client from {spec.path} ({reason}); "
             "fix the spec, or the templates in spec/templates/."
         )
+    (package / "py.typed").write_text(PY_TYPED, encoding="utf-8")
     return package
 
 
@@ -147,6 +157,22 @@ def generator_config_path() -> Path:
 def templates_dir() -> Path:
     """Our template overrides (`spec/templates/`)."""
     return spec_dir() / TEMPLATES_DIRNAME
+
+
+def stock_templates_dir() -> Path:
+    """The pinned generator's own templates (found without importing the generator, which runs as a subprocess)."""
+    found = importlib.util.find_spec("openapi_python_client")
+    if found is None or not found.submodule_search_locations:
+        raise UsageError("openapi-python-client is not installed; run `python3 scripts/dev.py setup` first.")
+    return Path(next(iter(found.submodule_search_locations))) / "templates"
+
+
+def stage_templates(staging: Path) -> Path:
+    """Our templates with the generator's own beside them under `stock/`; returns the folder to hand the generator."""
+    staged = staging / TEMPLATES_DIRNAME
+    shutil.copytree(templates_dir(), staged)
+    shutil.copytree(stock_templates_dir(), staged / STOCK_PREFIX, ignore=shutil.ignore_patterns("__pycache__"))
+    return staged
 
 
 def _prepare_output(output_dir: Path | None) -> Path:
@@ -202,4 +228,6 @@ def _reason(output: str) -> str:
     """The generator's own words about what went wrong, on one line."""
     lines = [line.strip(" │╭╰─") for line in output.splitlines()]
     useful = [line for line in lines if line and not line.startswith(("Generating ", "If you believe"))]
+    if any(line.startswith("Traceback") for line in useful):
+        useful = useful[-1:]  # the generator crashed (a template failed): its last line is the exception
     return " ".join(useful)[:400] or "no output"

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import filecmp
 import re
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -15,6 +13,7 @@ from pcaps_contract import _codegen as codegen
 
 COMMITTED = Path(__file__).resolve().parents[2] / "generated" / codegen.PACKAGE_NAME
 FIX = "run `pcaps-contract generate` and commit generated/ (never edit generated files by hand)"
+DIFF_LINES = 8  # of each file's diff in the failure message: enough to recognise the change, short enough to list all
 
 
 @pytest.fixture(scope="module")
@@ -23,33 +22,16 @@ def fresh(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return codegen.render(None, tmp_path_factory.mktemp("golden"))
 
 
-def _differences(comparison: filecmp.dircmp[str], prefix: str = "") -> Iterator[str]:
-    ignored = codegen.IGNORED_NAMES
-    for name in comparison.left_only:
-        if name not in ignored:
-            yield f"{prefix}{name} is committed but no longer generated"
-    for name in comparison.right_only:
-        if name not in ignored:
-            yield f"{prefix}{name} is generated but not committed"
-    for name in comparison.diff_files:
-        yield f"{prefix}{name} differs from a fresh generation"
-    for name, sub in sorted(comparison.subdirs.items()):
-        if name not in ignored:
-            yield from _differences(sub, f"{prefix}{name}/")
-
-
 def test_the_committed_client_is_byte_identical_to_a_fresh_generation(fresh: Path) -> None:
-    comparison = filecmp.dircmp(COMMITTED, fresh, ignore=[*codegen.IGNORED_NAMES])
-    # dircmp compares by stat signature first; compare contents so that equal sizes cannot hide a change.
-    problems = list(_differences(comparison))
-    problems += [
-        f"{path.relative_to(fresh)} differs from a fresh generation"
-        for path in sorted(fresh.rglob("*.py"))
-        if (COMMITTED / path.relative_to(fresh)).is_file()
-        and (COMMITTED / path.relative_to(fresh)).read_bytes() != path.read_bytes()
-    ]
-    if problems:
-        pytest.fail(f"generated/{codegen.PACKAGE_NAME}/{sorted(set(problems))[0]} ({FIX})", pytrace=False)
+    changes = codegen.compare(COMMITTED, fresh)
+
+    if changes:
+        listed = "\n".join(change.render(max_lines=DIFF_LINES) for change in changes)
+        pytest.fail(
+            f"generated/{codegen.PACKAGE_NAME} differs from a fresh generation in {len(changes)} file(s) ({FIX}); "
+            f"`added` is generated but not committed, `removed` committed but no longer generated:\n{listed}",
+            pytrace=False,
+        )
 
 
 def test_the_generated_client_holds_no_machine_specific_text(fresh: Path) -> None:
