@@ -115,6 +115,19 @@ def test_codegen_and_diff_do_not_import_each_other() -> None:
             assert not {item for item in ours(name) if inside(item, "pcaps_contract._codegen")}, name
 
 
+def test_only_release_imports_both_and_the_command_line_leaves_the_release_to_it() -> None:
+    both = {
+        name
+        for name in MODULES
+        if {item for item in ours(name) if inside(item, "pcaps_contract._codegen")}
+        and {item for item in ours(name) if inside(item, "pcaps_contract._diff")}
+    }
+    assert both == {"pcaps_contract._release"}
+    cli = ours("pcaps_contract._cli")
+    assert "pcaps_contract._release" in cli
+    assert not {item for item in cli if inside(item, "pcaps_contract._codegen", "pcaps_contract._diff.release")}
+
+
 def test_the_sending_layer_stands_on_its_own() -> None:
     layer = {"pcaps_contract._urls", "pcaps_contract._ratelimit", "pcaps_contract._sender"}
     for name in layer:

@@ -41,4 +41,3 @@ def test_a_sequential_run_leaves_the_parser_alone() -> None:
     with _compat.threads_may_parse(enabled=False):
         assert ast.parse is original
     assert ast.parse is original
-

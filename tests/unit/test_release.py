@@ -6,7 +6,6 @@ config's version, so each test runs in-process in a fraction of a second; `codeg
 
 from __future__ import annotations
 
-import ast
 import shutil
 from collections.abc import Callable
 from pathlib import Path
@@ -185,27 +184,3 @@ def test_check_names_the_spec_changes_the_record_does_not_hold_yet(
     assert checked.files == []  # the stand-in renders the same package whatever the spec says
     assert [change.breaking for change in checked.behind] == [False]
     assert checked.snapshot == project / "out" / release.SNAPSHOT_FILENAME
-
-
-def _imports(path: Path) -> set[str]:
-    """The pcaps_contract modules a source file imports, at any depth (lazy imports included)."""
-    found: set[str] = set()
-    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-        if isinstance(node, ast.ImportFrom) and node.module:
-            found.add(node.module)
-            found.update(f"{node.module}.{alias.name}" for alias in node.names)
-        elif isinstance(node, ast.Import):
-            found.update(alias.name for alias in node.names)
-    return {name for name in found if name.startswith("pcaps_contract")}
-
-
-def test_codegen_and_diff_do_not_import_each_other_and_cli_leaves_the_release_to_release() -> None:
-    diff_modules = sorted((PACKAGE / "_diff").glob("*.py"))
-
-    assert {name for name in _imports(PACKAGE / "_codegen.py") if name.startswith("pcaps_contract._diff")} == set()
-    assert {path.name: sorted(n for n in _imports(path) if "_codegen" in n) for path in diff_modules} == {
-        path.name: [] for path in diff_modules
-    }
-    cli = _imports(PACKAGE / "_cli.py")
-    assert {"pcaps_contract._codegen", "pcaps_contract._diff.release"} & cli == set()
-    assert "pcaps_contract._release" in cli
