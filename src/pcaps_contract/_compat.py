@@ -25,10 +25,27 @@ def _one_at_a_time(*args: Any, **kwargs: Any) -> Any:
         return _ORIGINAL_PARSE(*args, **kwargs)
 
 
+def warm_hypothesis() -> None:
+    """Compute Hypothesis's Unicode tables now, on this thread.
+
+    Hypothesis computes them on first use (over a million code points) unless `.hypothesis/` holds a copy, as it
+    does not in a fresh checkout or a new working directory; threads that all draw their first text at once
+    would each compute them, side by side under the GIL: minutes instead of a second.
+    """
+    from hypothesis import strategies as st
+
+    for codec in ("utf-8", "ascii"):
+        st.text(st.characters(codec=codec)).validate()
+    st.text().validate()
+
+
 @contextmanager
 def threads_may_parse(enabled: bool = True) -> Iterator[None]:
-    """While inside, threads of this process parse Python one at a time, where the interpreter needs it."""
+    """Ready this process for concurrent runs: Hypothesis's tables computed, and on interpreters that need it
+    (gh-106905), threads parsing Python one at a time while inside."""
     global _USERS
+    if enabled:
+        warm_hypothesis()
     if not (enabled and AST_PARSE_IS_SHARED):
         yield
         return

@@ -16,8 +16,7 @@ from __future__ import annotations
 import json
 import threading
 from collections import Counter
-from collections.abc import Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -26,7 +25,7 @@ import requests
 from hypothesis import seed as hypothesis_seed
 from hypothesis import settings
 from hypothesis import strategies as st
-from hypothesis.stateful import RuleBasedStateMachine, precondition, rule, run_state_machine_as_test
+from hypothesis.stateful import RuleBasedStateMachine, initialize, precondition, rule, run_state_machine_as_test
 
 from pcaps_contract import _checks as checks
 from pcaps_contract._credentials import Credentials
@@ -48,7 +47,7 @@ BURST = 26
 MAX_PROBES = 12
 # Lanes of the lifecycle: independent machines side by side on the same accounts, each with its own buckets
 # (`Judge.in_lane`) and seed. Fixed, so that a run draws the same cases whatever number of threads runs them.
-LANES = 4
+LANES = 6
 AUTH_HEADERS = ("Authorization", "X-Auth-Email", "X-Auth-Key")
 TRANSPORT_ERRORS: tuple[type[Exception], ...] = (requests.RequestException, httpx.HTTPError)
 
@@ -384,9 +383,10 @@ class LifecycleMachine(RuleBasedStateMachine):
         return made
 
     # No precondition on the run-wide budgets below: Hypothesis must see the same rules whenever it replays a run.
-    @rule(index=st.integers(min_value=0, max_value=1), tag=st.integers(min_value=0, max_value=2**32))
+    @initialize(index=st.integers(min_value=0, max_value=1), tag=st.integers(min_value=0, max_value=2**32))
     def burst(self, index: int, tag: int) -> None:
-        """Once per check run: more buckets in one account than a default page shows, then one list."""
+        """Once per check run, first thing in the burst's lane: more buckets in one account than a default page
+        shows, then one list (the run's teardown deletes them)."""
         if self.judge.burst_done:
             return
         self.judge.burst_done = True
@@ -627,42 +627,21 @@ class LifecycleMachine(RuleBasedStateMachine):
 
 
 def lane_runs(runs: int, lanes: int) -> list[int]:
-    """How many machine runs each lane gets: `runs` in all, the lane with the burst (lane 0) one fewer."""
+    """How many machine runs each lane gets: `runs` in all; lane 0 holds the burst, so it gets one run."""
     if lanes <= 1:
         return [runs]
-    share, extra = divmod(runs + 1, lanes)
-    counts = [share + (1 if lane < extra else 0) for lane in range(lanes)]
-    counts[0] = max(1, counts[0] - 1)
-    return counts
+    share, extra = divmod(max(runs - 1, lanes - 1), lanes - 1)
+    return [1, *(share + (1 if lane < extra else 0) for lane in range(lanes - 1))]
 
 
-def run_lifecycle(
-    judges: Sequence[Judge],
-    accounts: tuple[str, ...],
-    registry: CleanupRegistry,
-    profile: Profile,
-    seed: int,
-    runs: Sequence[int],
-    threads: int = 1,
-) -> str | None:
-    """Run one lifecycle machine per judge (a lane each, `runs[i]` runs with seed `seed + i`), `threads` at once.
-
-    Every ownership it creates goes into `registry` before any check runs. Returns why it stopped early, if it did.
-    The lanes draw the same cases however many threads run them: their draws depend on their seed only.
-    """
-    lanes = [(judge, seed + number, count) for number, (judge, count) in enumerate(zip(judges, runs, strict=True))]
-    if threads <= 1 or len(lanes) == 1:
-        stops = [_run_lane(judge, accounts, registry, profile, lane_seed, count) for judge, lane_seed, count in lanes]
-    else:
-        with ThreadPoolExecutor(max_workers=threads, thread_name_prefix="lifecycle") as pool:
-            futures = [pool.submit(_run_lane, judge, accounts, registry, profile, *rest) for judge, *rest in lanes]
-            stops = [future.result() for future in futures]
-    return next((stop for stop in stops if stop is not None), None)
-
-
-def _run_lane(
+def run_lane(
     judge: Judge, accounts: tuple[str, ...], registry: CleanupRegistry, profile: Profile, seed: int, runs: int
 ) -> str | None:
+    """Run one lane of the lifecycle machine: `runs` runs drawn from `seed`, verdicts in the judge's ledger.
+
+    Every ownership it creates goes into `registry` before any check runs. Returns why it stopped early, if it
+    did. Its draws depend on its seed only, so lanes may run side by side (`Judge.in_lane` keeps them apart).
+    """
     attributes = {"judge": judge, "accounts": accounts[:2], "registry": registry}
     machine = type("Lifecycle", (LifecycleMachine,), attributes)
     hypothesis_seed(seed)(machine)

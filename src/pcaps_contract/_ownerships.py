@@ -13,6 +13,7 @@ import signal
 import threading
 import time
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from types import FrameType
@@ -122,22 +123,32 @@ def clean_up(
     time_limit: float = 120.0,
     attempts: int = 6,
     pause: Callable[[float], None] = time.sleep,
+    workers: int = 1,
 ) -> CleanupResult:
     """Delete every held ownership (each request through the run's polite sender); list what stayed, with ids.
 
     A 5xx is retried (`attempts` tries in all, pausing 0.5 s, 1 s, 2 s, ...: 15.5 s for 6 tries): a flaky server
     must not make the run leave garbage behind. 429 and transport errors are already retried by the sender.
+    `workers` deletes go at once (the sender's rate limit holds for all of them).
     """
     started = time.monotonic()
     result = CleanupResult()
     _find_expected(session, base_url, registry)
-    for created in registry.held():
+
+    def delete(created: Created) -> str | None:
         try:
             url = base_url + api_path("accounts", created.account, "pcaps", "ownership", created.ownership_id)
         except UsageError:
-            result.leftovers.append(Leftover(created.account, created.ownership_id, "an id no URL can address"))
-            continue
-        reason = _delete(session, url, attempts, pause, deadline=started + time_limit)
+            return "an id no URL can address"
+        return _delete(session, url, attempts, pause, deadline=started + time_limit)
+
+    held = registry.held()
+    if workers > 1 and len(held) > 1:
+        with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="cleanup") as pool:
+            reasons = list(pool.map(delete, held))
+    else:
+        reasons = [delete(created) for created in held]
+    for created, reason in zip(held, reasons, strict=True):
         if reason is None:
             registry.forget(created.account, created.ownership_id)
             result.deleted.append(created)
@@ -152,6 +163,7 @@ def clean_up_in_time(
     base_url: str,
     registry: CleanupRegistry,
     time_limit: float = CLEANUP_TIME_LIMIT,
+    workers: int = 1,
 ) -> CleanupResult:
     """`clean_up` on a session of its own whose waits end at the time limit: a spent budget cannot skip it.
 
@@ -164,7 +176,7 @@ def clean_up_in_time(
     timer.start()
     session = make_session(AnyOf(done))
     try:
-        return clean_up(session, base_url, registry, time_limit=time_limit)
+        return clean_up(session, base_url, registry, time_limit=time_limit, workers=workers)
     except KeyboardInterrupt:
         reason = "cleanup interrupted (Ctrl-C twice)"
         return CleanupResult(leftovers=[Leftover(held.account, held.ownership_id, reason) for held in registry.held()])

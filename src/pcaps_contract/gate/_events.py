@@ -5,7 +5,6 @@ from __future__ import annotations
 import threading
 from collections import Counter
 from collections.abc import Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from functools import partial
 from typing import TYPE_CHECKING, Any
@@ -42,21 +41,17 @@ class RunState:
     lock: threading.RLock = field(default_factory=threading.RLock)  # engines side by side record into it
 
 
-def run_phases(
-    engines: Sequence[Any],
-    run: RunState,
-    stop: AnyOf,
-    adapter: PoliteAdapter | None = None,
-    accounts: Sequence[str] = (),
-    workers: int = 1,
-) -> None:
-    """Schemathesis's engines over the target, `workers` at a time, verdicts into the ledger, until they end or
-    `stop` is set. Every request goes through `adapter` (a served target's sender, writes pinned to `accounts`).
+def engine_task(
+    schema: Any, run: RunState, stop: AnyOf, adapter: PoliteAdapter | None = None, accounts: Sequence[str] = ()
+) -> Callable[[], None]:
+    """One schemathesis engine run over `schema`, verdicts into the ledger, until it ends or `stop` is set.
 
-    Each engine's cases depend on its own schema and seed only, so any number of workers runs the same cases.
+    Every request goes through `adapter` (a served target's sender, writes pinned to `accounts`). Its cases depend
+    on its own schema and seed only, so it may run beside others.
     """
+    from pcaps_contract._routing import routed
 
-    def one(schema: Any) -> None:
+    def task() -> None:
         if stop.is_set() or run.unanswered >= LOST_AFTER:
             return
         if adapter is None:
@@ -65,15 +60,7 @@ def run_phases(
         with routed(schema, adapter, partial(_remember_created, run), tuple(accounts)):
             record_events(schema_engine(schema), stop, run)
 
-    from pcaps_contract._routing import routed
-
-    if workers <= 1 or len(engines) <= 1:
-        for schema in engines:
-            one(schema)
-        return
-    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="phases") as pool:
-        for done in [pool.submit(one, schema) for schema in engines]:
-            done.result()
+    return task
 
 
 def schema_engine(schema: Any) -> Any:

@@ -28,9 +28,9 @@ from pcaps_contract._limits import (
     MIN_RESPONSE_BYTES,
 )
 
-# Workers over a network: one per operation, and one per lane of the lifecycle; the answers' latency, not this
-# machine, sets the pace there.
-SERVED_WORKERS = 4
+# Workers over a network: one per lane of the lifecycle (`_lifecycle.LANES`), and per operation of the phases; the
+# answers' latency, not this machine, sets the pace there.
+SERVED_WORKERS = 6
 
 if TYPE_CHECKING:
     from pcaps_contract._profiles import Profile

@@ -5,8 +5,9 @@ from __future__ import annotations
 import threading
 import time
 from collections import Counter
-from collections.abc import Mapping
-from typing import Any
+from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from typing import TYPE_CHECKING, Any
 
 import httpx
 import requests
@@ -19,13 +20,16 @@ from pcaps_contract._profiles import Profile
 from pcaps_contract._ratelimit import RateLimiter, RetryPolicy
 from pcaps_contract._report import SKIPPED, GateReport, Ledger
 from pcaps_contract._sender import AnyOf, Cancelled, PoliteAdapter, ResponseLimits, SendStats, polite_session
-from pcaps_contract._spec import load_spec
+from pcaps_contract._spec import Spec, load_spec
 from pcaps_contract._text import clip
 from pcaps_contract.gate._catalogue import ALL_CHECKS
-from pcaps_contract.gate._events import LOST_AFTER, RunState, run_phases
+from pcaps_contract.gate._events import LOST_AFTER, RunState, engine_task
 from pcaps_contract.gate._options import GateOptions, check_options
 from pcaps_contract.gate._preflight import preflight
 from pcaps_contract.gate._schemathesis import OWN_PHASES, STATEFUL, build_schema
+
+if TYPE_CHECKING:
+    from pcaps_contract._lifecycle import Judge
 
 # Where the reproductions of an in-process run send their requests: `pcaps-contract mock`'s default address.
 SERVED_ORIGIN = "http://127.0.0.1:8787"
@@ -83,7 +87,10 @@ class _Connection:
         """Delete what the run created, within the cleanup's own time limit."""
         headers = self.options.credentials.headers()
         return clean_up_in_time(
-            lambda stop: polite_session(self._adapter(stop), headers), self.target.base_url, registry
+            lambda stop: polite_session(self._adapter(stop), headers),
+            self.target.base_url,
+            registry,
+            workers=self.options.resolved_workers(),
         )
 
 
@@ -117,18 +124,8 @@ def run_gate(options: GateOptions, interrupt: threading.Event | None = None) -> 
     with _Connection(options, interrupt) as connection:
         try:
             preflight(options.target, options.accounts, connection.client, connection.errors, run.registry)
-            workers = options.resolved_workers()
-            with threads_may_parse(workers > 1):
-                engines = [
-                    build_schema(spec, options, profile, seed, OWN_PHASES).include(operation_id=operation)
-                    for operation in operations
-                ]
-                run_phases(engines, run, connection.stop, connection.adapter, options.accounts, workers)
-                # Then the stateful phase over all operations: its links cross them, so it runs on its own.
-                stateful = build_schema(spec, options, profile, seed, STATEFUL)
-                run_phases([stateful], run, connection.stop, connection.adapter, options.accounts)
-            if options.lifecycle and not connection.stop.is_set() and run.unanswered < LOST_AFTER:
-                _run_lifecycle(options, connection, run, profile, seed)
+            with threads_may_parse(options.resolved_workers() > 1):
+                _judge_side_by_side(spec, options, profile, seed, connection, run)
         except PcapsContractError:
             raise
         except Exception as exc:  # a bug or a surprise must not skip the cleanup or lose the verdicts so far
@@ -178,17 +175,77 @@ def never_judged(ledger: Ledger, options: GateOptions, delivered_validations: in
     return reasons
 
 
-def _run_lifecycle(options: GateOptions, connection: _Connection, run: RunState, profile: Profile, seed: int) -> None:
-    """The lifecycle in lanes side by side (one with `--bucket`: every add names that bucket), then its tallies."""
-    from pcaps_contract._lifecycle import LANES, MAX_PROBES, Judge, SeenIds, lane_runs, run_lifecycle
+def _judge_side_by_side(
+    spec: Spec, options: GateOptions, profile: Profile, seed: int, connection: _Connection, run: RunState
+) -> None:
+    """Schemathesis's phases (an engine per operation, and one for the stateful phase over all of them) and the
+    lifecycle's lanes, `--workers` at a time.
+
+    None of them can change what another judges: each lane adds only buckets named for it (`pcaps-lN-...`),
+    compares whole lists only over those, and deletes only what it created; the stateful phase deletes only
+    what its own adds returned (the spec's links); an engine of one operation sees only its own answers. So
+    every task draws the same cases, and gets the same verdicts, in any order and beside any other.
+    """
+    engines = [
+        build_schema(spec, options, profile, seed, OWN_PHASES).include(operation_id=operation)
+        for operation in run.ledger.operations
+    ]
+    stateful = build_schema(spec, options, profile, seed, STATEFUL)
+    tasks = [
+        engine_task(schema, run, connection.stop, connection.adapter, options.accounts)
+        for schema in [*engines, stateful]
+    ]
+    lanes = _lanes(options, connection, run, profile, seed) if options.lifecycle else []
+    stops = _side_by_side([*tasks, *(lane for lane, _ in lanes)], options.resolved_workers())
+    judges = [judge for _, judge in lanes]
+    for judge in judges:
+        run.statuses.update(judge.statuses)
+        run.throttled += judge.tally.throttled
+        run.delivered_validations += judge.delivered_validations
+    source = judges[0].source if judges else None
+    run.source_problem = getattr(source, "problem", None)
+    lost = [item for judge in judges for item in judge.tally.lost]
+    if lost:
+        run.errors.append(f"{len(lost)} lifecycle request(s) got no answer ({lost[0]})")
+    stopped = next((stop for stop in stops if isinstance(stop, str)), None)
+    if stopped is not None:
+        run.stopped = f"the lifecycle stopped early: {stopped}"
+
+
+def _side_by_side(tasks: Sequence[Callable[[], Any]], workers: int) -> list[Any]:
+    """Each task's result, `workers` running at a time (one after another, in order, with one worker)."""
+    if workers <= 1:
+        return [task() for task in tasks]
+    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="gate") as pool:
+        futures = [pool.submit(task) for task in tasks]
+        return [future.result() for future in futures]
+
+
+def _lanes(
+    options: GateOptions, connection: _Connection, run: RunState, profile: Profile, seed: int
+) -> list[tuple[Callable[[], str | None], Judge]]:
+    """The lifecycle's lanes (one with `--bucket`: every add names that bucket), each a task and its judge."""
+    from pcaps_contract._lifecycle import LANES, MAX_PROBES, Judge, SeenIds, lane_runs, run_lane
     from pcaps_contract._targets import challenge_source
 
     target = options.target
     source = challenge_source(target, connection.client, options.bucket, options.s3_endpoint)
-    lanes = 1 if options.bucket is not None else LANES
+    count = 1 if options.bucket is not None else LANES
     seen_ids = SeenIds()
-    judges = [
-        Judge(
+    # Lifecycle runs are cheap and their first few are short, so `--max-examples` may raise them, never lower.
+    runs = lane_runs(max(options.max_examples or 0, profile.lifecycle_examples), count)
+
+    def task(judge: Judge, lane: int) -> Callable[[], str | None]:
+        def run_it() -> str | None:
+            if connection.stop.is_set() or run.unanswered >= LOST_AFTER:
+                return None
+            return run_lane(judge, options.accounts, run.registry, profile, seed + lane, runs[lane])
+
+        return run_it
+
+    lanes = []
+    for lane in range(count):
+        judge = Judge(
             connection.lane_client(),
             target.base_url,
             checks.Policy(clock_skew=options.clock_skew),
@@ -196,27 +253,13 @@ def _run_lifecycle(options: GateOptions, connection: _Connection, run: RunState,
             Counter(),
             source=source,
             credentials=options.credentials,
-            lane=lane if lanes > 1 else None,
+            lane=lane if count > 1 else None,
             burst=lane == 0,
-            max_probes=-(-MAX_PROBES // lanes),
+            max_probes=-(-MAX_PROBES // count),
             seen_ids=seen_ids,
         )
-        for lane in range(lanes)
-    ]
-    # Lifecycle runs are cheap and their first few are short, so `--max-examples` may raise them, never lower.
-    runs = max(options.max_examples or 0, profile.lifecycle_examples)
-    threads = min(options.resolved_workers(), lanes)
-    stopped = run_lifecycle(judges, options.accounts, run.registry, profile, seed, lane_runs(runs, lanes), threads)
-    for judge in judges:
-        run.statuses.update(judge.statuses)
-        run.throttled += judge.tally.throttled
-        run.delivered_validations += judge.delivered_validations
-    run.source_problem = getattr(source, "problem", None)
-    lost = [item for judge in judges for item in judge.tally.lost]
-    if lost:
-        run.errors.append(f"{len(lost)} lifecycle request(s) got no answer ({lost[0]})")
-    if stopped is not None:
-        run.stopped = f"the lifecycle stopped early: {stopped}"
+        lanes.append((task(judge, lane), judge))
+    return lanes
 
 
 def _add_notes(report: GateReport, options: GateOptions, run: RunState, stats: SendStats) -> None:

@@ -57,7 +57,13 @@ def build_schema(
             },
             "phases": {
                 **{name: {"enabled": name in phases} for name in (*OWN_PHASES, *STATEFUL)},
-                "stateful": {"enabled": "stateful" in phases, "max-steps": profile.stateful_steps},
+                # Only the spec's own links: an inferred list -> delete link would delete what the lifecycle's
+                # lanes hold while they judge it (they run side by side with this phase).
+                "stateful": {
+                    "enabled": "stateful" in phases,
+                    "max-steps": profile.stateful_steps,
+                    "inference": {"algorithms": ["location-headers"]},
+                },
             },
             "checks": {
                 **{name: {"enabled": False} for name in DISABLED_BUILTINS},
