@@ -4,6 +4,7 @@
     python3 scripts/dev.py check   # the contract gate against the bundled mock
     python3 scripts/dev.py test    # the project's tests
     python3 scripts/dev.py setup   # only the set-up (quick when nothing changed)
+    python3 scripts/dev.py mutate src/pcaps_contract/_urls.py   # mutation score of one module
 
 Extra arguments go to the job, e.g. `python3 scripts/dev.py test -k lint`.
 """
@@ -11,7 +12,9 @@ Extra arguments go to the job, e.g. `python3 scripts/dev.py test -k lint`.
 from __future__ import annotations
 
 import hashlib
+import json
 import os
+import shutil
 import subprocess
 import sys
 import venv
@@ -27,6 +30,8 @@ JOBS = {
     "check": [str(BIN / "pcaps-contract"), "check"],
     # Two workers (pytest-xdist): the suite runs real servers and subprocesses that mostly wait on sockets.
     "test": [str(BIN / "python"), "-m", "pytest", "-n", "2"],
+    # A function, not a command: it stages mutmut's config for one module (see `mutate`).
+    "mutate": lambda args: mutate(args),
 }
 
 
@@ -61,6 +66,57 @@ def _quiet(command: list[str]) -> None:
         raise subprocess.CalledProcessError(done.returncode, command)
 
 
+def mutate(args: list[str]) -> int:
+    """Mutation-test one module against its own unit tests; print the score and every surviving mutant.
+
+    `mutate src/pcaps_contract/_fuzz/safety.py` runs tests/unit/test_fuzz_safety.py (the module's path, each part
+    without its leading `_`); test files named after the module replace that guess. mutmut reads its config
+    from `./pyproject.toml`, so each module gets a workspace, `mutants/<module>/`, with the project's
+    pyproject plus a `[tool.mutmut]` table and links to src/, tests/ and spec/; it is rebuilt on every run,
+    so the score is never an old run's, and kept afterwards for `mutmut show` and `mutmut browse` in it.
+    """
+    if not args or not (ROOT / args[0]).is_file() or not args[0].startswith("src/") or not args[0].endswith(".py"):
+        print("usage: python3 scripts/dev.py mutate src/pcaps_contract/MODULE.py [TEST_FILE...]", file=sys.stderr)
+        return 2
+    module = Path(args[0]).as_posix()
+    parts = Path(module).relative_to("src/pcaps_contract").with_suffix("").parts
+    tests = args[1:] or [f"tests/unit/test_{'_'.join(part.lstrip('_') for part in parts)}.py"]
+    missing = [test for test in tests if not (ROOT / test).is_file()]
+    if missing:
+        print(f"error: no {missing[0]}; name the module's unit test files after the module.", file=sys.stderr)
+        return 2
+    work = ROOT / "mutants" / ".".join(("pcaps_contract", *parts))
+    shutil.rmtree(work, ignore_errors=True)
+    work.mkdir(parents=True)
+    for name in ("src", "tests", "spec"):
+        (work / name).symlink_to(ROOT / name, target_is_directory=True)
+    settings = {
+        "source_paths": ["src"],
+        "only_mutate": [module],
+        "pytest_add_cli_args_test_selection": tests,
+        # Each mutant runs in a forked worker already; xdist's own workers would only slow it down.
+        "pytest_add_cli_args": ["-p", "no:xdist", "-p", "no:cacheprovider"],
+        "also_copy": ["spec"],
+        "use_git_change_detection": False,
+    }
+    table = "\n".join(f"{key} = {json.dumps(value)}" for key, value in settings.items())
+    pyproject = (ROOT / "pyproject.toml").read_text(encoding="utf-8")
+    (work / "pyproject.toml").write_text(f"{pyproject}\n[tool.mutmut]\n{table}\n", encoding="utf-8")
+    mutmut = str(BIN / "mutmut")
+    if subprocess.run([mutmut, "run", "--max-children", str(os.cpu_count() or 2)], cwd=work).returncode != 0:
+        return 1
+    listed = subprocess.run([mutmut, "results", "--all", "true"], cwd=work, capture_output=True, text=True, check=True)
+    status = dict(line.strip().rsplit(": ", 1) for line in listed.stdout.splitlines() if ": " in line)
+    # A timeout is a kill: the mutant changed what the tests saw (it looped, or waited forever).
+    killed = [name for name, state in status.items() if state in ("killed", "timeout")]
+    survivors = sorted(set(status) - set(killed))
+    for name in survivors:
+        subprocess.run([mutmut, "show", name], cwd=work)
+    print(f"\n{module}: {len(killed)}/{len(status)} mutants killed ({100 * len(killed) / max(len(status), 1):.0f} %)")
+    print(f"tests: {' '.join(tests)}; survivors: {len(survivors)}; workspace: {work.relative_to(ROOT)}/")
+    return 0
+
+
 def main(argv: list[str]) -> int:
     if sys.version_info < (3, 11):  # noqa: UP036 - this script runs on the system python3, not the venv
         print(
@@ -84,6 +140,8 @@ def main(argv: list[str]) -> int:
     if not command:
         return 0
     os.chdir(ROOT)
+    if callable(command):
+        return command(argv[1:])
     return subprocess.run([*command, *argv[1:]]).returncode
 
 

@@ -77,6 +77,8 @@ def is_loopback(host: str) -> bool:
     name = host.lower()
     if name.startswith("[") and name.endswith("]"):
         name = name[1:-1]
+        if ":" not in name:
+            return False  # brackets hold an IPv6 address: `[localhost]` is no host at all
     return _is_loopback_host(name)
 
 

@@ -6,6 +6,8 @@ import pytest
 
 from pcaps_contract._errors import UsageError
 from pcaps_contract._fuzz.safety import (
+    MAX_DURATION,
+    MAX_RATE,
     Refusal,
     check_target,
     is_loopback,
@@ -59,6 +61,12 @@ def test_a_missing_or_non_http_target_is_a_usage_error(url: str | None) -> None:
         check_target(url, allow_production=False)
 
 
+@pytest.mark.parametrize("url", ["https:///client/v4", "http://:8787/client/v4", "https://", "https://:443/client/v4"])
+def test_a_target_without_a_host_is_refused(url: str) -> None:
+    with pytest.raises(Refusal, match="has no host"):
+        check_target(url, allow_production=False)
+
+
 def test_loopback_detection_does_not_trust_look_alike_names() -> None:
     assert is_loopback("127.0.0.1") and is_loopback("localhost") and is_loopback("[::1]")
     assert not is_loopback("127.0.0.1.example.com") and not is_loopback("localhost.example.com")
@@ -66,7 +74,7 @@ def test_loopback_detection_does_not_trust_look_alike_names() -> None:
 
 
 def test_a_run_without_an_account_is_refused() -> None:
-    with pytest.raises(Refusal, match="no account"):
+    with pytest.raises(Refusal, match=r"^no account: pass --account-id \(or set CLOUDFLARE_ACCOUNT_ID\); fuzz never"):
         require_accounts([])
 
 
@@ -79,7 +87,9 @@ def test_an_account_id_longer_than_32_characters_is_a_usage_error() -> None:
         require_accounts(["a" * 33])
 
 
-@pytest.mark.parametrize(("text", "seconds"), [("30s", 30), ("10m", 600), ("1h30m", 5400), ("45", 45), ("1.5s", 1.5)])
+@pytest.mark.parametrize(
+    ("text", "seconds"), [("30s", 30), ("10m", 600), ("1h30m", 5400), ("45", 45), ("1.5s", 1.5), ("0.5s", 0.5)]
+)
 def test_durations_are_read_in_seconds_minutes_and_hours(text: str, seconds: float) -> None:
     assert parse_duration(text) == seconds
 
@@ -99,3 +109,26 @@ def test_rates_are_read_per_second_minute_and_hour(text: str, per_second: float)
 def test_a_malformed_or_unsafe_rate_is_a_usage_error(text: str) -> None:
     with pytest.raises(UsageError, match="--rate-limit"):
         parse_rate(text)
+
+
+def test_a_duration_may_be_anything_above_0_up_to_exactly_7_days() -> None:
+    assert MAX_DURATION == 7 * 24 * 3600
+    assert parse_duration("168h") == parse_duration("604800") == MAX_DURATION
+    assert parse_duration("0.001s") == 0.001
+    for text in ("168h1s", "604800.5", "0", "0h0m0s"):
+        with pytest.raises(UsageError, match="must be more than 0 and at most 7 days"):
+            parse_duration(text)
+
+
+def test_a_rate_may_be_anything_above_0_up_to_exactly_1000_per_second() -> None:
+    assert MAX_RATE == 1000
+    assert parse_rate("1000/s").per_second == parse_rate("3600000/h").per_second == MAX_RATE
+    assert parse_rate("1/hour").per_second == pytest.approx(1 / 3600)
+    for text in ("1000.5/s", "60001/min", "0/min"):
+        with pytest.raises(UsageError, match="must be more than 0 and at most 1000 requests per second"):
+            parse_rate(text)
+
+
+def test_a_rate_keeps_the_text_it_was_read_from_without_surrounding_spaces() -> None:
+    rate = parse_rate("  300 / MIN ")
+    assert (rate.count, rate.per, rate.text) == (300, 60, "300 / MIN")

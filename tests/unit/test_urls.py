@@ -8,7 +8,7 @@ from pcaps_contract._errors import UsageError
 from pcaps_contract._fuzz.safety import Refusal as SafetyRefusal
 from pcaps_contract._fuzz.safety import check_target
 from pcaps_contract._targets import base_url_target
-from pcaps_contract._urls import Refusal, TargetUrl, api_path, parse_target
+from pcaps_contract._urls import Refusal, TargetUrl, api_path, is_loopback, parse_target
 
 P = 8787
 # Each of these reached another host than it seemed to, reached production, or could have: (url, why refused).
@@ -51,11 +51,16 @@ REFUSED = [
     ("https://stag_ing.example.com/client/v4", "not a valid DNS name"),
     ("https://-staging.example.com/client/v4", "not a valid DNS name"),
     ("https://[::1/client/v4", "IPv6"),
+    (f"http://[::1]x:{P}/client/v4", "text after its IPv6 address"),
+    (f"http://[::1]]:{P}/client/v4", "text after its IPv6 address"),
     ("https://[fe80::zz]/client/v4", "no IPv6 address"),
     ("https://::1/client/v4", "more than one"),
     ("ftp://staging.example.com/client/v4", "not an http"),
     ("staging.example.com/client/v4", "not an http"),
     ("https://staging.example.com/a/../client/v4", "segments"),
+    ("https://staging.example.com/a/./client/v4", "segments"),
+    # urllib3 sends `%2F` for `%2f`: a path it rewrites is a path the run would not be asking for.
+    ("https://staging.example.com/client/v4/a%2fb", "read differently"),
     ('https://staging.example.com/client/v4"', "percent-encoded"),
     ("https://staging.example.com/client/%zz", "percent-encoded"),
 ]
@@ -67,7 +72,12 @@ ACCEPTED = [
     ("https://staging.example.com/client/v4", TargetUrl("https", "staging.example.com", 443, "/client/v4")),
     ("HTTPS://Staging.Example.COM:8443/client/v4", TargetUrl("https", "staging.example.com", 8443, "/client/v4")),
     ("https://10.0.0.5", TargetUrl("https", "10.0.0.5", 443, "")),
+    ("https://[::1]/client/v4", TargetUrl("https", "::1", 443, "/client/v4")),
+    ("https://staging.example.com:65535/X", TargetUrl("https", "staging.example.com", 65535, "/X")),
+    (f"http://127.0.0.1:{P}/client/v4/a://b", TargetUrl("http", "127.0.0.1", P, "/client/v4/a://b")),
 ]
+# The longest DNS name there is: three labels of 63 characters and one of 61, with the dots 253 characters.
+LONGEST_HOST = ".".join(["a" * 63] * 3 + ["a" * 61])
 
 
 @pytest.mark.parametrize(("url", "reason"), REFUSED)
@@ -76,6 +86,30 @@ def test_forms_that_parsers_read_differently_are_refused_in_one_sentence(url: st
         parse_target(url, allow_production=False)
     message = str(refused.value)
     assert reason.lower() in message.lower() and "\n" not in message and message.endswith(".")
+
+
+@pytest.mark.parametrize(
+    ("url", "reason"), [(url, reason) for url, reason in REFUSED if reason not in ("production API", "plain http")]
+)
+def test_a_refusal_names_the_flag_and_shows_the_url_as_typed(url: str, reason: str) -> None:
+    with pytest.raises(Refusal) as refused:
+        parse_target(url, allow_production=False, flag="--app-url")
+    assert str(refused.value).startswith(f"--app-url {url!a} ")
+    with pytest.raises(Refusal, match=r"^--base-url "):
+        parse_target(url, allow_production=False)
+
+
+def test_the_refusals_of_production_and_plain_http_say_how_to_go_on() -> None:
+    with pytest.raises(Refusal, match="or pass --allow-production if you really mean it"):
+        parse_target("https://api.cloudflare.com/client/v4", allow_production=False)
+    with pytest.raises(Refusal, match=r"use https://, or a loopback address \(127.0.0.1, \[::1\], localhost\)"):
+        parse_target("http://staging.example.com/client/v4", allow_production=False)
+
+
+def test_a_dns_name_may_be_253_characters_long_and_no_longer() -> None:
+    assert parse_target(f"https://{LONGEST_HOST}/x", allow_production=False).host == LONGEST_HOST
+    with pytest.raises(Refusal, match="not a valid DNS name"):
+        parse_target(f"https://{LONGEST_HOST}a/x", allow_production=False)
 
 
 @pytest.mark.parametrize(("url", "reason"), [(url, reason) for url, reason in REFUSED if "production" not in reason])
@@ -128,10 +162,25 @@ def test_same_origin_accepts_the_targets_own_urls_and_refuses_any_other_origin()
         assert not target.same_origin(other), other
 
 
+def test_same_origin_judges_a_request_url_by_its_scheme_and_authority_only() -> None:
+    target = parse_target(f"http://127.0.0.1:{P}/client/v4", allow_production=False)
+    # The HTTP library percent-encodes path and query: they cannot move the request to another origin.
+    assert target.same_origin(f"http://127.0.0.1:{P}/client/v4/a b\\é")
+    assert target.same_origin(f"http://127.0.0.1:{P}/client/v4/next?to=https://api.cloudflare.com/")
+
+
 def test_same_origin_fills_in_default_ports() -> None:
     target = parse_target("https://staging.example.com/client/v4", allow_production=False)
     assert target.same_origin("https://staging.example.com:443/client/v4/accounts")
     assert not target.same_origin("https://staging.example.com:8443/client/v4/accounts")
+
+
+def test_is_loopback_reads_a_bracketed_ipv6_host_and_any_case_of_localhost() -> None:
+    assert is_loopback("[::1]") and is_loopback("::1") and is_loopback("LocalHost") and is_loopback("127.0.0.1")
+    assert not is_loopback("[::1") and not is_loopback("(::1]") and not is_loopback("[127.0.0.1)")
+    assert not is_loopback("[::2]") and not is_loopback("0:0::1")
+    # Brackets hold an IPv6 address and nothing else: `[localhost]` and `[127.0.0.1]` are no host at all.
+    assert not is_loopback("[localhost]") and not is_loopback("[127.0.0.1]")
 
 
 def test_api_path_quotes_each_decoded_segment_exactly_once() -> None:
