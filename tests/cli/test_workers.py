@@ -1,0 +1,73 @@
+"""`--workers`: any number of them runs the same cases and gives the same verdicts (the `ci` profile)."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from pcaps_contract.mock import MockConfig, create_app
+from pcaps_contract.mock._server import serve_in_thread
+from tests.cli.helpers import Run
+
+ACCOUNTS = ("023e105f4ecef8ad9ca31a8372d0c353", "9a7806061c88ada191ed06f989cc3dac")
+TOKEN = "workers-canary-5d1c0e7a-never-print-me"
+# An ownership id in a path: every run gets other ids, the same requests all the same.
+_ID = re.compile(r"/ownership/[0-9a-f]{32}(?=/|$)")
+
+
+class RequestLog:
+    """ASGI middleware that counts the API requests by method and path (ids made alike) and the answers' statuses."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+        self.requests: Counter[str] = Counter()
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and scope["path"].startswith("/client/v4/"):
+            self.requests[f"{scope['method']} {_ID.sub('/ownership/ID', scope['path'])}"] += 1
+        await self.app(scope, receive, send)
+
+
+def verdicts(report: Path) -> dict[str, Any]:
+    """What a run judged: each cell's status, the checks never judged, the exit code and the number of requests."""
+    document = json.loads(report.read_text())
+    return {
+        "cells": {(cell["operation"], cell["check"]): cell["status"] for cell in document["results"]},
+        "never_judged": document["never_judged"],
+        "exit_code": document["exit_code"],
+        "requests": document["requests"],
+    }
+
+
+def served_run(run_cli: Run, workers: int, report: Path) -> RequestLog:
+    log = RequestLog(create_app(MockConfig(token=TOKEN)))
+    accounts = [argument for account in ACCOUNTS for argument in ("--account-id", account)]
+    with serve_in_thread(log) as url:
+        outcome = run_cli(
+            "check", "--base-url", f"{url}/client/v4", "--token", TOKEN, *accounts,
+            "--profile", "ci", "--workers", str(workers), "--report", str(report),
+        )  # fmt: skip
+    assert outcome.code == 0, outcome.stdout[-3000:] + outcome.stderr[-2000:]
+    return log
+
+
+def test_the_same_cases_and_verdicts_over_a_network_with_one_worker_or_six(run_cli: Run, tmp_path: Path) -> None:
+    one = served_run(run_cli, 1, tmp_path / "one.json")
+    six = served_run(run_cli, 6, tmp_path / "six.json")
+    assert sum(one.requests.values()) > 300  # a whole run was seen, lifecycle and all
+    assert six.requests == one.requests
+    assert verdicts(tmp_path / "six.json") == verdicts(tmp_path / "one.json")
+
+
+def test_the_same_verdicts_in_process_with_one_worker_or_three(run_cli: Run, tmp_path: Path) -> None:
+    for workers in (1, 3):
+        outcome = run_cli(
+            "check", "--profile", "ci", "--workers", str(workers), "--report", str(tmp_path / f"{workers}.json")
+        )
+        assert outcome.code == 0, outcome.stdout[-3000:]
+    assert verdicts(tmp_path / "3.json") == verdicts(tmp_path / "1.json")
