@@ -62,6 +62,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_check(commands)
     _add_diff(commands)
     _add_fuzz(commands)
+    _add_verify(commands)
     _add_mock(commands)
     _add_generate(commands)
     return parser
@@ -366,6 +367,54 @@ def _run_fuzz(args: argparse.Namespace) -> int:
     from pcaps_contract._fuzz.command import run_fuzz
 
     return run_fuzz(args)
+
+
+def _add_verify(commands: Commands) -> None:
+    verify = commands.add_parser(
+        "verify",
+        help="judge recorded traffic (HAR 1.2, or the proxy's NDJSON) against the contract; sends nothing",
+        description="Judge recorded exchanges with the gate's response checks, the spec's schemas and the lifecycle "
+        "and tenancy rules inferred from the traffic itself. FILE is a HAR 1.2 file (browsers, mitmproxy, "
+        "`schemathesis run --report har`) or the exchanges.ndjson of `pcaps-contract proxy`. "
+        "Exit 0 conforms, 1 contract violations, 2 could not judge (no exchange of this API, unreadable file).",
+    )
+    verify.add_argument("file", type=Path, metavar="FILE", help="a HAR file or a proxy recording (NDJSON)")
+    _add_passive_options(verify)
+    verify.set_defaults(run=_run_verify)
+
+
+def _add_passive_options(parser: argparse.ArgumentParser) -> None:
+    """The options `verify` and `proxy` share: the spec, the body cap and the reports."""
+    from pcaps_contract.gate import GATE_ARGUMENTS
+
+    parser.add_argument("--spec", type=Path, help="the contract (default: the bundled spec)")
+    parser.add_argument("--max-response-bytes", **dict(GATE_ARGUMENTS)["--max-response-bytes"])
+    parser.add_argument(
+        "--junit-xml", type=Path, metavar="PATH", help="write JUnit XML: one testcase per operation x check"
+    )
+    parser.add_argument("--report", type=Path, metavar="PATH", help="write the results as JSON")
+
+
+def _run_verify(args: argparse.Namespace) -> int:
+    from pcaps_contract._errors import UsageError
+    from pcaps_contract._limits import DEFAULT_MAX_RESPONSE_BYTES
+    from pcaps_contract._passive import PassiveJudge
+    from pcaps_contract._spec import load_spec
+    from pcaps_contract._traffic import read_traffic
+
+    outputs = [
+        prepare_output(path, flag) for path, flag in ((args.junit_xml, "--junit-xml"), (args.report, "--report"))
+    ]
+    spec = load_spec(args.spec)
+    exchanges = read_traffic(args.file, args.max_response_bytes or DEFAULT_MAX_RESPONSE_BYTES)
+    judge = PassiveJudge(spec)
+    judge.judge_all(exchanges)
+    report = judge.report(str(args.file), "verify")
+    _write_reports(report, *outputs)
+    if report.error:
+        raise UsageError(f"{args.file}: {report.error}; record traffic of the ownership API (HAR or `proxy`).")
+    print(report.render())
+    return report.exit_code
 
 
 if __name__ == "__main__":
