@@ -14,7 +14,6 @@ delete) takes the record out of judgement, while the cleanup still deletes it.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -203,25 +202,25 @@ class Judge:
     def judge(
         self,
         exchange: checks.Exchange,
-        check: Callable[..., bool | None],
+        check: checks.ModelCheck,
         *args: Any,
         trail: tuple[checks.Exchange, ...] = (),
         steps: tuple[Step, ...] | None = None,
     ) -> bool:
-        """Run one model check on an exchange; a violation is recorded with the steps that led to it.
+        """Run one registered check on an exchange; a violation is recorded with the steps that led to it.
 
-        A check that answers False did not apply: nothing is recorded.
+        Answers False when the check was violated. A check out of scope records nothing.
         """
         try:
-            applied = check(exchange, *args)
+            verdict = check(exchange, *args)
         except checks.ContractViolation as violation:
             steps = steps if steps is not None else tuple(step_of(item) for item in (*trail, exchange))
             self.ledger.failed(
-                Failure(exchange.operation_id or "", violation.check, violation.expected, violation.received, steps)
+                Failure(exchange.operation_id or "", check.name, violation.expected, violation.received, steps)
             )
             return False
-        if applied is not False:
-            self.ledger.passed(exchange.operation_id or "", check.__name__)
+        if verdict is checks.HELD:
+            self.ledger.passed(exchange.operation_id or "", check.name)
         return True
 
 
