@@ -20,14 +20,15 @@ from functools import cached_property
 from types import MappingProxyType
 from typing import Any, Generic, ParamSpec
 
+from pcaps_contract import _api as api
 from pcaps_contract._text import clip
 
 # RFC 3339 section 5.6 date-time; its section 5.6 note allows a lower-case `t` and `z` too.
 _RFC3339 = re.compile(
     r"(?P<date>\d{4}-\d{2}-\d{2})[Tt](?P<time>\d{2}:\d{2}:\d{2})(?P<fraction>\.\d+)?(?P<offset>[Zz]|[+-]\d{2}:\d{2})"
 )
-SINGLE_RESULT_OPERATIONS = frozenset({"add_bucket", "validate_bucket"})
-ECHOING_OPERATIONS = frozenset({"add_bucket", "validate_bucket"})
+SINGLE_RESULT_OPERATIONS = frozenset({api.ADD, api.VALIDATE})
+ECHOING_OPERATIONS = frozenset({api.ADD, api.VALIDATE})
 DEFAULT_CLOCK_SKEW = timedelta(minutes=5)
 
 
