@@ -331,6 +331,7 @@ def _add_fuzz(commands: Commands) -> None:
         "anything but loopback, and a run without --account-id. Exit 0 no new findings, 1 new findings, "
         "2 refused or could not judge, 3 ownerships left behind (ids in the report), 130 interrupted.",
     )
+    from pcaps_contract import _api as api
     from pcaps_contract.gate import GATE_ARGUMENTS
 
     gate = dict(GATE_ARGUMENTS)
@@ -345,7 +346,7 @@ def _add_fuzz(commands: Commands) -> None:
         "--operation",
         dest="operations",
         action="append",
-        choices=("add_bucket", "list_buckets", "validate_bucket", "delete_bucket"),
+        choices=(api.ADD, api.LIST, api.VALIDATE, api.DELETE),
         help="fuzz only this operation; repeatable (to split a run across machines)",
     )
     fuzz.add_argument("--timeout", **gate["--timeout"])

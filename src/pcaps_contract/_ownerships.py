@@ -21,10 +21,10 @@ from urllib.parse import unquote, urlsplit
 
 import requests
 
+from pcaps_contract._api import ownership_path, ownerships_path
 from pcaps_contract._errors import UsageError
 from pcaps_contract._limits import CLEANUP_TIME_LIMIT
 from pcaps_contract._sender import AnyOf, Cancelled
-from pcaps_contract._urls import api_path
 
 # The statuses that mean an ownership is gone: deleted now, or already deleted (e.g. by a fuzzed delete).
 _GONE = frozenset({200, 204, 404})
@@ -133,7 +133,7 @@ def clean_up(
     _find_expected(session, base_url, registry)
     for created in registry.held():
         try:
-            url = base_url + api_path("accounts", created.account, "pcaps", "ownership", created.ownership_id)
+            url = base_url + ownership_path(created.account, created.ownership_id)
         except UsageError:
             result.leftovers.append(Leftover(created.account, created.ownership_id, "an id no URL can address"))
             continue
@@ -180,7 +180,7 @@ def _find_expected(session: requests.Session, base_url: str, registry: CleanupRe
         by_account.setdefault(account, set()).add(conf)
     for account, confs in by_account.items():
         try:
-            response = session.get(base_url + api_path("accounts", account, "pcaps", "ownership"))
+            response = session.get(base_url + ownerships_path(account))
         except (requests.RequestException, Cancelled, UsageError):
             continue
         before = registry.pre_existing(account)

@@ -310,3 +310,19 @@ def test_deleting_another_accounts_ownership_breaks_foreign_ownership_is_not_del
         checks.foreign_ownership_is_not_deleted(deletion(204))
     checks.foreign_ownership_is_not_deleted(deletion(404))
     checks.foreign_ownership_is_not_deleted(deletion(403))
+
+
+# --- the registry ---------------------------------------------------------------------------------------
+
+
+def test_every_check_is_registered_under_its_function_name_in_report_order() -> None:
+    assert list(checks.CHECKS) == [*checks.RESPONSE_CHECKS, *checks.LIFECYCLE_CHECKS, *checks.TENANCY_CHECKS]
+    for name, check in checks.CHECKS.items():
+        assert check.name == name == check.__name__ == check.function.__name__
+        assert getattr(checks, name) is check
+
+
+def test_a_second_check_of_the_same_name_is_refused() -> None:
+    with pytest.raises(ValueError, match="success_matches_status is already registered"):
+        checks.lifecycle_check(checks.success_matches_status.function)
+    assert "success_matches_status" not in checks.LIFECYCLE_CHECKS

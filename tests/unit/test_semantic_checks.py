@@ -88,13 +88,13 @@ def test_a_list_silently_cut_short_breaks_listing_is_complete() -> None:
 
 def test_a_list_that_says_there_are_more_pages_keeps_listing_is_complete() -> None:
     more_records = {"page": 1, "per_page": 1, "count": 1, "total_count": 2, "total_pages": 2}
-    assert checks.listing_is_complete(listing(record(), result_info=more_records), {ID, OTHER_ID})
+    assert checks.listing_is_complete(listing(record(), result_info=more_records), {ID, OTHER_ID}) is checks.HELD
     more_records = {"page": 1, "total_count": 2}
-    assert checks.listing_is_complete(listing(record(), result_info=more_records), {ID, OTHER_ID})
+    assert checks.listing_is_complete(listing(record(), result_info=more_records), {ID, OTHER_ID}) is checks.HELD
     more_pages = {"page": 1, "total_pages": 2}
-    assert checks.listing_is_complete(listing(record(), result_info=more_pages), {ID, OTHER_ID})
-    assert checks.listing_is_complete(listing(record(), record(id=OTHER_ID)), {ID, OTHER_ID})
-    assert not checks.listing_is_complete(answer(None, 403, operation="list_buckets"), {ID})
+    assert checks.listing_is_complete(listing(record(), result_info=more_pages), {ID, OTHER_ID}) is checks.HELD
+    assert checks.listing_is_complete(listing(record(), record(id=OTHER_ID)), {ID, OTHER_ID}) is checks.HELD
+    assert checks.listing_is_complete(answer(None, 403, operation="list_buckets"), {ID}) is checks.OUT_OF_SCOPE
 
 
 def test_a_paginated_list_keeps_created_ownership_is_listed() -> None:
@@ -124,16 +124,19 @@ def test_a_record_changing_without_a_validation_breaks_record_is_stable(changes:
 def test_a_record_showing_what_it_first_showed_keeps_record_is_stable() -> None:
     history = {ID: Seen.of(record())}
     same_instant = record(submitted="2026-11-26T11:05:00.000+00:00")
-    assert checks.record_is_stable(listing(record(), same_instant), history)
-    assert not checks.record_is_stable(listing(record(id=OTHER_ID)), history)
+    assert checks.record_is_stable(listing(record(), same_instant), history) is checks.HELD
+    assert checks.record_is_stable(listing(record(id=OTHER_ID)), history) is checks.OUT_OF_SCOPE
 
 
 def test_a_validation_may_change_status_and_validated_then_they_hold() -> None:
     seen = Seen.of(record()).validated_again()
     success = record(status="success", validated="2026-11-26T11:06:00Z")
-    assert checks.record_is_stable(validation(status="success", validated="2026-11-26T11:06:00Z"), {ID: seen})
+    assert (
+        checks.record_is_stable(validation(status="success", validated="2026-11-26T11:06:00Z"), {ID: seen})
+        is checks.HELD
+    )
     seen = seen.then(success)
-    assert checks.record_is_stable(listing(success), {ID: seen})
+    assert checks.record_is_stable(listing(success), {ID: seen}) is checks.HELD
     later = record(status="success", validated="2026-11-26T11:09:00Z")
     breaks("record_is_stable", checks.record_is_stable, listing(later), {ID: seen})
     breaks("record_is_stable", checks.record_is_stable, listing(record(status="failed")), {ID: seen})
@@ -141,7 +144,10 @@ def test_a_validation_may_change_status_and_validated_then_they_hold() -> None:
 
 def test_a_pending_record_may_settle_later_after_a_validation() -> None:
     seen = Seen.of(record()).validated_again().then(record())  # validate answered pending
-    assert checks.record_is_stable(listing(record(status="success", validated="2026-11-26T11:09:00Z")), {ID: seen})
+    assert (
+        checks.record_is_stable(listing(record(status="success", validated="2026-11-26T11:09:00Z")), {ID: seen})
+        is checks.HELD
+    )
 
 
 # --- made_up_challenge_never_succeeds ----------------------------------------------------------------------
@@ -169,10 +175,18 @@ def test_a_delivered_challenge_not_answered_success_breaks_validation_sets_statu
 
 
 def test_a_delivered_challenge_answered_success_keeps_validation_sets_status() -> None:
-    assert checks.validation_sets_status(validation(status="success", validated="2026-11-26T11:05:00Z"), True)
+    assert (
+        checks.validation_sets_status(validation(status="success", validated="2026-11-26T11:05:00Z"), True)
+        is checks.HELD
+    )
     # Within the one-second resolution a server may truncate one timestamp and keep the other's fraction.
-    assert checks.validation_sets_status(validation(status="success", validated="2026-11-26T11:04:59.5Z"), True)
-    assert not checks.validation_sets_status(validation(status="pending"), True)  # verification takes time
+    assert (
+        checks.validation_sets_status(validation(status="success", validated="2026-11-26T11:04:59.5Z"), True)
+        is checks.HELD
+    )
+    assert (
+        checks.validation_sets_status(validation(status="pending"), True) is checks.OUT_OF_SCOPE
+    )  # verification takes time
 
 
 def test_a_wrong_challenge_answered_success_breaks_validation_sets_status() -> None:
@@ -181,9 +195,9 @@ def test_a_wrong_challenge_answered_success_breaks_validation_sets_status() -> N
 
 
 def test_a_wrong_challenge_answered_failed_or_4xx_keeps_validation_sets_status() -> None:
-    assert checks.validation_sets_status(validation(status="failed"), False)
-    assert checks.validation_sets_status(validation(404), False)
-    assert not checks.validation_sets_status(validation(status="pending"), False)
+    assert checks.validation_sets_status(validation(status="failed"), False) is checks.HELD
+    assert checks.validation_sets_status(validation(404), False) is checks.HELD
+    assert checks.validation_sets_status(validation(status="pending"), False) is checks.OUT_OF_SCOPE
 
 
 # --- half_credentials_are_refused --------------------------------------------------------------------------
