@@ -3,16 +3,16 @@ valid against the schema of its status; for judges that send nothing (`proxy`, `
 
 `check` and `fuzz` get these rules from schemathesis's built-ins of the same names; these are the same rules read
 straight from the spec with its `_spec` validators, so that judging recorded traffic needs no engine. Each is a
-function over (spec, operation, exchange) in the shape of `_checks`: `HELD`, `OUT_OF_SCOPE` or a ContractViolation.
+`_checks.Check` over (spec, operation, exchange): `HELD`, `OUT_OF_SCOPE` or a ContractViolation carrying its name.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from typing import Any
 
-from pcaps_contract._checks import HELD, OUT_OF_SCOPE, ContractViolation, Exchange, Verdict
+from pcaps_contract._checks import HELD, OUT_OF_SCOPE, Check, ContractViolation, Exchange, Verdict
 from pcaps_contract._spec import Operation, Spec, resolve_pointer
 from pcaps_contract._text import clip
 
@@ -36,9 +36,7 @@ def not_a_server_error(spec: Spec, operation: Operation, exchange: Exchange) -> 
     """The status is below 500."""
     if exchange.status >= 500:
         shown = exchange.content.decode("utf-8", "replace")
-        raise ContractViolation(
-            "not_a_server_error", "a status below 500", f"status {exchange.status}: {clip(shown, 200)}"
-        )
+        raise ContractViolation("a status below 500", f"status {exchange.status}: {clip(shown, 200)}")
     return HELD
 
 
@@ -47,7 +45,6 @@ def status_code_conformance(spec: Spec, operation: Operation, exchange: Exchange
     if documented_status(operation, exchange.status) is None:
         documented = ", ".join(str(key) for key in operation.definition.get("responses") or {})
         raise ContractViolation(
-            "status_code_conformance",
             f"a status {operation.label} documents ({documented})",
             f"status {exchange.status}",
         )
@@ -73,7 +70,6 @@ def content_type_conformance(spec: Spec, operation: Operation, exchange: Exchang
     header = next((value for name, value in exchange.response_headers.items() if name.lower() == "content-type"), None)
     if header is None or not any(_matches(_media_type(header), want) for want in documented):
         raise ContractViolation(
-            "content_type_conformance",
             f"`Content-Type: {' or '.join(documented)}` with status {exchange.status}",
             "no Content-Type header" if header is None else f"`Content-Type: {clip(header, 120)}`",
         )
@@ -90,7 +86,6 @@ def response_schema_conformance(spec: Spec, operation: Operation, exchange: Exch
         body = json.loads(exchange.content)
     except (ValueError, UnicodeDecodeError):
         raise ContractViolation(
-            "response_schema_conformance",
             f"a JSON body with status {exchange.status}",
             f"{len(exchange.content)} bytes that are not JSON: {clip(repr(exchange.content[:120]), 160)}",
         ) from None
@@ -99,7 +94,6 @@ def response_schema_conformance(spec: Spec, operation: Operation, exchange: Exch
         error = errors[0]
         where = "".join(f"[{part}]" if isinstance(part, int) else f".{part}" for part in error.absolute_path)
         raise ContractViolation(
-            "response_schema_conformance",
             f"a body valid against {_schema_name(spec, pointer, key)} "
             f"({error.validator}: {clip(json.dumps(error.validator_value, default=str), 120)} at `body{where}`)",
             clip(f"`body{where}`: {json.dumps(error.instance, default=str, ensure_ascii=False)}", 200),
@@ -113,11 +107,15 @@ def _schema_name(spec: Spec, pointer: str, key: str) -> str:
     return ref.rsplit("/", 1)[-1] if isinstance(ref, str) else f"the schema of the {key} response"
 
 
-SpecCheck = Callable[[Spec, Operation, Exchange], Verdict]
-# In the gate's report order (gate/_catalogue.BUILTIN_CHECKS); the status alone is judged first.
+SpecCheck = Check[[Spec, Operation, Exchange]]
+# In the gate's report order (gate/_catalogue.BUILTIN_CHECKS). Wrapped, not registered: `_checks`'s registries hold
+# the project's own checks; `Check` only puts each one's name on the violations it raises.
 SPEC_CHECKS: dict[str, SpecCheck] = {
-    check.__name__: check
-    for check in (not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance)
+    check.name: check
+    for check in map(
+        Check,
+        (not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance),
+    )
 }
 BODY_CHECKS = frozenset({"content_type_conformance", "response_schema_conformance"})
 

@@ -279,22 +279,20 @@ class PassiveJudge:
         if violation is None:
             self.ledger.passed(seen.operation_id, name)
             return
-        failure = Failure(
-            seen.operation_id, violation.check, violation.expected, violation.received, (*trail, seen.step)
-        )
+        failure = Failure(seen.operation_id, name, violation.expected, violation.received, (*trail, seen.step))
         self.ledger.failed(failure)
         if self.on_failure is not None:
             self.on_failure(failure, self.secrets.credentials(seen.recorded.request_headers))
 
-    def _judge(self, seen: _Seen, check: Callable[..., Any], *args: Any, trail: Sequence[Step] = ()) -> None:
-        """One check of `_checks` on the exchange; a check that answers False did not apply."""
+    def _judge(self, seen: _Seen, check: checks.ModelCheck, *args: Any, trail: Sequence[Step] = ()) -> None:
+        """One registered check of `_checks` on the exchange; one out of scope records nothing."""
         try:
-            applied = check(seen.exchange, *args)
+            verdict = check(seen.exchange, *args)
         except checks.ContractViolation as violation:
-            self._record(seen, violation.check, violation, trail)
+            self._record(seen, check.name, violation, trail)
             return
-        if applied is not False:
-            self._record(seen, check.__name__, None)
+        if verdict is checks.HELD:
+            self._record(seen, check.name, None)
 
     def _half_credentials(self, seen: _Seen) -> None:
         recorded = seen.recorded
