@@ -62,6 +62,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_check(commands)
     _add_diff(commands)
     _add_fuzz(commands)
+    _add_proxy(commands)
     _add_verify(commands)
     _add_mock(commands)
     _add_generate(commands)
@@ -370,6 +371,50 @@ def _run_fuzz(args: argparse.Namespace) -> int:
     return run_fuzz(args)
 
 
+def _add_proxy(commands: Commands) -> None:
+    proxy = commands.add_parser(
+        "proxy",
+        help="a reverse proxy that judges the real traffic to an implementation; sends nothing of its own",
+        description="Forward every request unchanged to --upstream and its answer unchanged back, judging each "
+        "exchange with the gate's response checks, the spec's schemas and the lifecycle and tenancy rules "
+        "inferred from the traffic. Each violation is printed as it happens; Ctrl-C or SIGTERM writes the "
+        "reports. Exit 0 conforms, 1 contract violations, 2 could not judge (refused settings, no exchange of "
+        "this API seen).",
+    )
+    proxy.add_argument(
+        "--upstream", required=True, metavar="URL", help="the API base, e.g. https://api.cloudflare.com/client/v4"
+    )
+    proxy.add_argument("--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1)")
+    proxy.add_argument("--port", type=int, default=8788, help="port to listen on; 0 picks a free one (default: 8788)")
+    proxy.add_argument(
+        "--report-dir", type=Path, metavar="DIR", help="write result.json, junit.xml and exchanges.ndjson here"
+    )
+    _add_passive_options(proxy, reports=False)
+    proxy.set_defaults(run=_run_proxy)
+
+
+def _run_proxy(args: argparse.Namespace) -> int:
+    from pcaps_contract._errors import UsageError
+    from pcaps_contract._limits import DEFAULT_MAX_RESPONSE_BYTES
+    from pcaps_contract._proxy import EXCHANGES_FILE, ProxyApp, ProxyRun, listen, serve
+    from pcaps_contract._spec import load_spec
+    from pcaps_contract._urls import parse_target
+
+    # Production is fine: the proxy sends only what its clients send, to where they meant it to go.
+    upstream = parse_target(args.upstream, allow_production=True, flag="--upstream")
+    spec = load_spec(args.spec)
+    if args.report_dir is not None:
+        prepare_output(args.report_dir / EXCHANGES_FILE, "--report-dir")
+    sock = listen(args.host, args.port)
+    run = ProxyRun.start(upstream, spec, args.report_dir)
+    app = ProxyApp(upstream, run.judge, run.recording, args.max_response_bytes or DEFAULT_MAX_RESPONSE_BYTES)
+    report = serve(run, app, sock)
+    if report.error:
+        raise UsageError(f"nothing judged: {report.error}; point the clients at the proxy's address.")
+    print(report.render())
+    return report.exit_code
+
+
 def _add_verify(commands: Commands) -> None:
     verify = commands.add_parser(
         "verify",
@@ -384,12 +429,14 @@ def _add_verify(commands: Commands) -> None:
     verify.set_defaults(run=_run_verify)
 
 
-def _add_passive_options(parser: argparse.ArgumentParser) -> None:
-    """The options `verify` and `proxy` share: the spec, the body cap and the reports."""
+def _add_passive_options(parser: argparse.ArgumentParser, reports: bool = True) -> None:
+    """The options `verify` and `proxy` share: the spec, the body cap (and `verify`'s report files)."""
     from pcaps_contract.gate import GATE_ARGUMENTS
 
     parser.add_argument("--spec", type=Path, help="the contract (default: the bundled spec)")
     parser.add_argument("--max-response-bytes", **dict(GATE_ARGUMENTS)["--max-response-bytes"])
+    if not reports:
+        return
     parser.add_argument(
         "--junit-xml", type=Path, metavar="PATH", help="write JUnit XML: one testcase per operation x check"
     )

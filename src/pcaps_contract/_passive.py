@@ -206,6 +206,24 @@ class PassiveJudge:
                 if scope.owner.get(ownership_id) == account and scope.conf.get(ownership_id) == conf:
                     scope.seen[ownership_id] = seen.validated_again()
 
+    def lost(self, method: str, url: str, request_body: bytes = b"") -> None:
+        """A request that got no (whole) answer: what it may have done on the server is unknown from now on."""
+        matched = self.router.match(method, url)
+        if matched is None:
+            return
+        scope_name, operation, parameters = matched
+        scope = self.scopes.setdefault(scope_name, _Scope())
+        account = parameters.get("account_id", "")
+        if operation.operation_id == api.ADD:
+            scope.present[account] = None
+        elif operation.operation_id == api.DELETE:
+            key = (account, parameters.get("ownership_id", ""))
+            scope.deleting[key] -= 1
+            if scope.deleting[key] <= 0:
+                del scope.deleting[key]
+            if scope.held.pop(key[1], None) is not None:
+                scope.present[account] = None
+
     def feed(self, recorded: Recorded) -> None:
         """An answer arrived: judge it, then take what it showed into the model."""
         self.tally.exchanges += 1
