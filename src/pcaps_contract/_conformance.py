@@ -89,7 +89,7 @@ def response_schema_conformance(spec: Spec, operation: Operation, exchange: Exch
             f"a JSON body with status {exchange.status}",
             f"{len(exchange.content)} bytes that are not JSON: {clip(repr(exchange.content[:120]), 160)}",
         ) from None
-    errors = spec.errors(pointer, body)
+    errors = [] if spec.surely_valid(pointer, body) else spec.errors(pointer, body)
     if errors:
         error = errors[0]
         where = "".join(f"[{part}]" if isinstance(part, int) else f".{part}" for part in error.absolute_path)

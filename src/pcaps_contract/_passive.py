@@ -124,6 +124,8 @@ class _Scope:
     seen: dict[str, checks.Seen] = field(default_factory=dict)  # record_is_stable's history
     present: dict[str, set[str] | None] = field(default_factory=dict)  # account -> all its ids, when known
     deleting: Counter[tuple[str, str]] = field(default_factory=Counter)  # deletes in flight
+    by_conf: dict[Any, set[str]] = field(default_factory=dict)  # destination_conf -> the ids shown with it
+    last_gone: dict[str, str] = field(default_factory=dict)  # account -> the id it deleted last
     accounts: set[str] = field(default_factory=set)
 
 
@@ -202,8 +204,9 @@ class PassiveJudge:
             scope.deleting[(account, parameters.get("ownership_id", ""))] += 1
         elif operation.operation_id == api.VALIDATE:
             conf = _json(request_body).get("destination_conf") if isinstance(_json(request_body), dict) else None
-            for ownership_id, seen in scope.seen.items():
-                if scope.owner.get(ownership_id) == account and scope.conf.get(ownership_id) == conf:
+            for ownership_id in scope.by_conf.get(_key(conf), ()):
+                seen = scope.seen.get(ownership_id)
+                if seen is not None and scope.owner.get(ownership_id) == account:
                     scope.seen[ownership_id] = seen.validated_again()
 
     def lost(self, method: str, url: str, request_body: bytes = b"") -> None:
@@ -352,6 +355,7 @@ class PassiveJudge:
             scope.owner.setdefault(ownership_id, account)
             if "destination_conf" in record:
                 scope.conf[ownership_id] = record["destination_conf"]
+                scope.by_conf.setdefault(_key(record["destination_conf"]), set()).add(ownership_id)
 
     def _added(self, scope: _Scope, seen: _Seen) -> None:
         record = next(seen.exchange.ownerships(), None)
@@ -367,6 +371,7 @@ class PassiveJudge:
             scope.seen[ownership_id] = checks.Seen.of(record)  # added in sight: every change of it is judged
         scope.owner[ownership_id] = seen.account
         scope.held[ownership_id] = _Known(seen.account, seen.conf, seen.recorded.ended, (seen.step,))
+        scope.by_conf.setdefault(_key(seen.conf), set()).add(ownership_id)
         scope.gone.pop(ownership_id, None)
         present = scope.present.get(seen.account)
         if present is not None:
@@ -386,15 +391,19 @@ class PassiveJudge:
         if expected and not partial:
             latest = max(expected.values(), key=lambda known: known.ended)
             self._judge(seen, checks.created_ownership_is_listed, set(expected), trail=latest.shown_by)
-        deleted = {
-            ownership_id: known
-            for ownership_id, known in scope.gone.items()
-            if known.account == account and known.ended <= started
+        # The deleted ids this list shows (found from the list, so a long history costs nothing), else the last
+        # one deleted before it: either way the check sees whether any deleted id came back.
+        shown_gone = {
+            i: scope.gone[i] for i in listing.result_ids() if i in scope.gone and scope.gone[i].account == account
         }
+        deleted = {i: known for i, known in shown_gone.items() if known.ended <= started}
+        last = scope.last_gone.get(account)
+        if not deleted and last is not None and scope.gone.get(last) is not None and scope.gone[last].ended <= started:
+            deleted = {last: scope.gone[last]}
         if deleted:
             latest = max(deleted.values(), key=lambda known: known.ended)
             self._judge(seen, checks.deleted_ownership_is_not_listed, set(deleted), trail=latest.shown_by)
-        if any(other != account for other in scope.accounts | set(scope.owner.values())):
+        if len(scope.accounts) > 1:
             shown = listing.result_ids()
             foreign = {ownership_id for ownership_id in shown if scope.owner.get(ownership_id, account) != account}
             trail = next((scope.held[i].shown_by for i in foreign if i in scope.held), ())
@@ -403,7 +412,7 @@ class PassiveJudge:
         if not partial and not checks._more_than_shown(listing):
             ids = {i for i in listing.result_ids() if scope.owner.get(i) == account}
             ids |= {i for i, known in scope.held.items() if known.account == account and known.ended > started}
-            ids -= {i for i, known in scope.gone.items() if known.account == account and known.ended > started}
+            ids -= {i for i, known in shown_gone.items() if known.ended > started}
             scope.present[account] = ids
 
     def _deleted(self, scope: _Scope, seen: _Seen) -> None:
@@ -422,6 +431,7 @@ class PassiveJudge:
             scope.held.pop(ownership_id, None)
             if gone is None or gone.account != owner:
                 scope.gone[ownership_id] = _Known(owner, None, seen.recorded.ended, (seen.step,))
+                scope.last_gone[owner] = ownership_id
             present = scope.present.get(owner)
             if present is not None:
                 present.discard(ownership_id)
@@ -432,11 +442,10 @@ class PassiveJudge:
             return
         present = scope.present.get(account)
         own = {i for i, known in scope.held.items() if known.account == account and known.conf == conf}
-        own |= {i for i in present or () if scope.conf.get(i) == conf}
+        bucket = scope.by_conf.get(_key(conf), set())
+        own |= {i for i in bucket if present is not None and i in present}
         foreign = {
-            i
-            for i, owner in scope.owner.items()
-            if owner != account and scope.conf.get(i) == conf and (i in scope.held or i not in scope.gone)
+            i for i in bucket if scope.owner.get(i, account) != account and (i in scope.held or i not in scope.gone)
         }
         answered = next(iter(seen.exchange.result_ids()), None)
         if foreign:
@@ -490,6 +499,11 @@ class PassiveJudge:
             error=error,
             never_judged=never,
         )
+
+
+def _key(conf: Any) -> Any:
+    """A destination_conf as a dictionary key (whatever JSON value a request or an answer carried)."""
+    return conf if isinstance(conf, str | int | float | bool) or conf is None else json.dumps(conf, sort_keys=True)
 
 
 def _json(body: bytes) -> Any:
