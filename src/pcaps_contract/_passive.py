@@ -28,6 +28,7 @@ from pcaps_contract import _api as api
 from pcaps_contract import _checks as checks
 from pcaps_contract._conformance import SPEC_CHECKS, run_spec_checks
 from pcaps_contract._credentials import Credentials
+from pcaps_contract._errors import SpecError
 from pcaps_contract._report import Failure, GateReport, Ledger, Step
 from pcaps_contract._spec import Operation, Spec
 from pcaps_contract._traffic import Recorded, Secrets
@@ -189,6 +190,17 @@ class PassiveJudge:
         self.tally = Tally()
         self.scopes: dict[str, _Scope] = {}
         self.started = time.monotonic()
+
+    def warm(self) -> None:
+        """Compile every response schema's validators now, so that the first answers wait for none of them."""
+        for operation in self.spec.operations():
+            for key in operation.definition.get("responses") or {}:
+                try:
+                    pointer = self.spec.response_schema_pointer(operation, str(key))
+                except SpecError:
+                    continue  # a response without a JSON body (204)
+                self.spec.surely_valid(pointer, None)
+                self.spec.validator(pointer)
 
     # --- the two events of an exchange -----------------------------------------------------------------------
 

@@ -170,6 +170,7 @@ class ProxyRun:
     @classmethod
     def start(cls, upstream: TargetUrl, spec: Spec, report_dir: Path | None, out: TextIO | None = None) -> ProxyRun:
         judge = PassiveJudge(spec, on_failure=live_printer(upstream.base_url, out))
+        judge.warm()  # before the proxy is announced: no client's first answer waits for a schema to compile
         recording = Recording(report_dir / EXCHANGES_FILE, judge.secrets) if report_dir is not None else None
         return cls(upstream, judge, recording, report_dir)
 

@@ -176,7 +176,8 @@ def test_the_proxy_names_a_broken_implementation_live(tmp_path: Path, name: str)
 def peer_session(base: str) -> None:
     """The same session over plain httpx, as any client of the peer (with its own token) would send it."""
     owner, other = PEER_ACCOUNTS
-    with httpx.Client(base_url=base, headers={"Authorization": "Bearer peer-token"}) as client:
+    # A generous timeout: the box these tests run on may be shared with other suites.
+    with httpx.Client(base_url=base, headers={"Authorization": "Bearer peer-token"}, timeout=30) as client:
         client.get(f"/accounts/{owner}/pcaps/ownership")
         created = client.post(f"/accounts/{owner}/pcaps/ownership", json={"destination_conf": S3}).json()["result"]
         client.get(f"/accounts/{owner}/pcaps/ownership")
