@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from pcaps_contract import _checks as checks
-from pcaps_contract._checks import ContractViolation, Exchange, Policy
+from pcaps_contract._checks import ContractViolation, Exchange, Policy, Verdict
 
 NOW = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)
 POLICY = Policy(now=lambda: NOW)
@@ -332,6 +332,13 @@ def test_a_second_check_of_the_same_name_is_refused() -> None:
 
 RESPONSE_VIOLATIONS = [
     pytest.param(
+        checks.success_has_result,
+        answer(result=["x"]),
+        "`result`: the Ownership object",
+        '`result: ["x"]`',
+        id="success_has_result-list",
+    ),
+    pytest.param(
         checks.success_matches_status,
         answer(success=False),
         "`success: true` with status 200",
@@ -431,6 +438,14 @@ RESPONSE_VIOLATIONS = [
     ),
 ]
 MODEL_VIOLATIONS = [
+    pytest.param(
+        checks.created_ownership_is_listed,
+        listing(status=403),
+        ({ID, OTHER_ID},),
+        f"status 200 listing the created ids {OTHER_ID}, {ID}",
+        "status 403 listing none",
+        id="created_ownership_is_listed-two",
+    ),
     pytest.param(
         checks.created_ownership_is_listed,
         listing(ID),
@@ -621,3 +636,40 @@ def test_exchanges_it_cannot_judge_are_outside_destination_conf_is_echoed(exchan
 def test_a_list_success_with_a_result_field_keeps_success_has_result() -> None:
     assert checks.success_has_result(answer(operation="list_buckets", result=[]), POLICY) is checks.HELD
     assert checks.success_has_result(failure(result=...), POLICY) is checks.OUT_OF_SCOPE
+
+
+def test_a_decorated_function_is_registered_in_its_kind_and_names_its_violations(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    kinds: dict[str, dict[str, Any]] = {"_RESPONSE": {}, "_LIFECYCLE": {}, "_TENANCY": {}}
+    for name, registry in kinds.items():
+        monkeypatch.setattr(checks, name, registry)
+
+    def status_is_teapot(exchange: Exchange, policy: Policy) -> Verdict:
+        """A made-up rule."""
+        checks._require(exchange.status == 418, "status 418", lambda: f"status {exchange.status}")
+        return checks.HELD
+
+    def answer_is_teapot(exchange: Exchange, *, strict: bool = False) -> Verdict:
+        if strict and exchange.status != 418:
+            raise ContractViolation("status 418", f"status {exchange.status}")
+        return checks.HELD
+
+    registered = checks.response_check(status_is_teapot)
+    assert kinds["_RESPONSE"] == {"status_is_teapot": registered}
+    assert (registered.__name__, registered.__doc__) == ("status_is_teapot", "A made-up rule.")
+    with pytest.raises(ContractViolation) as caught:
+        registered(failure(404), POLICY)
+    assert (caught.value.check, str(caught.value)) == ("status_is_teapot", "Expected: status 418\nReceived: status 404")
+    tenancy = checks.tenancy_check(answer_is_teapot)
+    assert kinds["_TENANCY"] == {"answer_is_teapot": tenancy} and not kinds["_LIFECYCLE"]
+    assert tenancy(failure(404)) is checks.HELD
+    with pytest.raises(ContractViolation) as caught:
+        tenancy(failure(404), strict=True)
+    assert caught.value.check == "answer_is_teapot"
+    for decorator in (checks.response_check, checks.lifecycle_check, checks.tenancy_check):
+        with pytest.raises(ValueError, match="already registered"):
+            decorator(status_is_teapot)
+        with pytest.raises(ValueError, match="already registered"):
+            decorator(answer_is_teapot)
+    assert list(kinds["_RESPONSE"]) == ["status_is_teapot"] and list(kinds["_TENANCY"]) == ["answer_is_teapot"]
