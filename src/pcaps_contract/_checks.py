@@ -50,7 +50,7 @@ class ContractViolation(AssertionError):
     `check` (its function's name), so a name is written once, as the function's.
     """
 
-    def __init__(self, expected: str, received: str, check: str = "") -> None:
+    def __init__(self, expected: str, received: str, *, check: str = "") -> None:
         super().__init__(f"Expected: {expected}\nReceived: {received}")
         self.check = check
         self.expected = expected
@@ -283,7 +283,6 @@ def timestamps_are_rfc3339(exchange: Exchange, policy: Policy) -> Verdict:
             applied = True
             if parse_rfc3339(record[name]) is None:
                 raise ContractViolation(
-                    "timestamps_are_rfc3339",
                     f"`{name}` as an RFC 3339 date-time (`2026-11-26T11:05:00Z`: a `T`, then `Z` or an offset)",
                     _field(record, name),
                 )
