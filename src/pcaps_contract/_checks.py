@@ -1,30 +1,34 @@
 """The project's own contract checks: pure functions over one exchange (request + response) or over a model.
 
-Each check is defined once here and used by both doors of the gate (`pcaps-contract check` and
-`pytest contract_tests`) and by anything else that judges responses (e.g. a future `fuzz`). A response
-check returns `HELD` when it applied and held, `OUT_OF_SCOPE` when the response is outside its scope, and
-raises `ContractViolation` (an AssertionError, as schemathesis expects) when the contract is broken.
+Each check is defined once here, registered by its decorator (`@response_check`, `@lifecycle_check`,
+`@tenancy_check`) under its function's name, and used by both doors of the gate (`pcaps-contract check` and
+`pytest contract_tests`) and by `fuzz`. A check returns `HELD` when it applied and held, `OUT_OF_SCOPE` when
+the exchange is outside its scope, and raises `ContractViolation` (an AssertionError, as schemathesis expects)
+when the contract is broken; the decorator puts the check's name on the violation.
 """
 
 from __future__ import annotations
 
 import enum
+import functools
 import json
 import re
 from collections.abc import Callable, Collection, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from functools import cached_property
-from typing import Any
+from types import MappingProxyType
+from typing import Any, Generic, ParamSpec
 
+from pcaps_contract import _api as api
 from pcaps_contract._text import clip
 
 # RFC 3339 section 5.6 date-time; its section 5.6 note allows a lower-case `t` and `z` too.
 _RFC3339 = re.compile(
     r"(?P<date>\d{4}-\d{2}-\d{2})[Tt](?P<time>\d{2}:\d{2}:\d{2})(?P<fraction>\.\d+)?(?P<offset>[Zz]|[+-]\d{2}:\d{2})"
 )
-SINGLE_RESULT_OPERATIONS = frozenset({"add_bucket", "validate_bucket"})
-ECHOING_OPERATIONS = frozenset({"add_bucket", "validate_bucket"})
+SINGLE_RESULT_OPERATIONS = frozenset({api.ADD, api.VALIDATE})
+ECHOING_OPERATIONS = frozenset({api.ADD, api.VALIDATE})
 DEFAULT_CLOCK_SKEW = timedelta(minutes=5)
 
 
@@ -40,9 +44,13 @@ OUT_OF_SCOPE = Verdict.OUT_OF_SCOPE
 
 
 class ContractViolation(AssertionError):
-    """A response broke the contract: which check, what it expected, what it received."""
+    """A response broke the contract: what the check expected, what it received, and which check it was.
 
-    def __init__(self, check: str, expected: str, received: str) -> None:
+    A check raises it with `expected` and `received` only: the decorator that registered the check fills in
+    `check` (its function's name), so a name is written once, as the function's.
+    """
+
+    def __init__(self, expected: str, received: str, *, check: str = "") -> None:
         super().__init__(f"Expected: {expected}\nReceived: {received}")
         self.check = check
         self.expected = expected
@@ -112,9 +120,69 @@ def _field(record: Mapping[str, Any], name: str) -> str:
     return f"`{name}: {_show(record[name])}`" if name in record else f"no `{name}` field"
 
 
+# --- registration ----------------------------------------------------------------------------------
+
+P = ParamSpec("P")
+
+
+class Check(Generic[P]):
+    """A registered check: called as its function, named by it, and the name carried by every violation it raises."""
+
+    def __init__(self, function: Callable[P, Verdict]) -> None:
+        self.name = function.__name__
+        self.function = function
+        functools.update_wrapper(self, function)
+
+    def __call__(self, *args: P.args, **kwargs: P.kwargs) -> Verdict:
+        try:
+            return self.function(*args, **kwargs)
+        except ContractViolation as violation:
+            violation.check = self.name
+            raise
+
+    def __repr__(self) -> str:
+        return f"<check {self.name}>"
+
+
+ResponseCheck = Check[[Exchange, Policy]]
+# A check of the stateful run: an exchange first, then what the model knows (its arguments differ by check).
+ModelCheck = Check[...]
+
+# Every check, registered by its decorator in definition order, which is the order they are reported in.
+_RESPONSE: dict[str, ResponseCheck] = {}
+_LIFECYCLE: dict[str, ModelCheck] = {}
+_TENANCY: dict[str, ModelCheck] = {}
+RESPONSE_CHECKS: Mapping[str, ResponseCheck] = MappingProxyType(_RESPONSE)
+LIFECYCLE_CHECKS: Mapping[str, ModelCheck] = MappingProxyType(_LIFECYCLE)
+TENANCY_CHECKS: Mapping[str, ModelCheck] = MappingProxyType(_TENANCY)
+
+
+def _register(registry: dict[str, Any], check: Check[P]) -> Check[P]:
+    if check.name in _RESPONSE or check.name in _LIFECYCLE or check.name in _TENANCY:
+        raise ValueError(f"a check named {check.name} is already registered")
+    registry[check.name] = check
+    return check
+
+
+def response_check(function: Callable[[Exchange, Policy], Verdict]) -> ResponseCheck:
+    """Register a check of one exchange, run on every response of `check` and `fuzz`."""
+    return _register(_RESPONSE, Check(function))
+
+
+def lifecycle_check(function: Callable[P, Verdict]) -> Check[P]:
+    """Register a check of the stateful run: an answer judged against the lifecycle's model."""
+    return _register(_LIFECYCLE, Check(function))
+
+
+def tenancy_check(function: Callable[P, Verdict]) -> Check[P]:
+    """Register a check of the stateful run that needs two accounts: one account's answer about another's records."""
+    return _register(_TENANCY, Check(function))
+
+
 # --- the envelope ---------------------------------------------------------------------------------
 
 
+@response_check
 def success_matches_status(exchange: Exchange, policy: Policy) -> Verdict:
     """`success` is true exactly when the status is 2xx."""
     envelope = exchange.envelope
@@ -123,13 +191,13 @@ def success_matches_status(exchange: Exchange, policy: Policy) -> Verdict:
     wanted = exchange.is_success
     if envelope.get("success") is not wanted:
         raise ContractViolation(
-            "success_matches_status",
             f"`success: {str(wanted).lower()}` with status {exchange.status}",
             _field(envelope, "success"),
         )
     return HELD
 
 
+@response_check
 def success_has_result(exchange: Exchange, policy: Policy) -> Verdict:
     """A success carries a `result`: an Ownership for add and validate, a list (or null) for list."""
     envelope = exchange.envelope
@@ -139,24 +207,24 @@ def success_has_result(exchange: Exchange, policy: Policy) -> Verdict:
     if exchange.operation_id in SINGLE_RESULT_OPERATIONS:
         if not isinstance(result, dict):
             shown = "no `result` field" if result is ... else f"`result: {_show(result)}`"
-            raise ContractViolation("success_has_result", "`result`: the Ownership object", shown)
+            raise ContractViolation("`result`: the Ownership object", shown)
     elif result is ...:
-        raise ContractViolation("success_has_result", "a `result` field", "no `result` field")
+        raise ContractViolation("a `result` field", "no `result` field")
     return HELD
 
 
+@response_check
 def failure_has_null_result(exchange: Exchange, policy: Policy) -> Verdict:
     """A failure carries `result: null`."""
     envelope = exchange.envelope
     if envelope is None or exchange.is_success:
         return OUT_OF_SCOPE
     if "result" not in envelope or envelope["result"] is not None:
-        raise ContractViolation(
-            "failure_has_null_result", f"`result: null` with status {exchange.status}", _field(envelope, "result")
-        )
+        raise ContractViolation(f"`result: null` with status {exchange.status}", _field(envelope, "result"))
     return HELD
 
 
+@response_check
 def failure_has_errors(exchange: Exchange, policy: Policy) -> Verdict:
     """A failure carries at least one error."""
     envelope = exchange.envelope
@@ -165,20 +233,19 @@ def failure_has_errors(exchange: Exchange, policy: Policy) -> Verdict:
     errors = envelope.get("errors")
     if not isinstance(errors, list) or not errors:
         raise ContractViolation(
-            "failure_has_errors",
             f"at least one entry in `errors` with status {exchange.status}",
             _field(envelope, "errors"),
         )
     return HELD
 
 
+@response_check
 def no_content_has_empty_body(exchange: Exchange, policy: Policy) -> Verdict:
     """A 204 response has an empty body."""
     if exchange.status != 204:
         return OUT_OF_SCOPE
     if exchange.content:
         raise ContractViolation(
-            "no_content_has_empty_body",
             "an empty body with status 204",
             f"{len(exchange.content)} bytes: {_show(exchange.content[:120])}",
         )
@@ -205,6 +272,7 @@ def parse_rfc3339(value: Any) -> datetime | None:
         return None
 
 
+@response_check
 def timestamps_are_rfc3339(exchange: Exchange, policy: Policy) -> Verdict:
     """`submitted` (and `validated`, unless empty while not yet validated) are strict RFC 3339 date-times."""
     applied = False
@@ -215,13 +283,13 @@ def timestamps_are_rfc3339(exchange: Exchange, policy: Policy) -> Verdict:
             applied = True
             if parse_rfc3339(record[name]) is None:
                 raise ContractViolation(
-                    "timestamps_are_rfc3339",
                     f"`{name}` as an RFC 3339 date-time (`2026-11-26T11:05:00Z`: a `T`, then `Z` or an offset)",
                     _field(record, name),
                 )
     return HELD if applied else OUT_OF_SCOPE
 
 
+@response_check
 def submitted_is_not_in_future(exchange: Exchange, policy: Policy) -> Verdict:
     """`submitted` is not later than now plus the allowed clock skew."""
     applied = False
@@ -233,7 +301,6 @@ def submitted_is_not_in_future(exchange: Exchange, policy: Policy) -> Verdict:
         applied = True
         if submitted > latest:
             raise ContractViolation(
-                "submitted_is_not_in_future",
                 f"`submitted` at or before {latest.isoformat(timespec='seconds')} (now + {policy.clock_skew})",
                 _field(record, "submitted"),
             )
@@ -244,6 +311,7 @@ def submitted_is_not_in_future(exchange: Exchange, policy: Policy) -> Verdict:
 TIMESTAMP_RESOLUTION = timedelta(seconds=1)
 
 
+@response_check
 def validated_is_not_before_submitted(exchange: Exchange, policy: Policy) -> Verdict:
     """A non-empty `validated` is not earlier than `submitted` (by more than the one-second resolution)."""
     applied = False
@@ -255,7 +323,6 @@ def validated_is_not_before_submitted(exchange: Exchange, policy: Policy) -> Ver
         applied = True
         if validated < submitted - TIMESTAMP_RESOLUTION:
             raise ContractViolation(
-                "validated_is_not_before_submitted",
                 f"`validated` at or after `submitted` ({record['submitted']})",
                 _field(record, "validated"),
             )
@@ -265,6 +332,7 @@ def validated_is_not_before_submitted(exchange: Exchange, policy: Policy) -> Ver
 # --- echo ------------------------------------------------------------------------------------------
 
 
+@response_check
 def destination_conf_is_echoed(exchange: Exchange, policy: Policy) -> Verdict:
     """Add and validate answer with the `destination_conf` that was sent."""
     if exchange.operation_id not in ECHOING_OPERATIONS or not exchange.is_success:
@@ -274,29 +342,8 @@ def destination_conf_is_echoed(exchange: Exchange, policy: Policy) -> Verdict:
     if not isinstance(sent, str) or record is None:
         return OUT_OF_SCOPE
     if record.get("destination_conf") != sent:
-        raise ContractViolation(
-            "destination_conf_is_echoed", f"`destination_conf: {_show(sent)}`", _field(record, "destination_conf")
-        )
+        raise ContractViolation(f"`destination_conf: {_show(sent)}`", _field(record, "destination_conf"))
     return HELD
-
-
-ResponseCheck = Callable[[Exchange, Policy], Verdict]
-
-# Every response check, in the order they are reported; the key is the check's name everywhere.
-RESPONSE_CHECKS: dict[str, ResponseCheck] = {
-    check.__name__: check
-    for check in (
-        success_matches_status,
-        success_has_result,
-        failure_has_null_result,
-        failure_has_errors,
-        no_content_has_empty_body,
-        timestamps_are_rfc3339,
-        submitted_is_not_in_future,
-        validated_is_not_before_submitted,
-        destination_conf_is_echoed,
-    )
-}
 
 
 def run_response_checks(exchange: Exchange, policy: Policy) -> Iterator[tuple[str, ContractViolation | None]]:
@@ -318,12 +365,14 @@ def _ids(ids: Collection[str]) -> str:
     return ", ".join(sorted(ids)) or "none"
 
 
-def _require(holds: bool, check: str, expected: str, received: Callable[[], str]) -> None:
+def _require(holds: bool, expected: str, received: Callable[[], str]) -> None:
+    """Raise the check's violation unless its rule holds; `received` is only worked out for a violation."""
     if not holds:
-        raise ContractViolation(check, expected, received())
+        raise ContractViolation(expected, received())
 
 
-def created_ownership_is_listed(listing: Exchange, expected_ids: Collection[str]) -> None:
+@lifecycle_check
+def created_ownership_is_listed(listing: Exchange, expected_ids: Collection[str]) -> Verdict:
     """Every ownership created (and not deleted) under an account is listed under it.
 
     When `result_info` says the account holds more than the answer shows, the others may be on later pages.
@@ -331,134 +380,86 @@ def created_ownership_is_listed(listing: Exchange, expected_ids: Collection[str]
     missing = set(expected_ids) - listing.result_ids()
     _require(
         listing.status == 200 and (not missing or _more_than_shown(listing)),
-        "created_ownership_is_listed",
         f"status 200 listing the created ids {_ids(missing or expected_ids)}",
         lambda: f"status {listing.status} listing {_ids(listing.result_ids())}",
     )
+    return HELD
 
 
-def deleted_ownership_is_not_listed(listing: Exchange, deleted_ids: Collection[str]) -> None:
+@lifecycle_check
+def deleted_ownership_is_not_listed(listing: Exchange, deleted_ids: Collection[str]) -> Verdict:
     """An ownership that was deleted is no longer listed."""
     still = listing.result_ids() & set(deleted_ids)
     _require(
         not still,
-        "deleted_ownership_is_not_listed",
         "deleted ids gone from the list",
         lambda: f"still listed: {_ids(still)}",
     )
+    return HELD
 
 
-def created_ownership_can_be_deleted(deletion: Exchange) -> None:
+@lifecycle_check
+def created_ownership_can_be_deleted(deletion: Exchange) -> Verdict:
     """Deleting an ownership that exists answers 204."""
     _require(
         deletion.status == 204,
-        "created_ownership_can_be_deleted",
         "status 204 deleting an existing ownership",
         lambda: f"status {deletion.status}",
     )
+    return HELD
 
 
-def second_delete_is_not_found(deletion: Exchange) -> None:
+@lifecycle_check
+def second_delete_is_not_found(deletion: Exchange) -> Verdict:
     """Deleting an ownership that was already deleted answers 404."""
     _require(
         deletion.status == 404,
-        "second_delete_is_not_found",
         "status 404 deleting an already deleted ownership",
         lambda: f"status {deletion.status}",
     )
+    return HELD
 
 
-def validate_returns_same_id(validation: Exchange, candidate_ids: Collection[str]) -> None:
+@lifecycle_check
+def validate_returns_same_id(validation: Exchange, candidate_ids: Collection[str]) -> Verdict:
     """Validating a created bucket answers 200 with the id of that bucket's ownership."""
     record = next(validation.ownerships(), None)
     got = record.get("id") if record is not None else None
     _require(
         validation.status == 200 and got in candidate_ids,
-        "validate_returns_same_id",
         f"status 200 with `id` one of {_ids(candidate_ids)}",
         lambda: f"status {validation.status} with {_field(record, 'id') if record is not None else 'no result'}",
     )
-
-
-def foreign_ownership_is_not_listed(listing: Exchange, foreign_ids: Collection[str]) -> None:
-    """Another account's ownerships never appear in an account's list."""
-    leaked = listing.result_ids() & set(foreign_ids)
-    _require(
-        not leaked,
-        "foreign_ownership_is_not_listed",
-        "no ownership of another account listed",
-        lambda: f"listed: {_ids(leaked)}",
-    )
-
-
-def foreign_ownership_is_not_validated(validation: Exchange, foreign_ids: Collection[str]) -> None:
-    """Validating another account's bucket never answers with that account's ownership."""
-    leaked = validation.result_ids() & set(foreign_ids)
-    _require(
-        not leaked,
-        "foreign_ownership_is_not_validated",
-        "no ownership of another account in the answer (404, or this account's own record)",
-        lambda: f"status {validation.status} with id {_ids(leaked)}",
-    )
-
-
-def foreign_ownership_is_not_deleted(deletion: Exchange) -> None:
-    """Deleting another account's ownership is refused."""
-    _require(
-        not deletion.is_success,
-        "foreign_ownership_is_not_deleted",
-        "a refusal (404 or 403) deleting another account's ownership",
-        lambda: f"status {deletion.status}",
-    )
-
-
-# Checks of the stateful run, in the order they are reported (the lifecycle, then tenancy).
-LIFECYCLE_CHECKS = (
-    "created_ownership_is_listed",
-    "deleted_ownership_is_not_listed",
-    "created_ownership_can_be_deleted",
-    "second_delete_is_not_found",
-    "validate_returns_same_id",
-    "ownership_id_is_new",
-    "listed_ids_are_unique",
-    "record_is_stable",
-    "listing_is_complete",
-    "validation_sets_status",
-    "made_up_challenge_never_succeeds",
-    "half_credentials_are_refused",
-)
-TENANCY_CHECKS = (
-    "foreign_ownership_is_not_listed",
-    "foreign_ownership_is_not_validated",
-    "foreign_ownership_is_not_deleted",
-)
+    return HELD
 
 
 # --- what an implementation does: ids, records over time, validation, credentials, completeness ----------
 
 
-def ownership_id_is_new(created: Exchange, seen_ids: Collection[str]) -> None:
+@lifecycle_check
+def ownership_id_is_new(created: Exchange, seen_ids: Collection[str]) -> Verdict:
     """Every add answers with an id never returned before in the run (also for a bucket added again)."""
     record = next(created.ownerships(), None)
     got = record.get("id") if record is not None else None
     _require(
         not isinstance(got, str) or got not in seen_ids,
-        "ownership_id_is_new",
         "an `id` no earlier answer of the run returned",
         lambda: f"`id: {_show(got)}`, returned before",
     )
+    return HELD
 
 
-def listed_ids_are_unique(listing: Exchange) -> None:
+@lifecycle_check
+def listed_ids_are_unique(listing: Exchange) -> Verdict:
     """No list shows the same id twice."""
     ids = [str(record["id"]) for record in listing.ownerships() if isinstance(record.get("id"), str)]
     twice = {ownership_id for ownership_id in ids if ids.count(ownership_id) > 1}
     _require(
         not twice,
-        "listed_ids_are_unique",
         "each ownership listed once",
         lambda: f"listed more than once: {_ids(twice)}",
     )
+    return HELD
 
 
 def _number(value: Any) -> float | None:
@@ -483,27 +484,6 @@ def _more_than_shown(listing: Exchange) -> bool:
     if pages is not None:
         return page is not None and pages > page
     return total is not None and total > sum(1 for _ in listing.ownerships())
-
-
-def listing_is_complete(listing: Exchange, held_ids: Collection[str]) -> bool:
-    """Every ownership the account holds is listed, or `result_info` says there are more than shown.
-
-    Applies to answers of 200 only (a refusal lists nothing, and other checks judge it).
-    """
-    if listing.status != 200 or not held_ids:
-        return False
-    missing = set(held_ids) - listing.result_ids()
-    _require(
-        not missing or _more_than_shown(listing),
-        "listing_is_complete",
-        f"all {len(held_ids)} ownerships the account holds listed, or `result_info` saying there are more "
-        "(`total_pages` above `page`, or without `total_pages` a `total_count` above the records shown)",
-        lambda: (
-            f"{len(listing.result_ids())} listed without {_ids(missing)}; "
-            f"{_field(listing.envelope or {}, 'result_info')}"
-        ),
-    )
-    return True
 
 
 @dataclass(frozen=True)
@@ -549,7 +529,8 @@ def _empty(value: Any) -> bool:
     return value is None or value == ""
 
 
-def record_is_stable(exchange: Exchange, history: Mapping[str, Seen]) -> bool:
+@lifecycle_check
+def record_is_stable(exchange: Exchange, history: Mapping[str, Seen]) -> Verdict:
     """A record shows the same `id`, `destination_conf`, `filename`, `submitted` in every answer; `status` and
     `validated` change only after a validation of its bucket, and `validated` is set only by one.
 
@@ -563,7 +544,7 @@ def record_is_stable(exchange: Exchange, history: Mapping[str, Seen]) -> bool:
         if seen is not None:
             applied = True
             _is_stable(record, seen)
-    return applied
+    return HELD if applied else OUT_OF_SCOPE
 
 
 def _is_stable(record: Mapping[str, Any], seen: Seen) -> None:
@@ -571,7 +552,7 @@ def _is_stable(record: Mapping[str, Any], seen: Seen) -> None:
     for name, first in seen.first.items():
         if not _same_value(first, record.get(name, ...)):
             raise ContractViolation(
-                "record_is_stable", f"`{name}: {_show(first)}` for {ownership_id}, as first shown", _field(record, name)
+                f"`{name}: {_show(first)}` for {ownership_id}, as first shown", _field(record, name)
             )
     status, validated = record.get("status"), record.get("validated", "")
     if seen.validations == 0:
@@ -589,23 +570,34 @@ def _is_stable(record: Mapping[str, Any], seen: Seen) -> None:
     else:
         return
     if not status_holds:
-        raise ContractViolation("record_is_stable", expected_status, _field(record, "status"))
+        raise ContractViolation(expected_status, _field(record, "status"))
     if not validated_holds:
-        raise ContractViolation("record_is_stable", expected_validated, _field(record, "validated"))
+        raise ContractViolation(expected_validated, _field(record, "validated"))
 
 
-def made_up_challenge_never_succeeds(validation: Exchange) -> None:
-    """A validation whose `ownership_challenge` was made up (never delivered by the server) never succeeds."""
-    record = next(validation.ownerships(), None)
+@lifecycle_check
+def listing_is_complete(listing: Exchange, held_ids: Collection[str]) -> Verdict:
+    """Every ownership the account holds is listed, or `result_info` says there are more than shown.
+
+    Applies to answers of 200 only (a refusal lists nothing, and other checks judge it).
+    """
+    if listing.status != 200 or not held_ids:
+        return OUT_OF_SCOPE
+    missing = set(held_ids) - listing.result_ids()
     _require(
-        record is None or record.get("status") != "success",
-        "made_up_challenge_never_succeeds",
-        "anything but `status: success` for a challenge the server never delivered",
-        lambda: f'status {validation.status} with `status: "success"`',
+        not missing or _more_than_shown(listing),
+        f"all {len(held_ids)} ownerships the account holds listed, or `result_info` saying there are more "
+        "(`total_pages` above `page`, or without `total_pages` a `total_count` above the records shown)",
+        lambda: (
+            f"{len(listing.result_ids())} listed without {_ids(missing)}; "
+            f"{_field(listing.envelope or {}, 'result_info')}"
+        ),
     )
+    return HELD
 
 
-def validation_sets_status(validation: Exchange, delivered: bool) -> bool:
+@lifecycle_check
+def validation_sets_status(validation: Exchange, delivered: bool) -> Verdict:
     """With the delivered challenge, validate answers `success` and a `validated` time not before `submitted`;
     with a wrong one, `failed` or a 4xx, never `success`.
 
@@ -615,32 +607,41 @@ def validation_sets_status(validation: Exchange, delivered: bool) -> bool:
     status = record.get("status") if record is not None else None
     if not delivered:
         if 400 <= validation.status < 500:
-            return True  # a refusal of a wrong challenge is fine
+            return HELD  # a refusal of a wrong challenge is fine
         if status == "pending":
-            return False
+            return OUT_OF_SCOPE
         _require(
             validation.status == 200 and status == "failed",
-            "validation_sets_status",
             '`status: "failed"` (or a 4xx) validating with a wrong challenge',
             lambda: f"status {validation.status} with {_field(record, 'status') if record else 'no result'}",
         )
-        return True
+        return HELD
     if record is None or status == "pending":
-        return False
+        return OUT_OF_SCOPE
     _require(
         status == "success",
-        "validation_sets_status",
         '`status: "success"` validating with the challenge the server delivered',
         lambda: f"status {validation.status} with {_field(record, 'status')}",
     )
     submitted, validated = parse_rfc3339(record.get("submitted")), parse_rfc3339(record.get("validated"))
     _require(
         validated is not None and (submitted is None or validated >= submitted - TIMESTAMP_RESOLUTION),
-        "validation_sets_status",
         f"`validated`: an RFC 3339 time not before `submitted` ({_show(record.get('submitted'))}) after a success",
         lambda: _field(record, "validated"),
     )
-    return True
+    return HELD
+
+
+@lifecycle_check
+def made_up_challenge_never_succeeds(validation: Exchange) -> Verdict:
+    """A validation whose `ownership_challenge` was made up (never delivered by the server) never succeeds."""
+    record = next(validation.ownerships(), None)
+    _require(
+        record is None or record.get("status") != "success",
+        "anything but `status: success` for a challenge the server never delivered",
+        lambda: f'status {validation.status} with `status: "success"`',
+    )
+    return HELD
 
 
 def _listed_state(listing: Exchange) -> dict[str, tuple[Any, Any]]:
@@ -651,28 +652,70 @@ def _listed_state(listing: Exchange) -> dict[str, tuple[Any, Any]]:
     }
 
 
+@lifecycle_check
 def half_credentials_are_refused(
     refused: Exchange, variant: str, before: Exchange | None = None, after: Exchange | None = None
-) -> None:
+) -> Verdict:
     """Half-right credentials (`variant` says which) are refused with 401 or 403, and change nothing.
 
     `before` and `after` are lists of the account around a refused write: the same records, in the same state.
     """
     _require(
         refused.status in (401, 403),
-        "half_credentials_are_refused",
         f"401 or 403 for {variant}",
         lambda: f"status {refused.status}",
     )
     if before is None or after is None or before.status != 200 or after.status != 200:
-        return
+        return HELD
     was, now = _listed_state(before), _listed_state(after)
     changed = {
         ownership_id for ownership_id in was.keys() | now.keys() if was.get(ownership_id) != now.get(ownership_id)
     }
     _require(
         not changed,
-        "half_credentials_are_refused",
         f"nothing created, deleted or validated by a request with {variant}",
         lambda: f"changed between the lists before and after it: {_ids(changed)}",
     )
+    return HELD
+
+
+# --- tenancy: one account's answers never show, validate or delete another's ownerships ----------------
+
+
+@tenancy_check
+def foreign_ownership_is_not_listed(listing: Exchange, foreign_ids: Collection[str]) -> Verdict:
+    """Another account's ownerships never appear in an account's list."""
+    leaked = listing.result_ids() & set(foreign_ids)
+    _require(
+        not leaked,
+        "no ownership of another account listed",
+        lambda: f"listed: {_ids(leaked)}",
+    )
+    return HELD
+
+
+@tenancy_check
+def foreign_ownership_is_not_validated(validation: Exchange, foreign_ids: Collection[str]) -> Verdict:
+    """Validating another account's bucket never answers with that account's ownership."""
+    leaked = validation.result_ids() & set(foreign_ids)
+    _require(
+        not leaked,
+        "no ownership of another account in the answer (404, or this account's own record)",
+        lambda: f"status {validation.status} with id {_ids(leaked)}",
+    )
+    return HELD
+
+
+@tenancy_check
+def foreign_ownership_is_not_deleted(deletion: Exchange) -> Verdict:
+    """Deleting another account's ownership is refused."""
+    _require(
+        not deletion.is_success,
+        "a refusal (404 or 403) deleting another account's ownership",
+        lambda: f"status {deletion.status}",
+    )
+    return HELD
+
+
+# Every project check in report order: the response checks, then the lifecycle's, then tenancy's.
+CHECKS: Mapping[str, ModelCheck] = MappingProxyType({**_RESPONSE, **_LIFECYCLE, **_TENANCY})

@@ -62,6 +62,8 @@ def build_parser() -> argparse.ArgumentParser:
     _add_check(commands)
     _add_diff(commands)
     _add_fuzz(commands)
+    _add_proxy(commands)
+    _add_verify(commands)
     _add_mock(commands)
     _add_generate(commands)
     return parser
@@ -315,6 +317,7 @@ def _add_fuzz(commands: Commands) -> None:
         "anything but loopback, and a run without --account-id. Exit 0 no new findings, 1 new findings, "
         "2 refused or could not judge, 3 ownerships left behind (ids in the report), 130 interrupted.",
     )
+    from pcaps_contract import _api as api
     from pcaps_contract.gate import GATE_ARGUMENTS
 
     gate = dict(GATE_ARGUMENTS)
@@ -329,7 +332,7 @@ def _add_fuzz(commands: Commands) -> None:
         "--operation",
         dest="operations",
         action="append",
-        choices=("add_bucket", "list_buckets", "validate_bucket", "delete_bucket"),
+        choices=(api.ADD, api.LIST, api.VALIDATE, api.DELETE),
         help="fuzz only this operation; repeatable (to split a run across machines)",
     )
     fuzz.add_argument("--timeout", **gate["--timeout"])
@@ -351,6 +354,100 @@ def _run_fuzz(args: argparse.Namespace) -> int:
     from pcaps_contract._fuzz.command import run_fuzz
 
     return run_fuzz(args)
+
+
+def _add_proxy(commands: Commands) -> None:
+    proxy = commands.add_parser(
+        "proxy",
+        help="a reverse proxy that judges the real traffic to an implementation; sends nothing of its own",
+        description="Forward every request unchanged to --upstream and its answer unchanged back, judging each "
+        "exchange with the gate's response checks, the spec's schemas and the lifecycle and tenancy rules "
+        "inferred from the traffic. Each violation is printed as it happens; Ctrl-C or SIGTERM writes the "
+        "reports. Exit 0 conforms, 1 contract violations, 2 could not judge (refused settings, no exchange of "
+        "this API seen).",
+    )
+    proxy.add_argument(
+        "--upstream", required=True, metavar="URL", help="the API base, e.g. https://api.cloudflare.com/client/v4"
+    )
+    proxy.add_argument("--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1)")
+    proxy.add_argument("--port", type=int, default=8788, help="port to listen on; 0 picks a free one (default: 8788)")
+    proxy.add_argument(
+        "--report-dir", type=Path, metavar="DIR", help="write result.json, junit.xml and exchanges.ndjson here"
+    )
+    _add_passive_options(proxy, reports=False)
+    proxy.set_defaults(run=_run_proxy)
+
+
+def _run_proxy(args: argparse.Namespace) -> int:
+    from pcaps_contract._errors import UsageError
+    from pcaps_contract._limits import DEFAULT_MAX_RESPONSE_BYTES
+    from pcaps_contract._proxy import EXCHANGES_FILE, ProxyApp, ProxyRun, listen, serve
+    from pcaps_contract._spec import load_spec
+    from pcaps_contract._urls import parse_target
+
+    # Production is fine: the proxy sends only what its clients send, to where they meant it to go.
+    upstream = parse_target(args.upstream, allow_production=True, flag="--upstream")
+    spec = load_spec(args.spec)
+    if args.report_dir is not None:
+        prepare_output(args.report_dir / EXCHANGES_FILE, "--report-dir")
+    sock = listen(args.host, args.port)
+    run = ProxyRun.start(upstream, spec, args.report_dir)
+    app = ProxyApp(upstream, run.judge, run.recording, args.max_response_bytes or DEFAULT_MAX_RESPONSE_BYTES)
+    report = serve(run, app, sock)
+    if report.error:
+        raise UsageError(f"nothing judged: {report.error}; point the clients at the proxy's address.")
+    print(report.render())
+    return report.exit_code
+
+
+def _add_verify(commands: Commands) -> None:
+    verify = commands.add_parser(
+        "verify",
+        help="judge recorded traffic (HAR 1.2, or the proxy's NDJSON) against the contract; sends nothing",
+        description="Judge recorded exchanges with the gate's response checks, the spec's schemas and the lifecycle "
+        "and tenancy rules inferred from the traffic itself. FILE is a HAR 1.2 file (browsers, mitmproxy, "
+        "`schemathesis run --report har`) or the exchanges.ndjson of `pcaps-contract proxy`. "
+        "Exit 0 conforms, 1 contract violations, 2 could not judge (no exchange of this API, unreadable file).",
+    )
+    verify.add_argument("file", type=Path, metavar="FILE", help="a HAR file or a proxy recording (NDJSON)")
+    _add_passive_options(verify)
+    verify.set_defaults(run=_run_verify)
+
+
+def _add_passive_options(parser: argparse.ArgumentParser, reports: bool = True) -> None:
+    """The options `verify` and `proxy` share: the spec, the body cap (and `verify`'s report files)."""
+    from pcaps_contract.gate import GATE_ARGUMENTS
+
+    parser.add_argument("--spec", type=Path, help="the contract (default: the bundled spec)")
+    parser.add_argument("--max-response-bytes", **dict(GATE_ARGUMENTS)["--max-response-bytes"])
+    if not reports:
+        return
+    parser.add_argument(
+        "--junit-xml", type=Path, metavar="PATH", help="write JUnit XML: one testcase per operation x check"
+    )
+    parser.add_argument("--report", type=Path, metavar="PATH", help="write the results as JSON")
+
+
+def _run_verify(args: argparse.Namespace) -> int:
+    from pcaps_contract._errors import UsageError
+    from pcaps_contract._limits import DEFAULT_MAX_RESPONSE_BYTES
+    from pcaps_contract._passive import PassiveJudge
+    from pcaps_contract._spec import load_spec
+    from pcaps_contract._traffic import read_traffic
+
+    outputs = [
+        prepare_output(path, flag) for path, flag in ((args.junit_xml, "--junit-xml"), (args.report, "--report"))
+    ]
+    spec = load_spec(args.spec)
+    exchanges = read_traffic(args.file, args.max_response_bytes or DEFAULT_MAX_RESPONSE_BYTES)
+    judge = PassiveJudge(spec)
+    judge.judge_all(exchanges)
+    report = judge.report(str(args.file), "verify")
+    _write_reports(report, *outputs)
+    if report.error:
+        raise UsageError(f"{args.file}: {report.error}; record traffic of the ownership API (HAR or `proxy`).")
+    print(report.render())
+    return report.exit_code
 
 
 if __name__ == "__main__":

@@ -16,7 +16,6 @@ from __future__ import annotations
 import json
 import threading
 from collections import Counter
-from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -27,6 +26,7 @@ from hypothesis import settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, precondition, rule, run_state_machine_as_test
 
+from pcaps_contract import _api as api
 from pcaps_contract import _checks as checks
 from pcaps_contract._credentials import Credentials
 from pcaps_contract._data import destination_confs, made_up_challenges, ownership_challenges
@@ -36,7 +36,6 @@ from pcaps_contract._report import Failure, Ledger, Step
 from pcaps_contract._sender import Cancelled, Throttled
 from pcaps_contract._targets import ChallengeSource
 from pcaps_contract._text import clip
-from pcaps_contract._urls import api_path
 
 # Consecutive requests without an answer after which the target counts as lost for the rest of the lifecycle.
 LOST_AFTER = 3
@@ -256,25 +255,25 @@ class Judge:
     def judge(
         self,
         exchange: checks.Exchange,
-        check: Callable[..., bool | None],
+        check: checks.ModelCheck,
         *args: Any,
         trail: tuple[checks.Exchange, ...] = (),
         steps: tuple[Step, ...] | None = None,
     ) -> bool:
-        """Run one model check on an exchange; a violation is recorded with the steps that led to it.
+        """Run one registered check on an exchange; a violation is recorded with the steps that led to it.
 
-        A check that answers False did not apply: nothing is recorded.
+        Answers False when the check was violated. A check out of scope records nothing.
         """
         try:
-            applied = check(exchange, *args)
+            verdict = check(exchange, *args)
         except checks.ContractViolation as violation:
             steps = steps if steps is not None else tuple(step_of(item) for item in (*trail, exchange))
             self.ledger.failed(
-                Failure(exchange.operation_id or "", violation.check, violation.expected, violation.received, steps)
+                Failure(exchange.operation_id or "", check.name, violation.expected, violation.received, steps)
             )
             return False
-        if applied is not False:
-            self.ledger.passed(exchange.operation_id or "", check.__name__)
+        if verdict is checks.HELD:
+            self.ledger.passed(exchange.operation_id or "", check.name)
         return True
 
 
@@ -309,9 +308,6 @@ class LifecycleMachine(RuleBasedStateMachine):
         self.unsure: set[str] = set()  # ids whose fate a 5xx left unknown: judged no more
         self.seen: dict[str, checks.Seen] = {}  # what each record showed so far (`record_is_stable`)
         self.succeeded: set[tuple[str, str]] = set()  # (account, bucket) validated with the delivered challenge
-
-    def _path(self, account: str, *suffix: str) -> str:
-        return api_path("accounts", account, "pcaps", "ownership", *suffix)
 
     def _account(self, index: int) -> str:
         return self.accounts[index % len(self.accounts)]
@@ -358,7 +354,7 @@ class LifecycleMachine(RuleBasedStateMachine):
 
     def _add(self, account: str, conf: str) -> Record | None:
         conf = self.judge.in_lane(conf)
-        created = self.judge.send("add_bucket", "POST", self._path(account), {"destination_conf": conf})
+        created = self.judge.send(api.ADD, "POST", api.ownerships_path(account), {"destination_conf": conf})
         if created is None:
             self.registry.expect(account, conf)  # a create without a judged answer may still have created it
             return None
@@ -403,7 +399,7 @@ class LifecycleMachine(RuleBasedStateMachine):
 
     def _list(self, index: int) -> checks.Exchange | None:
         account = self._account(index)
-        listing = self.judge.send("list_buckets", "GET", self._path(account))
+        listing = self.judge.send(api.LIST, "GET", api.ownerships_path(account))
         if listing is None:
             return None
         held = self._held_in(account)
@@ -452,7 +448,7 @@ class LifecycleMachine(RuleBasedStateMachine):
             self.list_buckets(self.accounts.index(account))  # the deletions show in the list
 
     def _delete(self, record: Record, again: bool, list_after: bool = True) -> None:
-        deletion = self.judge.send("delete_bucket", "DELETE", self._path(record.account, record.ownership_id))
+        deletion = self.judge.send(api.DELETE, "DELETE", api.ownership_path(record.account, record.ownership_id))
         if deletion is None:
             self._forget(record)
             return
@@ -477,7 +473,7 @@ class LifecycleMachine(RuleBasedStateMachine):
             self._delete_again(*entry)
 
     def _delete_again(self, record: Record, deletion: checks.Exchange) -> None:
-        again = self.judge.send("delete_bucket", "DELETE", self._path(record.account, record.ownership_id))
+        again = self.judge.send(api.DELETE, "DELETE", api.ownership_path(record.account, record.ownership_id))
         if again is not None:
             self.judge.judge(again, checks.second_delete_is_not_found, trail=(deletion,))
 
@@ -509,7 +505,7 @@ class LifecycleMachine(RuleBasedStateMachine):
         challenge = delivered or (made_up if how == 2 else drawn)
         body = {"destination_conf": record.conf, "ownership_challenge": challenge}
         self._validating(record.account, record.conf)
-        validation = self.judge.send("validate_bucket", "POST", self._path(record.account, "validate"), body)
+        validation = self.judge.send(api.VALIDATE, "POST", api.validate_path(record.account), body)
         if validation is None:
             return
         same_bucket = {
@@ -542,9 +538,7 @@ class LifecycleMachine(RuleBasedStateMachine):
             return
         body = {"destination_conf": record.conf, "ownership_challenge": challenge}
         self._validating(record.account, record.conf)  # a server that ignores the account validates it
-        validation = self.judge.send(
-            "validate_bucket", "POST", self._path(self._other(record.account), "validate"), body
-        )
+        validation = self.judge.send(api.VALIDATE, "POST", api.validate_path(self._other(record.account)), body)
         if validation is None:
             return
         own = {r.ownership_id for r in self._held_in(record.account)}
@@ -557,7 +551,7 @@ class LifecycleMachine(RuleBasedStateMachine):
         if record is None:
             return
         deletion = self.judge.send(
-            "delete_bucket", "DELETE", self._path(self._other(record.account), record.ownership_id)
+            api.DELETE, "DELETE", api.ownership_path(self._other(record.account), record.ownership_id)
         )
         if deletion is None:
             self._forget(record)
@@ -584,7 +578,7 @@ class LifecycleMachine(RuleBasedStateMachine):
         account = self._account(index)
         record: Record | None = self._pick(self._held_in(account), pick)
         if operation == 0:
-            listing = self.judge.send("list_buckets", "GET", self._path(account), headers=headers)
+            listing = self.judge.send(api.LIST, "GET", api.ownerships_path(account), headers=headers)
             if listing is not None:
                 self._judge_refusal(listing, name)
             return
@@ -592,21 +586,21 @@ class LifecycleMachine(RuleBasedStateMachine):
         conf = self.judge.in_lane(conf)
         if operation == 1:
             body: dict[str, str] = {"destination_conf": conf}
-            refused = self.judge.send("add_bucket", "POST", self._path(account), body, headers=headers)
+            refused = self.judge.send(api.ADD, "POST", api.ownerships_path(account), body, headers=headers)
             if refused is None:
                 self.registry.expect(account, conf)
             elif refused.is_success:
                 self._created(account, conf, refused)  # the server did create it: the cleanup must delete it
         elif operation == 2:
             ownership_id = record.ownership_id if record is not None else made_up
-            refused = self.judge.send("delete_bucket", "DELETE", self._path(account, ownership_id), headers=headers)
+            refused = self.judge.send(api.DELETE, "DELETE", api.ownership_path(account, ownership_id), headers=headers)
             if record is not None and refused is not None and refused.status == 204:
                 self._gone(record, refused)
         else:
             target = record.conf if record is not None else conf
             body = {"destination_conf": target, "ownership_challenge": made_up}
             self._validating(account, target)  # a server that ignores the credentials validates it
-            refused = self.judge.send("validate_bucket", "POST", self._path(account, "validate"), body, headers=headers)
+            refused = self.judge.send(api.VALIDATE, "POST", api.validate_path(account), body, headers=headers)
         if refused is None:
             return
         after = self._list(index)

@@ -22,10 +22,10 @@ from urllib.parse import unquote, urlsplit
 
 import requests
 
+from pcaps_contract._api import ownership_path, ownerships_path
 from pcaps_contract._errors import UsageError
 from pcaps_contract._limits import CLEANUP_TIME_LIMIT
 from pcaps_contract._sender import AnyOf, Cancelled
-from pcaps_contract._urls import api_path
 
 # The statuses that mean an ownership is gone: deleted now, or already deleted (e.g. by a fuzzed delete).
 _GONE = frozenset({200, 204, 404})
@@ -137,7 +137,7 @@ def clean_up(
 
     def delete(created: Created) -> str | None:
         try:
-            url = base_url + api_path("accounts", created.account, "pcaps", "ownership", created.ownership_id)
+            url = base_url + ownership_path(created.account, created.ownership_id)
         except UsageError:
             return "an id no URL can address"
         return _delete(session, url, attempts, pause, deadline=started + time_limit)
@@ -192,7 +192,7 @@ def _find_expected(session: requests.Session, base_url: str, registry: CleanupRe
         by_account.setdefault(account, set()).add(conf)
     for account, confs in by_account.items():
         try:
-            response = session.get(base_url + api_path("accounts", account, "pcaps", "ownership"))
+            response = session.get(base_url + ownerships_path(account))
         except (requests.RequestException, Cancelled, UsageError):
             continue
         before = registry.pre_existing(account)

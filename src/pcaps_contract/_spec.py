@@ -7,6 +7,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import yaml
 from jsonschema import Draft202012Validator
@@ -115,6 +116,7 @@ class Spec:
         resource: Resource[Any] = Resource.from_contents(document, default_specification=DRAFT202012)
         self._registry: Registry[Any] = Registry().with_resource(_SPEC_URI, resource)
         self._validators: dict[str, Draft202012Validator] = {}
+        self._fast: dict[str, Any] = {}
 
     def operations(self) -> Iterator[Operation]:
         """Every operation, in document order."""
@@ -167,6 +169,23 @@ class Spec:
     def errors(self, schema_pointer: str, instance: Any) -> list[ValidationError]:
         """Every way the instance breaks the schema at the pointer, in document order of the instance."""
         return sorted(self.validator(schema_pointer).iter_errors(instance), key=lambda e: list(map(str, e.path)))
+
+    def surely_valid(self, schema_pointer: str, instance: Any) -> bool:
+        """True when the instance is valid by jsonschema_rs (a compiled validator, ~1000x faster than `errors`).
+
+        False means "ask `errors`": it is the authority on what is wrong, and on formats the two may read apart.
+        Judges of every answer of real traffic (`proxy`, `verify`) take this fast path first.
+        """
+        if schema_pointer not in self._fast:
+            try:
+                import jsonschema_rs
+
+                root = {**self.document, "$ref": "#" + quote(schema_pointer, safe="/~")}
+                self._fast[schema_pointer] = jsonschema_rs.Draft202012Validator(root, validate_formats=True)
+            except (ImportError, ValueError):  # not installed, or a schema it cannot compile: the slow path only
+                self._fast[schema_pointer] = None
+        validator = self._fast[schema_pointer]
+        return validator is not None and bool(validator.is_valid(instance))
 
     def response_schema_pointer(self, operation: Operation | str, status: str) -> str:
         """The JSON pointer of the JSON schema of one documented response of an operation (or operationId)."""

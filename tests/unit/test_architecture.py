@@ -145,3 +145,16 @@ def test_the_pure_modules_import_neither_the_engine_nor_the_mock() -> None:
 def test_the_generated_client_imports_nothing_of_the_toolkit() -> None:
     for path in CLIENT.rglob("*.py"):
         assert not {item for item in imports(path, CLIENT.parent) if item.split(".")[0] == "pcaps_contract"}, path
+
+
+def test_the_passive_judges_drive_no_engine_and_know_no_mock() -> None:
+    passive = (
+        "pcaps_contract._passive",
+        "pcaps_contract._conformance",
+        "pcaps_contract._traffic",
+        "pcaps_contract._proxy",
+    )
+    for name in passive:
+        assert not {item for item in MODULES[name] if item.split(".")[0] in {"schemathesis", "hypothesis"}}, name
+        judges = ("pcaps_contract.mock", "pcaps_contract.gate", "pcaps_contract._lifecycle", "pcaps_contract._fuzz")
+        assert not {item for item in ours(name) if inside(item, *judges)}, name

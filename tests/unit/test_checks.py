@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from pcaps_contract import _checks as checks
-from pcaps_contract._checks import ContractViolation, Exchange, Policy
+from pcaps_contract._checks import ContractViolation, Exchange, Policy, Verdict
 
 NOW = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)
 POLICY = Policy(now=lambda: NOW)
@@ -310,3 +310,366 @@ def test_deleting_another_accounts_ownership_breaks_foreign_ownership_is_not_del
         checks.foreign_ownership_is_not_deleted(deletion(204))
     checks.foreign_ownership_is_not_deleted(deletion(404))
     checks.foreign_ownership_is_not_deleted(deletion(403))
+
+
+# --- the registry ---------------------------------------------------------------------------------------
+
+
+def test_every_check_is_registered_under_its_function_name_in_report_order() -> None:
+    assert list(checks.CHECKS) == [*checks.RESPONSE_CHECKS, *checks.LIFECYCLE_CHECKS, *checks.TENANCY_CHECKS]
+    for name, check in checks.CHECKS.items():
+        assert check.name == name == check.__name__ == check.function.__name__
+        assert getattr(checks, name) is check
+
+
+def test_a_second_check_of_the_same_name_is_refused() -> None:
+    with pytest.raises(ValueError, match="success_matches_status is already registered"):
+        checks.lifecycle_check(checks.success_matches_status.function)
+    assert "success_matches_status" not in checks.LIFECYCLE_CHECKS
+
+
+# --- every violation's message, word for word (reports, JUnit and the CLI snapshots show them) ------------
+
+RESPONSE_VIOLATIONS = [
+    pytest.param(
+        checks.success_has_result,
+        answer(result=["x"]),
+        "`result`: the Ownership object",
+        '`result: ["x"]`',
+        id="success_has_result-list",
+    ),
+    pytest.param(
+        checks.success_matches_status,
+        answer(success=False),
+        "`success: true` with status 200",
+        "`success: false`",
+        id="success_matches_status",
+    ),
+    pytest.param(
+        checks.success_matches_status,
+        failure(success=...),
+        "`success: false` with status 404",
+        "no `success` field",
+        id="success_matches_status",
+    ),
+    pytest.param(
+        checks.success_has_result,
+        answer(result=...),
+        "`result`: the Ownership object",
+        "no `result` field",
+        id="success_has_result",
+    ),
+    pytest.param(
+        checks.success_has_result,
+        answer(result=None),
+        "`result`: the Ownership object",
+        "`result: null`",
+        id="success_has_result",
+    ),
+    pytest.param(
+        checks.success_has_result,
+        answer(operation="list_buckets", result=...),
+        "a `result` field",
+        "no `result` field",
+        id="success_has_result",
+    ),
+    pytest.param(
+        checks.failure_has_null_result,
+        failure(result={"id": "x"}),
+        "`result: null` with status 404",
+        '`result: {"id": "x"}`',
+        id="failure_has_null_result",
+    ),
+    pytest.param(
+        checks.failure_has_null_result,
+        failure(result=...),
+        "`result: null` with status 404",
+        "no `result` field",
+        id="failure_has_null_result",
+    ),
+    pytest.param(
+        checks.failure_has_errors,
+        failure(errors=[]),
+        "at least one entry in `errors` with status 404",
+        "`errors: []`",
+        id="failure_has_errors",
+    ),
+    pytest.param(
+        checks.no_content_has_empty_body,
+        Exchange("delete_bucket", "DELETE", "u", 204, b"x" * 130),
+        "an empty body with status 204",
+        f"130 bytes: {b'x' * 120!r}",
+        id="no_content_has_empty_body",
+    ),
+    pytest.param(
+        checks.timestamps_are_rfc3339,
+        answer(result=record(submitted="2026-11-26 11:05:00Z")),
+        "`submitted` as an RFC 3339 date-time (`2026-11-26T11:05:00Z`: a `T`, then `Z` or an offset)",
+        '`submitted: "2026-11-26 11:05:00Z"`',
+        id="timestamps_are_rfc3339",
+    ),
+    pytest.param(
+        checks.timestamps_are_rfc3339,
+        answer(result=record(validated=5)),
+        "`validated` as an RFC 3339 date-time (`2026-11-26T11:05:00Z`: a `T`, then `Z` or an offset)",
+        "`validated: 5`",
+        id="timestamps_are_rfc3339",
+    ),
+    pytest.param(
+        checks.submitted_is_not_in_future,
+        answer(result=record(submitted="2026-11-27T12:00:00Z")),
+        "`submitted` at or before 2026-11-26T12:05:00+00:00 (now + 0:05:00)",
+        '`submitted: "2026-11-27T12:00:00Z"`',
+        id="submitted_is_not_in_future",
+    ),
+    pytest.param(
+        checks.validated_is_not_before_submitted,
+        answer(result=record(status="success", validated="2026-11-26T11:04:58Z")),
+        "`validated` at or after `submitted` (2026-11-26T11:05:00Z)",
+        '`validated: "2026-11-26T11:04:58Z"`',
+        id="validated_is_not_before_submitted",
+    ),
+    pytest.param(
+        checks.destination_conf_is_echoed,
+        answer(sent={"destination_conf": "s3://bücket-" + "a" * 200}),
+        '`destination_conf: "s3://bücket-' + "a" * 186 + "…`",
+        '`destination_conf: "s3://pcaps-bucket?region=us-east-1"`',
+        id="destination_conf_is_echoed",
+    ),
+]
+MODEL_VIOLATIONS = [
+    pytest.param(
+        checks.created_ownership_is_listed,
+        listing(status=403),
+        ({ID, OTHER_ID},),
+        f"status 200 listing the created ids {OTHER_ID}, {ID}",
+        "status 403 listing none",
+        id="created_ownership_is_listed-two",
+    ),
+    pytest.param(
+        checks.created_ownership_is_listed,
+        listing(ID),
+        ({ID, OTHER_ID},),
+        "status 200 listing the created ids 4a1f0e7b9c2d4e8fa3b5c6d7e8f90a1b",
+        "status 200 listing 9883874ecac311ec8475433579a6bf5f",
+        id="created_ownership_is_listed",
+    ),
+    pytest.param(
+        checks.created_ownership_is_listed,
+        listing(status=403),
+        ({ID},),
+        "status 200 listing the created ids 9883874ecac311ec8475433579a6bf5f",
+        "status 403 listing none",
+        id="created_ownership_is_listed",
+    ),
+    pytest.param(
+        checks.created_ownership_is_listed,
+        answer(201, operation="list_buckets", result=[record(id=ID)]),
+        ({ID},),
+        "status 200 listing the created ids 9883874ecac311ec8475433579a6bf5f",
+        "status 201 listing 9883874ecac311ec8475433579a6bf5f",
+        id="created_ownership_is_listed",
+    ),
+    pytest.param(
+        checks.deleted_ownership_is_not_listed,
+        listing(ID, OTHER_ID),
+        ({ID},),
+        "deleted ids gone from the list",
+        "still listed: 9883874ecac311ec8475433579a6bf5f",
+        id="deleted_ownership_is_not_listed",
+    ),
+    pytest.param(
+        checks.created_ownership_can_be_deleted,
+        deletion(404),
+        (),
+        "status 204 deleting an existing ownership",
+        "status 404",
+        id="created_ownership_can_be_deleted",
+    ),
+    pytest.param(
+        checks.second_delete_is_not_found,
+        deletion(204),
+        (),
+        "status 404 deleting an already deleted ownership",
+        "status 204",
+        id="second_delete_is_not_found",
+    ),
+    pytest.param(
+        checks.validate_returns_same_id,
+        answer(operation="validate_bucket", result=record(id=OTHER_ID)),
+        ({ID},),
+        "status 200 with `id` one of 9883874ecac311ec8475433579a6bf5f",
+        'status 200 with `id: "4a1f0e7b9c2d4e8fa3b5c6d7e8f90a1b"`',
+        id="validate_returns_same_id",
+    ),
+    pytest.param(
+        checks.validate_returns_same_id,
+        failure(404),
+        ({ID},),
+        "status 200 with `id` one of 9883874ecac311ec8475433579a6bf5f",
+        "status 404 with no result",
+        id="validate_returns_same_id",
+    ),
+    pytest.param(
+        checks.foreign_ownership_is_not_listed,
+        listing(ID, OTHER_ID),
+        ({OTHER_ID},),
+        "no ownership of another account listed",
+        "listed: 4a1f0e7b9c2d4e8fa3b5c6d7e8f90a1b",
+        id="foreign_ownership_is_not_listed",
+    ),
+    pytest.param(
+        checks.foreign_ownership_is_not_validated,
+        answer(operation="validate_bucket"),
+        ({ID},),
+        "no ownership of another account in the answer (404, or this account's own record)",
+        "status 200 with id 9883874ecac311ec8475433579a6bf5f",
+        id="foreign_ownership_is_not_validated",
+    ),
+    pytest.param(
+        checks.foreign_ownership_is_not_deleted,
+        deletion(204),
+        (),
+        "a refusal (404 or 403) deleting another account's ownership",
+        "status 204",
+        id="foreign_ownership_is_not_deleted",
+    ),
+]
+
+
+@pytest.mark.parametrize(("check", "exchange", "expected", "received"), RESPONSE_VIOLATIONS)
+def test_each_response_check_names_and_words_its_violation(
+    check: checks.ResponseCheck, exchange: Exchange, expected: str, received: str
+) -> None:
+    with pytest.raises(ContractViolation) as caught:
+        check(exchange, POLICY)
+    assert (caught.value.check, caught.value.expected, caught.value.received) == (check.name, expected, received)
+    assert str(caught.value) == f"Expected: {expected}\nReceived: {received}"
+
+
+@pytest.mark.parametrize(("check", "exchange", "args", "expected", "received"), MODEL_VIOLATIONS)
+def test_each_lifecycle_and_tenancy_check_names_and_words_its_violation(
+    check: checks.ModelCheck, exchange: Exchange, args: tuple[Any, ...], expected: str, received: str
+) -> None:
+    with pytest.raises(ContractViolation) as caught:
+        check(exchange, *args)
+    assert (caught.value.check, caught.value.expected, caught.value.received) == (check.name, expected, received)
+
+
+# --- the rules at their edges --------------------------------------------------------------------------
+
+
+def test_a_failure_shows_no_ownerships_even_with_a_result() -> None:
+    broken = failure(result=record(submitted="yesterday"))
+    assert list(broken.ownerships()) == []
+    assert checks.timestamps_are_rfc3339(broken, POLICY) is checks.OUT_OF_SCOPE
+
+
+def test_a_submitted_exactly_at_now_plus_the_clock_skew_keeps_submitted_is_not_in_future() -> None:
+    at_the_edge = answer(result=record(submitted="2026-11-26T12:05:00Z"))
+    assert checks.submitted_is_not_in_future(at_the_edge, POLICY) is checks.HELD
+    violated(checks.submitted_is_not_in_future, answer(result=record(submitted="2026-11-26T12:05:00.001Z")))
+
+
+def test_a_validated_exactly_one_second_before_submitted_keeps_validated_is_not_before_submitted() -> None:
+    at_the_edge = answer(result=record(status="success", validated="2026-11-26T11:04:59Z"))
+    assert checks.validated_is_not_before_submitted(at_the_edge, POLICY) is checks.HELD
+    too_early = answer(result=record(status="success", validated="2026-11-26T11:04:58.999Z"))
+    violated(checks.validated_is_not_before_submitted, too_early)
+
+
+def test_a_record_after_one_out_of_scope_is_still_judged_by_each_timestamp_check() -> None:
+    without_submitted = record(submitted=None, validated="2026-11-26 11:06:00Z")
+    violated(checks.timestamps_are_rfc3339, answer(result=without_submitted))
+    future = record(id="4a1f0e7b9c2d4e8fa3b5c6d7e8f90a1b", submitted="2026-11-27T12:00:00Z")
+    listed = answer(operation="list_buckets", result=[record(submitted="not a time"), future])
+    violated(checks.submitted_is_not_in_future, listed)
+    early = record(status="success", validated="2026-11-26T11:04:58Z")
+    violated(checks.validated_is_not_before_submitted, answer(operation="list_buckets", result=[record(), early]))
+
+
+@pytest.mark.parametrize(
+    ("text", "instant"),
+    [
+        ("2026-11-26T13:05:00+02:00", datetime(2026, 11, 26, 11, 5, tzinfo=UTC)),
+        ("2026-11-26T06:35:00-04:30", datetime(2026, 11, 26, 11, 5, tzinfo=UTC)),
+        ("2026-11-26t11:05:00z", datetime(2026, 11, 26, 11, 5, tzinfo=UTC)),
+        ("2016-12-31T23:59:60Z", datetime(2016, 12, 31, 23, 59, 59, tzinfo=UTC)),
+        ("2016-12-31T23:59:60.5+00:00", datetime(2016, 12, 31, 23, 59, 59, 500000, tzinfo=UTC)),
+    ],
+)
+def test_parse_rfc3339_reads_offsets_and_leap_seconds(text: str, instant: datetime) -> None:
+    assert checks.parse_rfc3339(text) == instant
+
+
+def test_an_offset_moves_submitted_into_or_out_of_the_future() -> None:
+    # 14:04 at +02:00 is 12:04 UTC: within the skew; read without its offset it would be two hours ahead.
+    within = answer(result=record(submitted="2026-11-26T14:04:00+02:00"))
+    assert checks.submitted_is_not_in_future(within, POLICY) is checks.HELD
+    violated(checks.submitted_is_not_in_future, answer(result=record(submitted="2026-11-26T12:06:00-00:00")))
+    violated(checks.submitted_is_not_in_future, answer(result=record(submitted="2026-11-26T08:06:00-04:00")))
+
+
+def test_a_leap_second_validated_keeps_validated_is_not_before_submitted() -> None:
+    leap = answer(result=record(status="success", submitted="2016-12-31T23:59:59Z", validated="2016-12-31T23:59:60Z"))
+    assert checks.validated_is_not_before_submitted(leap, POLICY) is checks.HELD
+
+
+@pytest.mark.parametrize(
+    "exchange",
+    [
+        answer(sent=["not", "an", "object"]),
+        answer(sent="destination_conf"),
+        answer(sent={"ownership_challenge": "x"}),
+        answer(sent={"destination_conf": 5}),
+        answer(result=None),
+        answer(operation="list_buckets", result=[record(destination_conf="gs://other")]),
+        failure(404, result=record(destination_conf="gs://other")),
+        answer(operation="delete_bucket", sent={"destination_conf": "gs://other"}),
+    ],
+    ids=["list body", "string body", "no conf sent", "conf not a string", "null result", "list", "404", "delete"],
+)
+def test_exchanges_it_cannot_judge_are_outside_destination_conf_is_echoed(exchange: Exchange) -> None:
+    assert checks.destination_conf_is_echoed(exchange, POLICY) is checks.OUT_OF_SCOPE
+
+
+def test_a_list_success_with_a_result_field_keeps_success_has_result() -> None:
+    assert checks.success_has_result(answer(operation="list_buckets", result=[]), POLICY) is checks.HELD
+    assert checks.success_has_result(failure(result=...), POLICY) is checks.OUT_OF_SCOPE
+
+
+def test_a_decorated_function_is_registered_in_its_kind_and_names_its_violations(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    kinds: dict[str, dict[str, Any]] = {"_RESPONSE": {}, "_LIFECYCLE": {}, "_TENANCY": {}}
+    for name, registry in kinds.items():
+        monkeypatch.setattr(checks, name, registry)
+
+    def status_is_teapot(exchange: Exchange, policy: Policy) -> Verdict:
+        """A made-up rule."""
+        checks._require(exchange.status == 418, "status 418", lambda: f"status {exchange.status}")
+        return checks.HELD
+
+    def answer_is_teapot(exchange: Exchange, *, strict: bool = False) -> Verdict:
+        if strict and exchange.status != 418:
+            raise ContractViolation("status 418", f"status {exchange.status}")
+        return checks.HELD
+
+    registered = checks.response_check(status_is_teapot)
+    assert kinds["_RESPONSE"] == {"status_is_teapot": registered}
+    assert (registered.__name__, registered.__doc__) == ("status_is_teapot", "A made-up rule.")
+    with pytest.raises(ContractViolation) as caught:
+        registered(failure(404), POLICY)
+    assert (caught.value.check, str(caught.value)) == ("status_is_teapot", "Expected: status 418\nReceived: status 404")
+    tenancy = checks.tenancy_check(answer_is_teapot)
+    assert kinds["_TENANCY"] == {"answer_is_teapot": tenancy} and not kinds["_LIFECYCLE"]
+    assert tenancy(failure(404)) is checks.HELD
+    with pytest.raises(ContractViolation) as caught:
+        tenancy(failure(404), strict=True)
+    assert caught.value.check == "answer_is_teapot"
+    for decorator in (checks.response_check, checks.lifecycle_check, checks.tenancy_check):
+        with pytest.raises(ValueError, match="already registered"):
+            decorator(status_is_teapot)
+        with pytest.raises(ValueError, match="already registered"):
+            decorator(answer_is_teapot)
+    assert list(kinds["_RESPONSE"]) == ["status_is_teapot"] and list(kinds["_TENANCY"]) == ["answer_is_teapot"]

@@ -74,7 +74,9 @@ def test_every_other_module_is_private() -> None:
     assert found == public_modules
 
 
-@pytest.mark.parametrize("command", [[], ["check"], ["fuzz"], ["mock"], ["diff"], ["generate"], ["lint"]])
+@pytest.mark.parametrize(
+    "command", [[], ["check"], ["fuzz"], ["mock"], ["diff"], ["generate"], ["lint"], ["verify"], ["proxy"]]
+)
 def test_help_loads_no_heavy_library(command: list[str]) -> None:
     done = subprocess.run(
         [sys.executable, "-X", "importtime", "-m", "pcaps_contract._cli", *command, "--help"],

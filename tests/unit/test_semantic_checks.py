@@ -88,13 +88,13 @@ def test_a_list_silently_cut_short_breaks_listing_is_complete() -> None:
 
 def test_a_list_that_says_there_are_more_pages_keeps_listing_is_complete() -> None:
     more_records = {"page": 1, "per_page": 1, "count": 1, "total_count": 2, "total_pages": 2}
-    assert checks.listing_is_complete(listing(record(), result_info=more_records), {ID, OTHER_ID})
+    assert checks.listing_is_complete(listing(record(), result_info=more_records), {ID, OTHER_ID}) is checks.HELD
     more_records = {"page": 1, "total_count": 2}
-    assert checks.listing_is_complete(listing(record(), result_info=more_records), {ID, OTHER_ID})
+    assert checks.listing_is_complete(listing(record(), result_info=more_records), {ID, OTHER_ID}) is checks.HELD
     more_pages = {"page": 1, "total_pages": 2}
-    assert checks.listing_is_complete(listing(record(), result_info=more_pages), {ID, OTHER_ID})
-    assert checks.listing_is_complete(listing(record(), record(id=OTHER_ID)), {ID, OTHER_ID})
-    assert not checks.listing_is_complete(answer(None, 403, operation="list_buckets"), {ID})
+    assert checks.listing_is_complete(listing(record(), result_info=more_pages), {ID, OTHER_ID}) is checks.HELD
+    assert checks.listing_is_complete(listing(record(), record(id=OTHER_ID)), {ID, OTHER_ID}) is checks.HELD
+    assert checks.listing_is_complete(answer(None, 403, operation="list_buckets"), {ID}) is checks.OUT_OF_SCOPE
 
 
 def test_a_paginated_list_keeps_created_ownership_is_listed() -> None:
@@ -124,16 +124,19 @@ def test_a_record_changing_without_a_validation_breaks_record_is_stable(changes:
 def test_a_record_showing_what_it_first_showed_keeps_record_is_stable() -> None:
     history = {ID: Seen.of(record())}
     same_instant = record(submitted="2026-11-26T11:05:00.000+00:00")
-    assert checks.record_is_stable(listing(record(), same_instant), history)
-    assert not checks.record_is_stable(listing(record(id=OTHER_ID)), history)
+    assert checks.record_is_stable(listing(record(), same_instant), history) is checks.HELD
+    assert checks.record_is_stable(listing(record(id=OTHER_ID)), history) is checks.OUT_OF_SCOPE
 
 
 def test_a_validation_may_change_status_and_validated_then_they_hold() -> None:
     seen = Seen.of(record()).validated_again()
     success = record(status="success", validated="2026-11-26T11:06:00Z")
-    assert checks.record_is_stable(validation(status="success", validated="2026-11-26T11:06:00Z"), {ID: seen})
+    assert (
+        checks.record_is_stable(validation(status="success", validated="2026-11-26T11:06:00Z"), {ID: seen})
+        is checks.HELD
+    )
     seen = seen.then(success)
-    assert checks.record_is_stable(listing(success), {ID: seen})
+    assert checks.record_is_stable(listing(success), {ID: seen}) is checks.HELD
     later = record(status="success", validated="2026-11-26T11:09:00Z")
     breaks("record_is_stable", checks.record_is_stable, listing(later), {ID: seen})
     breaks("record_is_stable", checks.record_is_stable, listing(record(status="failed")), {ID: seen})
@@ -141,7 +144,10 @@ def test_a_validation_may_change_status_and_validated_then_they_hold() -> None:
 
 def test_a_pending_record_may_settle_later_after_a_validation() -> None:
     seen = Seen.of(record()).validated_again().then(record())  # validate answered pending
-    assert checks.record_is_stable(listing(record(status="success", validated="2026-11-26T11:09:00Z")), {ID: seen})
+    assert (
+        checks.record_is_stable(listing(record(status="success", validated="2026-11-26T11:09:00Z")), {ID: seen})
+        is checks.HELD
+    )
 
 
 # --- made_up_challenge_never_succeeds ----------------------------------------------------------------------
@@ -169,10 +175,18 @@ def test_a_delivered_challenge_not_answered_success_breaks_validation_sets_statu
 
 
 def test_a_delivered_challenge_answered_success_keeps_validation_sets_status() -> None:
-    assert checks.validation_sets_status(validation(status="success", validated="2026-11-26T11:05:00Z"), True)
+    assert (
+        checks.validation_sets_status(validation(status="success", validated="2026-11-26T11:05:00Z"), True)
+        is checks.HELD
+    )
     # Within the one-second resolution a server may truncate one timestamp and keep the other's fraction.
-    assert checks.validation_sets_status(validation(status="success", validated="2026-11-26T11:04:59.5Z"), True)
-    assert not checks.validation_sets_status(validation(status="pending"), True)  # verification takes time
+    assert (
+        checks.validation_sets_status(validation(status="success", validated="2026-11-26T11:04:59.5Z"), True)
+        is checks.HELD
+    )
+    assert (
+        checks.validation_sets_status(validation(status="pending"), True) is checks.OUT_OF_SCOPE
+    )  # verification takes time
 
 
 def test_a_wrong_challenge_answered_success_breaks_validation_sets_status() -> None:
@@ -181,9 +195,9 @@ def test_a_wrong_challenge_answered_success_breaks_validation_sets_status() -> N
 
 
 def test_a_wrong_challenge_answered_failed_or_4xx_keeps_validation_sets_status() -> None:
-    assert checks.validation_sets_status(validation(status="failed"), False)
-    assert checks.validation_sets_status(validation(404), False)
-    assert not checks.validation_sets_status(validation(status="pending"), False)
+    assert checks.validation_sets_status(validation(status="failed"), False) is checks.HELD
+    assert checks.validation_sets_status(validation(404), False) is checks.HELD
+    assert checks.validation_sets_status(validation(status="pending"), False) is checks.OUT_OF_SCOPE
 
 
 # --- half_credentials_are_refused --------------------------------------------------------------------------
@@ -214,3 +228,237 @@ def test_a_refused_write_that_changed_the_list_breaks_half_credentials_are_refus
 def test_a_refusal_that_changed_nothing_keeps_half_credentials_are_refused() -> None:
     checks.half_credentials_are_refused(answer(None, 401), "X-Auth-Email alone")
     checks.half_credentials_are_refused(answer(None, 403), "a wrong token", listing(record()), listing(record()))
+
+
+# --- every violation's message, word for word ----------------------------------------------------------
+
+T1, T2 = "2026-11-26T11:06:00Z", "2026-11-26T11:09:00Z"
+SUCCESS = {"status": "success", "validated": T1}
+ALL_LISTED = (
+    "all 2 ownerships the account holds listed, or `result_info` saying there are more "
+    "(`total_pages` above `page`, or without `total_pages` a `total_count` above the records shown)"
+)
+VIOLATIONS = [
+    pytest.param(
+        checks.ownership_id_is_new,
+        answer(record()),
+        ({ID},),
+        "an `id` no earlier answer of the run returned",
+        '`id: "9883874ecac311ec8475433579a6bf5f"`, returned before',
+        id="ownership_id_is_new-1",
+    ),
+    pytest.param(
+        checks.listed_ids_are_unique,
+        listing(record(), record()),
+        (),
+        "each ownership listed once",
+        "listed more than once: 9883874ecac311ec8475433579a6bf5f",
+        id="listed_ids_are_unique-1",
+    ),
+    pytest.param(
+        checks.listing_is_complete,
+        listing(record()),
+        ({ID, OTHER_ID},),
+        ALL_LISTED,
+        "1 listed without 4a1f0e7b9c2d4e8fa3b5c6d7e8f90a1b; no `result_info` field",
+        id="listing_is_complete-1",
+    ),
+    pytest.param(
+        checks.listing_is_complete,
+        listing(record(), result_info={"page": 2, "total_pages": 2}),
+        ({ID, OTHER_ID},),
+        ALL_LISTED,
+        '1 listed without 4a1f0e7b9c2d4e8fa3b5c6d7e8f90a1b; `result_info: {"page": 2, "total_pages": 2}`',
+        id="listing_is_complete-2",
+    ),
+    pytest.param(
+        checks.record_is_stable,
+        listing(record(filename="other.txt")),
+        ({ID: Seen.of(record())},),
+        f'`filename: "ownership-challenge-{ID}.txt"` for {ID}, as first shown',
+        '`filename: "other.txt"`',
+        id="record_is_stable-1",
+    ),
+    pytest.param(
+        checks.record_is_stable,
+        listing(record(status="success")),
+        ({ID: Seen.of(record())},),
+        '`status: "pending"` for 9883874ecac311ec8475433579a6bf5f (no validation was sent)',
+        '`status: "success"`',
+        id="record_is_stable-2",
+    ),
+    pytest.param(
+        checks.record_is_stable,
+        listing(record(validated=T1)),
+        ({ID: Seen.of(record())},),
+        "an empty `validated` for 9883874ecac311ec8475433579a6bf5f (no validation was sent)",
+        '`validated: "2026-11-26T11:06:00Z"`',
+        id="record_is_stable-3",
+    ),
+    pytest.param(
+        checks.record_is_stable,
+        listing(record(status="failed", validated=T1)),
+        ({ID: Seen.of(record()).validated_again().then(record(**SUCCESS))},),
+        '`status: "success"` for 9883874ecac311ec8475433579a6bf5f, as last shown (no validation since)',
+        '`status: "failed"`',
+        id="record_is_stable-4",
+    ),
+    pytest.param(
+        checks.record_is_stable,
+        listing(record(status="success", validated=T2)),
+        ({ID: Seen.of(record()).validated_again().then(record(**SUCCESS))},),
+        '`validated: "2026-11-26T11:06:00Z"` for 9883874ecac311ec8475433579a6bf5f, as last shown (no validation since)',
+        '`validated: "2026-11-26T11:09:00Z"`',
+        id="record_is_stable-5",
+    ),
+    pytest.param(
+        checks.made_up_challenge_never_succeeds,
+        validation(**SUCCESS),
+        (),
+        "anything but `status: success` for a challenge the server never delivered",
+        'status 200 with `status: "success"`',
+        id="made_up_challenge_never_succeeds-1",
+    ),
+    pytest.param(
+        checks.validation_sets_status,
+        validation(status="failed"),
+        (True,),
+        '`status: "success"` validating with the challenge the server delivered',
+        'status 200 with `status: "failed"`',
+        id="validation_sets_status-1",
+    ),
+    pytest.param(
+        checks.validation_sets_status,
+        validation(status="success", validated=""),
+        (True,),
+        '`validated`: an RFC 3339 time not before `submitted` ("2026-11-26T11:05:00Z") after a success',
+        '`validated: ""`',
+        id="validation_sets_status-2",
+    ),
+    pytest.param(
+        checks.validation_sets_status,
+        validation(**SUCCESS),
+        (False,),
+        '`status: "failed"` (or a 4xx) validating with a wrong challenge',
+        'status 200 with `status: "success"`',
+        id="validation_sets_status-3",
+    ),
+    pytest.param(
+        checks.validation_sets_status,
+        validation(500),
+        (False,),
+        '`status: "failed"` (or a 4xx) validating with a wrong challenge',
+        "status 500 with no result",
+        id="validation_sets_status-4",
+    ),
+    pytest.param(
+        checks.half_credentials_are_refused,
+        listing(),
+        ("X-Auth-Key alone",),
+        "401 or 403 for X-Auth-Key alone",
+        "status 200",
+        id="half_credentials_are_refused-1",
+    ),
+    pytest.param(
+        checks.half_credentials_are_refused,
+        answer(None, 403),
+        (
+            "a wrong token",
+            listing(record()),
+            listing(record(status="failed")),
+        ),
+        "nothing created, deleted or validated by a request with a wrong token",
+        "changed between the lists before and after it: 9883874ecac311ec8475433579a6bf5f",
+        id="half_credentials_are_refused-2",
+    ),
+]
+
+
+@pytest.mark.parametrize(("check", "exchange", "args", "expected", "received"), VIOLATIONS)
+def test_each_check_names_and_words_its_violation(
+    check: checks.ModelCheck, exchange: Exchange, args: tuple[Any, ...], expected: str, received: str
+) -> None:
+    violation = breaks(check.name, check, exchange, *args)
+    assert (violation.expected, violation.received) == (expected, received)
+
+
+# --- the rules at their edges --------------------------------------------------------------------------
+
+
+def test_an_add_answering_no_record_is_outside_nothing_but_keeps_ownership_id_is_new() -> None:
+    assert checks.ownership_id_is_new(answer(None), {ID}) is checks.HELD
+
+
+@pytest.mark.parametrize(
+    ("info", "kept"),
+    [
+        ({"total_pages": 2}, True),  # `page` defaults to 1: page 1 of 2
+        ({"page": 2, "total_pages": 2}, False),  # the last page: nothing more to come
+        ({"per_page": 25}, False),  # no count at all says nothing of more
+        ({"total_count": 1}, False),  # counts exactly the one shown
+        ({"total_count": 2}, True),
+    ],
+)
+def test_result_info_says_there_are_more_only_when_it_counts_more(info: dict[str, Any], kept: bool) -> None:
+    cut_short = listing(record(), result_info=info)
+    if kept:
+        assert checks.listing_is_complete(cut_short, {ID, OTHER_ID}) is checks.HELD
+    else:
+        breaks("listing_is_complete", checks.listing_is_complete, cut_short, {ID, OTHER_ID})
+
+
+def test_a_record_without_an_id_is_outside_record_is_stable() -> None:
+    no_id = {key: value for key, value in record().items() if key != "id"}
+    assert checks.record_is_stable(listing(no_id), {ID: Seen.of(record())}) is checks.OUT_OF_SCOPE
+
+
+def test_a_field_first_shown_as_null_then_missing_breaks_record_is_stable() -> None:
+    history = {ID: Seen.of(record(filename=None))}
+    no_filename = {key: value for key, value in record().items() if key != "filename"}
+    breaks("record_is_stable", checks.record_is_stable, listing(no_filename), history)
+
+
+def test_a_record_first_seen_after_a_validation_may_settle_but_keeps_its_validated() -> None:
+    assert checks.record_is_stable(listing(record(**SUCCESS)), {ID: Seen.of(record(), 1)}) is checks.HELD
+    assert checks.record_is_stable(listing(record(status="failed")), {ID: Seen.of(record(), 1)}) is checks.HELD
+    settled = {ID: Seen.of(record(**SUCCESS), 1)}
+    breaks("record_is_stable", checks.record_is_stable, listing(record(status="success", validated=T2)), settled)
+
+
+def test_a_validation_on_its_way_leaves_the_record_free_to_change() -> None:
+    twice = Seen.of(record()).validated_again().validated_again()
+    assert checks.record_is_stable(listing(record(**SUCCESS)), {ID: twice}) is checks.HELD
+    again = Seen.of(record(**SUCCESS), 1).validated_again()
+    assert checks.record_is_stable(listing(record(status="failed", validated=T2)), {ID: again}) is checks.HELD
+
+
+def test_a_refusal_of_a_wrong_challenge_anywhere_in_4xx_keeps_validation_sets_status() -> None:
+    assert checks.validation_sets_status(validation(400), False) is checks.HELD
+    assert checks.validation_sets_status(validation(499), False) is checks.HELD
+    breaks("validation_sets_status", checks.validation_sets_status, validation(500), False)
+
+
+def test_a_validated_exactly_one_second_before_submitted_keeps_validation_sets_status() -> None:
+    at_the_edge = validation(status="success", validated="2026-11-26T11:04:59Z")
+    assert checks.validation_sets_status(at_the_edge, True) is checks.HELD
+
+
+def test_lists_around_a_refusal_are_compared_only_when_both_answered_200() -> None:
+    refused, before = answer(None, 403), listing(record())
+    assert checks.half_credentials_are_refused(refused, "a wrong token", before, answer(None, 403)) is checks.HELD
+    assert checks.half_credentials_are_refused(refused, "a wrong token", answer(None, 429), before) is checks.HELD
+    assert checks.half_credentials_are_refused(refused, "a wrong token", before, None) is checks.HELD
+    assert checks.half_credentials_are_refused(refused, "a wrong token", None, before) is checks.HELD
+
+
+def test_a_refused_write_that_set_validated_breaks_half_credentials_are_refused() -> None:
+    refused, before, after = answer(None, 403), listing(record()), listing(record(validated=T1))
+    breaks("half_credentials_are_refused", checks.half_credentials_are_refused, refused, "a wrong token", before, after)
+
+
+def test_a_record_that_never_shows_validated_keeps_record_is_stable() -> None:
+    bare = {key: value for key, value in record().items() if key != "validated"}
+    assert checks.record_is_stable(listing(bare), {ID: Seen.of(record())}) is checks.HELD
+    assert checks.record_is_stable(listing(bare), {ID: Seen.of(bare, 1)}) is checks.HELD
+    since = Seen.of(record()).validated_again().then(bare)
+    assert checks.record_is_stable(listing(bare), {ID: since}) is checks.HELD

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from pcaps_contract import _api as api
 from pcaps_contract._fuzz.progress import format_seconds
 from pcaps_contract._fuzz.safety import Rate
 from pcaps_contract._limits import CLEANUP_TIME_LIMIT
@@ -12,7 +13,7 @@ from pcaps_contract._ratelimit import RetryPolicy
 from pcaps_contract._sender import ResponseLimits
 
 # Creates first, so that fuzzed deletes and validations can use ownerships the run created.
-OPERATIONS = ("add_bucket", "list_buckets", "validate_bucket", "delete_bucket")
+OPERATIONS = (api.ADD, api.LIST, api.VALIDATE, api.DELETE)
 DEFAULT_DURATION = 600.0
 
 

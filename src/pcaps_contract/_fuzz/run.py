@@ -21,8 +21,8 @@ from typing import Any
 
 import requests
 
+from pcaps_contract import _api as api
 from pcaps_contract import _checks as checks
-from pcaps_contract._api import is_identifier
 from pcaps_contract._compat import threads_may_parse
 from pcaps_contract._credentials import Credentials
 from pcaps_contract._data import as_the_server_reads
@@ -359,9 +359,9 @@ class FuzzRun:
         if not held:
             return
         target = choices.choice(held)
-        if operation_id == "delete_bucket" and is_identifier(case.path_parameters.get("ownership_id")):
+        if operation_id == api.DELETE and api.is_identifier(case.path_parameters.get("ownership_id")):
             case.path_parameters["ownership_id"] = target.ownership_id
-        elif operation_id == "validate_bucket" and isinstance(case.body, dict) and target.destination_conf:
+        elif operation_id == api.VALIDATE and isinstance(case.body, dict) and target.destination_conf:
             case.body = {**case.body, "destination_conf": target.destination_conf}
 
     def _track_created(self, case: Any, response: Any) -> None:
@@ -373,7 +373,7 @@ class FuzzRun:
             str(response.request.method), str(response.request.url), response.status_code, response.content
         )
         if created is None:
-            if case.operation.definition.raw.get("operationId") == "add_bucket" and 200 <= response.status_code < 300:
+            if case.operation.definition.raw.get("operationId") == api.ADD and 200 <= response.status_code < 300:
                 self.shared.errors.append("a create answered 2xx without a result id; the cleanup cannot delete it")
             return
         account, ownership_id = created
@@ -382,7 +382,7 @@ class FuzzRun:
         self.events.emit("created", account=account, id=ownership_id)
 
     def _forget_deleted(self, operation_id: str, account: str, case: Any, response: Any) -> None:
-        if operation_id == "delete_bucket" and response.status_code == 204:
+        if operation_id == api.DELETE and response.status_code == 204:
             self.registry.forget(account, str(as_the_server_reads(case.path_parameters.get("ownership_id", ""))))
 
     def _judge(self, case: Any, operation_id: str, response: Any) -> None:

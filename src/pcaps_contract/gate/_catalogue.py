@@ -25,7 +25,7 @@ DISABLED_BUILTINS = (
     "object_level_authorization",
     "allow_header_conformance",
 )
-ALL_CHECKS = (*BUILTIN_CHECKS, *checks.RESPONSE_CHECKS, *checks.LIFECYCLE_CHECKS, *checks.TENANCY_CHECKS)
+ALL_CHECKS = (*BUILTIN_CHECKS, *checks.CHECKS)
 
 # What each built-in check expects, in words, for failures whose message has no `Expected:` line.
 BUILTIN_EXPECTATIONS = {

@@ -13,6 +13,7 @@ from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from pcaps_contract import _api as api
 from pcaps_contract._errors import SpecError
 from pcaps_contract._spec import Spec, load_spec
 from pcaps_contract._text import clip
@@ -39,10 +40,10 @@ class OwnershipApi:
         self.store = Store(config.max_records)
         self.delivery = ChallengeDelivery(config.s3_endpoint)
         self.handlers: dict[str, Handler] = {
-            "add_bucket": self.add_bucket,
-            "list_buckets": self.list_buckets,
-            "delete_bucket": self.delete_bucket,
-            "validate_bucket": self.validate_bucket,
+            api.ADD: self.add_bucket,
+            api.LIST: self.list_buckets,
+            api.DELETE: self.delete_bucket,
+            api.VALIDATE: self.validate_bucket,
         }
         declared = {operation.operation_id for route in rules.routes for operation in route.operations.values()}
         if declared != set(self.handlers):

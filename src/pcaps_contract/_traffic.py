@@ -1,0 +1,355 @@
+"""Recorded traffic: one exchange as seen on the wire, read from HAR 1.2 or the proxy's NDJSON, written as NDJSON.
+
+Plain data and the standard library only: the passive judge, the proxy and `verify` share it. Secrets are whatever
+credentials the clients sent (`Authorization`, `X-Auth-Email`, `X-Auth-Key`); `Secrets` collects them so that
+everything written names them as `$CLOUDFLARE_...` variables instead.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+import zlib
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import IO, Any
+
+from pcaps_contract._credentials import API_KEY_ENV, EMAIL_ENV, TOKEN_ENV, Credentials
+from pcaps_contract._errors import UsageError
+from pcaps_contract._limits import DEFAULT_MAX_RESPONSE_BYTES
+
+Headers = tuple[tuple[str, str], ...]
+NDJSON_KIND = "pcaps-contract-exchange"
+
+
+@dataclass(frozen=True)
+class Recorded:
+    """One request and its answer as they went over the wire; bodies without any content encoding.
+
+    `started` and `ended` are seconds since the epoch. `truncated` says the answer's body was larger than the cap
+    (only its start is kept): such an answer is judged by its status alone.
+    """
+
+    method: str
+    url: str
+    request_headers: Headers
+    request_body: bytes
+    status: int
+    response_headers: Headers
+    response_body: bytes
+    started: float
+    ended: float
+    truncated: bool = False
+
+    def request_header(self, name: str) -> str | None:
+        return _header(self.request_headers, name)
+
+    def response_header(self, name: str) -> str | None:
+        return _header(self.response_headers, name)
+
+    def as_json(self) -> dict[str, Any]:
+        """The exchange as one NDJSON record (`read_ndjson` reads it back)."""
+        return {
+            "kind": NDJSON_KIND,
+            "started": _iso(self.started),
+            "ended": _iso(self.ended),
+            "request": {
+                "method": self.method,
+                "url": self.url,
+                "headers": [list(pair) for pair in self.request_headers],
+                **_body_json(self.request_body),
+            },
+            "response": {
+                "status": self.status,
+                "headers": [list(pair) for pair in self.response_headers],
+                **_body_json(self.response_body),
+                "truncated": self.truncated,
+            },
+        }
+
+
+def _header(headers: Headers, name: str) -> str | None:
+    lowered = name.lower()
+    return next((value for key, value in headers if key.lower() == lowered), None)
+
+
+def _iso(seconds: float) -> str:
+    return datetime.fromtimestamp(seconds, UTC).isoformat(timespec="microseconds").replace("+00:00", "Z")
+
+
+def _body_json(body: bytes) -> dict[str, str]:
+    if not body:
+        return {"body": ""}
+    try:
+        return {"body": body.decode("utf-8")}
+    except UnicodeDecodeError:
+        return {"body_base64": base64.b64encode(body).decode("ascii")}
+
+
+def decoded(raw: bytes, encoding: str | None, cap: int = DEFAULT_MAX_RESPONSE_BYTES) -> tuple[bytes, bool]:
+    """A body without its `Content-Encoding` (gzip, deflate or none), at most `cap` bytes; and whether it was cut.
+
+    Inflates at most `cap + 1` bytes, so a gzip bomb costs no more than the cap. A body that does not inflate, or
+    an encoding other than these, comes back as it is, marked cut: it is not judged.
+    """
+    name = (encoding or "identity").strip().lower()
+    if name in ("", "identity"):
+        return raw[:cap], len(raw) > cap
+    if name not in ("gzip", "x-gzip", "deflate"):
+        return raw[:cap], True
+    for wbits in (zlib.MAX_WBITS | 16,) if name != "deflate" else (zlib.MAX_WBITS, -zlib.MAX_WBITS):
+        try:
+            inflater = zlib.decompressobj(wbits)
+            body = inflater.decompress(raw, cap + 1)
+        except zlib.error:
+            continue
+        return body[:cap], len(body) > cap
+    return raw[:cap], True
+
+
+# --- the secrets the clients sent ------------------------------------------------------------------------------
+
+
+@dataclass
+class Secrets:
+    """Every credential value seen in requests, each with the variable it is shown as."""
+
+    token: str | None = None
+    email: str | None = None
+    api_key: str | None = None
+    seen: dict[str, str] = field(default_factory=dict)  # value -> `$VARIABLE`
+
+    def learn(self, headers: Headers) -> bool:
+        """Take the credentials of a request's headers in; whether the request carried any."""
+        carried = False
+        for name, value in headers:
+            lowered = name.lower()
+            if lowered == "authorization":
+                scheme, _, secret = value.partition(" ")
+                secret = secret.strip() if scheme.lower() == "bearer" and secret.strip() else value
+                self._add(secret, f"${TOKEN_ENV}")
+                self.token = self.token or secret
+            elif lowered == "x-auth-email":
+                self._add(value, f"${EMAIL_ENV}")
+                self.email = self.email or value
+            elif lowered == "x-auth-key":
+                self._add(value, f"${API_KEY_ENV}")
+                self.api_key = self.api_key or value
+            else:
+                continue
+            carried = carried or bool(value)
+        return carried
+
+    def _add(self, value: str, variable: str) -> None:
+        if value and value not in self.seen:
+            self.seen[value] = variable
+
+    def credentials(self, headers: Headers | None = None) -> Credentials:
+        """Credentials that redact every secret seen, in the style of `headers` (else of the first request seen).
+
+        Their own values are the secrets, so `curl_headers` names the variables of the right style.
+        """
+        token, email, key = self.token, self.email, self.api_key
+        if headers is not None:
+            token = _bearer(_header(headers, "authorization"))
+            email, key = _header(headers, "x-auth-email"), _header(headers, "x-auth-key")
+        others = tuple(self.seen.items())
+        if token or not (email and key):
+            return Credentials(token=token or f"${TOKEN_ENV}", others=others)
+        return Credentials(email=email, api_key=key, others=others)
+
+    def redact(self, text: str) -> str:
+        return self.credentials().redact(text)
+
+
+def _bearer(value: str | None) -> str | None:
+    if value is None:
+        return None
+    scheme, _, secret = value.partition(" ")
+    return secret.strip() if scheme.lower() == "bearer" and secret.strip() else value
+
+
+# --- reading recorded traffic ----------------------------------------------------------------------------------
+
+
+def read_traffic(path: Path, cap: int = DEFAULT_MAX_RESPONSE_BYTES) -> list[Recorded]:
+    """The exchanges of a HAR 1.2 file or of the proxy's NDJSON recording, in the order they were recorded.
+
+    Raises UsageError with one sentence when the file cannot be read or is neither.
+    """
+    try:
+        with path.open("rb") as handle:
+            head = handle.read(4096).lstrip()
+    except FileNotFoundError:
+        raise UsageError(f"{path}: no such file; give a HAR file or a recording of `pcaps-contract proxy`.") from None
+    except IsADirectoryError:
+        raise UsageError(f"{path} is a folder; give the HAR file or the exchanges.ndjson inside it.") from None
+    except OSError as exc:
+        raise UsageError(f"{path} cannot be read ({exc.strerror}); check its permissions.") from None
+    if head.startswith(b"{") and b'"log"' in head:
+        return read_har(path, cap)
+    if head.startswith(b"{"):
+        return list(read_ndjson(path, cap))
+    raise UsageError(f"{path} is neither a HAR file nor NDJSON; give a HAR 1.2 file or a `proxy` recording.")
+
+
+def read_har(path: Path, cap: int = DEFAULT_MAX_RESPONSE_BYTES) -> list[Recorded]:
+    """The entries of a HAR 1.2 file (browsers, mitmproxy, `schemathesis run --report har`)."""
+    try:
+        document = json.loads(path.read_bytes())
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise UsageError(f"{path} is not valid JSON ({exc}); give a HAR 1.2 file.") from None
+    log = document.get("log") if isinstance(document, dict) else None
+    entries = log.get("entries") if isinstance(log, dict) else None
+    if not isinstance(entries, list):
+        raise UsageError(f"{path} has no `log.entries` list; give a HAR 1.2 file.")
+    recorded = []
+    for number, entry in enumerate(entries, 1):
+        try:
+            recorded.append(_har_entry(entry, cap))
+        except (KeyError, TypeError, ValueError, AttributeError):
+            raise UsageError(f"{path}: entry {number} is not a HAR 1.2 entry (request, response, times).") from None
+    return recorded
+
+
+def _har_entry(entry: dict[str, Any], cap: int) -> Recorded:
+    request, response = entry["request"], entry["response"]
+    started = datetime.fromisoformat(str(entry["startedDateTime"]).replace("Z", "+00:00")).timestamp()
+    took = max(float(entry.get("time") or 0), 0.0) / 1000
+    post = request.get("postData") or {}
+    content = response.get("content") or {}
+    text = content.get("text") or ""
+    raw = base64.b64decode(text) if content.get("encoding") == "base64" else text.encode("utf-8")
+    # HAR holds the decoded content; the encoding header stays for the record, but the body needs no inflating.
+    body, truncated = raw[:cap], len(raw) > cap
+    return Recorded(
+        method=str(request["method"]).upper(),
+        url=str(request["url"]),
+        request_headers=_har_headers(request.get("headers")),
+        request_body=str(post.get("text") or "").encode("utf-8"),
+        status=int(response["status"]),
+        response_headers=_har_headers(response.get("headers")),
+        response_body=body,
+        started=started,
+        ended=started + took,
+        truncated=truncated,
+    )
+
+
+def _har_headers(headers: Any) -> Headers:
+    return tuple((str(item["name"]), str(item["value"])) for item in headers or ())
+
+
+def read_ndjson(path: Path, cap: int = DEFAULT_MAX_RESPONSE_BYTES) -> Iterator[Recorded]:
+    """The exchanges of the proxy's recording (`exchanges.ndjson`); lines of other kinds are skipped."""
+    with path.open("rb") as handle:
+        for number, line in enumerate(handle, 1):
+            if not line.strip():
+                continue
+            try:
+                record = json.loads(line)
+            except (ValueError, UnicodeDecodeError):
+                raise UsageError(f"{path}: line {number} is not JSON; give the proxy's exchanges.ndjson.") from None
+            if not isinstance(record, dict) or record.get("kind") != NDJSON_KIND:
+                continue
+            try:
+                yield _ndjson_record(record, cap)
+            except (KeyError, TypeError, ValueError, binascii.Error):
+                raise UsageError(f"{path}: line {number} is not an exchange of the proxy's recording.") from None
+
+
+def _ndjson_record(record: dict[str, Any], cap: int) -> Recorded:
+    request, response = record["request"], record["response"]
+    body = _ndjson_body(response)
+    return Recorded(
+        method=str(request["method"]).upper(),
+        url=str(request["url"]),
+        request_headers=tuple((str(name), str(value)) for name, value in request["headers"]),
+        request_body=_ndjson_body(request),
+        status=int(response["status"]),
+        response_headers=tuple((str(name), str(value)) for name, value in response["headers"]),
+        response_body=body[:cap],
+        started=datetime.fromisoformat(str(record["started"]).replace("Z", "+00:00")).timestamp(),
+        ended=datetime.fromisoformat(str(record["ended"]).replace("Z", "+00:00")).timestamp(),
+        truncated=bool(response.get("truncated")) or len(body) > cap,
+    )
+
+
+def _ndjson_body(part: dict[str, Any]) -> bytes:
+    if "body_base64" in part:
+        return base64.b64decode(part["body_base64"], validate=True)
+    return str(part.get("body") or "").encode("utf-8")
+
+
+class Recording:
+    """Appends exchanges to an NDJSON file as they happen, each line redacted, flushed at once."""
+
+    def __init__(self, path: Path, secrets: Secrets) -> None:
+        self.path = path
+        self.secrets = secrets
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self._file: IO[str] | None = path.open("w", encoding="utf-8")
+
+    def write(self, exchange: Recorded) -> None:
+        if self._file is None:
+            return
+        self._file.write(self.secrets.redact(json.dumps(exchange.as_json(), ensure_ascii=False)) + "\n")
+        self._file.flush()
+
+    def close(self) -> None:
+        if self._file is not None:
+            self._file.close()
+            self._file = None
+
+
+def har_document(exchanges: Sequence[Recorded]) -> dict[str, Any]:
+    """A HAR 1.2 document of the exchanges (for benchmarks and tests that need a HAR without a browser)."""
+
+    def headers(pairs: Headers) -> list[dict[str, str]]:
+        return [{"name": name, "value": value} for name, value in pairs]
+
+    entries = []
+    for exchange in exchanges:
+        request: dict[str, Any] = {
+            "method": exchange.method,
+            "url": exchange.url,
+            "httpVersion": "HTTP/1.1",
+            "headers": headers(exchange.request_headers),
+            "queryString": [],
+            "cookies": [],
+            "headersSize": -1,
+            "bodySize": len(exchange.request_body),
+        }
+        if exchange.request_body:
+            request["postData"] = {
+                "mimeType": exchange.request_header("content-type") or "",
+                "text": exchange.request_body.decode("utf-8", "replace"),
+            }
+        entries.append(
+            {
+                "startedDateTime": _iso(exchange.started),
+                "time": round((exchange.ended - exchange.started) * 1000, 3),
+                "request": request,
+                "response": {
+                    "status": exchange.status,
+                    "statusText": "",
+                    "httpVersion": "HTTP/1.1",
+                    "headers": headers(exchange.response_headers),
+                    "cookies": [],
+                    "content": {
+                        "size": len(exchange.response_body),
+                        "mimeType": exchange.response_header("content-type") or "",
+                        "text": exchange.response_body.decode("utf-8", "replace"),
+                    },
+                    "redirectURL": "",
+                    "headersSize": -1,
+                    "bodySize": len(exchange.response_body),
+                },
+                "cache": {},
+                "timings": {"send": 0, "wait": 0, "receive": 0},
+            }
+        )
+    return {"log": {"version": "1.2", "creator": {"name": "pcaps-contract", "version": "1"}, "entries": entries}}
