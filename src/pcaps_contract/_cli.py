@@ -254,17 +254,30 @@ def _run_check(args: argparse.Namespace) -> int:
     import threading
 
     from pcaps_contract._ownerships import stop_on_signals
+    from pcaps_contract._progress import Progress, format_seconds
     from pcaps_contract._report import GateReport, Ledger
     from pcaps_contract.gate import options_from, run_gate
+    from pcaps_contract.gate._progress import render
 
     outputs = [
         prepare_output(path, flag) for path, flag in ((args.junit_xml, "--junit-xml"), (args.report, "--report"))
     ]
     options = options_from(lambda name: getattr(args, name), os.environ)
     interrupt = threading.Event()
+    # On a terminal a live line; in CI a line every half minute, so that a long run shows it is alive.
+    progress = Progress(sys.stderr, render, interval=30.0)
+    if options.rate is not None and not options.target.in_process:  # said up front: how long the limit makes it
+        expected = options.expected_requests()
+        seconds = expected / options.rate
+        note = (
+            f"note: at most {options.rate:g} requests/s: about {expected} requests, {format_seconds(seconds)} or more"
+        )
+        if seconds > options.max_time:
+            note += f"; --max-time {options.max_time:g}s ends it before (raise it to judge everything)"
+        print(note + ".", file=sys.stderr)
     try:
         with stop_on_signals(interrupt):
-            report = run_gate(options, interrupt)
+            report = run_gate(options, interrupt, progress)
     except PcapsContractError as exc:
         # Nothing was judged; the files a CI step publishes still exist, saying why.
         report = GateReport(

@@ -265,6 +265,7 @@ class PoliteAdapter(HTTPAdapter):
         """One attempt: the whole answer, read within the deadline and the limits, or an exception."""
         timeout = self.policy.timeout
         _DEADLINE.at = time.monotonic() + timeout
+        self.stats.add("in_flight")
         try:
             response = super().send(request, True, (min(5.0, timeout), timeout), verify, cert, None)
             if response.raw is not None and not response._content_consumed:
@@ -275,6 +276,7 @@ class PoliteAdapter(HTTPAdapter):
             raise requests.ReadTimeout(str(exc), request=request) from None
         finally:
             _DEADLINE.at = None
+            self.stats.add("in_flight", -1)
         if too_deep(response.content, self.limits.max_json_depth):
             raise ResponseRefused(
                 f"the answer to {request.method} {request.url} nests JSON more than "

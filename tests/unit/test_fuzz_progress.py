@@ -7,7 +7,8 @@ import json
 from pathlib import Path
 
 from pcaps_contract._fuzz.events import EventLog
-from pcaps_contract._fuzz.progress import Progress, Snapshot
+from pcaps_contract._fuzz.progress import Snapshot, render
+from pcaps_contract._progress import Progress
 
 SNAPSHOT = Snapshot(cases=120, findings=3, new_findings=1, requests=130, throttled=4, elapsed=65.0, left=535.0)
 
@@ -22,7 +23,7 @@ class Clock:
 
 def test_on_a_terminal_the_line_is_rewritten_in_place_and_ends_with_a_newline() -> None:
     stream, clock = io.StringIO(), Clock()
-    progress = Progress(stream, tty=True, clock=clock)
+    progress = Progress(stream, render, tty=True, clock=clock)
     progress.update(SNAPSHOT)
     clock.now += 1
     progress.update(SNAPSHOT)
@@ -34,7 +35,7 @@ def test_on_a_terminal_the_line_is_rewritten_in_place_and_ends_with_a_newline() 
 
 def test_without_a_terminal_plain_lines_come_at_most_every_interval() -> None:
     stream, clock = io.StringIO(), Clock()
-    progress = Progress(stream, interval=10, clock=clock)
+    progress = Progress(stream, render, interval=10, clock=clock)
     assert not progress.tty
     for _ in range(5):
         progress.update(SNAPSHOT)
@@ -45,7 +46,7 @@ def test_without_a_terminal_plain_lines_come_at_most_every_interval() -> None:
 
 def test_a_budget_of_examples_shows_no_time_left() -> None:
     stream = io.StringIO()
-    Progress(stream).finish(Snapshot(1, 0, 0, 1, 0, 1.0, None))
+    Progress(stream, render).finish(Snapshot(1, 0, 0, 1, 0, 1.0, None))
     assert "budget: examples" in stream.getvalue()
 
 

@@ -69,9 +69,10 @@ def run_fuzz(args: argparse.Namespace) -> int:
         return 0
     from pcaps_contract._fuzz.baseline import load_baseline
     from pcaps_contract._fuzz.events import EventLog
-    from pcaps_contract._fuzz.progress import Progress
+    from pcaps_contract._fuzz.progress import render
     from pcaps_contract._fuzz.run import FuzzRun
     from pcaps_contract._ownerships import stop_on_signals
+    from pcaps_contract._progress import Progress
     from pcaps_contract._report import GateReport, Ledger
     from pcaps_contract._spec import load_spec
 
@@ -84,7 +85,13 @@ def run_fuzz(args: argparse.Namespace) -> int:
     try:
         with stop_on_signals(interrupt):
             result = FuzzRun(
-                plan, credentials, spec, events=events, progress=Progress(sys.stderr), known=known, interrupt=interrupt
+                plan,
+                credentials,
+                spec,
+                events=events,
+                progress=Progress(sys.stderr, render),
+                known=known,
+                interrupt=interrupt,
             ).run()
     finally:
         events.close()

@@ -6,9 +6,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from pcaps_contract import _api as api
-from pcaps_contract._fuzz.progress import format_seconds
 from pcaps_contract._fuzz.safety import Rate
 from pcaps_contract._limits import CLEANUP_TIME_LIMIT
+from pcaps_contract._progress import format_seconds
 from pcaps_contract._ratelimit import RetryPolicy
 from pcaps_contract._sender import ResponseLimits
 

@@ -1,12 +1,10 @@
-"""The live progress line: rewritten in place on a terminal, a plain line every few seconds otherwise."""
+"""What the fuzz progress line shows (`_progress.Progress` writes it)."""
 
 from __future__ import annotations
 
-import threading
-import time
-from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TextIO
+
+from pcaps_contract._progress import format_seconds
 
 
 @dataclass(frozen=True)
@@ -22,13 +20,6 @@ class Snapshot:
     left: float | None
 
 
-def format_seconds(seconds: float) -> str:
-    seconds = max(0, int(seconds))
-    hours, rest = divmod(seconds, 3600)
-    minutes, secs = divmod(rest, 60)
-    return f"{hours}h{minutes:02d}m{secs:02d}s" if hours else f"{minutes}m{secs:02d}s"
-
-
 def render(snapshot: Snapshot) -> str:
     rate = snapshot.requests / snapshot.elapsed if snapshot.elapsed > 0 else 0.0
     left = f"{format_seconds(snapshot.left)} left" if snapshot.left is not None else "budget: examples"
@@ -37,44 +28,3 @@ def render(snapshot: Snapshot) -> str:
         f"findings {snapshot.findings} ({snapshot.new_findings} new)  {rate:.1f} req/s  "
         f"throttled {snapshot.throttled}  {left}"
     )
-
-
-class Progress:
-    """Shows snapshots: on a TTY at most a few times a second on one line, else a line every `interval` seconds."""
-
-    def __init__(
-        self,
-        stream: TextIO,
-        interval: float = 10.0,
-        tty: bool | None = None,
-        clock: Callable[[], float] = time.monotonic,
-    ) -> None:
-        self.stream = stream
-        self.tty = stream.isatty() if tty is None else tty
-        self.interval = 0.25 if self.tty else interval
-        self.clock = clock
-        self._last = float("-inf")
-        self._width = 0
-        self._lock = threading.Lock()
-
-    def update(self, snapshot: Snapshot, force: bool = False) -> None:
-        with self._lock:
-            now = self.clock()
-            if not force and now - self._last < self.interval:
-                return
-            self._last = now
-            line = render(snapshot)
-            if self.tty:
-                self.stream.write("\r" + line.ljust(self._width))
-                self._width = len(line)
-            else:
-                self.stream.write(line + "\n")
-            self.stream.flush()
-
-    def finish(self, snapshot: Snapshot) -> None:
-        """The last snapshot, and a newline on a terminal so that the next output starts clean."""
-        self.update(snapshot, force=True)
-        if self.tty:
-            with self._lock:
-                self.stream.write("\n")
-                self.stream.flush()

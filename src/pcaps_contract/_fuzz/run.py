@@ -29,9 +29,10 @@ from pcaps_contract._data import as_the_server_reads
 from pcaps_contract._fuzz.events import EventLog
 from pcaps_contract._fuzz.findings import TRANSPORT_CHECK, Exemplar, Finding, FindingSet, normalise_cause
 from pcaps_contract._fuzz.plan import OPERATIONS, FuzzPlan
-from pcaps_contract._fuzz.progress import Progress, Snapshot
+from pcaps_contract._fuzz.progress import Snapshot
 from pcaps_contract._fuzz.result import FuzzResult, OperationStats
 from pcaps_contract._ownerships import CleanupRegistry, CleanupResult, clean_up_in_time, created_by
+from pcaps_contract._progress import Progress
 from pcaps_contract._ratelimit import RateLimiter
 from pcaps_contract._sender import AnyOf, Cancelled, PoliteAdapter, SendStats, Throttled, polite_session
 from pcaps_contract._spec import Spec
@@ -84,7 +85,7 @@ class FuzzRun:
         spec: Spec,
         *,
         events: EventLog,
-        progress: Progress | None = None,
+        progress: Progress[Snapshot] | None = None,
         known: frozenset[str] = frozenset(),
         interrupt: threading.Event | None = None,
         clock: Callable[[], float] = time.monotonic,

@@ -90,6 +90,18 @@ class GateOptions:
             return self.workers
         return 1 if self.target.in_process else SERVED_WORKERS
 
+    def expected_requests(self) -> int:
+        """About how many requests the run sends: measured per phase on the bundled mock (BENCHMARKS.md).
+
+        Per operation about 8 examples and 29 coverage cases, plus the fuzzing budget; 10 per stateful step;
+        15 per lifecycle run, 55 for the burst; a few for the preflight and the cleanup.
+        """
+        profile = self.resolved_profile()
+        examples = self.max_examples or profile.max_examples
+        phases = 4 * (8 + 29 + examples) + 10 * profile.stateful_steps
+        lifecycle = 15 * max(self.max_examples or 0, profile.lifecycle_examples) + 55 if self.lifecycle else 0
+        return phases + lifecycle + 10
+
     def resolved_seed(self) -> int:
         from pcaps_contract._profiles import CI_SEED
 

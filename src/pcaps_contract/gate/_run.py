@@ -5,8 +5,9 @@ from __future__ import annotations
 import threading
 import time
 from collections import Counter
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
 import httpx
@@ -17,6 +18,7 @@ from pcaps_contract._compat import threads_may_parse
 from pcaps_contract._errors import PcapsContractError, UsageError
 from pcaps_contract._ownerships import CleanupRegistry, CleanupResult, clean_up_in_time
 from pcaps_contract._profiles import Profile
+from pcaps_contract._progress import Progress
 from pcaps_contract._ratelimit import RateLimiter, RetryPolicy
 from pcaps_contract._report import SKIPPED, GateReport, Ledger
 from pcaps_contract._sender import AnyOf, Cancelled, PoliteAdapter, ResponseLimits, SendStats, polite_session
@@ -26,6 +28,7 @@ from pcaps_contract.gate._catalogue import ALL_CHECKS
 from pcaps_contract.gate._events import LOST_AFTER, RunState, engine_task
 from pcaps_contract.gate._options import GateOptions, check_options
 from pcaps_contract.gate._preflight import preflight
+from pcaps_contract.gate._progress import GateSnapshot, Ticker
 from pcaps_contract.gate._schemathesis import OWN_PHASES, STATEFUL, build_schema
 
 if TYPE_CHECKING:
@@ -94,7 +97,11 @@ class _Connection:
         )
 
 
-def run_gate(options: GateOptions, interrupt: threading.Event | None = None) -> GateReport:
+def run_gate(
+    options: GateOptions,
+    interrupt: threading.Event | None = None,
+    progress: Progress[GateSnapshot] | None = None,
+) -> GateReport:
     """Judge the target against the spec; the report says what passed, failed or never applied.
 
     Whatever happens after the preflight, the report comes back (with `error` set when the run could not
@@ -104,6 +111,8 @@ def run_gate(options: GateOptions, interrupt: threading.Event | None = None) -> 
         SpecError: the spec cannot be read.
         UsageError: the options cannot work.
         TargetError: the target is unreachable or refuses the credentials (found by the preflight).
+
+    `progress`, when given, shows requests, requests in flight and the current rate while the run lasts.
     """
     check_options(options)
     spec = load_spec(options.spec_path)
@@ -121,7 +130,7 @@ def run_gate(options: GateOptions, interrupt: threading.Event | None = None) -> 
         ledger=run.ledger,
         credentials=options.credentials,
     )
-    with _Connection(options, interrupt) as connection:
+    with _Connection(options, interrupt) as connection, _ticking(progress, connection, run):
         try:
             preflight(options.target, options.accounts, connection.client, connection.errors, run.registry)
             with threads_may_parse(options.resolved_workers() > 1):
@@ -173,6 +182,23 @@ def never_judged(ledger: Ledger, options: GateOptions, delivered_validations: in
     if options.lifecycle and not delivered_validations and "validation_sets_status" not in reasons:
         reasons["validation_sets_status"] = f"its success path: {NO_VALIDATION}"
     return reasons
+
+
+@contextmanager
+def _ticking(progress: Progress[GateSnapshot] | None, connection: _Connection, run: RunState) -> Iterator[None]:
+    if progress is None:
+        yield
+        return
+
+    def counts() -> tuple[int, int | None, int, int]:
+        stats = connection.stats
+        failed = len(run.ledger.failures())
+        if connection.adapter is None:
+            return sum(run.statuses.values()), None, failed, run.throttled
+        return stats["requests"], stats["in_flight"], failed, stats["throttled"]
+
+    with Ticker(progress, counts):
+        yield
 
 
 def _judge_side_by_side(

@@ -1,0 +1,61 @@
+"""`check`'s progress line: requests, requests in flight and the rate over the last seconds, not since the start."""
+
+from __future__ import annotations
+
+import io
+import time
+
+from pcaps_contract._progress import Progress
+from pcaps_contract.gate._progress import GateSnapshot, Ticker, render
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 100.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def test_the_line_shows_requests_in_flight_and_the_rate() -> None:
+    line = render(GateSnapshot(elapsed=75, requests=412, in_flight=6, rate=31.24, failed=2, throttled=3))
+    assert line == "check 1m15s  412 requests  6 in flight  31.2 req/s  2 failed  3 throttled"
+    assert "in flight" not in render(GateSnapshot(1, 5, None, 0.0, 0, 0))  # in-process: nothing in flight
+
+
+def test_the_rate_is_the_rate_of_the_last_seconds() -> None:
+    clock = Clock()
+    sent = [0]
+    ticker = Ticker(Progress(io.StringIO(), render), lambda: (sent[0], 0, 0, 0), clock=clock)
+    for _ in range(10):  # 10 requests/s for 10 s
+        clock.now += 1
+        sent[0] += 10
+        ticker.snapshot()
+    for _ in range(10):  # then 1 request/s for 10 s
+        clock.now += 1
+        sent[0] += 1
+        last = ticker.snapshot()
+    assert abs(last.rate - 1.0) < 1e-9  # since the start it would be 5.5/s
+    assert last.elapsed == 20 and last.requests == 110
+
+
+def test_a_terminal_gets_a_live_line_and_a_clean_end() -> None:
+    stream = io.StringIO()
+    progress = Progress(stream, render, tty=True)
+    with Ticker(progress, lambda: (7, 2, 0, 0), every=0.01):
+        time.sleep(0.1)
+    assert stream.getvalue().startswith("\r") and stream.getvalue().endswith("\n")
+    assert "7 requests  2 in flight" in stream.getvalue()
+
+
+def test_off_a_terminal_the_first_line_waits_a_whole_interval() -> None:
+    stream, clock = io.StringIO(), Clock()
+    progress = Progress(stream, render, interval=30.0, tty=False, clock=clock)
+    with Ticker(progress, lambda: (7, 2, 0, 0), every=0.01, clock=clock):
+        time.sleep(0.1)  # ticks, but the run's clock says it has only just begun
+        assert stream.getvalue() == ""  # a short run prints nothing
+        clock.now += 31
+        deadline = time.monotonic() + 10
+        while not stream.getvalue() and time.monotonic() < deadline:
+            time.sleep(0.01)
+    assert stream.getvalue().startswith("check 0m31s  7 requests  2 in flight") and "\r" not in stream.getvalue()
