@@ -661,6 +661,7 @@ def test_a_decorated_function_is_registered_in_its_kind_and_names_its_violations
     with pytest.raises(ContractViolation) as caught:
         registered(failure(404), POLICY)
     assert (caught.value.check, str(caught.value)) == ("status_is_teapot", "Expected: status 418\nReceived: status 404")
+    assert ContractViolation("status 418", "status 404").check == ""  # unnamed until a registered check raises it
     tenancy = checks.tenancy_check(answer_is_teapot)
     assert kinds["_TENANCY"] == {"answer_is_teapot": tenancy} and not kinds["_LIFECYCLE"]
     assert tenancy(failure(404)) is checks.HELD
@@ -673,3 +674,8 @@ def test_a_decorated_function_is_registered_in_its_kind_and_names_its_violations
         with pytest.raises(ValueError, match="already registered"):
             decorator(answer_is_teapot)
     assert list(kinds["_RESPONSE"]) == ["status_is_teapot"] and list(kinds["_TENANCY"]) == ["answer_is_teapot"]
+
+    def listing_is_teapot(listing: Exchange) -> Verdict:
+        return checks.OUT_OF_SCOPE
+
+    assert kinds["_LIFECYCLE"] == {"listing_is_teapot": checks.lifecycle_check(listing_is_teapot)}
