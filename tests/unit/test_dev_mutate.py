@@ -1,0 +1,63 @@
+"""`scripts/dev.py mutate`: the module mutmut sees has no decorated function left, and means the same."""
+
+from __future__ import annotations
+
+import importlib.util
+import re
+from pathlib import Path
+from types import ModuleType
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def dev_script() -> ModuleType:
+    spec = importlib.util.spec_from_file_location("dev_script", ROOT / "scripts" / "dev.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+SAMPLE = '''
+registered = []
+
+
+def keep(function):
+    registered.append(function.__name__)
+    return function
+
+
+@keep
+def first(x):
+    """Doubles."""
+    return 2 * x
+
+
+@keep
+def second(x):
+    return x + 1
+
+
+def plain(x):
+    return x
+'''
+
+
+def test_each_decorator_becomes_a_call_after_its_function_with_the_same_meaning() -> None:
+    rewritten = dev_script().undecorated(SAMPLE)
+    assert not re.search(r"^@", rewritten, re.MULTILINE)
+    assert "first = keep(first)" in rewritten and "second = keep(second)" in rewritten
+    before: dict[str, object] = {}
+    after: dict[str, object] = {}
+    exec(compile(SAMPLE, "before", "exec"), before)
+    exec(compile(rewritten, "after", "exec"), after)
+    assert after["registered"] == before["registered"] == ["first", "second"]
+    assert after["first"](4) == 8 and after["second"](4) == 5 and after["first"].__doc__ == "Doubles."  # type: ignore[operator,attr-defined]
+
+
+def test_the_checks_module_keeps_its_registrations_in_order() -> None:
+    source = (ROOT / "src" / "pcaps_contract" / "_checks.py").read_text(encoding="utf-8")
+    rewritten = dev_script().undecorated(source)
+    assert not re.search(r"^@\w+\ndef ", rewritten, re.MULTILINE)
+    order = re.findall(r"^(\w+) = (?:response|lifecycle|tenancy)_check\(", rewritten, re.MULTILINE)
+    assert order == re.findall(r"^@(?:response|lifecycle|tenancy)_check\ndef (\w+)\(", source, re.MULTILINE)
