@@ -3,10 +3,12 @@
 
     python3 scripts/dev.py check   # the contract gate against the bundled mock
     python3 scripts/dev.py test    # the project's tests
+    python3 scripts/dev.py lint    # ruff check, ruff format --check and mypy --strict, as CI runs them
     python3 scripts/dev.py setup   # only the set-up (quick when nothing changed)
     python3 scripts/dev.py mutate src/pcaps_contract/_urls.py   # mutation score of one module
 
-Extra arguments go to the job, e.g. `python3 scripts/dev.py test -k lint`.
+Extra arguments go to the job (to each linter for `lint`), e.g. `python3 scripts/dev.py test -k lint` or
+`python3 scripts/dev.py lint src/pcaps_contract/gate.py`.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ import shutil
 import subprocess
 import sys
 import venv
+from collections.abc import Callable
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -26,12 +29,19 @@ VENV = ROOT / ".venv"
 BIN = VENV / ("Scripts" if os.name == "nt" else "bin")
 STAMP = VENV / ".pcaps-contract-setup"
 INPUTS = ("requirements.lock", "pyproject.toml")
-JOBS = {
+# Each job is the commands it runs, in order; pyproject.toml configures every tool.
+JOBS: dict[str, list[list[str]] | Callable[[list[str]], int]] = {
     "setup": [],
-    "check": [str(BIN / "pcaps-contract"), "check"],
+    "check": [[str(BIN / "pcaps-contract"), "check"]],
     # Two workers (pytest-xdist): the suite runs real servers and subprocesses that mostly wait on sockets.
-    "test": [str(BIN / "python"), "-m", "pytest", "-n", "2"],
-    # A function, not a command: it stages mutmut's config for one module (see `mutate`).
+    "test": [[str(BIN / "python"), "-m", "pytest", "-n", "2"]],
+    # Every linter runs even after one fails, so that one run shows all there is to fix.
+    "lint": [
+        [str(BIN / "ruff"), "check"],
+        [str(BIN / "ruff"), "format", "--check"],
+        [str(BIN / "mypy"), "--strict"],  # the files it checks: `files` in [tool.mypy]
+    ],
+    # A function, not commands: it stages mutmut's config for one module (see `mutate`).
     "mutate": lambda args: mutate(args),
 }
 
@@ -159,13 +169,18 @@ def main(argv: list[str]) -> int:
             file=sys.stderr,
         )
         return 2
-    command = JOBS[argv[0]]
-    if not command:
-        return 0
     os.chdir(ROOT)
-    if callable(command):
-        return command(argv[1:])
-    return subprocess.run([*command, *argv[1:]]).returncode
+    job = JOBS[argv[0]]
+    if callable(job):
+        return job(argv[1:])
+    failed: list[tuple[str, int]] = []
+    for command in job:
+        code = subprocess.run([*command, *argv[1:]]).returncode
+        if code != 0:
+            failed.append((" ".join([Path(command[0]).name, *command[1:]]), code))
+    if failed and len(job) > 1:
+        print(f"error: {argv[0]} failed: {', '.join(name for name, _ in failed)} (output above)", file=sys.stderr)
+    return failed[0][1] if failed else 0
 
 
 if __name__ == "__main__":

@@ -47,6 +47,11 @@ def _limit_memory() -> None:
     resource.setrlimit(resource.RLIMIT_AS, (MEMORY_LIMIT, MEMORY_LIMIT))
 
 
+def _text(output: str | bytes | None) -> str:
+    """What a timed-out subprocess wrote to one stream: bytes on POSIX even in text mode, None when nothing."""
+    return output.decode("utf-8", "replace") if isinstance(output, bytes) else output or ""
+
+
 def run_command(argv: list[str], cwd: Path, bound: float) -> Ran:
     """Run `pcaps-contract ARGV` as a user would, in a fresh process limited to 1 GiB of address space."""
     env = {name: value for name, value in os.environ.items() if not name.startswith("CLOUDFLARE_")}
@@ -64,8 +69,7 @@ def run_command(argv: list[str], cwd: Path, bound: float) -> Ran:
             preexec_fn=_limit_memory,
         )
     except subprocess.TimeoutExpired as exc:
-        tail = (exc.stdout or "") + (exc.stderr or "")
-        tail = tail if isinstance(tail, str) else tail.decode("utf-8", "replace")
+        tail = _text(exc.stdout) + _text(exc.stderr)
         pytest.fail(f"`{argv[0]}` was still running after {bound + KILL_AFTER:.0f}s; output ends:\n{tail[-3000:]}")
     return Ran(process.returncode, process.stdout + process.stderr, time.monotonic() - started)
 

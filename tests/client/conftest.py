@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable, Iterator
-from typing import Any
+from typing import Any, Unpack
 
 import httpx
 import pytest
@@ -13,9 +13,10 @@ from starlette.applications import Starlette
 from starlette.testclient import TestClient
 
 from pcaps_contract.mock import DEV_API_KEY, DEV_EMAIL, DEV_TOKEN, MockConfig, create_app
+from tests.client.helpers import Credentials
 
 BASE_URL = "http://testserver/client/v4"
-CREDENTIAL_STYLES = {
+CREDENTIAL_STYLES: dict[str, Credentials] = {
     "bearer token": {"api_token": DEV_TOKEN},
     "email and key": {"api_email": DEV_EMAIL, "api_key": DEV_API_KEY},
 }
@@ -49,8 +50,9 @@ def account() -> str:
     return uuid.uuid4().hex
 
 
+# Typed as the httpx.Client it is: starlette types TestClient against httpx2, so mypy would see its answers as Any.
 @pytest.fixture
-def broken_mock(mock_http: TestClient) -> Callable[[Rewrite], httpx.Client]:
+def broken_mock(mock_http: httpx.Client) -> Callable[[Rewrite], httpx.Client]:
     """An httpx.Client whose JSON answers come from the mock, then pass through a rewrite (a broken server)."""
 
     def make(rewrite: Rewrite) -> httpx.Client:
@@ -67,18 +69,21 @@ def broken_mock(mock_http: TestClient) -> Callable[[Rewrite], httpx.Client]:
     return make
 
 
-@pytest.fixture(params=CREDENTIAL_STYLES.values(), ids=CREDENTIAL_STYLES.keys())
-def credentials(request: pytest.FixtureRequest) -> dict[str, str]:
+@pytest.fixture(params=list(CREDENTIAL_STYLES.values()), ids=list(CREDENTIAL_STYLES))
+def credentials(request: pytest.FixtureRequest) -> Credentials:
     """Each credential style the mock accepts, as PcapsClient keyword arguments."""
-    return dict(request.param)
+    style: Credentials = request.param
+    return style.copy()
 
 
 @pytest.fixture
 def client_on() -> ClientOn:
     """A PcapsClient (development token unless credentials are given) that sends through an httpx.Client."""
 
-    def make(http: httpx.Client, strict: bool = True, **credentials: str) -> PcapsClient:
-        client = PcapsClient(base_url=BASE_URL, strict=strict, **(credentials or {"api_token": DEV_TOKEN}))
+    def make(http: httpx.Client, strict: bool = True, **credentials: Unpack[Credentials]) -> PcapsClient:
+        if not credentials:
+            credentials = {"api_token": DEV_TOKEN}
+        client = PcapsClient(base_url=BASE_URL, strict=strict, **credentials)
         return client.set_httpx_client(http)
 
     return make

@@ -12,19 +12,21 @@ from pcaps_client.api.ownership import add_bucket
 from pcaps_client.models import OwnershipRequest, OwnershipSingleResponse, OwnershipStatus
 from starlette.testclient import TestClient
 
+from tests.client.helpers import Credentials
+
 Rewrite = Callable[[dict[str, Any]], None]
 BrokenMock = Callable[[Rewrite], httpx.Client]
 ClientOn = Callable[..., PcapsClient]
 
 
-def _challenge(http: TestClient, account: str, ownership_id: str) -> str:
+def _challenge(http: httpx.Client, account: str, ownership_id: str) -> str:
     response = http.get(f"http://testserver/__mock__/accounts/{account}/challenges/{ownership_id}")
     assert response.status_code == 200, response.text
     return response.text
 
 
 def test_the_client_onboards_a_bucket_through_all_four_operations(
-    mock_http: TestClient, client_on: ClientOn, account: str, credentials: dict[str, str]
+    mock_http: TestClient, client_on: ClientOn, account: str, credentials: Credentials
 ) -> None:
     client = client_on(mock_http, **credentials)
 
@@ -39,7 +41,7 @@ def test_the_client_onboards_a_bucket_through_all_four_operations(
     assert validated.id == added.id
     assert validated.status is OwnershipStatus.SUCCESS
 
-    assert client.delete_bucket(account, added.id) is None
+    client.delete_bucket(account, added.id)
     assert client.list_buckets(account) == []
 
 
@@ -51,7 +53,7 @@ def test_a_wrong_challenge_validates_to_failed(mock_http: TestClient, client_on:
 
 
 def test_a_failure_envelope_raises_pcaps_api_error_with_the_parsed_errors(
-    mock_http: TestClient, client_on: ClientOn, account: str, credentials: dict[str, str]
+    mock_http: TestClient, client_on: ClientOn, account: str, credentials: Credentials
 ) -> None:
     client = client_on(mock_http, **credentials)
 

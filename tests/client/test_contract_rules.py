@@ -9,6 +9,8 @@ import pytest
 from pcaps_client import ContractViolation, PcapsApiError, PcapsClient, PcapsClientError
 from pcaps_client.models import FailureResponse, Ownership
 
+from tests.client.helpers import Credentials
+
 GOOD = {
     "id": "9883874ecac311ec8475433579a6bf5f",
     "destination_conf": "s3://pcaps-bucket?region=us-east-1",
@@ -227,7 +229,7 @@ def test_email_and_key_come_from_the_environment_when_no_token_is_set(monkeypatc
     ],
     ids=["none", "email alone", "key alone", "both styles"],
 )
-def test_incomplete_or_mixed_credentials_are_refused_up_front(options: dict[str, str], message: str) -> None:
+def test_incomplete_or_mixed_credentials_are_refused_up_front(options: Credentials, message: str) -> None:
     with pytest.raises(PcapsClientError, match=message):
         PcapsClient(**options)
 

@@ -30,6 +30,8 @@ from pcaps_client import (
 from pcaps_client.api.ownership import list_buckets
 from pcaps_client.types import MAX_JSON_DEPTH, parse_json
 
+from tests.client.helpers import Credentials
+
 BASE_URL = "http://api.test/client/v4"
 MIB = 1_048_576
 RECORD = {
@@ -388,7 +390,7 @@ def _redirect_to_another_host() -> Iterator[tuple[str, list[dict[str, str]]]]:
     ids=["bearer token", "email and key"],
 )
 def test_a_redirect_to_another_host_is_a_pcaps_api_error_and_nothing_reaches_that_host(
-    credentials: dict[str, str],
+    credentials: Credentials,
 ) -> None:
     with _redirect_to_another_host() as (origin, received):
         client = PcapsClient(base_url=origin, **credentials)

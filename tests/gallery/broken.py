@@ -13,7 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from pcaps_contract._targets import MOCK_ACCOUNTS
 from pcaps_contract.mock import MockConfig, create_app
@@ -118,7 +118,7 @@ class Broken:
             sent = True
             return {"type": "http.request", "body": exchange.request_body, "more_body": False}
 
-        async def capture(message: dict[str, Any]) -> None:
+        async def capture(message: Message) -> None:
             if message["type"] == "http.response.start":
                 exchange.status = message["status"]
                 exchange.headers = list(message.get("headers", []))
@@ -128,10 +128,10 @@ class Broken:
         await self.app(scope, replay, capture)
         if self.respond is not None:
             self.respond(exchange)
-        headers = [(key, value) for key, value in exchange.headers if key.lower() != b"content-length"]
+        answer_headers = [(key, value) for key, value in exchange.headers if key.lower() != b"content-length"]
         if exchange.body or exchange.status != 204:
-            headers.append((b"content-length", str(len(exchange.body)).encode()))
-        await send({"type": "http.response.start", "status": exchange.status, "headers": headers})
+            answer_headers.append((b"content-length", str(len(exchange.body)).encode()))
+        await send({"type": "http.response.start", "status": exchange.status, "headers": answer_headers})
         await send({"type": "http.response.body", "body": exchange.body})
 
 

@@ -72,13 +72,14 @@ class _Server(ThreadingHTTPServer):
     # A refused connection would hide a hang behind a connection error: keep a deep backlog.
     request_queue_size = 128
 
-    def __init__(self, host: str, handler: type[BaseHTTPRequestHandler], **state: Any) -> None:
+    def __init__(self, host: str, handler: type[BaseHTTPRequestHandler], mode: str = "", redirect_to: str = "") -> None:
         super().__init__((host, 0), handler)
+        self.mode = mode
+        self.redirect_to = redirect_to
         self.stopping = threading.Event()
         self.lock = threading.Lock()
         self.answered = 0
         self.received: list[dict[str, Any]] = []
-        self.__dict__.update(state)
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -209,7 +210,7 @@ def _serving(server: _Server) -> Iterator[str]:
     """Serve from a daemon thread; on exit, stop accepting and tell every handler to end."""
     thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.1}, daemon=True)
     thread.start()
-    host, port = server.server_address[:2]
+    host, port = server.socket.getsockname()[:2]
     try:
         yield f"http://{host}:{port}"
     finally:
@@ -231,7 +232,7 @@ def serve_hostile(mode: str, redirect_to: str | None = None) -> Iterator[str]:
         raise ValueError(f"mode {mode!r} needs redirect_to, e.g. the URL of serve_recorder()")
     if mode == "gzip-bomb":
         gzip_bomb()  # compressed before the first request, so the answer is not late for the client
-    with _serving(_Server("127.0.0.1", _HostileHandler, mode=mode, redirect_to=redirect_to)) as url:
+    with _serving(_Server("127.0.0.1", _HostileHandler, mode, redirect_to or "")) as url:
         yield url + "/client/v4"
 
 

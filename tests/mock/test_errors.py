@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import socket
 from collections.abc import Iterator
+from typing import Any
 from urllib.parse import urlsplit
 
 import httpx
@@ -19,11 +20,11 @@ JSON = {**BEARER, "Content-Type": "application/json"}
 BUCKET = {"destination_conf": "s3://pcaps-bucket"}
 
 
-def assert_failure(spec: Spec, response: httpx.Response, status: int, code: int) -> dict:
+def assert_failure(spec: Spec, response: httpx.Response, status: int, code: int) -> dict[str, Any]:
     """The response is the failure envelope with this status and, first, this error code."""
     assert response.status_code == status, response.text
     assert response.headers["content-type"] == "application/json"
-    body = response.json()
+    body: dict[str, Any] = response.json()
     assert spec.errors("/components/schemas/FailureResponse", body) == []
     assert body["errors"][0]["code"] == code
     return body

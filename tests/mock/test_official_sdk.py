@@ -40,7 +40,7 @@ def test_the_sdk_adds_lists_validates_and_deletes_a_bucket(sdk: Cloudflare, mock
         destination_conf=BUCKET,
         ownership_challenge=_challenge(mock_url, account, created.id),
     )
-    deleted = ownership.delete(created.id, account_id=account)
+    ownership.delete(created.id, account_id=account)
 
     assert created.status == "pending"
     assert created.filename == f"ownership-challenge-{created.id}.txt"
@@ -48,7 +48,6 @@ def test_the_sdk_adds_lists_validates_and_deletes_a_bucket(sdk: Cloudflare, mock
     assert validated.id == created.id
     assert validated.status == "success"
     assert validated.validated
-    assert deleted is None
     assert list(ownership.get(account_id=account)) == []
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from typing import Any, cast
 
 import httpx
 from starlette.testclient import TestClient
@@ -13,10 +14,12 @@ from pcaps_contract.mock import create_app
 RFC3339_UTC = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ")
 
 
-def _add(api: httpx.Client, account: str, destination_conf: str = "s3://pcaps-bucket?region=us-east-1") -> dict:
+def _add(
+    api: httpx.Client, account: str, destination_conf: str = "s3://pcaps-bucket?region=us-east-1"
+) -> dict[str, Any]:
     response = api.post(f"/accounts/{account}/pcaps/ownership", json={"destination_conf": destination_conf})
     assert response.status_code == 200, response.text
-    return response.json()
+    return cast(dict[str, Any], response.json())
 
 
 def _challenge(api: httpx.Client, account: str, ownership_id: str) -> str:

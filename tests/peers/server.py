@@ -543,7 +543,8 @@ class _Handler(BaseHTTPRequestHandler):
     def _read_body(self) -> bytes:
         """The whole request body (read even when unused, so that the connection stays in step)."""
         if "chunked" in (self.headers.get("Transfer-Encoding") or "").lower():
-            chunks, size = [], 0
+            chunks: list[bytes] = []
+            size = 0
             while True:
                 line = self.rfile.readline(1024)
                 try:

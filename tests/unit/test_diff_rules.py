@@ -11,7 +11,7 @@ import copy
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import pytest
 
@@ -42,19 +42,19 @@ class Case:
 
 
 def schemas(document: Document) -> Document:
-    return document["components"]["schemas"]
+    return cast(Document, document["components"]["schemas"])
 
 
 def add_bucket(document: Document) -> Document:
-    return document["paths"][LIST]["post"]
+    return cast(Document, document["paths"][LIST]["post"])
 
 
 def challenge(document: Document) -> Document:
-    return schemas(document)["OwnershipValidateRequest"]["properties"]["ownership_challenge"]
+    return cast(Document, schemas(document)["OwnershipValidateRequest"]["properties"]["ownership_challenge"])
 
 
 def ownership(document: Document) -> Document:
-    return schemas(document)["Ownership"]
+    return cast(Document, schemas(document)["Ownership"])
 
 
 def add_query_parameter(document: Document, required: bool = False) -> None:
@@ -124,7 +124,7 @@ def set_path(*keys: str | int, value: Any) -> Callable[[Document], None]:
     """A mutation setting one value deep in the document."""
 
     def mutate(document: Document) -> None:
-        node = document
+        node: Any = document  # objects and arrays: a key may be an index
         for key in keys[:-1]:
             node = node[key]
         node[keys[-1]] = value
@@ -134,7 +134,7 @@ def set_path(*keys: str | int, value: Any) -> Callable[[Document], None]:
 
 def delete_path(*keys: str | int) -> Callable[[Document], None]:
     def mutate(document: Document) -> None:
-        node = document
+        node: Any = document  # objects and arrays: a key may be an index
         for key in keys[:-1]:
             node = node[key]
         del node[keys[-1]]

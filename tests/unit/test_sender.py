@@ -9,10 +9,10 @@ from typing import Any
 import pytest
 import requests
 from requests.adapters import HTTPAdapter
-from test_ratelimit import FakeWaiter
 
 from pcaps_contract._ratelimit import RateLimiter, RetryPolicy
 from pcaps_contract._sender import Cancelled, PoliteAdapter, SendStats, Throttled, polite_session
+from tests.unit.test_ratelimit import FakeWaiter
 
 URL = "http://127.0.0.1:9/client/v4/accounts/a/pcaps/ownership"
 

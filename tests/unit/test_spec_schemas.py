@@ -5,7 +5,7 @@ from __future__ import annotations
 import copy
 import json
 from collections.abc import Callable
-from typing import Any
+from typing import Any, cast
 
 import pytest
 
@@ -26,7 +26,7 @@ PENDING = {
 
 
 def seed_response() -> dict[str, Any]:
-    return json.loads((spec_dir() / SEED_EXAMPLE_FILENAME).read_text())
+    return cast(dict[str, Any], json.loads((spec_dir() / SEED_EXAMPLE_FILENAME).read_text()))
 
 
 def success(result: Any) -> dict[str, Any]:
@@ -75,7 +75,7 @@ def _set(path: tuple[str | int, ...], value: Any) -> Callable[[dict[str, Any]], 
     return mutate
 
 
-def _delete(*path: str) -> Callable[[dict[str, Any]], None]:
+def _delete(*path: str | int) -> Callable[[dict[str, Any]], None]:
     def mutate(body: dict[str, Any]) -> None:
         node: Any = body
         for key in path[:-1]:

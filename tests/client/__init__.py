@@ -1,0 +1,1 @@
+"""The generated client's behaviour, against the in-process mock and on canned answers."""

@@ -1,0 +1,1 @@
+"""Broken implementations the gate must fail, each naming the check it breaks."""

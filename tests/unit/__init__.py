@@ -1,0 +1,1 @@
+"""One module or function of the toolkit at a time, in-process."""
