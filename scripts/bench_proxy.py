@@ -55,7 +55,8 @@ def percentile(values: list[float], share: float) -> float:
 
 def latency(mock: str, proxy: str, requests: int) -> dict[str, float]:
     path = f"/client/v4/accounts/{ACCOUNT}/pcaps/ownership"
-    direct, proxied = [], []
+    direct: list[float] = []
+    proxied: list[float] = []
     with httpx.Client(headers=TOKEN) as client:
         client.post(f"{mock}{path}", json={"destination_conf": "s3://bench?region=us-east-1"})
         for _ in range(200):  # warm both connections and both servers

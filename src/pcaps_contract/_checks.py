@@ -128,6 +128,8 @@ P = ParamSpec("P")
 class Check(Generic[P]):
     """A registered check: called as its function, named by it, and the name carried by every violation it raises."""
 
+    __name__: str  # its function's, as `functools.update_wrapper` copies it
+
     def __init__(self, function: Callable[P, Verdict]) -> None:
         self.name = function.__name__
         self.function = function

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -668,7 +669,12 @@ def test_a_decorated_function_is_registered_in_its_kind_and_names_its_violations
     with pytest.raises(ContractViolation) as caught:
         tenancy(failure(404), strict=True)
     assert caught.value.check == "answer_is_teapot"
-    for decorator in (checks.response_check, checks.lifecycle_check, checks.tenancy_check):
+    decorators: tuple[Callable[[Any], object], ...] = (
+        checks.response_check,
+        checks.lifecycle_check,
+        checks.tenancy_check,
+    )
+    for decorator in decorators:
         with pytest.raises(ValueError, match="already registered"):
             decorator(status_is_teapot)
         with pytest.raises(ValueError, match="already registered"):

@@ -27,9 +27,14 @@ def test_parsing_is_serialised_inside_and_restored_after_the_last_user() -> None
 @affected
 def test_a_parse_waits_while_another_thread_holds_the_parser() -> None:
     parsed = threading.Event()
+
+    def parse() -> None:
+        ast.parse("y = 2")
+        parsed.set()
+
     with _compat.threads_may_parse():
         with _compat._PARSING:
-            worker = threading.Thread(target=lambda: (ast.parse("y = 2"), parsed.set()))
+            worker = threading.Thread(target=parse)
             worker.start()
             assert not parsed.wait(0.2)  # blocked: one parse at a time
         worker.join(10)

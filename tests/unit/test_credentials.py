@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import html
 import json
+from typing import Any
 from urllib.parse import quote, quote_plus
 
 import pytest
@@ -37,7 +38,7 @@ def _fresh_patterns() -> None:
     ],
 )
 def test_credentials_are_a_token_or_an_email_and_key_and_say_which_part_is_missing(
-    given: dict[str, str], message: str
+    given: dict[str, Any], message: str
 ) -> None:
     with pytest.raises(UsageError) as refused:
         Credentials(**given)

@@ -39,7 +39,7 @@ def listing(*records: dict[str, Any], **extra: Any) -> Exchange:
     return answer(list(records), operation="list_buckets", **extra)
 
 
-def validation(code: int = 200, **changes: Any) -> Exchange:
+def validation(code: int = 200, /, **changes: Any) -> Exchange:
     return answer(record(**changes), code, operation="validate_bucket")
 
 
