@@ -13,8 +13,9 @@ import pytest
 import requests
 
 from pcaps_contract import _checks as checks
+from pcaps_contract._compat import threads_may_parse
 from pcaps_contract._credentials import Credentials
-from pcaps_contract._lifecycle import LOST_AFTER, Judge, Record, run_lifecycle, step_of
+from pcaps_contract._lifecycle import LOST_AFTER, Judge, Record, SeenIds, lane_runs, run_lifecycle, step_of
 from pcaps_contract._ownerships import CleanupRegistry
 from pcaps_contract._profiles import get_profile
 from pcaps_contract._report import FAILED, PASSED, Ledger
@@ -85,7 +86,7 @@ def judge_of(client: Any, credentials: Credentials | None = CREDENTIALS) -> Judg
 def lifecycle(judge: Judge, seed: int = 5, runs: int = 6) -> tuple[str | None, CleanupRegistry]:
     """One lifecycle run under the quick profile (not derandomized: the seed alone decides the draws)."""
     registry = CleanupRegistry()
-    return run_lifecycle(judge, MOCK_ACCOUNTS, registry, get_profile("quick"), seed, runs), registry
+    return run_lifecycle([judge], MOCK_ACCOUNTS, registry, get_profile("quick"), seed, [runs]), registry
 
 
 def failing(handler: Callable[[httpx.Request], httpx.Response]) -> tuple[httpx.Client, list[httpx.Request]]:
@@ -160,6 +161,53 @@ def test_the_run_s_time_running_out_stops_the_lifecycle_at_the_first_request() -
     client, sent = failing(cancelled)
     stopped, _ = lifecycle(judge_of(client))
     assert stopped == "the run's time was up" and len(sent) == 1
+
+
+def test_lanes_draw_the_same_requests_one_after_the_other_or_side_by_side_and_never_judge_each_other() -> None:
+    def lanes(threads: int) -> tuple[list[list[str]], list[Judge]]:
+        mock = Server()  # one server holds every lane's records; each lane's client records its own requests
+        servers = [Server() for _ in range(2)]
+        for server in servers:
+            server.mock = mock.mock
+        seen = SeenIds()
+        judges = [
+            Judge(server.client, BASE_URL, checks.Policy(), Ledger(OPERATIONS, []), Counter(), lane=lane, seen_ids=seen)
+            for lane, server in enumerate(servers)
+        ]
+        with threads_may_parse():  # as the gate runs its lanes (CPython 3.11.7's ast.parse is not thread-safe)
+            run_lifecycle(judges, MOCK_ACCOUNTS, CleanupRegistry(), get_profile("quick"), 5, [4, 4], threads=threads)
+        return [server.requests() for server in servers], judges
+
+    alone, _ = lanes(threads=1)
+    together, judges = lanes(threads=2)
+    assert alone == together
+    for lane, sent in enumerate(alone):
+        buckets = [bucket for line in sent for bucket in re.findall(r"://(pcaps-[^\"/?]*)", line)]
+        assert buckets and all(bucket.startswith(f"pcaps-l{lane}-") for bucket in buckets)
+    unlaned = [[re.sub(r"pcaps-l\d-", "pcaps-", line) for line in sent] for sent in alone]
+    assert unlaned[0] != unlaned[1]  # each lane its own seed, not the same cases under other names
+    assert [judge.ledger.failures() for judge in judges] == [[], []]
+
+
+def test_a_lane_names_its_own_buckets_and_sees_only_them_in_a_list() -> None:
+    judge = Judge(None, BASE_URL, checks.Policy(), Ledger(OPERATIONS, []), Counter(), lane=2)
+    assert judge.in_lane("s3://pcaps-x/y?region=us-east-1") == "s3://pcaps-l2-x/y?region=us-east-1"
+    assert judge.in_lane(judge.in_lane("r2://pcaps-x")) == "r2://pcaps-l2-x"
+    assert judge.in_lane("s3://another?region=us-east-1") == "s3://another?region=us-east-1"
+    assert judge_of(None).in_lane("s3://pcaps-x") == "s3://pcaps-x"
+    records = [{"id": "a", "destination_conf": "s3://pcaps-l2-x"}, {"id": "b", "destination_conf": "s3://pcaps-l1-x"}]
+    listing = checks.Exchange("list_buckets", "GET", BASE_URL, 200, json.dumps({"result": records}).encode())
+    seen = judge.in_view(listing)
+    assert seen is not None and seen.result_ids() == {"a"} and judge_of(None).in_view(listing) is listing
+
+
+@pytest.mark.parametrize(
+    ("runs", "lanes", "counts"), [(15, 4, [3, 4, 4, 4]), (16, 4, [4, 4, 4, 4]), (60, 4, [15, 15, 15, 15]), (7, 1, [7])]
+)
+def test_the_runs_are_shared_among_the_lanes_the_burst_lane_never_taking_more(
+    runs: int, lanes: int, counts: list[int]
+) -> None:
+    assert lane_runs(runs, lanes) == counts
 
 
 # --- the Judge, one request at a time ---------------------------------------------------------------------
