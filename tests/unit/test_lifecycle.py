@@ -6,6 +6,7 @@ import json
 import re
 from collections import Counter
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import httpx
@@ -15,7 +16,7 @@ import requests
 from pcaps_contract import _checks as checks
 from pcaps_contract._compat import threads_may_parse
 from pcaps_contract._credentials import Credentials
-from pcaps_contract._lifecycle import LOST_AFTER, Judge, Record, SeenIds, lane_runs, run_lifecycle, step_of
+from pcaps_contract._lifecycle import LOST_AFTER, Judge, Record, SeenIds, lane_runs, run_lane, step_of
 from pcaps_contract._ownerships import CleanupRegistry
 from pcaps_contract._profiles import get_profile
 from pcaps_contract._report import FAILED, PASSED, Ledger
@@ -86,7 +87,7 @@ def judge_of(client: Any, credentials: Credentials | None = CREDENTIALS) -> Judg
 def lifecycle(judge: Judge, seed: int = 5, runs: int = 6) -> tuple[str | None, CleanupRegistry]:
     """One lifecycle run under the quick profile (not derandomized: the seed alone decides the draws)."""
     registry = CleanupRegistry()
-    return run_lifecycle([judge], MOCK_ACCOUNTS, registry, get_profile("quick"), seed, [runs]), registry
+    return run_lane(judge, MOCK_ACCOUNTS, registry, get_profile("quick"), seed, runs), registry
 
 
 def failing(handler: Callable[[httpx.Request], httpx.Response]) -> tuple[httpx.Client, list[httpx.Request]]:
@@ -163,8 +164,8 @@ def test_the_run_s_time_running_out_stops_the_lifecycle_at_the_first_request() -
     assert stopped == "the run's time was up" and len(sent) == 1
 
 
-def test_lanes_draw_the_same_requests_one_after_the_other_or_side_by_side_and_never_judge_each_other() -> None:
-    def lanes(threads: int) -> tuple[list[list[str]], list[Judge]]:
+def test_a_lane_draws_the_same_requests_alone_or_beside_another_on_one_server_and_never_judges_its_records() -> None:
+    def side_by_side(threads: int) -> tuple[list[list[str]], list[Judge]]:
         mock = Server()  # one server holds every lane's records; each lane's client records its own requests
         servers = [Server() for _ in range(2)]
         for server in servers:
@@ -174,12 +175,19 @@ def test_lanes_draw_the_same_requests_one_after_the_other_or_side_by_side_and_ne
             Judge(server.client, BASE_URL, checks.Policy(), Ledger(OPERATIONS, []), Counter(), lane=lane, seen_ids=seen)
             for lane, server in enumerate(servers)
         ]
-        with threads_may_parse():  # as the gate runs its lanes (CPython 3.11.7's ast.parse is not thread-safe)
-            run_lifecycle(judges, MOCK_ACCOUNTS, CleanupRegistry(), get_profile("quick"), 5, [4, 4], threads=threads)
+        registry, profile = CleanupRegistry(), get_profile("quick")
+        # As the gate runs its lanes; CPython 3.11.7's ast.parse is not thread-safe, hence `threads_may_parse`.
+        with threads_may_parse(), ThreadPoolExecutor(max_workers=threads) as pool:
+            lanes = [
+                pool.submit(run_lane, judge, MOCK_ACCOUNTS, registry, profile, 5 + n, 4)
+                for n, judge in enumerate(judges)
+            ]
+            for lane in lanes:
+                lane.result()
         return [server.requests() for server in servers], judges
 
-    alone, _ = lanes(threads=1)
-    together, judges = lanes(threads=2)
+    alone, _ = side_by_side(threads=1)
+    together, judges = side_by_side(threads=2)
     assert alone == together
     for lane, sent in enumerate(alone):
         buckets = [bucket for line in sent for bucket in re.findall(r"://(pcaps-[^\"/?]*)", line)]
@@ -202,11 +210,9 @@ def test_a_lane_names_its_own_buckets_and_sees_only_them_in_a_list() -> None:
 
 
 @pytest.mark.parametrize(
-    ("runs", "lanes", "counts"), [(15, 4, [3, 4, 4, 4]), (16, 4, [4, 4, 4, 4]), (60, 4, [15, 15, 15, 15]), (7, 1, [7])]
+    ("runs", "lanes", "counts"), [(15, 6, [1, 3, 3, 3, 3, 2]), (60, 6, [1, 12, 12, 12, 12, 11]), (7, 1, [7])]
 )
-def test_the_runs_are_shared_among_the_lanes_the_burst_lane_never_taking_more(
-    runs: int, lanes: int, counts: list[int]
-) -> None:
+def test_the_burst_lane_gets_one_run_and_the_others_share_the_rest(runs: int, lanes: int, counts: list[int]) -> None:
     assert lane_runs(runs, lanes) == counts
 
 
