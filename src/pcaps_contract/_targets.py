@@ -59,10 +59,20 @@ def _wsgi_server(app: Any) -> Any:
     """A WSGI app as a server shows it: an unhandled exception answers 500 instead of crashing the gate."""
 
     def serve(environ: Any, start_response: Any) -> Any:
+        started = False
+
+        def tracked(status: str, headers: Any, exc_info: Any = None) -> Any:
+            nonlocal started
+            started = True
+            return start_response(status, headers, exc_info)
+
         try:
-            return list(app(environ, start_response))
+            return list(app(environ, tracked))
         except Exception:
-            start_response("500 Internal Server Error", [("Content-Type", "text/plain")], sys.exc_info())
+            if started:
+                raise  # a second start_response would need exc_info, with which httpx and werkzeug re-raise anyway
+            # Without exc_info: given it, httpx's and werkzeug's WSGI drivers re-raise instead of answering 500.
+            start_response("500 Internal Server Error", [("Content-Type", "text/plain")])
             return [b"Internal Server Error"]
 
     return serve

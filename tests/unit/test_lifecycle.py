@@ -1,0 +1,378 @@
+"""The lifecycle machine and its Judge in-process: the verdicts in the ledger, the requests sent, how a run stops."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections import Counter
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+import httpx
+import pytest
+import requests
+
+from pcaps_contract import _checks as checks
+from pcaps_contract._compat import threads_may_parse
+from pcaps_contract._credentials import Credentials
+from pcaps_contract._lifecycle import LOST_AFTER, Judge, Record, SeenIds, lane_runs, run_lane, step_of
+from pcaps_contract._ownerships import CleanupRegistry
+from pcaps_contract._profiles import get_profile
+from pcaps_contract._report import FAILED, PASSED, Ledger
+from pcaps_contract._sender import Cancelled, Throttled
+from pcaps_contract._targets import API_BASE_PATH, IN_PROCESS_ORIGIN, MOCK_ACCOUNTS, bundled_mock, mock_credentials
+
+BASE_URL = IN_PROCESS_ORIGIN + API_BASE_PATH
+OWNER, OTHER = MOCK_ACCOUNTS
+CREDENTIALS = mock_credentials()
+OPERATIONS = ("list_buckets", "add_bucket", "delete_bucket", "validate_bucket")
+BUCKET = "s3://pcaps-unit?region=us-east-1"
+LIST_PATH = f"/accounts/{OWNER}/pcaps/ownership"
+Rewrite = Callable[[httpx.Request, httpx.Response], httpx.Response]
+
+
+class Server:
+    """The bundled mock in-process behind a transport that records every request and may rewrite an answer."""
+
+    def __init__(self, rewrite: Rewrite | None = None) -> None:
+        self.mock = bundled_mock(CREDENTIALS, MOCK_ACCOUNTS).client()  # only the headers each request carries
+        self.rewrite = rewrite
+        self.sent: list[httpx.Request] = []
+        self.client = httpx.Client(headers=CREDENTIALS.headers(), transport=httpx.MockTransport(self._answer))
+
+    def _answer(self, request: httpx.Request) -> httpx.Response:
+        self.sent.append(request)
+        answer = self.mock.request(request.method, str(request.url), content=request.content, headers=request.headers)
+        headers = {name: value for name, value in answer.headers.items() if name.lower() != "content-length"}
+        response = httpx.Response(answer.status_code, headers=headers, content=answer.content)
+        return self.rewrite(request, response) if self.rewrite is not None else response
+
+    def held(self, account: str) -> list[str]:
+        """The ids the mock lists for an account, asked past the recorder."""
+        listing = self.mock.get(f"{BASE_URL}/accounts/{account}/pcaps/ownership", headers=CREDENTIALS.headers())
+        return [record["id"] for record in listing.json()["result"]]
+
+    def requests(self) -> list[str]:
+        """Every request sent, with each id the server handed out replaced by its order of appearance."""
+        names: dict[str, str] = {}
+
+        def name(found: re.Match[str]) -> str:
+            text = found.group()
+            return text if text in MOCK_ACCOUNTS else names.setdefault(text, f"<id {len(names)}>")
+
+        sent = (f"{r.method} {r.url.path} {r.content.decode()}" for r in self.sent)
+        return [re.sub(r"[0-9a-f]{32}", name, line) for line in sent]
+
+
+def hide_the_first_listed(request: httpx.Request, response: httpx.Response) -> httpx.Response:
+    """A listing that leaves out its first record (and counts one fewer), every other answer as it was."""
+    if request.method != "GET" or not request.url.path.endswith("/pcaps/ownership"):
+        return response
+    body = response.json()
+    if not body.get("result"):
+        return response
+    body["result"] = body["result"][1:]
+    info = body.get("result_info") or {}
+    for key in ("count", "total_count"):
+        if key in info:
+            info[key] -= 1
+    return httpx.Response(response.status_code, headers={"Content-Type": "application/json"}, json=body)
+
+
+def judge_of(client: Any, credentials: Credentials | None = CREDENTIALS) -> Judge:
+    return Judge(client, BASE_URL, checks.Policy(), Ledger(OPERATIONS, []), Counter(), credentials=credentials)
+
+
+def lifecycle(judge: Judge, seed: int = 5, runs: int = 6) -> tuple[str | None, CleanupRegistry]:
+    """One lifecycle run under the quick profile (not derandomized: the seed alone decides the draws)."""
+    registry = CleanupRegistry()
+    return run_lane(judge, MOCK_ACCOUNTS, registry, get_profile("quick"), seed, runs), registry
+
+
+def failing(handler: Callable[[httpx.Request], httpx.Response]) -> tuple[httpx.Client, list[httpx.Request]]:
+    """A client whose every request goes to `handler`, and the list of requests it got."""
+    sent: list[httpx.Request] = []
+
+    def record(request: httpx.Request) -> httpx.Response:
+        sent.append(request)
+        return handler(request)
+
+    return httpx.Client(transport=httpx.MockTransport(record)), sent
+
+
+# --- the machine, whole -----------------------------------------------------------------------------------
+
+
+def test_the_machine_sends_the_same_requests_whatever_the_server_answers() -> None:
+    correct, hiding = Server(), Server(hide_the_first_listed)
+    lifecycle(judge_of(correct.client))
+    lifecycle(judge_of(hiding.client))
+    assert correct.requests() == hiding.requests()
+    assert len(correct.requests()) > 20
+
+
+def test_the_seed_decides_the_requests() -> None:
+    first, again, other = Server(), Server(), Server()
+    for server, seed in ((first, 5), (again, 5), (other, 6)):
+        lifecycle(judge_of(server.client), seed=seed)
+    assert first.requests() == again.requests() != other.requests()
+
+
+def test_a_listing_without_a_created_id_is_a_created_ownership_is_listed_failure_with_the_create_in_its_steps() -> None:
+    judge = judge_of(Server(hide_the_first_listed).client)
+    lifecycle(judge)
+    assert judge.ledger.status("list_buckets", "created_ownership_is_listed") == FAILED
+    [failure] = [f for f in judge.ledger.failures() if f.check == "created_ownership_is_listed"]
+    assert failure.operation == "list_buckets" and failure.expected.startswith("status 200 listing the created ids")
+    assert failure.steps[0].method == "POST" and failure.steps[-1].method == "GET"
+
+
+def test_the_correct_mock_passes_every_lifecycle_check_it_reaches() -> None:
+    judge = judge_of(Server().client)
+    stopped, _ = lifecycle(judge)
+    assert stopped is None and judge.ledger.failures() == []
+    for check in ("created_ownership_is_listed", "deleted_ownership_is_not_listed", "foreign_ownership_is_not_listed"):
+        assert judge.ledger.status("list_buckets", check) == PASSED
+
+
+def test_every_run_ends_with_what_it_created_deleted_and_out_of_the_cleanup_registry() -> None:
+    server = Server()
+    _, registry = lifecycle(judge_of(server.client))
+    assert registry.created > 0 and len(registry) == 0
+    assert server.held(OWNER) == [] and server.held(OTHER) == []
+
+
+def test_a_target_that_stops_answering_stops_the_lifecycle_after_a_few_requests_and_says_why() -> None:
+    def refuse(request: httpx.Request) -> httpx.Response:
+        raise httpx.ConnectError("connection refused", request=request)
+
+    client, sent = failing(refuse)
+    judge = judge_of(client)
+    stopped, _ = lifecycle(judge)
+    # A BaseException: Hypothesis neither takes it for a failing example nor sends it again.
+    assert stopped == "the target stopped answering (ConnectError)" and len(sent) == LOST_AFTER
+    assert len(judge.tally.lost) == LOST_AFTER and judge.ledger.failures() == []
+
+
+def test_the_run_s_time_running_out_stops_the_lifecycle_at_the_first_request() -> None:
+    def cancelled(request: httpx.Request) -> httpx.Response:
+        raise Cancelled
+
+    client, sent = failing(cancelled)
+    stopped, _ = lifecycle(judge_of(client))
+    assert stopped == "the run's time was up" and len(sent) == 1
+
+
+def test_a_lane_draws_the_same_requests_alone_or_beside_another_on_one_server_and_never_judges_its_records() -> None:
+    def side_by_side(threads: int) -> tuple[list[list[str]], list[Judge]]:
+        mock = Server()  # one server holds every lane's records; each lane's client records its own requests
+        servers = [Server() for _ in range(2)]
+        for server in servers:
+            server.mock = mock.mock
+        seen = SeenIds()
+        judges = [
+            Judge(server.client, BASE_URL, checks.Policy(), Ledger(OPERATIONS, []), Counter(), lane=lane, seen_ids=seen)
+            for lane, server in enumerate(servers)
+        ]
+        registry, profile = CleanupRegistry(), get_profile("quick")
+        # As the gate runs its lanes; CPython 3.11.7's ast.parse is not thread-safe, hence `threads_may_parse`.
+        with threads_may_parse(), ThreadPoolExecutor(max_workers=threads) as pool:
+            lanes = [
+                pool.submit(run_lane, judge, MOCK_ACCOUNTS, registry, profile, 5 + n, 4)
+                for n, judge in enumerate(judges)
+            ]
+            for lane in lanes:
+                lane.result()
+        return [server.requests() for server in servers], judges
+
+    alone, _ = side_by_side(threads=1)
+    together, judges = side_by_side(threads=2)
+    assert alone == together
+    for lane, sent in enumerate(alone):
+        buckets = [bucket for line in sent for bucket in re.findall(r"://(pcaps-[^\"/?]*)", line)]
+        assert buckets and all(bucket.startswith(f"pcaps-l{lane}-") for bucket in buckets)
+    unlaned = [[re.sub(r"pcaps-l\d-", "pcaps-", line) for line in sent] for sent in alone]
+    assert unlaned[0] != unlaned[1]  # each lane its own seed, not the same cases under other names
+    assert [judge.ledger.failures() for judge in judges] == [[], []]
+
+
+def test_a_lane_names_its_own_buckets_and_sees_only_them_in_a_list() -> None:
+    judge = Judge(None, BASE_URL, checks.Policy(), Ledger(OPERATIONS, []), Counter(), lane=2)
+    assert judge.in_lane("s3://pcaps-x/y?region=us-east-1") == "s3://pcaps-l2-x/y?region=us-east-1"
+    assert judge.in_lane(judge.in_lane("r2://pcaps-x")) == "r2://pcaps-l2-x"
+    assert judge.in_lane("s3://another?region=us-east-1") == "s3://another?region=us-east-1"
+    assert judge_of(None).in_lane("s3://pcaps-x") == "s3://pcaps-x"
+    records = [{"id": "a", "destination_conf": "s3://pcaps-l2-x"}, {"id": "b", "destination_conf": "s3://pcaps-l1-x"}]
+    listing = checks.Exchange("list_buckets", "GET", BASE_URL, 200, json.dumps({"result": records}).encode())
+    seen = judge.in_view(listing)
+    assert seen is not None and seen.result_ids() == {"a"} and judge_of(None).in_view(listing) is listing
+
+
+@pytest.mark.parametrize(
+    ("runs", "lanes", "counts"), [(15, 6, [1, 3, 3, 3, 3, 2]), (60, 6, [1, 12, 12, 12, 12, 11]), (7, 1, [7])]
+)
+def test_the_burst_lane_gets_one_run_and_the_others_share_the_rest(runs: int, lanes: int, counts: list[int]) -> None:
+    assert lane_runs(runs, lanes) == counts
+
+
+# --- the Judge, one request at a time ---------------------------------------------------------------------
+
+
+def test_an_answer_between_lost_requests_starts_the_count_again() -> None:
+    answers = iter([None, None, 200, None, None, 200])
+
+    def sometimes(request: httpx.Request) -> httpx.Response:
+        status = next(answers)
+        if status is None:
+            raise httpx.ReadTimeout("no answer", request=request)
+        return httpx.Response(status, json={"success": True, "errors": [], "messages": [], "result": []})
+
+    client, _ = failing(sometimes)
+    judge = judge_of(client)
+    for _ in range(6):
+        judge.send("list_buckets", "GET", LIST_PATH)
+    assert len(judge.tally.lost) == 4 and judge.statuses == Counter({200: 2})
+
+
+def test_a_5xx_is_judged_by_not_a_server_error_only_with_the_secrets_redacted() -> None:
+    token = CREDENTIALS.token or ""
+    client, _ = failing(lambda request: httpx.Response(503, text=f"upstream refused Bearer {token}"))
+    judge = judge_of(client)
+    assert judge.send("add_bucket", "POST", LIST_PATH, {"destination_conf": BUCKET}) is None
+    [failure] = judge.ledger.failures()
+    assert failure.check == "not_a_server_error" and failure.received.startswith("status 503: upstream refused")
+    assert token not in failure.received and json.loads(failure.steps[0].body or "") == {"destination_conf": BUCKET}
+    assert [cell for cell in judge.ledger.cells.values() if cell.passed] == [] and judge.statuses == Counter({503: 1})
+
+
+def test_a_throttled_request_is_counted_and_never_judged() -> None:
+    def throttled(request: httpx.Request) -> httpx.Response:
+        raise Throttled("429 after every wait")
+
+    client, _ = failing(throttled)
+    judge = judge_of(client)
+    assert judge.send("list_buckets", "GET", LIST_PATH) is None
+    assert judge.tally.throttled == 1 and judge.ledger.cells == {} and judge.tally.lost == []
+
+
+def test_a_good_answer_passes_the_response_checks_in_the_ledger() -> None:
+    judge = judge_of(Server().client)
+    exchange = judge.send("list_buckets", "GET", LIST_PATH)
+    assert exchange is not None and exchange.status == 200
+    assert judge.ledger.status("list_buckets", "success_matches_status") == PASSED and judge.ledger.failures() == []
+
+
+def test_given_headers_replace_the_credentials_of_an_httpx_client() -> None:
+    server = Server()
+    judge = judge_of(server.client)
+    judge.send("list_buckets", "GET", LIST_PATH, headers={"X-Auth-Key": "half"})
+    judge.send("list_buckets", "GET", LIST_PATH)
+    probe, normal = server.sent
+    assert "authorization" not in probe.headers and probe.headers["x-auth-key"] == "half"
+    assert normal.headers["authorization"] == CREDENTIALS.headers()["Authorization"]
+
+
+class _Recorder(requests.adapters.BaseAdapter):
+    """A requests transport that answers an empty listing and keeps what was sent."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.sent: list[requests.PreparedRequest] = []
+
+    def send(self, request: requests.PreparedRequest, *args: Any, **kwargs: Any) -> requests.Response:
+        self.sent.append(request)
+        response = requests.Response()
+        response.status_code, response.request, response.url = 200, request, str(request.url)
+        response._content = b'{"success": true, "errors": [], "messages": [], "result": []}'
+        response.headers["Content-Type"] = "application/json"
+        return response
+
+    def close(self) -> None:
+        pass
+
+
+def test_given_headers_replace_the_credentials_of_a_requests_session() -> None:
+    session, recorder = requests.Session(), _Recorder()
+    session.mount("http://", recorder)
+    session.headers.update({"X-Auth-Email": "right@example.com", "X-Auth-Key": "right-key"})
+    judge = judge_of(session)
+    judge.send("list_buckets", "GET", LIST_PATH, headers={"Authorization": "Bearer no"})
+    [probe] = recorder.sent
+    assert probe.headers["Authorization"] == "Bearer no"
+    assert "X-Auth-Email" not in probe.headers and "X-Auth-Key" not in probe.headers
+
+
+@pytest.mark.parametrize(
+    "credentials",
+    [Credentials(token="the-right-token"), Credentials(email="right@example.com", api_key="the-right-key")],
+    ids=["token", "key pair"],
+)
+def test_half_credentials_are_never_the_whole_right_credentials(credentials: Credentials) -> None:
+    variants = judge_of(None, credentials).half_credentials("a1b2c3d4e5f6a7b8")
+    right = {name.lower(): value for name, value in credentials.headers().items()}
+    assert len({name for name, _ in variants}) == len(variants) > 3
+    for name, headers in variants:
+        sent = {header.lower(): value for header, value in headers.items()}
+        assert not right.items() <= sent.items() or set(sent) - set(right), name
+        assert credentials.token is None or credentials.token not in str(headers), name
+
+
+def test_with_a_key_pair_the_half_right_variants_use_the_right_email_and_key() -> None:
+    credentials = Credentials(email="right@example.com", api_key="the-right-key")
+    variants = dict(judge_of(None, credentials).half_credentials("a1b2c3d4e5f6a7b8"))
+    assert variants["the X-Auth-Key without X-Auth-Email"] == {"X-Auth-Key": "the-right-key"}
+    assert variants["the X-Auth-Email without X-Auth-Key"] == {"X-Auth-Email": "right@example.com"}
+
+
+class _Source:
+    """A challenge source that covers one bucket and remembers what it was asked."""
+
+    bucket = BUCKET
+
+    def __init__(self) -> None:
+        self.asked: list[tuple[str, str, str, str]] = []
+
+    def covers(self, destination_conf: str) -> bool:
+        return destination_conf == BUCKET
+
+    def challenge(self, account: str, ownership_id: str, destination_conf: str, filename: str) -> str | None:
+        self.asked.append((account, ownership_id, destination_conf, filename))
+        return "delivered"
+
+
+def _record(conf: str) -> Record:
+    content = json.dumps({"success": True, "result": {"id": "abc", "filename": "ownership-challenge-abc.txt"}})
+    created = checks.Exchange("add_bucket", "POST", BASE_URL + LIST_PATH, 200, content.encode())
+    return Record(OWNER, "abc", conf, created)
+
+
+def test_a_challenge_is_read_from_the_source_only_for_a_bucket_it_covers_with_the_filename_the_server_gave() -> None:
+    source = _Source()
+    judge = Judge(None, BASE_URL, checks.Policy(), Ledger(OPERATIONS, []), Counter(), source=source)
+    assert judge.challenge(_record("s3://another?region=us-east-1")) is None and source.asked == []
+    assert judge.challenge(_record(BUCKET)) == "delivered"
+    assert source.asked == [(OWNER, "abc", BUCKET, "ownership-challenge-abc.txt")]
+    assert judge_of(None).challenge(_record(BUCKET)) is None
+
+
+def test_a_model_check_records_a_violation_with_its_trail_a_pass_or_nothing_when_it_did_not_apply() -> None:
+    judge = judge_of(None)
+    created = _record(BUCKET).created
+    listing = checks.Exchange("list_buckets", "GET", BASE_URL + LIST_PATH, 200, b"{}")
+    assert not judge.judge(listing, checks.created_ownership_is_listed, {"abc"}, trail=(created,))
+    [failure] = judge.ledger.failures()
+    assert failure.check == "created_ownership_is_listed" and [s.method for s in failure.steps] == ["POST", "GET"]
+    assert judge.judge(listing, checks.created_ownership_is_listed, set())
+    assert judge.ledger.cells[("list_buckets", "created_ownership_is_listed")].passed == 1
+    assert judge.judge(listing, checks.listing_is_complete, set())  # nothing held: the check does not apply
+    assert ("list_buckets", "listing_is_complete") not in judge.ledger.cells
+
+
+def test_a_step_carries_the_json_body_and_says_whether_it_was_sent_with_the_credentials() -> None:
+    exchange = checks.Exchange("add_bucket", "POST", f"{BASE_URL}/x", 200, request_body={"destination_conf": BUCKET})
+    step = step_of(exchange, authenticated=False)
+    assert step.body is not None and json.loads(step.body) == {"destination_conf": BUCKET}
+    assert step.headers == {"Content-Type": "application/json"} and not step.authenticated
+    bare = step_of(checks.Exchange("list_buckets", "GET", f"{BASE_URL}/x", 200))
+    assert bare.body is None and bare.headers == {} and bare.authenticated

@@ -1,0 +1,342 @@
+"""What the gate judges: `--app`, `--base-url` and the bundled mock as targets, and where challenges are read."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import werkzeug.test
+from botocore.exceptions import ClientError, EndpointConnectionError
+
+from pcaps_contract import _targets as targets
+from pcaps_contract._credentials import Credentials
+from pcaps_contract._errors import UsageError
+from pcaps_contract._targets import (
+    API_BASE_PATH,
+    IN_PROCESS_ORIGIN,
+    MOCK_ACCOUNTS,
+    BucketSource,
+    MockRouteSource,
+    Target,
+    base_url_target,
+    bundled_mock,
+    challenge_source,
+    load_app,
+    mock_credentials,
+)
+from pcaps_contract._urls import Refusal
+
+OWNER, OTHER = MOCK_ACCOUNTS
+STRANGER = "f" * 32
+IN_PROCESS = IN_PROCESS_ORIGIN + API_BASE_PATH
+APP_MODULE = "pcaps_unit_targets_app"
+APP_SOURCE = """
+async def asgi(scope, receive, send):
+    if scope["type"] == "lifespan":
+        while (await receive())["type"] != "lifespan.shutdown":
+            await send({"type": "lifespan.startup.complete"})
+        await send({"type": "lifespan.shutdown.complete"})
+        return
+    if scope["path"].endswith("/crash"):
+        raise RuntimeError("a bug in the app")
+    if scope["path"].endswith("/late-crash"):
+        await send({"type": "http.response.start", "status": 200, "headers": []})
+        raise RuntimeError("a bug after the answer began")
+    await send({"type": "http.response.start", "status": 200, "headers": [(b"content-type", b"text/plain")]})
+    await send({"type": "http.response.body", "body": b"asgi " + scope["path"].encode()})
+
+
+def wsgi(environ, start_response):
+    if environ["PATH_INFO"].endswith("/crash"):
+        raise RuntimeError("a bug in the app")
+    if environ["PATH_INFO"].endswith("/late-crash"):
+        start_response("200 OK", [])
+        raise RuntimeError("a bug after the answer began")
+    start_response("200 OK", [("Content-Type", "text/plain")])
+    return [b"wsgi ", environ["PATH_INFO"].encode()]
+
+
+class Holder:
+    app = wsgi
+
+
+NOT_AN_APP = "a string"
+"""
+
+
+@pytest.fixture
+def app_module(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    """A module of small apps in the current directory, importable as `--app` imports it; removed afterwards."""
+    (tmp_path / f"{APP_MODULE}.py").write_text(APP_SOURCE, encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(sys, "path", [entry for entry in sys.path if entry not in ("", str(tmp_path))])
+    yield APP_MODULE
+    sys.modules.pop(APP_MODULE, None)
+
+
+# --- --app MODULE:ATTR ------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("reference", "message"),
+    [
+        ("pcaps_unit_targets_app", "is not MODULE:ATTRIBUTE, e.g. `myservice.main:app`."),
+        ("pcaps_unit_targets_app:", "is not MODULE:ATTRIBUTE"),
+        (":asgi", "is not MODULE:ATTRIBUTE"),
+        ("no_such_module_for_pcaps:app", "cannot import no_such_module_for_pcaps"),
+        ("pcaps_unit_targets_app:missing", "pcaps_unit_targets_app has no attribute missing; check the name."),
+        ("pcaps_unit_targets_app:Holder.missing", "has no attribute Holder.missing"),
+        ("pcaps_unit_targets_app:NOT_AN_APP", "pcaps_unit_targets_app:NOT_AN_APP is not an ASGI or WSGI app."),
+    ],
+)
+def test_an_app_reference_that_names_no_app_is_refused_in_one_sentence(
+    app_module: str, reference: str, message: str
+) -> None:
+    with pytest.raises(UsageError) as refused:
+        load_app(reference)
+    text = str(refused.value)
+    assert message in text and text.startswith("--app") and "\n" not in text and text.endswith(".")
+
+
+def test_an_app_in_the_current_directory_loads_as_an_in_process_target(app_module: str) -> None:
+    target = load_app(f"{app_module}:asgi")
+    assert target.in_process and target.base_url == IN_PROCESS
+    assert target.description == f"{app_module}:asgi (in-process)"
+    with target.client() as client:
+        answer = client.get("/accounts")
+    assert answer.status_code == 200 and answer.text == f"asgi {API_BASE_PATH}/accounts"
+
+
+def test_a_wsgi_app_is_driven_through_wsgi_and_a_dotted_attribute_is_followed(app_module: str) -> None:
+    with load_app(f"{app_module}:Holder.app").client() as client:
+        answer = client.get("/accounts")
+    assert answer.status_code == 200 and answer.text == f"wsgi {API_BASE_PATH}/accounts"
+
+
+@pytest.mark.parametrize("attribute", ["asgi", "wsgi"])
+def test_an_app_that_crashes_answers_500_as_behind_any_server(app_module: str, attribute: str) -> None:
+    with load_app(f"{app_module}:{attribute}").client() as client:
+        answer = client.get("/crash")
+    assert answer.status_code == 500 and answer.text == "Internal Server Error"
+
+
+def test_a_crashing_wsgi_app_answers_500_through_werkzeug_too(app_module: str) -> None:
+    answer = werkzeug.test.Client(load_app(f"{app_module}:wsgi").app).get("/crash")  # schemathesis's WSGI driver
+    assert answer.status_code == 500 and answer.get_data() == b"Internal Server Error"
+
+
+@pytest.mark.parametrize("attribute", ["asgi", "wsgi"])
+def test_an_app_that_crashes_after_its_answer_began_is_not_given_a_second_start(
+    app_module: str, attribute: str
+) -> None:
+    with (
+        load_app(f"{app_module}:{attribute}").client() as client,
+        pytest.raises(RuntimeError, match="after the answer"),
+    ):
+        client.get("/late-crash")
+
+
+# --- --base-url ---------------------------------------------------------------------------------------------
+
+
+def test_a_base_url_target_is_its_canonical_url_and_not_in_process() -> None:
+    target = base_url_target("HTTP://LOCALHOST:8787/client/v4/")
+    assert target == Target("http://localhost:8787/client/v4", "http://localhost:8787/client/v4")
+    assert not target.in_process
+
+
+@pytest.mark.parametrize(
+    ("url", "message"),
+    [
+        ("https://api.cloudflare.com/client/v4", "production API"),
+        ("http://staging.example.com/client/v4", "plain http://"),
+        ("", "no target"),
+    ],
+)
+def test_a_base_url_is_refused_by_the_url_rules_in_one_sentence(url: str, message: str) -> None:
+    with pytest.raises(Refusal, match=message) as refused:
+        base_url_target(url)
+    assert "\n" not in str(refused.value)
+
+
+def test_the_production_api_is_a_target_only_when_allowed() -> None:
+    assert base_url_target("https://api.cloudflare.com/client/v4", allow_production=True).base_url == (
+        "https://api.cloudflare.com/client/v4"
+    )
+
+
+# --- the bundled mock -----------------------------------------------------------------------------------------
+
+
+def _listing(target: Target, headers: dict[str, str], account: str) -> int:
+    with target.client(headers) as client:
+        return client.get(f"/accounts/{account}/pcaps/ownership").status_code
+
+
+def test_the_bundled_mock_accepts_exactly_the_given_token_for_exactly_the_given_accounts() -> None:
+    credentials = Credentials(token="a-token-for-this-run")
+    target = bundled_mock(credentials, (OWNER,))
+    assert target.in_process and target.base_url == IN_PROCESS
+    assert _listing(target, credentials.headers(), OWNER) == 200
+    assert _listing(target, credentials.headers(), OTHER) in (403, 404)
+    assert _listing(target, mock_credentials().headers(), OWNER) in (401, 403)
+    assert _listing(target, {}, OWNER) in (401, 403)
+
+
+def test_the_bundled_mock_accepts_a_key_pair_when_given_one() -> None:
+    credentials = Credentials(email="someone@example.com", api_key="a-key-for-this-run")
+    target = bundled_mock(credentials, MOCK_ACCOUNTS)
+    assert _listing(target, credentials.headers(), OTHER) == 200
+    assert _listing(target, {**credentials.headers(), "X-Auth-Key": "another-key"}, OTHER) in (401, 403)
+
+
+# --- where challenges are read ----------------------------------------------------------------------------
+
+
+def test_the_mock_route_source_reads_the_challenge_the_mock_delivered_for_an_ownership() -> None:
+    credentials = mock_credentials()
+    target = bundled_mock(credentials, MOCK_ACCOUNTS)
+    with target.client(credentials.headers()) as client:
+        created = client.post(f"/accounts/{OWNER}/pcaps/ownership", json={"destination_conf": "s3://b?region=x"})
+        ownership_id = created.json()["result"]["id"]
+        source = MockRouteSource(client, target.base_url)
+        challenge = source.challenge(OWNER, ownership_id, "s3://b?region=x", "")
+        assert source.bucket is None and source.covers("gs://anything")
+        assert challenge is not None and len(challenge) >= 32 and ownership_id not in challenge
+        assert source.challenge(OTHER, ownership_id, "s3://b?region=x", "") is None
+        assert source.challenge(OWNER, "0" * 32, "s3://b?region=x", "") is None
+
+
+@pytest.mark.parametrize(
+    ("uri", "endpoint", "message"),
+    [
+        ("gs://bucket/path", None, "is not an s3:// or r2:// bucket URI"),
+        ("s3://", None, "is not an s3:// or r2:// bucket URI"),
+        ("bucket-name", None, "is not an s3:// or r2:// bucket URI"),
+        ("s3://bucket#fragment", None, "is not an s3:// or r2:// bucket URI"),
+        ("r2://bucket", None, "needs `account-id=`"),
+        ("s3://bucket", "localhost:9000", "--s3-endpoint must be an http:// or https:// URL"),
+    ],
+)
+def test_a_bucket_uri_or_endpoint_that_cannot_work_is_refused_before_any_request(
+    uri: str, endpoint: str | None, message: str
+) -> None:
+    with pytest.raises(UsageError, match=message):
+        BucketSource(uri, endpoint, environ={})
+
+
+def test_an_r2_bucket_reaches_its_account_s_endpoint_with_the_keys_of_its_uri() -> None:
+    uri = "r2://pcaps/challenges/?account-id=abc123&access-key-id=AK&secret-access-key=SK"
+    source = BucketSource(uri, environ={"AWS_ACCESS_KEY_ID": "env-ak", "AWS_SECRET_ACCESS_KEY": "env-sk"})
+    assert (source.name, source.prefix, source.region) == ("pcaps", "challenges", "auto")
+    assert source.endpoint == "https://abc123.r2.cloudflarestorage.com" and source.keys == ("AK", "SK")
+    assert source.bucket == uri and source.covers(uri) and not source.covers("r2://pcaps")
+
+
+def test_an_s3_bucket_takes_its_region_from_the_uri_and_its_keys_from_the_environment() -> None:
+    environ = {"AWS_ACCESS_KEY_ID": "env-ak", "AWS_SECRET_ACCESS_KEY": "env-sk"}
+    source = BucketSource("s3://pcaps?region=eu-west-1", "http://127.0.0.1:9000", environ=environ)
+    assert (source.name, source.prefix, source.region, source.endpoint) == (
+        "pcaps",
+        "",
+        "eu-west-1",
+        "http://127.0.0.1:9000",
+    )
+    assert source.keys == ("env-ak", "env-sk")
+    assert BucketSource("s3://pcaps", environ={}).region == "us-east-1"
+
+
+class _Body:
+    def __init__(self, data: bytes) -> None:
+        self.data = data
+
+    def read(self) -> bytes:
+        return self.data
+
+
+class _S3:
+    """An S3 client that answers get_object from a script: bytes, or an exception to raise."""
+
+    def __init__(self, *answers: bytes | Exception) -> None:
+        self.answers = list(answers)
+        self.keys: list[tuple[str, str]] = []
+
+    def get_object(self, Bucket: str, Key: str) -> dict[str, Any]:
+        self.keys.append((Bucket, Key))
+        answer = self.answers.pop(0)
+        if isinstance(answer, Exception):
+            raise answer
+        return {"Body": _Body(answer)}
+
+
+def _error(code: str) -> ClientError:
+    return ClientError({"Error": {"Code": code, "Message": code}}, "GetObject")
+
+
+@pytest.fixture
+def no_pause(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(targets, "_DELIVERY_PAUSE", 0.0)
+
+
+def _source(s3: _S3, uri: str = "s3://pcaps/under/here?region=us-east-1") -> BucketSource:
+    source = BucketSource(uri, environ={})
+    source._client = s3
+    return source
+
+
+def test_a_challenge_file_is_read_under_the_uri_s_prefix_and_stripped(no_pause: None) -> None:
+    s3 = _S3(b"  the-challenge\n")
+    source = _source(s3)
+    assert source.challenge(OWNER, "id", source.bucket, "ownership-challenge-id.txt") == "the-challenge"
+    assert s3.keys == [("pcaps", "under/here/ownership-challenge-id.txt")] and source.problem is None
+
+
+def test_a_challenge_file_not_there_yet_is_asked_again_a_few_times_then_given_up_with_the_reason(
+    no_pause: None,
+) -> None:
+    late = _source(_S3(_error("NoSuchKey"), _error("NoSuchKey"), b"late"))
+    assert late.challenge(OWNER, "id", late.bucket, "f.txt") == "late" and late.problem is None
+    missing = _S3(*[_error("NoSuchKey")] * targets._DELIVERY_TRIES)
+    source = _source(missing)
+    assert source.challenge(OWNER, "id", source.bucket, "f.txt") is None
+    assert len(missing.keys) == targets._DELIVERY_TRIES and source.problem == (
+        "reading under/here/f.txt from pcaps failed (NoSuchKey)"
+    )
+
+
+@pytest.mark.parametrize(
+    ("error", "reason"),
+    [
+        (_error("AccessDenied"), "AccessDenied"),
+        (EndpointConnectionError(endpoint_url="http://x"), "EndpointConnectionError"),
+    ],
+    ids=["refused", "unreachable"],
+)
+def test_a_bucket_that_refuses_or_cannot_be_reached_is_given_up_at_once_with_the_reason(
+    no_pause: None, error: Exception, reason: str
+) -> None:
+    s3 = _S3(error)
+    source = _source(s3)
+    assert source.challenge(OWNER, "id", source.bucket, "f.txt") is None
+    assert len(s3.keys) == 1 and source.problem == f"reading under/here/f.txt from pcaps failed ({reason})"
+
+
+def test_a_challenge_of_another_bucket_or_without_a_filename_is_never_asked_for() -> None:
+    s3 = _S3()
+    source = _source(s3)
+    assert source.challenge(OWNER, "id", "s3://another?region=us-east-1", "f.txt") is None
+    assert source.challenge(OWNER, "id", source.bucket, "") is None
+    assert s3.keys == []
+
+
+def test_the_challenge_source_is_the_bucket_when_given_else_the_mock_route_in_process_else_none() -> None:
+    in_process = bundled_mock(mock_credentials(), MOCK_ACCOUNTS)
+    served = base_url_target("http://127.0.0.1:8787/client/v4")
+    bucket = "s3://pcaps?region=us-east-1"
+    assert isinstance(challenge_source(in_process, None, bucket), BucketSource)
+    assert isinstance(challenge_source(served, None, bucket, "http://127.0.0.1:9000"), BucketSource)
+    assert isinstance(challenge_source(in_process, None), MockRouteSource)
+    assert challenge_source(served, None) is None
