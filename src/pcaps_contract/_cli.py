@@ -335,8 +335,10 @@ def _add_fuzz(commands: Commands) -> None:
 
     gate = dict(GATE_ARGUMENTS)
     fuzz.add_argument("--base-url", metavar="URL", help="the API base, e.g. https://staging.example.com/client/v4")
-    for flag in ("--account-id", "--token", "--email", "--api-key", "--seed", "--workers", "--max-response-bytes"):
+    for flag in ("--account-id", "--token", "--email", "--api-key", "--seed", "--max-response-bytes"):
         fuzz.add_argument(flag, **gate[flag])  # the same credential and account flags as `check`
+    workers = {"default": 1, "help": "operations fuzzed at once (default 1)"}
+    fuzz.add_argument("--workers", **{**gate["--workers"], **workers})
     budget = fuzz.add_mutually_exclusive_group()
     budget.add_argument("--duration", metavar="TIME", help="time budget, e.g. 30s, 10m, 1h30m (default 10m)")
     budget.add_argument("--max-examples", **{**gate["--max-examples"], "help": "cases per operation, not a time"})

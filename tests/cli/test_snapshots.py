@@ -77,19 +77,14 @@ def test_the_fuzz_plan_with_its_defaults_and_a_drawn_seed(run_cli: Run) -> None:
 
     def drawn(stdout: str) -> str:
         stdout = re.sub(r"^seed:        \d+$", "seed:        <drawn>", stdout, flags=re.MULTILINE)
-        # Which default is right is the fix's decision (see the test below); that there is one is pinned there.
+        # The default is pinned by the test below.
         return re.sub(r"^workers:     .*$", "workers:     <default>", stdout, flags=re.MULTILINE)
 
     compare("fuzz_plan_defaults", outcome, drawn)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="since e4e1177 the shared --workers flag defaults to None and `fuzz` hands it to FuzzPlan as is: the plan "
-    "shows `workers: None` and a run without --workers crashes (TypeError in FuzzRun._fuzz_schema), exit 2",
-)
 def test_the_fuzz_plan_without_workers_shows_how_many_it_will_use(run_cli: Run) -> None:
-    assert re.search(r"^workers:     \d+$", _plan_with_defaults(run_cli).stdout, re.MULTILINE)
+    assert re.search(r"^workers:     1$", _plan_with_defaults(run_cli).stdout, re.MULTILINE)
 
 
 def test_the_fuzz_plan_with_every_option_given(run_cli: Run, tmp_path: Path) -> None:

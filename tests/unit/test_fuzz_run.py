@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import random
 from types import SimpleNamespace
 from typing import Any
 
@@ -9,6 +10,7 @@ import pytest
 from hypothesis import strategies as st
 
 from pcaps_contract._credentials import Credentials
+from pcaps_contract._fuzz.events import EventLog
 from pcaps_contract._fuzz.plan import OPERATIONS, FuzzPlan
 from pcaps_contract._fuzz.run import FuzzRun, operation_seed
 from pcaps_contract._ownerships import Created
@@ -19,10 +21,11 @@ ACCOUNT, OTHER = "023e105f4ecef8ad9ca31a8372d0c353", "9a7806061c88ada191ed06f989
 BUCKET = "s3://pcaps-fuzz?region=us-east-1"
 
 
-class Events:
-    """An event log that keeps what was emitted."""
+class Events(EventLog):
+    """An event log that keeps what was emitted (and writes nowhere)."""
 
     def __init__(self) -> None:
+        super().__init__(None, str)
         self.emitted: list[tuple[str, dict[str, Any]]] = []
 
     def emit(self, event: str, **data: Any) -> None:
@@ -142,7 +145,13 @@ def test_the_end_of_the_run_comes_before_an_operation_s_slice(spec: Spec) -> Non
 
 def test_a_stop_ends_the_operation_at_the_next_case(spec: Spec) -> None:
     run = fuzz_run(spec, max_examples=50)
-    cases = record_cases(run, lambda: len(cases) == 3 and run.stop.set())
+    cases: list[Any] = []
+
+    def stop_at_three() -> None:
+        if len(cases) == 3:
+            run.stop.set()
+
+    cases = record_cases(run, stop_at_three)
     run._fuzz_operation(st.integers(), "list_buckets", None)
     assert len(cases) == 3
     stopped = fuzz_run(spec)
@@ -199,17 +208,18 @@ def test_a_fuzzed_delete_answered_204_takes_the_ownership_out_of_the_cleanup(spe
 # --- aiming at what the run created ----------------------------------------------------------------------
 
 
-class Choices:
+class Choices(random.Random):
     """Random choices fixed in advance: `random()` answers `roll`, `choice` the first."""
 
     def __init__(self, roll: float) -> None:
+        super().__init__(0)
         self.roll = roll
 
     def random(self) -> float:
         return self.roll
 
-    def choice(self, items: list[Any]) -> Any:
-        return items[0]
+    def choice(self, seq: Any) -> Any:
+        return seq[0]
 
 
 def test_a_positive_delete_or_validation_may_aim_at_an_ownership_the_run_created_in_its_account(spec: Spec) -> None:
