@@ -210,7 +210,8 @@ def _judge_side_by_side(
     None of them can change what another judges: each lane adds only buckets named for it (`pcaps-lN-...`),
     compares whole lists only over those, and deletes only what it created; the stateful phase deletes only
     what its own adds returned (the spec's links); an engine of one operation sees only its own answers. So
-    every task draws the same cases, and gets the same verdicts, in any order and beside any other.
+    every task draws the same cases, and gets the same verdicts, in any order and beside any other. With
+    `--bucket` every positive body of the phases names that one bucket, so the lifecycle runs after them.
     """
     engines = [
         build_schema(spec, options, profile, seed, OWN_PHASES).include(operation_id=operation)
@@ -222,7 +223,12 @@ def _judge_side_by_side(
         for schema in [*engines, stateful]
     ]
     lanes = _lanes(options, connection, run, profile, seed) if options.lifecycle else []
-    stops = _side_by_side([*tasks, *(lane for lane, _ in lanes)], options.resolved_workers())
+    workers = options.resolved_workers()
+    if options.bucket is None:
+        stops = _side_by_side([*tasks, *(lane for lane, _ in lanes)], workers)
+    else:  # every positive body of the phases names that bucket too: their validations would change its records
+        _side_by_side(tasks, workers)
+        stops = _side_by_side([lane for lane, _ in lanes], workers)
     judges = [judge for _, judge in lanes]
     for judge in judges:
         run.statuses.update(judge.statuses)
