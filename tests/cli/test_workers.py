@@ -106,6 +106,8 @@ def test_the_rate_limit_holds_for_all_workers_together_and_is_announced(run_cli:
     assert outcome.code == 0, outcome.stdout[-3000:] + outcome.stderr[-2000:]
     assert re.search(r"note: at most 40 requests/s: about \d+ requests, 0m\d\ds or more", outcome.stderr)
     assert len(log.arrivals) > 150  # long enough for the limit to bite
-    # Sent evenly spaced; they arrive with the jitter of a loaded machine (the mock shares this process), so the
-    # limit is held over 5 s: 200, and one at the window's edge.
-    assert busiest(log.arrivals, 5.0) <= 201, busiest(log.arrivals, 1.0)
+    # Sent at evenly spaced slots: 200 in 5 s, and one at the window's edge. A thread that got its slot may be held
+    # up before its request leaves (a loaded machine; the mock shares this process), so up to one request per
+    # thread (six workers, six cleanup deletes) can arrive late, inside the next window. Without a limit shared by
+    # all workers, six of them would send 1,200 in 5 s.
+    assert busiest(log.arrivals, 5.0) <= 200 + 1 + 12, busiest(log.arrivals, 1.0)
