@@ -40,7 +40,7 @@ def warm_hypothesis() -> None:
 
 
 @contextmanager
-def threads_may_parse(enabled: bool = True) -> Iterator[None]:
+def ready_for_threads(enabled: bool = True) -> Iterator[None]:
     """Ready this process for concurrent runs: Hypothesis's tables computed, and on interpreters that need it
     (gh-106905), threads parsing Python one at a time while inside."""
     global _USERS

@@ -122,17 +122,21 @@ class Judge:
         self.max_probes = max_probes
         self.delivered_validations = 0
 
+    @property
+    def _prefix(self) -> str:
+        """The start of this lane's bucket names, after the URI's scheme."""
+        return f"pcaps-l{self.lane}-"
+
     def in_lane(self, conf: str) -> str:
         """The bucket URI under this lane's own bucket names (`s3://pcaps-x` -> `s3://pcaps-l2-x`); idempotent."""
         scheme, separator, rest = conf.partition("://")
-        prefix = f"pcaps-l{self.lane}-"
-        if self.lane is None or not separator or not rest.startswith("pcaps-") or rest.startswith(prefix):
+        if self.lane is None or not separator or not rest.startswith("pcaps-") or rest.startswith(self._prefix):
             return conf
-        return f"{scheme}://{prefix}{rest.removeprefix('pcaps-')}"
+        return f"{scheme}://{self._prefix}{rest.removeprefix('pcaps-')}"
 
     def _is_mine(self, record: dict[str, Any]) -> bool:
         conf = record.get("destination_conf")
-        return isinstance(conf, str) and conf.partition("://")[2].startswith(f"pcaps-l{self.lane}-")
+        return isinstance(conf, str) and conf.partition("://")[2].startswith(self._prefix)
 
     def in_view(self, listing: checks.Exchange | None) -> checks.Exchange | None:
         """A list answer as this lane sees it: only the records of its own buckets."""

@@ -1,4 +1,4 @@
-"""`threads_may_parse`: on interpreters with gh-106905, threads parse one at a time during a concurrent run."""
+"""`ready_for_threads`: on interpreters with gh-106905, threads parse one at a time during a concurrent run."""
 
 from __future__ import annotations
 
@@ -15,9 +15,9 @@ affected = pytest.mark.skipif(not _compat.AST_PARSE_IS_SHARED, reason="this inte
 @affected
 def test_parsing_is_serialised_inside_and_restored_after_the_last_user() -> None:
     original = ast.parse
-    with _compat.threads_may_parse():
+    with _compat.ready_for_threads():
         assert ast.parse is not original
-        with _compat.threads_may_parse():
+        with _compat.ready_for_threads():
             pass
         assert ast.parse is not original  # an inner run ending leaves the outer one protected
         assert isinstance(ast.parse("x = 1"), ast.Module)
@@ -32,7 +32,7 @@ def test_a_parse_waits_while_another_thread_holds_the_parser() -> None:
         ast.parse("y = 2")
         parsed.set()
 
-    with _compat.threads_may_parse():
+    with _compat.ready_for_threads():
         with _compat._PARSING:
             worker = threading.Thread(target=parse)
             worker.start()
@@ -43,6 +43,6 @@ def test_a_parse_waits_while_another_thread_holds_the_parser() -> None:
 
 def test_a_sequential_run_leaves_the_parser_alone() -> None:
     original = ast.parse
-    with _compat.threads_may_parse(enabled=False):
+    with _compat.ready_for_threads(enabled=False):
         assert ast.parse is original
     assert ast.parse is original

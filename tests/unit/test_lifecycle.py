@@ -14,7 +14,7 @@ import pytest
 import requests
 
 from pcaps_contract import _checks as checks
-from pcaps_contract._compat import threads_may_parse
+from pcaps_contract._compat import ready_for_threads
 from pcaps_contract._credentials import Credentials
 from pcaps_contract._lifecycle import LOST_AFTER, Judge, Record, SeenIds, lane_runs, run_lane, step_of
 from pcaps_contract._ownerships import CleanupRegistry
@@ -176,8 +176,8 @@ def test_a_lane_draws_the_same_requests_alone_or_beside_another_on_one_server_an
             for lane, server in enumerate(servers)
         ]
         registry, profile = CleanupRegistry(), get_profile("quick")
-        # As the gate runs its lanes; CPython 3.11.7's ast.parse is not thread-safe, hence `threads_may_parse`.
-        with threads_may_parse(), ThreadPoolExecutor(max_workers=threads) as pool:
+        # As the gate runs its lanes; CPython 3.11.7's ast.parse is not thread-safe, hence `ready_for_threads`.
+        with ready_for_threads(), ThreadPoolExecutor(max_workers=threads) as pool:
             lanes = [
                 pool.submit(run_lane, judge, MOCK_ACCOUNTS, registry, profile, 5 + n, 4)
                 for n, judge in enumerate(judges)

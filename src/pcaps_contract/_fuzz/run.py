@@ -23,7 +23,7 @@ import requests
 
 from pcaps_contract import _api as api
 from pcaps_contract import _checks as checks
-from pcaps_contract._compat import threads_may_parse
+from pcaps_contract._compat import ready_for_threads
 from pcaps_contract._credentials import Credentials
 from pcaps_contract._data import as_the_server_reads
 from pcaps_contract._fuzz.events import EventLog
@@ -235,7 +235,7 @@ class FuzzRun:
         # The budget is fuzzing time: it starts once the schema and its strategies are ready.
         if self.plan.duration is not None:
             self.end = self.clock() + self.plan.duration
-        with threads_may_parse(workers > 1):
+        with ready_for_threads(workers > 1):
             with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="fuzz") as pool:
                 futures = [
                     pool.submit(self._fuzz_operation, strategies[operation], operation, slice_seconds)

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs, urlsplit
 
-from pcaps_contract._api import is_identifier
+from pcaps_contract._api import OPERATIONS, is_identifier
 from pcaps_contract._checks import DEFAULT_CLOCK_SKEW
 from pcaps_contract._credentials import Credentials
 from pcaps_contract._errors import UsageError
@@ -98,7 +98,7 @@ class GateOptions:
         """
         profile = self.resolved_profile()
         examples = self.max_examples or profile.max_examples
-        phases = 4 * (8 + 29 + examples) + 10 * profile.stateful_steps
+        phases = len(OPERATIONS) * (8 + 29 + examples) + 10 * profile.stateful_steps
         lifecycle = 15 * max(self.max_examples or 0, profile.lifecycle_examples) + 55 if self.lifecycle else 0
         return phases + lifecycle + 10
 

@@ -14,7 +14,7 @@ import httpx
 import requests
 
 from pcaps_contract import _checks as checks
-from pcaps_contract._compat import threads_may_parse
+from pcaps_contract._compat import ready_for_threads
 from pcaps_contract._errors import PcapsContractError, UsageError
 from pcaps_contract._ownerships import CleanupRegistry, CleanupResult, clean_up_in_time
 from pcaps_contract._profiles import Profile
@@ -133,7 +133,7 @@ def run_gate(
     with _Connection(options, interrupt) as connection, _ticking(progress, connection, run):
         try:
             preflight(options.target, options.accounts, connection.client, connection.errors, run.registry)
-            with threads_may_parse(options.resolved_workers() > 1):
+            with ready_for_threads(options.resolved_workers() > 1):
                 _judge_side_by_side(spec, options, profile, seed, connection, run)
         except PcapsContractError:
             raise
