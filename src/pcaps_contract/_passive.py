@@ -29,7 +29,7 @@ from pcaps_contract import _checks as checks
 from pcaps_contract._conformance import SPEC_CHECKS, run_spec_checks
 from pcaps_contract._credentials import Credentials
 from pcaps_contract._errors import SpecError
-from pcaps_contract._report import Failure, GateReport, Ledger, Step
+from pcaps_contract._report import Failure, GateReport, Ledger, Step, utc_now
 from pcaps_contract._spec import Operation, Spec
 from pcaps_contract._traffic import Recorded, Secrets
 
@@ -190,6 +190,7 @@ class PassiveJudge:
         self.tally = Tally()
         self.scopes: dict[str, _Scope] = {}
         self.started = time.monotonic()
+        self.started_at = utc_now()
 
     def warm(self) -> None:
         """Compile every response schema's validators now, so that the first answers wait for none of them."""
@@ -510,6 +511,8 @@ class PassiveJudge:
             notes=notes,
             error=error,
             never_judged=never,
+            started_at=self.started_at,
+            spec_sha256=self.spec.sha256,
         )
 
 

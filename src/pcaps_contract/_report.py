@@ -8,6 +8,7 @@ import shlex
 import threading
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit, urlunsplit
@@ -29,6 +30,11 @@ _SECRET_HEADERS = frozenset({"authorization", "x-auth-email", "x-auth-key", "coo
 _DROPPED_HEADERS = frozenset(
     {"content-length", "user-agent", "accept-encoding", "connection", "host", "accept", "x-schemathesis-testcaseid"}
 )
+
+
+def utc_now() -> str:
+    """The time now as RFC 3339 UTC to the second, as every report writes a run's start."""
+    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 @dataclass(frozen=True)
@@ -159,6 +165,22 @@ class GateReport:
     error: str | None = None  # why the run could not judge, when it could not
     leftovers: list[Leftover] = field(default_factory=list)
     never_judged: dict[str, str] = field(default_factory=dict)  # check -> why it never applied
+    started_at: str = ""  # when the run began, RFC 3339 UTC
+    spec_sha256: str = ""  # of the spec file the run judged against
+
+    @property
+    def metadata(self) -> dict[str, str]:
+        """What a report says about the run itself: the tool, the contract, the target, the draw."""
+        from pcaps_contract import __version__
+
+        return {
+            "tool": f"pcaps-contract {__version__}",
+            "spec_sha256": self.spec_sha256,
+            "target": self.target,
+            "profile": self.profile,
+            "seed": str(self.seed),
+            "started_at": self.started_at,
+        }
 
     @property
     def conforms(self) -> bool:
@@ -277,10 +299,9 @@ class GateReport:
                     entry["reproduce"] = [step.curl(self.credentials, self.reproduce_origin) for step in failure.steps]
                 cells.append(entry)
         return {
-            "target": self.target,
-            "conforms": self.conforms,
+            **self.metadata,
             "seed": self.seed,
-            "profile": self.profile,
+            "conforms": self.conforms,
             "seconds": round(self.seconds, 3),
             "requests": self.requests,
             "exit_code": self.exit_code,

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -117,6 +119,14 @@ class Spec:
         self._registry: Registry[Any] = Registry().with_resource(_SPEC_URI, resource)
         self._validators: dict[str, Draft202012Validator] = {}
         self._fast: dict[str, Any] = {}
+
+    @cached_property
+    def sha256(self) -> str:
+        """The spec file's SHA-256, which names the contract a report judged against ("" when it is gone)."""
+        try:
+            return hashlib.sha256(self.path.read_bytes()).hexdigest()
+        except OSError:
+            return ""
 
     def operations(self) -> Iterator[Operation]:
         """Every operation, in document order."""

@@ -66,6 +66,7 @@ class Reporter:
             requests=int(self.result.sender.get("requests", 0)),
             error=self.result.stop_reason if self.result.crashed else None,
             leftovers=list(self.result.leftovers),
+            started_at=self.result.started_at,
         )
 
     @property

@@ -20,7 +20,7 @@ from pcaps_contract._ownerships import CleanupRegistry, CleanupResult, clean_up_
 from pcaps_contract._profiles import Profile
 from pcaps_contract._progress import Progress
 from pcaps_contract._ratelimit import RateLimiter, RetryPolicy
-from pcaps_contract._report import SKIPPED, GateReport, Ledger
+from pcaps_contract._report import SKIPPED, GateReport, Ledger, utc_now
 from pcaps_contract._sender import AnyOf, Cancelled, PoliteAdapter, ResponseLimits, SendStats, polite_session
 from pcaps_contract._spec import Spec, load_spec
 from pcaps_contract._text import clip
@@ -129,6 +129,8 @@ def run_gate(
         profile=profile.name,
         ledger=run.ledger,
         credentials=options.credentials,
+        started_at=utc_now(),
+        spec_sha256=spec.sha256,
     )
     with _Connection(options, interrupt) as connection, _ticking(progress, connection, run):
         try:
