@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import socket
 import statistics
 import subprocess
@@ -53,7 +54,13 @@ def percentile(values: list[float], share: float) -> float:
     return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
 
 
-def latency(mock: str, proxy: str, requests: int) -> dict[str, float]:
+def cpu_seconds(pid: int) -> float:
+    """The user + system CPU time a process has used so far (Linux /proc), in seconds."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def latency(mock: str, proxy: str, requests: int, pids: tuple[int, int]) -> dict[str, float]:
     path = f"/client/v4/accounts/{ACCOUNT}/pcaps/ownership"
     direct: list[float] = []
     proxied: list[float] = []
@@ -62,12 +69,19 @@ def latency(mock: str, proxy: str, requests: int) -> dict[str, float]:
         for _ in range(200):  # warm both connections and both servers
             client.get(f"{mock}{path}")
             client.get(f"{proxy}{path}")
+        before = [cpu_seconds(pid) for pid in pids]
         for _ in range(requests):
             for base, series in ((mock, direct), (proxy, proxied)):
                 started = time.perf_counter()
                 client.get(f"{base}{path}").raise_for_status()
                 series.append((time.perf_counter() - started) * 1000)
-    result = {}
+        mock_cpu, proxy_cpu = (cpu_seconds(pid) - start for pid, start in zip(pids, before, strict=True))
+    # CPU time per request is what the load of other processes changes least: the proxy's own cost of forwarding
+    # and judging one exchange, against the mock's cost of answering two (one direct, one through the proxy).
+    result = {
+        "mock_cpu_per_answer_ms": mock_cpu * 1000 / (2 * requests),
+        "proxy_cpu_per_exchange_ms": proxy_cpu * 1000 / requests,
+    }
     for name, share in (("p50", 0.5), ("p99", 0.99)):
         result[f"direct_{name}_ms"] = percentile(direct, share)
         result[f"proxy_{name}_ms"] = percentile(proxied, share)
@@ -132,7 +146,11 @@ def main() -> None:
         try:
             wait_until_up(mock)
             wait_until_up(proxy)
-            results: dict[str, object] = {"requests_per_series": args.requests, **latency(mock, proxy, args.requests)}
+            pids = (servers[0].pid, servers[1].pid)
+            results: dict[str, object] = {
+                "requests_per_series": args.requests,
+                **latency(mock, proxy, args.requests, pids),
+            }
             traffic = record(mock, args.exchanges)
         finally:
             for server in servers:

@@ -205,7 +205,13 @@ def listen(host: str, port: int) -> socket.socket:
 def _server(app: ProxyApp) -> uvicorn.Server:
     # No Date or Server header of uvicorn's own: the upstream's come back as they were.
     config = uvicorn.Config(
-        app, log_level="warning", access_log=False, lifespan="off", server_header=False, date_header=False
+        app,
+        log_level="warning",
+        access_log=False,
+        lifespan="off",
+        server_header=False,
+        date_header=False,
+        proxy_headers=False,
     )
     return uvicorn.Server(config)
 
