@@ -396,7 +396,8 @@ def _add_proxy(commands: Commands) -> None:
 def _run_proxy(args: argparse.Namespace) -> int:
     from pcaps_contract._errors import UsageError
     from pcaps_contract._limits import DEFAULT_MAX_RESPONSE_BYTES
-    from pcaps_contract._proxy import EXCHANGES_FILE, ProxyApp, ProxyRun, listen, serve
+    from pcaps_contract._proxy import EXCHANGES_FILE, ProxyApp, ProxyRun, serve
+    from pcaps_contract._serving import bind
     from pcaps_contract._spec import load_spec
     from pcaps_contract._urls import parse_target
 
@@ -405,7 +406,7 @@ def _run_proxy(args: argparse.Namespace) -> int:
     spec = load_spec(args.spec)
     if args.report_dir is not None:
         prepare_output(args.report_dir / EXCHANGES_FILE, "--report-dir")
-    sock = listen(args.host, args.port)
+    sock = bind(args.host, args.port)
     run = ProxyRun.start(upstream, spec, args.report_dir)
     app = ProxyApp(upstream, run.judge, run.recording, args.max_response_bytes or DEFAULT_MAX_RESPONSE_BYTES)
     report = serve(run, app, sock)

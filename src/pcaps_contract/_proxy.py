@@ -10,23 +10,20 @@ re-read the path and the headers, and the proxy must pass them on byte for byte.
 
 from __future__ import annotations
 
-import signal
 import socket
 import sys
-import threading
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from pathlib import Path
-from types import FrameType
 from typing import Any, TextIO
 
 import httpx
 import uvicorn
 
+from pcaps_contract import _serving as serving
 from pcaps_contract._credentials import Credentials
-from pcaps_contract._errors import UsageError
 from pcaps_contract._limits import DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_TIMEOUT
 from pcaps_contract._passive import PassiveJudge
 from pcaps_contract._report import Failure, GateReport, Ledger
@@ -185,23 +182,6 @@ class ProxyRun:
         return report
 
 
-def listen(host: str, port: int) -> socket.socket:
-    """A listening TCP socket, or a UsageError that says why the address cannot be used."""
-    try:
-        family, kind, proto, _, address = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0]
-    except (socket.gaierror, UnicodeError, OverflowError):
-        raise UsageError(f"cannot listen on {host}:{port}: the host is not a known address; try 127.0.0.1.") from None
-    sock = socket.socket(family, kind, proto)
-    try:
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        sock.bind(address)
-        sock.listen(1024)
-    except OSError as exc:
-        sock.close()
-        raise UsageError(f"cannot listen on {host}:{port} ({exc.strerror}); pick another --port.") from None
-    return sock
-
-
 def _server(app: ProxyApp) -> uvicorn.Server:
     # No Date or Server header of uvicorn's own: the upstream's come back as they were.
     config = uvicorn.Config(
@@ -218,42 +198,15 @@ def _server(app: ProxyApp) -> uvicorn.Server:
 
 def serve(run: ProxyRun, app: ProxyApp, sock: socket.socket) -> GateReport:
     """Serve in the foreground until SIGINT or SIGTERM, then write the reports."""
-    server = _server(app)
-
-    def stop(signum: int, frame: FrameType | None) -> None:
-        server.should_exit = True
-
-    # Ours before uvicorn's: uvicorn gives a signal it caught back to these once it has shut down.
-    for signum in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(signum, stop)
     host, port = sock.getsockname()[:2]
-    print(
+    banner = (
         f"proxy: http://{host}:{port} -> {run.upstream.origin} (judging {run.upstream.base_url}); "
-        "Ctrl-C writes the reports",
-        file=sys.stderr,
-        flush=True,
+        "Ctrl-C writes the reports"
     )
-    try:
-        server.run(sockets=[sock])
-    finally:
-        sock.close()
+    serving.serve(_server(app), sock, banner)
     return run.finish()
 
 
-@contextmanager
-def serve_in_thread(app: ProxyApp, host: str = "127.0.0.1", port: int = 0) -> Iterator[str]:
+def serve_in_thread(app: ProxyApp, host: str = "127.0.0.1", port: int = 0) -> AbstractContextManager[str]:
     """Serve the proxy from a background thread (tests, benchmarks); yields its URL, stops on exit."""
-    sock = listen(host, port)
-    server = _server(app)
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    try:
-        while not server.started:
-            if not thread.is_alive():
-                raise RuntimeError("the proxy thread stopped before it started serving")
-            time.sleep(0.01)
-        yield f"http://{host}:{sock.getsockname()[1]}"
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)
-        sock.close()
+    return serving.in_thread(_server(app), host, port)

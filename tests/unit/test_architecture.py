@@ -63,8 +63,9 @@ def test_the_leaves_import_nothing_of_the_package(name: str) -> None:
     assert ours(name) == set()
 
 
-def test_the_spec_imports_only_the_errors() -> None:
-    assert ours("pcaps_contract._spec") == {"pcaps_contract._errors"}
+@pytest.mark.parametrize("name", ["pcaps_contract._spec", "pcaps_contract._serving"])
+def test_the_spec_and_the_serving_import_only_the_errors(name: str) -> None:
+    assert ours(name) == {"pcaps_contract._errors"}
 
 
 def test_only_the_engine_modules_drive_schemathesis() -> None:
