@@ -49,8 +49,10 @@ class Driver:
     def client(
         self, base_url: str = BASE_URL, *, app: ASGIApp | None = None, handler: Handler | None = None, **options: Any
     ) -> AnyClient:
-        """A client on `app` in-process, on `handler` (httpx.MockTransport), or else on a real socket at base_url."""
-        options.setdefault("api_token", DEV_TOKEN)
+        """A client (the development token unless credentials are given) on `app` in-process, on `handler`
+        (httpx.MockTransport), or else on a real socket at base_url."""
+        if not {"api_token", "api_email", "api_key"} & options.keys():
+            options["api_token"] = DEV_TOKEN
         if self.is_async:
             transport: httpx.AsyncBaseTransport | None = None
             if app is not None:
