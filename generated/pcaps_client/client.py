@@ -845,36 +845,8 @@ class PcapsClient(_CloudflareClient):
 class AsyncPcapsClient(_CloudflareClient):
     """PcapsClient's operations as coroutines: the same arguments, credentials, limits, errors and retries.
 
-    Credentials: `api_token` (sent as `Authorization: Bearer ...`), or `api_email` with `api_key` (sent as
-    `X-Auth-Email` + `X-Auth-Key`). When none is given they come from the environment variables the official
-    SDK reads: `CLOUDFLARE_API_TOKEN`, else `CLOUDFLARE_EMAIL` + `CLOUDFLARE_API_KEY`. The base URL defaults
-    to `CLOUDFLARE_BASE_URL`, else the Cloudflare API.
-
-    Every method raises errors.PcapsApiError when the API answers with a failure (any non-2xx status, a
-    redirect included: none is followed, so credentials never travel to another host), and
-    errors.ContractViolation when a success response breaks the contract, its body included (not JSON, not
-    UTF-8, nested deeper than types.MAX_JSON_DEPTH). The stock functions under `api/` stay available: pass this
-    client as their `client` (they retry too).
-
-    Retries, as the official SDK (keyword arguments):
-        max_retries: how many times a request is tried again (default 2; 0 turns retries off) after a 408, 409,
-            429 or 5xx answer (or as `x-should-retry: true|false` says), a connection error or an httpx timeout.
-            The wait is what `retry-after-ms` or `Retry-After` asks when that is more than 0 and at most 60 s,
-            else 0.5 s doubled per retry up to 8 s, less up to a quarter of jitter. An answer asking for more than
-            60 s is not retried. The last failure is raised as without retries, errors.PcapsApiError with its
-            `retry_after`. A retried `add_bucket` (a POST) may add the bucket twice when the first try reached the
-            server (a 5xx or a timeout after it acted), as with the official SDK: list the buckets to tell.
-        sleep: the function that waits between tries of the sync methods (time.sleep); async_sleep: the coroutine
-            function the async ones await (asyncio.sleep). Replace them to record the waits in tests.
-
-    Limits against a hostile or broken server (keyword arguments), per try:
-        timeout: an httpx.Timeout, default `httpx.Timeout(60.0, connect=5.0)` as the official SDK (60 s per
-            request, 5 s to connect); the whole response must also arrive within its `read` seconds, else
-            errors.ResponseTooSlow. `None` disables both.
-        max_response_bytes: the most bytes of a body read, after decompression (default 1,048,576); a longer
-            body raises errors.ResponseTooLarge once the cap is passed, without being held in memory.
-        follow_redirects: False by default; True follows redirects (httpx drops `Authorization` on another host,
-            but not `X-Auth-Email`/`X-Auth-Key`).
+    Its keyword arguments are PcapsClient's (see there); the waits between tries are awaited through `async_sleep`
+    (asyncio.sleep). Use it as `async with AsyncPcapsClient(...) as client:` to close its httpx.AsyncClient.
     """
 
     async def list_buckets(

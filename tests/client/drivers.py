@@ -80,6 +80,14 @@ class Driver:
         """A coroutine's result on this driver's event loop; anything else as it is."""
         return self._runner.run(result) if asyncio.iscoroutine(result) else result
 
+    def challenge(self, client: AnyClient, account: str, ownership_id: str) -> str:
+        """The challenge the mock wrote for a record (its test route, outside the API and its faults)."""
+        http = client.get_async_httpx_client() if self.is_async else client.get_httpx_client()
+        route = f"/__mock__/accounts/{account}/challenges/{ownership_id}"
+        answer = self.run(http.get(http.base_url.copy_with(path=route)))
+        assert isinstance(answer, httpx.Response) and answer.status_code == 200, answer
+        return answer.text
+
     def close(self) -> None:
         """Close every httpx client this driver opened."""
         for http in self._open:

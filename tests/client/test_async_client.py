@@ -60,17 +60,10 @@ def test_both_clients_take_the_same_constructor_arguments() -> None:
 
 def test_the_parity_check_can_fail_on_a_method_whose_signature_differs() -> None:
     class Drifted(AsyncPcapsClient):
-        async def list_buckets(self, account_id: str, page: int = 1) -> Any:  # type: ignore[override]
+        async def list_buckets(self, account_id: str, page: int = 1) -> Any:
             return []
 
     assert inspect.signature(_public_methods(Drifted)["list_buckets"]) != inspect.signature(PcapsClient.list_buckets)
-
-
-def _challenge(driver: Driver, client: AsyncPcapsClient, account: str, ownership_id: str) -> str:
-    http = client.get_async_httpx_client()
-    answer = driver.run(http.get(http.base_url.copy_with(path=f"/__mock__/accounts/{account}/challenges/{ownership_id}")))
-    assert isinstance(answer, httpx.Response)
-    return answer.text
 
 
 @pytest.fixture
@@ -91,7 +84,7 @@ def test_the_async_client_onboards_a_bucket_with_each_credential_style(
     added = async_driver.run(client.add_bucket(account, "s3://pcaps-bucket?region=us-east-1"))
     assert added.status is OwnershipStatus.PENDING
     validated = async_driver.run(
-        client.validate_bucket(account, added.destination_conf, _challenge(async_driver, client, account, added.id))
+        client.validate_bucket(account, added.destination_conf, async_driver.challenge(client, account, added.id))
     )
     assert validated.status is OwnershipStatus.SUCCESS
     async_driver.run(client.delete_bucket(account, added.id))
@@ -120,7 +113,9 @@ def test_the_async_client_raises_contract_violation_on_a_broken_answer(async_dri
 
 
 def test_the_async_client_keeps_the_size_cap(async_driver: Driver) -> None:
-    client = async_driver.client(handler=lambda request: httpx.Response(200, content=b" " * 2048), max_response_bytes=1024)
+    client = async_driver.client(
+        handler=lambda request: httpx.Response(200, content=b" " * 2048), max_response_bytes=1024
+    )
 
     with pytest.raises(ResponseTooLarge):
         async_driver.call(client, "list_buckets", "acc")

@@ -40,12 +40,17 @@ def _ok(result: Any) -> httpx.Response:
 
 
 def _failure(status: int, code: int = 1000, **headers: str) -> httpx.Response:
-    body = {"errors": [{"code": code, "message": f"failure {status}"}], "messages": [], "result": None, "success": False}
+    body = {
+        "errors": [{"code": code, "message": f"failure {status}"}],
+        "messages": [],
+        "result": None,
+        "success": False,
+    }
     return httpx.Response(status, json=body, headers={name.replace("_", "-"): value for name, value in headers.items()})
 
 
 def _script(*answers: Answer, sent: list[httpx.Request] | None = None) -> Handler:
-    """A handler that gives the answers in order (an exception is raised, as a lost connection), the last one forever."""
+    """A handler giving the answers in order (an exception is raised, as a lost connection), the last one forever."""
     queue = list(answers)
     requests = sent if sent is not None else []
 
@@ -142,7 +147,9 @@ def test_adding_a_bucket_is_retried_with_the_same_request_as_the_official_sdk_do
     client = driver.client(handler=_script(_failure(502), _ok(RECORD), sent=sent))
 
     assert driver.call(client, "add_bucket", "acc", RECORD["destination_conf"]).id == RECORD["id"]
-    assert [(request.method, request.url.path) for request in sent] == [("POST", "/client/v4/accounts/acc/pcaps/ownership")] * 2
+    assert [(request.method, request.url.path) for request in sent] == [
+        ("POST", "/client/v4/accounts/acc/pcaps/ownership")
+    ] * 2
     assert [json.loads(request.content) for request in sent] == [{"destination_conf": RECORD["destination_conf"]}] * 2
 
 

@@ -8,7 +8,6 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-import httpx
 import pytest
 from pcaps_client import PcapsApiError
 from pcaps_client.models import OwnershipStatus
@@ -33,21 +32,13 @@ def _client_on(driver: Driver, config: MockConfig, where: str, **options: Any) -
         yield driver.client(f"{origin}/client/v4", **options)
 
 
-def _challenge(client: AnyClient, driver: Driver, account: str, ownership_id: str) -> str:
-    """The challenge the mock wrote (its test route, outside the API and its faults)."""
-    http = client.get_async_httpx_client() if driver.is_async else client.get_httpx_client()
-    answer = driver.run(http.get(http.base_url.copy_with(path=f"/__mock__/accounts/{account}/challenges/{ownership_id}")))
-    assert isinstance(answer, httpx.Response) and answer.status_code == 200
-    return answer.text
-
-
 @pytest.mark.parametrize("where", WHERE)
 def test_the_onboarding_gets_through_429s_and_500s_with_the_waits_they_ask_for(driver: Driver, where: str) -> None:
     account = uuid.uuid4().hex
     with _client_on(driver, FLAKY, where) as client:
         added = driver.call(client, "add_bucket", account, "s3://pcaps-bucket?region=us-east-1")
         assert [bucket.id for bucket in driver.call(client, "list_buckets", account)] == [added.id]
-        challenge = _challenge(client, driver, account, added.id)
+        challenge = driver.challenge(client, account, added.id)
         validated = driver.call(client, "validate_bucket", account, added.destination_conf, challenge)
         assert validated.status is OwnershipStatus.SUCCESS
         driver.call(client, "delete_bucket", account, added.id)
@@ -64,9 +55,11 @@ def test_the_onboarding_gets_through_429s_and_500s_with_the_waits_they_ask_for(d
 def test_a_rate_limit_that_lasts_raises_pcaps_api_error_with_retry_after_after_two_retries(
     driver: Driver, where: str
 ) -> None:
-    with _client_on(driver, MockConfig(rate_limit_rate=1.0, retry_after=3), where) as client:
-        with pytest.raises(PcapsApiError) as raised:
-            driver.call(client, "list_buckets", uuid.uuid4().hex)
+    with (
+        _client_on(driver, MockConfig(rate_limit_rate=1.0, retry_after=3), where) as client,
+        pytest.raises(PcapsApiError) as raised,
+    ):
+        driver.call(client, "list_buckets", uuid.uuid4().hex)
 
     assert (raised.value.status_code, raised.value.retry_after) == (429, 3.0)
     assert raised.value.errors[0].code == 1010
@@ -76,9 +69,11 @@ def test_a_rate_limit_that_lasts_raises_pcaps_api_error_with_retry_after_after_t
 
 @pytest.mark.parametrize("where", WHERE)
 def test_server_errors_that_last_are_raised_after_max_retries(driver: Driver, where: str) -> None:
-    with _client_on(driver, MockConfig(server_error_rate=1.0), where, max_retries=3) as client:
-        with pytest.raises(PcapsApiError) as raised:
-            driver.call(client, "add_bucket", uuid.uuid4().hex, "gs://pcaps-bucket")
+    with (
+        _client_on(driver, MockConfig(server_error_rate=1.0), where, max_retries=3) as client,
+        pytest.raises(PcapsApiError) as raised,
+    ):
+        driver.call(client, "add_bucket", uuid.uuid4().hex, "gs://pcaps-bucket")
 
     assert (raised.value.status_code, raised.value.retry_after, raised.value.errors[0].code) == (500, None, 1011)
     assert driver.statuses == [500] * 4
@@ -98,9 +93,8 @@ def test_the_mocks_refusals_are_raised_at_once(
 ) -> None:
     allowed, account = uuid.uuid4().hex, uuid.uuid4().hex
     config = MockConfig(accounts=(allowed if status == 403 else account,))
-    with _client_on(driver, config, "in-process") as client:
-        with pytest.raises(PcapsApiError) as raised:
-            driver.call(client, operation, account, *arguments)
+    with _client_on(driver, config, "in-process") as client, pytest.raises(PcapsApiError) as raised:
+        driver.call(client, operation, account, *arguments)
 
     assert raised.value.status_code == status
     assert driver.statuses == [status]
@@ -108,11 +102,12 @@ def test_the_mocks_refusals_are_raised_at_once(
 
 
 def test_max_retries_zero_raises_the_first_fault(driver: Driver) -> None:
-    with _client_on(driver, MockConfig(rate_limit_rate=1.0, retry_after=0), "in-process", max_retries=0) as client:
-        with pytest.raises(PcapsApiError) as raised:
-            driver.call(client, "list_buckets", uuid.uuid4().hex)
+    with (
+        _client_on(driver, MockConfig(rate_limit_rate=1.0, retry_after=0), "in-process", max_retries=0) as client,
+        pytest.raises(PcapsApiError) as raised,
+    ):
+        driver.call(client, "list_buckets", uuid.uuid4().hex)
 
     assert (raised.value.status_code, raised.value.retry_after) == (429, 0.0)
     assert driver.statuses == [429]
     assert driver.waits == []
-
