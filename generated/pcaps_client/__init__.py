@@ -1,6 +1,6 @@
 """A client library for accessing PCAP bucket ownership"""
 
-from .client import AuthenticatedClient, Client, PcapsClient
+from .client import AsyncPcapsClient, AuthenticatedClient, Client, PcapsClient
 from .errors import (
     ApiErrorDetail,
     ContractViolation,
@@ -15,6 +15,7 @@ __version__ = "0.1.0"
 
 __all__ = (
     "ApiErrorDetail",
+    "AsyncPcapsClient",
     "AuthenticatedClient",
     "Client",
     "ContractViolation",

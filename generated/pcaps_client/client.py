@@ -1,13 +1,15 @@
 from __future__ import annotations
 
+import asyncio
 import datetime
 import email.utils
 import os
+import random
 import re
 import ssl
 import time
 import zlib
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Awaitable, Callable, Iterable, Iterator
 from typing import TYPE_CHECKING, Any, Self, TypeVar
 
 import httpx
@@ -524,11 +526,19 @@ def _default_base_url() -> str:
     return os.environ.get("CLOUDFLARE_BASE_URL") or DEFAULT_BASE_URL
 
 
-_DELAY_SECONDS = re.compile(r"[0-9]+")
+_DELAY_SECONDS = re.compile(r"[0-9]+(?:\.[0-9]+)?")
 
 
-def _retry_after(value: str | None) -> float | None:
-    """The seconds a `Retry-After` header asks to wait: integer seconds or an HTTP date; None when absent or unreadable."""
+def _retry_after(headers: httpx.Headers) -> float | None:
+    """The seconds an answer asks to wait before trying again, None when it does not say or says nothing readable.
+
+    As the official SDK reads it: `retry-after-ms` (milliseconds) first, then `Retry-After` as seconds (a decimal
+    fraction too) or an HTTP date (a date in the past is 0).
+    """
+    milliseconds = (headers.get("retry-after-ms") or "").strip()
+    if _DELAY_SECONDS.fullmatch(milliseconds):
+        return float(milliseconds) / 1000
+    value = headers.get("retry-after")
     if value is None:
         return None
     value = value.strip()
@@ -560,40 +570,77 @@ def _failure(client: Client, build: Callable[..., Response[Any]], response: http
             )
     except (ContractViolation, ValueError, KeyError, TypeError, AttributeError):
         details = []
-    return PcapsApiError(
-        response.status_code, details, response.text, _retry_after(response.headers.get("Retry-After"))
-    )
+    return PcapsApiError(response.status_code, details, response.text, _retry_after(response.headers))
+
+
+# The official SDK's retry rules (cloudflare 5.9.0, `_constants.py` and `_base_client.py`).
+DEFAULT_MAX_RETRIES = 2
+INITIAL_RETRY_DELAY = 0.5
+MAX_RETRY_DELAY = 8.0
+# The longest Retry-After waited out. The SDK retries after its own short backoff past it, sooner than asked; the real
+# API answers 429 for five minutes once its limit is passed, so those tries would only be refused again.
+MAX_RETRY_AFTER = 60.0
+# The failures to connect or to hear a whole answer that are tried again; an answer that breaks the client's own
+# limits (ResponseTooLarge, ResponseTooSlow, ContractViolation) is not: another try would most likely repeat it.
+RETRIED_ERRORS = (httpx.TimeoutException, httpx.NetworkError, httpx.RemoteProtocolError, httpx.ProxyError)
+
+
+def _is_retried(response: httpx.Response) -> bool:
+    """Whether a failure answer is tried again: `x-should-retry` when the server says, else 408, 409, 429 and 5xx."""
+    if response.is_success:
+        return False
+    said: str | None = response.headers.get("x-should-retry")
+    if said in ("true", "false"):
+        return said == "true"
+    return response.status_code in (408, 409, 429) or response.status_code >= 500
+
+
+def _backoff(retries_taken: int) -> float:
+    """The SDK's exponential backoff: 0.5 s doubled per try taken, at most 8 s, less up to a quarter of jitter."""
+    return min(INITIAL_RETRY_DELAY * 2.0 ** min(retries_taken, 1000), MAX_RETRY_DELAY) * (1 - 0.25 * random.random())
+
+
+class _Tries:
+    """The tries of one request: whether another follows an answer or a lost connection, and after how long."""
+
+    def __init__(self, max_retries: int) -> None:
+        self._left = max_retries
+        self._taken = 0
+
+    def wait_after(self, response: httpx.Response | None) -> float | None:
+        """The seconds to wait before the next try; None when there is none (the answer stands, the error is raised)."""
+        if self._left <= 0:
+            return None
+        wait = _backoff(self._taken)
+        if response is not None:
+            if not _is_retried(response):
+                return None
+            asked = _retry_after(response.headers)
+            if asked is not None and asked > MAX_RETRY_AFTER:
+                return None
+            if asked is not None and asked > 0:
+                wait = asked
+        self._left -= 1
+        self._taken += 1
+        return wait
+
+
+def _check_max_retries(instance: Any, attribute: Any, value: int) -> None:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise PcapsClientError(f"max_retries must be a whole number, 0 or more (0 turns retries off), not {value!r}")
 
 
 @define
-class PcapsClient(Client):
-    """The API's operations as methods that return the unwrapped `result`, with Cloudflare's credentials.
-
-    Credentials: `api_token` (sent as `Authorization: Bearer ...`), or `api_email` with `api_key` (sent as
-    `X-Auth-Email` + `X-Auth-Key`). When none is given they come from the environment variables the official
-    SDK reads: `CLOUDFLARE_API_TOKEN`, else `CLOUDFLARE_EMAIL` + `CLOUDFLARE_API_KEY`. The base URL defaults
-    to `CLOUDFLARE_BASE_URL`, else the Cloudflare API.
-
-    Every method raises errors.PcapsApiError when the API answers with a failure (any non-2xx status, a
-    redirect included: none is followed, so credentials never travel to another host), and
-    errors.ContractViolation when a success response breaks the contract, its body included (not JSON, not
-    UTF-8, nested deeper than types.MAX_JSON_DEPTH). The stock functions under `api/` stay available: pass this
-    client as their `client`.
-
-    Limits against a hostile or broken server (keyword arguments):
-        timeout: an httpx.Timeout, default `httpx.Timeout(60.0, connect=5.0)` as the official SDK (60 s per
-            request, 5 s to connect); the whole response must also arrive within its `read` seconds, else
-            errors.ResponseTooSlow. `None` disables both.
-        max_response_bytes: the most bytes of a body read, after decompression (default 1,048,576); a longer
-            body raises errors.ResponseTooLarge once the cap is passed, without being held in memory.
-        follow_redirects: False by default; True follows redirects (httpx drops `Authorization` on another host,
-            but not `X-Auth-Email`/`X-Auth-Key`).
-    """
+class _CloudflareClient(Client):
+    """What PcapsClient and AsyncPcapsClient share: Cloudflare's credentials, the base URL, the retries."""
 
     _base_url: str = field(factory=_default_base_url, alias="base_url")
     api_token: str | None = field(default=None, kw_only=True, repr=False)
     api_email: str | None = field(default=None, kw_only=True, repr=False)
     api_key: str | None = field(default=None, kw_only=True, repr=False)
+    max_retries: int = field(default=DEFAULT_MAX_RETRIES, kw_only=True, validator=_check_max_retries)
+    sleep: Callable[[float], object] = field(default=time.sleep, kw_only=True, repr=False)
+    async_sleep: Callable[[float], Awaitable[object]] = field(default=asyncio.sleep, kw_only=True, repr=False)
 
     def __attrs_post_init__(self) -> None:
         self._headers = {**self._headers, **_credential_headers(self.api_token, self.api_email, self.api_key)}
@@ -610,12 +657,94 @@ class PcapsClient(Client):
         self._async_client = async_client
         return self
 
+    def request(self, **kwargs: Any) -> httpx.Response:
+        """Client.request, tried again up to `max_retries` times after a 408, 409, 429 or 5xx or a lost connection.
+
+        The last answer comes back (a failure too: the caller raises it); the last connection error is raised.
+        """
+        tries = _Tries(self.max_retries)
+        while True:
+            try:
+                response = Client.request(self, **kwargs)
+            except RETRIED_ERRORS:
+                wait = tries.wait_after(None)
+                if wait is None:
+                    raise
+            else:
+                wait = tries.wait_after(response)
+                if wait is None:
+                    return response
+            self.sleep(wait)
+
     def _send(self, kwargs: dict[str, Any], build: Callable[..., Response[T]]) -> T | None:
         """Send one request; a non-2xx status raises PcapsApiError, a 2xx comes back parsed under the contract."""
         response = self.request(**kwargs)
         if not 200 <= response.status_code <= 299:
             raise _failure(self, build, response)
         return build(client=self, response=response).parsed
+
+    async def arequest(self, **kwargs: Any) -> httpx.Response:
+        """Client.arequest, tried again up to `max_retries` times after a 408, 409, 429 or 5xx or a lost connection.
+
+        The last answer comes back (a failure too: the caller raises it); the last connection error is raised.
+        """
+        tries = _Tries(self.max_retries)
+        while True:
+            try:
+                response = await Client.arequest(self, **kwargs)
+            except RETRIED_ERRORS:
+                wait = tries.wait_after(None)
+                if wait is None:
+                    raise
+            else:
+                wait = tries.wait_after(response)
+                if wait is None:
+                    return response
+            await self.async_sleep(wait)
+
+    async def _asend(self, kwargs: dict[str, Any], build: Callable[..., Response[T]]) -> T | None:
+        """Send one request; a non-2xx status raises PcapsApiError, a 2xx comes back parsed under the contract."""
+        response = await self.arequest(**kwargs)
+        if not 200 <= response.status_code <= 299:
+            raise _failure(self, build, response)
+        return build(client=self, response=response).parsed
+
+
+@define
+class PcapsClient(_CloudflareClient):
+    """The API's operations as methods that return the unwrapped `result`, with Cloudflare's credentials.
+
+    Credentials: `api_token` (sent as `Authorization: Bearer ...`), or `api_email` with `api_key` (sent as
+    `X-Auth-Email` + `X-Auth-Key`). When none is given they come from the environment variables the official
+    SDK reads: `CLOUDFLARE_API_TOKEN`, else `CLOUDFLARE_EMAIL` + `CLOUDFLARE_API_KEY`. The base URL defaults
+    to `CLOUDFLARE_BASE_URL`, else the Cloudflare API.
+
+    Every method raises errors.PcapsApiError when the API answers with a failure (any non-2xx status, a
+    redirect included: none is followed, so credentials never travel to another host), and
+    errors.ContractViolation when a success response breaks the contract, its body included (not JSON, not
+    UTF-8, nested deeper than types.MAX_JSON_DEPTH). The stock functions under `api/` stay available: pass this
+    client as their `client` (they retry too).
+
+    Retries, as the official SDK (keyword arguments):
+        max_retries: how many times a request is tried again (default 2; 0 turns retries off) after a 408, 409,
+            429 or 5xx answer (or as `x-should-retry: true|false` says), a connection error or an httpx timeout.
+            The wait is what `retry-after-ms` or `Retry-After` asks when that is more than 0 and at most 60 s,
+            else 0.5 s doubled per retry up to 8 s, less up to a quarter of jitter. An answer asking for more than
+            60 s is not retried. The last failure is raised as without retries, errors.PcapsApiError with its
+            `retry_after`. A retried `add_bucket` (a POST) may add the bucket twice when the first try reached the
+            server (a 5xx or a timeout after it acted), as with the official SDK: list the buckets to tell.
+        sleep: the function that waits between tries of the sync methods (time.sleep); async_sleep: the coroutine
+            function the async ones await (asyncio.sleep). Replace them to record the waits in tests.
+
+    Limits against a hostile or broken server (keyword arguments), per try:
+        timeout: an httpx.Timeout, default `httpx.Timeout(60.0, connect=5.0)` as the official SDK (60 s per
+            request, 5 s to connect); the whole response must also arrive within its `read` seconds, else
+            errors.ResponseTooSlow. `None` disables both.
+        max_response_bytes: the most bytes of a body read, after decompression (default 1,048,576); a longer
+            body raises errors.ResponseTooLarge once the cap is passed, without being held in memory.
+        follow_redirects: False by default; True follows redirects (httpx drops `Authorization` on another host,
+            but not `X-Auth-Email`/`X-Auth-Key`).
+    """
 
     def list_buckets(
         self,
@@ -698,6 +827,109 @@ class PcapsClient(Client):
         from .models.ownership_validate_request import OwnershipValidateRequest  # noqa: PLC0415
 
         parsed = self._send(
+            _validate_bucket._get_kwargs(
+                account_id=account_id,
+                body=OwnershipValidateRequest(
+                    destination_conf=destination_conf,
+                    ownership_challenge=ownership_challenge,
+                ),
+            ),
+            _validate_bucket._build_response,
+        )
+        if not isinstance(parsed, OwnershipSingleResponse):
+            raise ContractViolation("an envelope of type OwnershipSingleResponse", parsed)
+        return parsed.result
+
+
+@define
+class AsyncPcapsClient(_CloudflareClient):
+    """PcapsClient's operations as coroutines: the same arguments, credentials, limits, errors and retries.
+
+    Its keyword arguments are PcapsClient's (see there); the waits between tries are awaited through `async_sleep`
+    (asyncio.sleep). Use it as `async with AsyncPcapsClient(...) as client:` to close its httpx.AsyncClient.
+    """
+
+    async def list_buckets(
+        self,
+        account_id: str,
+    ) -> list[Ownership]:
+        """List PCAPs Bucket Ownership (a `null` list comes back empty).
+
+        List all buckets configured for use with PCAPs API.
+        """
+        from .api.ownership import list_buckets as _list_buckets  # noqa: PLC0415
+        from .models.ownership_collection_response import OwnershipCollectionResponse  # noqa: PLC0415
+
+        parsed = await self._asend(
+            _list_buckets._get_kwargs(
+                account_id=account_id,
+            ),
+            _list_buckets._build_response,
+        )
+        if not isinstance(parsed, OwnershipCollectionResponse):
+            raise ContractViolation("an envelope of type OwnershipCollectionResponse", parsed)
+        return parsed.result or []
+
+    async def add_bucket(
+        self,
+        account_id: str,
+        destination_conf: str,
+    ) -> Ownership:
+        """Add buckets for full packet captures.
+
+        Adds an AWS or GCP bucket to use with full packet captures.
+        """
+        from .api.ownership import add_bucket as _add_bucket  # noqa: PLC0415
+        from .models.ownership_request import OwnershipRequest  # noqa: PLC0415
+        from .models.ownership_single_response import OwnershipSingleResponse  # noqa: PLC0415
+
+        parsed = await self._asend(
+            _add_bucket._get_kwargs(
+                account_id=account_id,
+                body=OwnershipRequest(
+                    destination_conf=destination_conf,
+                ),
+            ),
+            _add_bucket._build_response,
+        )
+        if not isinstance(parsed, OwnershipSingleResponse):
+            raise ContractViolation("an envelope of type OwnershipSingleResponse", parsed)
+        return parsed.result
+
+    async def delete_bucket(
+        self,
+        account_id: str,
+        ownership_id: str,
+    ) -> None:
+        """Delete buckets for full packet captures.
+
+        Deletes buckets added to the packet captures API.
+        """
+        from .api.ownership import delete_bucket as _delete_bucket  # noqa: PLC0415
+
+        await self._asend(
+            _delete_bucket._get_kwargs(
+                account_id=account_id,
+                ownership_id=ownership_id,
+            ),
+            _delete_bucket._build_response,
+        )
+
+    async def validate_bucket(
+        self,
+        account_id: str,
+        destination_conf: str,
+        ownership_challenge: str,
+    ) -> Ownership:
+        """Validate buckets for full packet captures.
+
+        Validates buckets added to the packet captures API.
+        """
+        from .api.ownership import validate_bucket as _validate_bucket  # noqa: PLC0415
+        from .models.ownership_single_response import OwnershipSingleResponse  # noqa: PLC0415
+        from .models.ownership_validate_request import OwnershipValidateRequest  # noqa: PLC0415
+
+        parsed = await self._asend(
             _validate_bucket._get_kwargs(
                 account_id=account_id,
                 body=OwnershipValidateRequest(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from collections.abc import Callable, Iterator
 from typing import Any, Unpack
@@ -13,6 +14,7 @@ from starlette.applications import Starlette
 from starlette.testclient import TestClient
 
 from pcaps_contract.mock import DEV_API_KEY, DEV_EMAIL, DEV_TOKEN, MockConfig, create_app
+from tests.client.drivers import Driver
 from tests.client.helpers import Credentials
 
 BASE_URL = "http://testserver/client/v4"
@@ -87,3 +89,12 @@ def client_on() -> ClientOn:
         return client.set_httpx_client(http)
 
     return make
+
+
+@pytest.fixture(params=["sync", "async"])
+def driver(request: pytest.FixtureRequest) -> Iterator[Driver]:
+    """PcapsClient, then AsyncPcapsClient, built and called the same way, their waits recorded instead of slept."""
+    with asyncio.Runner() as runner:
+        built = Driver(request.param, runner)
+        yield built
+        built.close()

@@ -39,6 +39,7 @@ def _envelope(result: Any, success: Any = True) -> dict[str, Any]:
 
 def _client(status: int, body: Any, sent: Sent | None = None, **options: Any) -> PcapsClient:
     options.setdefault("api_token", "t0ken")
+    options.setdefault("max_retries", 0)  # each rule on one answer; the retries are test_retries.py's
     return PcapsClient(base_url="http://api.test/client/v4", **options).set_httpx_client(_answering(status, body, sent))
 
 

@@ -71,6 +71,8 @@ def _answering(status: int, pieces: Iterable[bytes], headers: dict[str, str] | N
 
 
 def _client(handler: Any, **options: Any) -> PcapsClient:
+    """A client on one scripted answer, tried once: the retries are test_retries.py's."""
+    options.setdefault("max_retries", 0)
     transport = httpx.MockTransport(handler)
     client = PcapsClient(base_url=BASE_URL, api_token="t0ken", **options)
     return client.set_httpx_client(httpx.Client(transport=transport, base_url=BASE_URL))

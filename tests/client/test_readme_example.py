@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import textwrap
 from contextlib import redirect_stdout
 from io import StringIO
 from pathlib import Path
@@ -29,3 +30,16 @@ def test_the_readme_example_of_the_generated_client_runs_against_the_mock() -> N
     first, second = printed.getvalue().splitlines()
     assert re.fullmatch(r"[0-9a-f]{32} pending", first)
     assert second == "True"
+
+
+def test_the_readme_example_of_the_async_client_runs_against_the_mock() -> None:
+    section = README.read_text(encoding="utf-8").split("## The generated client", 1)[1]
+    examples = re.findall(r"```python\n(.*?)```", section, re.S)
+    asynchronous = [textwrap.dedent(example) for example in examples if "AsyncPcapsClient" in example]
+    assert len(asynchronous) == 1, "README.md lost its example of the async client"
+    printed = StringIO()
+
+    with serve_in_thread(create_app(MockConfig())) as url, redirect_stdout(printed):
+        exec(asynchronous[0].replace("http://127.0.0.1:8787", url), {"__name__": "readme"})
+
+    assert printed.getvalue() == "0\n"

@@ -23,7 +23,7 @@ GENERATED = Path(__file__).resolve().parents[2] / "generated"
 USER_SCRIPT = """\
 from typing import assert_type
 
-from pcaps_client import PcapsApiError, PcapsClient
+from pcaps_client import AsyncPcapsClient, PcapsApiError, PcapsClient
 from pcaps_client.models import Ownership, OwnershipStatus
 
 
@@ -42,6 +42,15 @@ def add(client: PcapsClient, account_id: str) -> Ownership | None:
 client = PcapsClient(base_url="http://127.0.0.1:8787/client/v4", api_token="a-token")
 assert_type(client.list_buckets("023e105f4ecef8ad9ca31a8372d0c353"), list[Ownership])
 assert_type(client.add_bucket("023e105f4ecef8ad9ca31a8372d0c353", "gs://b").status, OwnershipStatus)
+assert_type(PcapsClient(api_token="a-token", max_retries=0, sleep=lambda seconds: None).max_retries, int)
+
+
+async def listed(account_id: str) -> list[str]:
+    async with AsyncPcapsClient(api_token="a-token", max_retries=5) as async_client:
+        buckets = await async_client.list_buckets(account_id)
+        assert_type(buckets, list[Ownership])
+        await async_client.delete_bucket(account_id, buckets[0].id)
+        return [bucket.id for bucket in buckets]
 """
 
 
