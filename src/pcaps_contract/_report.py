@@ -25,6 +25,7 @@ EXIT_COULD_NOT_JUDGE = 2
 EXIT_LEFTOVERS = 3
 
 PASSED, FAILED, SKIPPED = "passed", "failed", "skipped"
+NEVER_APPLIED = "no response of the run fell under it"
 # Headers never copied into a reproduction: the credentials come back as environment variables instead.
 _SECRET_HEADERS = frozenset({"authorization", "x-auth-email", "x-auth-key", "cookie"})
 _DROPPED_HEADERS = frozenset(
@@ -221,6 +222,27 @@ class GateReport:
         )
         return replace(failure, expected=redact(failure.expected), received=redact(failure.received), steps=steps)
 
+    def reproduction(self, failure: Failure) -> list[str]:
+        """The curl commands that show the failure, in order, with the secrets as `$CLOUDFLARE_...` variables."""
+        return [
+            self.redact(step.curl(self.credentials, self.reproduce_origin)) for step in self.redacted(failure).steps
+        ]
+
+    def counts(self) -> dict[str, int]:
+        """How many operation x check cells passed, failed and never applied."""
+        counts = {PASSED: 0, FAILED: 0, SKIPPED: 0}
+        for operation in self.ledger.operations:
+            for check in self.ledger.checks:
+                counts[self.ledger.status(operation, check)] += 1
+        return counts
+
+    def why_never_applied(self, operation: str, check: str) -> str:
+        """Why the check never applied on the operation: its run-wide reason, or that it applied elsewhere only."""
+        elsewhere = [name for name in self.ledger.operations if self.ledger.status(name, check) != SKIPPED]
+        if elsewhere:
+            return f"no response of this operation reached this check (it applied on {', '.join(elsewhere)})"
+        return self.never_judged.get(check, NEVER_APPLIED)
+
     def summary_table(self) -> str:
         """The operation x check table: `ok N` passed N times, `FAIL N` failed N times, `-` never applied."""
         ledger = self.ledger
@@ -257,10 +279,7 @@ class GateReport:
     def render(self) -> str:
         """The text a person reads at the end of a run."""
         failures = self.ledger.failures()
-        counts = {PASSED: 0, FAILED: 0, SKIPPED: 0}
-        for operation in self.ledger.operations:
-            for check in self.ledger.checks:
-                counts[self.ledger.status(operation, check)] += 1
+        counts = self.counts()
         parts = [f"Target: {self.target}", "", self.summary_table(), ""]
         if failures:
             parts.append(f"{len(failures)} contract violation(s):")
