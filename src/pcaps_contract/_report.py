@@ -6,11 +6,11 @@ import json
 import re
 import shlex
 import threading
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 from urllib.parse import urlsplit, urlunsplit
 from xml.etree import ElementTree
 
@@ -96,10 +96,13 @@ class Cell:
 class Ledger:
     """Results per operation x check; the first (shortest) failure of each cell is kept as its example."""
 
-    def __init__(self, operations: Iterable[str], checks: Iterable[str]) -> None:
+    def __init__(
+        self, operations: Iterable[str], checks: Iterable[str], on_failure: Callable[[Failure], None] | None = None
+    ) -> None:
         self.operations = list(operations)
         self.checks = list(checks)
         self.cells: dict[tuple[str, str], Cell] = {}
+        self.on_failure = on_failure  # told of each failure as it is recorded (the event log), from any thread
         self._lock = threading.Lock()  # the lifecycle's lanes record side by side
 
     def cell(self, operation: str, check: str) -> Cell:
@@ -123,6 +126,8 @@ class Ledger:
                 or (_size(failure) == _size(cell.failure) and _order(failure) < _order(cell.failure))
             ):
                 cell.failure = failure
+        if self.on_failure is not None:
+            self.on_failure(failure)
 
     def status(self, operation: str, check: str) -> str:
         cell = self.cells.get((operation, check))
@@ -148,6 +153,14 @@ def _size(failure: Failure) -> int:
 def _order(failure: Failure) -> tuple[str, ...]:
     """Between two examples of one size, the one kept whichever lane recorded first."""
     return (failure.expected, failure.received, *(f"{step.method} {step.url} {step.body}" for step in failure.steps))
+
+
+class RunListener(Protocol):
+    """Told of a gate run as it goes: once when it starts (its report's metadata known), then of each failure."""
+
+    def started(self, report: GateReport) -> None: ...
+
+    def failed(self, failure: Failure) -> None: ...
 
 
 @dataclass
