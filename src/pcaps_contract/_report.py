@@ -26,6 +26,7 @@ EXIT_LEFTOVERS = 3
 
 PASSED, FAILED, SKIPPED = "passed", "failed", "skipped"
 NEVER_APPLIED = "no response of the run fell under it"
+NOT_ON_THIS_OPERATION = "no response of this operation reached this check"
 # Headers never copied into a reproduction: the credentials come back as environment variables instead.
 _SECRET_HEADERS = frozenset({"authorization", "x-auth-email", "x-auth-key", "cookie"})
 _DROPPED_HEADERS = frozenset(
@@ -249,11 +250,14 @@ class GateReport:
                 counts[self.ledger.status(operation, check)] += 1
         return counts
 
+    def applied_on(self, check: str) -> list[str]:
+        """The operations on which the check passed or failed at least once."""
+        return [operation for operation in self.ledger.operations if self.ledger.status(operation, check) != SKIPPED]
+
     def why_never_applied(self, operation: str, check: str) -> str:
-        """Why the check never applied on the operation: its run-wide reason, or that it applied elsewhere only."""
-        elsewhere = [name for name in self.ledger.operations if self.ledger.status(name, check) != SKIPPED]
-        if elsewhere:
-            return f"no response of this operation reached this check (it applied on {', '.join(elsewhere)})"
+        """Why the check never applied on the operation: that it applied on others only, or its run-wide reason."""
+        if self.applied_on(check):
+            return NOT_ON_THIS_OPERATION
         return self.never_judged.get(check, NEVER_APPLIED)
 
     def summary_table(self) -> str:
@@ -322,8 +326,8 @@ class GateReport:
                     "passed": cell.passed,
                     "failed": cell.failed,
                 }
-                if cell.status == SKIPPED and check in self.never_judged:
-                    entry["reason"] = self.never_judged[check]
+                if cell.status == SKIPPED:
+                    entry["reason"] = self.why_never_applied(operation, check)
                 if cell.failure is not None:
                     failure = self.redacted(cell.failure)
                     entry["expected"] = failure.expected
