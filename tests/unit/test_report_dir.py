@@ -125,11 +125,13 @@ def test_the_event_log_is_redacted_cut_bounded_and_whole_lines_from_many_threads
     report.ledger.on_failure = events.failed
     events.started(report)
     long = Failure("add_bucket", "x_y", "short", SECRET + "x" * 2 * TEXT_LIMIT, (hostile_failure().steps[0],))
+
     # Each thread's failure is one whole line however they interleave.
-    threads = [
-        threading.Thread(target=lambda: [report.ledger.failed(long) for _ in range(MAX_FAILURE_EVENTS // 4 + 10)])
-        for _ in range(4)
-    ]
+    def record() -> None:
+        for _ in range(MAX_FAILURE_EVENTS // 4 + 10):
+            report.ledger.failed(long)
+
+    threads = [threading.Thread(target=record) for _ in range(4)]
     for thread in threads:
         thread.start()
     for thread in threads:
