@@ -267,8 +267,8 @@ def _run_check(args: argparse.Namespace) -> int:
     from pcaps_contract.gate._progress import render
 
     outputs = _report_files(args)
-    report_dir = prepare_report_dir(args.report_dir, files=(EVENTS_FILE,)) if args.report_dir else None
     options = options_from(lambda name: getattr(args, name), os.environ)
+    report_dir = prepare_report_dir(args.report_dir, files=(EVENTS_FILE,)) if args.report_dir else None
     events = RunEvents(report_dir / EVENTS_FILE if report_dir else None, options.credentials)
     started_at = utc_now()
     interrupt = threading.Event()
