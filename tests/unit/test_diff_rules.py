@@ -14,8 +14,11 @@ from pathlib import Path
 from typing import Any, cast
 
 import pytest
+from pcaps_client import models
 
 from pcaps_contract._diff import CALLERS, CONSUMERS, RULES, diff_documents
+from pcaps_contract._diff.client_names import class_name
+from pcaps_contract._diff.normalize import normalize
 from pcaps_contract._spec import Spec
 
 Document = dict[str, Any]
@@ -183,9 +186,32 @@ def accept_only_tokens(document: Document) -> None:
     document["security"] = [{"api_token": []}]
 
 
-def rename_ownership_id(document: Document) -> None:
-    document["paths"][LIST + "/{id}"] = document["paths"].pop(ONE)
-    document["components"]["parameters"]["ownership_id"]["name"] = "id"
+def rename_path_parameter(name: str) -> Callable[[Document], None]:
+    def mutate(document: Document) -> None:
+        document["paths"][LIST + "/{" + name + "}"] = document["paths"].pop(ONE)
+        document["components"]["parameters"]["ownership_id"]["name"] = name
+
+    return mutate
+
+
+def rename_schema(old: str, new: str) -> Callable[[Document], None]:
+    """A component schema renamed, with every `$ref` to it."""
+
+    def rename(node: Any) -> None:
+        if isinstance(node, dict):
+            if node.get("$ref") == f"#/components/schemas/{old}":
+                node["$ref"] = f"#/components/schemas/{new}"
+            for value in node.values():
+                rename(value)
+        elif isinstance(node, list):
+            for item in node:
+                rename(item)
+
+    def mutate(document: Document) -> None:
+        schemas(document)[new] = schemas(document).pop(old)
+        rename(document)
+
+    return mutate
 
 
 def narrow_destination_pattern(document: Document) -> None:
@@ -203,7 +229,25 @@ CASES: dict[str, Case] = {
     "first tag changed": Case(
         set_path("paths", LIST, "post", "tags", value=["buckets"]), {"operation-tag-changed": CALLERS}
     ),
-    "path parameter renamed": Case(rename_ownership_id, {"path-parameter-renamed": CALLERS}),
+    "path parameter renamed": Case(rename_path_parameter("id"), {"path-parameter-renamed": CALLERS}),
+    "path parameter respelled as the same keyword": Case(
+        rename_path_parameter("ownershipId"), {"client-name-respelled": CALLERS}
+    ),
+    "operationId respelled as the same function": Case(
+        set_path("paths", LIST, "post", "operationId", value="addBucket"), {"client-name-respelled": CALLERS}
+    ),
+    "first tag respelled as the same module": Case(
+        set_path("paths", LIST, "post", "tags", value=["Ownership"]), {"client-name-respelled": CALLERS}
+    ),
+    "request schema renamed": Case(rename_schema("OwnershipRequest", "BucketRequest"), {"model-renamed": CALLERS}),
+    "response schema renamed": Case(rename_schema("Ownership", "Bucket"), {"model-renamed": CALLERS}),
+    "schema respelled as the same class": Case(
+        rename_schema("Ownership", "ownership"), {"client-name-respelled": CALLERS}
+    ),
+    "schema titled with another class name": Case(
+        set_path("components", "schemas", "OwnershipRequest", "title", value="Bucket request"),
+        {"model-renamed": CALLERS, "description-changed": CALLERS},
+    ),
     "optional query parameter added": Case(add_query_parameter, {"request-parameter-added-optional": CALLERS}),
     "query parameter removed": Case(add_query_parameter, {"request-parameter-removed": CALLERS}, reverse=True),
     "required header parameter added": Case(add_header_parameter, {"request-parameter-added-required": CALLERS}),
@@ -324,7 +368,8 @@ CASES: dict[str, Case] = {
     "response enum value added": Case(add_expired_status, {"response-enum-value-added": CONSUMERS}),
     "response enum value removed": Case(add_expired_status, {"response-enum-value-removed": CONSUMERS}, reverse=True),
     "response enum lifted": Case(
-        delete_path("components", "schemas", "OwnershipStatus", "enum"), {"response-enum-removed": CONSUMERS}
+        delete_path("components", "schemas", "OwnershipStatus", "enum"),
+        {"response-enum-removed": CONSUMERS, "model-removed": CALLERS},
     ),
     "response restricted to an enum": Case(
         delete_path("components", "schemas", "OwnershipStatus", "enum"),
@@ -538,3 +583,39 @@ def test_the_readme_lists_every_rule_with_its_class() -> None:
     readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
     for rule, (breaking, _) in RULES.items():
         assert f"| `{rule}` | {'breaking' if breaking else 'non-breaking'} |" in readme, rule
+
+
+def test_a_renamed_request_schema_renames_the_model_class_callers_import(spec: Spec) -> None:
+    old, new = CASES["request schema renamed"].documents(spec.document)
+    [change] = diff_documents(old, new)
+    assert change.description == "model class `OwnershipRequest` becomes `BucketRequest`: imports of it break"
+    assert (change.location, change.operations) == ("/components/schemas/BucketRequest", ("add_bucket",))
+    assert (change.classification, change.audience) == ("breaking", CALLERS)
+
+
+def test_a_renamed_path_parameter_renames_the_keyword_argument_of_the_generated_function(spec: Spec) -> None:
+    old, new = CASES["path parameter renamed"].documents(spec.document)
+    [change] = diff_documents(old, new)
+    assert change.description == "keyword argument `ownership_id` becomes `id`: calls that pass it by name break"
+    assert (change.classification, change.operations) == ("breaking", ("delete_bucket",))
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "path parameter respelled as the same keyword",
+        "operationId respelled as the same function",
+        "first tag respelled as the same module",
+        "schema respelled as the same class",
+    ],
+)
+def test_a_rename_the_generated_client_spells_the_same_breaks_nothing(spec: Spec, name: str) -> None:
+    old, new = CASES[name].documents(spec.document)
+    assert {change.classification for change in diff_documents(old, new)} == {"non-breaking"}
+
+
+def test_the_component_classes_are_the_generated_client_s_models_but_the_inline_one(spec: Spec) -> None:
+    generated = set(models.__all__)  # the golden record, generated from the bundled spec
+    assert {class_name(model.name) for model in normalize(spec.document).models.values()} == generated - {
+        "ResponseInfoSource"  # `ResponseInfo.source`, an inline object: named after its parent, not a component
+    }

@@ -1,7 +1,8 @@
 """`pcaps-contract diff`: what changed between two versions of the spec, and whom it breaks.
 
-`normalize` removes spelling differences, `rules` classifies each difference, `render` prints the report,
-`sources` reads specs from files or git, and `changelog` turns changes into a version bump.
+`normalize` removes spelling differences, `rules` classifies each difference (`client_names` tells which
+renames the generated client sees), `render` prints the report, `sources` reads specs from files or git, and
+`changelog` turns changes into a version bump.
 """
 
 from __future__ import annotations

@@ -3,7 +3,8 @@
 `$ref`s are followed (a cycle becomes a marker), `allOf` is merged into one schema, the nullable forms of
 3.0 (`nullable: true`) and 3.1 (`type: [X, "null"]`, `anyOf: [X, {type: "null"}]`) become one set of types,
 `enum: [v]` and `const: v` become one set of allowed values, and operations are keyed by method and path
-with the path parameters' names left out. Every node keeps the JSON pointer it came from.
+with the path parameters' names left out. Every node keeps the JSON pointer it came from, and a schema the
+generated client turns into a class keeps the component it names (a rename changes no shape, but the class).
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+from pcaps_contract._diff.client_names import makes_class
 from pcaps_contract._errors import SpecError
 from pcaps_contract._spec import HTTP_METHODS, json_pointer, resolve_pointer
 
@@ -24,6 +26,15 @@ OTHER_CONSTRAINTS = ("pattern", "format", "multipleOf", "uniqueItems", "closed")
 DOC_KEYS = ("title", "description", "summary", "example", "examples", "default", "deprecated")
 _SPELLING = {"closed": "additionalProperties"}
 _PATH_PARAMETER = re.compile(r"\{[^}/]*\}")
+_COMPONENT_SCHEMA = re.compile(r"/components/schemas/[^/]+")
+
+
+@dataclass(frozen=True)
+class Model:
+    """A component schema the generated client turns into a class: the name it is made from, and where."""
+
+    name: str  # the schema's `title`, or its key: what the generator makes the class name of
+    at: str
 
 
 @dataclass
@@ -42,6 +53,7 @@ class Schema:
     docs: dict[str, Any] = field(default_factory=dict)
     origin: dict[str, str] = field(default_factory=dict)  # keyword -> pointer of the node that set it
     cycle: str | None = None  # the `$ref` met again while resolving it
+    model: Model | None = None  # the component whose class the generated client uses for this value
 
     def where(self, keyword: str) -> str:
         """The JSON pointer of a keyword of this schema, in the node that set it."""
@@ -129,6 +141,7 @@ class Api:
     security_schemes: dict[str, dict[str, Any]]
     servers: tuple[str, ...]
     docs: dict[str, Any]
+    models: dict[str, Model] = field(default_factory=dict)  # by pointer: every component that makes a class
 
 
 def path_key(path: str) -> str:
@@ -149,6 +162,7 @@ def normalize(document: Mapping[str, Any]) -> Api:
 class _Normalizer:
     def __init__(self, document: Mapping[str, Any]) -> None:
         self.document = document
+        self.models = self.component_models()
 
     def api(self) -> Api:
         document = self.document
@@ -169,7 +183,31 @@ class _Normalizer:
             security_schemes=dict(((document.get("components") or {}).get("securitySchemes") or {}).items()),
             servers=servers,
             docs={key: info[key] for key in ("title", "summary", "description", "version") if key in info},
+            models=self.models,
         )
+
+    def component_models(self) -> dict[str, Model]:
+        """The component schemas the generator makes a class of (a schema that is only a `$ref` included)."""
+        models = {}
+        for key, raw in ((self.document.get("components") or {}).get("schemas") or {}).items():
+            at = json_pointer("components", "schemas", str(key))
+            try:
+                node, _ = self.follow(raw, at)
+            except SpecError:
+                continue  # a broken alias is reported where it is used
+            if isinstance(node, Mapping) and makes_class(node):
+                models[at] = Model(str(node.get("title") or key), at)
+        return models
+
+    def model_of(self, node: Mapping[str, Any]) -> Model | None:
+        """The component class a schema node reuses: its `$ref`, or the one `$ref` of its `allOf`/`anyOf`/`oneOf`."""
+        members = [*(node.get("allOf") or []), *(node.get("anyOf") or []), *(node.get("oneOf") or [])]
+        ref = node.get("$ref")
+        if not isinstance(ref, str) and len(members) == 1 and isinstance(members[0], Mapping):
+            ref = members[0].get("$ref")
+        if isinstance(ref, str) and _COMPONENT_SCHEMA.fullmatch(ref.removeprefix("#")):
+            return self.models.get(ref.removeprefix("#"))
+        return None
 
     def follow(self, node: Any, at: str) -> tuple[Any, str]:
         """Follow `$ref`s (not of schemas) to the node they name, with its pointer."""
@@ -277,7 +315,14 @@ class _Normalizer:
         return content
 
     def schema(self, node: Any, at: str, stack: tuple[str, ...] = ()) -> Schema:
-        """The normalized schema of a raw schema node."""
+        """The normalized schema of a raw schema node, with the component class it reuses."""
+        schema = self.shape(node, at, stack)
+        # A union with null keeps its one branch's class (`_union`); an `allOf` merge keeps none of its own.
+        model = (self.model_of(node) if isinstance(node, Mapping) else None) or schema.model
+        return schema if schema.model == model else replace(schema, model=model)
+
+    def shape(self, node: Any, at: str, stack: tuple[str, ...]) -> Schema:
+        """The normalized schema of a raw schema node, what it accepts and documents."""
         if node is True or node == {}:
             return Schema(at)
         if node is False:

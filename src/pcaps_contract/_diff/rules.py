@@ -4,7 +4,9 @@ Direction decides most verdicts. On the request side a change breaks *callers* w
 valid may now be refused (a field required, a constraint tightened, an enum value removed). On the
 response side a change breaks *response consumers* when a response may now hold something they were
 not told to expect (a field missing, a type widened, an enum value added: strict clients, the generated
-one included, reject unknown values).
+one included, reject unknown values). Names matter too: the generated client names its functions, modules,
+model classes and keyword arguments after operationIds, tags, component schemas and path parameters, so a
+rename that changes one of those Python names breaks callers' code even though no request or response does.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from pcaps_contract._diff.client_names import argument_name, class_name, function_name, module_name
 from pcaps_contract._diff.normalize import (
     LOWER_BOUNDS,
     UPPER_BOUNDS,
@@ -40,6 +43,9 @@ RULES: dict[str, tuple[bool, str]] = {
     "operation-removed": (True, "one operation (method + path) removed"),
     "operation-id-changed": (True, "operationId changed: the generated client's function is renamed"),
     "operation-tag-changed": (True, "first tag changed: the generated client's function moves to another module"),
+    "path-parameter-renamed": (True, "a path parameter renamed: the generated function's keyword argument is renamed"),
+    "model-renamed": (True, "a component schema's key or title changed: the generated model class is renamed"),
+    "model-removed": (True, "a component schema the generated client made a model class of removed"),
     "request-parameter-removed": (True, "a parameter removed: callers that send it are ignored or refused"),
     "request-parameter-added-required": (True, "a required parameter added"),
     "request-parameter-became-required": (True, "an optional parameter made required"),
@@ -77,7 +83,10 @@ RULES: dict[str, tuple[bool, str]] = {
     "server-removed": (True, "a server URL removed"),
     "path-added": (False, "a path added"),
     "operation-added": (False, "an operation added"),
-    "path-parameter-renamed": (False, "a path parameter renamed (the URL is the same)"),
+    "client-name-respelled": (
+        False,
+        "an operationId, tag, schema or path parameter renamed to what the generated client spells the same",
+    ),
     "request-parameter-added-optional": (False, "an optional parameter added"),
     "request-parameter-became-optional": (False, "a required parameter made optional"),
     "request-body-added-optional": (False, "an optional request body added"),
@@ -190,6 +199,7 @@ def compare(old: Api, new: Api) -> list[Change]:
 class _Collector:
     found: list[tuple[Change, str | None]] = field(default_factory=list)
     operation: str | None = None
+    renamed_models: set[str] = field(default_factory=set)  # old class names a model-renamed change explains
 
     def emit(self, rule: str, audience: str, location: str, description: str, spec: str = "new") -> None:
         if rule not in RULES:  # a rule the catalogue lacks is a bug of the comparison, never a change
@@ -225,6 +235,35 @@ class _Collector:
             self.operation = new.operations[key].name
             self.operation_pair(old.operations[key], new.operations[key])
             self.operation = None
+        self.models(old, new)
+
+    def models(self, old: Api, new: Api) -> None:
+        """Model classes that disappear from the generated client without a rename that explains them."""
+        old_names = {model.name for model in old.models.values()}
+        new_names = {model.name for model in new.models.values()}
+        if old_names == new_names:
+            return
+        kept = {class_name(name) for name in new_names} | self.renamed_models
+        for at, model in sorted(old.models.items()):
+            if class_name(model.name) not in kept:
+                what = f"model class `{class_name(model.name)}` removed: imports of it break"
+                self.emit("model-removed", CALLERS, at, what, "old")
+
+    def renamed(
+        self, rule: str, where: str, names: tuple[str, str], python: tuple[str, str], role: str, of: str = ""
+    ) -> bool:
+        """Report a renamed spec name by the Python name the client makes of it; whether that name changed.
+
+        `names` are the spec's old and new names, `python` the generated client's, `role` what callers hold
+        (`model class`, ...) and, after a colon, what breaks; `of` says whose it is (` of GET /x`).
+        """
+        what, _, consequence = role.partition(": ")
+        if python[0] == python[1]:
+            text = f"`{names[0]}`{of} renamed `{names[1]}`; the generated {what} is still `{python[1]}`"
+            self.emit("client-name-respelled", CALLERS, where, text)
+            return False
+        self.emit(rule, CALLERS, where, f"{what} `{python[0]}`{of} becomes `{python[1]}`: {consequence}")
+        return True
 
     def paths(self, old: Api, new: Api) -> None:
         old_paths = {path for _, path in old.operations}
@@ -264,22 +303,37 @@ class _Collector:
 
     def operation_pair(self, old: Operation, new: Operation) -> None:
         label = new.label
-        if old.operation_id != new.operation_id:
-            self.emit(
+        # Without an operationId the generator names the function after the method and the path as written.
+        if old.operation_id != new.operation_id or (new.operation_id is None and old.path != new.path):
+            self.renamed(
                 "operation-id-changed",
-                CALLERS,
                 f"{new.at}/operationId",
-                f"operationId of {label} `{old.operation_id}` became `{new.operation_id}`",
+                (old.operation_id or old.label, new.operation_id or new.label),
+                (
+                    function_name(old.operation_id, old.method, old.path),
+                    function_name(new.operation_id, new.method, new.path),
+                ),
+                "function: imports and calls of it break",
+                f" of {label}",
             )
-        if old.tags[:1] != new.tags[:1]:
-            self.emit("operation-tag-changed", CALLERS, f"{new.at}/tags", f"first tag of {label} changed")
-        for index, (before, after) in enumerate(zip(old.path_parameters, new.path_parameters, strict=False)):
+        tags = (old.tags[0] if old.tags else None, new.tags[0] if new.tags else None)
+        if tags[0] != tags[1]:
+            self.renamed(
+                "operation-tag-changed",
+                f"{new.at}/tags",
+                (str(tags[0]), str(tags[1])),
+                (f"api.{module_name(tags[0])}", f"api.{module_name(tags[1])}"),
+                "module: imports of its functions break",
+                f" of {label}",
+            )
+        for before, after in zip(old.path_parameters, new.path_parameters, strict=False):
             if before != after:
-                self.emit(
+                self.renamed(
                     "path-parameter-renamed",
-                    CALLERS,
                     new.at.rsplit("/", 1)[0],
-                    f"path parameter {index + 1} `{before}` renamed `{after}`",
+                    (before, after),
+                    (argument_name(before), argument_name(after)),
+                    "keyword argument: calls that pass it by name break",
                 )
         self.docs(old.docs, new.docs, lambda key, spec: f"{(new if spec == 'new' else old).at}/{key}", label, CALLERS)
         self.security(old, new)
@@ -413,6 +467,11 @@ class _Collector:
             self.schema(old or Schema(present.at), new or Schema(present.at), side, what)
 
     def schema(self, old: Schema, new: Schema, side: _Side, what: str) -> None:
+        if old.model is not None and new.model is not None and old.model.name != new.model.name:
+            names = (old.model.name, new.model.name)
+            python = (class_name(names[0]), class_name(names[1]))
+            if self.renamed("model-renamed", new.model.at, names, python, "model class: imports of it break"):
+                self.renamed_models.add(python[0])
         if old.cycle or new.cycle:
             return  # a recursive schema is compared down to where it recurses
         self.docs(old.docs, new.docs, lambda key, spec: (new if spec == "new" else old).where(key), what, side.audience)
