@@ -40,9 +40,7 @@ def _run(html_path: Path, *arguments: str) -> subprocess.CompletedProcess[str]:
         command = [chromium(), *FLAGS, f"--user-data-dir={profile}", *arguments, html_path.resolve().as_uri()]
         environment = {**os.environ, "HOME": profile}  # no writes to the real home's cache
         try:
-            return subprocess.run(
-                command, capture_output=True, text=True, timeout=TIMEOUT, check=True, env=environment
-            )
+            return subprocess.run(command, capture_output=True, text=True, timeout=TIMEOUT, check=True, env=environment)
         except subprocess.CalledProcessError as exc:
             raise AssertionError(f"chromium exited {exc.returncode}: {exc.stderr[-2000:]}") from None
         except subprocess.TimeoutExpired:

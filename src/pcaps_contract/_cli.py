@@ -246,6 +246,12 @@ def _add_check(commands: Commands) -> None:
         "--junit-xml", type=Path, metavar="PATH", help="write JUnit XML: one testcase per operation x check"
     )
     check.add_argument("--report", type=Path, metavar="PATH", help="write the results as JSON")
+    check.add_argument(
+        "--report-dir",
+        type=Path,
+        metavar="DIR",
+        help="write result.json, junit.xml, report.html and events.ndjson (written as the run goes) here",
+    )
     check.set_defaults(run=_run_check)
 
 
@@ -255,14 +261,18 @@ def _run_check(args: argparse.Namespace) -> int:
 
     from pcaps_contract._ownerships import stop_on_signals
     from pcaps_contract._progress import Progress, format_seconds
-    from pcaps_contract._report import GateReport, Ledger
+    from pcaps_contract._report import GateReport, Ledger, utc_now
+    from pcaps_contract._report_dir import EVENTS_FILE, RunEvents, prepare_report_dir
     from pcaps_contract.gate import options_from, run_gate
     from pcaps_contract.gate._progress import render
 
     outputs = [
         prepare_output(path, flag) for path, flag in ((args.junit_xml, "--junit-xml"), (args.report, "--report"))
     ]
+    report_dir = prepare_report_dir(args.report_dir, files=(EVENTS_FILE,)) if args.report_dir else None
     options = options_from(lambda name: getattr(args, name), os.environ)
+    events = RunEvents(report_dir / EVENTS_FILE if report_dir else None, options.credentials)
+    started_at = utc_now()
     interrupt = threading.Event()
     # On a terminal a live line; in CI a line every half minute, so that a long run shows it is alive.
     progress = Progress(sys.stderr, render, interval=30.0)
@@ -277,7 +287,7 @@ def _run_check(args: argparse.Namespace) -> int:
         print(note + ".", file=sys.stderr)
     try:
         with stop_on_signals(interrupt):
-            report = run_gate(options, interrupt, progress)
+            report = run_gate(options, interrupt, progress, events)
     except PcapsContractError as exc:
         # Nothing was judged; the files a CI step publishes still exist, saying why.
         report = GateReport(
@@ -287,11 +297,14 @@ def _run_check(args: argparse.Namespace) -> int:
             Ledger([], []),
             options.credentials,
             error=str(exc),
+            started_at=started_at,
         )
-        _write_reports(report, *outputs)
+        _write_reports(report, *outputs, report_dir, "check")
+        events.finished(report)
         raise
     print(report.render())
-    _write_reports(report, *outputs)
+    _write_reports(report, *outputs, report_dir, "check")
+    events.finished(report)
     return report.exit_code
 
 
@@ -313,11 +326,17 @@ def prepare_output(path: Path | None, flag: str) -> Path | None:
     return path
 
 
-def _write_reports(report: GateReport, junit: Path | None, json_path: Path | None) -> None:
+def _write_reports(
+    report: GateReport, junit: Path | None, json_path: Path | None, report_dir: Path | None, command: str
+) -> None:
+    from pcaps_contract._report_dir import write_report_dir
+
     if junit is not None:
         report.write_junit(junit)
     if json_path is not None:
         report.write_json(json_path)
+    if report_dir is not None:
+        write_report_dir(report, report_dir, command)
 
 
 def _add_fuzz(commands: Commands) -> None:
@@ -387,7 +406,10 @@ def _add_proxy(commands: Commands) -> None:
     proxy.add_argument("--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1)")
     proxy.add_argument("--port", type=int, default=8788, help="port to listen on; 0 picks a free one (default: 8788)")
     proxy.add_argument(
-        "--report-dir", type=Path, metavar="DIR", help="write result.json, junit.xml and exchanges.ndjson here"
+        "--report-dir",
+        type=Path,
+        metavar="DIR",
+        help="write result.json, junit.xml, report.html and exchanges.ndjson (the recording) here",
     )
     _add_passive_options(proxy, reports=False)
     proxy.set_defaults(run=_run_proxy)
@@ -397,6 +419,7 @@ def _run_proxy(args: argparse.Namespace) -> int:
     from pcaps_contract._errors import UsageError
     from pcaps_contract._limits import DEFAULT_MAX_RESPONSE_BYTES
     from pcaps_contract._proxy import EXCHANGES_FILE, ProxyApp, ProxyRun, listen, serve
+    from pcaps_contract._report_dir import prepare_report_dir
     from pcaps_contract._spec import load_spec
     from pcaps_contract._urls import parse_target
 
@@ -404,7 +427,7 @@ def _run_proxy(args: argparse.Namespace) -> int:
     upstream = parse_target(args.upstream, allow_production=True, flag="--upstream")
     spec = load_spec(args.spec)
     if args.report_dir is not None:
-        prepare_output(args.report_dir / EXCHANGES_FILE, "--report-dir")
+        prepare_report_dir(args.report_dir, files=(EXCHANGES_FILE,))
     sock = listen(args.host, args.port)
     run = ProxyRun.start(upstream, spec, args.report_dir)
     app = ProxyApp(upstream, run.judge, run.recording, args.max_response_bytes or DEFAULT_MAX_RESPONSE_BYTES)
@@ -441,24 +464,27 @@ def _add_passive_options(parser: argparse.ArgumentParser, reports: bool = True) 
         "--junit-xml", type=Path, metavar="PATH", help="write JUnit XML: one testcase per operation x check"
     )
     parser.add_argument("--report", type=Path, metavar="PATH", help="write the results as JSON")
+    parser.add_argument("--report-dir", type=Path, metavar="DIR", help="write result.json, junit.xml, report.html")
 
 
 def _run_verify(args: argparse.Namespace) -> int:
     from pcaps_contract._errors import UsageError
     from pcaps_contract._limits import DEFAULT_MAX_RESPONSE_BYTES
     from pcaps_contract._passive import PassiveJudge
+    from pcaps_contract._report_dir import prepare_report_dir
     from pcaps_contract._spec import load_spec
     from pcaps_contract._traffic import read_traffic
 
     outputs = [
         prepare_output(path, flag) for path, flag in ((args.junit_xml, "--junit-xml"), (args.report, "--report"))
     ]
+    report_dir = prepare_report_dir(args.report_dir) if args.report_dir else None
     spec = load_spec(args.spec)
     exchanges = read_traffic(args.file, args.max_response_bytes or DEFAULT_MAX_RESPONSE_BYTES)
     judge = PassiveJudge(spec)
     judge.judge_all(exchanges)
     report = judge.report(str(args.file), "verify")
-    _write_reports(report, *outputs)
+    _write_reports(report, *outputs, report_dir, "verify")
     if report.error:
         raise UsageError(f"{args.file}: {report.error}; record traffic of the ownership API (HAR or `proxy`).")
     print(report.render())

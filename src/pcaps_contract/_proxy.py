@@ -30,12 +30,11 @@ from pcaps_contract._errors import UsageError
 from pcaps_contract._limits import DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_TIMEOUT
 from pcaps_contract._passive import PassiveJudge
 from pcaps_contract._report import Failure, GateReport, Ledger
+from pcaps_contract._report_dir import write_report_dir
 from pcaps_contract._spec import Spec
 from pcaps_contract._traffic import Recorded, Recording, decoded
 from pcaps_contract._urls import TargetUrl
 
-RESULT_FILE = "result.json"
-JUNIT_FILE = "junit.xml"
 EXCHANGES_FILE = "exchanges.ndjson"
 # Hop-by-hop headers (RFC 9110 section 7.6.1) belong to one connection, never forwarded; Host names the upstream.
 _HOP_BY_HOP = frozenset(
@@ -175,13 +174,12 @@ class ProxyRun:
         return cls(upstream, judge, recording, report_dir)
 
     def finish(self) -> GateReport:
-        """The report of everything seen; written into the report folder (JSON, JUnit), the recording closed."""
+        """The report of everything seen; written into the report folder (JSON, JUnit, HTML), the recording closed."""
         if self.recording is not None:
             self.recording.close()
         report = self.judge.report(self.upstream.base_url, "proxy")
         if self.report_dir is not None:
-            report.write_json(self.report_dir / RESULT_FILE)
-            report.write_junit(self.report_dir / JUNIT_FILE)
+            write_report_dir(report, self.report_dir, "proxy")
         return report
 
 

@@ -6,11 +6,11 @@ import json
 import re
 import shlex
 import threading
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 from urllib.parse import urlsplit, urlunsplit
 from xml.etree import ElementTree
 
@@ -26,6 +26,7 @@ EXIT_LEFTOVERS = 3
 
 PASSED, FAILED, SKIPPED = "passed", "failed", "skipped"
 NEVER_APPLIED = "no response of the run fell under it"
+NOT_ON_THIS_OPERATION = "no response of this operation reached this check"
 # Headers never copied into a reproduction: the credentials come back as environment variables instead.
 _SECRET_HEADERS = frozenset({"authorization", "x-auth-email", "x-auth-key", "cookie"})
 _DROPPED_HEADERS = frozenset(
@@ -96,10 +97,13 @@ class Cell:
 class Ledger:
     """Results per operation x check; the first (shortest) failure of each cell is kept as its example."""
 
-    def __init__(self, operations: Iterable[str], checks: Iterable[str]) -> None:
+    def __init__(
+        self, operations: Iterable[str], checks: Iterable[str], on_failure: Callable[[Failure], None] | None = None
+    ) -> None:
         self.operations = list(operations)
         self.checks = list(checks)
         self.cells: dict[tuple[str, str], Cell] = {}
+        self.on_failure = on_failure  # told of each failure as it is recorded (the event log), from any thread
         self._lock = threading.Lock()  # the lifecycle's lanes record side by side
 
     def cell(self, operation: str, check: str) -> Cell:
@@ -123,6 +127,8 @@ class Ledger:
                 or (_size(failure) == _size(cell.failure) and _order(failure) < _order(cell.failure))
             ):
                 cell.failure = failure
+        if self.on_failure is not None:
+            self.on_failure(failure)
 
     def status(self, operation: str, check: str) -> str:
         cell = self.cells.get((operation, check))
@@ -148,6 +154,14 @@ def _size(failure: Failure) -> int:
 def _order(failure: Failure) -> tuple[str, ...]:
     """Between two examples of one size, the one kept whichever lane recorded first."""
     return (failure.expected, failure.received, *(f"{step.method} {step.url} {step.body}" for step in failure.steps))
+
+
+class RunListener(Protocol):
+    """Told of a gate run as it goes: once when it starts (its report's metadata known), then of each failure."""
+
+    def started(self, report: GateReport) -> None: ...
+
+    def failed(self, failure: Failure) -> None: ...
 
 
 @dataclass
@@ -236,11 +250,14 @@ class GateReport:
                 counts[self.ledger.status(operation, check)] += 1
         return counts
 
+    def applied_on(self, check: str) -> list[str]:
+        """The operations on which the check passed or failed at least once."""
+        return [operation for operation in self.ledger.operations if self.ledger.status(operation, check) != SKIPPED]
+
     def why_never_applied(self, operation: str, check: str) -> str:
-        """Why the check never applied on the operation: its run-wide reason, or that it applied elsewhere only."""
-        elsewhere = [name for name in self.ledger.operations if self.ledger.status(name, check) != SKIPPED]
-        if elsewhere:
-            return f"no response of this operation reached this check (it applied on {', '.join(elsewhere)})"
+        """Why the check never applied on the operation: that it applied on others only, or its run-wide reason."""
+        if self.applied_on(check):
+            return NOT_ON_THIS_OPERATION
         return self.never_judged.get(check, NEVER_APPLIED)
 
     def summary_table(self) -> str:
@@ -309,8 +326,8 @@ class GateReport:
                     "passed": cell.passed,
                     "failed": cell.failed,
                 }
-                if cell.status == SKIPPED and check in self.never_judged:
-                    entry["reason"] = self.never_judged[check]
+                if cell.status == SKIPPED:
+                    entry["reason"] = self.why_never_applied(operation, check)
                 if cell.failure is not None:
                     failure = self.redacted(cell.failure)
                     entry["expected"] = failure.expected

@@ -171,6 +171,8 @@ def test_the_proxy_names_a_broken_implementation_live(tmp_path: Path, name: str)
     result = json.loads((tmp_path / "result.json").read_text(encoding="utf-8"))
     assert BREAKS[name] in {cell["check"] for cell in result["results"] if cell["status"] == "failed"}
     assert f'name="{BREAKS[name]}"' in (tmp_path / "junit.xml").read_text(encoding="utf-8")
+    page = (tmp_path / "report.html").read_text(encoding="utf-8")
+    assert f'data-check="{BREAKS[name]}" data-state="failed"' in page and DEV_TOKEN not in page
 
 
 def peer_session(base: str) -> None:

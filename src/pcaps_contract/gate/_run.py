@@ -20,7 +20,7 @@ from pcaps_contract._ownerships import CleanupRegistry, CleanupResult, clean_up_
 from pcaps_contract._profiles import Profile
 from pcaps_contract._progress import Progress
 from pcaps_contract._ratelimit import RateLimiter, RetryPolicy
-from pcaps_contract._report import SKIPPED, GateReport, Ledger, utc_now
+from pcaps_contract._report import SKIPPED, GateReport, Ledger, RunListener, utc_now
 from pcaps_contract._sender import AnyOf, Cancelled, PoliteAdapter, ResponseLimits, SendStats, polite_session
 from pcaps_contract._spec import Spec, load_spec
 from pcaps_contract._text import clip
@@ -101,6 +101,7 @@ def run_gate(
     options: GateOptions,
     interrupt: threading.Event | None = None,
     progress: Progress[GateSnapshot] | None = None,
+    listener: RunListener | None = None,
 ) -> GateReport:
     """Judge the target against the spec; the report says what passed, failed or never applied.
 
@@ -112,7 +113,8 @@ def run_gate(
         UsageError: the options cannot work.
         TargetError: the target is unreachable or refuses the credentials (found by the preflight).
 
-    `progress`, when given, shows requests, requests in flight and the current rate while the run lasts.
+    `progress`, when given, shows requests, requests in flight and the current rate while the run lasts;
+    `listener` is told when the run starts and of each failure as it is recorded (the event log).
     """
     check_options(options)
     spec = load_spec(options.spec_path)
@@ -122,7 +124,8 @@ def run_gate(
     profile = options.resolved_profile()
     seed = options.resolved_seed()
     started = time.monotonic()
-    run = RunState(Ledger(operations, ALL_CHECKS), redact=options.credentials.redact)
+    on_failure = listener.failed if listener is not None else None
+    run = RunState(Ledger(operations, ALL_CHECKS, on_failure), redact=options.credentials.redact)
     report = GateReport(
         target=options.target.description,
         seed=seed,
@@ -132,6 +135,8 @@ def run_gate(
         started_at=utc_now(),
         spec_sha256=spec.sha256,
     )
+    if listener is not None:
+        listener.started(report)
     with _Connection(options, interrupt) as connection, _ticking(progress, connection, run):
         try:
             preflight(options.target, options.accounts, connection.client, connection.errors, run.registry)

@@ -1,0 +1,172 @@
+"""`check --report-dir` against a broken implementation: the four files, and report.html as Chromium renders it."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from html.parser import HTMLParser
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from pcaps_contract._report import NOT_ON_THIS_OPERATION
+from tests.browser import dump_dom
+from tests.cli.helpers import FAST, Outcome, Run
+from tests.gallery.broken import BREAKS, OTHER, OWNER
+
+TOKEN = "pcaps-contract-dev-token"
+BROKEN = "success_false_on_200"
+
+
+@dataclass
+class Element:
+    """A matrix cell or a failure card of the page: its data-* attributes, title and visible text."""
+
+    attributes: dict[str, str]
+    text: list[str] = field(default_factory=list)
+
+    @property
+    def visible(self) -> str:
+        return " ".join("".join(self.text).split())
+
+
+class ReportPage(HTMLParser):
+    """The parts of report.html a reader relies on, read from the DOM Chromium rendered."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.cells: dict[tuple[str, str], Element] = {}
+        self.cards: list[Element] = []
+        self.links: list[str] = []
+        self.tags: set[str] = set()
+        self._open: list[tuple[str, Element]] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        attributes = {name: value or "" for name, value in attrs}
+        self.tags.add(tag)
+        self.links.extend(attributes[name] for name in ("href", "src") if name in attributes)
+        if tag == "td" and "data-check" in attributes:
+            element = Element(attributes)
+            self.cells[(attributes["data-operation"], attributes["data-check"])] = element
+            self._open.append((tag, element))
+        elif tag == "section" and "failure" in attributes.get("class", "").split():
+            element = Element(attributes)
+            self.cards.append(element)
+            self._open.append((tag, element))
+
+    def handle_endtag(self, tag: str) -> None:
+        if self._open and self._open[-1][0] == tag:
+            self._open.pop()
+
+    def handle_data(self, data: str) -> None:
+        for _, element in self._open:
+            element.text.append(data)
+
+
+def check_with_report_dir(run_cli: Run, report_dir: Path, *target: str) -> Outcome:
+    accounts = ("--account-id", OWNER, "--account-id", OTHER)
+    return run_cli("check", *target, "--token", TOKEN, *accounts, "--seed", "1", *FAST, "--report-dir", str(report_dir))
+
+
+@pytest.fixture(scope="module")
+def broken_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[Outcome, Path]:
+    from tests.cli.helpers import cli_runner
+
+    report_dir = tmp_path_factory.mktemp("report") / "out"
+    with pytest.MonkeyPatch.context() as monkeypatch:
+        outcome = check_with_report_dir(cli_runner(monkeypatch), report_dir, "--app", f"tests.gallery.broken:{BROKEN}")
+    return outcome, report_dir
+
+
+def read_events(path: Path) -> list[dict[str, Any]]:
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
+
+
+def test_check_report_dir_holds_the_four_files_of_a_run_with_violations(broken_run: tuple[Outcome, Path]) -> None:
+    outcome, report_dir = broken_run
+    assert outcome.code == 1, outcome.stdout + outcome.stderr
+    result = json.loads((report_dir / "result.json").read_text(encoding="utf-8"))
+    assert result["exit_code"] == 1 and BREAKS[BROKEN] in {c["check"] for c in result["results"] if c["failed"]}
+    assert f'name="{BREAKS[BROKEN]}"' in (report_dir / "junit.xml").read_text(encoding="utf-8")
+    for name in ("result.json", "junit.xml", "report.html", "events.ndjson"):
+        assert TOKEN not in (report_dir / name).read_text(encoding="utf-8"), name
+
+
+def test_the_event_log_starts_with_the_metadata_records_each_failure_and_ends_with_the_exit_code(
+    broken_run: tuple[Outcome, Path],
+) -> None:
+    _, report_dir = broken_run
+    result = json.loads((report_dir / "result.json").read_text(encoding="utf-8"))
+    events = read_events(report_dir / "events.ndjson")
+    first, last = events[0], events[-1]
+    assert first["event"] == "run_started"
+    assert {key: first[key] for key in ("tool", "spec_sha256", "target", "started_at")} == {
+        key: result[key] for key in ("tool", "spec_sha256", "target", "started_at")
+    }
+    assert last["event"] == "run_finished" and last["exit_code"] == 1 and last["requests"] == result["requests"]
+    failed = {(c["operation"], c["check"]): c["failed"] for c in result["results"] if c["failed"]}
+    assert last["failed"] == len(failed)
+    recorded = [event for event in events if event["event"] == "failure"]
+    assert len(recorded) == sum(failed.values()) == last["failures_recorded"]
+    assert {(event["operation"], event["check"]) for event in recorded} == set(failed)
+    assert all("$CLOUDFLARE_API_TOKEN" in " ".join(event["reproduce"]) for event in recorded)
+
+
+def test_the_rendered_report_shows_every_cell_and_every_failure_and_no_secret(
+    broken_run: tuple[Outcome, Path],
+) -> None:
+    _, report_dir = broken_run
+    result = json.loads((report_dir / "result.json").read_text(encoding="utf-8"))
+    dom = dump_dom(report_dir / "report.html")
+    assert TOKEN not in dom
+    page = ReportPage()
+    page.feed(dom)
+    assert not page.tags & {"script", "link", "img", "iframe"}
+    assert all(link.startswith("#") for link in page.links), page.links  # self-contained
+    assert len(page.cells) == len(result["results"])
+    for entry in result["results"]:
+        cell = page.cells[(entry["operation"], entry["check"])]
+        if entry["status"] == "failed":
+            assert cell.attributes["data-state"] == "failed"
+            assert cell.visible == f"FAILED {entry['failed']}"
+        elif entry["status"] == "passed":
+            assert cell.attributes["data-state"] == "passed"
+            assert cell.visible.startswith(f"passed {entry['passed']}")
+        else:
+            assert cell.attributes["data-state"] == "never applied"
+            assert cell.visible == f"never applied {entry['reason']}"
+            assert entry["reason"] in cell.attributes["title"]
+    # A check that applied on other operations says so on the ones it never reached.
+    partial = [e for e in result["results"] if e["status"] == "skipped" and e["reason"] == NOT_ON_THIS_OPERATION]
+    assert partial
+    cards = {(card.attributes["data-operation"], card.attributes["data-check"]): card for card in page.cards}
+    failed = [entry for entry in result["results"] if entry["status"] == "failed"]
+    assert set(cards) == {(entry["operation"], entry["check"]) for entry in failed}
+    for entry in failed:
+        card = cards[(entry["operation"], entry["check"])].visible
+        assert entry["check"] in card and " ".join(entry["expected"].split()) in card
+        assert "Authorization: Bearer $CLOUDFLARE_API_TOKEN" in card
+
+
+def test_a_run_that_could_not_judge_still_writes_every_file_saying_why(run_cli: Run, tmp_path: Path) -> None:
+    report_dir = tmp_path / "report"
+    outcome = check_with_report_dir(run_cli, report_dir, "--base-url", "http://127.0.0.1:9/client/v4")
+    assert outcome.code == 2, outcome.stdout + outcome.stderr
+    result = json.loads((report_dir / "result.json").read_text(encoding="utf-8"))
+    assert result["exit_code"] == 2 and result["error"]
+    assert 'name="run"' in (report_dir / "junit.xml").read_text(encoding="utf-8")
+    page = (report_dir / "report.html").read_text(encoding="utf-8")
+    assert "could not judge" in page and 'class="verdict warn"' in page
+    events = read_events(report_dir / "events.ndjson")
+    assert [event["event"] for event in events] == ["run_started", "run_finished"]
+    assert events[-1]["exit_code"] == 2 and events[-1]["error"] == result["error"]
+
+
+def test_a_report_dir_that_is_a_file_is_refused_before_the_run(run_cli: Run, tmp_path: Path) -> None:
+    taken = tmp_path / "report"
+    taken.write_text("not a folder", encoding="utf-8")
+    outcome = check_with_report_dir(run_cli, taken)
+    assert outcome.code == 2
+    assert outcome.stderr.startswith("error: --report-dir") and "is a file" in outcome.stderr
+    assert "Traceback" not in outcome.stderr and outcome.stdout == ""

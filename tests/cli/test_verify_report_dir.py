@@ -1,0 +1,53 @@
+"""`verify --report-dir`: the same folder as `check` writes (result.json, junit.xml, report.html), no secret in it."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from tests.cli.helpers import Run
+from tests.gallery.broken import OWNER
+
+SECRET = "a-secret-token-of-a-user-1234"
+
+
+def har_of_a_broken_list(path: Path) -> Path:
+    """One exchange: a list answered 200 with `success: false` and the caller's token echoed in the body."""
+    entry = {
+        "startedDateTime": "2026-05-01T10:00:00.000Z",
+        "time": 5,
+        "request": {
+            "method": "GET",
+            "url": f"https://api.example.com/client/v4/accounts/{OWNER}/pcaps/ownership",
+            "headers": [{"name": "Authorization", "value": f"Bearer {SECRET}"}],
+        },
+        "response": {
+            "status": 200,
+            "headers": [{"name": "Content-Type", "value": "application/json"}],
+            "content": {"text": json.dumps({"success": False, "errors": [], "messages": [], "result": [SECRET]})},
+        },
+    }
+    path.write_text(json.dumps({"log": {"version": "1.2", "entries": [entry]}}), encoding="utf-8")
+    return path
+
+
+def test_verify_writes_the_report_folder_with_the_html_page(run_cli: Run, tmp_path: Path) -> None:
+    har = har_of_a_broken_list(tmp_path / "browser.har")
+    outcome = run_cli("verify", str(har), "--report-dir", str(tmp_path / "out"), "--report", str(tmp_path / "r.json"))
+    assert outcome.code == 1, outcome.stdout + outcome.stderr
+    files = {path.name: path.read_text(encoding="utf-8") for path in (tmp_path / "out").iterdir()}
+    assert sorted(files) == ["junit.xml", "report.html", "result.json"]
+    assert all(SECRET not in text for text in files.values())
+    assert json.loads(files["result.json"]) == json.loads((tmp_path / "r.json").read_text(encoding="utf-8"))
+    page = files["report.html"]
+    assert 'data-operation="list_buckets" data-check="success_matches_status" data-state="failed"' in page
+    assert 'id="failure-list_buckets-success_matches_status"' in page and "pcaps-contract verify" in page
+
+
+def test_verify_with_nothing_to_judge_still_writes_the_folder_saying_why(run_cli: Run, tmp_path: Path) -> None:
+    empty = tmp_path / "empty.har"
+    empty.write_text('{"log": {"version": "1.2", "entries": []}}', encoding="utf-8")
+    outcome = run_cli("verify", str(empty), "--report-dir", str(tmp_path / "out"))
+    assert outcome.code == 2 and "no exchange to judge" in outcome.stderr
+    assert "no exchange to judge" in (tmp_path / "out" / "report.html").read_text(encoding="utf-8")
+    assert json.loads((tmp_path / "out" / "result.json").read_text(encoding="utf-8"))["exit_code"] == 2

@@ -1,0 +1,146 @@
+"""The report folder of check, proxy and verify (`_report_dir`), the HTML page (`_html`) and the event log."""
+
+from __future__ import annotations
+
+import json
+import threading
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pytest
+
+from pcaps_contract._credentials import Credentials
+from pcaps_contract._errors import UsageError
+from pcaps_contract._eventlog import TEXT_LIMIT
+from pcaps_contract._html import render_gate_report
+from pcaps_contract._ownerships import Leftover
+from pcaps_contract._report import NEVER_APPLIED, NOT_ON_THIS_OPERATION, Failure, GateReport, Ledger, Step
+from pcaps_contract._report_dir import (
+    EVENTS_FILE,
+    HTML_FILE,
+    MAX_FAILURE_EVENTS,
+    RunEvents,
+    prepare_report_dir,
+    write_report_dir,
+)
+
+SECRET = "a-users-secret-token-0123456789"
+
+
+def report_of(failures: list[Failure], **fields: object) -> GateReport:
+    ledger = Ledger(["list_buckets", "add_bucket"], ["not_a_server_error", "created_ownership_is_listed", "x_y"])
+    ledger.passed("add_bucket", "not_a_server_error")
+    ledger.passed("list_buckets", "created_ownership_is_listed")
+    for failure in failures:
+        ledger.failed(failure)
+    return GateReport("http://127.0.0.1:1/client/v4", 7, "quick", ledger, Credentials(token=SECRET), **fields)  # type: ignore[arg-type]
+
+
+def hostile_failure() -> Failure:
+    step = Step("GET", f"http://127.0.0.1:1/x?t={SECRET}", {"Authorization": f"Bearer {SECRET}"})
+    return Failure(
+        "list_buckets", "not_a_server_error", "<b>no 5xx</b>", f'<script>alert("{SECRET}")</script>', (step,)
+    )
+
+
+class Texts(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.tags: list[str] = []
+        self.text: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.tags.append(tag)
+
+    def handle_data(self, data: str) -> None:
+        self.text.append(data)
+
+
+def test_the_page_escapes_what_a_server_sent_and_keeps_no_secret() -> None:
+    page = render_gate_report(report_of([hostile_failure()]), "check")
+    assert SECRET not in page
+    parsed = Texts()
+    parsed.feed(page)
+    assert "script" not in parsed.tags and "b" not in parsed.tags  # shown as text, never obeyed
+    text = "".join(parsed.text)
+    assert '<script>alert("$CLOUDFLARE_API_TOKEN")</script>' in text and "<b>no 5xx</b>" in text
+    assert "Authorization: Bearer $CLOUDFLARE_API_TOKEN" in text
+
+
+def test_the_page_shows_the_error_the_leftovers_and_the_notes() -> None:
+    report = report_of(
+        [],
+        error="the target stopped answering",
+        leftovers=[Leftover("023e105f4ecef8ad9ca31a8372d0c353", "own-1", "delete answered 500")],
+        notes=["a note of the run"],
+    )
+    page = render_gate_report(report, "check")
+    assert 'id="leftovers"' in page and "own-1" in page and "delete answered 500" in page
+    assert "the target stopped answering" in page and "a note of the run" in page
+    assert 'class="verdict bad"' in page  # exit 3 outranks the error
+
+
+def test_a_cell_says_why_it_never_applied() -> None:
+    report = report_of([], never_judged={"x_y": "give two --account-id values the credentials can use"})
+    assert report.why_never_applied("add_bucket", "created_ownership_is_listed") == NOT_ON_THIS_OPERATION
+    assert report.why_never_applied("add_bucket", "x_y") == "give two --account-id values the credentials can use"
+    assert report_of([]).why_never_applied("add_bucket", "x_y") == NEVER_APPLIED
+    page = render_gate_report(report, "check")
+    assert "(it applied on list_buckets)" in page
+    reasons = {
+        entry["check"]: entry.get("reason")
+        for entry in report.as_json()["results"]
+        if entry["operation"] == "add_bucket"
+    }
+    assert reasons == {
+        "not_a_server_error": None,
+        "created_ownership_is_listed": NOT_ON_THIS_OPERATION,
+        "x_y": "give two --account-id values the credentials can use",
+    }
+
+
+def test_one_writer_puts_the_three_reports_in_the_folder(tmp_path: Path) -> None:
+    write_report_dir(report_of([hostile_failure()]), tmp_path / "out", "verify")
+    names = sorted(path.name for path in (tmp_path / "out").iterdir())
+    assert names == ["junit.xml", "report.html", "result.json"]
+    assert all(SECRET not in path.read_text(encoding="utf-8") for path in (tmp_path / "out").iterdir())
+    assert "pcaps-contract verify" in (tmp_path / "out" / HTML_FILE).read_text(encoding="utf-8")
+
+
+def test_a_folder_that_cannot_hold_the_reports_is_refused_in_one_sentence(tmp_path: Path) -> None:
+    (tmp_path / "file").write_text("", encoding="utf-8")
+    with pytest.raises(UsageError, match="is a file; give a folder"):
+        prepare_report_dir(tmp_path / "file")
+    (tmp_path / "dir" / "report.html").mkdir(parents=True)
+    with pytest.raises(UsageError, match="is a folder; remove it"):
+        prepare_report_dir(tmp_path / "dir")
+    assert prepare_report_dir(tmp_path / "new" / "deep", files=(EVENTS_FILE,)).is_dir()
+    assert (tmp_path / "new" / "deep" / EVENTS_FILE).is_file()
+
+
+def test_the_event_log_is_redacted_cut_bounded_and_whole_lines_from_many_threads(tmp_path: Path) -> None:
+    path = tmp_path / EVENTS_FILE
+    report = report_of([])
+    events = RunEvents(path, report.credentials)
+    report.ledger.on_failure = events.failed
+    events.started(report)
+    long = Failure("add_bucket", "x_y", "short", SECRET + "x" * 2 * TEXT_LIMIT, (hostile_failure().steps[0],))
+    # Each thread's failure is one whole line however they interleave.
+    threads = [
+        threading.Thread(target=lambda: [report.ledger.failed(long) for _ in range(MAX_FAILURE_EVENTS // 4 + 10)])
+        for _ in range(4)
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(path.read_text(encoding="utf-8").splitlines()) == 1 + MAX_FAILURE_EVENTS  # flushed as it goes
+    events.finished(report)
+    text = path.read_text(encoding="utf-8")
+    assert SECRET not in text
+    lines = [json.loads(line) for line in text.splitlines()]
+    failures = [line for line in lines if line["event"] == "failure"]
+    assert len(failures) == MAX_FAILURE_EVENTS
+    assert all(len(line["received"]) == TEXT_LIMIT and line["received"].startswith("$CLOUDFLARE") for line in failures)
+    assert lines[-1]["failures_recorded"] == 4 * (MAX_FAILURE_EVENTS // 4 + 10)
+    assert lines[-1]["failure_events"] == MAX_FAILURE_EVENTS and lines[-1]["exit_code"] == 1
