@@ -266,11 +266,9 @@ def _run_check(args: argparse.Namespace) -> int:
     from pcaps_contract.gate import options_from, run_gate
     from pcaps_contract.gate._progress import render
 
-    outputs = [
-        prepare_output(path, flag) for path, flag in ((args.junit_xml, "--junit-xml"), (args.report, "--report"))
-    ]
-    report_dir = prepare_report_dir(args.report_dir, files=(EVENTS_FILE,)) if args.report_dir else None
+    outputs = _report_files(args)
     options = options_from(lambda name: getattr(args, name), os.environ)
+    report_dir = prepare_report_dir(args.report_dir, files=(EVENTS_FILE,)) if args.report_dir else None
     events = RunEvents(report_dir / EVENTS_FILE if report_dir else None, options.credentials)
     started_at = utc_now()
     interrupt = threading.Event()
@@ -324,6 +322,11 @@ def prepare_output(path: Path | None, flag: str) -> Path | None:
     except OSError as exc:
         raise UsageError(f"{flag} {path} cannot be written ({exc.strerror}); choose another path.") from None
     return path
+
+
+def _report_files(args: argparse.Namespace) -> tuple[Path | None, Path | None]:
+    """The --junit-xml and --report files, each prepared before the run."""
+    return prepare_output(args.junit_xml, "--junit-xml"), prepare_output(args.report, "--report")
 
 
 def _write_reports(
@@ -475,9 +478,7 @@ def _run_verify(args: argparse.Namespace) -> int:
     from pcaps_contract._spec import load_spec
     from pcaps_contract._traffic import read_traffic
 
-    outputs = [
-        prepare_output(path, flag) for path, flag in ((args.junit_xml, "--junit-xml"), (args.report, "--report"))
-    ]
+    outputs = _report_files(args)
     report_dir = prepare_report_dir(args.report_dir) if args.report_dir else None
     spec = load_spec(args.spec)
     exchanges = read_traffic(args.file, args.max_response_bytes or DEFAULT_MAX_RESPONSE_BYTES)

@@ -125,11 +125,13 @@ def test_the_event_log_is_redacted_cut_bounded_and_whole_lines_from_many_threads
     report.ledger.on_failure = events.failed
     events.started(report)
     long = Failure("add_bucket", "x_y", "short", SECRET + "x" * 2 * TEXT_LIMIT, (hostile_failure().steps[0],))
+
     # Each thread's failure is one whole line however they interleave.
-    threads = [
-        threading.Thread(target=lambda: [report.ledger.failed(long) for _ in range(MAX_FAILURE_EVENTS // 4 + 10)])
-        for _ in range(4)
-    ]
+    def record() -> None:
+        for _ in range(MAX_FAILURE_EVENTS // 4 + 10):
+            report.ledger.failed(long)
+
+    threads = [threading.Thread(target=record) for _ in range(4)]
     for thread in threads:
         thread.start()
     for thread in threads:
@@ -144,3 +146,17 @@ def test_the_event_log_is_redacted_cut_bounded_and_whole_lines_from_many_threads
     assert all(len(line["received"]) == TEXT_LIMIT and line["received"].startswith("$CLOUDFLARE") for line in failures)
     assert lines[-1]["failures_recorded"] == 4 * (MAX_FAILURE_EVENTS // 4 + 10)
     assert lines[-1]["failure_events"] == MAX_FAILURE_EVENTS and lines[-1]["exit_code"] == 1
+
+
+def test_another_reports_template_renders_the_shared_matrix_and_card() -> None:
+    from pcaps_contract._html import environment
+
+    report = report_of([hostile_failure()])
+    template = environment(("pcaps_contract._fuzz", "templates")).from_string(
+        '{% from "_macros.html.j2" import matrix, failure_card %}{{ matrix(report) }}'
+        '{% call failure_card(failure, ["curl -X GET x"], tags=["new"]) %}<p id="extra">replay</p>{% endcall %}'
+    )
+    page = template.render(report=report, failure=report.redacted(report.ledger.failures()[0]))
+    assert page.count('<td class="cell') == 6 and 'href="#failure-list_buckets-not_a_server_error"' in page
+    assert 'id="failure-list_buckets-not_a_server_error"' in page and '<p id="extra">replay</p>' in page
+    assert SECRET not in page

@@ -1,0 +1,55 @@
+"""Redo the screenshots in docs/ of the HTML reports: run the command into a temporary folder, then headless Chromium.
+
+.venv/bin/python scripts/screenshots.py            # every screenshot
+.venv/bin/python scripts/screenshots.py check      # docs/check-report.png only
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import sys
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from pcaps_contract._cli import main  # noqa: E402
+from tests.browser import screenshot  # noqa: E402
+from tests.gallery.broken import OTHER, OWNER  # noqa: E402
+
+
+def check_report(folder: Path) -> Path:
+    """`check --report-dir` against a gallery implementation that still lists deleted ownerships."""
+    arguments = ["check", "--app", "tests.gallery.broken:deleted_still_listed", "--token", "pcaps-contract-dev-token"]
+    arguments += ["--account-id", OWNER, "--account-id", OTHER, "--seed", "1", "--max-examples", "2"]
+    with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
+        main([*arguments, "--report-dir", str(folder)])
+    return folder / "report.html"
+
+
+# name -> (how to make the page, the PNG, its height in CSS pixels)
+SCREENSHOTS: dict[str, tuple[Callable[[Path], Path], Path, int]] = {
+    "check": (check_report, ROOT / "docs" / "check-report.png", 3300),
+}
+
+
+def main_(names: list[str]) -> int:
+    unknown = sorted(set(names) - set(SCREENSHOTS))
+    if unknown:
+        print(
+            f"error: no screenshot named {', '.join(unknown)}; choose from {', '.join(SCREENSHOTS)}.", file=sys.stderr
+        )
+        return 2
+    for name in names or list(SCREENSHOTS):
+        make, png, height = SCREENSHOTS[name]
+        with tempfile.TemporaryDirectory(prefix=f"pcaps-{name}-") as folder:
+            screenshot(make(Path(folder) / "report"), png, width=1280, height=height)
+        print(f"{name}: {png.relative_to(ROOT)}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main_(sys.argv[1:]))
