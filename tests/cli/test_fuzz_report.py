@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import shutil
+from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
@@ -191,6 +192,21 @@ def test_each_operation_shows_its_exact_statuses_and_response_times(downloaded: 
         times = {cell.attributes["data-latency"]: cell.visible for cell in cells if "data-latency" in cell.attributes}
         assert times == {key: f"{stats['latency_ms'][key]:.1f}" for key in ("p50", "p90", "p99", "max")}
     assert any("429" in stats["codes"] or "500" in stats["codes"] for stats in result["per_operation"].values())
+
+
+def test_the_statuses_and_times_are_those_of_every_answered_case_in_the_event_log(downloaded: dict[str, Any]) -> None:
+    result, folder = downloaded["result"], downloaded["folder"]
+    events = [json.loads(line) for line in (folder / "events.ndjson").read_text(encoding="utf-8").splitlines()]
+    for operation, stats in result["per_operation"].items():
+        cases = [event for event in events if event["event"] == "case" and event["operation"] == operation]
+        assert stats["codes"] == dict(sorted(Counter(str(event["status"]) for event in cases).items()))
+        answered = [event["ms"] for event in cases if event.get("ms") is not None]
+        assert (
+            stats["latency_ms"]["count"]
+            == len(answered)
+            == stats["cases"] - stats["throttled"] - stats["transport_errors"]
+        )
+        assert stats["latency_ms"]["max"] == pytest.approx(max(answered), abs=0.11)
 
 
 def test_the_page_names_the_tool_and_the_spec_it_judged_against(downloaded: dict[str, Any]) -> None:
