@@ -116,6 +116,15 @@ def _time_left() -> float | None:
     return left
 
 
+# How long this thread's last answer took, from sending its request to reading its last byte (waits excluded).
+_ANSWERED = threading.local()
+
+
+def last_answer_seconds() -> float | None:
+    """How long the last answer this thread's current request got took (None before it got one)."""
+    return getattr(_ANSWERED, "seconds", None)
+
+
 class _DeadlineSocket:
     """A socket whose reads end at the current request's deadline; everything else is the socket itself."""
 
@@ -225,6 +234,7 @@ class PoliteAdapter(HTTPAdapter):
             self.stats.add("cross_origin_refused")
             raise CrossOriginRefused(f"refused to send a request outside the target: {request.method} {request.url}")
         request.headers["Accept-Encoding"] = _ACCEPT_ENCODING
+        _ANSWERED.seconds = None
         throttled = failed = 0
         while True:
             if not self.limiter.acquire(self.stop):  # type: ignore[arg-type]
@@ -266,6 +276,7 @@ class PoliteAdapter(HTTPAdapter):
         timeout = self.policy.timeout
         _DEADLINE.at = time.monotonic() + timeout
         self.stats.add("in_flight")
+        sent = time.monotonic()
         try:
             response = super().send(request, True, (min(5.0, timeout), timeout), verify, cert, None)
             if response.raw is not None and not response._content_consumed:
@@ -277,6 +288,7 @@ class PoliteAdapter(HTTPAdapter):
         finally:
             _DEADLINE.at = None
             self.stats.add("in_flight", -1)
+        _ANSWERED.seconds = time.monotonic() - sent
         if too_deep(response.content, self.limits.max_json_depth):
             raise ResponseRefused(
                 f"the answer to {request.method} {request.url} nests JSON more than "

@@ -75,16 +75,22 @@ class Broken:
         self,
         respond: Callable[[Exchange], None] | None = None,
         request: Callable[[Exchange], None] | None = None,
+        config: MockConfig | None = None,
     ) -> None:
         self._app: ASGIApp | None = None
         self.respond = respond
         self.request = request
+        self.config = config or MockConfig(accounts=MOCK_ACCOUNTS)
+
+    def behind(self, config: MockConfig) -> Broken:
+        """The same breakage in front of a mock made with `config` (e.g. a canary token, rehearsal faults)."""
+        return Broken(self.respond, self.request, config)
 
     @property
     def app(self) -> ASGIApp:
         """The correct mock behind this variant, created on first use (each variant has its own)."""
         if self._app is None:
-            self._app = create_app(MockConfig(accounts=MOCK_ACCOUNTS))
+            self._app = create_app(self.config)
         return self._app
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:

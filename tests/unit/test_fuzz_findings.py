@@ -9,7 +9,15 @@ import pytest
 
 from pcaps_contract._errors import UsageError
 from pcaps_contract._fuzz.baseline import baseline_document, load_baseline
-from pcaps_contract._fuzz.findings import Exemplar, Finding, FindingSet, merge_findings, normalise_cause
+from pcaps_contract._fuzz.findings import (
+    Exemplar,
+    Finding,
+    FindingSet,
+    finding_key,
+    merge_findings,
+    normalise_cause,
+    readable_cause,
+)
 
 
 def finding(
@@ -105,3 +113,31 @@ def test_a_merged_report_reproduces_with_the_key_pair_variables_when_the_runs_us
     merged = merge_results([FuzzResult.from_json(json.loads(json.dumps(result.as_json())))])
     curl = Reporter(merged, placeholder_credentials(merged.key_pair)).curl(0)
     assert '-H "X-Auth-Email: $CLOUDFLARE_EMAIL" -H "X-Auth-Key: $CLOUDFLARE_API_KEY"' in curl
+
+
+RFC3339_EXPECTED = "`submitted` as an RFC 3339 date-time (`2026-11-26T11:05:00Z`: a `T`, then `Z` or an offset)"
+
+
+def test_the_cause_people_read_keeps_its_numbers_and_blanks_only_ids_times_and_counts() -> None:
+    assert readable_cause(RFC3339_EXPECTED) == (
+        "`submitted` as an RFC 3339 date-time (`<time>`: a `T`, then `Z` or an offset)"
+    )
+    assert readable_cause("`result: null` with status 404") == "`result: null` with status 404"
+    assert readable_cause("`id` for 9883874ecac311ec8475433579a6bf5f, 120 bytes in 35 ms") == (
+        "`id` for <id>, N bytes in N ms"
+    )
+
+
+def test_the_key_still_blanks_every_number_so_old_baselines_keep_matching() -> None:
+    cause = normalise_cause(RFC3339_EXPECTED)
+    assert cause == "`submitted` as an RFC N date-time (`<time>`: a `T`, then `Z` or an offset)"
+    assert finding_key("add_bucket", "timestamps_are_rfc3339", cause) == "1d06d0e72a"  # the key runs have used
+    for text in (RFC3339_EXPECTED, '`x: "12 bytes"` for 0123456789abcdef0 at 2026-01-01T00:00:00Z', "1.5.3 s"):
+        assert normalise_cause(readable_cause(text)) == normalise_cause(text)
+
+
+def test_a_finding_shows_its_readable_cause_and_one_from_an_older_result_its_signature() -> None:
+    shown = finding(cause="RFC N", readable="RFC 3339")
+    assert shown.shown_cause == "RFC 3339" and shown.key == finding(cause="RFC N").key
+    old = {key: value for key, value in shown.as_json().items() if key != "readable"}
+    assert Finding.from_json(old).shown_cause == "RFC N"

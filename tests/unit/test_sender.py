@@ -150,3 +150,36 @@ def test_the_runs_timeout_applies_whatever_timeout_the_caller_asks_for(monkeypat
     adapter = PoliteAdapter(RateLimiter(10, FakeWaiter()), RetryPolicy(timeout=2.5), SendStats())
     polite_session(adapter).get(URL, timeout=60)
     assert seen == [(2.5, 2.5)]  # (connect, read); the whole answer must also arrive within 2.5 s
+
+
+def test_the_time_an_answer_took_is_its_own_attempt_without_the_waits_before_it(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from types import SimpleNamespace
+
+    from pcaps_contract import _sender as sender
+    from pcaps_contract._sender import last_answer_seconds
+
+    now = [100.0]
+
+    class Slow(Script):
+        """Each answer takes its scripted seconds on the sender's clock."""
+
+        def __init__(self, *steps: tuple[float, requests.Response]) -> None:
+            super().__init__(*(step for _, step in steps))
+            self.seconds = iter(seconds for seconds, _ in steps)
+
+        def __call__(self, adapter: Any, request: requests.PreparedRequest, *args: Any, **kwargs: Any) -> Any:
+            now[0] += next(self.seconds)
+            return super().__call__(adapter, request, *args, **kwargs)
+
+    monkeypatch.setattr(sender, "time", SimpleNamespace(monotonic=lambda: now[0]))
+    script = Slow((2.0, answer(429, **{"Retry-After": "3"})), (0.25, answer(200)))
+    session, waiter, _, _ = session_with(monkeypatch, script)
+    assert session.get(URL).status_code == 200
+    assert last_answer_seconds() == 0.25 and 3.0 in waiter.sleeps  # not the 429's 2 s, not the 3 s wait
+    failing = Script(requests.ConnectionError("refused"), requests.ConnectionError("refused"))
+    session, _, _, _ = session_with(monkeypatch, failing, RetryPolicy(transport_retries=1))
+    with pytest.raises(requests.ConnectionError):
+        session.get(URL)
+    assert last_answer_seconds() is None  # a request that got no answer has no time

@@ -12,24 +12,43 @@ from typing import Any
 
 from pcaps_contract._report import Step
 
-# Parts of a message that vary from case to case without changing the cause: ids, timestamps, numbers, quotes.
-_VARYING = (
+# Parts of a message that vary from case to case without changing what it says: ids, timestamps, counts.
+_COUNTED = r"(?= ?(?:bytes?|times|items?|entries|entry|records?|ownerships?|m?s|seconds?)\b)"
+_INCIDENTAL = (
     (re.compile(r"\d{4}-\d{2}-\d{2}[Tt ][\d:.]+(?:[Zz]|[+-]\d{2}:?\d{2})?"), "<time>"),
     (re.compile(r"\b[0-9a-f]{16,}\b"), "<id>"),
-    (re.compile(r'"[^"]*"'), '"…"'),
-    (re.compile(r"\d+(?:\.\d+)?"), "N"),
+    (re.compile(r"\b\d+(?:\.\d+)?" + _COUNTED), "N"),
 )
+# What the dedupe key blanks besides: quoted values and every other number (`RFC 3339`, a status), so that one
+# broken rule is one finding however many values and statuses show it.
+_VARYING = (*_INCIDENTAL, (re.compile(r'"[^"]*"'), '"…"'), (re.compile(r"\d+(?:\.\d+)?"), "N"))
 TRANSPORT_CHECK = "request_completes"
 Redact = Callable[[str], str]
+_SHOWN_LENGTH = 240
+
+
+def _first_line(text: str, redact: Redact | None) -> str:
+    text = redact(text) if redact is not None else text
+    return text.strip().splitlines()[0] if text.strip() else ""
+
+
+def _blank(text: str, patterns: tuple[tuple[re.Pattern[str], str], ...]) -> str:
+    for pattern, placeholder in patterns:
+        text = pattern.sub(placeholder, text)
+    return text
 
 
 def normalise_cause(text: str, redact: Redact | None = None) -> str:
-    """A message reduced to what stays the same for every case with the same cause (redacted before it is cut)."""
-    text = redact(text) if redact is not None else text
-    first = text.strip().splitlines()[0] if text.strip() else ""
-    for pattern, placeholder in _VARYING:
-        first = pattern.sub(placeholder, first)
-    return first[:160]
+    """A message reduced to what stays the same for every case with the same cause (redacted before it is cut).
+
+    This is what a finding's key is made of; people read `readable_cause` instead.
+    """
+    return _blank(_first_line(text, redact), _VARYING)[:160]
+
+
+def readable_cause(text: str, redact: Redact | None = None) -> str:
+    """A message as a person reads it in a report: only ids, times and counts blanked, other numbers kept."""
+    return _blank(_first_line(text, redact), _INCIDENTAL)[:_SHOWN_LENGTH]
 
 
 def finding_key(operation: str, check: str, cause: str) -> str:
@@ -95,16 +114,24 @@ class Finding:
     count: int = 1
     first_seen: float = 0.0
     known: bool = False
+    # The cause as people read it (numbers such as `RFC 3339` kept); `cause` is the dedupe signature behind the key.
+    # Empty in results written before it existed: reports then show `cause`.
+    readable: str = ""
 
     @property
     def key(self) -> str:
         return finding_key(self.operation, self.check, self.cause)
+
+    @property
+    def shown_cause(self) -> str:
+        return self.readable or self.cause
 
     def redacted(self, redact: Redact) -> Finding:
         """The same finding with every secret in its texts and its exemplar replaced by its variable's name."""
         return replace(
             self,
             cause=redact(self.cause),
+            readable=redact(self.readable),
             expected=redact(self.expected),
             received=redact(self.received),
             exemplar=self.exemplar.redacted(redact),

@@ -16,9 +16,10 @@ from typing import Any, cast
 
 from pcaps_contract._credentials import API_KEY_ENV, EMAIL_ENV, TOKEN_ENV, Credentials
 from pcaps_contract._fuzz.baseline import baseline_document
+from pcaps_contract._fuzz.chart import clock_label
 from pcaps_contract._fuzz.findings import redact_data
 from pcaps_contract._fuzz.replay import replay_filename, write_replay
-from pcaps_contract._fuzz.result import EXIT_FINDINGS, EXIT_OK, FuzzResult
+from pcaps_contract._fuzz.result import FuzzResult
 from pcaps_contract._report import Failure, GateReport, Ledger
 
 RESULT_FILE = "result.json"
@@ -27,6 +28,13 @@ JUNIT_FILE = "junit.xml"
 HTML_FILE = "report.html"
 BASELINE_FILE = "baseline.json"
 REPLAY_DIR = "replay"
+# What the report directory holds besides the page, as the page links it.
+REPORT_FILES = (
+    (RESULT_FILE, "everything, machine-readable"),
+    (EVENTS_FILE, "one event a line, as it happened"),
+    (JUNIT_FILE, "one testcase per operation x check"),
+    (BASELINE_FILE, "accepts every finding of this run (--baseline)"),
+)
 
 
 def placeholder_credentials(key_pair: bool) -> Credentials:
@@ -47,15 +55,20 @@ class Reporter:
         # Each value on its own: a value cut short by the run still ends where the secret was cut.
         self.result = FuzzResult.from_json(redact_data(self.result.as_json(), self.credentials.redact))
 
-    def gate_report(self) -> GateReport:
-        """The gate's report over the same results, for its JUnit XML and its redaction."""
-        ledger = Ledger(self.result.operations, [])
+    def gate_report(self, with_known: bool = False) -> GateReport:
+        """The gate's report over the same results, for its JUnit XML, its matrix and its redaction.
+
+        A known finding (in the baseline) fails its cell only `with_known`: JUnit fails on new findings alone, while
+        the HTML matrix shows every check that broke.
+        """
+        ledger = Ledger(self.result.operations, fuzzed_checks())
         for label, count in sorted(self.result.passes.items()):
             operation, _, check = label.partition(" ")
             ledger.cell(operation, check).passed += count
-        for finding in self.result.new_findings:
+        for finding in self.result.findings if with_known else self.result.new_findings:
             step = finding.exemplar.step
             ledger.failed(Failure(finding.operation, finding.check, finding.expected, finding.received, (step,)))
+            ledger.cells[(finding.operation, finding.check)].failed += finding.count - 1  # every sighting
         return GateReport(
             target=self.result.target,
             seed=cast(int, self.result.seed),
@@ -67,6 +80,7 @@ class Reporter:
             error=self.result.stop_reason if self.result.crashed else None,
             leftovers=list(self.result.leftovers),
             started_at=self.result.started_at,
+            spec_sha256=self.result.spec_sha256,
         )
 
     @property
@@ -135,27 +149,70 @@ class Reporter:
         return self.result.target.split(", ")[0]
 
     def render_html(self, directory: Path) -> str:
-        from jinja2 import Environment, PackageLoader, select_autoescape
+        """The page: verdict, run, timeline, operation x check matrix, per-operation answers, findings, files.
 
-        environment = Environment(
-            loader=PackageLoader("pcaps_contract._fuzz", "templates"), autoescape=select_autoescape(["html", "j2"])
-        )
-        code = self.result.exit_code()
-        findings: list[dict[str, Any]] = [
-            {
-                "finding": finding,
-                "curl": self.curl(index),
-                "replay": str(directory / REPLAY_DIR / replay_filename(finding)),
-            }
-            for index, finding in enumerate(self.result.findings)
+        Every link is relative to `directory`, so the page works wherever the folder is downloaded to.
+        """
+        from markupsafe import Markup
+
+        from pcaps_contract._fuzz.chart import timeline_svg
+        from pcaps_contract._html import environment, verdict_class
+
+        result = self.result
+        findings: list[dict[str, Any]] = []
+        anchored: set[tuple[str, str]] = set()
+        for index, finding in enumerate(result.findings):
+            cell = (finding.operation, finding.check)
+            findings.append(
+                {
+                    "finding": finding,
+                    "curl": [self.curl(index)],
+                    "replay": f"{REPLAY_DIR}/{replay_filename(finding)}",
+                    "cell_anchor": cell not in anchored,  # the matrix's link lands on the cell's first finding
+                    "tags": [
+                        "known (baseline)" if finding.known else "new",
+                        f"seen {finding.count}x",
+                        f"first at {clock_label(finding.first_seen)}",
+                        finding.key,
+                    ],
+                }
+            )
+            anchored.add(cell)
+        first_seen = [
+            (finding.first_seen, f"{finding.check} on {finding.operation}, first seen at {finding.first_seen:g} s")
+            for finding in result.findings
         ]
-        return environment.get_template("report.html.j2").render(
-            result=self.result,
-            sender=self.result.sender,
-            findings=findings,
-            distinct=Counter(finding.operation for finding in self.result.findings),
-            verdict_class="ok" if code == EXIT_OK else "bad" if code in (EXIT_FINDINGS, 3) else "warn",
+        codes = sorted({code for stats in result.per_operation.values() for code in stats.codes}, key=_status_order)
+        report = self.gate_report(with_known=True)
+        return (
+            environment(("pcaps_contract._fuzz", "templates"))
+            .get_template("report.html.j2")
+            .render(
+                result=result,
+                report=report,
+                metadata=report.metadata,
+                sender=result.sender,
+                findings=findings,
+                distinct=Counter(finding.operation for finding in result.findings),
+                codes=codes,
+                timeline=Markup(timeline_svg(result.timeline, first_seen)) if result.timeline.buckets else None,
+                files=[(name, what) for name, what in REPORT_FILES if (directory / name).is_file()],
+                verdict_class=verdict_class(result.exit_code()),
+            )
         )
+
+
+def fuzzed_checks() -> list[str]:
+    """The checks a fuzz run judges, in the gate's report order: the built-ins it keeps, then the response checks."""
+    from pcaps_contract._checks import RESPONSE_CHECKS
+    from pcaps_contract._fuzz.run import EXCLUDED_BUILTINS
+    from pcaps_contract.gate._catalogue import BUILTIN_CHECKS
+
+    return [name for name in BUILTIN_CHECKS if name not in EXCLUDED_BUILTINS] + list(RESPONSE_CHECKS)
+
+
+def _status_order(code: str) -> tuple[int, str]:
+    return (int(code), code) if code.isdigit() else (1000, code)
 
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")

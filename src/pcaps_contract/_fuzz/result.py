@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import asdict, dataclass, field
+from datetime import datetime
 from typing import Any
 
 from pcaps_contract._fuzz.findings import Finding, merge_findings
+from pcaps_contract._fuzz.latency import Latency
+from pcaps_contract._fuzz.timeline import Timeline
 from pcaps_contract._ownerships import Leftover
 
 EXIT_OK = 0
@@ -21,10 +24,12 @@ class OperationStats:
     """One operation's cases, how they were answered, and what they found."""
 
     cases: int = 0
-    statuses: Counter[str] = field(default_factory=Counter)
+    statuses: Counter[str] = field(default_factory=Counter)  # by class: "2xx", "4xx", "5xx"
     findings: int = 0
     throttled: int = 0
     transport_errors: int = 0
+    codes: Counter[str] = field(default_factory=Counter)  # by exact status of each case's last answer: "200", "429"
+    latency: Latency = field(default_factory=Latency)  # how long each case's answer took
 
     @property
     def judged(self) -> int:
@@ -37,6 +42,32 @@ class OperationStats:
         self.findings += other.findings
         self.throttled += other.throttled
         self.transport_errors += other.transport_errors
+        self.codes.update(other.codes)
+        self.latency.add(other.latency)
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "cases": self.cases,
+            "statuses": dict(self.statuses),
+            "codes": dict(sorted(self.codes.items())),
+            "findings": self.findings,
+            "throttled": self.throttled,
+            "transport_errors": self.transport_errors,
+            "latency_ms": self.latency.as_json(),
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> OperationStats:
+        """Stats as `as_json` wrote them; those of older results, without codes or times, read as none recorded."""
+        return cls(
+            cases=data.get("cases", 0),
+            statuses=Counter(data.get("statuses", {})),
+            findings=data.get("findings", 0),
+            throttled=data.get("throttled", 0),
+            transport_errors=data.get("transport_errors", 0),
+            codes=Counter(data.get("codes", {})),
+            latency=Latency.from_json(data.get("latency_ms")),
+        )
 
 
 @dataclass
@@ -64,6 +95,9 @@ class FuzzResult:
     leftovers: list[Leftover] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
     key_pair: bool = False  # the credentials were X-Auth-Email + X-Auth-Key: reproductions use those variables
+    tool: str = ""  # "pcaps-contract VERSION" (empty in results written before it was recorded)
+    spec_sha256: str = ""  # of the spec the run judged against
+    timeline: Timeline = field(default_factory=Timeline)
 
     @property
     def new_findings(self) -> list[Finding]:
@@ -100,11 +134,10 @@ class FuzzResult:
         return f"interrupted; {tail}" if code == EXIT_INTERRUPTED else tail
 
     def as_json(self) -> dict[str, Any]:
-        data = asdict(self)
+        data = {"tool": self.tool, "spec_sha256": self.spec_sha256, **asdict(self)}  # what made it, first
         data["findings"] = [finding.as_json() for finding in self.findings]
-        data["per_operation"] = {
-            name: {**asdict(stats), "statuses": dict(stats.statuses)} for name, stats in self.per_operation.items()
-        }
+        data["per_operation"] = {name: stats.as_json() for name, stats in self.per_operation.items()}
+        data["timeline"] = self.timeline.as_json()
         data["exit_code"] = self.exit_code()
         return data
 
@@ -114,9 +147,9 @@ class FuzzResult:
         fields["findings"] = [Finding.from_json(item) for item in data.get("findings", [])]
         fields["leftovers"] = [Leftover(**item) for item in data.get("leftovers", [])]
         fields["per_operation"] = {
-            name: OperationStats(**{**stats, "statuses": Counter(stats.get("statuses", {}))})
-            for name, stats in data.get("per_operation", {}).items()
+            name: OperationStats.from_json(stats) for name, stats in data.get("per_operation", {}).items()
         }
+        fields["timeline"] = Timeline.from_json(data.get("timeline"))
         return cls(**fields)
 
 
@@ -131,6 +164,10 @@ def merge_results(results: list[FuzzResult]) -> FuzzResult:
             per_operation.setdefault(name, OperationStats()).add(stats)
         passes.update(result.passes)
         sender.update({name: value for name, value in result.sender.items()})
+    timeline = Timeline()
+    start = min(_instant(result.started_at) for result in results)
+    for result in results:  # runs side by side (one per CI machine) add up at the same moment
+        timeline.merge(result.timeline, max(0.0, _instant(result.started_at) - start))
     return FuzzResult(
         target=", ".join(dict.fromkeys(result.target for result in results)),
         accounts=list(dict.fromkeys(account for result in results for account in result.accounts)),
@@ -153,4 +190,15 @@ def merge_results(results: list[FuzzResult]) -> FuzzResult:
         leftovers=[leftover for result in results for leftover in result.leftovers],
         errors=[error for result in results for error in result.errors],
         key_pair=any(result.key_pair for result in results),
+        tool=", ".join(dict.fromkeys(result.tool for result in results if result.tool)),
+        spec_sha256=", ".join(dict.fromkeys(result.spec_sha256 for result in results if result.spec_sha256)),
+        timeline=timeline,
     )
+
+
+def _instant(started_at: str) -> float:
+    """Seconds since the epoch of a run's RFC 3339 start (0 when it cannot be read: the runs then align at 0)."""
+    try:
+        return datetime.fromisoformat(started_at.replace("Z", "+00:00")).timestamp()
+    except ValueError:
+        return 0.0

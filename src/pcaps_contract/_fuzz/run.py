@@ -21,20 +21,37 @@ from typing import Any
 
 import requests
 
+from pcaps_contract import __version__
 from pcaps_contract import _api as api
 from pcaps_contract import _checks as checks
 from pcaps_contract._compat import ready_for_threads
 from pcaps_contract._credentials import Credentials
 from pcaps_contract._data import as_the_server_reads
 from pcaps_contract._fuzz.events import EventLog
-from pcaps_contract._fuzz.findings import TRANSPORT_CHECK, Exemplar, Finding, FindingSet, normalise_cause
+from pcaps_contract._fuzz.findings import (
+    TRANSPORT_CHECK,
+    Exemplar,
+    Finding,
+    FindingSet,
+    normalise_cause,
+    readable_cause,
+)
 from pcaps_contract._fuzz.plan import OPERATIONS, FuzzPlan
 from pcaps_contract._fuzz.progress import Snapshot
 from pcaps_contract._fuzz.result import FuzzResult, OperationStats
+from pcaps_contract._fuzz.timeline import Timeline
 from pcaps_contract._ownerships import CleanupRegistry, CleanupResult, clean_up_in_time, created_by
 from pcaps_contract._progress import Progress
 from pcaps_contract._ratelimit import RateLimiter
-from pcaps_contract._sender import AnyOf, Cancelled, PoliteAdapter, SendStats, Throttled, polite_session
+from pcaps_contract._sender import (
+    AnyOf,
+    Cancelled,
+    PoliteAdapter,
+    SendStats,
+    Throttled,
+    last_answer_seconds,
+    polite_session,
+)
 from pcaps_contract._spec import Spec
 from pcaps_contract._targets import base_url_target
 from pcaps_contract._text import clip
@@ -73,6 +90,8 @@ class _Shared:
     operations: dict[str, OperationStats] = field(default_factory=dict)
     passes: Counter[str] = field(default_factory=Counter)
     errors: list[str] = field(default_factory=list)
+    timeline: Timeline = field(default_factory=Timeline)
+    counted: Counter[str] = field(default_factory=Counter)  # the totals the timeline holds so far
 
 
 class FuzzRun:
@@ -151,7 +170,9 @@ class FuzzRun:
             self._stopped_by(f"the run crashed: {type(exc).__name__}: {exc}")
         finally:
             self.stop.set()
+            self._sample_timeline()
             cleanup = self._clean_up()
+            self._sample_timeline()
         never = [name for name, stats in self.shared.operations.items() if stats.judged <= 0]
         found = any(not finding.known for finding in self.findings.all())
         if never and not found and not self.crashed and not self.interrupt.is_set():  # a 0 must mean judged
@@ -185,6 +206,9 @@ class FuzzRun:
             leftovers=cleanup.leftovers,
             errors=list(self.shared.errors),
             key_pair=self.credentials.is_key_pair,
+            tool=f"pcaps-contract {__version__}",
+            spec_sha256=self.spec.sha256,
+            timeline=self.shared.timeline,
         )
 
     def _stopped_by(self, reason: str) -> None:
@@ -250,6 +274,7 @@ class FuzzRun:
                             self.stop.set()
                         if self.end is not None and self.clock() >= self.end:
                             self.stop.set()
+                        self._sample_timeline()
                         if self.progress is not None:
                             self.progress.update(self.snapshot())
                 finally:
@@ -320,6 +345,7 @@ class FuzzRun:
             with self.shared.lock:
                 stats.cases += 1
                 stats.throttled += 1
+                stats.codes["429"] += 1
             self.events.emit("case", operation=operation_id, status=429)
             return
         except requests.RequestException as exc:
@@ -329,10 +355,14 @@ class FuzzRun:
             self._record_transport_failure(case, operation_id, exc)
             return
         status = response.status_code
+        seconds = last_answer_seconds()
         with self.shared.lock:
             stats.cases += 1
             stats.statuses[f"{status // 100}xx"] += 1
-        self.events.emit("case", operation=operation_id, status=status)
+            stats.codes[str(status)] += 1
+            if seconds is not None:
+                stats.latency.record(seconds)
+        self.events.emit("case", operation=operation_id, status=status, ms=_milliseconds(seconds))
         self._forget_deleted(operation_id, account, case, response)
         try:
             self._judge(case, operation_id, response)
@@ -414,6 +444,7 @@ class FuzzRun:
             if isinstance(failure, CustomFailure) and isinstance(violation, checks.ContractViolation):
                 expected, received = violation.expected, violation.received
                 cause = normalise_cause(expected, self.credentials.redact)
+                readable = readable_cause(expected, self.credentials.redact)
             else:
                 expected, received = split_message(
                     result.name, str(failure.title), str(failure.message or ""), response.status_code
@@ -422,8 +453,11 @@ class FuzzRun:
                     received = f"status {response.status_code}: {clip(self.credentials.redact(response.text), 200)}"
                 unique = failure._unique_key or normalise_cause(str(failure.title), self.credentials.redact)
                 cause = f"{type(failure).__name__} {unique}".strip()
+                shown = failure._unique_key or readable_cause(str(failure.title), self.credentials.redact)
+                readable = f"{type(failure).__name__} {shown}".strip()
+            exemplar = _exemplar(case, operation_id, response)
             self._add_finding(
-                Finding(operation_id, result.name, cause, expected, received, _exemplar(case, operation_id, response))
+                Finding(operation_id, result.name, cause, expected, received, exemplar, readable=readable)
             )
 
     def _record_transport_failure(self, case: Any, operation_id: str, exc: requests.RequestException) -> None:
@@ -434,7 +468,7 @@ class FuzzRun:
                 TRANSPORT_CHECK,
                 type(exc).__name__,
                 f"a response within {self.plan.policy.timeout:g} s (tried up to {retries + 1} times)",
-                f"{type(exc).__name__}: {normalise_cause(str(exc), self.credentials.redact) or 'no detail'}",
+                f"{type(exc).__name__}: {readable_cause(str(exc), self.credentials.redact) or 'no detail'}",
                 _exemplar(case, operation_id, None, getattr(exc, "request", None)),
             )
         )
@@ -450,6 +484,7 @@ class FuzzRun:
                 operation=finding.operation,
                 check=finding.check,
                 cause=finding.cause,
+                readable=finding.shown_cause,
                 expected=finding.expected,
                 received=finding.received,
             )
@@ -472,6 +507,18 @@ class FuzzRun:
         self.events.emit("cleanup_finished", deleted=len(result.deleted), leftovers=len(result.leftovers))
         return result
 
+    def _sample_timeline(self) -> None:
+        """Add what the sender and the checks counted since the last sample to the current second's bucket."""
+        with self.shared.lock:
+            totals = Counter(
+                requests=self.stats["requests"],
+                throttled=self.stats["throttled"],
+                findings=sum(stats.findings for stats in self.shared.operations.values()),
+            )
+            new = {name: totals[name] - self.shared.counted[name] for name in totals}
+            self.shared.counted = totals
+            self.shared.timeline.add(self.clock() - self.started, **new)
+
     def snapshot(self) -> Snapshot:
         with self.shared.lock:
             cases = sum(stats.cases for stats in self.shared.operations.values())
@@ -486,6 +533,10 @@ class FuzzRun:
             elapsed=self.clock() - self.started,
             left=left,
         )
+
+
+def _milliseconds(seconds: float | None) -> float | None:
+    return None if seconds is None else round(seconds * 1000, 1)
 
 
 def _strategy(schema: Any, operation_id: str) -> Any:
