@@ -1,38 +1,67 @@
-"""The Python names the generated client gives to names in the spec, computed by the pinned generator itself.
+"""The Python names the generated client gives to names in the spec, spelled as the pinned generator spells them.
 
 openapi-python-client names a model class after a component schema's `title` or key (`ClassName`), a
 function after the operationId (or the method and path when there is none), a module after the first tag,
 and a keyword argument after a parameter's name (`PythonIdentifier`, snake_case). `diff` compares these, so a
-rename the generator spells the same (`ownershipId` and `ownership_id`) breaks nobody. The generator is
-imported only when two raw names differ: most comparisons never pay for it.
+rename the generator spells the same (`ownershipId` and `ownership_id`) breaks nobody.
+
+The spelling rules are those of the generator's `strings` module (0.29.1), written out here so that `diff` works
+where only the toolkit's runtime is installed (the generator is the `generate` extra);
+`tests/unit/test_diff_client_names.py` compares them with the generator's own on many names.
 """
 
 from __future__ import annotations
 
+import builtins
+import re
 from collections.abc import Mapping
 from functools import cache
+from keyword import iskeyword
 from typing import Any
 
 # The generator's defaults; spec/client-config.yaml sets neither a `field_prefix` nor `class_overrides`.
 FIELD_PREFIX = "field_"
 TAG_PREFIX = "tag"
 DEFAULT_TAG = "default"
+_DELIMITERS = r"\. _-"
+_RESERVED = (set(dir(builtins)) | {"self", "true", "false", "datetime"}) - {"id"}
+
+
+def _words(value: str) -> list[str]:
+    kept = "".join(c for c in value if c.isidentifier() or c.isdecimal() or c in _DELIMITERS)
+    if any(c.isupper() for c in kept):
+        kept = " ".join(re.split("([A-Z]?[a-z]+)", kept))
+    return re.findall(rf"[^{re.escape(_DELIMITERS)}]+", kept)
+
+
+def _unreserved(value: str) -> str:
+    return f"{value}_" if value in _RESERVED or iskeyword(value) else value
+
+
+def _pascal(value: str) -> str:
+    return "".join(word if word.isupper() else word.capitalize() for word in _words(value))
 
 
 @cache
 def class_name(name: str) -> str:
     """The model class of a component schema whose `title` or key is `name`."""
-    from openapi_python_client.strings import ClassName  # 0.3 s to import: only when names differ
+    name = name.rsplit("/", maxsplit=1)[-1]
+    spelled = _unreserved(_pascal(name))
+    if not spelled.isidentifier():
+        spelled = _unreserved(_pascal(f"{FIELD_PREFIX}{spelled}"))
+    return spelled
 
-    return str(ClassName(name.rsplit("/", maxsplit=1)[-1], FIELD_PREFIX))
+
+def _identifier(name: str, prefix: str) -> str:
+    kept = "".join(c for c in name if c.isidentifier() or c.isdecimal() or c in _DELIMITERS)
+    spelled = _unreserved("_".join(_words(kept)).lower())
+    return f"{prefix}{spelled}" if not spelled.isidentifier() or kept.startswith("_") else spelled
 
 
 @cache
 def argument_name(name: str) -> str:
     """The keyword argument (and attribute) a parameter or property named `name` becomes."""
-    from openapi_python_client.strings import PythonIdentifier
-
-    return str(PythonIdentifier(name, FIELD_PREFIX))
+    return _identifier(name, FIELD_PREFIX)
 
 
 def function_name(operation_id: str | None, method: str, path: str) -> str:
@@ -46,9 +75,7 @@ def function_name(operation_id: str | None, method: str, path: str) -> str:
 @cache
 def module_name(tag: str | None) -> str:
     """The module under `api/` of an operation whose first tag is `tag` (`default` when it has none)."""
-    from openapi_python_client.strings import PythonIdentifier
-
-    return str(PythonIdentifier(DEFAULT_TAG if tag is None else tag, TAG_PREFIX))
+    return _identifier(DEFAULT_TAG if tag is None else tag, TAG_PREFIX)
 
 
 def makes_class(node: Mapping[str, Any]) -> bool:
