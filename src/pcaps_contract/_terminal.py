@@ -40,9 +40,10 @@ def takes_colour(stream: TextIO, environ: Mapping[str, str] | None = None) -> bo
 def terminal_width(stream: TextIO) -> int | None:
     """The columns of the terminal behind `stream`, or None when it has none (a file, a pipe, a test's buffer)."""
     try:
-        return os.get_terminal_size(stream.fileno()).columns
+        columns = os.get_terminal_size(stream.fileno()).columns
     except (AttributeError, ValueError, OSError):
         return None
+    return columns or None  # a pseudo-terminal nobody sized says 0
 
 
 class Painter:
