@@ -453,8 +453,8 @@ class GateReport:
             "skipped": "0",
             "time": f"{self.seconds:.3f}",
         }
-        root = ElementTree.Element("testsuites", name="pcaps-contract", **totals)
-        suite = ElementTree.SubElement(root, "testsuite", name="pcaps-contract", **totals)
+        root = ElementTree.Element("testsuites", {"name": "pcaps-contract", **totals})
+        suite = ElementTree.SubElement(root, "testsuite", {"name": "pcaps-contract", **totals})
         properties = ElementTree.SubElement(suite, "properties")
         missing = self.not_applicable()
         values = {**self.metadata, "not_applicable": str(sum(len(operations) for operations in missing.values()))}
