@@ -13,6 +13,7 @@ from pcaps_contract._errors import PcapsContractError
 
 if TYPE_CHECKING:
     from pcaps_contract._report import GateReport
+    from pcaps_contract.gate import GateOptions
 
 EXIT_OK = 0
 EXIT_FINDINGS = 1
@@ -261,19 +262,28 @@ def _run_check(args: argparse.Namespace) -> int:
 
     from pcaps_contract._ownerships import stop_on_signals
     from pcaps_contract._progress import Progress, format_seconds
-    from pcaps_contract._report import GateReport, Ledger, utc_now
+    from pcaps_contract._report import TEXT_STYLES, utc_now
     from pcaps_contract._report_dir import EVENTS_FILE, RunEvents, prepare_report_dir
+    from pcaps_contract._terminal import painted
     from pcaps_contract.gate import options_from, run_gate
-    from pcaps_contract.gate._progress import render
+    from pcaps_contract.gate._progress import segments
 
-    outputs = _report_files(args)
-    options = options_from(lambda name: getattr(args, name), os.environ)
+    junit: Path | None = None
+    json_path: Path | None = None
+    try:
+        junit = prepare_output(args.junit_xml, "--junit-xml")
+        json_path = prepare_output(args.report, "--report")
+        options = options_from(lambda name: getattr(args, name), os.environ)
+    except PcapsContractError as exc:  # refused once a file was prepared: that file says why, not stays empty
+        _write_reports(_refused_report(args, exc), junit, json_path, None, "check")
+        raise
+    outputs = (junit, json_path)
     report_dir = prepare_report_dir(args.report_dir, files=(EVENTS_FILE,)) if args.report_dir else None
     events = RunEvents(report_dir / EVENTS_FILE if report_dir else None, options.credentials)
     started_at = utc_now()
     interrupt = threading.Event()
-    # On a terminal a live line; in CI a line every half minute, so that a long run shows it is alive.
-    progress = Progress(sys.stderr, render, interval=30.0)
+    # On a terminal a live line (in colour); in CI a plain line every half minute, so a long run shows it is alive.
+    progress = Progress(sys.stderr, segments, interval=30.0)
     if options.rate is not None and not options.target.in_process:  # said up front: how long the limit makes it
         expected = options.expected_requests()
         seconds = expected / options.rate
@@ -288,22 +298,38 @@ def _run_check(args: argparse.Namespace) -> int:
             report = run_gate(options, interrupt, progress, events)
     except PcapsContractError as exc:
         # Nothing was judged; the files a CI step publishes still exist, saying why.
-        report = GateReport(
-            options.target.description,
-            options.seed or 0,
-            options.profile or "quick",
-            Ledger([], []),
-            options.credentials,
-            error=str(exc),
-            started_at=started_at,
-        )
+        report = _refused_report(args, exc, options)
+        report.started_at = started_at
         _write_reports(report, *outputs, report_dir, "check")
         events.finished(report)
         raise
-    print(report.render())
+    print(painted(report.render(), TEXT_STYLES))
     _write_reports(report, *outputs, report_dir, "check")
     events.finished(report)
     return report.exit_code
+
+
+def _refused_report(
+    args: argparse.Namespace, exc: PcapsContractError, options: GateOptions | None = None
+) -> GateReport:
+    """The report of a run that judged nothing (refused options, an unreachable target): the reason as its error."""
+    import os
+
+    from pcaps_contract._credentials import redacting_placeholder
+    from pcaps_contract._report import GateReport, Ledger, utc_now
+
+    if options is not None:
+        target, seed, profile, credentials = (
+            options.target.description,
+            options.seed or 0,
+            options.profile or "quick",
+            options.credentials,
+        )
+    else:  # the options were refused, so the credentials may not be whole: their values are only redacted
+        credentials = redacting_placeholder(args.token, args.email, args.api_key, os.environ)
+        target = args.base_url or (f"--app {args.app}" if args.app else "the bundled mock")
+        seed, profile = args.seed or 0, args.profile or "quick"
+    return GateReport(target, seed, profile, Ledger([], []), credentials, error=str(exc), started_at=utc_now())
 
 
 def prepare_output(path: Path | None, flag: str) -> Path | None:

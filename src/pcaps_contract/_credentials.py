@@ -98,6 +98,16 @@ def resolve_credentials(
     raise UsageError(f"no credentials: pass --token (or --email and --api-key), or set {TOKEN_ENV}.")
 
 
+def redacting_placeholder(
+    token: str | None, email: str | None, api_key: str | None, environ: Mapping[str, str]
+) -> Credentials:
+    """Credentials for the report of a run refused before its credentials were whole: they send nothing (the
+    token is its own variable name) and redact every secret the flags or the environment gave."""
+    given = [(token, TOKEN_ENV), (email, EMAIL_ENV), (api_key, API_KEY_ENV)]
+    given += [(environ.get(name), name) for name in (TOKEN_ENV, EMAIL_ENV, API_KEY_ENV)]
+    return Credentials(token=f"${TOKEN_ENV}", others=tuple((value, f"${name}") for value, name in given if value))
+
+
 def _compile_pattern(secret: str) -> re.Pattern[str]:
     """A regular expression for a secret as written anywhere, as escaped in JSON, URLs and HTML, and cut short."""
     forms = {

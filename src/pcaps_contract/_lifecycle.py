@@ -169,6 +169,7 @@ class Judge:
             return None
         self._unanswered = 0
         self.statuses[response.status_code] += 1
+        seconds = _elapsed(response)
         exchange = checks.Exchange(
             operation_id=operation_id,
             method=method,
@@ -187,15 +188,16 @@ class Judge:
                     "a status below 500",
                     f"status {exchange.status}: {clip(self._redact(response.content.decode('utf-8', 'replace')), 200)}",
                     (step_of(exchange),),
-                )
+                ),
+                seconds,
             )
             return None
         for name, violation in checks.run_response_checks(exchange, self.policy):
             if violation is None:
-                self.ledger.passed(operation_id, name)
+                self.ledger.passed(operation_id, name, seconds)
             else:
                 self.ledger.failed(
-                    Failure(operation_id, name, violation.expected, violation.received, (step_of(exchange),))
+                    Failure(operation_id, name, violation.expected, violation.received, (step_of(exchange),)), seconds
                 )
         return exchange
 
@@ -279,6 +281,14 @@ class Judge:
         if verdict is checks.HELD:
             self.ledger.passed(exchange.operation_id or "", check.name)
         return True
+
+
+def _elapsed(response: Any) -> float:
+    """How long the target took to answer (httpx and requests both say), for the ledger's time per cell."""
+    try:
+        return float(response.elapsed.total_seconds())
+    except (AttributeError, RuntimeError):  # httpx says nothing of a response not yet closed
+        return 0.0
 
 
 def step_of(exchange: checks.Exchange, authenticated: bool = True) -> Step:

@@ -33,6 +33,21 @@ _DROPPED_HEADERS = frozenset(
     {"content-length", "user-agent", "accept-encoding", "connection", "host", "accept", "x-schemathesis-testcaseid"}
 )
 
+# How `GateReport.render`'s text is coloured on a terminal (`_terminal.Painter.highlight`: regex, rich style);
+# anywhere else the text stays as it is, byte for byte.
+TEXT_STYLES = (
+    (r"\bFAIL \d+", "bold red"),
+    (r"\bok \d+", "green"),
+    (r"^\S+ on \S+$", "bold"),
+    (r"^  (Expected|Received|Reproduce[^:]*):", "bold"),
+    (r"^LEFT BEHIND: .*$", "bold red"),
+    (r"^note: .*$", "yellow"),
+    (r"contract violations found$", "bold red"),
+    (r"could not judge: .*$", "bold yellow"),
+    (r"ownership\(s\) left on the target .*$", "bold red"),
+    (r"the implementation keeps the contract$", "bold green"),
+)
+
 
 def utc_now() -> str:
     """The time now as RFC 3339 UTC to the second, as every report writes a run's start."""
@@ -83,11 +98,17 @@ class Failure:
 
 @dataclass
 class Cell:
-    """The results of one check on one operation."""
+    """The results of one check on one operation.
+
+    `seconds` is the time the target took to answer the exchanges the check judged here (each response's own
+    elapsed time, added once per verdict): what the cell cost on the wire, not the run's wall clock, since
+    engines and lanes judge side by side and the checks themselves take microseconds.
+    """
 
     passed: int = 0
     failed: int = 0
     failure: Failure | None = None
+    seconds: float = 0.0
 
     @property
     def status(self) -> str:
@@ -104,6 +125,7 @@ class Ledger:
         self.checks = list(checks)
         self.cells: dict[tuple[str, str], Cell] = {}
         self.on_failure = on_failure  # told of each failure as it is recorded (the event log), from any thread
+        self.latest = ""  # the operation of the last verdict: what a progress display calls "current"
         self._lock = threading.Lock()  # the lifecycle's lanes record side by side
 
     def cell(self, operation: str, check: str) -> Cell:
@@ -113,14 +135,21 @@ class Ledger:
             self.checks.append(check)
         return self.cells.setdefault((operation, check), Cell())
 
-    def passed(self, operation: str, check: str) -> None:
+    def passed(self, operation: str, check: str, seconds: float = 0.0) -> None:
+        """One pass; `seconds` is how long the target took to answer the exchange the check judged."""
         with self._lock:
-            self.cell(operation, check).passed += 1
+            cell = self.cell(operation, check)
+            cell.passed += 1
+            cell.seconds += seconds
+            self.latest = operation
 
-    def failed(self, failure: Failure) -> None:
+    def failed(self, failure: Failure, seconds: float = 0.0) -> None:
+        """One failure; `seconds` as for `passed`."""
         with self._lock:
             cell = self.cell(failure.operation, failure.check)
             cell.failed += 1
+            cell.seconds += seconds
+            self.latest = failure.operation
             if (
                 cell.failure is None
                 or _size(failure) < _size(cell.failure)
@@ -355,52 +384,93 @@ class GateReport:
     def write_json(self, path: Path) -> None:
         path.write_text(self.redact(json.dumps(self.as_json(), indent=2, ensure_ascii=False)) + "\n", encoding="utf-8")
 
-    def write_junit(self, path: Path) -> None:
-        """JUnit XML with one testcase per operation x check."""
-        failures = sum(1 for cell in self.ledger.cells.values() if cell.failed)
-        problems = [text for text in (self.error, *(self._left_text(left) for left in self.leftovers)) if text]
-        total = len(self.ledger.operations) * len(self.ledger.checks) + len(problems)
-        skipped = sum(
-            1 for op in self.ledger.operations for c in self.ledger.checks if self.ledger.status(op, c) == SKIPPED
-        )
-        suite = ElementTree.Element(
-            "testsuite",
-            name="pcaps-contract",
-            tests=str(total),
-            failures=str(failures),
-            skipped=str(skipped),
-            errors=str(len(problems)),
-            time=f"{self.seconds:.3f}",
-        )
-        properties = ElementTree.SubElement(suite, "properties")
-        for name, value in (("seed", self.seed), ("profile", self.profile), ("target", self.target)):
-            ElementTree.SubElement(properties, "property", name=name, value=xml_safe(str(value)))
+    def not_applicable(self) -> dict[str, list[str]]:
+        """Each check and the operations it never applied to (no pass, no failure), in report order."""
+        ledger = self.ledger
+        cells: dict[str, list[str]] = {}
+        for check in ledger.checks:
+            operations = [operation for operation in ledger.operations if ledger.status(operation, check) == SKIPPED]
+            if operations:
+                cells[check] = operations
+        return cells
+
+    def _not_applicable_text(self, cells: Mapping[str, list[str]]) -> str:
+        """One line per check that never applied somewhere: where, and why when the run knows."""
+        every = set(self.ledger.operations)
+        lines = []
+        for check, operations in cells.items():
+            where = "every operation" if set(operations) == every else ", ".join(operations)
+            reason = f": {self.never_judged[check]}" if check in self.never_judged and set(operations) == every else ""
+            lines.append(f"{check} on {where}{reason}")
+        return "\n".join(lines)
+
+    def junit_xml(self) -> str:
+        """JUnit XML as CI dashboards read it (Jenkins, GitLab, GitHub's test reporters).
+
+        One testcase per operation x check that applied (passed or failed, `time` from `Cell.seconds`); an
+        `<error>` testcase when the run could not judge (exit 2) and one per ownership left behind (exit 3), beside
+        the failures of the findings. The cells that never applied are not tests: their number is the
+        `not_applicable` property and the suite's `<system-out>` lists them, with the reasons the run knows.
+        """
+        cases: list[ElementTree.Element] = []
         for operation in self.ledger.operations:
             for check in self.ledger.checks:
-                case = ElementTree.SubElement(suite, "testcase", classname=operation, name=check)
                 cell = self.ledger.cells.get((operation, check))
                 if cell is None or cell.status == SKIPPED:
-                    reason = self.never_judged.get(check, "no response this check applies to")
-                    ElementTree.SubElement(case, "skipped", message=xml_safe(reason))
-                elif cell.failure is not None:
+                    continue
+                case = ElementTree.Element("testcase", classname=operation, name=check, time=f"{cell.seconds:.3f}")
+                if cell.failure is not None:
+                    failure = self.redacted(cell.failure)
                     node = ElementTree.SubElement(
                         case,
                         "failure",
-                        message=xml_safe(
-                            self.redact(
-                                f"Expected: {self.redact(cell.failure.expected)} / "
-                                f"Received: {self.redact(cell.failure.received)}"
-                            )
-                        ),
+                        message=xml_safe(f"Expected: {failure.expected} / Received: {failure.received}"),
+                        type="contract violation",
                     )
                     node.text = xml_safe(self.render_failure(cell.failure))
-        for text in problems:
-            case = ElementTree.SubElement(suite, "testcase", classname="pcaps-contract", name="run")
-            ElementTree.SubElement(case, "error", message=xml_safe(self.redact(text)))
-        root = ElementTree.Element("testsuites")
-        root.append(suite)
+                cases.append(case)
+        problems = (
+            [("pcaps-contract", "the run judges the target", "could not judge", self.error)] if self.error else []
+        )
+        problems += [
+            (
+                "pcaps-contract.cleanup",
+                f"ownership {left.ownership_id} is deleted",
+                "left behind",
+                self._left_text(left),
+            )
+            for left in self.leftovers
+        ]
+        for classname, name, kind, text in problems:
+            case = ElementTree.Element("testcase", classname=classname, name=name, time="0.000")
+            node = ElementTree.SubElement(case, "error", message=xml_safe(self.redact(text)), type=kind)
+            node.text = xml_safe(self.redact(text))
+            cases.append(case)
+        totals = {
+            "tests": str(len(cases)),
+            "failures": str(sum(1 for case in cases if case.find("failure") is not None)),
+            "errors": str(len(problems)),
+            "skipped": "0",
+            "time": f"{self.seconds:.3f}",
+        }
+        root = ElementTree.Element("testsuites", {"name": "pcaps-contract", **totals})
+        suite = ElementTree.SubElement(root, "testsuite", {"name": "pcaps-contract", **totals})
+        properties = ElementTree.SubElement(suite, "properties")
+        missing = self.not_applicable()
+        values = {**self.metadata, "not_applicable": str(sum(len(operations) for operations in missing.values()))}
+        for name, value in values.items():
+            if value:
+                ElementTree.SubElement(properties, "property", name=name, value=xml_safe(self.redact(value)))
+        suite.extend(cases)
+        if missing:
+            out = ElementTree.SubElement(suite, "system-out")
+            out.text = xml_safe(self.redact("not applicable (never judged):\n" + self._not_applicable_text(missing)))
         ElementTree.indent(root)
-        path.write_text(self.redact(ElementTree.tostring(root, encoding="unicode")) + "\n", encoding="utf-8")
+        return self.redact(ElementTree.tostring(root, encoding="unicode")) + "\n"
+
+    def write_junit(self, path: Path) -> None:
+        """The JUnit XML of `junit_xml` into `path`."""
+        path.write_text(self.junit_xml(), encoding="utf-8")
 
 
 # What XML 1.0 cannot hold even escaped: most C0 controls, surrogates, U+FFFE and U+FFFF. Fuzzed bodies carry them.

@@ -15,6 +15,7 @@ from pcaps_contract.mock import DEV_TOKEN, MockConfig, create_app
 from pcaps_contract.mock._server import serve_in_thread
 from tests.cli.helpers import FAST, Run
 from tests.gallery.broken import OTHER, OWNER
+from tests.junit import properties, read_dashboard_junit
 
 CANARY = "canary-5f0c7e1d9b2a4c6e8f0a1b3c5d7e9f1a"
 BROKEN = ["--app", "tests.gallery.broken:success_false_on_200", "--account-id", OWNER, "--account-id", OTHER]
@@ -71,15 +72,45 @@ def test_no_secret_reaches_the_reproductions_of_a_failing_run(run_cli: Run, tmp_
         assert "$CLOUDFLARE_API_TOKEN" in text or text == outcome.stderr
 
 
-def test_junit_has_one_testcase_per_operation_and_check(run_cli: Run, tmp_path: Path) -> None:
-    junit = tmp_path / "junit.xml"
-    outcome = run_cli("check", *BROKEN, "--token", "pcaps-contract-dev-token", "--junit-xml", str(junit), *FAST)
+def test_junit_has_a_testcase_per_cell_that_applied_and_counts_the_rest(run_cli: Run, tmp_path: Path) -> None:
+    junit, report = tmp_path / "junit.xml", tmp_path / "result.json"
+    outcome = run_cli(
+        "check",
+        *BROKEN,
+        "--token",
+        "pcaps-contract-dev-token",
+        "--junit-xml",
+        str(junit),
+        "--report",
+        str(report),
+        *FAST,
+    )
     assert outcome.code == 1
-    cases = ElementTree.parse(junit).getroot().findall("./testsuite/testcase")
-    assert len(cases) == 4 * len(ALL_CHECKS)
-    assert len({(case.get("classname"), case.get("name")) for case in cases}) == len(cases)
-    failed = {(case.get("classname"), case.get("name")) for case in cases if case.find("failure") is not None}
+    root = read_dashboard_junit(junit)
+    results = json.loads(report.read_text())["results"]
+    applied = {(item["operation"], item["check"]) for item in results if item["status"] != "skipped"}
+    cases = {(case.get("classname"), case.get("name")): case for case in root.iter("testcase")}
+    assert set(cases) == applied
+    assert int(properties(root)["not_applicable"]) == 4 * len(ALL_CHECKS) - len(applied) > 0
+    failed = {key for key, case in cases.items() if case.find("failure") is not None}
     assert ("add_bucket", "success_matches_status") in failed
+    assert any(float(case.get("time") or 0) > 0 for case in cases.values())  # the answers' time, per cell
+    assert properties(root)["seed"] == str(json.loads(report.read_text())["seed"])
+
+
+def test_options_refused_after_the_outputs_were_prepared_still_write_them(run_cli: Run, tmp_path: Path) -> None:
+    junit, report = tmp_path / "junit.xml", tmp_path / "result.json"
+    production = ["--base-url", "https://api.cloudflare.com/client/v4", "--account-id", OWNER, "--token", CANARY]
+    outcome = run_cli("check", *production, "--junit-xml", str(junit), "--report", str(report), *FAST)
+    assert outcome.code == 2 and "api.cloudflare.com" in outcome.stderr
+    root = read_dashboard_junit(junit)
+    error = root.find("testsuite/testcase/error")
+    assert root.get("errors") == "1" and error is not None and "api.cloudflare.com" in (error.get("message") or "")
+    assert json.loads(report.read_text())["exit_code"] == 2
+    assert CANARY not in junit.read_text() + report.read_text()
+    later = run_cli("check", "--junit-xml", str(junit), "--report", str(tmp_path), *FAST)  # --report is refused
+    assert later.code == 2 and "is a folder" in later.stderr
+    assert "is a folder" in (read_dashboard_junit(junit).find(".//error").get("message") or "")  # type: ignore[union-attr]
 
 
 def test_the_json_report_says_what_passed_failed_and_was_skipped(run_cli: Run, tmp_path: Path) -> None:

@@ -155,7 +155,7 @@ def test_a_run_that_could_not_judge_still_writes_every_file_saying_why(run_cli: 
     assert outcome.code == 2, outcome.stdout + outcome.stderr
     result = json.loads((report_dir / "result.json").read_text(encoding="utf-8"))
     assert result["exit_code"] == 2 and result["error"]
-    assert 'name="run"' in (report_dir / "junit.xml").read_text(encoding="utf-8")
+    assert 'name="the run judges the target"' in (report_dir / "junit.xml").read_text(encoding="utf-8")
     page = (report_dir / "report.html").read_text(encoding="utf-8")
     assert "could not judge" in page and 'class="verdict warn"' in page
     events = read_events(report_dir / "events.ndjson")

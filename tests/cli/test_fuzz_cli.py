@@ -23,6 +23,7 @@ from pcaps_contract.mock import DEV_TOKEN, MockConfig, create_app
 from pcaps_contract.mock._server import serve_in_thread
 from tests.cli.helpers import Outcome, Run, cli_runner
 from tests.gallery.broken import Broken, Exchange, submitted_with_space
+from tests.junit import read_dashboard_junit
 
 ACCOUNT = "023e105f4ecef8ad9ca31a8372d0c353"
 CANARY = "canary-7f3e9b1c-never-print-me"
@@ -92,6 +93,25 @@ def test_unsafe_runs_are_refused_with_one_sentence_exit_2_and_no_request(
     assert outcome.code == 2 and outcome.stdout == ""
     assert message in outcome.stderr and "Traceback" not in outcome.stderr
     assert len(outcome.stderr.strip().splitlines()) == 1 and CANARY not in outcome.stderr
+
+
+def test_a_refused_run_still_writes_its_reports_with_the_reason(no_network: None, run_cli: Run, tmp_path: Path) -> None:
+    argv = ["--base-url", "http://staging.example.com/client/v4", "--account-id", ACCOUNT, "--token", CANARY]
+    outcome = run_cli("fuzz", *argv, "--report-dir", str(tmp_path / "out"))
+    assert outcome.code == 2 and "http" in outcome.stderr
+    junit = read_dashboard_junit(tmp_path / "out" / "junit.xml")
+    error = junit.find("testsuite/testcase/error")
+    assert junit.get("errors") == "1" and error is not None and "refused" in (error.get("message") or "")
+    assert json.loads((tmp_path / "out" / "result.json").read_text())["exit_code"] == 2
+    assert not any(CANARY in path.read_text() for path in (tmp_path / "out").rglob("*") if path.is_file())
+
+
+def test_a_report_dir_that_cannot_be_written_is_refused_before_anything_runs(
+    no_network: None, run_cli: Run, tmp_path: Path
+) -> None:
+    (tmp_path / "file").write_text("")
+    outcome = run_cli("fuzz", "--token", CANARY, "--report-dir", str(tmp_path / "file"))
+    assert outcome.code == 2 and "--report-dir" in outcome.stderr and "is a file" in outcome.stderr
 
 
 def test_a_run_without_credentials_is_refused(no_network: None, run_cli: Run) -> None:
@@ -390,6 +410,9 @@ def test_undeletable_ownerships_are_listed_by_id_and_exit_3_and_a_builtin_replay
         assert sorted(item["ownership_id"] for item in result["leftovers"]) == sorted(left)
         assert all(f"LEFT BEHIND: ownership {ownership_id}" in outcome.stdout for ownership_id in left)
         assert "Left behind" in (tmp_path / "report.html").read_text()
+        assert "new finding(s); " in outcome.stdout and "could not be deleted" in outcome.stdout  # both, exit 3
+        junit = read_dashboard_junit(tmp_path / "junit.xml")
+        assert int(junit.get("failures") or 0) >= 1 and junit.get("errors") == str(len(left))
         [replay] = tmp_path.glob("replay/test_*_delete_bucket_not_a_server_error.py")
         monkeypatch.setenv("CLOUDFLARE_API_TOKEN", DEV_TOKEN)
         with pytest.raises(AssertionError, match="500"):

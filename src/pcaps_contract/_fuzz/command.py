@@ -10,8 +10,8 @@ import sys
 import threading
 from pathlib import Path
 
-from pcaps_contract._credentials import Credentials
-from pcaps_contract._errors import UsageError
+from pcaps_contract._credentials import Credentials, redacting_placeholder
+from pcaps_contract._errors import PcapsContractError, UsageError
 from pcaps_contract._fuzz.plan import DEFAULT_DURATION, OPERATIONS, FuzzPlan
 from pcaps_contract._fuzz.report import EVENTS_FILE, RESULT_FILE, Reporter, placeholder_credentials
 from pcaps_contract._fuzz.result import FuzzResult, merge_results
@@ -58,10 +58,41 @@ def build_plan(args: argparse.Namespace, environ: dict[str, str] | None = None) 
     return plan, options.credentials
 
 
+# How the end-of-run text is coloured on a terminal (`_terminal.painted`); anywhere else it stays as it is.
+TEXT_STYLES = (
+    (r"^\[NEW\] .*$", "bold red"),
+    (r"^\[known\] .*$", "yellow"),
+    (r"^  (Expected|Received|Reproduce|Replay):", "bold"),
+    (r"^LEFT BEHIND: .*$", "bold red"),
+    (r"^error: .*$", "red"),
+    (r"^.*\(exit [123]\)$", "bold red"),
+    (r"^.*\(exit 130\)$", "bold yellow"),
+    (r"^.*\(exit 0\)$", "bold green"),
+)
+
+
 def run_fuzz(args: argparse.Namespace) -> int:
-    """Run `pcaps-contract fuzz`; returns the exit code (see `result`)."""
+    """Run `pcaps-contract fuzz`; returns the exit code (see `result`).
+
+    Once `--report-dir` is known to be writable, a run refused after that (bad flags, an unsafe target, an
+    unreadable baseline or spec) still writes its reports there, saying why.
+    """
     if args.merge:
         return merge_reports(args.merge, args.report_dir, args.baseline)
+    if not args.plan:
+        prepare_report_dir(args.report_dir)
+    try:
+        return _run(args)
+    except PcapsContractError as exc:
+        if args.report_dir is not None and not args.plan:
+            refused = refused_result(args, exc)
+            Reporter(refused, redacting_placeholder(args.token, args.email, args.api_key, os.environ)).write(
+                args.report_dir
+            )
+        raise
+
+
+def _run(args: argparse.Namespace) -> int:
     plan, credentials = build_plan(args)
     style = "$CLOUDFLARE_EMAIL + $CLOUDFLARE_API_KEY" if credentials.is_key_pair else "a bearer token"
     if args.plan:
@@ -69,12 +100,13 @@ def run_fuzz(args: argparse.Namespace) -> int:
         return 0
     from pcaps_contract._fuzz.baseline import load_baseline
     from pcaps_contract._fuzz.events import EventLog
-    from pcaps_contract._fuzz.progress import render
+    from pcaps_contract._fuzz.progress import segments
     from pcaps_contract._fuzz.run import FuzzRun
     from pcaps_contract._ownerships import stop_on_signals
     from pcaps_contract._progress import Progress
     from pcaps_contract._report import GateReport, Ledger
     from pcaps_contract._spec import load_spec
+    from pcaps_contract._terminal import painted
 
     known = load_baseline(plan.baseline) if plan.baseline else frozenset()
     spec = load_spec()
@@ -89,7 +121,7 @@ def run_fuzz(args: argparse.Namespace) -> int:
                 credentials,
                 spec,
                 events=events,
-                progress=Progress(sys.stderr, render),
+                progress=Progress(sys.stderr, segments),
                 known=known,
                 interrupt=interrupt,
             ).run()
@@ -98,8 +130,43 @@ def run_fuzz(args: argparse.Namespace) -> int:
     reporter = Reporter(result, credentials)
     if plan.report_dir is not None:
         reporter.write(plan.report_dir)
-    print(reporter.render_text(plan.report_dir))
+    print(painted(reporter.render_text(plan.report_dir), TEXT_STYLES))
     return result.exit_code()
+
+
+def prepare_report_dir(directory: Path | None) -> None:
+    """The report folder created, refused at once (not after the run) when it cannot be written."""
+    if directory is None:
+        return
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+        probe = directory / f".pcaps-contract-{os.getpid()}"
+        probe.touch()
+        probe.unlink()
+    except OSError as exc:
+        reason = "is a file" if directory.is_file() else f"cannot be written ({exc.strerror})"
+        raise UsageError(f"--report-dir {directory} {reason}; choose a folder that can be written.") from None
+
+
+def refused_result(args: argparse.Namespace, exc: PcapsContractError) -> FuzzResult:
+    """The result of a run refused before it sent anything: nothing fuzzed, the reason as its stop."""
+    from pcaps_contract._report import utc_now
+
+    budget = args.duration or (f"{args.max_examples} examples per operation" if args.max_examples else "")
+    return FuzzResult(
+        target=args.base_url or "",
+        accounts=list(args.accounts or []),
+        seed=args.seed if args.seed is not None else 0,
+        operations=list(dict.fromkeys(args.operations)) if args.operations else list(OPERATIONS),
+        budget=budget,
+        rate=args.rate_limit,
+        workers=args.workers,
+        started_at=utc_now(),
+        seconds=0.0,
+        stop_reason=f"refused: {exc}",
+        crashed=True,
+        errors=[str(exc)],
+    )
 
 
 def merge_reports(directories: list[Path], out: Path | None, baseline: Path | None = None) -> int:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from pcaps_contract._progress import format_seconds
+from pcaps_contract._terminal import Segment, plain, spaced
 
 
 @dataclass(frozen=True)
@@ -20,11 +21,31 @@ class Snapshot:
     left: float | None
 
 
-def render(snapshot: Snapshot) -> str:
+def segments(snapshot: Snapshot) -> list[Segment]:
+    """The line's pieces, each with its style on a colour terminal: new findings red, 429s yellow."""
     rate = snapshot.requests / snapshot.elapsed if snapshot.elapsed > 0 else 0.0
-    left = f"{format_seconds(snapshot.left)} left" if snapshot.left is not None else "budget: examples"
-    return (
-        f"fuzz {format_seconds(snapshot.elapsed)}  cases {snapshot.cases}  "
-        f"findings {snapshot.findings} ({snapshot.new_findings} new)  {rate:.1f} req/s  "
-        f"throttled {snapshot.throttled}  {left}"
-    )
+    elapsed = format_seconds(snapshot.elapsed)
+    if snapshot.left is not None:
+        clock, left = (
+            f"fuzz {elapsed}/{format_seconds(snapshot.elapsed + snapshot.left)}",
+            f"{format_seconds(snapshot.left)} left",
+        )
+    else:
+        clock, left = f"fuzz {elapsed}", "budget: examples"
+    pieces: list[Segment] = [
+        (clock, "bold"),
+        (f"cases {snapshot.cases}", ""),
+        (
+            f"findings {snapshot.findings} ({snapshot.new_findings} new)",
+            "bold red" if snapshot.new_findings else "yellow" if snapshot.findings else "green",
+        ),
+        (f"{rate:.1f} req/s", "blue"),
+        (f"throttled {snapshot.throttled} (429)", "yellow" if snapshot.throttled else "dim"),
+        (left, "cyan"),
+    ]
+    return spaced(pieces)
+
+
+def render(snapshot: Snapshot) -> str:
+    """The line as plain text (CI logs, a pipe)."""
+    return plain(segments(snapshot))

@@ -123,15 +123,20 @@ class FuzzResult:
         return EXIT_FINDINGS if self.new_findings else EXIT_OK
 
     def verdict(self) -> str:
+        """Every outcome that applies, in the order a run meets them: a stop, new findings, ownerships left behind."""
         code = self.exit_code()
-        if code == EXIT_LEFTOVERS:
-            return f"{len(self.leftovers)} ownership(s) could not be deleted: remove them by hand (ids above)"
-        if code == EXIT_COULD_NOT_JUDGE:
-            return "the run stopped early: " + self.stop_reason
-        known = len(self.findings) - len(self.new_findings)
-        accepted = f" ({known} known, in the baseline)" if known else ""
-        tail = f"{len(self.new_findings)} new finding(s){accepted}"
-        return f"interrupted; {tail}" if code == EXIT_INTERRUPTED else tail
+        parts = []
+        if self.crashed:
+            parts.append("the run stopped early: " + self.stop_reason)
+        elif self.interrupted:
+            parts.append("interrupted")
+        if self.new_findings or code in (EXIT_OK, EXIT_FINDINGS, EXIT_INTERRUPTED):
+            known = len(self.findings) - len(self.new_findings)
+            accepted = f" ({known} known, in the baseline)" if known else ""
+            parts.append(f"{len(self.new_findings)} new finding(s){accepted}")
+        if self.leftovers:
+            parts.append(f"{len(self.leftovers)} ownership(s) could not be deleted: remove them by hand (ids above)")
+        return "; ".join(parts)
 
     def as_json(self) -> dict[str, Any]:
         data = {"tool": self.tool, "spec_sha256": self.spec_sha256, **asdict(self)}  # what made it, first

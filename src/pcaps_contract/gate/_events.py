@@ -39,6 +39,8 @@ class RunState:
     delivered_validations: int = 0  # validations with the delivered challenge the lifecycle judged
     source_problem: str | None = None  # why the challenge source could not read a challenge, last time
     lock: threading.RLock = field(default_factory=threading.RLock)  # engines side by side record into it
+    phase: str = ""  # the schemathesis phase of the latest scenario, and the cases so far: for the progress display
+    cases: int = 0
 
 
 def engine_task(
@@ -83,6 +85,7 @@ def record_events(stream: Any, stop: AnyOf, run: RunState) -> None:
 
 def _record(event: Any, run: RunState, events: Any, status: Any) -> None:
     if isinstance(event, events.ScenarioFinished):
+        run.phase, run.cases = str(event.phase.value), run.cases + len(event.recorder.cases)
         _record_scenario(event.recorder, run, status)
     elif isinstance(event, events.NonFatalError):
         _record_error(event.value, f"{event.label}: {event.info.title}: {event.info.message}", run)
@@ -118,11 +121,14 @@ def _record_scenario(recorder: Any, run: RunState, status_enum: Any) -> None:
             continue
         case = case_node.value
         operation = case.operation.definition.raw.get("operationId") or case.operation.label
+        interaction = recorder.interactions.get(case_id)
+        # Each check judged this case's answer: the time the target took for it counts in each check's cell.
+        seconds = interaction.response.elapsed if interaction is not None and interaction.response else 0.0
         for node in nodes:
             if node.status == status_enum.SUCCESS:
-                run.ledger.passed(operation, node.name)
+                run.ledger.passed(operation, node.name, seconds)
             elif node.status == status_enum.FAILURE and node.failure_info is not None:
-                run.ledger.failed(_failure(operation, node, recorder, case_id, run.redact))
+                run.ledger.failed(_failure(operation, node, recorder, case_id, run.redact), seconds)
 
 
 def _remember_created(run: RunState, case: Any, response: Any) -> None:

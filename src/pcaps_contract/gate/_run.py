@@ -28,7 +28,7 @@ from pcaps_contract.gate._catalogue import ALL_CHECKS
 from pcaps_contract.gate._events import LOST_AFTER, RunState, engine_task
 from pcaps_contract.gate._options import GateOptions, check_options
 from pcaps_contract.gate._preflight import preflight
-from pcaps_contract.gate._progress import GateSnapshot, Ticker
+from pcaps_contract.gate._progress import GateCounts, GateSnapshot, Ticker
 from pcaps_contract.gate._schemathesis import OWN_PHASES, STATEFUL, build_schema
 
 if TYPE_CHECKING:
@@ -197,12 +197,16 @@ def _ticking(progress: Progress[GateSnapshot] | None, connection: _Connection, r
         yield
         return
 
-    def counts() -> tuple[int, int | None, int, int]:
-        stats = connection.stats
-        failed = len(run.ledger.failures())
+    def counts() -> GateCounts:
+        stats, ledger = connection.stats, run.ledger
+        failed = len(ledger.failures())
         if connection.adapter is None:
-            return sum(run.statuses.values()), None, failed, run.throttled
-        return stats["requests"], stats["in_flight"], failed, stats["throttled"]
+            return GateCounts(
+                sum(run.statuses.values()), None, failed, run.throttled, run.cases, run.phase, ledger.latest
+            )
+        return GateCounts(
+            stats["requests"], stats["in_flight"], failed, stats["throttled"], run.cases, run.phase, ledger.latest
+        )
 
     with Ticker(progress, counts):
         yield

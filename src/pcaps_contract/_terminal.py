@@ -1,0 +1,114 @@
+"""Colour for a terminal that shows it, through rich (loaded only here, when a run prints); elsewhere the same
+text byte for byte: CI logs, pipes, `NO_COLOR` and `TERM=dumb` get no escape code at all."""
+
+from __future__ import annotations
+
+import os
+import re
+import sys
+from collections.abc import Mapping, Sequence
+from typing import Any, TextIO
+
+# One piece of a line and the rich style it is shown in on a colour terminal ("" for none).
+Segment = tuple[str, str]
+
+
+def plain(segments: Sequence[Segment]) -> str:
+    return "".join(text for text, _ in segments)
+
+
+def spaced(pieces: Sequence[Segment], gap: str = "  ") -> list[Segment]:
+    """The pieces with an unstyled gap between each two."""
+    joined: list[Segment] = []
+    for piece in pieces:
+        joined += [(gap, ""), piece] if joined else [piece]
+    return joined
+
+
+def takes_colour(stream: TextIO, environ: Mapping[str, str] | None = None) -> bool:
+    """Whether `stream` is a terminal that shows colour: not with `NO_COLOR` set to anything (no-color.org),
+    nor with `TERM=dumb`."""
+    env = os.environ if environ is None else environ
+    if env.get("NO_COLOR") or env.get("TERM", "").lower() == "dumb":
+        return False
+    try:
+        return stream.isatty()
+    except (AttributeError, ValueError, OSError):  # a closed or odd stream shows nothing special
+        return False
+
+
+def terminal_width(stream: TextIO) -> int | None:
+    """The columns of the terminal behind `stream`, or None when it has none (a file, a pipe, a test's buffer)."""
+    try:
+        columns = os.get_terminal_size(stream.fileno()).columns
+    except (AttributeError, ValueError, OSError):
+        return None
+    return columns or None  # a pseudo-terminal nobody sized says 0
+
+
+class Painter:
+    """Writes segments, or a text with some patterns styled, as ANSI colour when `colour`, else as plain text.
+
+    `console` is the rich Console to render with (tests hand one in: `Console(force_terminal=True)`); by default
+    one of rich's, forced to a terminal, made on first use.
+    """
+
+    def __init__(self, colour: bool, console: Any = None) -> None:
+        self.colour = colour
+        self._console = console
+
+    @classmethod
+    def for_stream(cls, stream: TextIO, environ: Mapping[str, str] | None = None) -> Painter:
+        return cls(takes_colour(stream, environ))
+
+    def segments(self, segments: Sequence[Segment]) -> str:
+        if not self.colour:
+            return plain(segments)
+        from rich.text import Text
+
+        return self._render(Text.assemble(*((text, style) if style else text for text, style in segments)))
+
+    def highlight(self, text: str, rules: Sequence[tuple[str, str]]) -> str:
+        """The text with each match of each (regex, style) rule styled; unchanged when there is no colour."""
+        if not self.colour:
+            return text
+        from rich.text import Text
+
+        styled = Text(text)
+        for pattern, style in rules:
+            styled.highlight_regex(re.compile(pattern, re.MULTILINE), style)
+        return self._render(styled)
+
+    def _render(self, text: Any) -> str:
+        console = self._console
+        if console is None:
+            from rich.console import Console
+
+            console = self._console = Console(
+                force_terminal=True, color_system="standard", highlight=False, markup=False, emoji=False
+            )
+        with console.capture() as capture:
+            console.print(text, end="", soft_wrap=True)  # soft wrap: no line is cut or wrapped to the width
+        return str(capture.get())
+
+
+def painted(text: str, rules: Sequence[tuple[str, str]], stream: TextIO | None = None) -> str:
+    """The text as `stream` (stdout by default) should get it: coloured by `rules` on a colour terminal, else as is."""
+    try:
+        return Painter.for_stream(sys.stdout if stream is None else stream).highlight(text, rules)
+    except Exception:  # colour is a nicety: whatever goes wrong in it, the words still print
+        return text
+
+
+def fit(segments: Sequence[Segment], width: int | None) -> list[Segment]:
+    """The segments cut to `width` characters (None: not cut), so that a live line never wraps."""
+    if width is None:
+        return list(segments)
+    kept: list[Segment] = []
+    room = max(width, 0)
+    for text, style in segments:
+        if room <= 0:
+            break
+        kept.append((text[:room], style))
+        room -= len(text)
+    return kept
