@@ -270,15 +270,16 @@ def _run_check(args: argparse.Namespace) -> int:
 
     junit: Path | None = None
     json_path: Path | None = None
+    report_dir: Path | None = None
     try:
         junit = prepare_output(args.junit_xml, "--junit-xml")
         json_path = prepare_output(args.report, "--report")
+        report_dir = prepare_report_dir(args.report_dir, files=(EVENTS_FILE,)) if args.report_dir else None
         options = options_from(lambda name: getattr(args, name), os.environ)
     except PcapsContractError as exc:  # refused once a file was prepared: that file says why, not stays empty
-        _write_reports(_refused_report(args, exc), junit, json_path, None, "check")
+        _write_reports(_refused_report(args, exc), junit, json_path, report_dir, "check")
         raise
     outputs = (junit, json_path)
-    report_dir = prepare_report_dir(args.report_dir, files=(EVENTS_FILE,)) if args.report_dir else None
     events = RunEvents(report_dir / EVENTS_FILE if report_dir else None, options.credentials)
     started_at = utc_now()
     interrupt = threading.Event()

@@ -170,3 +170,15 @@ def test_a_report_dir_that_is_a_file_is_refused_before_the_run(run_cli: Run, tmp
     assert outcome.code == 2
     assert outcome.stderr.startswith("error: --report-dir") and "is a file" in outcome.stderr
     assert "Traceback" not in outcome.stderr and outcome.stdout == ""
+
+
+def test_refused_options_still_write_the_report_dir_saying_why(run_cli: Run, tmp_path: Path) -> None:
+    report_dir = tmp_path / "report"
+    refused = ("--app", "a:b", "--base-url", "http://127.0.0.1:9", "--token", TOKEN)
+    outcome = run_cli("check", *refused, "--report-dir", str(report_dir))
+    assert outcome.code == 2 and "Traceback" not in outcome.stderr
+    result = json.loads((report_dir / "result.json").read_text(encoding="utf-8"))
+    assert result["exit_code"] == 2 and "not both" in result["error"]
+    assert 'errors="1"' in (report_dir / "junit.xml").read_text(encoding="utf-8")
+    assert "could not judge" in (report_dir / "report.html").read_text(encoding="utf-8")
+    assert TOKEN not in "".join(path.read_text(encoding="utf-8") for path in report_dir.iterdir())
