@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Set up `.venv/` from the pinned versions, then run one job of the project in it.
+"""Set up `.venv/` from the locked versions (requirements/dev.lock, with hashes), then run one job of the project in it.
 
     python3 scripts/dev.py check   # the contract gate against the bundled mock
     python3 scripts/dev.py test    # the project's tests
@@ -28,7 +28,10 @@ ROOT = Path(__file__).resolve().parent.parent
 VENV = ROOT / ".venv"
 BIN = VENV / ("Scripts" if os.name == "nt" else "bin")
 STAMP = VENV / ".pcaps-contract-setup"
-INPUTS = ("requirements.lock", "pyproject.toml")
+# The lock of every tool the project develops with (its runtime lock is a subset: requirements/runtime.lock),
+# and the project files that decide the editable install.
+DEV_LOCK = Path("requirements") / "dev.lock"
+INPUTS = (DEV_LOCK.as_posix(), "requirements/runtime.lock", "pyproject.toml", "generated/pyproject.toml")
 # Each job is the commands it runs, in order; pyproject.toml configures every tool.
 JOBS: dict[str, list[list[str]] | Callable[[list[str]], int]] = {
     "setup": [],
@@ -55,7 +58,11 @@ def fingerprint() -> str:
 
 
 def setup() -> None:
-    """Create `.venv/` and install the pinned versions, unless it is already up to date."""
+    """Create `.venv/` and install the locked versions, unless it is already up to date.
+
+    Every file is checked against the lock's hashes (`--require-hashes`); the project itself goes in last,
+    editable and without dependencies, since the lock holds them all.
+    """
     wanted = fingerprint()
     if STAMP.is_file() and STAMP.read_text() == wanted:
         return
@@ -64,7 +71,7 @@ def setup() -> None:
         venv.create(VENV, with_pip=True)
     pip = [str(BIN / "python"), "-m", "pip", "--disable-pip-version-check", "install", "--quiet"]
     print("installing pinned dependencies (first run only; about a minute)", file=sys.stderr)
-    _quiet([*pip, "-r", str(ROOT / "requirements.lock")])
+    _quiet([*pip, "--require-hashes", "-r", str(ROOT / DEV_LOCK)])
     _quiet([*pip, "--no-deps", "--no-build-isolation", "-e", str(ROOT)])
     STAMP.write_text(wanted)
 

@@ -149,6 +149,12 @@ def _add_generate(commands: Commands) -> None:
     generate.add_argument(
         "--output", type=Path, metavar="DIR", help="the folder holding pcaps_client/ (default: generated/)"
     )
+    generate.add_argument(
+        "--config",
+        type=Path,
+        metavar="FILE",
+        help="the generator config, which keeps the client's version (default: spec/client-config.yaml)",
+    )
     generate.set_defaults(run=_run_generate)
 
 
@@ -157,7 +163,7 @@ def _run_generate(args: argparse.Namespace) -> int:
     from pcaps_contract._diff.render import render_table, summary
 
     if args.check:
-        checked = _release.check(args.spec, args.output)
+        checked = _release.check(args.spec, args.output, args.config)
         for change in checked.files:
             print(change.render())
         if checked.files:
@@ -176,7 +182,7 @@ def _run_generate(args: argparse.Namespace) -> int:
             return EXIT_FINDINGS
         print(f"{checked.package}: up to date")
         return EXIT_OK
-    done = _release.generate(args.spec, args.output)
+    done = _release.generate(args.spec, args.output, args.config)
     for change in done.files:
         print(f"{change.kind}: {change.path}")
     summary_line = f"{len(done.files)} file(s) written" if done.files else "already up to date"

@@ -1,7 +1,9 @@
 """`generate`: the typed client `pcaps_client`, rendered from the spec by openapi-python-client with our templates.
 
 The pinned generator runs as a subprocess of this interpreter, into a temporary directory; the result is
-compared with (or swapped into) the output directory. Our templates (`spec/templates/`) override the
+compared with (or swapped into) the output directory. It writes only there and to the generator config (the
+version it bumps): both are the working tree's (`generated/`, `spec/client-config.yaml`) or given, never the
+copies bundled inside an installed toolkit. Our templates (`spec/templates/`) override the
 generator's by file name and make the client enforce the contract the stock templates drop; the generator's
 own templates are staged beside them under `stock/`, so that a fork can include the stock text it edits.
 """
@@ -21,6 +23,7 @@ from pathlib import Path
 from typing import Literal
 
 from pcaps_contract._errors import SpecError, UsageError
+from pcaps_contract._extras import missing
 from pcaps_contract._spec import load_spec, spec_dir
 
 PACKAGE_NAME = "pcaps_client"
@@ -54,24 +57,47 @@ class FileChange:
         return "\n".join(lines)
 
 
+def working_tree() -> Path | None:
+    """The checkout `generate` works in, if any: the toolkit's own when it runs from one (an editable install),
+    else the current directory when it holds `spec/client-config.yaml`."""
+    for root in (Path(__file__).resolve().parents[2], Path.cwd()):
+        if (root / "spec" / CONFIG_FILENAME).is_file():
+            return root
+    return None
+
+
+def _outside_a_checkout() -> UsageError:
+    return UsageError(
+        f"there is no checkout here to generate in (no spec/{CONFIG_FILENAME}); pass --config FILE, a copy of "
+        f"{spec_dir() / CONFIG_FILENAME} that generate keeps the client's version in, and --output DIR, the "
+        f"folder that holds {PACKAGE_NAME}/."
+    )
+
+
 def default_output_dir() -> Path:
-    """The checkout's `generated/` folder, or `./generated` when the toolkit runs from an installed wheel."""
-    root = Path(__file__).resolve().parents[2]
-    if (root / "pyproject.toml").is_file():
-        return root / "generated"
-    return Path.cwd() / "generated"
+    """The working tree's `generated/` folder; outside a checkout, `--output` is needed."""
+    tree = working_tree()
+    if tree is None:
+        raise _outside_a_checkout()
+    return tree / "generated"
 
 
-def generate(spec_path: Path | None = None, output_dir: Path | None = None) -> list[FileChange]:
+def generate(
+    spec_path: Path | None = None, output_dir: Path | None = None, config_path: Path | None = None
+) -> list[FileChange]:
     """Regenerate the client into `output_dir/pcaps_client`, replacing it whole; returns what changed.
+
+    Only `pcaps_client/` is replaced: what else the folder holds (the release record, the client's
+    `pyproject.toml`) stays as it is.
 
     Args:
         spec_path: the spec to generate from (default: the bundled spec).
-        output_dir: the folder that holds the package (default: the checkout's `generated/`).
+        output_dir: the folder that holds the package (default: the working tree's `generated/`).
+        config_path: the generator config (default: the working tree's `spec/client-config.yaml`).
     """
     output = _prepare_output(output_dir)
     with tempfile.TemporaryDirectory(prefix=".generate-", dir=output) as scratch:
-        fresh = render(spec_path, Path(scratch) / "new")
+        fresh = render(spec_path, Path(scratch) / "new", config_path)
         target = output / PACKAGE_NAME
         changes = compare(target, fresh)
         if changes or not target.is_dir():
@@ -81,18 +107,21 @@ def generate(spec_path: Path | None = None, output_dir: Path | None = None) -> l
     return changes
 
 
-def check(spec_path: Path | None = None, output_dir: Path | None = None) -> list[FileChange]:
+def check(
+    spec_path: Path | None = None, output_dir: Path | None = None, config_path: Path | None = None
+) -> list[FileChange]:
     """The differences between `output_dir/pcaps_client` and a fresh generation; empty when identical."""
     output = Path(output_dir) if output_dir is not None else default_output_dir()
     if output.exists() and not output.is_dir():
         raise UsageError(f"{output} is a file; pass the directory that holds {PACKAGE_NAME}/ as --output.")
     with tempfile.TemporaryDirectory(prefix="pcaps-contract-generate-") as scratch:
-        return compare(output / PACKAGE_NAME, render(spec_path, Path(scratch)))
+        return compare(output / PACKAGE_NAME, render(spec_path, Path(scratch), config_path))
 
 
-def render(spec_path: Path | None, destination: Path) -> Path:
+def render(spec_path: Path | None, destination: Path, config_path: Path | None = None) -> Path:
     """Run the pinned generator with our config and templates, then mark the package typed; returns its folder."""
     spec = load_spec(spec_path)  # a spec that does not load fails here with one sentence
+    config = config_file(config_path)
     package = destination / PACKAGE_NAME
     ruff_dir = _ruff_bin_dir()
     env = {
@@ -113,7 +142,7 @@ def render(spec_path: Path | None, destination: Path) -> Path:
             "--path",
             str(spec.path.resolve()),
             "--config",
-            str(generator_config_path()),
+            str(config),
             "--custom-template-path",
             str(stage_templates(Path(staging))),
             "--meta",
@@ -150,8 +179,23 @@ def compare(current: Path, fresh: Path) -> list[FileChange]:
 
 
 def generator_config_path() -> Path:
-    """The generator's config file (`spec/client-config.yaml`)."""
-    return spec_dir() / CONFIG_FILENAME
+    """The working tree's generator config (`spec/client-config.yaml`); outside a checkout, `--config` is needed."""
+    tree = working_tree()
+    if tree is None:
+        raise _outside_a_checkout()
+    return tree / "spec" / CONFIG_FILENAME
+
+
+def config_file(config_path: Path | None) -> Path:
+    """The generator config to use: the one given, which must be a file, else the working tree's."""
+    if config_path is None:
+        return generator_config_path()
+    if not Path(config_path).is_file():
+        raise UsageError(
+            f"--config {config_path}: no such file; pass a copy of {spec_dir() / CONFIG_FILENAME}, "
+            "the generator config generate keeps the client's version in."
+        )
+    return Path(config_path)
 
 
 def templates_dir() -> Path:
@@ -163,7 +207,7 @@ def stock_templates_dir() -> Path:
     """The pinned generator's own templates (found without importing the generator, which runs as a subprocess)."""
     found = importlib.util.find_spec("openapi_python_client")
     if found is None or not found.submodule_search_locations:
-        raise UsageError("openapi-python-client is not installed; run `python3 scripts/dev.py setup` first.")
+        raise missing("openapi-python-client", "generate", "generate")
     return Path(next(iter(found.submodule_search_locations))) / "templates"
 
 
@@ -219,7 +263,7 @@ def _ruff_bin_dir() -> str:
     except ImportError:
         found = shutil.which("ruff")
         if found is None:
-            raise UsageError("ruff is not installed; run `python3 scripts/dev.py setup` first.") from None
+            raise missing("ruff", "generate", "generate") from None
         return str(Path(found).parent)
     return str(Path(find_ruff_bin()).parent)
 

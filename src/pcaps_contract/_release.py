@@ -56,35 +56,40 @@ class Checked:
         return self.output / release.SNAPSHOT_FILENAME
 
 
-def generate(spec_path: Path | None = None, output_dir: Path | None = None) -> Generated:
+def generate(
+    spec_path: Path | None = None, output_dir: Path | None = None, config_path: Path | None = None
+) -> Generated:
     """Regenerate the client and record the release: the version the spec's changes call for, and its entry.
 
     Args:
         spec_path: the spec to generate from (default: the bundled spec).
-        output_dir: the folder that holds the package (default: the checkout's `generated/`).
+        output_dir: the folder that holds the package (default: the working tree's `generated/`).
+        config_path: the generator config, where the version is kept (default: the working tree's
+            `spec/client-config.yaml`; never the copy inside an installed toolkit).
     """
     output = output_dir if output_dir is not None else codegen.default_output_dir()
     spec = spec_path if spec_path is not None else default_spec_path()
-    config = codegen.generator_config_path()
+    config = codegen.config_file(config_path)
     planned = release.plan(spec, output, config)
     record = [config, output / release.SNAPSHOT_FILENAME, output / release.CHANGELOG_FILENAME]
     with _restored_on_failure(record):
         if planned.new_version != planned.old_version:
             release.write_version(config, planned.new_version)  # before rendering: the package carries its version
-        files = codegen.generate(spec_path, output)
+        files = codegen.generate(spec_path, output, config)
         release.record(spec, output, planned.entry)
     return Generated(output, spec, files, planned)
 
 
-def check(spec_path: Path | None = None, output_dir: Path | None = None) -> Checked:
+def check(spec_path: Path | None = None, output_dir: Path | None = None, config_path: Path | None = None) -> Checked:
     """Compare the package with a fresh generation, then the recorded spec with the spec; writes nothing.
 
     Args:
         spec_path: the spec to generate from (default: the bundled spec).
-        output_dir: the folder that holds the package (default: the checkout's `generated/`).
+        output_dir: the folder that holds the package (default: the working tree's `generated/`).
+        config_path: the generator config (default: the working tree's `spec/client-config.yaml`).
     """
     output = output_dir if output_dir is not None else codegen.default_output_dir()
-    files = codegen.check(spec_path, output)
+    files = codegen.check(spec_path, output, codegen.config_file(config_path))
     if files:
         return Checked(output, files)
     spec = spec_path if spec_path is not None else default_spec_path()

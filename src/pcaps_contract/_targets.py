@@ -18,6 +18,7 @@ import httpx
 
 from pcaps_contract._credentials import Credentials
 from pcaps_contract._errors import PcapsContractError, UsageError
+from pcaps_contract._extras import require
 
 API_BASE_PATH = "/client/v4"
 IN_PROCESS_ORIGIN = "http://localhost"
@@ -231,6 +232,7 @@ class BucketSource:
             if not query.get("account-id"):
                 raise UsageError("--bucket r2://... needs `account-id=` in its query (or give --s3-endpoint).")
             endpoint = f"https://{query['account-id']}.r2.cloudflarestorage.com"
+        require("boto3", "s3", "--bucket")
         environ = os.environ if environ is None else environ
         self.bucket = uri
         self.name = found["bucket"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 import sys
@@ -12,6 +13,7 @@ import yaml
 
 from pcaps_contract._cli import main
 from pcaps_contract._spec import default_spec_path
+from tests.cli.wheels import built, unpacked
 
 ROOT = Path(__file__).resolve().parents[2]
 COMMITTED = ROOT / "generated" / "pcaps_client"
@@ -132,3 +134,40 @@ def test_an_output_that_is_a_file_exits_2(capsys: pytest.CaptureFixture[str], tm
 
     assert code == 2
     assert "is a file" in err
+
+
+def _files_of(folder: Path) -> dict[str, bytes]:
+    return {path.relative_to(folder).as_posix(): path.read_bytes() for path in folder.rglob("*") if path.is_file()}
+
+
+def test_from_an_installed_wheel_generate_writes_only_into_the_working_tree_never_the_package(tmp_path: Path) -> None:
+    """The wheel's files on PYTHONPATH, as an install lays them out; outside a checkout, it asks for both paths."""
+    site = unpacked(built("pcaps-contract"), tmp_path / "site")
+    installed = _files_of(site)
+    env = {**os.environ, "PYTHONPATH": str(site)}
+
+    def installed_generate(cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
+        command = [sys.executable, "-m", "pcaps_contract", "generate", *args]
+        return subprocess.run(command, cwd=cwd, env=env, capture_output=True, text=True, timeout=300, check=False)
+
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    for args in [(), ("--check",), ("--output", str(elsewhere / "out")), ("--config", str(elsewhere / "nope.yaml"))]:
+        done = installed_generate(elsewhere, *args)
+        assert done.returncode == 2, (args, done.stderr)
+        assert done.stderr.startswith("error: ") and len(done.stderr.strip().splitlines()) == 1, done.stderr
+        assert "--config" in done.stderr and "Traceback" not in done.stderr
+    assert "--output DIR" in installed_generate(elsewhere).stderr
+    assert list(elsewhere.iterdir()) == []
+
+    checkout = tmp_path / "checkout"
+    (checkout / "spec").mkdir(parents=True)
+    shutil.copy(site / "pcaps_contract" / "_bundled" / "client-config.yaml", checkout / "spec")
+    done = installed_generate(checkout)
+
+    assert done.returncode == 0, done.stderr
+    assert (checkout / "generated" / "pcaps_client" / "client.py").read_bytes() == (
+        COMMITTED / "client.py"
+    ).read_bytes()
+    assert installed_generate(checkout, "--check").returncode == 0
+    assert _files_of(site) == installed, "generate wrote inside the installed package"

@@ -66,6 +66,8 @@ def test_every_exported_member_exists_and_nothing_else_is_public(name: str) -> N
 
 def test_every_other_module_is_private() -> None:
     public_modules = {"pcaps_contract.gate", "pcaps_contract.mock", "pcaps_contract.replay"}
+    # The pytest suite, named on pytest's command line (`-p`, `--pyargs`) rather than imported.
+    public_modules |= {"pcaps_contract.contract_tests", "pcaps_contract.contract_tests.test_contract"}
     found = {
         info.name
         for info in pkgutil.walk_packages(pcaps_contract.__path__, "pcaps_contract.")

@@ -34,10 +34,12 @@ def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return tmp_path
 
 
-def _render_stand_in(config: Path, fail: BaseException | None = None) -> Callable[[Path | None, Path], Path]:
+def _render_stand_in(
+    config: Path, fail: BaseException | None = None
+) -> Callable[[Path | None, Path, Path | None], Path]:
     """A `codegen.render` that writes a package carrying the config's version; with `fail`, half a package."""
 
-    def render(spec_path: Path | None, destination: Path) -> Path:
+    def render(spec_path: Path | None, destination: Path, config_path: Path | None = None) -> Path:
         package = destination / codegen.PACKAGE_NAME
         package.mkdir(parents=True)
         (package / "__init__.py").write_text(f'__version__ = "{release.read_version(config)}"\n')

@@ -38,7 +38,8 @@ def documented_usages() -> list[str]:
     """Every command line the README shows: in backticks or in code blocks, `\\|` unescaped."""
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     spans = re.findall(r"`([^`\n]+)`", readme.replace("\\|", "|"))
-    blocks = [line for block in re.findall(r"```\n(.*?)```", readme, re.S) for line in block.splitlines()]
+    # A fence may name its language (```python): matched as a plain one, it would pair with the next block's.
+    blocks = [line for block in re.findall(r"```[a-z]*\n(.*?)```", readme, re.S) for line in block.splitlines()]
     return [usage.strip() for usage in spans + blocks if usage.startswith(("pcaps-contract ", "python3 "))]
 
 
@@ -67,14 +68,16 @@ def test_each_step_runs_a_command_the_readme_documents(run: str) -> None:
     )
 
 
-def test_the_steps_run_lint_diff_generate_then_check_mock_then_staging() -> None:
-    commands = [" ".join(command_words(step["run"])[:3]) for step in run_steps()]
+def test_the_steps_install_then_run_lint_diff_generate_then_check_mock_then_staging() -> None:
+    words = [command_words(step["run"]) for step in run_steps()]
+    # The staging gate is the one with a --base-url.
+    commands = [" ".join([*w[:2], "--base-url"] if "--base-url" in w else w[:3]) for w in words]
     order = [
-        "python3 scripts/dev.py setup",
+        "python3 -m pip",
         "pcaps-contract lint",
         "pcaps-contract diff --base",
         "pcaps-contract generate --check",
-        "pcaps-contract check",
+        "pcaps-contract check --profile",
         "pcaps-contract check --base-url",
     ]
     positions = [next(i for i, command in enumerate(commands) if command == wanted) for wanted in order]
@@ -93,3 +96,39 @@ def test_staging_runs_only_when_its_secrets_exist_and_takes_the_token_from_them(
     assert "STAGING_URL" in staging["if"]
     assert "secrets.STAGING_URL" in workflow()["jobs"]["contract"]["env"]["STAGING_URL"]
     assert staging["env"]["CLOUDFLARE_API_TOKEN"] == "${{ secrets.CLOUDFLARE_API_TOKEN }}"
+
+
+def test_it_installs_the_runtime_only_from_the_lock_with_hashes_then_the_toolkit_without_dependencies() -> None:
+    installs = [
+        command_words(step["run"]) for step in run_steps() if command_words(step["run"])[:3] == ["python3", "-m", "pip"]
+    ]
+    assert installs == [
+        ["python3", "-m", "pip", "install", "--require-hashes", "-r", "requirements/runtime.lock"],
+        ["python3", "-m", "pip", "install", "--no-deps", "."],
+    ]
+    assert (ROOT / "requirements" / "runtime.lock").is_file()
+
+
+def test_every_gate_runs_the_ci_profile_and_writes_reports_that_are_uploaded_whatever_the_outcome() -> None:
+    steps = workflow()["jobs"]["contract"]["steps"]
+    gates = [
+        command_words(step["run"])
+        for step in run_steps()
+        if command_words(step["run"])[:2] == ["pcaps-contract", "check"]
+    ]
+    assert len(gates) == 2
+    folders = set()
+    for words in gates:
+        assert words[words.index("--profile") + 1] == "ci", words
+        folders.add(words[words.index("--report-dir") + 1])
+    assert len(folders) == 2, "each gate needs a folder of its own"
+    upload = next(step for step in steps if step.get("uses", "").startswith("actions/upload-artifact@"))
+    assert upload["if"] == "always()"
+    assert all(folder.startswith(upload["with"]["path"]) for folder in folders)
+    assert steps.index(upload) == len(steps) - 1
+
+
+def test_adding_or_removing_the_breaking_change_label_runs_it_again() -> None:
+    document = workflow()
+    triggers = document["on"] if "on" in document else document[True]
+    assert {"opened", "synchronize", "reopened", "labeled", "unlabeled"} <= set(triggers["pull_request"]["types"])

@@ -8,6 +8,7 @@ import threading
 from typing import Any
 from urllib.parse import parse_qs
 
+from pcaps_contract._extras import require
 from pcaps_contract.mock._envelope import ApiError, ErrorCode
 from pcaps_contract.mock._state import Ownership
 
@@ -22,6 +23,8 @@ class ChallengeDelivery:
     """Writes challenge files into `s3://` and `r2://` buckets at one S3 endpoint; other buckets are left alone."""
 
     def __init__(self, endpoint: str | None) -> None:
+        if endpoint is not None:
+            require("boto3", "s3", "--s3-endpoint")
         self.endpoint = endpoint
         self._clients: dict[tuple[str, ...], Any] = {}
         self._lock = threading.Lock()
