@@ -36,8 +36,9 @@ INPUTS = (DEV_LOCK.as_posix(), "requirements/runtime.lock", "pyproject.toml", "g
 JOBS: dict[str, list[list[str]] | Callable[[list[str]], int]] = {
     "setup": [],
     "check": [[str(BIN / "pcaps-contract"), "check"]],
-    # Two workers (pytest-xdist): the suite runs real servers and subprocesses that mostly wait on sockets.
-    "test": [[str(BIN / "python"), "-m", "pytest", "-n", "2"]],
+    # Two workers (pytest-xdist): the suite runs real servers and subprocesses that mostly wait on sockets; an idle
+    # worker takes tests queued for the other (worksteal), so the slow tests at the end do not run one at a time.
+    "test": [[str(BIN / "python"), "-m", "pytest", "-n", "2", "--dist", "worksteal"]],
     # Every linter runs even after one fails, so that one run shows all there is to fix.
     "lint": [
         [str(BIN / "ruff"), "check"],
