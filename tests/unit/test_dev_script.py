@@ -16,8 +16,14 @@ def ci_commands() -> list[str]:
     return [line for line in lines if line and not line.startswith(("#", "set ", "cd "))]
 
 
-def test_ci_runs_the_linters_then_the_tests_and_nothing_else() -> None:
-    assert ci_commands() == ["python3 scripts/dev.py lint", "python3 scripts/dev.py test"]
+CHROMIUM = (
+    "command -v chromium >/dev/null || "
+    "(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium)"
+)
+
+
+def test_ci_installs_chromium_if_missing_then_lints_then_tests_and_nothing_else() -> None:
+    assert ci_commands() == [CHROMIUM, "python3 scripts/dev.py lint", "python3 scripts/dev.py test"]
 
 
 def test_each_command_ci_runs_is_one_the_readme_shows() -> None:
