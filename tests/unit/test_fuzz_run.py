@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from pcaps_contract._credentials import Credentials
 from pcaps_contract._fuzz.events import EventLog
 from pcaps_contract._fuzz.plan import OPERATIONS, FuzzPlan
-from pcaps_contract._fuzz.run import FuzzRun, operation_seed
+from pcaps_contract._fuzz.run import FuzzRun, _shown_cause, operation_seed
 from pcaps_contract._ownerships import Created
 from pcaps_contract._spec import Spec
 
@@ -245,3 +245,18 @@ def test_other_deletes_keep_the_id_they_drew(spec: Spec, ownership_id: str, posi
     delete = case("delete_bucket", ownership_id=ownership_id, positive=positive)
     run._use_created_ownerships(delete, "delete_bucket", ACCOUNT, Choices(roll))
     assert delete.path_parameters["ownership_id"] == ownership_id
+
+
+def test_a_schema_failure_is_shown_by_where_in_the_body_and_what_is_wrong_with_the_time_blanked() -> None:
+    failure = SimpleNamespace(
+        instance_path=["result", "submitted"],
+        _raw_message="'2026-12-02 06:31:31Z' is not a 'date-time'",
+        _unique_key="x-bundled/schema000005/format",
+        title="Response violates schema",
+    )
+    assert _shown_cause(failure, str) == "`/result/submitted`: '<time>' is not a 'date-time'"
+
+
+def test_a_failure_without_a_body_path_is_shown_by_its_key() -> None:
+    failure = SimpleNamespace(_unique_key="status 500", title="Server error")
+    assert _shown_cause(failure, str) == "status 500"

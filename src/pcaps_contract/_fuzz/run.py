@@ -453,8 +453,7 @@ class FuzzRun:
                     received = f"status {response.status_code}: {clip(self.credentials.redact(response.text), 200)}"
                 unique = failure._unique_key or normalise_cause(str(failure.title), self.credentials.redact)
                 cause = f"{type(failure).__name__} {unique}".strip()
-                shown = failure._unique_key or readable_cause(str(failure.title), self.credentials.redact)
-                readable = f"{type(failure).__name__} {shown}".strip()
+                readable = f"{type(failure).__name__} {_shown_cause(failure, self.credentials.redact)}".strip()
             exemplar = _exemplar(case, operation_id, response)
             self._add_finding(
                 Finding(operation_id, result.name, cause, expected, received, exemplar, readable=readable)
@@ -550,6 +549,18 @@ def _strategy(schema: Any, operation_id: str) -> Any:
         operation.as_strategy(generation_mode=GenerationMode.NEGATIVE),
     )
     return strategy
+
+
+def _shown_cause(failure: Any, redact: Callable[[str], str]) -> str:
+    """A built-in failure's cause as a person reads it: for a schema failure, where in the body and what is wrong.
+
+    Schemathesis's own key (`x-bundled/schema000005/format`) stays the finding's identity; it names its internals.
+    """
+    path = getattr(failure, "instance_path", None)
+    message = getattr(failure, "_raw_message", None)
+    if isinstance(path, list | tuple) and isinstance(message, str) and message:
+        return f"`/{'/'.join(map(str, path))}`: {readable_cause(message, redact)}"
+    return str(failure._unique_key or readable_cause(str(failure.title), redact))
 
 
 def _exemplar(case: Any, operation_id: str, response: Any, request: Any = None) -> Exemplar:
