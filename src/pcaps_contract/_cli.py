@@ -269,7 +269,7 @@ def _run_check(args: argparse.Namespace) -> int:
     from pcaps_contract._ownerships import stop_on_signals
     from pcaps_contract._progress import Progress, format_seconds
     from pcaps_contract._report import TEXT_STYLES, utc_now
-    from pcaps_contract._report_dir import EVENTS_FILE, RunEvents, prepare_report_dir
+    from pcaps_contract._report_dir import EVENTS_FILE, UNFINISHED, RunEvents, prepare_report_dir
     from pcaps_contract._terminal import painted
     from pcaps_contract.gate import options_from, run_gate
     from pcaps_contract.gate._progress import segments
@@ -286,6 +286,8 @@ def _run_check(args: argparse.Namespace) -> int:
         _write_reports(_refused_report(args, exc), junit, json_path, report_dir, "check")
         raise
     outputs = (junit, json_path)
+    # Until the run writes its own, the reports say it did not finish: what a killed run leaves behind.
+    _write_reports(_refused_report(args, UNFINISHED, options), *outputs, report_dir, "check")
     events = RunEvents(report_dir / EVENTS_FILE if report_dir else None, options.credentials)
     started_at = utc_now()
     interrupt = threading.Event()
@@ -317,7 +319,7 @@ def _run_check(args: argparse.Namespace) -> int:
 
 
 def _refused_report(
-    args: argparse.Namespace, exc: PcapsContractError, options: GateOptions | None = None
+    args: argparse.Namespace, exc: PcapsContractError | str, options: GateOptions | None = None
 ) -> GateReport:
     """The report of a run that judged nothing (refused options, an unreachable target): the reason as its error."""
     import os
@@ -455,7 +457,7 @@ def _run_proxy(args: argparse.Namespace) -> int:
     from pcaps_contract._errors import UsageError
     from pcaps_contract._limits import DEFAULT_MAX_RESPONSE_BYTES
     from pcaps_contract._proxy import EXCHANGES_FILE, ProxyApp, ProxyRun, serve
-    from pcaps_contract._report_dir import prepare_report_dir
+    from pcaps_contract._report_dir import prepare_report_dir, write_unfinished
     from pcaps_contract._serving import bind
     from pcaps_contract._spec import load_spec
     from pcaps_contract._urls import parse_target
@@ -465,6 +467,7 @@ def _run_proxy(args: argparse.Namespace) -> int:
     spec = load_spec(args.spec)
     if args.report_dir is not None:
         prepare_report_dir(args.report_dir, files=(EXCHANGES_FILE,))
+        write_unfinished(args.report_dir, upstream.base_url, "proxy")
     sock = bind(args.host, args.port)
     run = ProxyRun.start(upstream, spec, args.report_dir)
     app = ProxyApp(upstream, run.judge, run.recording, args.max_response_bytes or DEFAULT_MAX_RESPONSE_BYTES)

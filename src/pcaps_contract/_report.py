@@ -15,6 +15,7 @@ from urllib.parse import urlsplit, urlunsplit
 from xml.etree import ElementTree
 
 from pcaps_contract._credentials import Credentials
+from pcaps_contract._files import write_whole
 
 if TYPE_CHECKING:
     from pcaps_contract._ownerships import Leftover
@@ -382,7 +383,7 @@ class GateReport:
         return f"left behind: ownership {leftover.ownership_id} of account {leftover.account} ({leftover.reason})"
 
     def write_json(self, path: Path) -> None:
-        path.write_text(self.redact(json.dumps(self.as_json(), indent=2, ensure_ascii=False)) + "\n", encoding="utf-8")
+        write_whole(path, self.redact(json.dumps(self.as_json(), indent=2, ensure_ascii=False)) + "\n")
 
     def not_applicable(self) -> dict[str, list[str]]:
         """Each check and the operations it never applied to (no pass, no failure), in report order."""
@@ -470,7 +471,7 @@ class GateReport:
 
     def write_junit(self, path: Path) -> None:
         """The JUnit XML of `junit_xml` into `path`."""
-        path.write_text(self.junit_xml(), encoding="utf-8")
+        write_whole(path, self.junit_xml())
 
 
 # What XML 1.0 cannot hold even escaped: most C0 controls, surrogates, U+FFFE and U+FFFF. Fuzzed bodies carry them.

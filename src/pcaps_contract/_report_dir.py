@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 
 from pcaps_contract._errors import UsageError
 from pcaps_contract._eventlog import EventLog
+from pcaps_contract._files import write_whole
 
 if TYPE_CHECKING:
     from pcaps_contract._credentials import Credentials
@@ -22,6 +23,10 @@ HTML_FILE = "report.html"
 EVENTS_FILE = "events.ndjson"
 # A run can fail millions of times (every case of a broken operation); the log keeps the first ones.
 MAX_FAILURE_EVENTS = 1000
+
+
+# What every report says from the moment its file is prepared until the run writes its own over it.
+UNFINISHED = "the run did not finish: it was stopped (killed, or out of memory) before it wrote its report"
 
 
 def prepare_report_dir(directory: Path, flag: str = "--report-dir", files: tuple[str, ...] = ()) -> Path:
@@ -49,7 +54,17 @@ def write_report_dir(report: GateReport, directory: Path, command: str) -> None:
     directory.mkdir(parents=True, exist_ok=True)
     report.write_json(directory / RESULT_FILE)
     report.write_junit(directory / JUNIT_FILE)
-    (directory / HTML_FILE).write_text(report.redact(render_gate_report(report, command)) + "\n", encoding="utf-8")
+    write_whole(directory / HTML_FILE, report.redact(render_gate_report(report, command)) + "\n")
+
+
+def write_unfinished(directory: Path, target: str, command: str) -> None:
+    """Reports that say the run did not finish: the run writes its own over them, a killed run leaves these."""
+    from pcaps_contract._credentials import TOKEN_ENV, Credentials
+    from pcaps_contract._report import GateReport, Ledger, utc_now
+
+    nothing = Credentials(token=f"${TOKEN_ENV}")  # the variable itself: no secret to redact, none to show
+    unfinished = GateReport(target, 0, command, Ledger([], []), nothing, error=UNFINISHED, started_at=utc_now())
+    write_report_dir(unfinished, directory, command)
 
 
 class RunEvents:

@@ -58,7 +58,9 @@ def test_the_reading_sees_the_modules_and_their_imports() -> None:
     assert "pcaps_contract.gate._run" in MODULES and "pcaps_contract._checks" in ours("pcaps_contract.gate._run")
 
 
-@pytest.mark.parametrize("name", ["pcaps_contract._errors", "pcaps_contract._text", "pcaps_contract._limits"])
+@pytest.mark.parametrize(
+    "name", ["pcaps_contract._errors", "pcaps_contract._text", "pcaps_contract._limits", "pcaps_contract._files"]
+)
 def test_the_leaves_import_nothing_of_the_package(name: str) -> None:
     assert ours(name) == set()
 

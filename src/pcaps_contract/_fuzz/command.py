@@ -8,15 +8,17 @@ import os
 import random
 import sys
 import threading
+from dataclasses import replace
 from pathlib import Path
 
 from pcaps_contract._credentials import Credentials, redacting_placeholder
 from pcaps_contract._errors import PcapsContractError, UsageError
 from pcaps_contract._fuzz.plan import DEFAULT_DURATION, OPERATIONS, FuzzPlan
-from pcaps_contract._fuzz.report import EVENTS_FILE, RESULT_FILE, Reporter, placeholder_credentials
+from pcaps_contract._fuzz.report import BASELINE_FILE, EVENTS_FILE, RESULT_FILE, Reporter, placeholder_credentials
 from pcaps_contract._fuzz.result import FuzzResult, merge_results
 from pcaps_contract._fuzz.safety import check_target, parse_duration, parse_rate, require_accounts
 from pcaps_contract._ratelimit import RetryPolicy
+from pcaps_contract._report_dir import UNFINISHED
 from pcaps_contract._sender import ResponseLimits
 
 
@@ -81,15 +83,20 @@ def run_fuzz(args: argparse.Namespace) -> int:
         return merge_reports(args.merge, args.report_dir, args.baseline)
     if not args.plan:
         prepare_report_dir(args.report_dir)
+        # Until the run writes its own, the reports say it did not finish: what a killed run leaves behind.
+        _write_unjudged(args, replace(refused_result(args, UNFINISHED), stop_reason=UNFINISHED))
     try:
         return _run(args)
     except PcapsContractError as exc:
-        if args.report_dir is not None and not args.plan:
-            refused = refused_result(args, exc)
-            Reporter(refused, redacting_placeholder(args.token, args.email, args.api_key, os.environ)).write(
-                args.report_dir
-            )
+        if not args.plan:
+            _write_unjudged(args, refused_result(args, exc))
         raise
+
+
+def _write_unjudged(args: argparse.Namespace, result: FuzzResult) -> None:
+    if args.report_dir is not None:
+        credentials = redacting_placeholder(args.token, args.email, args.api_key, os.environ)
+        Reporter(result, credentials).write(args.report_dir)
 
 
 def _run(args: argparse.Namespace) -> int:
@@ -135,20 +142,14 @@ def _run(args: argparse.Namespace) -> int:
 
 
 def prepare_report_dir(directory: Path | None) -> None:
-    """The report folder created, refused at once (not after the run) when it cannot be written."""
-    if directory is None:
-        return
-    try:
-        directory.mkdir(parents=True, exist_ok=True)
-        probe = directory / f".pcaps-contract-{os.getpid()}"
-        probe.touch()
-        probe.unlink()
-    except OSError as exc:
-        reason = "is a file" if directory.is_file() else f"cannot be written ({exc.strerror})"
-        raise UsageError(f"--report-dir {directory} {reason}; choose a folder that can be written.") from None
+    """The report folder created, refused at once (not after the run) when it or a report file cannot be written."""
+    from pcaps_contract._report_dir import prepare_report_dir as prepare
+
+    if directory is not None:
+        prepare(directory, files=(EVENTS_FILE, BASELINE_FILE))
 
 
-def refused_result(args: argparse.Namespace, exc: PcapsContractError) -> FuzzResult:
+def refused_result(args: argparse.Namespace, exc: PcapsContractError | str) -> FuzzResult:
     """The result of a run refused before it sent anything: nothing fuzzed, the reason as its stop."""
     from pcaps_contract._report import utc_now
 

@@ -10,6 +10,7 @@ import re
 from collections.abc import Callable
 from pathlib import Path
 
+from pcaps_contract._files import write_whole
 from pcaps_contract._fuzz.findings import Finding
 
 _NOT_IDENTIFIER = re.compile(r"[^0-9A-Za-z_]")
@@ -74,5 +75,5 @@ def write_replay(finding: Finding, directory: Path, base_url: str, redact: Calla
     finding = finding.redacted(redact)
     directory.mkdir(parents=True, exist_ok=True)
     path = directory / replay_filename(finding)
-    path.write_text(replay_source(finding, redact(base_url), path.name), encoding="utf-8")
+    write_whole(path, replay_source(finding, redact(base_url), path.name))
     return path

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any, cast
 
 from pcaps_contract._credentials import API_KEY_ENV, EMAIL_ENV, TOKEN_ENV, Credentials
+from pcaps_contract._files import write_whole
 from pcaps_contract._fuzz.baseline import baseline_document
 from pcaps_contract._fuzz.chart import clock_label
 from pcaps_contract._fuzz.findings import redact_data
@@ -224,4 +225,4 @@ def _printable(text: str) -> str:
 
 
 def _write(path: Path, text: str, redact: Callable[[str], str]) -> None:
-    path.write_text(redact(text) + "\n", encoding="utf-8")
+    write_whole(path, redact(text) + "\n")
