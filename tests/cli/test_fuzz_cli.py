@@ -324,6 +324,8 @@ def test_ctrl_c_in_the_middle_writes_the_report_and_cleans_up(tmp_path: Path) ->
     assert result["created"] > 0 and result["leftovers"] == [] and held(app) == []
     assert (tmp_path / "report.html").is_file() and "Traceback" not in err and "interrupted; " in out
     assert CANARY not in out + err
+    junit = (tmp_path / "junit.xml").read_text(encoding="utf-8")
+    assert 'errors="1"' in junit and "interrupted (Ctrl-C)" in junit  # a dashboard shows the run did not end
 
 
 # --- broken mocks: replays reproduce, leftovers exit 3, baselines, merged reports, a crashing check ------

@@ -78,7 +78,7 @@ class Reporter:
             credentials=self.credentials,
             seconds=self.result.seconds,
             requests=int(self.result.sender.get("requests", 0)),
-            error=self.result.stop_reason if self.result.crashed else None,
+            error=self.result.stop_reason if self.result.crashed or self.result.interrupted else None,
             leftovers=list(self.result.leftovers),
             started_at=self.result.started_at,
             spec_sha256=self.result.spec_sha256,
