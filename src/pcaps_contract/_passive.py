@@ -19,7 +19,7 @@ import re
 import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
@@ -286,7 +286,7 @@ class PassiveJudge:
 
     def judge_all(self, exchanges: Iterable[Recorded]) -> None:
         """Judge recorded traffic: each request begun when it started, each answer fed when it ended."""
-        items = list(exchanges)
+        items = self._causal(list(exchanges))
         starts = sorted(range(len(items)), key=lambda index: (items[index].started, index))
         ends = sorted(range(len(items)), key=lambda index: (items[index].ended, index))
         begun: set[int] = set()
@@ -299,6 +299,34 @@ class PassiveJudge:
                 cursor += 1
             self._begin(ending, begun, index)
             self.feed(ending)
+
+    def _causal(self, items: list[Recorded]) -> list[Recorded]:
+        """The exchanges, each add's answer ending no later than the first request that names the id it returned.
+
+        A recorder's clock can put the end of an answer after the start of a request that could only be sent once
+        that answer was read: a HAR's `time` may include reading the body and the recorder's own work. A delete of
+        the id an add returned then seems to overlap the add, the judge would see the delete before the add, and a
+        later list without the deleted id would look like a created id gone missing. The order the requests
+        themselves show wins over the clock.
+        """
+        named: dict[str, float] = {}
+        for recorded in items:
+            matched = self.router.match(recorded.method, recorded.url)
+            ownership_id = matched[2].get("ownership_id") if matched is not None else None
+            if ownership_id:
+                named[ownership_id] = min(named.get(ownership_id, recorded.started), recorded.started)
+        if not named:
+            return items
+        fixed = []
+        for recorded in items:
+            revealed = _added_id(recorded) if recorded.status == 200 and recorded.method.upper() == "POST" else None
+            first = named.get(revealed) if revealed is not None else None
+            if first is not None and recorded.started <= first < recorded.ended:
+                matched = self.router.match(recorded.method, recorded.url)
+                if matched is not None and matched[1].operation_id == api.ADD:
+                    recorded = replace(recorded, ended=first)
+            fixed.append(recorded)
+        return fixed
 
     def _begin(self, recorded: Recorded, begun: set[int], index: int) -> None:
         if index not in begun:
@@ -514,6 +542,16 @@ class PassiveJudge:
             started_at=self.started_at,
             spec_sha256=self.spec.sha256,
         )
+
+
+def _added_id(recorded: Recorded) -> str | None:
+    """The id an add's answer returned (`result.id`), or None when its body shows none."""
+    try:
+        result = json.loads(recorded.response_body).get("result")
+    except (ValueError, AttributeError):
+        return None
+    ownership_id = result.get("id") if isinstance(result, dict) else None
+    return ownership_id if isinstance(ownership_id, str) else None
 
 
 def _key(conf: Any) -> Any:
