@@ -489,7 +489,7 @@ def hangs_on_validate(app: ASGIApp, seconds: float) -> ASGIApp:
 
 def test_timeouts_are_retried_a_bounded_number_of_times_then_recorded_and_the_run_goes_on(tmp_path: Path) -> None:
     from pcaps_contract._credentials import Credentials
-    from pcaps_contract._fuzz.events import EventLog
+    from pcaps_contract._eventlog import EventLog
     from pcaps_contract._fuzz.plan import FuzzPlan
     from pcaps_contract._fuzz.run import FuzzRun
     from pcaps_contract._ratelimit import RetryPolicy

@@ -6,7 +6,7 @@ import io
 import json
 from pathlib import Path
 
-from pcaps_contract._fuzz.events import EventLog
+from pcaps_contract._eventlog import EventLog
 from pcaps_contract._fuzz.progress import Snapshot, render
 from pcaps_contract._progress import Progress
 

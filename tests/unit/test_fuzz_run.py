@@ -10,7 +10,7 @@ import pytest
 from hypothesis import strategies as st
 
 from pcaps_contract._credentials import Credentials
-from pcaps_contract._fuzz.events import EventLog
+from pcaps_contract._eventlog import EventLog
 from pcaps_contract._fuzz.plan import OPERATIONS, FuzzPlan
 from pcaps_contract._fuzz.run import FuzzRun, _shown_cause, operation_seed
 from pcaps_contract._ownerships import Created

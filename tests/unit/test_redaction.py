@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from pcaps_contract._credentials import Credentials
-from pcaps_contract._fuzz.events import EventLog
+from pcaps_contract._eventlog import EventLog
 from pcaps_contract._fuzz.findings import Exemplar, Finding, FindingSet, normalise_cause
 from pcaps_contract._fuzz.replay import write_replay
 from pcaps_contract._fuzz.report import Reporter

@@ -105,8 +105,8 @@ def _run(args: argparse.Namespace) -> int:
     if args.plan:
         print(plan.render(style))
         return 0
+    from pcaps_contract._eventlog import EventLog
     from pcaps_contract._fuzz.baseline import load_baseline
-    from pcaps_contract._fuzz.events import EventLog
     from pcaps_contract._fuzz.progress import segments
     from pcaps_contract._fuzz.run import FuzzRun
     from pcaps_contract._ownerships import stop_on_signals

@@ -27,7 +27,7 @@ from pcaps_contract import _checks as checks
 from pcaps_contract._compat import ready_for_threads
 from pcaps_contract._credentials import Credentials
 from pcaps_contract._data import as_the_server_reads
-from pcaps_contract._fuzz.events import EventLog
+from pcaps_contract._eventlog import EventLog
 from pcaps_contract._fuzz.findings import (
     TRANSPORT_CHECK,
     Exemplar,
