@@ -288,7 +288,7 @@ def _run_check(args: argparse.Namespace) -> int:
     outputs = (junit, json_path)
     # Until the run writes its own, the reports say it did not finish: what a killed run leaves behind.
     _write_reports(_refused_report(args, UNFINISHED, options), *outputs, report_dir, "check")
-    events = RunEvents(report_dir / EVENTS_FILE if report_dir else None, options.credentials)
+    events = RunEvents(report_dir / EVENTS_FILE if report_dir else None, options.credentials.redact)
     started_at = utc_now()
     interrupt = threading.Event()
     # On a terminal a live line (in colour); in CI a plain line every half minute, so a long run shows it is alive.
@@ -457,7 +457,7 @@ def _run_proxy(args: argparse.Namespace) -> int:
     from pcaps_contract._errors import UsageError
     from pcaps_contract._limits import DEFAULT_MAX_RESPONSE_BYTES
     from pcaps_contract._proxy import EXCHANGES_FILE, ProxyApp, ProxyRun, serve
-    from pcaps_contract._report_dir import prepare_report_dir, write_unfinished
+    from pcaps_contract._report_dir import EVENTS_FILE, prepare_report_dir, write_unfinished
     from pcaps_contract._serving import bind
     from pcaps_contract._spec import load_spec
     from pcaps_contract._urls import parse_target
@@ -466,7 +466,7 @@ def _run_proxy(args: argparse.Namespace) -> int:
     upstream = parse_target(args.upstream, allow_production=True, flag="--upstream")
     spec = load_spec(args.spec)
     if args.report_dir is not None:
-        prepare_report_dir(args.report_dir, files=(EXCHANGES_FILE,))
+        prepare_report_dir(args.report_dir, files=(EXCHANGES_FILE, EVENTS_FILE))
         write_unfinished(args.report_dir, upstream.base_url, "proxy")
     sock = bind(args.host, args.port)
     run = ProxyRun.start(upstream, spec, args.report_dir)

@@ -27,7 +27,7 @@ from pcaps_contract._credentials import Credentials
 from pcaps_contract._limits import DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_TIMEOUT
 from pcaps_contract._passive import PassiveJudge
 from pcaps_contract._report import Failure, GateReport, Ledger
-from pcaps_contract._report_dir import write_report_dir
+from pcaps_contract._report_dir import EVENTS_FILE, RunEvents, write_report_dir
 from pcaps_contract._spec import Spec
 from pcaps_contract._traffic import Recorded, Recording, decoded
 from pcaps_contract._urls import TargetUrl
@@ -162,21 +162,33 @@ class ProxyRun:
     judge: PassiveJudge
     recording: Recording | None
     report_dir: Path | None
+    events: RunEvents
 
     @classmethod
     def start(cls, upstream: TargetUrl, spec: Spec, report_dir: Path | None, out: TextIO | None = None) -> ProxyRun:
-        judge = PassiveJudge(spec, on_failure=live_printer(upstream.base_url, out))
+        show = live_printer(upstream.base_url, out)
+
+        def found(failure: Failure, credentials: Credentials) -> None:
+            show(failure, credentials)
+            events.failed(failure)
+
+        judge = PassiveJudge(spec, on_failure=found)
+        # Secrets are learned from the traffic as it passes: each line is redacted with what is known by then.
+        events = RunEvents(report_dir / EVENTS_FILE if report_dir is not None else None, judge.secrets.redact)
         judge.warm()  # before the proxy is announced: no client's first answer waits for a schema to compile
+        events.started(judge.report(upstream.base_url, "proxy"))
         recording = Recording(report_dir / EXCHANGES_FILE, judge.secrets) if report_dir is not None else None
-        return cls(upstream, judge, recording, report_dir)
+        return cls(upstream, judge, recording, report_dir, events)
 
     def finish(self) -> GateReport:
-        """The report of everything seen; written into the report folder (JSON, JUnit, HTML), the recording closed."""
+        """The report of everything seen, written into the report folder (JSON, JUnit, HTML, the event log's last
+        line); the recording closed."""
         if self.recording is not None:
             self.recording.close()
         report = self.judge.report(self.upstream.base_url, "proxy")
         if self.report_dir is not None:
             write_report_dir(report, self.report_dir, "proxy")
+        self.events.finished(report)
         return report
 
 

@@ -6,6 +6,7 @@ One writer for the three commands; `check` adds events.ndjson (`RunEvents`), wri
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -14,7 +15,6 @@ from pcaps_contract._eventlog import EventLog
 from pcaps_contract._files import write_whole
 
 if TYPE_CHECKING:
-    from pcaps_contract._credentials import Credentials
     from pcaps_contract._report import Failure, GateReport
 
 RESULT_FILE = "result.json"
@@ -68,14 +68,14 @@ def write_unfinished(directory: Path, target: str, command: str) -> None:
 
 
 class RunEvents:
-    """`check`'s events.ndjson: the run started (its metadata), each failure as it is recorded, the run finished.
+    """events.ndjson of `check` and `proxy`: the run started (its metadata), each failure as it is found, the end.
 
     Thread-safe (the engines and the lifecycle's lanes record side by side), each line flushed as it is written,
     every text redacted and cut (`EventLog`), at most `MAX_FAILURE_EVENTS` failures.
     """
 
-    def __init__(self, path: Path | None, credentials: Credentials) -> None:
-        self._log = EventLog(path, credentials.redact)
+    def __init__(self, path: Path | None, redact: Callable[[str], str]) -> None:
+        self._log = EventLog(path, redact)
         self._lock = threading.Lock()
         self._report: GateReport | None = None
         self._failures = 0

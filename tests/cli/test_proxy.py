@@ -141,6 +141,8 @@ def test_the_official_sdk_through_the_proxy_in_front_of_the_mock_keeps_the_contr
     assert {"foreign_ownership_is_not_listed", "foreign_ownership_is_not_deleted"} <= judged
     recording = (report / "exchanges.ndjson").read_text(encoding="utf-8")
     assert len(recording.splitlines()) == 2 * 11
+    events = [json.loads(line)["event"] for line in (report / "events.ndjson").read_text(encoding="utf-8").splitlines()]
+    assert events == ["run_started", "run_finished"]
     for path in report.iterdir():
         text = path.read_text(encoding="utf-8")
         assert DEV_TOKEN not in text and DEV_API_KEY not in text and DEV_EMAIL not in text, path
@@ -173,6 +175,11 @@ def test_the_proxy_names_a_broken_implementation_live(tmp_path: Path, name: str)
     assert f'name="{BREAKS[name]}"' in (tmp_path / "junit.xml").read_text(encoding="utf-8")
     page = (tmp_path / "report.html").read_text(encoding="utf-8")
     assert f'data-check="{BREAKS[name]}" data-state="failed"' in page and DEV_TOKEN not in page
+    log = (tmp_path / "events.ndjson").read_text(encoding="utf-8")
+    events = [json.loads(line) for line in log.splitlines()]
+    assert events[0]["event"] == "run_started" and events[-1]["event"] == "run_finished"
+    assert events[-1]["exit_code"] == 1 and DEV_TOKEN not in log
+    assert BREAKS[name] in {event["check"] for event in events if event["event"] == "failure"}
 
 
 def peer_session(base: str) -> None:

@@ -121,7 +121,7 @@ def test_a_folder_that_cannot_hold_the_reports_is_refused_in_one_sentence(tmp_pa
 def test_the_event_log_is_redacted_cut_bounded_and_whole_lines_from_many_threads(tmp_path: Path) -> None:
     path = tmp_path / EVENTS_FILE
     report = report_of([])
-    events = RunEvents(path, report.credentials)
+    events = RunEvents(path, report.credentials.redact)
     report.ledger.on_failure = events.failed
     events.started(report)
     long = Failure("add_bucket", "x_y", "short", SECRET + "x" * 2 * TEXT_LIMIT, (hostile_failure().steps[0],))
