@@ -338,11 +338,12 @@ class PassiveJudge:
     def _record(
         self, seen: _Seen, name: str, violation: checks.ContractViolation | None, trail: Sequence[Step] = ()
     ) -> None:
+        seconds = max(0.0, seen.recorded.ended - seen.recorded.started)  # the answer's time, as the gate counts it
         if violation is None:
-            self.ledger.passed(seen.operation_id, name)
+            self.ledger.passed(seen.operation_id, name, seconds)
             return
         failure = Failure(seen.operation_id, name, violation.expected, violation.received, (*trail, seen.step))
-        self.ledger.failed(failure)
+        self.ledger.failed(failure, seconds)
         if self.on_failure is not None:
             self.on_failure(failure, self.secrets.credentials(seen.recorded.request_headers))
 

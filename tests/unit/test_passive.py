@@ -502,3 +502,12 @@ def test_traffic_without_an_exchange_of_the_api_cannot_be_judged(spec: Spec, tra
     traffic.send("GET", "/zones", 200, ok([]))
     report = traffic.judge(spec).report("traffic", "verify")
     assert report.exit_code == 2
+
+
+def test_each_cell_counts_the_time_of_the_answers_it_judged(spec: Spec, traffic: Traffic) -> None:
+    traffic.add(A, 1)  # each answer of the hand-built traffic takes 10 ms
+    traffic.list(A, 1)
+    traffic.list(A, 1)
+    cells = traffic.judge(spec).ledger.cells
+    assert cells[("list_buckets", "created_ownership_is_listed")].seconds == pytest.approx(0.02)
+    assert cells[("add_bucket", "success_matches_status")].seconds == pytest.approx(0.01)
