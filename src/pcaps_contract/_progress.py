@@ -8,7 +8,7 @@ import time
 from collections.abc import Callable, Sequence
 from typing import Generic, TextIO, TypeVar
 
-from pcaps_contract._terminal import Painter, Segment, fit, plain, takes_colour, terminal_width
+from pcaps_contract._terminal import Painter, Segment, fit, is_terminal, plain, takes_colour, terminal_width
 
 S = TypeVar("S")
 
@@ -43,7 +43,7 @@ class Progress(Generic[S]):
     ) -> None:
         self.stream = stream
         self.render = render
-        self.tty = _isatty(stream) if tty is None else tty
+        self.tty = is_terminal(stream) if tty is None else tty
         self.interval = 0.25 if self.tty else interval
         self.clock = clock
         self.painter = painter or Painter(self.tty and takes_colour(stream) if tty is None else False)
@@ -93,10 +93,3 @@ class Progress(Generic[S]):
                     self.stream.flush()
                 except Exception:
                     self.broken = True
-
-
-def _isatty(stream: TextIO) -> bool:
-    try:
-        return stream.isatty()
-    except (AttributeError, ValueError, OSError):
-        return False

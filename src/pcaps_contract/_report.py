@@ -312,15 +312,15 @@ class GateReport:
         return "\n".join(lines)
 
     def render_failure(self, failure: Failure) -> str:
-        failure = self.redacted(failure)
+        shown = self.redacted(failure)
         lines = [
-            f"{failure.check} on {failure.operation}",
-            f"  Expected: {failure.expected}",
-            f"  Received: {failure.received}",
+            f"{shown.check} on {shown.operation}",
+            f"  Expected: {shown.expected}",
+            f"  Received: {shown.received}",
         ]
         if failure.steps:
             lines.append("  Reproduce:" if len(failure.steps) == 1 else "  Reproduce (in order):")
-            lines.extend(f"    {step.curl(self.credentials, self.reproduce_origin)}" for step in failure.steps)
+            lines.extend(f"    {curl}" for curl in self.reproduction(failure))
         return self.redact("\n".join(lines))
 
     def render(self) -> str:
@@ -362,7 +362,7 @@ class GateReport:
                     failure = self.redacted(cell.failure)
                     entry["expected"] = failure.expected
                     entry["received"] = failure.received
-                    entry["reproduce"] = [step.curl(self.credentials, self.reproduce_origin) for step in failure.steps]
+                    entry["reproduce"] = self.reproduction(cell.failure)
                 cells.append(entry)
         return {
             **self.metadata,

@@ -25,16 +25,21 @@ def spaced(pieces: Sequence[Segment], gap: str = "  ") -> list[Segment]:
     return joined
 
 
+def is_terminal(stream: TextIO) -> bool:
+    """Whether `stream` is a terminal; a closed or odd stream is none."""
+    try:
+        return stream.isatty()
+    except (AttributeError, ValueError, OSError):
+        return False
+
+
 def takes_colour(stream: TextIO, environ: Mapping[str, str] | None = None) -> bool:
     """Whether `stream` is a terminal that shows colour: not with `NO_COLOR` set to anything (no-color.org),
     nor with `TERM=dumb`."""
     env = os.environ if environ is None else environ
     if env.get("NO_COLOR") or env.get("TERM", "").lower() == "dumb":
         return False
-    try:
-        return stream.isatty()
-    except (AttributeError, ValueError, OSError):  # a closed or odd stream shows nothing special
-        return False
+    return is_terminal(stream)
 
 
 def terminal_width(stream: TextIO) -> int | None:

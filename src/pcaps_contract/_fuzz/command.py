@@ -14,11 +14,11 @@ from pathlib import Path
 from pcaps_contract._credentials import Credentials, redacting_placeholder
 from pcaps_contract._errors import PcapsContractError, UsageError
 from pcaps_contract._fuzz.plan import DEFAULT_DURATION, OPERATIONS, FuzzPlan
-from pcaps_contract._fuzz.report import BASELINE_FILE, EVENTS_FILE, RESULT_FILE, Reporter, placeholder_credentials
+from pcaps_contract._fuzz.report import BASELINE_FILE, Reporter, placeholder_credentials
 from pcaps_contract._fuzz.result import FuzzResult, merge_results
 from pcaps_contract._fuzz.safety import check_target, parse_duration, parse_rate, require_accounts
 from pcaps_contract._ratelimit import RetryPolicy
-from pcaps_contract._report_dir import UNFINISHED
+from pcaps_contract._report_dir import EVENTS_FILE, RESULT_FILE, UNFINISHED
 from pcaps_contract._sender import ResponseLimits
 
 

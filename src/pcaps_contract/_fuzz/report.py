@@ -22,11 +22,8 @@ from pcaps_contract._fuzz.findings import redact_data
 from pcaps_contract._fuzz.replay import replay_filename, write_replay
 from pcaps_contract._fuzz.result import FuzzResult
 from pcaps_contract._report import Failure, GateReport, Ledger
+from pcaps_contract._report_dir import EVENTS_FILE, HTML_FILE, JUNIT_FILE, RESULT_FILE
 
-RESULT_FILE = "result.json"
-EVENTS_FILE = "events.ndjson"
-JUNIT_FILE = "junit.xml"
-HTML_FILE = "report.html"
 BASELINE_FILE = "baseline.json"
 REPLAY_DIR = "replay"
 # What the report directory holds besides the page, as the page links it.

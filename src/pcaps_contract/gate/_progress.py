@@ -7,7 +7,7 @@ import threading
 import time
 from collections import deque
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 
 from pcaps_contract._progress import Progress, format_seconds
 from pcaps_contract._terminal import Segment, plain, spaced
@@ -94,17 +94,7 @@ class Ticker:
             self._samples.popleft()
         since, before = self._samples[0]
         rate = (counts.requests - before) / (now - since) if now > since else 0.0
-        return GateSnapshot(
-            now - self.started,
-            counts.requests,
-            counts.in_flight,
-            rate,
-            counts.failed,
-            counts.throttled,
-            counts.cases,
-            counts.phase,
-            counts.operation,
-        )
+        return GateSnapshot(elapsed=now - self.started, rate=rate, **asdict(counts))
 
     def _run(self) -> None:
         while not self._done.wait(self.every):
