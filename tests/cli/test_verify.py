@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from tests.cli.helpers import FAST, ROOT, Outcome, Run
-from tests.cli.served import served_mock, served_variant
+from tests.cli.served import HAR_SECRET, har_of_a_broken_list, served_mock, served_variant
 from tests.gallery.broken import BREAKS, OTHER, OWNER
 
 SCHEMATHESIS = Path(sys.executable).parent / "schemathesis"
@@ -67,23 +67,8 @@ def test_verify_passes_a_har_of_the_correct_mock(run_cli: Run, tmp_path: Path) -
 
 
 def test_verify_writes_junit_and_json_without_secrets(run_cli: Run, tmp_path: Path) -> None:
-    secret = "a-secret-token-of-a-user-1234"
-    entry = {
-        "startedDateTime": "2026-05-01T10:00:00.000Z",
-        "time": 5,
-        "request": {
-            "method": "GET",
-            "url": f"https://api.example.com/client/v4/accounts/{OWNER}/pcaps/ownership",
-            "headers": [{"name": "Authorization", "value": f"Bearer {secret}"}],
-        },
-        "response": {
-            "status": 200,
-            "headers": [{"name": "Content-Type", "value": "application/json"}],
-            "content": {"text": json.dumps({"success": False, "errors": [], "messages": [], "result": [secret]})},
-        },
-    }
-    har = tmp_path / "browser.har"
-    har.write_text(json.dumps({"log": {"version": "1.2", "entries": [entry]}}), encoding="utf-8")
+    secret = HAR_SECRET
+    har = har_of_a_broken_list(tmp_path / "browser.har")
     junit, report = tmp_path / "out" / "junit.xml", tmp_path / "out" / "result.json"
     outcome = run_cli("verify", str(har), "--junit-xml", str(junit), "--report", str(report))
     assert outcome.code == 1

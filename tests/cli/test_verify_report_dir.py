@@ -6,29 +6,8 @@ import json
 from pathlib import Path
 
 from tests.cli.helpers import Run
-from tests.gallery.broken import OWNER
-
-SECRET = "a-secret-token-of-a-user-1234"
-
-
-def har_of_a_broken_list(path: Path) -> Path:
-    """One exchange: a list answered 200 with `success: false` and the caller's token echoed in the body."""
-    entry = {
-        "startedDateTime": "2026-05-01T10:00:00.000Z",
-        "time": 5,
-        "request": {
-            "method": "GET",
-            "url": f"https://api.example.com/client/v4/accounts/{OWNER}/pcaps/ownership",
-            "headers": [{"name": "Authorization", "value": f"Bearer {SECRET}"}],
-        },
-        "response": {
-            "status": 200,
-            "headers": [{"name": "Content-Type", "value": "application/json"}],
-            "content": {"text": json.dumps({"success": False, "errors": [], "messages": [], "result": [SECRET]})},
-        },
-    }
-    path.write_text(json.dumps({"log": {"version": "1.2", "entries": [entry]}}), encoding="utf-8")
-    return path
+from tests.cli.served import HAR_SECRET as SECRET
+from tests.cli.served import har_of_a_broken_list
 
 
 def test_verify_writes_the_report_folder_with_the_html_page(run_cli: Run, tmp_path: Path) -> None:
