@@ -309,21 +309,19 @@ class PassiveJudge:
         later list without the deleted id would look like a created id gone missing. The order the requests
         themselves show wins over the clock.
         """
+        routes = [self.router.match(recorded.method, recorded.url) for recorded in items]
         named: dict[str, float] = {}
-        for recorded in items:
-            matched = self.router.match(recorded.method, recorded.url)
+        for recorded, matched in zip(items, routes, strict=True):
             ownership_id = matched[2].get("ownership_id") if matched is not None else None
             if ownership_id:
                 named[ownership_id] = min(named.get(ownership_id, recorded.started), recorded.started)
         if not named:
             return items
         fixed = []
-        for recorded in items:
-            revealed = _added_id(recorded) if recorded.status == 200 and recorded.method.upper() == "POST" else None
-            first = named.get(revealed) if revealed is not None else None
-            if first is not None and recorded.started <= first < recorded.ended:
-                matched = self.router.match(recorded.method, recorded.url)
-                if matched is not None and matched[1].operation_id == api.ADD:
+        for recorded, matched in zip(items, routes, strict=True):
+            if recorded.status == 200 and matched is not None and matched[1].operation_id == api.ADD:
+                first = named.get(_added_id(recorded) or "")
+                if first is not None and recorded.started <= first < recorded.ended:
                     recorded = replace(recorded, ended=first)
             fixed.append(recorded)
         return fixed
