@@ -21,6 +21,7 @@ from types import MappingProxyType
 from typing import Any, Generic, ParamSpec
 
 from pcaps_contract import _api as api
+from pcaps_contract._json import parsed_or_none
 from pcaps_contract._text import clip
 
 # RFC 3339 section 5.6 date-time; its section 5.6 note allows a lower-case `t` and `z` too.
@@ -81,12 +82,7 @@ class Exchange:
     @cached_property
     def body(self) -> Any:
         """The response body parsed as JSON, or None when it is empty or not JSON."""
-        if not self.content:
-            return None
-        try:
-            return json.loads(self.content)
-        except (ValueError, UnicodeDecodeError):
-            return None
+        return parsed_or_none(self.content)
 
     @property
     def envelope(self) -> dict[str, Any] | None:

@@ -12,6 +12,7 @@ import json
 from collections.abc import Iterator
 from typing import Any
 
+from pcaps_contract import _json as bounded_json
 from pcaps_contract._checks import HELD, OUT_OF_SCOPE, Check, ContractViolation, Exchange, Verdict
 from pcaps_contract._spec import Operation, Spec, resolve_pointer
 from pcaps_contract._text import clip
@@ -83,8 +84,10 @@ def response_schema_conformance(spec: Spec, operation: Operation, exchange: Exch
         return OUT_OF_SCOPE
     pointer = spec.response_schema_pointer(operation, key)
     try:
-        body = json.loads(exchange.content)
-    except (ValueError, UnicodeDecodeError):
+        body = bounded_json.loads(exchange.content)
+    except bounded_json.JsonRefused:
+        return OUT_OF_SCOPE  # nested too deep or a number no float holds: judged by its status alone
+    except ValueError:  # UnicodeDecodeError too
         raise ContractViolation(
             f"a JSON body with status {exchange.status}",
             f"{len(exchange.content)} bytes that are not JSON: {clip(repr(exchange.content[:120]), 160)}",

@@ -11,3 +11,10 @@ DEFAULT_TIMEOUT = 30.0
 DEFAULT_MAX_TIME = 900.0
 # Seconds the cleanup has of its own, after the run's budget, a crash, Ctrl-C or SIGTERM.
 CLEANUP_TIME_LIMIT = 120.0
+# Levels of JSON arrays and objects a body or a recorded exchange may nest (no parser recursion beyond this).
+DEFAULT_MAX_JSON_DEPTH = 64
+# Recorded exchanges `verify` holds to put them in the order they started, and at most in flight at once.
+ORDER_WINDOW = 4096
+# The most text one recorded exchange (a HAR entry, a line of a proxy recording) may take, and the longest it may last.
+MAX_RECORDED_EXCHANGE_BYTES = 16 << 20
+MAX_EXCHANGE_SECONDS = 86_400.0

@@ -24,12 +24,12 @@ from urllib3 import exceptions as urllib3_errors
 from urllib3.connection import HTTPConnection, HTTPSConnection
 from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 
-from pcaps_contract._limits import DEFAULT_MAX_RESPONSE_BYTES
+from pcaps_contract._json import too_deep
+from pcaps_contract._limits import DEFAULT_MAX_JSON_DEPTH, DEFAULT_MAX_RESPONSE_BYTES
 from pcaps_contract._ratelimit import RateLimiter, RetryPolicy
 from pcaps_contract._urls import parse_target
 
 EventSink = Callable[..., None]
-DEFAULT_MAX_JSON_DEPTH = 64
 _CHUNK = 16 * 1024
 # Only what the standard library decompresses in bounded steps: no brotli or zstd surprises.
 _ACCEPT_ENCODING = "gzip, deflate"
@@ -326,31 +326,6 @@ class PoliteAdapter(HTTPAdapter):
         self.stats.add_wait(seconds)
         if not self.limiter.waiter.wait(seconds, self.stop):  # type: ignore[arg-type]
             raise Cancelled("the run stopped while a request waited to be retried")
-
-
-def too_deep(content: bytes, limit: int) -> bool:
-    """Whether JSON text nests arrays and objects more than `limit` deep (brackets inside strings do not count)."""
-    if content.count(b"[") + content.count(b"{") <= limit:
-        return False
-    depth = 0
-    in_string = escaped = False
-    for byte in content:
-        if in_string:
-            if escaped:
-                escaped = False
-            elif byte == 0x5C:  # backslash
-                escaped = True
-            elif byte == 0x22:
-                in_string = False
-        elif byte == 0x22:
-            in_string = True
-        elif byte in (0x5B, 0x7B):
-            depth += 1
-            if depth > limit:
-                return True
-        elif byte in (0x5D, 0x7D):
-            depth -= 1
-    return False
 
 
 class _NoRedirects(requests.Session):

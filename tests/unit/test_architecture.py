@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import re
 from pathlib import Path
 
 import pytest
@@ -135,7 +136,20 @@ def test_only_release_imports_both_and_the_command_line_leaves_the_release_to_it
 def test_the_sending_layer_stands_on_its_own() -> None:
     layer = {"pcaps_contract._urls", "pcaps_contract._ratelimit", "pcaps_contract._sender"}
     for name in layer:
-        assert ours(name) <= layer | {"pcaps_contract._errors", "pcaps_contract._limits"}, name
+        assert ours(name) <= layer | {"pcaps_contract._errors", "pcaps_contract._limits", "pcaps_contract._json"}, name
+
+
+def test_the_bounded_json_reader_imports_only_the_bounds_and_the_errors() -> None:
+    assert ours("pcaps_contract._json") <= {"pcaps_contract._errors", "pcaps_contract._limits"}
+
+
+def test_every_json_body_from_outside_is_read_by_the_bounded_reader() -> None:
+    readers = {"pcaps_contract._checks", "pcaps_contract._conformance", "pcaps_contract._passive"}
+    readers |= {"pcaps_contract._traffic", "pcaps_contract._sender"}
+    for name in readers:
+        assert "pcaps_contract._json" in ours(name), name
+        source = (PACKAGE / f"{name.rpartition('.')[2]}.py").read_text(encoding="utf-8")
+        assert not re.search(r"\bjson\.loads?\(", source), name
 
 
 def test_the_pure_modules_import_neither_the_engine_nor_the_mock() -> None:
