@@ -14,11 +14,12 @@ does both for recorded traffic. Verdicts go into a `_report.Ledger`.
 
 from __future__ import annotations
 
+import heapq
 import json
 import re
 import time
 from collections import Counter
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any
@@ -29,6 +30,8 @@ from pcaps_contract import _checks as checks
 from pcaps_contract._conformance import SPEC_CHECKS, run_spec_checks
 from pcaps_contract._credentials import Credentials
 from pcaps_contract._errors import SpecError
+from pcaps_contract._json import parsed_or_none, too_deep
+from pcaps_contract._limits import DEFAULT_MAX_JSON_DEPTH, ORDER_WINDOW
 from pcaps_contract._report import Failure, GateReport, Ledger, Step, utc_now
 from pcaps_contract._spec import Operation, Spec
 from pcaps_contract._traffic import Recorded, Secrets
@@ -152,6 +155,58 @@ class _Seen:
         return body.get("destination_conf") if isinstance(body, dict) else None
 
 
+class _InFlight:
+    """Recorded exchanges begun and not yet fed, the earliest end first; an add's end can move earlier."""
+
+    def __init__(self) -> None:
+        self._ends: list[tuple[float, int]] = []  # (end, index); an entry whose end has moved since is stale
+        self._items: dict[int, Recorded] = {}
+        self._adds: dict[str, int] = {}  # the id an add in flight returned -> its index
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+    def add(self, index: int, recorded: Recorded, added_id: str | None) -> None:
+        self._items[index] = recorded
+        heapq.heappush(self._ends, (recorded.ended, index))
+        if added_id:
+            self._adds[added_id] = index
+
+    def named(self, ownership_id: str, at: float) -> None:
+        """A request naming `ownership_id` starts `at`: the add in flight that returned it had ended by then."""
+        index = self._adds.pop(ownership_id, None)
+        recorded = self._items.get(index) if index is not None else None
+        if index is not None and recorded is not None and recorded.started <= at < recorded.ended:
+            self._items[index] = replace(recorded, ended=at)
+            heapq.heappush(self._ends, (at, index))
+
+    def _pop(self) -> Recorded | None:
+        ended, index = heapq.heappop(self._ends)
+        recorded = self._items.get(index)
+        if recorded is None or recorded.ended != ended:
+            return None
+        del self._items[index]
+        return recorded
+
+    def ended_by(self, at: float) -> Iterator[Recorded]:
+        while self._ends and self._ends[0][0] <= at:
+            recorded = self._pop()
+            if recorded is not None:
+                yield recorded
+
+    def pop_earliest(self) -> Recorded:
+        while True:
+            recorded = self._pop()
+            if recorded is not None:
+                return recorded
+
+    def drain(self) -> Iterator[Recorded]:
+        while self._ends:
+            recorded = self._pop()
+            if recorded is not None:
+                yield recorded
+
+
 @dataclass
 class Tally:
     """What the judge saw and could not judge, for the report's notes."""
@@ -161,6 +216,8 @@ class Tally:
     other: int = 0  # not an operation of the spec (another path, or a method the path does not declare)
     throttled: int = 0
     truncated: int = 0
+    too_deep: int = 0  # answers nesting JSON beyond the bound: judged by their status only
+    unjudged: int = 0  # exchanges the judge itself failed on: counted, never a crash
 
 
 FailureSink = Callable[[Failure, Credentials], None]
@@ -207,6 +264,33 @@ class PassiveJudge:
 
     def begin(self, method: str, url: str, request_body: bytes = b"") -> None:
         """A request is on its way: what it may change is excused until its answer is fed."""
+        self._safely(self._begun, method, url, request_body)
+
+    def lost(self, method: str, url: str, request_body: bytes = b"") -> None:
+        """A request that got no (whole) answer: what it may have done on the server is unknown from now on."""
+        self._safely(self._lost, method, url, request_body)
+
+    def feed(self, recorded: Recorded) -> None:
+        """An answer arrived: judge it, then take what it showed into the model."""
+        judged = self.tally.judged
+        if not self._safely(self._fed, recorded):
+            self.tally.judged = judged
+            self.tally.unjudged += 1
+
+    def _safely(self, step: Callable[..., None], *args: Any) -> bool:
+        """One event through the judge; a failure of the judge's own forgets the model instead of ending the run.
+
+        Whatever the failing step had changed of the model is unknown, so the judge starts over from what later
+        traffic shows: silent where it has not seen enough, never a false alarm.
+        """
+        try:
+            step(*args)
+        except Exception:
+            self.scopes.clear()
+            return False
+        return True
+
+    def _begun(self, method: str, url: str, request_body: bytes) -> None:
         matched = self.router.match(method, url)
         if matched is None:
             return
@@ -216,14 +300,14 @@ class PassiveJudge:
         if operation.operation_id == api.DELETE:
             scope.deleting[(account, parameters.get("ownership_id", ""))] += 1
         elif operation.operation_id == api.VALIDATE:
-            conf = _json(request_body).get("destination_conf") if isinstance(_json(request_body), dict) else None
+            body = parsed_or_none(request_body)
+            conf = body.get("destination_conf") if isinstance(body, dict) else None
             for ownership_id in scope.by_conf.get(_key(conf), ()):
                 seen = scope.seen.get(ownership_id)
                 if seen is not None and scope.owner.get(ownership_id) == account:
                     scope.seen[ownership_id] = seen.validated_again()
 
-    def lost(self, method: str, url: str, request_body: bytes = b"") -> None:
-        """A request that got no (whole) answer: what it may have done on the server is unknown from now on."""
+    def _lost(self, method: str, url: str, request_body: bytes) -> None:
         matched = self.router.match(method, url)
         if matched is None:
             return
@@ -240,8 +324,7 @@ class PassiveJudge:
             if scope.held.pop(key[1], None) is not None:
                 scope.present[account] = None
 
-    def feed(self, recorded: Recorded) -> None:
-        """An answer arrived: judge it, then take what it showed into the model."""
+    def _fed(self, recorded: Recorded) -> None:
         self.tally.exchanges += 1
         carried = self.secrets.learn(recorded.request_headers)
         matched = self.router.match(recorded.method, recorded.url)
@@ -262,11 +345,14 @@ class PassiveJudge:
         self.tally.judged += 1
         exchange, step = _exchange(operation, recorded), _step(recorded, carried)
         seen = _Seen(scope_name, operation, account, parameters, exchange, recorded, step)
-        whole = not recorded.truncated and recorded.status < 500
+        deep = too_deep(recorded.response_body, DEFAULT_MAX_JSON_DEPTH)
+        whole = not recorded.truncated and not deep and recorded.status < 500
         for name, violation in run_spec_checks(self.spec, operation, seen.exchange, body=whole):
             self._record(seen, name, violation)
         if recorded.truncated:
             self.tally.truncated += 1
+        elif deep:
+            self.tally.too_deep += 1
         if not whole:
             self._unsure(scope, seen)
             return
@@ -284,52 +370,45 @@ class PassiveJudge:
         if handler is not None:
             handler(scope, seen)
 
-    def judge_all(self, exchanges: Iterable[Recorded]) -> None:
-        """Judge recorded traffic: each request begun when it started, each answer fed when it ended."""
-        items = self._causal(list(exchanges))
-        starts = sorted(range(len(items)), key=lambda index: (items[index].started, index))
-        ends = sorted(range(len(items)), key=lambda index: (items[index].ended, index))
-        begun: set[int] = set()
-        cursor = 0
-        for index in ends:
-            ending = items[index]
-            # Everything that started before this answer ended was in flight while it was made.
-            while cursor < len(starts) and items[starts[cursor]].started < ending.ended:
-                self._begin(items[starts[cursor]], begun, starts[cursor])
-                cursor += 1
-            self._begin(ending, begun, index)
-            self.feed(ending)
+    def judge_all(self, exchanges: Iterable[Recorded], window: int = ORDER_WINDOW) -> None:
+        """Judge recorded traffic: each request begun when it started, each answer fed when it ended.
 
-    def _causal(self, items: list[Recorded]) -> list[Recorded]:
-        """The exchanges, each add's answer ending no later than the first request that names the id it returned.
+        Streamed, in memory bounded by `window` whatever the number of exchanges: recorders write exchanges in the
+        order they started (or nearly), so up to `window` read ones are held to begin them in that order, and one
+        read later than that is begun as it comes. Begun exchanges wait for their end (`_InFlight`); with more
+        than `window` in flight at once, the one ending first is fed early.
+        """
+        ahead: list[tuple[float, int, Recorded]] = []  # read, not yet begun: the earliest start first
+        flight = _InFlight()
+        for index, recorded in enumerate(exchanges):
+            heapq.heappush(ahead, (recorded.started, index, recorded))
+            if len(ahead) > window:
+                self._start(*heapq.heappop(ahead), flight, window)
+        while ahead:
+            self._start(*heapq.heappop(ahead), flight, window)
+        for recorded in flight.drain():
+            self.feed(recorded)
+
+    def _start(self, started: float, index: int, recorded: Recorded, flight: _InFlight, window: int) -> None:
+        """Begin one recorded request, after feeding every answer that ended by the time it started.
 
         A recorder's clock can put the end of an answer after the start of a request that could only be sent once
         that answer was read: a HAR's `time` may include reading the body and the recorder's own work. A delete of
         the id an add returned then seems to overlap the add, the judge would see the delete before the add, and a
         later list without the deleted id would look like a created id gone missing. The order the requests
-        themselves show wins over the clock.
+        themselves show wins over the clock: an add in flight ends when a request naming the id it returned starts.
         """
-        routes = [self.router.match(recorded.method, recorded.url) for recorded in items]
-        named: dict[str, float] = {}
-        for recorded, matched in zip(items, routes, strict=True):
-            ownership_id = matched[2].get("ownership_id") if matched is not None else None
-            if ownership_id:
-                named[ownership_id] = min(named.get(ownership_id, recorded.started), recorded.started)
-        if not named:
-            return items
-        fixed = []
-        for recorded, matched in zip(items, routes, strict=True):
-            if recorded.status == 200 and matched is not None and matched[1].operation_id == api.ADD:
-                first = named.get(_added_id(recorded) or "")
-                if first is not None and recorded.started <= first < recorded.ended:
-                    recorded = replace(recorded, ended=first)
-            fixed.append(recorded)
-        return fixed
-
-    def _begin(self, recorded: Recorded, begun: set[int], index: int) -> None:
-        if index not in begun:
-            begun.add(index)
-            self.begin(recorded.method, recorded.url, recorded.request_body)
+        matched = self.router.match(recorded.method, recorded.url)
+        ownership_id = matched[2].get("ownership_id") if matched is not None else None
+        if ownership_id:
+            flight.named(ownership_id, started)
+        for ended in flight.ended_by(started):
+            self.feed(ended)
+        self.begin(recorded.method, recorded.url, recorded.request_body)
+        added = matched is not None and matched[1].operation_id == api.ADD and recorded.status == 200
+        flight.add(index, recorded, _added_id(recorded) if added else None)
+        if len(flight) > window:
+            self.feed(flight.pop_earliest())
 
     # --- verdicts ----------------------------------------------------------------------------------------------
 
@@ -513,13 +592,22 @@ class PassiveJudge:
             notes.append(f"{tally.throttled} answer(s) 429: the API's rate limit, never judged")
         if tally.truncated:
             notes.append(f"{tally.truncated} answer(s) larger than the body cap: judged by their status only")
+        if tally.too_deep:
+            notes.append(
+                f"{tally.too_deep} answer(s) nesting JSON more than {DEFAULT_MAX_JSON_DEPTH} levels deep: "
+                "judged by their status only"
+            )
+        if tally.unjudged:
+            notes.append(f"{tally.unjudged} exchange(s) could not be judged (the judge failed on them)")
         never = {
             check: NEVER_JUDGED.get(check, "no answer of the traffic fell under it")
             for check in PASSIVE_CHECKS
             if not any(self.ledger.status(operation, check) != "skipped" for operation in self.ledger.operations)
         }
         error = None
-        if tally.judged == 0:
+        if tally.judged == 0 and tally.unjudged:
+            error = f"the judge could not judge any of the {tally.unjudged} exchange(s) it was given"
+        elif tally.judged == 0:
             error = (
                 "no exchange of this API in the traffic (paths ending in /accounts/{account_id}/pcaps/ownership...)"
                 if tally.exchanges > tally.throttled
@@ -545,10 +633,8 @@ class PassiveJudge:
 
 def _added_id(recorded: Recorded) -> str | None:
     """The id an add's answer returned (`result.id`), or None when its body shows none."""
-    try:
-        result = json.loads(recorded.response_body).get("result")
-    except (ValueError, AttributeError):
-        return None
+    body = parsed_or_none(recorded.response_body)
+    result = body.get("result") if isinstance(body, dict) else None
     ownership_id = result.get("id") if isinstance(result, dict) else None
     return ownership_id if isinstance(ownership_id, str) else None
 
@@ -556,15 +642,6 @@ def _added_id(recorded: Recorded) -> str | None:
 def _key(conf: Any) -> Any:
     """A destination_conf as a dictionary key (whatever JSON value a request or an answer carried)."""
     return conf if isinstance(conf, str | int | float | bool) or conf is None else json.dumps(conf, sort_keys=True)
-
-
-def _json(body: bytes) -> Any:
-    if not body:
-        return None
-    try:
-        return json.loads(body)
-    except (ValueError, UnicodeDecodeError):
-        return None
 
 
 def _exchange(operation: Operation, recorded: Recorded) -> checks.Exchange:
@@ -577,7 +654,7 @@ def _exchange(operation: Operation, recorded: Recorded) -> checks.Exchange:
         url=recorded.url,
         status=recorded.status,
         content=recorded.response_body,
-        request_body=_json(recorded.request_body),
+        request_body=parsed_or_none(recorded.request_body),
         request_headers=dict(recorded.request_headers),
         response_headers=headers,
     )

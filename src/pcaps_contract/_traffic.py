@@ -10,19 +10,26 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+import math
 import zlib
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO, Any
+from urllib.parse import urlsplit
 
+from pcaps_contract import _json as bounded_json
 from pcaps_contract._credentials import API_KEY_ENV, EMAIL_ENV, TOKEN_ENV, Credentials
 from pcaps_contract._errors import UsageError
-from pcaps_contract._limits import DEFAULT_MAX_RESPONSE_BYTES
+from pcaps_contract._limits import DEFAULT_MAX_RESPONSE_BYTES, MAX_EXCHANGE_SECONDS, MAX_RECORDED_EXCHANGE_BYTES
+from pcaps_contract._text import clip
 
 Headers = tuple[tuple[str, str], ...]
 NDJSON_KIND = "pcaps-contract-exchange"
+# The times a recorded exchange may carry: what a clock of a real recording can show, and `_iso` can write back.
+EARLIEST = datetime(1970, 1, 2, tzinfo=UTC)
+LATEST = datetime(3000, 1, 1, tzinfo=UTC)
 
 
 @dataclass(frozen=True)
@@ -175,62 +182,90 @@ def _bearer(value: str | None) -> str | None:
 # --- reading recorded traffic ----------------------------------------------------------------------------------
 
 
-def read_traffic(path: Path, cap: int = DEFAULT_MAX_RESPONSE_BYTES) -> list[Recorded]:
+def read_traffic(path: Path, cap: int = DEFAULT_MAX_RESPONSE_BYTES) -> Iterator[Recorded]:
     """The exchanges of a HAR 1.2 file or of the proxy's NDJSON recording, in the order they were recorded.
 
-    Raises UsageError with one sentence when the file cannot be read or is neither.
+    Streamed: one exchange is read at a time, each under the bounds of `_bounds` (its size, JSON nesting, times
+    and URL), so a recording of any length costs its largest exchange. Raises UsageError with one sentence when
+    the file cannot be read, is neither, or an exchange breaks a bound (naming it); the file is opened here, its
+    exchanges read as they are asked for.
     """
     try:
-        with path.open("rb") as handle:
-            head = handle.read(4096).lstrip()
+        handle = path.open("rb")
     except FileNotFoundError:
         raise UsageError(f"{path}: no such file; give a HAR file or a recording of `pcaps-contract proxy`.") from None
     except IsADirectoryError:
         raise UsageError(f"{path} is a folder; give the HAR file or the exchanges.ndjson inside it.") from None
     except OSError as exc:
         raise UsageError(f"{path} cannot be read ({exc.strerror}); check its permissions.") from None
+    try:
+        head = handle.read(4096).lstrip()
+        handle.seek(0)
+    except OSError as exc:
+        handle.close()
+        raise UsageError(f"{path} cannot be read ({exc.strerror}); check its permissions.") from None
     if head.startswith(b"{") and b'"log"' in head:
-        return read_har(path, cap)
+        return _closing(handle, read_har(handle, path, cap))
     if head.startswith(b"{"):
-        return list(read_ndjson(path, cap))
+        return _closing(handle, read_ndjson(handle, path, cap))
+    handle.close()
     raise UsageError(f"{path} is neither a HAR file nor NDJSON; give a HAR 1.2 file or a `proxy` recording.")
 
 
-def read_har(path: Path, cap: int = DEFAULT_MAX_RESPONSE_BYTES) -> list[Recorded]:
-    """The entries of a HAR 1.2 file (browsers, mitmproxy, `schemathesis run --report har`)."""
-    try:
-        document = json.loads(path.read_bytes())
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise UsageError(f"{path} is not valid JSON ({exc}); give a HAR 1.2 file.") from None
-    log = document.get("log") if isinstance(document, dict) else None
-    entries = log.get("entries") if isinstance(log, dict) else None
-    if not isinstance(entries, list):
-        raise UsageError(f"{path} has no `log.entries` list; give a HAR 1.2 file.")
-    recorded = []
-    for number, entry in enumerate(entries, 1):
+def _closing(handle: IO[bytes], exchanges: Iterator[Recorded]) -> Iterator[Recorded]:
+    with handle:
+        yield from exchanges
+
+
+def _record_bytes(cap: int) -> int:
+    """The most text one recorded exchange may take: the bound, or room for a whole answer under a raised cap."""
+    return max(MAX_RECORDED_EXCHANGE_BYTES, 8 * cap)
+
+
+def read_har(handle: IO[bytes], path: Path, cap: int = DEFAULT_MAX_RESPONSE_BYTES) -> Iterator[Recorded]:
+    """The entries of a HAR 1.2 file (browsers, mitmproxy, `schemathesis run --report har`), one at a time."""
+    entries = bounded_json.array_items(handle, ("log", "entries"), _record_bytes(cap))
+    number = 0
+    while True:
+        number += 1
         try:
-            recorded.append(_har_entry(entry, cap))
-        except (KeyError, TypeError, ValueError, AttributeError):
-            raise UsageError(f"{path}: entry {number} is not a HAR 1.2 entry (request, response, times).") from None
-    return recorded
+            text = next(entries, None)
+        except bounded_json.JsonRefused as exc:
+            raise UsageError(f"{path}: entry {number} is beyond a bound ({exc}); remove it from the HAR.") from None
+        except bounded_json.NoSuchArray:
+            raise UsageError(f"{path} has no `log.entries` list; give a HAR 1.2 file.") from None
+        except ValueError as exc:
+            raise UsageError(f"{path} is not valid JSON ({exc}); give a whole HAR 1.2 file.") from None
+        except OSError as exc:
+            raise UsageError(f"{path} cannot be read ({exc.strerror}); check the file.") from None
+        if text is None:
+            return
+        where = f"{path}: entry {number}"
+        try:
+            entry = bounded_json.loads(text, max_depth=0)  # nesting counted by the stream already
+            yield _checked(_har_entry(entry, cap), where)
+        except BadRecord as exc:
+            raise UsageError(f"{where} {exc}; correct or remove it.") from None
+        except (KeyError, TypeError, ValueError, AttributeError, binascii.Error, OverflowError):
+            raise UsageError(f"{where} is not a HAR 1.2 entry (request, response, times).") from None
 
 
 def _har_entry(entry: dict[str, Any], cap: int) -> Recorded:
     request, response = entry["request"], entry["response"]
-    started = datetime.fromisoformat(str(entry["startedDateTime"]).replace("Z", "+00:00")).timestamp()
-    took = max(float(entry.get("time") or 0), 0.0) / 1000
+    started = _moment(entry["startedDateTime"])
+    took = _duration(entry.get("time")) / 1000
     post = request.get("postData") or {}
     content = response.get("content") or {}
     text = content.get("text") or ""
-    raw = base64.b64decode(text) if content.get("encoding") == "base64" else text.encode("utf-8")
+    raw = base64.b64decode(text) if content.get("encoding") == "base64" else text.encode("utf-8", "surrogatepass")
     # HAR holds the decoded content; the encoding header stays for the record, but the body needs no inflating.
     body, truncated = raw[:cap], len(raw) > cap
     return Recorded(
         method=str(request["method"]).upper(),
         url=str(request["url"]),
         request_headers=_har_headers(request.get("headers")),
-        request_body=str(post.get("text") or "").encode("utf-8"),
-        status=int(response["status"]),
+        request_body=str(post.get("text") or "").encode("utf-8", "surrogatepass"),
+        status=_status(response["status"]),
         response_headers=_har_headers(response.get("headers")),
         response_body=body,
         started=started,
@@ -243,22 +278,37 @@ def _har_headers(headers: Any) -> Headers:
     return tuple((str(item["name"]), str(item["value"])) for item in headers or ())
 
 
-def read_ndjson(path: Path, cap: int = DEFAULT_MAX_RESPONSE_BYTES) -> Iterator[Recorded]:
-    """The exchanges of the proxy's recording (`exchanges.ndjson`); lines of other kinds are skipped."""
-    with path.open("rb") as handle:
-        for number, line in enumerate(handle, 1):
-            if not line.strip():
-                continue
-            try:
-                record = json.loads(line)
-            except (ValueError, UnicodeDecodeError):
-                raise UsageError(f"{path}: line {number} is not JSON; give the proxy's exchanges.ndjson.") from None
-            if not isinstance(record, dict) or record.get("kind") != NDJSON_KIND:
-                continue
-            try:
-                yield _ndjson_record(record, cap)
-            except (KeyError, TypeError, ValueError, binascii.Error):
-                raise UsageError(f"{path}: line {number} is not an exchange of the proxy's recording.") from None
+def read_ndjson(handle: IO[bytes], path: Path, cap: int = DEFAULT_MAX_RESPONSE_BYTES) -> Iterator[Recorded]:
+    """The exchanges of the proxy's recording (`exchanges.ndjson`), a line at a time; lines of other kinds skipped."""
+    most = _record_bytes(cap)
+    number = 0
+    while True:
+        number += 1
+        try:
+            line = handle.readline(most + 1)
+        except OSError as exc:
+            raise UsageError(f"{path} cannot be read ({exc.strerror}); check the file.") from None
+        if not line:
+            return
+        where = f"{path}: line {number}"
+        if len(line) > most:
+            raise UsageError(f"{where} is longer than {most} bytes; an exchange of the proxy's recording never is.")
+        if not line.strip():
+            continue
+        try:
+            record = bounded_json.loads(line)
+        except bounded_json.JsonRefused as exc:
+            raise UsageError(f"{where} is beyond a bound ({exc}); remove it from the recording.") from None
+        except ValueError:
+            raise UsageError(f"{where} is not JSON; give the proxy's exchanges.ndjson.") from None
+        if not isinstance(record, dict) or record.get("kind") != NDJSON_KIND:
+            continue
+        try:
+            yield _checked(_ndjson_record(record, cap), where)
+        except BadRecord as exc:
+            raise UsageError(f"{where} {exc}; correct or remove it.") from None
+        except (KeyError, TypeError, ValueError, AttributeError, binascii.Error, OverflowError):
+            raise UsageError(f"{where} is not an exchange of the proxy's recording.") from None
 
 
 def _ndjson_record(record: dict[str, Any], cap: int) -> Recorded:
@@ -269,11 +319,11 @@ def _ndjson_record(record: dict[str, Any], cap: int) -> Recorded:
         url=str(request["url"]),
         request_headers=tuple((str(name), str(value)) for name, value in request["headers"]),
         request_body=_ndjson_body(request),
-        status=int(response["status"]),
+        status=_status(response["status"]),
         response_headers=tuple((str(name), str(value)) for name, value in response["headers"]),
         response_body=body[:cap],
-        started=datetime.fromisoformat(str(record["started"]).replace("Z", "+00:00")).timestamp(),
-        ended=datetime.fromisoformat(str(record["ended"]).replace("Z", "+00:00")).timestamp(),
+        started=_moment(record["started"]),
+        ended=_moment(record["ended"]),
         truncated=bool(response.get("truncated")) or len(body) > cap,
     )
 
@@ -281,7 +331,61 @@ def _ndjson_record(record: dict[str, Any], cap: int) -> Recorded:
 def _ndjson_body(part: dict[str, Any]) -> bytes:
     if "body_base64" in part:
         return base64.b64decode(part["body_base64"], validate=True)
-    return str(part.get("body") or "").encode("utf-8")
+    return str(part.get("body") or "").encode("utf-8", "surrogatepass")
+
+
+# --- what a recorded exchange may hold ---------------------------------------------------------------------------
+
+
+class BadRecord(ValueError):
+    """A recorded exchange whose times or URL cannot be real; the message finishes "{where} ..."."""
+
+
+def _moment(value: Any) -> float:
+    """Seconds since the epoch of an ISO 8601 time within `EARLIEST`..`LATEST`."""
+    if not isinstance(value, str):
+        raise BadRecord(f"has a time that is not an ISO 8601 text ({clip(repr(value), 40)})")
+    try:
+        moment = datetime.fromisoformat(value.replace("Z", "+00:00").replace("z", "+00:00"))
+    except ValueError:
+        raise BadRecord(f"has a time that is not an ISO 8601 date and time ({clip(repr(value), 40)})") from None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    if not EARLIEST <= moment <= LATEST:
+        raise BadRecord(f"has a time outside {EARLIEST.year}..{LATEST.year - 1} ({clip(value, 40)})")
+    return moment.timestamp()
+
+
+def _duration(value: Any) -> float:
+    """A HAR entry's `time` in milliseconds: a finite number up to a day; a negative one (-1: unknown) is 0."""
+    if value is None:
+        return 0.0
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise BadRecord(f"has a `time` that is not a number ({clip(repr(value), 40)})")
+    if not math.isfinite(value) or value > MAX_EXCHANGE_SECONDS * 1000:
+        raise BadRecord(f"has a `time` of {clip(repr(value), 40)} ms, more than a recorded exchange can take")
+    return max(float(value), 0.0)
+
+
+def _status(value: Any) -> int:
+    status = int(value)
+    if not 0 <= status <= 999:
+        raise BadRecord(f"has the status {clip(repr(value), 40)}, not an HTTP status")
+    return status
+
+
+def _checked(recorded: Recorded, where: str) -> Recorded:
+    """The exchange, once its URL parses and its times are in order (an end before the start cannot be)."""
+    try:
+        parts = urlsplit(recorded.url)
+        parts.port  # noqa: B018 - reading it is the check: a port that is not a number raises ValueError
+    except ValueError:
+        raise BadRecord(f"has a URL that cannot be read ({clip(repr(recorded.url), 80)})") from None
+    if not (parts.scheme and parts.netloc) and recorded.url.startswith(("http:", "https:")):
+        raise BadRecord(f"has a URL without a host ({clip(repr(recorded.url), 80)})")
+    if recorded.ended - recorded.started > MAX_EXCHANGE_SECONDS:
+        raise BadRecord("ends more than a day after it starts")
+    return recorded
 
 
 class Recording:

@@ -4,11 +4,15 @@ when the traffic does not show enough to tell."""
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
+from pcaps_contract._json import too_deep
 from pcaps_contract._passive import PassiveJudge, Router
 from pcaps_contract._report import SKIPPED
 from pcaps_contract._spec import Spec
@@ -511,3 +515,90 @@ def test_each_cell_counts_the_time_of_the_answers_it_judged(spec: Spec, traffic:
     cells = traffic.judge(spec).ledger.cells
     assert cells[("list_buckets", "created_ownership_is_listed")].seconds == pytest.approx(0.02)
     assert cells[("add_bucket", "success_matches_status")].seconds == pytest.approx(0.01)
+
+
+# --- bounded work: any answer, any length of traffic -------------------------------------------------------------
+
+
+def test_recorded_traffic_is_judged_as_it_is_read_never_all_held(spec: Spec) -> None:
+    judge, pulled, window = PassiveJudge(spec), [0], 50
+    most_ahead = 0
+
+    def exchanges() -> Iterator[Recorded]:
+        nonlocal most_ahead
+        for number in range(5_000):
+            pulled[0] += 1
+            most_ahead = max(most_ahead, pulled[0] - judge.tally.exchanges)
+            # Out of order by a little and long in flight: both held, neither beyond the window.
+            start = 1_780_000_000.0 + number + (3 if number % 7 == 0 else 0)
+            yield Recorded("GET", f"https://other.example/{number}", (), b"", 200, (), b"", start, start + 90)
+
+    judge.judge_all(exchanges(), window=window)
+    assert judge.tally.exchanges == 5_000
+    assert most_ahead <= 2 * window + 2
+
+
+def test_an_add_in_flight_ends_where_a_request_naming_its_id_starts_even_read_late(
+    spec: Spec, traffic: Traffic
+) -> None:
+    added, deleted, listing = traffic.add(A, 1), traffic.delete(A, 1), traffic.list(A)
+    late = replace(added, ended=deleted.started + 0.002)
+    traffic.items = [listing, replace(deleted, ended=deleted.started + 0.001), late]  # read in another order
+    judge = traffic.judge(spec)
+    assert "created_ownership_is_listed" not in failed(judge) and passed(judge, "created_ownership_can_be_deleted")
+
+
+BODIES = st.one_of(
+    st.binary(max_size=64),
+    st.integers(min_value=0, max_value=120_000).map(lambda depth: b"[" * depth + b"]" * depth),
+    st.integers(min_value=0, max_value=120_000).map(lambda depth: b'{"result": ' * depth + b"1" + b"}" * depth),
+    st.sampled_from([b'{"result": NaN}', b'{"success": 1e999}', b'{"result": {"id": "\\ud800"}}', b"\xff\xfe"]),
+)
+
+
+@settings(max_examples=120, deadline=None)
+@given(
+    body=BODIES,
+    request=BODIES,
+    status=st.sampled_from([200, 204, 400, 404, 429, 500]),
+    path=st.sampled_from(["", "/validate", f"/{'a' * 32}"]),
+    method=st.sampled_from(["GET", "POST", "DELETE"]),
+)
+def test_any_answer_is_judged_or_counted_never_a_crash(
+    spec: Spec, body: bytes, request: bytes, status: int, path: str, method: str
+) -> None:
+    judge = PassiveJudge(spec)
+    url = f"{BASE}/accounts/{A}/pcaps/ownership{path}"
+    judge.judge_all([Recorded(method, url, TOKEN, request, status, JSON, body, 1_780_000_000.0, 1_780_000_000.1)])
+    assert judge.tally.exchanges == 1
+    assert judge.tally.judged + judge.tally.unjudged + judge.tally.other + judge.tally.throttled == 1
+    if judge.tally.judged and too_deep(body, 64):  # judged by its status alone
+        assert judge.tally.too_deep == 1 and failed(judge) <= {"not_a_server_error", "status_code_conformance"}
+
+
+def test_a_failure_of_the_judge_itself_is_counted_the_model_forgotten_and_the_rest_judged(
+    spec: Spec, traffic: Traffic, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    traffic.add(A, 1)
+    broken, later = traffic.list(A, 1), traffic.list(A)
+    original = PassiveJudge._listed
+
+    def fails_once(self: PassiveJudge, scope: Any, seen: Any) -> None:
+        if seen.recorded is broken:
+            raise RecursionError("maximum recursion depth exceeded")
+        original(self, scope, seen)
+
+    monkeypatch.setattr(PassiveJudge, "_listed", fails_once)
+    judge = traffic.judge(spec)
+    assert judge.tally.unjudged == 1 and judge.tally.judged == 2 and judge.tally.exchanges == 3
+    assert "created_ownership_is_listed" not in failed(judge)  # what the model held was forgotten, not misjudged
+    assert later in traffic.items
+    assert any("could not be judged" in note for note in judge.report("t", "verify").notes)
+
+
+def test_a_judge_that_judged_nothing_because_it_failed_says_so(spec: Spec, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(PassiveJudge, "_half_credentials", lambda *_: 1 / 0)
+    traffic = Traffic()
+    traffic.list(A)
+    judge = traffic.judge(spec)
+    assert judge.report("t", "verify").error == "the judge could not judge any of the 1 exchange(s) it was given"

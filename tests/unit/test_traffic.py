@@ -86,7 +86,7 @@ def test_unreadable_traffic_is_one_sentence(tmp_path: Path, content: str, senten
     path = tmp_path / "traffic"
     path.write_text(content, encoding="utf-8")
     with pytest.raises(UsageError, match=sentence):
-        read_traffic(path)
+        list(read_traffic(path))
 
 
 def test_a_missing_file_is_one_sentence(tmp_path: Path) -> None:
