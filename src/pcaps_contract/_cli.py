@@ -434,7 +434,10 @@ def _add_proxy(commands: Commands) -> None:
         help="a reverse proxy that judges the real traffic to an implementation; sends nothing of its own",
         description="Forward every request unchanged to --upstream and its answer unchanged back, judging each "
         "exchange with the gate's response checks, the spec's schemas and the lifecycle and tenancy rules "
-        "inferred from the traffic. Each violation is printed as it happens; Ctrl-C or SIGTERM writes the "
+        "inferred from the traffic, off the request path (a judge behind the traffic skips exchanges and says "
+        "so; it never slows an answer). Request bodies are streamed to the upstream, at most 16 MiB (413 above); a "
+        "request target that is not a path (`OPTIONS *`) is answered 400; an upstream header with control "
+        "characters is dropped. Each violation is printed as it happens; Ctrl-C or SIGTERM writes the "
         "reports. Exit 0 conforms, 1 contract violations, 2 could not judge (refused settings, no exchange of "
         "this API seen).",
     )
@@ -470,7 +473,7 @@ def _run_proxy(args: argparse.Namespace) -> int:
         write_unfinished(args.report_dir, upstream.base_url, "proxy")
     sock = bind(args.host, args.port)
     run = ProxyRun.start(upstream, spec, args.report_dir)
-    app = ProxyApp(upstream, run.judge, run.recording, args.max_response_bytes or DEFAULT_MAX_RESPONSE_BYTES)
+    app = ProxyApp(upstream, run.judging, args.max_response_bytes or DEFAULT_MAX_RESPONSE_BYTES)
     report = serve(run, app, sock)
     if report.error:
         raise UsageError(f"nothing judged: {report.error}; point the clients at the proxy's address.")

@@ -18,3 +18,8 @@ ORDER_WINDOW = 4096
 # The most text one recorded exchange (a HAR entry, a line of a proxy recording) may take, and the longest it may last.
 MAX_RECORDED_EXCHANGE_BYTES = 16 << 20
 MAX_EXCHANGE_SECONDS = 86_400.0
+# The largest request body `proxy` forwards (streamed, never held whole; a larger one is answered 413).
+MAX_PROXIED_REQUEST_BYTES = 16 << 20
+# What may wait for the proxy's judge: events, and bytes of bodies; beyond either, an exchange is not judged.
+JUDGE_QUEUE_EVENTS = 4096
+JUDGE_QUEUE_BYTES = 64 << 20

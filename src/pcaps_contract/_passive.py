@@ -218,6 +218,7 @@ class Tally:
     truncated: int = 0
     too_deep: int = 0  # answers nesting JSON beyond the bound: judged by their status only
     unjudged: int = 0  # exchanges the judge itself failed on: counted, never a crash
+    dropped: int = 0  # answers the proxy's judge never took: it was behind the traffic
 
 
 FailureSink = Callable[[Failure, Credentials], None]
@@ -285,10 +286,14 @@ class PassiveJudge:
         """
         try:
             step(*args)
-        except Exception:
-            self.scopes.clear()
+        except Exception:  # one exchange the judge cannot take is counted, the others still judged
+            self.forget()
             return False
         return True
+
+    def forget(self) -> None:
+        """Drop the model of what the traffic showed (after a gap in it): silent until later traffic shows enough."""
+        self.scopes.clear()
 
     def _begun(self, method: str, url: str, request_body: bytes) -> None:
         matched = self.router.match(method, url)
@@ -599,6 +604,8 @@ class PassiveJudge:
             )
         if tally.unjudged:
             notes.append(f"{tally.unjudged} exchange(s) could not be judged (the judge failed on them)")
+        if tally.dropped:
+            notes.append(f"{tally.dropped} exchange(s) forwarded but not judged: the judge was behind the traffic")
         never = {
             check: NEVER_JUDGED.get(check, "no answer of the traffic fell under it")
             for check in PASSIVE_CHECKS

@@ -143,6 +143,15 @@ def test_the_bounded_json_reader_imports_only_the_bounds_and_the_errors() -> Non
     assert ours("pcaps_contract._json") <= {"pcaps_contract._errors", "pcaps_contract._limits"}
 
 
+def test_the_proxy_s_judge_thread_is_plain_rules_and_threads() -> None:
+    assert ours("pcaps_contract._judging") <= {
+        "pcaps_contract._limits",
+        "pcaps_contract._passive",
+        "pcaps_contract._traffic",
+    }
+    assert not {item for item in MODULES["pcaps_contract._judging"] if item.split(".")[0] in {"httpx", "uvicorn"}}
+
+
 def test_every_json_body_from_outside_is_read_by_the_bounded_reader() -> None:
     readers = {"pcaps_contract._checks", "pcaps_contract._conformance", "pcaps_contract._passive"}
     readers |= {"pcaps_contract._traffic", "pcaps_contract._sender"}
