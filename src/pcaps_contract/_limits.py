@@ -23,3 +23,5 @@ MAX_PROXIED_REQUEST_BYTES = 16 << 20
 # What may wait for the proxy's judge: events, and bytes of bodies; beyond either, an exchange is not judged.
 JUDGE_QUEUE_EVENTS = 4096
 JUDGE_QUEUE_BYTES = 64 << 20
+# Ownership ids the passive judge remembers per API; beyond, the ones shown least recently are forgotten.
+MAX_TRACKED_IDS = 50_000

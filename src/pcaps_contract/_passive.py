@@ -31,7 +31,7 @@ from pcaps_contract._conformance import SPEC_CHECKS, run_spec_checks
 from pcaps_contract._credentials import Credentials
 from pcaps_contract._errors import SpecError
 from pcaps_contract._json import parsed_or_none, too_deep
-from pcaps_contract._limits import DEFAULT_MAX_JSON_DEPTH, ORDER_WINDOW
+from pcaps_contract._limits import DEFAULT_MAX_JSON_DEPTH, MAX_TRACKED_IDS, ORDER_WINDOW
 from pcaps_contract._report import Failure, GateReport, Ledger, Step, utc_now
 from pcaps_contract._spec import Operation, Spec
 from pcaps_contract._traffic import Recorded, Secrets
@@ -131,6 +131,34 @@ class _Scope:
     by_conf: dict[Any, set[str]] = field(default_factory=dict)  # destination_conf -> the ids shown with it
     last_gone: dict[str, str] = field(default_factory=dict)  # account -> the id it deleted last
     accounts: set[str] = field(default_factory=set)
+    tracked: dict[str, None] = field(default_factory=dict)  # every id above, the one shown least recently first
+
+    def touch(self, ownership_id: str) -> None:
+        self.tracked.pop(ownership_id, None)
+        self.tracked[ownership_id] = None
+
+    def bound(self, most: int) -> None:
+        """Forget the ids shown least recently beyond `most`: each rule is silent on an id it no longer knows, and
+        an account that had one is no longer known whole."""
+        while len(self.tracked) > most:
+            old = next(iter(self.tracked))
+            del self.tracked[old]
+            known = [self.held.pop(old, None), self.gone.pop(old, None)]
+            accounts = {self.owner.pop(old, None), *(item.account for item in known if item is not None)}
+            confs = [self.conf.pop(old, None), *(item.conf for item in known if item is not None)]
+            for conf in confs:
+                ids = self.by_conf.get(_key(conf))
+                if ids is not None:
+                    ids.discard(old)
+                    if not ids:
+                        del self.by_conf[_key(conf)]
+            self.first_seen.pop(old, None)
+            self.seen.pop(old, None)
+            for account in accounts:
+                if account is not None and account in self.present:
+                    self.present[account] = None
+                if account is not None and self.last_gone.get(account) == old:
+                    del self.last_gone[account]
 
 
 @dataclass(frozen=True)
@@ -374,6 +402,7 @@ class PassiveJudge:
         }.get(operation.operation_id or "")
         if handler is not None:
             handler(scope, seen)
+        scope.bound(MAX_TRACKED_IDS)
 
     def judge_all(self, exchanges: Iterable[Recorded], window: int = ORDER_WINDOW) -> None:
         """Judge recorded traffic: each request begun when it started, each answer fed when it ended.
@@ -477,6 +506,7 @@ class PassiveJudge:
             scope.seen[ownership_id] = history.then(record) if ownership_id in scope.seen else history
             scope.first_seen.setdefault(ownership_id, seen.recorded.ended)
             scope.owner.setdefault(ownership_id, account)
+            scope.touch(ownership_id)
             if "destination_conf" in record:
                 scope.conf[ownership_id] = record["destination_conf"]
                 scope.by_conf.setdefault(_key(record["destination_conf"]), set()).add(ownership_id)
@@ -555,6 +585,7 @@ class PassiveJudge:
             scope.held.pop(ownership_id, None)
             if gone is None or gone.account != owner:
                 scope.gone[ownership_id] = _Known(owner, None, seen.recorded.ended, (seen.step,))
+                scope.touch(ownership_id)
                 scope.last_gone[owner] = ownership_id
             present = scope.present.get(owner)
             if present is not None:

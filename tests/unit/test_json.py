@@ -136,3 +136,9 @@ def test_a_broken_document_is_one_value_error(text: bytes, error: str) -> None:
     with pytest.raises(ValueError, match=error) as raised:
         list(array_items(io.BytesIO(text), ("log", "entries"), 1 << 20))
     assert isinstance(raised.value, NoSuchArray) is error.startswith("no ")
+
+
+def test_a_huge_string_around_the_items_is_refused_too() -> None:
+    text = b'{"' + b"k" * 5000 + b'": 1, "log": {"entries": []}}'
+    with pytest.raises(JsonRefused, match="larger than 1000 bytes"):
+        list(array_items(Trickle(text, 100), ("log", "entries"), 1000))  # type: ignore[arg-type]

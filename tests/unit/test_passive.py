@@ -602,3 +602,20 @@ def test_a_judge_that_judged_nothing_because_it_failed_says_so(spec: Spec, monke
     traffic.list(A)
     judge = traffic.judge(spec)
     assert judge.report("t", "verify").error == "the judge could not judge any of the 1 exchange(s) it was given"
+
+
+def test_the_model_forgets_the_ids_shown_least_recently_and_stays_silent_on_them(
+    spec: Spec, traffic: Traffic, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("pcaps_contract._passive.MAX_TRACKED_IDS", 5)
+    for number in range(1, 40):
+        traffic.add(A, number)
+        traffic.list(A, number)
+        traffic.delete(A, number)
+    traffic.validate(A, S3, 1)  # the bucket of a forgotten id: nothing known to compare the answer with
+    traffic.add(A, 100)
+    traffic.list(A)  # a recent id missing: still named
+    judge = traffic.judge(spec)
+    sizes = [len(getattr(judge.scopes[f"{BASE}"], name)) for name in ("tracked", "gone", "seen", "owner", "conf")]
+    assert max(sizes) <= 5, sizes
+    assert failed(judge) == {"created_ownership_is_listed"}
