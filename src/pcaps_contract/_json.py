@@ -68,9 +68,11 @@ class _Scanner:
         """(first byte, start, end) of the next bracket or whole string; None when the text ends first."""
         if self.string is not None:
             start = self.string
+        elif len(self.open) > self.quiet_depth:  # up to the next bracket, or a string the text cuts
+            start = self.pos = _QUIET.match(self.buffer, self.pos).end()  # type: ignore[union-attr]  # matches ""
+            if start == len(self.buffer):
+                return None
         else:
-            if len(self.open) > self.quiet_depth:
-                self.pos = _QUIET.match(self.buffer, self.pos).end()  # type: ignore[union-attr]  # matches ""
             found = _STRUCTURE.search(self.buffer, self.pos)
             if found is None:
                 self.pos = len(self.buffer)
