@@ -622,21 +622,18 @@ class PassiveJudge:
             f"{tally.exchanges} exchange(s) seen, {tally.judged} judged; nothing was sent by pcaps-contract "
             "(seed 0: no case was generated)"
         ]
-        if tally.other:
-            notes.append(f"{tally.other} exchange(s) not of an operation of the spec (other paths or methods)")
-        if tally.throttled:
-            notes.append(f"{tally.throttled} answer(s) 429: the API's rate limit, never judged")
-        if tally.truncated:
-            notes.append(f"{tally.truncated} answer(s) larger than the body cap: judged by their status only")
-        if tally.too_deep:
-            notes.append(
-                f"{tally.too_deep} answer(s) nesting JSON more than {DEFAULT_MAX_JSON_DEPTH} levels deep: "
-                "judged by their status only"
-            )
-        if tally.unjudged:
-            notes.append(f"{tally.unjudged} exchange(s) could not be judged (the judge failed on them)")
-        if tally.dropped:
-            notes.append(f"{tally.dropped} exchange(s) forwarded but not judged: the judge was behind the traffic")
+        counted = (
+            (tally.other, "exchange(s) not of an operation of the spec (other paths or methods)"),
+            (tally.throttled, "answer(s) 429: the API's rate limit, never judged"),
+            (tally.truncated, "answer(s) larger than the body cap: judged by their status only"),
+            (
+                tally.too_deep,
+                f"answer(s) nesting JSON more than {DEFAULT_MAX_JSON_DEPTH} levels deep: judged by their status only",
+            ),
+            (tally.unjudged, "exchange(s) could not be judged (the judge failed on them)"),
+            (tally.dropped, "exchange(s) forwarded but not judged: the judge was behind the traffic"),
+        )
+        notes += [f"{count} {what}" for count, what in counted if count]
         never = {
             check: NEVER_JUDGED.get(check, "no answer of the traffic fell under it")
             for check in PASSIVE_CHECKS

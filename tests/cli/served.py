@@ -9,6 +9,7 @@ from pathlib import Path
 
 from pcaps_contract.mock import MockConfig, create_app
 from pcaps_contract.mock._server import serve_in_thread
+from tests.cli.helpers import Outcome, Run
 from tests.gallery import broken
 from tests.gallery.broken import OWNER
 
@@ -52,3 +53,13 @@ def har_of_a_broken_list(path: Path) -> Path:
     }
     path.write_text(json.dumps({"log": {"version": "1.2", "entries": [entry]}}), encoding="utf-8")
     return path
+
+
+def verify_text(run_cli: Run, folder: Path, text: str) -> Outcome:
+    """`verify` of a file holding `text`, which it must refuse: exit 2, one line, no traceback."""
+    path = folder / "traffic.har"
+    path.write_text(text, encoding="utf-8")
+    outcome = run_cli("verify", str(path))
+    assert outcome.code == 2, outcome.stdout + outcome.stderr
+    assert outcome.stderr.count("\n") == 1 and "Traceback" not in outcome.stderr, outcome.stderr
+    return outcome

@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 from pcaps_contract._errors import UsageError
 from pcaps_contract._traffic import read_traffic
 from tests.cli.helpers import Run, cli_runner
+from tests.cli.served import verify_text
 from tests.gallery.broken import OWNER
 
 URL = f"https://api.example.com/client/v4/accounts/{OWNER}/pcaps/ownership"
@@ -58,11 +59,6 @@ def ndjson_line(**changes: Any) -> str:
     return json.dumps(record) + "\n"
 
 
-def one_sentence(outcome: Any) -> None:
-    assert outcome.code == 2, outcome.stdout + outcome.stderr
-    assert outcome.stderr.count("\n") == 1 and "Traceback" not in outcome.stderr, outcome.stderr
-
-
 @pytest.mark.parametrize(
     ("text", "sentence"),
     [
@@ -89,11 +85,7 @@ def one_sentence(outcome: Any) -> None:
 def test_a_recording_beyond_a_bound_is_one_sentence_naming_the_exchange(
     run_cli: Run, tmp_path: Path, text: str, sentence: str
 ) -> None:
-    path = tmp_path / "traffic.har"
-    path.write_text(text, encoding="utf-8")
-    outcome = run_cli("verify", str(path))
-    one_sentence(outcome)
-    assert sentence in outcome.stderr
+    assert sentence in verify_text(run_cli, tmp_path, text).stderr
 
 
 @pytest.mark.parametrize("where", ["response.content.text", "request.postData"])
