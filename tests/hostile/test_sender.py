@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 import requests
 
+from pcaps_contract._json import too_deep
 from pcaps_contract._ratelimit import RateLimiter, RetryPolicy
 from pcaps_contract._sender import (
     CrossOriginRefused,
@@ -24,7 +25,6 @@ from pcaps_contract._sender import (
     ResponseRefused,
     SendStats,
     polite_session,
-    too_deep,
 )
 from tests.hostile.server import serve_hostile, serve_recorder
 
