@@ -15,6 +15,7 @@ CLEANUP_TIME_LIMIT = 120.0
 DEFAULT_MAX_JSON_DEPTH = 64
 # Recorded exchanges `verify` holds to put them in the order they started, and at most in flight at once.
 ORDER_WINDOW = 4096
+ORDER_WINDOW_BYTES = 64 << 20  # and the bytes of their bodies
 # The most text one recorded exchange (a HAR entry, a line of a proxy recording) may take, and the longest it may last.
 MAX_RECORDED_EXCHANGE_BYTES = 16 << 20
 MAX_EXCHANGE_SECONDS = 86_400.0

@@ -31,7 +31,7 @@ from pcaps_contract._conformance import SPEC_CHECKS, run_spec_checks
 from pcaps_contract._credentials import Credentials
 from pcaps_contract._errors import SpecError
 from pcaps_contract._json import parsed_or_none, too_deep
-from pcaps_contract._limits import DEFAULT_MAX_JSON_DEPTH, MAX_TRACKED_IDS, ORDER_WINDOW
+from pcaps_contract._limits import DEFAULT_MAX_JSON_DEPTH, MAX_TRACKED_IDS, ORDER_WINDOW, ORDER_WINDOW_BYTES
 from pcaps_contract._report import Failure, GateReport, Ledger, Step, utc_now
 from pcaps_contract._spec import Operation, Spec
 from pcaps_contract._traffic import Recorded, Secrets
@@ -190,12 +190,14 @@ class _InFlight:
         self._ends: list[tuple[float, int]] = []  # (end, index); an entry whose end has moved since is stale
         self._items: dict[int, Recorded] = {}
         self._adds: dict[str, int] = {}  # the id an add in flight returned -> its index
+        self.bytes = 0  # of the bodies in flight
 
     def __len__(self) -> int:
         return len(self._items)
 
     def add(self, index: int, recorded: Recorded, added_id: str | None) -> None:
         self._items[index] = recorded
+        self.bytes += _size(recorded)
         heapq.heappush(self._ends, (recorded.ended, index))
         if added_id:
             self._adds[added_id] = index
@@ -214,6 +216,7 @@ class _InFlight:
         if recorded is None or recorded.ended != ended:
             return None
         del self._items[index]
+        self.bytes -= _size(recorded)
         return recorded
 
     def ended_by(self, at: float) -> Iterator[Recorded]:
@@ -404,26 +407,39 @@ class PassiveJudge:
             handler(scope, seen)
         scope.bound(MAX_TRACKED_IDS)
 
-    def judge_all(self, exchanges: Iterable[Recorded], window: int = ORDER_WINDOW) -> None:
+    def judge_all(
+        self, exchanges: Iterable[Recorded], window: int = ORDER_WINDOW, window_bytes: int = ORDER_WINDOW_BYTES
+    ) -> None:
         """Judge recorded traffic: each request begun when it started, each answer fed when it ended.
 
-        Streamed, in memory bounded by `window` whatever the number of exchanges: recorders write exchanges in the
-        order they started (or nearly), so up to `window` read ones are held to begin them in that order, and one
-        read later than that is begun as it comes. Begun exchanges wait for their end (`_InFlight`); with more
-        than `window` in flight at once, the one ending first is fed early.
+        Streamed, in memory bounded by `window` exchanges and `window_bytes` of their bodies whatever the number of
+        exchanges: recorders write exchanges in the order they started (or nearly), so that many read ones are held
+        to begin them in that order, and one read later than that is begun as it comes. Begun exchanges wait for
+        their end (`_InFlight`); beyond the same bounds in flight at once, the one ending first is fed early.
         """
         ahead: list[tuple[float, int, Recorded]] = []  # read, not yet begun: the earliest start first
+        held = [0]  # bytes of the bodies in `ahead`
         flight = _InFlight()
+        bounds = (window, window_bytes)
         for index, recorded in enumerate(exchanges):
             heapq.heappush(ahead, (recorded.started, index, recorded))
-            if len(ahead) > window:
-                self._start(*heapq.heappop(ahead), flight, window)
+            held[0] += _size(recorded)
+            while len(ahead) > window or (held[0] > window_bytes and len(ahead) > 1):
+                self._start(*self._next(ahead, held), flight, bounds)
         while ahead:
-            self._start(*heapq.heappop(ahead), flight, window)
+            self._start(*self._next(ahead, held), flight, bounds)
         for recorded in flight.drain():
             self.feed(recorded)
 
-    def _start(self, started: float, index: int, recorded: Recorded, flight: _InFlight, window: int) -> None:
+    @staticmethod
+    def _next(ahead: list[tuple[float, int, Recorded]], held: list[int]) -> tuple[float, int, Recorded]:
+        item = heapq.heappop(ahead)
+        held[0] -= _size(item[2])
+        return item
+
+    def _start(
+        self, started: float, index: int, recorded: Recorded, flight: _InFlight, bounds: tuple[int, int]
+    ) -> None:
         """Begin one recorded request, after feeding every answer that ended by the time it started.
 
         A recorder's clock can put the end of an answer after the start of a request that could only be sent once
@@ -441,7 +457,7 @@ class PassiveJudge:
         self.begin(recorded.method, recorded.url, recorded.request_body)
         added = matched is not None and matched[1].operation_id == api.ADD and recorded.status == 200
         flight.add(index, recorded, _added_id(recorded) if added else None)
-        if len(flight) > window:
+        while len(flight) > bounds[0] or (flight.bytes > bounds[1] and len(flight) > 1):
             self.feed(flight.pop_earliest())
 
     # --- verdicts ----------------------------------------------------------------------------------------------
@@ -664,6 +680,10 @@ class PassiveJudge:
             started_at=self.started_at,
             spec_sha256=self.spec.sha256,
         )
+
+
+def _size(recorded: Recorded) -> int:
+    return len(recorded.request_body) + len(recorded.response_body)
 
 
 def _added_id(recorded: Recorded) -> str | None:
