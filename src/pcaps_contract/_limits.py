@@ -26,3 +26,5 @@ JUDGE_QUEUE_EVENTS = 4096
 JUDGE_QUEUE_BYTES = 64 << 20
 # Ownership ids the passive judge remembers per API; beyond, the ones shown least recently are forgotten.
 MAX_TRACKED_IDS = 50_000
+# APIs (origin and base path) it keeps a model of; beyond, the one seen first is forgotten.
+MAX_TRACKED_SCOPES = 64

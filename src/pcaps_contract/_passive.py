@@ -31,7 +31,13 @@ from pcaps_contract._conformance import SPEC_CHECKS, run_spec_checks
 from pcaps_contract._credentials import Credentials
 from pcaps_contract._errors import SpecError
 from pcaps_contract._json import parsed_or_none, too_deep
-from pcaps_contract._limits import DEFAULT_MAX_JSON_DEPTH, MAX_TRACKED_IDS, ORDER_WINDOW, ORDER_WINDOW_BYTES
+from pcaps_contract._limits import (
+    DEFAULT_MAX_JSON_DEPTH,
+    MAX_TRACKED_IDS,
+    MAX_TRACKED_SCOPES,
+    ORDER_WINDOW,
+    ORDER_WINDOW_BYTES,
+)
 from pcaps_contract._report import Failure, GateReport, Ledger, Step, utc_now
 from pcaps_contract._spec import Operation, Spec
 from pcaps_contract._traffic import Recorded, Secrets
@@ -159,6 +165,9 @@ class _Scope:
                     self.present[account] = None
                 if account is not None and self.last_gone.get(account) == old:
                     del self.last_gone[account]
+        for per_account in (self.present, self.last_gone):  # an account forgotten is one not known whole: silent
+            while len(per_account) > most:
+                del per_account[next(iter(per_account))]
 
 
 @dataclass(frozen=True)
@@ -322,6 +331,15 @@ class PassiveJudge:
             return False
         return True
 
+    def _scope(self, name: str) -> _Scope:
+        """What one API showed so far; beyond `MAX_TRACKED_SCOPES` APIs, the one seen first is forgotten."""
+        scope = self.scopes.get(name)
+        if scope is None:
+            scope = self.scopes[name] = _Scope()
+            while len(self.scopes) > MAX_TRACKED_SCOPES:
+                del self.scopes[next(iter(self.scopes))]
+        return scope
+
     def forget(self) -> None:
         """Drop the model of what the traffic showed (after a gap in it): silent until later traffic shows enough."""
         self.scopes.clear()
@@ -331,7 +349,7 @@ class PassiveJudge:
         if matched is None:
             return
         scope_name, operation, parameters = matched
-        scope = self.scopes.setdefault(scope_name, _Scope())
+        scope = self._scope(scope_name)
         account = parameters.get("account_id", "")
         if operation.operation_id == api.DELETE:
             scope.deleting[(account, parameters.get("ownership_id", ""))] += 1
@@ -348,7 +366,7 @@ class PassiveJudge:
         if matched is None:
             return
         scope_name, operation, parameters = matched
-        scope = self.scopes.setdefault(scope_name, _Scope())
+        scope = self._scope(scope_name)
         account = parameters.get("account_id", "")
         if operation.operation_id == api.ADD:
             scope.present[account] = None
@@ -368,7 +386,7 @@ class PassiveJudge:
             self.tally.other += 1
             return
         scope_name, operation, parameters = matched
-        scope = self.scopes.setdefault(scope_name, _Scope())
+        scope = self._scope(scope_name)
         account = parameters.get("account_id", "")
         if operation.operation_id == api.DELETE:
             key = (account, parameters.get("ownership_id", ""))
@@ -396,7 +414,8 @@ class PassiveJudge:
         for name, violation in checks.run_response_checks(seen.exchange, policy):
             self._record(seen, name, violation)
         self._half_credentials(seen)
-        scope.accounts.add(account)
+        if len(scope.accounts) < 2:  # whether the traffic showed more than one account: two are enough to know
+            scope.accounts.add(account)
         handler = {
             api.ADD: self._added,
             api.LIST: self._listed,

@@ -623,3 +623,20 @@ def test_the_model_forgets_the_ids_shown_least_recently_and_stays_silent_on_them
     sizes = [len(getattr(judge.scopes[f"{BASE}"], name)) for name in ("tracked", "gone", "seen", "owner", "conf")]
     assert max(sizes) <= 5, sizes
     assert failed(judge) == {"created_ownership_is_listed"}
+
+
+def test_accounts_and_apis_beyond_the_bounds_are_forgotten_too(spec: Spec, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("pcaps_contract._passive.MAX_TRACKED_IDS", 5)
+    monkeypatch.setattr("pcaps_contract._passive.MAX_TRACKED_SCOPES", 3)
+    traffic = Traffic()
+    for number in range(40):
+        traffic.list(f"{number:032x}")  # each account known whole, once
+    for host in range(10):
+        listing = traffic.list(A)
+        traffic.items[-1] = replace(listing, url=listing.url.replace("api.example.com", f"api{host}.example.com"))
+    traffic.add(A, 1)
+    traffic.list(A)  # the latest API's model still names a missing id
+    judge = traffic.judge(spec)
+    assert len(judge.scopes) <= 3
+    assert all(len(scope.present) <= 5 and len(scope.accounts) <= 2 for scope in judge.scopes.values())
+    assert failed(judge) == {"created_ownership_is_listed"}
