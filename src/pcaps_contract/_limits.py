@@ -11,3 +11,8 @@ DEFAULT_TIMEOUT = 30.0
 DEFAULT_MAX_TIME = 900.0
 # Seconds the cleanup has of its own, after the run's budget, a crash, Ctrl-C or SIGTERM.
 CLEANUP_TIME_LIMIT = 120.0
+# A spec document (a file, or a file at a git revision): its bytes, how deep it nests, and how many nodes it
+# holds once every YAML alias is expanded (the bundled spec: 20 KB, 13 deep, about 1,000 nodes).
+MAX_SPEC_BYTES = 2 << 20
+MAX_SPEC_DEPTH = 64
+MAX_SPEC_NODES = 200_000
