@@ -11,7 +11,7 @@ import json
 import re
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 from urllib.parse import unquote
 
 import yaml
@@ -25,10 +25,20 @@ _BaseLoader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoade
 
 
 class _Loader(_BaseLoader):  # type: ignore[misc]
-    """YAML as OpenAPI means it (1.2): no timestamps, only `true`/`false` are booleans, `1e5` is a number.
+    """YAML as OpenAPI means it (1.2, plain JSON data): no timestamps, only `true`/`false` are booleans, `1e5` is
+    a number, and a key is text as written (`200:` is "200", `on:` is "on").
 
-    The same reading schemathesis gives a spec file, so the document it is handed is the one it would read.
+    schemathesis reads a spec file the same way, so the document it is handed is the one it would have read.
     """
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[str, Any]:
+        self.flatten_mapping(node)  # `<<: *anchor` merges, counted by `_measure` as the alias they are
+        mapping: dict[str, Any] = {}
+        for key, value in node.value:
+            if not isinstance(key, yaml.ScalarNode):
+                raise yaml.constructor.ConstructorError(None, None, "a key that is not text", key.start_mark)
+            mapping[key.value] = self.construct_object(value, deep)
+        return mapping
 
 
 _Loader.yaml_implicit_resolvers = {
@@ -44,8 +54,16 @@ _Loader.add_implicit_resolver(
 )
 _Loader.add_implicit_resolver(
     "tag:yaml.org,2002:float",
-    re.compile(r"^[-+]?(?:[0-9][0-9_]*)(?:[eE][-+]?[0-9]+)$"),
-    list("-+0123456789"),
+    re.compile(
+        r"""^(?:[-+]?(?:[0-9][0-9_]*)\.[0-9_]*(?:[eE][-+]?[0-9]+)?
+        |[-+]?(?:[0-9][0-9_]*)(?:[eE][-+]?[0-9]+)
+        |\.[0-9_]+(?:[eE][-+]?[0-9]+)?
+        |[-+]?[0-9][0-9_]*(?::[0-5]?[0-9])+\.[0-9_]*
+        |[-+]?\.(?:inf|Inf|INF)
+        |\.(?:nan|NaN|NAN))$""",
+        re.VERBOSE,
+    ),
+    list("-+0123456789."),
 )
 
 
@@ -78,16 +96,24 @@ def load_document(data: bytes | str, source: str) -> dict[str, Any]:
         data: the text (bytes are read as UTF-8), e.g. a file's or `git show`'s.
         source: how the user named it (a path, `REV:path`): every sentence starts with it.
     """
-    document = parse_yaml(data, source)
+    document = parse_text(data, source)
     if not isinstance(document, dict):
         raise SpecError(f"{source} does not hold a mapping at the top level; an OpenAPI spec starts with `openapi:`.")
     check_references(document, source)
     return document
 
 
-def parse_yaml(data: bytes | str, source: str) -> Any:
-    """YAML (or JSON) text as data, refused when it is too big, too deep, or expands through aliases too far."""
+def parse_text(data: bytes | str, source: str) -> Any:
+    """JSON or YAML text as data, refused when it is too big, too deep, or expands through aliases too far.
+
+    JSON is read as JSON (libyaml refuses the surrogate pairs JSON escapes astral characters with).
+    """
     text = _text(data, source)
+    if text.lstrip()[:1] in ("{", "["):
+        try:
+            return _bounded_json(text, source)
+        except json.JSONDecodeError:
+            pass  # YAML's flow style, read as YAML
     try:
         _measure(text, source)
         return yaml.load(text, Loader=_Loader)  # a safe loader: plain data only
@@ -102,18 +128,11 @@ def parse_yaml(data: bytes | str, source: str) -> Any:
 
 
 def parse_json(data: bytes | str, source: str) -> Any:
-    """JSON text as data, under the same size and depth caps as a spec."""
-    text = _text(data, source)
+    """JSON text as data, under the same caps as a spec."""
     try:
-        value = json.loads(text)
-    except RecursionError:
-        value = None
-        _too_deep(source, "")
+        return _bounded_json(_text(data, source), source)
     except json.JSONDecodeError as exc:
         raise SpecError(f"{source} is not valid JSON (line {exc.lineno}, column {exc.colno}); fix it.") from None
-    if _depth(value) > MAX_SPEC_DEPTH:
-        _too_deep(source, "")
-    return value
 
 
 def check_references(document: dict[str, Any], source: str) -> None:
@@ -195,10 +214,14 @@ def _measure(text: str, source: str) -> None:
         if len(stack) + depth > MAX_SPEC_DEPTH:
             _too_deep(source, _line(event))
         if total > MAX_SPEC_NODES:
-            raise SpecError(
-                f"{source} holds more than {MAX_SPEC_NODES:,} values once its YAML aliases are expanded"
-                f"{_line(event)}; write each shared part once under `components` and `$ref` it."
-            )
+            _too_many(source, _line(event))
+
+
+def _too_many(source: str, where: str) -> NoReturn:
+    raise SpecError(
+        f"{source} holds more than {MAX_SPEC_NODES:,} values once its YAML aliases are expanded{where}; "
+        "write each shared part once under `components` and `$ref` it."
+    )
 
 
 def _line(event: Any) -> str:
@@ -206,23 +229,31 @@ def _line(event: Any) -> str:
     return f" (line {mark.line + 1})" if mark is not None else ""
 
 
-def _too_deep(source: str, where: str) -> None:
+def _too_deep(source: str, where: str) -> NoReturn:
     raise SpecError(
         f"{source} nests deeper than {MAX_SPEC_DEPTH} levels{where}; name the inner parts under `components` "
         "and `$ref` them."
     )
 
 
-def _depth(value: Any) -> int:
-    """How deep a value nests (containers only), without recursion."""
-    deepest, stack = 0, [(value, 1)]
+def _bounded_json(text: str, source: str) -> Any:
+    """JSON text as data, nested and sized as `_measure` allows YAML (json.JSONDecodeError when it is no JSON)."""
+    try:
+        value = json.loads(text)
+    except RecursionError:
+        _too_deep(source, "")
+    nodes, stack = 0, [(value, 1)]
     while stack:
         node, depth = stack.pop()
+        nodes += 1
         if isinstance(node, dict | list):
-            deepest = max(deepest, depth)
-            if depth <= MAX_SPEC_DEPTH:
-                stack.extend((child, depth + 1) for child in (node.values() if isinstance(node, dict) else node))
-    return deepest
+            if depth > MAX_SPEC_DEPTH:
+                _too_deep(source, "")
+            nodes += len(node) if isinstance(node, dict) else 0  # the keys, as YAML counts them
+            stack.extend((child, depth + 1) for child in (node.values() if isinstance(node, dict) else node))
+        if nodes > MAX_SPEC_NODES:
+            _too_many(source, "")
+    return value
 
 
 def _references(document: Any) -> Iterator[tuple[tuple[str, ...], Any]]:
