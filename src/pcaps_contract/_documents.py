@@ -270,13 +270,19 @@ def _references(document: Any) -> Iterator[tuple[tuple[str, ...], Any]]:
             stack.extend((child, (*at, str(index))) for index, child in reversed(list(enumerate(node))))
 
 
+def local_pointer(ref: str) -> str | None:
+    """The JSON pointer a local `$ref` names, its URI fragment decoded (`#/a%20b` -> `/a b`); None for any other."""
+    if not ref.startswith("#"):
+        return None
+    pointer = unquote(ref[1:])
+    return pointer if pointer == "" or pointer.startswith("/") else None
+
+
 def _tokens(ref: str) -> tuple[str, ...] | None:
     """The path a local `$ref` names (`#/a/b~1c` -> ("a", "b/c")), or None when it is no JSON pointer."""
-    pointer = unquote(ref[1:])
-    if pointer == "":
-        return ()
-    if not pointer.startswith("/"):
-        return None
+    pointer = local_pointer(ref)
+    if not pointer:
+        return None if pointer is None else ()
     return tuple(token.replace("~1", "/").replace("~0", "~") for token in pointer[1:].split("/"))
 
 

@@ -15,7 +15,7 @@ from jsonschema.exceptions import ValidationError
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
 
-from pcaps_contract._documents import load_document, parse_json, read_bytes
+from pcaps_contract._documents import load_document, local_pointer, parse_json, read_bytes
 from pcaps_contract._errors import SpecError
 
 SPEC_FILENAME = "pcaps-ownership.openapi.yaml"
@@ -142,7 +142,8 @@ class Spec:
                 raise SpecError(f"{self.path}: `$ref` cycle through {ref}; break the cycle.")
             seen.add(ref)
             try:
-                node, pointer = resolve_pointer(self.document, ref), ref[1:]
+                pointer = local_pointer(ref) or ""
+                node = resolve_pointer(self.document, pointer)
             except (KeyError, IndexError, ValueError, TypeError):
                 raise SpecError(f"{self.path}: `$ref` {ref} points nowhere; fix the reference.") from None
         return node, pointer

@@ -81,6 +81,23 @@ def minimal(**extra: Any) -> dict[str, Any]:
     return {"openapi": "3.1.0", "info": {"title": "t", "version": "1"}, "paths": {}, **extra}
 
 
+# --- anything -----------------------------------------------------------------------------------------------
+
+YAMLISH = st.text(alphabet=":-[]{}&*!|>'\"#%@` \n\t,?.~<=\\abx01$/", max_size=300)
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.one_of(YAMLISH, st.text(max_size=200), st.binary(max_size=200)))
+def test_any_text_is_read_as_a_mapping_or_refused_in_one_sentence(data: str | bytes) -> None:
+    try:
+        document = load_document(data, SOURCE)
+    except SpecError as exc:
+        assert str(exc).startswith(SOURCE) and "\n" not in str(exc)
+    else:
+        assert isinstance(document, dict)
+        json.dumps(document)  # plain JSON data, as the generator and schemathesis are handed it
+
+
 # --- size ---------------------------------------------------------------------------------------------------
 
 
@@ -468,3 +485,19 @@ def test_no_git_revision_is_ever_read_as_an_option(repository: Path, revision: s
             assert "--end-of-options" in command[: min(given_by_user)], command
             assert not any(command[index].startswith("-") for index in given_by_user), command
     assert sorted(path.name for path in repository.iterdir()) == before
+
+
+def test_a_percent_encoded_local_ref_names_the_same_place_for_every_reader() -> None:
+    """The reader, the spec's `resolve`, its validators and `diff` read `#/a%73` as `#/as` (RFC 6901, section 6)."""
+    from pcaps_contract._diff import diff_documents
+
+    text = default_spec_path().read_text(encoding="utf-8")
+    encoded = text.replace('"#/components/responses/Failure"', '"#/components/respon%73es/Failure"')
+    encoded = encoded.replace('"#/components/schemas/Ownership', '"#/component%73/schemas/Ownership')
+    assert encoded.count("%73") > 4
+    old, new = load_document(text, SOURCE), load_document(encoded, SOURCE)
+    spec = Spec(Path(SOURCE), new)
+    pointer = spec.response_schema_pointer("list_buckets", "4XX")
+    assert pointer == "/components/responses/Failure/content/application~1json/schema"
+    assert spec.errors(spec.response_schema_pointer("add_bucket", "200"), {"success": True}) != []
+    assert diff_documents(old, new) == []
