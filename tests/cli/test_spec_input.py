@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from pcaps_contract._spec import default_spec_path
+from pcaps_contract._spec import Spec, default_spec_path, load_spec
 from tests.cli.test_hostile import Ran, run_command
 from tests.hostile.server import serve_recorder
 
@@ -23,12 +23,12 @@ CANARY = "TOKEN-OF-CI-0b7d2c"
 BOUND = 60.0
 
 
-def _spec_with(tmp_path: Path, name: str, schema: dict[str, Any]) -> Path:
-    """The bundled spec whose Ownership schema is replaced: what every operation's answer refers to."""
+def _spec_with(tmp_path: Path, name: str, schema: dict[str, Any], component: str = "Ownership") -> Path:
+    """The bundled spec with one component schema replaced (Ownership: what every operation's answer refers to)."""
     import yaml
 
     document = yaml.safe_load(default_spec_path().read_text(encoding="utf-8"))
-    document["components"]["schemas"]["Ownership"] = schema
+    document["components"]["schemas"][component] = schema
     path = tmp_path / name
     path.write_text(json.dumps(document), encoding="utf-8")
     return path
@@ -135,3 +135,32 @@ def test_a_plain_revision_is_still_read(tmp_path: Path) -> None:
     root = _repository(tmp_path)
     ran = run_command(["diff", "--base=HEAD", "--spec", str(root / "spec.yaml")], root, BOUND)
     assert ran.code == 0 and "no changes" in ran.output, ran.describe()
+
+
+def test_schemathesis_is_handed_the_loaded_document_and_reads_no_file(
+    tmp_path: Path, recorder: tuple[str, list[dict[str, Any]]]
+) -> None:
+    """The gate's engine works on the document the reader loaded, never on the file (read again, refs followed)."""
+    from hypothesis import HealthCheck, given, settings
+
+    from pcaps_contract._profiles import get_profile
+    from pcaps_contract.gate._options import resolve_options
+    from pcaps_contract.gate._schemathesis import build_schema
+
+    url, received = recorder
+    loaded = load_spec()
+    elsewhere = _spec_with(tmp_path, "spec.yaml", {"$ref": f"{url}/evil.yaml#/x"}, component="OwnershipRequest")
+    schema = build_schema(Spec(elsewhere, loaded.document), resolve_options(environ={}), get_profile(None), seed=1)
+    results = list(schema.get_all_operations())
+    assert received == []
+    operations = [result.ok() for result in results]
+    add = next(operation for operation in operations if operation.definition.raw.get("operationId") == "add_bucket")
+
+    @settings(max_examples=3, database=None, deadline=None, suppress_health_check=list(HealthCheck))
+    @given(add.as_strategy())
+    def drawn(case: Any) -> None:
+        assert case.operation.label == add.label
+
+    drawn()
+    assert len(operations) == 4 and received == []
+    assert schema.raw_schema == loaded.document and schema.raw_schema is not loaded.document
