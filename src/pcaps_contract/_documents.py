@@ -219,8 +219,8 @@ def _measure(text: str, source: str) -> None:
 
 def _too_many(source: str, where: str) -> NoReturn:
     raise SpecError(
-        f"{source} holds more than {MAX_SPEC_NODES:,} values once its YAML aliases are expanded{where}; "
-        "write each shared part once under `components` and `$ref` it."
+        f"{source} holds more than {MAX_SPEC_NODES:,} values, each YAML alias counted as all it repeats{where}; "
+        "a spec of this API holds about 1,000: write each shared part once under `components` and `$ref` it."
     )
 
 
