@@ -21,6 +21,7 @@ from pcaps_contract._limits import MAX_SPEC_BYTES, MAX_SPEC_DEPTH, MAX_SPEC_NODE
 from pcaps_contract._text import clip
 
 _MAX_REVISION = 256  # git's own refnames are far shorter; a commit id is 40 or 64 characters
+_MAX_REVISION_PATH = 4096  # PATH_MAX
 _BaseLoader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
@@ -364,3 +365,13 @@ def check_revision(revision: str, label: str) -> str:
             "control characters, which no git revision has; name a branch, tag or commit."
         )
     return revision
+
+
+def check_revision_path(inside: str, label: str) -> str:
+    """The path of `REV:path`, refused when it holds control characters (git takes no NUL, nor a file name one)."""
+    if len(inside) > _MAX_REVISION_PATH or any(not char.isprintable() and char != " " for char in inside):
+        raise SpecError(
+            f"the path {_shown(inside)} of `REV:path` is longer than {_MAX_REVISION_PATH} characters or holds "
+            "control characters; name the spec's file as the repository holds it."
+        )
+    return inside

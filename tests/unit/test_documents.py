@@ -18,7 +18,7 @@ from urllib.parse import quote
 
 import pytest
 import yaml
-from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import HealthCheck, assume, example, given, settings
 from hypothesis import strategies as st
 
 from pcaps_contract._diff.sources import load_source
@@ -465,11 +465,13 @@ OUR_GIT_FLAGS = {"--show-toplevel", "--verify", "--quiet", "--end-of-options"}
         st.text(min_size=1, max_size=20),
         st.sampled_from(["--output=x", "-p", "--help", "-c", "--exec=sh", "HEAD", "HEAD~0", "@", "--end-of-options"]),
     ),
-    st.booleans(),
+    st.one_of(st.none(), st.just("spec.yaml"), st.text(max_size=20)),
 )
-def test_no_git_revision_is_ever_read_as_an_option(repository: Path, revision: str, with_path: bool) -> None:
+@example(revision="HEAD", inside="spec\x00.yaml")
+@example(revision="--output=victim", inside="x")
+def test_no_git_revision_is_ever_read_as_an_option(repository: Path, revision: str, inside: str | None) -> None:
     """Whatever the user names, git sees it only after `--end-of-options` (or never), and writes nothing."""
-    argument = f"{revision}:spec.yaml" if with_path else revision
+    argument = revision if inside is None else f"{revision}:{inside}"
     before = sorted(path.name for path in repository.iterdir())
     with pytest.MonkeyPatch.context() as patch, Watch() as watch:
         patch.chdir(repository)

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from pcaps_contract._documents import check_revision
+from pcaps_contract._documents import check_revision, check_revision_path
 from pcaps_contract._errors import SpecError
 from pcaps_contract._limits import MAX_SPEC_BYTES
 from pcaps_contract._lint import openapi_is_valid
@@ -74,6 +74,7 @@ def _from_git(revision: str, inside: str, where: Path, label: str) -> Source:
     if not revision or not inside:
         raise SpecError(f"`{label}` is neither a file nor `REV:path`; name an existing file, `REV:path` or `REV`.")
     check_revision(revision, label)
+    check_revision_path(inside, label)
     text = _git(["show", "--end-of-options", f"{revision}:{inside}"], where, label)
     return Source(label, checked(parse_document(text, label), label))
 
