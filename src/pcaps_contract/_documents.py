@@ -154,8 +154,8 @@ def check_references(document: dict[str, Any], source: str) -> None:
     if cycle:
         chain = " -> ".join(_shown(ref) for ref in cycle)
         raise SpecError(
-            f"{source} has a `$ref` cycle ({clip(chain, 300)}); a contract's schemas are finite: inline one of "
-            "them or break the loop."
+            f"{source} has a `$ref` cycle ({clip(chain, 300)}) that comes back to the same value without "
+            "reaching a property or an item, so reading it never ends; inline one of them or break the loop."
         )
 
 
@@ -305,10 +305,12 @@ def _resolves(document: Any, tokens: tuple[str, ...] | None) -> bool:
 
 
 def _cycle(found: list[tuple[tuple[str, ...], Any]]) -> list[str]:
-    """A chain of `$ref`s that leads back to where it started (empty when every chain ends).
+    """A chain of `$ref`s that leads back to where it started with no step into a part of the value (empty when
+    every chain ends, or reaches a property or an item before it comes back).
 
-    Following a ref means reading what it names, every ref inside that too: ref A leads to ref B when B lies
-    at or below the place A names.
+    Following a ref means reading what it names: ref A leads to ref B when B is that node itself, or lies in it
+    under keywords that judge the same value (`allOf`, `anyOf`, `oneOf`, `not`, ...). A recursive schema (a
+    tree's `children: {items: {$ref: Node}}`) descends into a smaller value at each turn and is no cycle.
     """
     named: dict[tuple[str, ...], str] = {}
     for _, ref in found:
@@ -316,7 +318,7 @@ def _cycle(found: list[tuple[tuple[str, ...], Any]]) -> list[str]:
     leads: dict[tuple[str, ...], list[tuple[str, ...]]] = {target: [] for target in named}
     for at, ref in found:
         for length in range(len(at) + 1):
-            if at[:length] in leads:
+            if at[:length] in leads and _in_place(at[length:]):
                 leads[at[:length]].append(_tokens(ref) or ())
     done: set[tuple[str, ...]] = set()
     for start in leads:
@@ -336,6 +338,23 @@ def _cycle(found: list[tuple[tuple[str, ...], Any]]) -> list[str]:
                 on_path.add(following)
                 pending.append(iter(leads[following]))
     return []
+
+
+_SAME_VALUE = frozenset({"not", "if", "then", "else"})
+_SAME_VALUE_MEMBERS = frozenset({"allOf", "anyOf", "oneOf", "dependentSchemas"})  # each followed by an index or name
+
+
+def _in_place(steps: tuple[str, ...]) -> bool:
+    """True when a subschema this far below a schema judges the same value (`allOf/0`, `not`), not a part of it."""
+    index = 0
+    while index < len(steps):
+        if steps[index] in _SAME_VALUE:
+            index += 1
+        elif steps[index] in _SAME_VALUE_MEMBERS and index + 1 < len(steps):
+            index += 2
+        else:
+            return False
+    return True
 
 
 def _pointer(at: tuple[str, ...]) -> str:
