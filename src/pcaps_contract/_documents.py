@@ -180,8 +180,8 @@ def _measure(text: str, source: str) -> None:
     Read as a stream of events (libyaml's parser keeps no recursion), before anything is built: an alias
     counts what its anchor holds, so a kilobyte of "billion laughs" is refused after a few hundred events.
     """
-    anchors: dict[str, tuple[int, int]] = {}  # anchor -> (nodes, depth) of what it names
-    stack: list[list[Any]] = []  # open collections: [anchor, nodes, depth]
+    anchors: dict[str, tuple[int, int]] = {}  # anchor -> (values, collections deep) of what it names
+    stack: list[list[Any]] = []  # open collections: [anchor, values, collections deep]
     total = 0
     for event in yaml.parse(text, Loader=_Loader):
         if isinstance(event, yaml.CollectionStartEvent):
@@ -191,29 +191,30 @@ def _measure(text: str, source: str) -> None:
                 _too_deep(source, _line(event))
             continue
         if isinstance(event, yaml.CollectionEndEvent):
-            anchor, nodes, depth = stack.pop()
+            anchor, nodes, height = stack.pop()
             if anchor is not None:
-                anchors[anchor] = (nodes, depth)
+                anchors[anchor] = (nodes, height)
+            added = 0  # counted as it was read
         elif isinstance(event, yaml.AliasEvent):
             if any(entry[0] == event.anchor for entry in stack):
                 raise SpecError(
                     f"{source} has a YAML alias *{clip(str(event.anchor), 40)} inside the node it names{_line(event)};"
                     " a spec is a tree: write that part out."
                 )
-            nodes, depth = anchors.get(event.anchor, (1, 1))  # an undefined alias fails when the text is loaded
-            total += nodes
+            nodes, height = anchors.get(event.anchor, (1, 0))  # an undefined alias fails when the text is loaded
+            if len(stack) + height > MAX_SPEC_DEPTH:
+                _too_deep(source, _line(event))
+            added = nodes
         elif isinstance(event, yaml.ScalarEvent):
-            nodes, depth = 1, 1
-            total += 1
+            nodes, height, added = 1, 0, 1
             if event.anchor is not None:
-                anchors[event.anchor] = (1, 1)
+                anchors[event.anchor] = (1, 0)
         else:
             continue
+        total += added
         if stack:
             stack[-1][1] += nodes
-            stack[-1][2] = max(stack[-1][2], depth + 1)
-        if len(stack) + depth > MAX_SPEC_DEPTH:
-            _too_deep(source, _line(event))
+            stack[-1][2] = max(stack[-1][2], height + 1)
         if total > MAX_SPEC_NODES:
             _too_many(source, _line(event))
 

@@ -124,6 +124,9 @@ def test_a_file_is_read_no_further_than_the_cap(tmp_path: Path) -> None:
 
 
 def _nested(depth: int, style: str) -> str:
+    """Text holding `depth` collections, each inside the one before (JSON for the first two styles)."""
+    if style == "yaml-flow":
+        return "x: " + "[" * (depth - 1) + "]" * (depth - 1)
     if style == "flow-lists":
         return "[" * depth + "]" * depth
     if style == "flow-maps":
@@ -133,10 +136,23 @@ def _nested(depth: int, style: str) -> str:
     return "".join("  " * level + "-\n" for level in range(depth - 1)) + "  " * (depth - 1) + "- 1\n"
 
 
+STYLES = ("flow-lists", "flow-maps", "yaml-flow", "block-maps", "block-lists")
+
+
 @PROPERTY
-@given(st.integers(1, 3000), st.sampled_from(["flow-lists", "flow-maps", "block-maps", "block-lists"]))
+@given(st.integers(1, 3000), st.sampled_from(STYLES))
+@example(MAX_SPEC_DEPTH, "flow-lists")
+@example(MAX_SPEC_DEPTH + 1, "flow-lists")
+@example(MAX_SPEC_DEPTH, "flow-maps")
+@example(MAX_SPEC_DEPTH + 1, "flow-maps")
+@example(MAX_SPEC_DEPTH, "yaml-flow")
+@example(MAX_SPEC_DEPTH + 1, "yaml-flow")
+@example(MAX_SPEC_DEPTH, "block-maps")
+@example(MAX_SPEC_DEPTH + 1, "block-maps")
+@example(MAX_SPEC_DEPTH, "block-lists")
+@example(MAX_SPEC_DEPTH + 1, "block-lists")
 def test_nesting_is_read_to_the_depth_cap_and_refused_past_it(depth: int, style: str) -> None:
-    assume(style.startswith("flow") or depth <= 300)  # block YAML that deep is megabytes of indentation
+    assume(not style.startswith("block") or depth <= 300)  # block YAML that deep is megabytes of indentation
     text = _nested(depth, style)
     if depth > MAX_SPEC_DEPTH:
         assert f"nests deeper than {MAX_SPEC_DEPTH} levels" in refused(text)
@@ -181,6 +197,16 @@ def test_aliases_are_read_until_what_they_expand_to_passes_the_cap(levels: int, 
     else:
         document = load_document(text, SOURCE)
         assert len(document) == levels + 1 and document[f"l{levels}"] == [document[f"l{levels - 1}"]] * fan_out
+
+
+@pytest.mark.parametrize(("anchored", "used_at", "read"), [(40, 24, True), (40, 25, False), (1, 63, True)])
+def test_an_alias_is_as_deep_as_what_it_names_where_it_is_used(anchored: int, used_at: int, read: bool) -> None:
+    """`anchored` lists deep, repeated under `used_at` collections: that many plus its own, against the cap."""
+    text = "a: &deep " + "[" * anchored + "]" * anchored + "\nb: " + "[" * (used_at - 1) + "*deep" + "]" * (used_at - 1)
+    if read:
+        assert isinstance(load_document(text, SOURCE)["b"], list)
+    else:
+        assert f"nests deeper than {MAX_SPEC_DEPTH} levels" in refused(text)
 
 
 def test_the_billion_laughs_of_a_kilobyte_is_refused_before_it_is_built() -> None:
