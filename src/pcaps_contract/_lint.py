@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from openapi_spec_validator import OpenAPIV30SpecValidator, OpenAPIV31SpecValidator
-from referencing.exceptions import Unresolvable
+from referencing.exceptions import Unresolvable, Unretrievable
 
 from pcaps_contract._errors import SpecError
 from pcaps_contract._spec import SEED_EXAMPLE_FILENAME, SEED_PATH, Spec, json_pointer, load_json
@@ -51,16 +51,24 @@ def openapi_is_valid(spec: Spec) -> Iterator[Finding]:
     """The document is valid OpenAPI 3.0 or 3.1 (openapi-spec-validator), read without following a `$ref` out."""
     version = str(spec.document.get("openapi", ""))
     validator_class = _LocalV31 if version.startswith("3.1") else _LocalV30
+    found = False
     try:
         for error in validator_class(spec.document).iter_errors():
             pointer = json_pointer(*getattr(error, "path", ()))
             message = str(getattr(error, "message", error)).splitlines()[0]
+            found = True
             yield Finding(pointer, f"not valid OpenAPI {version}: {message}", "correct the document there")
-    except Unresolvable:
+    except (Unresolvable, Unretrievable):  # before KeyError: Unretrievable is one
         raise SpecError(
             f"{spec.path} has a `$ref` that points outside the document or nowhere; only references inside it "
             "(`#/...`) are read: fix it."
         ) from None
+    except (KeyError, IndexError, TypeError, AttributeError, ValueError, AssertionError) as exc:
+        # Its keyword checks assume the shape its schema checks (e.g. `components/schemas` a mapping): past a
+        # finding about that shape, they may stop with an exception. The finding before says what is wrong.
+        if not found:
+            what = f"openapi-spec-validator stopped reading it ({type(exc).__name__}: {clip(str(exc), 80)})"
+            yield Finding("", f"not valid OpenAPI {version}: {what}", "correct the document's structure")
 
 
 class _NoRetrieval(dict[str, Callable[[str], Any]]):
