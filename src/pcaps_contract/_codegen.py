@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import difflib
 import importlib.util
+import json
 import os
 import shutil
 import subprocess
@@ -24,7 +25,7 @@ from typing import Literal
 
 from pcaps_contract._errors import SpecError, UsageError
 from pcaps_contract._extras import missing
-from pcaps_contract._spec import load_spec, spec_dir
+from pcaps_contract._spec import Spec, load_spec, spec_dir
 
 PACKAGE_NAME = "pcaps_client"
 CONFIG_FILENAME = "client-config.yaml"
@@ -140,7 +141,7 @@ def render(spec_path: Path | None, destination: Path, config_path: Path | None =
             "openapi_python_client",
             "generate",
             "--path",
-            str(spec.path.resolve()),
+            str(_checked_copy(spec, Path(staging))),
             "--config",
             str(config),
             "--custom-template-path",
@@ -160,6 +161,14 @@ def render(spec_path: Path | None, destination: Path, config_path: Path | None =
         )
     (package / "py.typed").write_text(PY_TYPED, encoding="utf-8")
     return package
+
+
+def _checked_copy(spec: Spec, folder: Path) -> Path:
+    """The spec as `_documents` read it (bounded, every `$ref` inside it), as JSON: the generator reads that,
+    never the file again with its own YAML loader."""
+    path = folder / "spec.json"
+    path.write_text(json.dumps(spec.document), encoding="utf-8")
+    return path
 
 
 def compare(current: Path, fresh: Path) -> list[FileChange]:

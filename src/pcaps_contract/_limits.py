@@ -28,3 +28,8 @@ JUDGE_QUEUE_BYTES = 64 << 20
 MAX_TRACKED_IDS = 50_000
 # APIs (origin and base path) it keeps a model of; beyond, the one seen first is forgotten.
 MAX_TRACKED_SCOPES = 64
+# A spec document (a file, or a file at a git revision): its bytes, how deep it nests, and how many nodes it
+# holds once every YAML alias is expanded (the bundled spec: 20 KB, 13 deep, about 1,000 nodes).
+MAX_SPEC_BYTES = 2 << 20
+MAX_SPEC_DEPTH = 64
+MAX_SPEC_NODES = 200_000

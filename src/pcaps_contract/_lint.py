@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import keyword
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from openapi_spec_validator import OpenAPIV30SpecValidator, OpenAPIV31SpecValidator
+from referencing.exceptions import Unresolvable, Unretrievable
 
 from pcaps_contract._errors import SpecError
 from pcaps_contract._spec import SEED_EXAMPLE_FILENAME, SEED_PATH, Spec, json_pointer, load_json
@@ -47,13 +48,49 @@ def lint(spec: Spec) -> list[Finding]:
 
 
 def openapi_is_valid(spec: Spec) -> Iterator[Finding]:
-    """The document is valid OpenAPI 3.0 or 3.1 (openapi-spec-validator)."""
+    """The document is valid OpenAPI 3.0 or 3.1 (openapi-spec-validator), read without following a `$ref` out."""
     version = str(spec.document.get("openapi", ""))
-    validator_class = OpenAPIV31SpecValidator if version.startswith("3.1") else OpenAPIV30SpecValidator
-    for error in validator_class(spec.document).iter_errors():
-        pointer = json_pointer(*getattr(error, "path", ()))
-        message = str(getattr(error, "message", error)).splitlines()[0]
-        yield Finding(pointer, f"not valid OpenAPI {version}: {message}", "correct the document there")
+    validator_class = _LocalV31 if version.startswith("3.1") else _LocalV30
+    found = False
+    try:
+        for error in validator_class(spec.document).iter_errors():
+            pointer = json_pointer(*getattr(error, "path", ()))
+            message = str(getattr(error, "message", error)).splitlines()[0]
+            found = True
+            yield Finding(pointer, f"not valid OpenAPI {version}: {message}", "correct the document there")
+    except (Unresolvable, Unretrievable):  # before KeyError: Unretrievable is one
+        raise SpecError(
+            f"{spec.path} has a `$ref` that points outside the document or nowhere; only references inside it "
+            "(`#/...`) are read: fix it."
+        ) from None
+    except (KeyError, IndexError, TypeError, AttributeError, ValueError, AssertionError) as exc:
+        # Its keyword checks assume the shape its schema checks (e.g. `components/schemas` a mapping): past a
+        # finding about that shape, they may stop with an exception. The finding before says what is wrong.
+        if not found:
+            what = f"openapi-spec-validator stopped reading it ({type(exc).__name__}: {clip(str(exc), 80)})"
+            yield Finding("", f"not valid OpenAPI {version}: {what}", "correct the document's structure")
+
+
+class _NoRetrieval(dict[str, Callable[[str], Any]]):
+    """jsonschema-path's handlers, one for every URI scheme, each refusing (its fallback would use urlopen)."""
+
+    def __contains__(self, scheme: object) -> bool:
+        return True
+
+    def __getitem__(self, scheme: str) -> Callable[[str], Any]:
+        return _refuse
+
+
+def _refuse(uri: str) -> Any:
+    raise LookupError("a spec is read alone: no other file, no URL")
+
+
+class _LocalV30(OpenAPIV30SpecValidator):
+    resolver_handlers = _NoRetrieval()  # type: ignore[assignment]  # every scheme, where it types a few
+
+
+class _LocalV31(OpenAPIV31SpecValidator):
+    resolver_handlers = _NoRetrieval()  # type: ignore[assignment]  # every scheme, where it types a few
 
 
 def operations_have_python_ids(spec: Spec) -> Iterator[Finding]:

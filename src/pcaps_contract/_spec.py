@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import json
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from functools import cached_property
@@ -11,12 +10,12 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
-import yaml
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import ValidationError
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
 
+from pcaps_contract._documents import load_document, local_pointer, parse_json, read_bytes
 from pcaps_contract._errors import SpecError
 
 SPEC_FILENAME = "pcaps-ownership.openapi.yaml"
@@ -40,31 +39,13 @@ def default_spec_path() -> Path:
 
 
 def read_document(path: Path) -> dict[str, Any]:
-    """Read a YAML or JSON document, raising SpecError with a sentence that names the file."""
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise SpecError(f"{path}: no such file; pass the path of an OpenAPI spec (YAML or JSON).") from None
-    except IsADirectoryError:
-        raise SpecError(f"{path} is a directory; pass the path of an OpenAPI spec file.") from None
-    except UnicodeDecodeError:
-        raise SpecError(f"{path} is not UTF-8 text; save the spec as UTF-8 YAML or JSON.") from None
-    except OSError as exc:
-        raise SpecError(f"{path} cannot be read ({exc.strerror}); check its permissions.") from None
-    return parse_document(text, str(path))
+    """Read a YAML or JSON spec through the one bounded reader (`_documents`), raising SpecError naming the file."""
+    return load_document(read_bytes(path), str(path))
 
 
-def parse_document(text: str, source: str) -> dict[str, Any]:
-    """Parse YAML or JSON text read from `source` (a path, or e.g. `main:spec.yaml`), raising SpecError."""
-    try:
-        document = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark is not None else ""
-        raise SpecError(f"{source} is not valid YAML or JSON{where}; fix the syntax there.") from None
-    if not isinstance(document, dict):
-        raise SpecError(f"{source} does not hold a mapping at the top level; an OpenAPI spec starts with `openapi:`.")
-    return document
+def parse_document(text: str | bytes, source: str) -> dict[str, Any]:
+    """Parse a spec's text read from `source` (a path, or e.g. `main:spec.yaml`), raising SpecError."""
+    return load_document(text, source)
 
 
 def require_openapi_3(document: dict[str, Any], source: str) -> None:
@@ -161,7 +142,8 @@ class Spec:
                 raise SpecError(f"{self.path}: `$ref` cycle through {ref}; break the cycle.")
             seen.add(ref)
             try:
-                node, pointer = resolve_pointer(self.document, ref), ref[1:]
+                pointer = local_pointer(ref) or ""
+                node = resolve_pointer(self.document, pointer)
             except (KeyError, IndexError, ValueError, TypeError):
                 raise SpecError(f"{self.path}: `$ref` {ref} points nowhere; fix the reference.") from None
         return node, pointer
@@ -191,7 +173,9 @@ class Spec:
                 import jsonschema_rs
 
                 root = {**self.document, "$ref": "#" + quote(schema_pointer, safe="/~")}
-                self._fast[schema_pointer] = jsonschema_rs.Draft202012Validator(root, validate_formats=True)
+                self._fast[schema_pointer] = jsonschema_rs.Draft202012Validator(
+                    root, validate_formats=True, offline=True
+                )
             except (ImportError, ValueError):  # not installed, or a schema it cannot compile: the slow path only
                 self._fast[schema_pointer] = None
         validator = self._fast[schema_pointer]
@@ -217,10 +201,5 @@ def load_spec(path: Path | str | None = None) -> Spec:
 
 
 def load_json(path: Path) -> Any:
-    """Read a JSON file, raising SpecError with a sentence that names it."""
-    try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise SpecError(f"{path}: no such file.") from None
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise SpecError(f"{path} is not valid JSON ({exc}); fix it.") from None
+    """Read a JSON file (bounded as a spec is), raising SpecError with a sentence that names it."""
+    return parse_json(read_bytes(path, "a JSON file"), str(path))

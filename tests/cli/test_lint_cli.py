@@ -38,7 +38,7 @@ def test_spec_with_findings_exits_1_with_one_line_each(tmp_path: Path) -> None:
     ("content", "message"),
     [
         (None, "no such file; pass the path of an OpenAPI spec (YAML or JSON)."),
-        ("openapi: [unclosed", "is not valid YAML or JSON at line 1, column 19; fix the syntax there."),
+        ("openapi: [unclosed", "is not valid YAML or JSON at line 2, column 1; fix the syntax there."),
         ("- a\n- b\n", "does not hold a mapping at the top level; an OpenAPI spec starts with `openapi:`."),
         ("swagger: '2.0'\n", "is not an OpenAPI 3 document (no `openapi: 3.x` key); pass an OpenAPI 3 spec."),
         (b"\xff\xfe\x00", "is not UTF-8 text; save the spec as UTF-8 YAML or JSON."),
@@ -59,7 +59,7 @@ def test_unreadable_spec_exits_2_with_one_sentence(tmp_path: Path, content: str 
 def test_directory_instead_of_a_spec_exits_2(tmp_path: Path) -> None:
     done = run("lint", str(tmp_path))
     assert done.returncode == 2
-    assert done.stderr == f"error: {tmp_path} is a directory; pass the path of an OpenAPI spec file.\n"
+    assert done.stderr == f"error: {tmp_path} is a directory; pass the path of an OpenAPI spec (YAML or JSON).\n"
 
 
 def test_no_command_prints_help_and_exits_2() -> None:

@@ -66,9 +66,21 @@ def test_the_leaves_import_nothing_of_the_package(name: str) -> None:
     assert ours(name) == set()
 
 
-@pytest.mark.parametrize("name", ["pcaps_contract._spec", "pcaps_contract._serving"])
-def test_the_spec_and_the_serving_import_only_the_errors(name: str) -> None:
-    assert ours(name) == {"pcaps_contract._errors"}
+def test_the_serving_imports_only_the_errors() -> None:
+    assert ours("pcaps_contract._serving") == {"pcaps_contract._errors"}
+
+
+def test_the_spec_reads_its_document_only_through_the_one_reader() -> None:
+    assert ours("pcaps_contract._spec") == {"pcaps_contract._errors", "pcaps_contract._documents"}
+    assert ours("pcaps_contract._documents") <= {
+        "pcaps_contract._errors",
+        "pcaps_contract._limits",
+        "pcaps_contract._text",
+    }
+
+
+def test_nothing_but_the_reader_parses_yaml() -> None:
+    assert {name for name in importers_of("yaml") if inside(name, "pcaps_contract")} == {"pcaps_contract._documents"}
 
 
 def test_only_the_engine_modules_drive_schemathesis() -> None:

@@ -10,7 +10,11 @@ from typing import Any
 
 import pytest
 import yaml
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
+from pcaps_contract._documents import load_document
+from pcaps_contract._errors import SpecError
 from pcaps_contract._lint import Finding, lint
 from pcaps_contract._spec import SEED_EXAMPLE_FILENAME, Spec, load_spec, spec_dir
 
@@ -173,3 +177,64 @@ def test_seed_example_file_is_the_reference_page_response_verbatim() -> None:
 
 def _operations(document: dict[str, Any]) -> list[dict[str, Any]]:
     return [op for item in document["paths"].values() for key, op in item.items() if key != "parameters"]
+
+
+# Shapes openapi-spec-validator's keyword checks assume (mappings where its schema wants them): generated wrong.
+_KEYS = st.sampled_from(
+    [
+        "type",
+        "properties",
+        "items",
+        "$ref",
+        "allOf",
+        "schema",
+        "content",
+        "application/json",
+        "responses",
+        "200",
+        "parameters",
+        "in",
+        "name",
+        "get",
+        "/a",
+        "/a/{x}",
+        "example",
+        "requestBody",
+        "operationId",
+        "schemas",
+        "components",
+        "paths",
+        "servers",
+        "url",
+        "security",
+    ]
+)
+_VALUES = st.recursive(
+    st.one_of(st.none(), st.booleans(), st.integers(), st.text(max_size=4), st.just("#/components/schemas/A")),
+    lambda inner: st.one_of(st.lists(inner, max_size=3), st.dictionaries(_KEYS, inner, max_size=4)),
+    max_leaves=20,
+)
+
+
+@settings(max_examples=150, deadline=None, derandomize=True)
+@given(st.dictionaries(_KEYS, _VALUES, max_size=4), st.sampled_from(["3.1.0", "3.0.3"]))
+def test_lint_of_any_readable_document_is_findings_or_one_sentence(extra: dict[str, Any], version: str) -> None:
+    """Where openapi-spec-validator stops with an exception (a KeyError for `components/schemas: 4`, an
+    AssertionError for a list of paths), lint still answers: its findings, or one sentence."""
+    document = {"openapi": version, "info": {"title": "t", "version": "1"}, "paths": {}, **extra}
+    try:
+        spec = Spec(Path("spec.yaml"), load_document(json.dumps(document), "spec.yaml"))
+        findings = lint(spec)
+    except SpecError as exc:
+        assert "\n" not in str(exc)
+    else:
+        assert all(isinstance(finding, Finding) for finding in findings)
+
+
+@pytest.mark.parametrize(
+    "extra", [{"components": {"schemas": 4}}, {"paths": [[], {}]}], ids=["schemas-not-a-mapping", "paths-a-list"]
+)
+def test_a_document_that_stops_openapi_spec_validator_is_a_finding(extra: dict[str, Any]) -> None:
+    spec = Spec(Path("spec.yaml"), {"openapi": "3.1.0", "info": {"title": "t", "version": "1"}, "paths": {}, **extra})
+    findings = lint(spec)
+    assert findings and all(finding.what.startswith("not valid OpenAPI 3.1.0") for finding in findings)

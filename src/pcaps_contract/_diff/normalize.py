@@ -16,6 +16,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from pcaps_contract._diff.client_names import makes_class
+from pcaps_contract._documents import local_pointer
 from pcaps_contract._errors import SpecError
 from pcaps_contract._spec import HTTP_METHODS, json_pointer, resolve_pointer
 
@@ -205,8 +206,9 @@ class _Normalizer:
         ref = node.get("$ref")
         if not isinstance(ref, str) and len(members) == 1 and isinstance(members[0], Mapping):
             ref = members[0].get("$ref")
-        if isinstance(ref, str) and _COMPONENT_SCHEMA.fullmatch(ref.removeprefix("#")):
-            return self.models.get(ref.removeprefix("#"))
+        pointer = local_pointer(ref) if isinstance(ref, str) else None
+        if pointer is not None and _COMPONENT_SCHEMA.fullmatch(pointer):
+            return self.models.get(pointer)
         return None
 
     def follow(self, node: Any, at: str) -> tuple[Any, str]:
@@ -221,9 +223,10 @@ class _Normalizer:
         return node, at
 
     def local_ref(self, ref: str) -> str:
-        if not ref.startswith("#"):
+        pointer = local_pointer(ref)
+        if pointer is None:
             raise SpecError(f"`$ref` {ref} points outside the document; only local references (`#/...`) are compared.")
-        return ref[1:]
+        return pointer
 
     def target(self, pointer: str) -> Any:
         try:

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import subprocess
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from pcaps_contract._documents import check_revision, check_revision_path
 from pcaps_contract._errors import SpecError
+from pcaps_contract._limits import MAX_SPEC_BYTES
 from pcaps_contract._lint import openapi_is_valid
 from pcaps_contract._spec import Spec, parse_document, read_document, require_openapi_3
 from pcaps_contract._text import clip
@@ -36,10 +39,11 @@ def load_source(argument: str, spec_path: Path) -> Source:
     if ":" in argument:
         revision, _, inside = argument.partition(":")
         return _from_git(revision, inside, Path.cwd(), argument)
+    check_revision(argument, argument)
     top = _toplevel(spec_path.resolve().parent)
     inside = spec_path.resolve().relative_to(top).as_posix()
     try:
-        _git(["rev-parse", "--verify", "--quiet", f"{argument}^{{commit}}"], top, argument)
+        _git(["rev-parse", "--verify", "--quiet", "--end-of-options", f"{argument}^{{commit}}"], top, argument)
     except SpecError:
         raise SpecError(
             f"`{argument}` is neither a file nor a git revision of {top}; name an existing file, `REV:path` or `REV`."
@@ -69,24 +73,36 @@ def checked(document: dict[str, Any], label: str) -> dict[str, Any]:
 def _from_git(revision: str, inside: str, where: Path, label: str) -> Source:
     if not revision or not inside:
         raise SpecError(f"`{label}` is neither a file nor `REV:path`; name an existing file, `REV:path` or `REV`.")
-    text = _git(["show", f"{revision}:{inside}"], where, label)
+    check_revision(revision, label)
+    check_revision_path(inside, label)
+    text = _git(["show", "--end-of-options", f"{revision}:{inside}"], where, label)
     return Source(label, checked(parse_document(text, label), label))
 
 
 def _toplevel(directory: Path) -> Path:
-    return Path(_git(["rev-parse", "--show-toplevel"], directory, str(directory)).strip())
+    return Path(_git(["rev-parse", "--show-toplevel"], directory, str(directory)).decode("utf-8", "replace").strip())
 
 
-def _git(arguments: list[str], where: Path, label: str) -> str:
+def _git(arguments: list[str], where: Path, label: str) -> bytes:
+    """What git prints, cut one byte past MAX_SPEC_BYTES (the reader refuses that much), or a SpecError."""
     if not where.is_dir():
         raise SpecError(f"{where} is not a directory, so `{label}` cannot be read from git; check --spec.")
-    try:
-        done = subprocess.run(["git", *arguments], cwd=where, capture_output=True, text=True, check=False)
-    except FileNotFoundError:
-        raise SpecError(f"git is not installed, so `{label}` cannot be read; pass spec files instead.") from None
-    if done.returncode == 0:
-        return done.stdout
-    reason = (done.stderr.strip().splitlines() or ["git failed"])[-1].removeprefix("fatal: ")
+    with tempfile.TemporaryFile() as errors:
+        try:
+            process = subprocess.Popen(["git", *arguments], cwd=where, stdout=subprocess.PIPE, stderr=errors)
+        except FileNotFoundError:
+            raise SpecError(f"git is not installed, so `{label}` cannot be read; pass spec files instead.") from None
+        with process:
+            assert process.stdout is not None
+            output = process.stdout.read(MAX_SPEC_BYTES + 1)
+            if len(output) > MAX_SPEC_BYTES:
+                process.kill()
+                return output
+        if process.returncode == 0:
+            return output
+        errors.seek(0)
+        lines = errors.read(64 * 1024).decode("utf-8", "replace").strip().splitlines()
+    reason = (lines or ["git failed"])[-1].removeprefix("fatal: ")
     if "not a git repository" in reason:
         raise SpecError(
             f"{where} is not inside a git repository, so `{label}` cannot be read; pass spec files instead."

@@ -7,6 +7,7 @@ state.
 
 from __future__ import annotations
 
+import copy
 import json
 import threading
 from collections.abc import Mapping
@@ -74,13 +75,18 @@ def build_schema(
             "request-timeout": options.timeout,
         }
     )
-    schema = schemathesis.openapi.from_path(spec.path, config=config)
+    schema = schemathesis.openapi.from_dict(handed_over(spec), config=config)
     if options.target.in_process:
         schema.app = options.target.app
     else:
         schema.config.update(base_url=options.target.base_url)
     _add_data_hooks(schema, spec, options.accounts[0], options.bucket)
     return schema
+
+
+def handed_over(spec: Spec) -> dict[str, Any]:
+    """A copy of the spec as `_documents` read it: schemathesis never reads the file, nor a `$ref` out of it."""
+    return copy.deepcopy(spec.document)
 
 
 def _add_data_hooks(schema: Any, spec: Spec, account: str, bucket: str | None = None) -> None:
@@ -249,7 +255,7 @@ def judge_builtin(spec: Spec, operation_id: str, check: str, request: Mapping[st
     from schemathesis.checks import CHECKS, load_all_checks
     from schemathesis.core.failures import FailureGroup
 
-    schema = schemathesis.openapi.from_dict(spec.document)
+    schema = schemathesis.openapi.from_dict(handed_over(spec))
     operation = schema.find_operation_by_id(operation_id)
     config = schema.config.checks_config_for()
     status = response.status_code
