@@ -377,10 +377,11 @@ class LifecycleMachine(RuleBasedStateMachine):
     def _created(self, account: str, conf: str, created: checks.Exchange) -> Record | None:
         """Take a create's answer into the model (tracked for the cleanup first); its id must be new."""
         record = next(created.ownerships(), None)
-        if created.status != 200 or record is None or not isinstance(record.get("id"), str):
+        if created.status != 200 or record is None or "id" not in record:
             return None
         ownership_id = record["id"]
-        self.registry.track(account, ownership_id, conf)
+        if not self.registry.track(account, ownership_id, conf):
+            return None  # an id no request may carry: listed as left behind, never sent back
         known = self.judge.seen_ids.known(self.registry.pre_existing(account))
         self.judge.judge(created, checks.ownership_id_is_new, known)
         self.judge.seen_ids.add(ownership_id)
