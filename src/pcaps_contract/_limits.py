@@ -11,3 +11,11 @@ DEFAULT_TIMEOUT = 30.0
 DEFAULT_MAX_TIME = 900.0
 # Seconds the cleanup has of its own, after the run's budget, a crash, Ctrl-C or SIGTERM.
 CLEANUP_TIME_LIMIT = 120.0
+
+# What one client may hold of a server of ours (`mock`, `proxy`): seconds to send a request's head (request line
+# and headers) once it connects or its last answer ends; the bytes of that head (more: 431); the connections open
+# at once (at most half the process's open-file limit, so that sockets never run out).
+HEAD_SECONDS = 10.0
+MAX_HEAD_BYTES = 64 * 1024
+MAX_CONNECTIONS = 1000
+MIN_CONNECTIONS = 16
