@@ -3,8 +3,8 @@
 The socket is bound before uvicorn starts, so that a bad address is one sentence (a `UsageError`) rather than
 uvicorn's log, and so that port 0 can be resolved to the port picked before anything is announced.
 
-Every connection is served by `GuardedProtocol` (h11, whatever else is installed), the one place that bounds what a
-client may hold: a request head not complete within `Limits.head_seconds` ends the connection (408 when part of it
+Every connection is served under a `_Guard`, the one place that bounds what a client may hold, with either of
+uvicorn's parsers: a request head not complete within `Limits.head_seconds` ends the connection (408 when part of it
 came), a head over `Limits.head_bytes` is answered 431, and past `Limits.connections` open connections the one that
 has waited longest for a head is closed to make room (a request already being answered is never cut).
 """
@@ -18,15 +18,17 @@ import signal
 import socket
 import sys
 import threading
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from types import FrameType
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Literal, cast
 
 import h11
 import uvicorn
 from uvicorn.protocols.http.h11_impl import H11Protocol
+from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
+from uvicorn.server import ServerState
 
 from pcaps_contract._errors import UsageError
 from pcaps_contract._limits import HEAD_SECONDS, MAX_CONNECTIONS, MAX_HEAD_BYTES, MIN_CONNECTIONS
@@ -34,11 +36,15 @@ from pcaps_contract._limits import HEAD_SECONDS, MAX_CONNECTIONS, MAX_HEAD_BYTES
 
 @dataclass(frozen=True)
 class Limits:
-    """What one client may hold of a server of ours; `connections=None` takes half the open-file limit."""
+    """What one client may hold of a server of ours; `connections=None` takes half the open-file limit.
+
+    `http` names uvicorn's HTTP parser (httptools, the fast default, or h11): the bounds hold for both alike.
+    """
 
     head_seconds: float = HEAD_SECONDS
     head_bytes: int = MAX_HEAD_BYTES
     connections: int | None = None
+    http: Literal["httptools", "h11"] = "httptools"
 
     def connection_cap(self) -> int:
         if self.connections is not None:
@@ -49,12 +55,97 @@ class Limits:
         return max(MIN_CONNECTIONS, min(MAX_CONNECTIONS, soft // 2))
 
 
-# Where a request head ends: an empty line (h11 takes a bare LF for CRLF too).
+# Where a request head ends: an empty line (parsers take a bare LF for CRLF too).
 _END_OF_HEAD = re.compile(rb"\n\r?\n")
 
 
-def _status_line(status: int, reason: str) -> bytes:
-    return f"HTTP/1.1 {status} {reason}\r\ncontent-length: 0\r\nconnection: close\r\n\r\n".encode("ascii")
+class _Guard:
+    """One connection's request-head deadline and size, and its place under the server's connection cap.
+
+    Its protocol calls `opened`, `admit` (before each read is parsed), `head_done`, `await_head` (after each
+    answer, when no request is already waiting) and `closed`.
+    """
+
+    def __init__(self, limits: Limits, cap: int, others: Collection[object]) -> None:
+        self.limits = limits
+        self.cap = cap
+        self.others = others  # every open connection of the server (uvicorn's own set), this one included
+        self.transport: asyncio.Transport | None = None
+        self.waiting_since: float | None = None  # when it began waiting for a request head; None in a request
+        self._timer: asyncio.TimerHandle | None = None
+        self._seen = 0  # bytes of the head being waited for
+        self._tail = b""  # the last bytes of it, where an end of head may begin
+
+    def opened(self, transport: asyncio.Transport) -> None:
+        self.loop = asyncio.get_running_loop()
+        self.transport = transport
+        self.await_head()
+        self._make_room()
+
+    def await_head(self) -> None:
+        self.head_done()
+        self.waiting_since = self.loop.time()
+        self._timer = self.loop.call_later(self.limits.head_seconds, self._too_slow)
+        self._seen, self._tail = 0, b""
+
+    def head_done(self) -> None:
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
+        self.waiting_since = None
+
+    closed = head_done
+
+    def admit(self, data: bytes) -> bool:
+        """Whether a read may be parsed; False when it takes the head past its size (431 sent, connection closed).
+
+        A head must end within `head_bytes`; a read that ends it may carry a body or the next request beyond.
+        """
+        if self.waiting_since is None:
+            return True
+        bound, seen = self.limits.head_bytes, self._seen
+        self._seen += len(data)
+        window = self._tail + data[: max(0, bound - seen)]
+        self._tail = window[-3:]
+        if self._seen <= bound or (seen < bound and _END_OF_HEAD.search(window)):
+            return True
+        self.refuse(431, "Request Header Fields Too Large")
+        return False
+
+    def refuse(self, status: int, reason: str) -> None:
+        """Answer with a bare status and close: no request was read, so no parser can answer it."""
+        self.head_done()
+        if self.transport is not None and not self.transport.is_closing():
+            self.transport.write(
+                f"HTTP/1.1 {status} {reason}\r\ncontent-length: 0\r\nconnection: close\r\n\r\n".encode()
+            )
+            self.transport.close()
+
+    def _close(self) -> None:
+        self.head_done()
+        if self.transport is not None:
+            self.transport.close()
+
+    def _too_slow(self) -> None:
+        self._timer = None
+        if self.waiting_since is None:
+            return
+        if self._seen:
+            self.refuse(408, "Request Timeout")  # part of a head came: say why the connection ends
+        else:
+            self._close()
+
+    def _make_room(self) -> None:
+        """Past the cap, close the open connection that has waited longest for a head (this one if none waits)."""
+        guards = [guard for other in self.others if isinstance(guard := getattr(other, "guard", None), _Guard)]
+        open_now = [guard for guard in guards if guard.transport is not None and not guard.transport.is_closing()]
+        if len(open_now) <= self.cap:
+            return
+        waiting = [guard for guard in open_now if guard is not self and guard.waiting_since is not None]
+        if waiting:
+            min(waiting, key=lambda guard: guard.waiting_since or 0.0)._close()
+        else:
+            self._close()
 
 
 class _Head(h11.Connection):
@@ -70,106 +161,73 @@ class _Head(h11.Connection):
             raise
 
 
-class GuardedProtocol(H11Protocol):
-    """uvicorn's h11 protocol with a deadline and a size for each request head, and a cap on open connections."""
+class _Guarded(asyncio.Protocol):
+    """What both guarded protocols share: a `_Guard` made with the connection, told when it opens and closes."""
 
     limits: ClassVar[Limits] = Limits()
     cap: ClassVar[int] = MAX_CONNECTIONS
+
+    def __init__(self, *args: Any, server_state: ServerState, **kwargs: Any) -> None:
+        super().__init__(*args, server_state=server_state, **kwargs)  # type: ignore[call-arg]
+        self.guard = _Guard(self.limits, self.cap, server_state.connections)
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        super().connection_made(transport)
+        self.guard.opened(cast(asyncio.Transport, transport))  # a TCP connection's (uvloop's is no subclass)
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self.guard.closed()
+        super().connection_lost(exc)
+
+
+class GuardedH11Protocol(_Guarded, H11Protocol):
+    """uvicorn's h11 protocol, each connection under a `_Guard`."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._head = _Head(h11.SERVER, self.limits.head_bytes)
         self.conn = self._head
-        self.waiting_since: float | None = None  # when it began waiting for a request head; None in a request
-        self._head_timer: asyncio.TimerHandle | None = None
-
-    def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
-        super().connection_made(transport)
-        self._await_head()
-        self._make_room()
-
-    def connection_lost(self, exc: Exception | None) -> None:
-        self._stop_waiting()
-        super().connection_lost(exc)
 
     def data_received(self, data: bytes) -> None:
-        if self.waiting_since is not None and self._head_too_big(data):
-            self._refuse(431, "Request Header Fields Too Large")
-            return
-        super().data_received(data)
-        if self.waiting_since is not None and self.conn.their_state is not h11.IDLE:
-            self._stop_waiting()  # the head is complete (or refused): the request is the app's now
+        if self.guard.admit(data):
+            super().data_received(data)
+            if self.conn.their_state is not h11.IDLE:
+                self.guard.head_done()
 
     def on_response_complete(self) -> None:
         super().on_response_complete()
         if not self.transport.is_closing() and self.conn.their_state is h11.IDLE:
-            self._await_head()
+            self.guard.await_head()
 
     def send_400_response(self, msg: str) -> None:
         if self._head.refused_with == 431:
-            self._refuse(431, "Request Header Fields Too Large")
+            self.guard.refuse(431, "Request Header Fields Too Large")
         else:
             super().send_400_response(msg)
 
-    def _head_too_big(self, data: bytes) -> bool:
-        """Whether the head being read does not end within `head_bytes` (h11 bounds only a head still incomplete,
-        so a bigger one that arrives whole in one read would pass it)."""
-        bound = self.limits.head_bytes
-        buffered = self.conn.trailing_data[0]
-        if len(buffered) + len(data) <= bound:
-            return False
-        return _END_OF_HEAD.search((buffered + data)[:bound]) is None
 
-    def _await_head(self) -> None:
-        self._stop_waiting()
-        self.waiting_since = self.loop.time()
-        self._head_timer = self.loop.call_later(self.limits.head_seconds, self._head_too_slow)
+class GuardedHttpToolsProtocol(_Guarded, HttpToolsProtocol):
+    """uvicorn's httptools protocol, each connection under a `_Guard` (httptools has no bound of its own)."""
 
-    def _stop_waiting(self) -> None:
-        if self._head_timer is not None:
-            self._head_timer.cancel()
-            self._head_timer = None
-        self.waiting_since = None
+    def data_received(self, data: bytes) -> None:
+        if self.guard.admit(data):
+            super().data_received(data)
 
-    def _head_too_slow(self) -> None:
-        self._head_timer = None
-        if self.waiting_since is None or self.transport.is_closing():
-            return
-        if self.conn.trailing_data[0]:
-            self._refuse(408, "Request Timeout")  # part of a head came: say why the connection ends
-        else:
-            self._stop_waiting()
-            self.transport.close()
+    def on_headers_complete(self) -> None:
+        super().on_headers_complete()
+        self.guard.head_done()
 
-    def _refuse(self, status: int, reason: str) -> None:
-        """Answer with a bare status and close: h11 cannot, since no request was read."""
-        self._stop_waiting()
-        self.transport.write(_status_line(status, reason))
-        self.transport.close()
-
-    def _make_room(self) -> None:
-        """Past the cap, close the open connection that has waited longest for a head (this one if none waits)."""
-        open_now = [other for other in self.connections if not other.transport.is_closing()]
-        if len(open_now) <= self.cap:
-            return
-        waiting = [
-            other
-            for other in open_now
-            if isinstance(other, GuardedProtocol) and other is not self and other.waiting_since is not None
-        ]
-        if waiting:
-            oldest = min(waiting, key=lambda other: other.waiting_since or 0.0)
-            oldest._stop_waiting()
-            oldest.transport.close()
-        else:
-            self._stop_waiting()
-            self.transport.close()
+    def on_response_complete(self) -> None:
+        super().on_response_complete()
+        if not self.transport.is_closing() and not self.pipeline:
+            self.guard.await_head()
 
 
 def guard(config: uvicorn.Config, limits: Limits | None = None) -> None:
-    """Serve every connection of the config through GuardedProtocol, bounded by `limits`."""
+    """Serve every connection of the config through a guarded protocol, bounded by `limits`."""
     limits = limits or Limits()
-    protocol = type("GuardedProtocol", (GuardedProtocol,), {"limits": limits, "cap": limits.connection_cap()})
+    base = GuardedHttpToolsProtocol if limits.http == "httptools" else GuardedH11Protocol
+    protocol = type(base.__name__, (base,), {"limits": limits, "cap": limits.connection_cap()})
     config.http = protocol
     config.h11_max_incomplete_event_size = limits.head_bytes
     if config.loaded:

@@ -34,10 +34,19 @@ HEAD_SECONDS = 1.5
 PATIENCE = 15.0
 
 
+# Both of uvicorn's parsers: httptools (what the servers use) has no bound of its own, h11 has some.
+PARSERS = ["httptools", "h11"]
+
+
+@pytest.fixture(params=PARSERS)
+def http(request: pytest.FixtureRequest) -> str:
+    return str(request.param)
+
+
 @contextmanager
-def served(config: MockConfig | None = None, **limits: Any) -> Iterator[tuple[str, tuple[str, int]]]:
-    """The mock over 127.0.0.1 with lowered limits; yields its URL and its address."""
-    bounds = Limits(**{"head_seconds": HEAD_SECONDS, "head_bytes": HEAD_BYTES, **limits})
+def served(http: str, config: MockConfig | None = None, **limits: Any) -> Iterator[tuple[str, tuple[str, int]]]:
+    """The mock over 127.0.0.1 with lowered limits and the given parser; yields its URL and its address."""
+    bounds = Limits(**{"head_seconds": HEAD_SECONDS, "head_bytes": HEAD_BYTES, "http": http, **limits})
     with serve_in_thread(create_app(config or MockConfig()), limits=bounds) as url:
         address = urlsplit(url)
         yield url, (str(address.hostname), int(address.port or 0))
@@ -79,21 +88,21 @@ def drip_head(address: tuple[str, int], path: str, gap: float, patience: float) 
         return answer, time.monotonic() - started
 
 
-def test_a_head_sent_one_line_at_a_time_is_cut_off_with_408() -> None:
-    with served() as (_, address):
+def test_a_head_sent_one_line_at_a_time_is_cut_off_with_408(http: str) -> None:
+    with served(http) as (_, address):
         answer, elapsed = drip_head(address, LIST, 0.5, PATIENCE)
     assert answer.startswith(b"HTTP/1.1 408 "), answer
     assert elapsed < PATIENCE, f"the dripping head was served for {elapsed:.1f}s"
 
 
-def test_a_connection_that_never_sends_a_head_is_closed() -> None:
-    with served() as (_, address), socket.create_connection(address, timeout=5) as sock:
+def test_a_connection_that_never_sends_a_head_is_closed(http: str) -> None:
+    with served(http) as (_, address), socket.create_connection(address, timeout=5) as sock:
         answer, elapsed = read_until_closed(sock, PATIENCE)
     assert answer == b"" and elapsed < PATIENCE
 
 
-def test_a_keep_alive_connection_gets_a_new_head_deadline_after_each_answer() -> None:
-    with served() as (_, address), socket.create_connection(address, timeout=5) as sock:
+def test_a_keep_alive_connection_gets_a_new_head_deadline_after_each_answer(http: str) -> None:
+    with served(http) as (_, address), socket.create_connection(address, timeout=5) as sock:
         sock.sendall(f"GET {LIST} HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {DEV_TOKEN}\r\n\r\n".encode())
         first = sock.recv(65536)
         sock.sendall(b"GET /client/v4/accounts/a/pcaps/ownership HTTP/1.1\r\n")  # the second head never ends
@@ -102,9 +111,9 @@ def test_a_keep_alive_connection_gets_a_new_head_deadline_after_each_answer() ->
     assert rest.startswith(b"HTTP/1.1 408 ") and elapsed < PATIENCE
 
 
-@pytest.fixture(scope="module")
-def mock_address() -> Iterator[tuple[str, int]]:
-    with served() as (_, address):
+@pytest.fixture(scope="module", params=PARSERS)
+def mock_address(request: pytest.FixtureRequest) -> Iterator[tuple[str, int]]:
+    with served(str(request.param)) as (_, address):
         yield address
 
 
@@ -148,8 +157,8 @@ def test_the_head_size_bound_counts_every_byte_up_to_the_empty_line(
     assert answer.split(b"\r\n", 1)[0] == b"HTTP/1.1 " + status
 
 
-def test_endless_header_lines_are_refused_431_after_the_bound_not_read_on() -> None:
-    with served() as (_, address), socket.create_connection(address, timeout=5) as sock:
+def test_endless_header_lines_are_refused_431_after_the_bound_not_read_on(http: str) -> None:
+    with served(http) as (_, address), socket.create_connection(address, timeout=5) as sock:
         sock.sendall(f"GET {LIST} HTTP/1.1\r\nHost: x\r\n".encode())
         sent = 0
         try:
@@ -162,9 +171,9 @@ def test_endless_header_lines_are_refused_431_after_the_bound_not_read_on() -> N
     assert answer.startswith(b"HTTP/1.1 431 "), answer[:200]
 
 
-def test_half_sent_requests_past_the_connection_cap_do_not_lock_out_a_real_client() -> None:
+def test_half_sent_requests_past_the_connection_cap_do_not_lock_out_a_real_client(http: str) -> None:
     """300 connections each holding half a head, against a cap of 50 and a head deadline they never reach."""
-    with served(head_seconds=60.0, connections=50) as (url, address), ExitStack() as stack:
+    with served(http, head_seconds=60.0, connections=50) as (url, address), ExitStack() as stack:
         held = []
         for _ in range(300):
             sock = stack.enter_context(socket.create_connection(address, timeout=5))
@@ -184,11 +193,11 @@ def test_half_sent_requests_past_the_connection_cap_do_not_lock_out_a_real_clien
     assert still_open <= 50, f"{still_open} half-sent requests held open past a cap of 50"
 
 
-def test_a_request_being_answered_is_never_cut_to_make_room() -> None:
+def test_a_request_being_answered_is_never_cut_to_make_room(http: str) -> None:
     """Past the cap with every slot busy answering, the newcomer is turned away rather than a request in flight."""
     fresh = httpx.Limits(max_keepalive_connections=0)
     with (
-        served(MockConfig(latency=2.0), head_seconds=60.0, connections=2) as (url, _),
+        served(http, MockConfig(latency=2.0), head_seconds=60.0, connections=2) as (url, _),
         httpx.Client(timeout=PATIENCE, limits=fresh) as client,
         ThreadPoolExecutor(3) as pool,
     ):
@@ -213,7 +222,7 @@ def test_large_adds_stop_at_the_byte_budget_of_an_account_and_of_the_mock_with_t
 ) -> None:
     cost = Ownership.new(LARGE).stored_bytes + 1  # the record and its one-letter account
     config = MockConfig(max_account_bytes=1 << 20, max_stored_bytes=3 << 19)  # 1 MiB an account, 1.5 MiB in all
-    with served(config) as (url, _), httpx.Client(headers=BEARER, timeout=PATIENCE) as client:
+    with served("httptools", config) as (url, _), httpx.Client(headers=BEARER, timeout=PATIENCE) as client:
         first = [add(client, url, "a") for _ in range(40)]
         second = [add(client, url, "b") for _ in range(40)]
         held = client.get(f"{url}/client/v4/accounts/a/pcaps/ownership").json()["result"]
