@@ -39,21 +39,34 @@ _PATH_SYNTAX = frozenset("/\\%?#;")
 _SHOWN_ID = 100
 
 
+def text_problem(value: object, what: str, longest: int) -> str | None:
+    """Why a text a server handed us cannot go into a request as it is (`what` names it), or None when it can:
+    not a string, empty or over `longest` characters, or holding whitespace or a character that is not printable
+    (control and format characters, and lone surrogates, which have no UTF-8 form)."""
+    if not isinstance(value, str):
+        return f"{what} is {'null' if value is None else type(value).__name__}, not a string"
+    if not 1 <= len(value) <= longest:
+        return f"{what} has {len(value)} characters, where 1 to {longest} may be sent"
+    bad = next((char for char in value if char.isspace() or not char.isprintable()), None)
+    if bad is not None:
+        return f"{what} holds {bad!a}, which a request cannot carry as it is"
+    return None
+
+
 def id_problem(value: object) -> str | None:
     """Why a value a server handed us cannot be sent back as an ownership id, or None when it can.
 
     The spec's Identifier (a string of 1 to 32 characters), printable, without whitespace and without the
     characters paths are split or decoded on; `api_path` then quotes it exactly once.
     """
-    if not isinstance(value, str):
-        return f"the id is {'null' if value is None else type(value).__name__}, not a string"
-    if not is_identifier(value):
-        return f"the id has {len(value)} characters, where an identifier has 1 to 32"
+    problem = text_problem(value, "the id", 32)
+    if problem is not None:
+        return problem
+    assert isinstance(value, str) and is_identifier(value)
     if value in (".", ".."):
         return "the id is a dot segment, which addresses another path"
-    bad = next((char for char in value if char in _PATH_SYNTAX or char.isspace() or not char.isprintable()), None)
+    bad = next((char for char in value if char in _PATH_SYNTAX), None)
     if bad is not None:
-        # `isprintable` is false for control and format characters and for lone surrogates (no UTF-8 form).
         return f"the id holds {bad!a}, which a request path cannot carry as it is"
     return None
 
