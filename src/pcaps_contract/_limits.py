@@ -13,9 +13,10 @@ DEFAULT_MAX_TIME = 900.0
 CLEANUP_TIME_LIMIT = 120.0
 
 # What one client may hold of a server of ours (`mock`, `proxy`): seconds to send a request's head (request line
-# and headers) once it connects or its last answer ends; the bytes of that head (more: 431); the connections open
-# at once (at most half the process's open-file limit, so that sockets never run out).
+# and headers) once it connects or its last answer ends, and its body after that; the bytes of that head (more:
+# 431); the connections open at once (at most half the process's open-file limit, so that sockets never run out).
 HEAD_SECONDS = 10.0
+BODY_SECONDS = 60.0
 MAX_HEAD_BYTES = 64 * 1024
 MAX_CONNECTIONS = 1000
 MIN_CONNECTIONS = 16

@@ -5,8 +5,9 @@ uvicorn's log, and so that port 0 can be resolved to the port picked before anyt
 
 Every connection is served under a `_Guard`, the one place that bounds what a client may hold, with either of
 uvicorn's parsers: a request head not complete within `Limits.head_seconds` ends the connection (408 when part of it
-came), a head over `Limits.head_bytes` is answered 431, and past `Limits.connections` open connections the one that
-has waited longest for a head is closed to make room (a request already being answered is never cut).
+came), a head over `Limits.head_bytes` is answered 431, a body not complete within `Limits.body_seconds` after its
+head ends it too, and past `Limits.connections` open connections the one that has waited longest for a whole
+request is closed to make room (a request already being answered is never cut).
 """
 
 from __future__ import annotations
@@ -31,7 +32,7 @@ from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 from uvicorn.server import ServerState
 
 from pcaps_contract._errors import UsageError
-from pcaps_contract._limits import HEAD_SECONDS, MAX_CONNECTIONS, MAX_HEAD_BYTES, MIN_CONNECTIONS
+from pcaps_contract._limits import BODY_SECONDS, HEAD_SECONDS, MAX_CONNECTIONS, MAX_HEAD_BYTES, MIN_CONNECTIONS
 
 
 @dataclass(frozen=True)
@@ -43,6 +44,7 @@ class Limits:
 
     head_seconds: float = HEAD_SECONDS
     head_bytes: int = MAX_HEAD_BYTES
+    body_seconds: float = BODY_SECONDS
     connections: int | None = None
     http: Literal["httptools", "h11"] = "httptools"
 
@@ -60,10 +62,11 @@ _END_OF_HEAD = re.compile(rb"\n\r?\n")
 
 
 class _Guard:
-    """One connection's request-head deadline and size, and its place under the server's connection cap.
+    """One connection's deadlines for reading a request (its head, then its body) and the head's size, and the
+    connection's place under the server's connection cap.
 
-    Its protocol calls `opened`, `admit` (before each read is parsed), `head_done`, `await_head` (after each
-    answer, when no request is already waiting) and `closed`.
+    Its protocol calls `opened`, `admit` (before each read is parsed), `head_done`, `body_done`, `await_head`
+    (after each answer, when no request is already waiting) and `closed`.
     """
 
     def __init__(self, limits: Limits, cap: int, others: Collection[object]) -> None:
@@ -71,8 +74,11 @@ class _Guard:
         self.cap = cap
         self.others = others  # every open connection of the server (uvicorn's own set), this one included
         self.transport: asyncio.Transport | None = None
-        self.waiting_since: float | None = None  # when it began waiting for a request head; None in a request
-        self._timer: asyncio.TimerHandle | None = None
+        # When it began to wait for the request it is reading; None once a request is whole (being answered).
+        self.reading_since: float | None = None
+        self._in_head = False
+        self._head_timer: asyncio.TimerHandle | None = None
+        self._body_timer: asyncio.TimerHandle | None = None
         self._seen = 0  # bytes of the head being waited for
         self._tail = b""  # the last bytes of it, where an end of head may begin
 
@@ -83,25 +89,43 @@ class _Guard:
         self._make_room()
 
     def await_head(self) -> None:
-        self.head_done()
-        self.waiting_since = self.loop.time()
-        self._timer = self.loop.call_later(self.limits.head_seconds, self._too_slow)
+        self.closed()
+        self.reading_since = self.loop.time()
+        self._in_head = True
+        self._head_timer = self.loop.call_later(self.limits.head_seconds, self._head_too_slow)
         self._seen, self._tail = 0, b""
 
     def head_done(self) -> None:
-        if self._timer is not None:
-            self._timer.cancel()
-            self._timer = None
-        self.waiting_since = None
+        """The head is whole: the body, if any, has `body_seconds` to come."""
+        if not self._in_head:
+            return
+        self._in_head = False
+        if self._head_timer is not None:
+            self._head_timer.cancel()
+            self._head_timer = None
+        self._body_timer = self.loop.call_later(self.limits.body_seconds, self._body_too_slow)
 
-    closed = head_done
+    def body_done(self) -> None:
+        """The request is whole: the app answers it, for as long as it takes."""
+        if self._body_timer is not None:
+            self._body_timer.cancel()
+            self._body_timer = None
+        if not self._in_head:
+            self.reading_since = None
+
+    def closed(self) -> None:
+        self._in_head = False
+        self.body_done()
+        if self._head_timer is not None:
+            self._head_timer.cancel()
+            self._head_timer = None
 
     def admit(self, data: bytes) -> bool:
         """Whether a read may be parsed; False when it takes the head past its size (431 sent, connection closed).
 
         A head must end within `head_bytes`; a read that ends it may carry a body or the next request beyond.
         """
-        if self.waiting_since is None:
+        if not self._in_head:
             return True
         bound, seen = self.limits.head_bytes, self._seen
         self._seen += len(data)
@@ -114,7 +138,7 @@ class _Guard:
 
     def refuse(self, status: int, reason: str) -> None:
         """Answer with a bare status and close: no request was read, so no parser can answer it."""
-        self.head_done()
+        self.closed()
         if self.transport is not None and not self.transport.is_closing():
             self.transport.write(
                 f"HTTP/1.1 {status} {reason}\r\ncontent-length: 0\r\nconnection: close\r\n\r\n".encode()
@@ -122,28 +146,34 @@ class _Guard:
             self.transport.close()
 
     def _close(self) -> None:
-        self.head_done()
+        self.closed()
         if self.transport is not None:
             self.transport.close()
 
-    def _too_slow(self) -> None:
-        self._timer = None
-        if self.waiting_since is None:
+    def _head_too_slow(self) -> None:
+        self._head_timer = None
+        if not self._in_head:
             return
         if self._seen:
             self.refuse(408, "Request Timeout")  # part of a head came: say why the connection ends
         else:
             self._close()
 
+    def _body_too_slow(self) -> None:
+        self._body_timer = None
+        if self.reading_since is not None and not self._in_head:
+            self._close()  # the app may be reading it: only the connection can end, not with an answer
+
     def _make_room(self) -> None:
-        """Past the cap, close the open connection that has waited longest for a head (this one if none waits)."""
+        """Past the cap, close the open connection that has waited longest for a whole request (this one if every
+        other is answering one)."""
         guards = [guard for other in self.others if isinstance(guard := getattr(other, "guard", None), _Guard)]
         open_now = [guard for guard in guards if guard.transport is not None and not guard.transport.is_closing()]
         if len(open_now) <= self.cap:
             return
-        waiting = [guard for guard in open_now if guard is not self and guard.waiting_since is not None]
+        waiting = [guard for guard in open_now if guard is not self and guard.reading_since is not None]
         if waiting:
-            min(waiting, key=lambda guard: guard.waiting_since or 0.0)._close()
+            min(waiting, key=lambda guard: guard.reading_since or 0.0)._close()
         else:
             self._close()
 
@@ -191,8 +221,11 @@ class GuardedH11Protocol(_Guarded, H11Protocol):
     def data_received(self, data: bytes) -> None:
         if self.guard.admit(data):
             super().data_received(data)
-            if self.conn.their_state is not h11.IDLE:
+            state = self.conn.their_state
+            if state is not h11.IDLE:
                 self.guard.head_done()
+            if state is not h11.SEND_BODY:
+                self.guard.body_done()
 
     def on_response_complete(self) -> None:
         super().on_response_complete()
@@ -216,6 +249,10 @@ class GuardedHttpToolsProtocol(_Guarded, HttpToolsProtocol):
     def on_headers_complete(self) -> None:
         super().on_headers_complete()
         self.guard.head_done()
+
+    def on_message_complete(self) -> None:
+        super().on_message_complete()
+        self.guard.body_done()
 
     def on_response_complete(self) -> None:
         super().on_response_complete()

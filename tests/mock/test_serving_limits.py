@@ -11,7 +11,7 @@ import socket
 import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import ExitStack, contextmanager
+from contextlib import ExitStack, contextmanager, suppress
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -191,6 +191,36 @@ def test_half_sent_requests_past_the_connection_cap_do_not_lock_out_a_real_clien
                 pass
     assert answer.status_code == 200
     assert still_open <= 50, f"{still_open} half-sent requests held open past a cap of 50"
+
+
+ADD_HEAD = (
+    f"POST {LIST} HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {DEV_TOKEN}\r\n"
+    "Content-Type: application/json\r\nContent-Length: 1000\r\n\r\n"
+).encode()
+
+
+def test_a_body_sent_a_byte_at_a_time_is_cut_off_after_its_deadline(http: str) -> None:
+    with served(http, body_seconds=HEAD_SECONDS) as (_, address), socket.create_connection(address) as sock:
+        sock.sendall(ADD_HEAD)
+        started = time.monotonic()
+        with suppress(ConnectionError):
+            while time.monotonic() - started < PATIENCE:
+                sock.sendall(b" ")
+                answer, _ = read_until_closed(sock, 0.5)
+                if answer or sock.fileno() < 0:
+                    break
+        elapsed = time.monotonic() - started
+    assert elapsed < PATIENCE, f"the dripping body was read for {elapsed:.1f}s"
+
+
+def test_half_sent_bodies_past_the_connection_cap_do_not_lock_out_a_real_client(http: str) -> None:
+    """Heads whole, bodies never: they are not being answered, so they make room as half-sent heads do."""
+    limits = {"head_seconds": 60.0, "body_seconds": 60.0, "connections": 20}
+    with served(http, **limits) as (url, address), ExitStack() as stack:
+        for _ in range(60):
+            stack.enter_context(socket.create_connection(address, timeout=5)).sendall(ADD_HEAD + b'{"destination')
+        answer = httpx.get(url + LIST, headers=BEARER, timeout=PATIENCE)
+    assert answer.status_code == 200
 
 
 def test_a_request_being_answered_is_never_cut_to_make_room(http: str) -> None:
