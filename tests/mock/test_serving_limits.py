@@ -215,8 +215,7 @@ def test_a_body_sent_a_byte_at_a_time_is_cut_off_after_its_deadline(http: str) -
 
 def test_half_sent_bodies_past_the_connection_cap_do_not_lock_out_a_real_client(http: str) -> None:
     """Heads whole, bodies never: they are not being answered, so they make room as half-sent heads do."""
-    limits = {"head_seconds": 60.0, "body_seconds": 60.0, "connections": 20}
-    with served(http, **limits) as (url, address), ExitStack() as stack:
+    with served(http, head_seconds=60.0, body_seconds=60.0, connections=20) as (url, address), ExitStack() as stack:
         for _ in range(60):
             stack.enter_context(socket.create_connection(address, timeout=5)).sendall(ADD_HEAD + b'{"destination')
         answer = httpx.get(url + LIST, headers=BEARER, timeout=PATIENCE)
