@@ -30,7 +30,7 @@ from pcaps_contract import _api as api
 from pcaps_contract import _checks as checks
 from pcaps_contract._credentials import Credentials
 from pcaps_contract._data import destination_confs, made_up_challenges, ownership_challenges
-from pcaps_contract._ownerships import CleanupRegistry
+from pcaps_contract._ownerships import CleanupRegistry, text_problem
 from pcaps_contract._profiles import Profile
 from pcaps_contract._report import Failure, Ledger, Step
 from pcaps_contract._sender import Cancelled, Throttled
@@ -40,6 +40,8 @@ from pcaps_contract._text import clip
 # Consecutive requests without an answer after which the target counts as lost for the rest of the lifecycle.
 LOST_AFTER = 3
 _PICK = st.integers(min_value=0, max_value=2**16)
+# The longest object key S3 takes (1,024 bytes; characters here, as a first bound).
+_LONGEST_KEY = 1024
 # Adds of one burst, once per check run: past the 25 records a server's default page might silently cut to.
 BURST = 26
 # Requests with half-right credentials in one check run, at most (each write probe also lists twice).
@@ -225,9 +227,10 @@ class Judge:
         if self.source is None or not self.source.covers(record.conf):
             return None
         filename = next(record.created.ownerships(), {}).get("filename")
-        return self.source.challenge(
-            record.account, record.ownership_id, record.conf, filename if isinstance(filename, str) else ""
-        )
+        # The server's filename names the object read from the bucket: one no request can carry is not read.
+        if not isinstance(filename, str) or text_problem(filename, "the filename", _LONGEST_KEY) is not None:
+            filename = ""
+        return self.source.challenge(record.account, record.ownership_id, record.conf, filename)
 
     def half_credentials(self, made_up: str) -> list[tuple[str, dict[str, str]]]:
         """Each way the run's credentials can be half right, as (what it is, the headers sent instead)."""
@@ -377,10 +380,11 @@ class LifecycleMachine(RuleBasedStateMachine):
     def _created(self, account: str, conf: str, created: checks.Exchange) -> Record | None:
         """Take a create's answer into the model (tracked for the cleanup first); its id must be new."""
         record = next(created.ownerships(), None)
-        if created.status != 200 or record is None or not isinstance(record.get("id"), str):
+        if created.status != 200 or record is None or "id" not in record:
             return None
         ownership_id = record["id"]
-        self.registry.track(account, ownership_id, conf)
+        if not self.registry.track(account, ownership_id, conf):
+            return None  # an id no request may carry: listed as left behind, never sent back
         known = self.judge.seen_ids.known(self.registry.pre_existing(account))
         self.judge.judge(created, checks.ownership_id_is_new, known)
         self.judge.seen_ids.add(ownership_id)

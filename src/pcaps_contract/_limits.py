@@ -33,3 +33,12 @@ MAX_TRACKED_SCOPES = 64
 MAX_SPEC_BYTES = 2 << 20
 MAX_SPEC_DEPTH = 64
 MAX_SPEC_NODES = 200_000
+
+# What one client may hold of a server of ours (`mock`, `proxy`): seconds to send a request's head (request line
+# and headers) once it connects or its last answer ends, and its body after that; the bytes of that head (more:
+# 431); the connections open at once (at most half the process's open-file limit, so that sockets never run out).
+HEAD_SECONDS = 10.0
+BODY_SECONDS = 60.0
+MAX_HEAD_BYTES = 64 * 1024
+MAX_CONNECTIONS = 1000
+MIN_CONNECTIONS = 16

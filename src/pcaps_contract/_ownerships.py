@@ -4,6 +4,9 @@ One registry and one cleanup serve `check` and `fuzz` alike. Accounts and ids ar
 spelled them; each URL is built from them with every path segment quoted exactly once. A create whose answer
 could not be read (a timeout, a 5xx) is remembered by its bucket: the cleanup lists the account and deletes
 a record of that bucket, unless the record was there before the run began.
+
+Every id a server hands us passes `id_problem` as it enters the registry (`CleanupRegistry.track`), before any
+request is built from it: one it refuses is never sent, and is listed as left behind, escaped.
 """
 
 from __future__ import annotations
@@ -22,13 +25,65 @@ from urllib.parse import unquote, urlsplit
 
 import requests
 
-from pcaps_contract._api import ownership_path, ownerships_path
+from pcaps_contract._api import is_identifier, ownership_path, ownerships_path
 from pcaps_contract._errors import UsageError
 from pcaps_contract._limits import CLEANUP_TIME_LIMIT
 from pcaps_contract._sender import AnyOf, Cancelled
 
 # The statuses that mean an ownership is gone: deleted now, or already deleted (e.g. by a fuzzed delete).
 _GONE = frozenset({200, 204, 404})
+# Characters that servers and proxies split, decode or cut a path on before they route it (`%2F` read as `/`,
+# `;` as a path parameter): once quoted, an id holding one could still reach another record, so it is never sent.
+_PATH_SYNTAX = frozenset("/\\%?#;")
+# How much of a refused id a leftover shows (escaped): enough to find it, never a whole hostile value.
+_SHOWN_ID = 100
+
+
+def text_problem(value: object, what: str, longest: int) -> str | None:
+    """Why a text a server handed us cannot go into a request as it is (`what` names it), or None when it can:
+    not a string, empty or over `longest` characters, or holding whitespace or a character that is not printable
+    (control and format characters, and lone surrogates, which have no UTF-8 form)."""
+    if not isinstance(value, str):
+        return f"{what} is {'null' if value is None else type(value).__name__}, not a string"
+    if not 1 <= len(value) <= longest:
+        return f"{what} has {len(value)} characters, where 1 to {longest} may be sent"
+    bad = next((char for char in value if char.isspace() or not char.isprintable()), None)
+    if bad is not None:
+        return f"{what} holds {bad!a}, which a request cannot carry as it is"
+    return None
+
+
+def id_problem(value: object) -> str | None:
+    """Why a value a server handed us cannot be sent back as an ownership id, or None when it can.
+
+    The spec's Identifier (a string of 1 to 32 characters), printable, without whitespace and without the
+    characters paths are split or decoded on; `api_path` then quotes it exactly once.
+    """
+    problem = text_problem(value, "the id", 32)
+    if problem is not None:
+        return problem
+    assert isinstance(value, str) and is_identifier(value)
+    if value in (".", ".."):
+        return "the id is a dot segment, which addresses another path"
+    bad = next((char for char in value if char in _PATH_SYNTAX), None)
+    if bad is not None:
+        return f"the id holds {bad!a}, which a request path cannot carry as it is"
+    return None
+
+
+def shown_id(value: object) -> str:
+    """A value as a leftover shows it: an id as it is when it can be sent, else its JSON text, ASCII only, cut."""
+    if id_problem(value) is None:
+        return str(value)
+    text = _json_text(value)
+    return text if len(text) <= _SHOWN_ID else text[: _SHOWN_ID - 3] + "..."
+
+
+def _json_text(value: object) -> str:
+    try:
+        return json.dumps(value, ensure_ascii=True)
+    except (TypeError, ValueError, RecursionError):
+        return f"<{type(value).__name__}>"
 
 
 @dataclass(frozen=True)
@@ -55,6 +110,7 @@ class CleanupRegistry:
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._held: dict[tuple[str, str], Created] = {}
+        self._refused: dict[tuple[str, str], Leftover] = {}
         self._expected: set[tuple[str, str]] = set()
         self._before: dict[str, set[str]] = {}
         self.created = 0
@@ -77,11 +133,29 @@ class CleanupRegistry:
         with self._lock:
             return set(self._before.get(account, ()))
 
-    def track(self, account: str, ownership_id: str, destination_conf: str | None = None) -> None:
+    def track(self, account: str, ownership_id: object, destination_conf: str | None = None) -> bool:
+        """Hold an ownership the run created; False when its id cannot be sent back (`id_problem`).
+
+        Such an ownership is never deleted: it is listed as left behind at once, under its escaped id.
+        """
+        problem = id_problem(ownership_id)
         with self._lock:
+            if problem is not None:
+                key = (account, _json_text(ownership_id))
+                if key not in self._refused:
+                    self.created += 1
+                    self._refused[key] = Leftover(account, shown_id(ownership_id), f"not deleted: {problem}")
+                return False
+            assert isinstance(ownership_id, str)  # id_problem refuses every other type
             if (account, ownership_id) not in self._held:
                 self.created += 1
             self._held[(account, ownership_id)] = Created(account, ownership_id, destination_conf)
+            return True
+
+    def refused(self) -> list[Leftover]:
+        """The ownerships whose ids could not be sent back: left on the target, never addressed."""
+        with self._lock:
+            return list(self._refused.values())
 
     def forget(self, account: str, ownership_id: str) -> None:
         """The ownership is gone (the run deleted it while fuzzing)."""
@@ -132,15 +206,18 @@ def clean_up(
     `workers` deletes go at once (the sender's rate limit holds for all of them).
     """
     started = time.monotonic()
-    result = CleanupResult()
     _find_expected(session, base_url, registry)
+    result = CleanupResult(leftovers=registry.refused())
 
     def delete(created: Created) -> str | None:
         try:
             url = base_url + ownership_path(created.account, created.ownership_id)
         except UsageError:
             return "an id no URL can address"
-        return _delete(session, url, attempts, pause, deadline=started + time_limit)
+        try:
+            return _delete(session, url, attempts, pause, deadline=started + time_limit)
+        except Exception as exc:  # one record's failure must never stop the others' deletes
+            return f"the delete failed ({type(exc).__name__})"
 
     held = registry.held()
     if workers > 1 and len(held) > 1:
@@ -179,7 +256,8 @@ def clean_up_in_time(
         return clean_up(session, base_url, registry, time_limit=time_limit, workers=workers)
     except KeyboardInterrupt:
         reason = "cleanup interrupted (Ctrl-C twice)"
-        return CleanupResult(leftovers=[Leftover(held.account, held.ownership_id, reason) for held in registry.held()])
+        left = [Leftover(held.account, held.ownership_id, reason) for held in registry.held()]
+        return CleanupResult(leftovers=registry.refused() + left)
     finally:
         timer.cancel()
         session.close()
@@ -198,7 +276,8 @@ def _find_expected(session: requests.Session, base_url: str, registry: CleanupRe
         before = registry.pre_existing(account)
         for record in listed(response.content) if response.status_code == 200 else []:
             ownership_id, listed_conf = record.get("id"), record.get("destination_conf")
-            if isinstance(ownership_id, str) and listed_conf in confs and ownership_id not in before:
+            new = not isinstance(ownership_id, str) or ownership_id not in before
+            if "id" in record and listed_conf in confs and new:
                 registry.track(account, ownership_id, listed_conf)
 
 
@@ -261,8 +340,9 @@ def stop_on_signals(
             signal.signal(number, old)
 
 
-def created_by(method: str, url: str, status: int, content: bytes) -> tuple[str, str] | None:
-    """(account, id) of the ownership a create made, both decoded, or None when the answer is no create."""
+def created_by(method: str, url: str, status: int, content: bytes) -> tuple[str, object] | None:
+    """(account, id) of the ownership a create made, the account decoded, the id as the answer holds it (any
+    JSON value: `CleanupRegistry.track` judges it), or None when the answer is no create or names no id."""
     if method.upper() != "POST" or not 200 <= status < 300:
         return None
     segments = [unquote(segment) for segment in urlsplit(url).path.rstrip("/").split("/")]
@@ -272,6 +352,6 @@ def created_by(method: str, url: str, status: int, content: bytes) -> tuple[str,
         result = json.loads(content).get("result")
     except (ValueError, AttributeError, RecursionError, UnicodeDecodeError):
         return None
-    if isinstance(result, dict) and isinstance(result.get("id"), str) and result["id"]:
+    if isinstance(result, dict) and "id" in result:
         return segments[-3], result["id"]
     return None

@@ -117,13 +117,39 @@ def parse_target(text: str | None, *, allow_production: bool, flag: str = "--bas
     return target
 
 
+class UnsendableSegment(UsageError):
+    """A value that cannot be one segment of a URL path: nothing was sent."""
+
+
 def api_path(*segments: str) -> str:
-    """`/a/b/c` from decoded segments, each percent-encoded exactly once (a `/` in a value stays in its segment)."""
+    """`/a/b/c` from decoded segments, each percent-encoded exactly once (a `/` in a value stays in its segment).
+
+    Raises UnsendableSegment (and nothing else) for a segment no URL can carry as itself: not a string, empty,
+    `.` or `..`, or text that has no UTF-8 form (a lone surrogate, as JSON may hold).
+    """
     for segment in segments:
+        if not isinstance(segment, str):
+            kind = type(segment).__name__
+            raise UnsendableSegment(f"path segment of type {kind} is not text; pass a real identifier.")
         if segment in ("", ".", ".."):
             # Servers and HTTP libraries fold `.`/`..` (even as `%2E`) into another path: never send one.
-            raise UsageError(f"path segment {segment!r} would change which URL is asked; pass a real identifier.")
+            raise UnsendableSegment(
+                f"path segment {segment!r} would change which URL is asked; pass a real identifier."
+            )
+        try:
+            segment.encode("utf-8")
+        except UnicodeEncodeError:
+            raise UnsendableSegment(
+                f"path segment {_shown(segment)} holds a lone surrogate, which has no UTF-8 form; "
+                "pass a real identifier."
+            ) from None
     return "".join("/" + quote(segment, safe="") for segment in segments)
+
+
+def _shown(value: str) -> str:
+    """Text as one short line of ASCII: escaped, never more than 80 characters."""
+    text = ascii(value)
+    return text if len(text) <= 80 else text[:79] + "~"
 
 
 def _parse(text: str, *, flag: str, allow_path_extras: bool) -> TargetUrl:

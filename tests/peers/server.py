@@ -205,6 +205,9 @@ class PeerServer:
         self.list_cache: dict[str, list[dict[str, Any]]] = {}
         self.requests = 0
         self.base_url = ""
+        # The first add and every third after it answer an id of this prefix (None: never), e.g. one no URL can carry.
+        self.odd_id: str | None = None
+        self.adds = 0
 
     # --- test support (never served over HTTP) ---------------------------------------------------------
 
@@ -308,6 +311,10 @@ class PeerServer:
             ownership_id = hashlib.md5(conf.encode("utf-8", "surrogatepass")).hexdigest()  # BUG: not unique
         else:
             ownership_id = secrets.token_hex(16)
+        with self.lock:
+            self.adds += 1
+            if self.odd_id is not None and self.adds % 3 == 1:
+                ownership_id = (self.odd_id + ownership_id)[:32]
         if self.has("submitted_is_str_of_datetime"):
             submitted = str(now.replace(microsecond=0, tzinfo=None))  # BUG: `2026-01-01 10:00:00`
         elif self.has("submitted_local_time_labelled_utc"):
@@ -625,6 +632,7 @@ def serve_peer(
     accounts: tuple[str, ...] | list[str] | None = None,
     defects: frozenset[str] | set[str] = frozenset(),
     variant: str | None = None,
+    odd_id: str | None = None,
     email: str = "peer@example.com",
     api_key: str = "peer-api-key",
 ) -> Iterator[tuple[str, PeerServer]]:
@@ -635,6 +643,7 @@ def serve_peer(
         accounts: the accounts the credentials may act on; any account when None.
         defects: names from DEFECTS, UNREACHABLE or NEW_DEFECTS to seed.
         variant: one of VARIANTS, a legitimate behaviour of the real API.
+        odd_id: the prefix of the id the first add and every third after it answer (32 characters in all).
 
     Yields:
         (the base URL ending in /client/v4, the PeerServer with every account's records)
@@ -642,6 +651,7 @@ def serve_peer(
     peer = PeerServer(
         token, email, api_key, tuple(accounts) if accounts is not None else None, frozenset(defects), variant
     )
+    peer.odd_id = odd_id
     http = _HttpServer(("127.0.0.1", 0), _Handler)
     http.peer = peer
     peer.base_url = f"http://127.0.0.1:{http.server_address[1]}{API_PREFIX}"

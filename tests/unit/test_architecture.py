@@ -66,8 +66,9 @@ def test_the_leaves_import_nothing_of_the_package(name: str) -> None:
     assert ours(name) == set()
 
 
-def test_the_serving_imports_only_the_errors() -> None:
-    assert ours("pcaps_contract._serving") == {"pcaps_contract._errors"}
+def test_the_serving_imports_only_the_errors_and_the_limits() -> None:
+    """`_serving` is where the mock and the proxy are bounded: it depends on neither of them."""
+    assert ours("pcaps_contract._serving") == {"pcaps_contract._errors", "pcaps_contract._limits"}
 
 
 def test_the_spec_reads_its_document_only_through_the_one_reader() -> None:

@@ -341,8 +341,8 @@ class _Source:
         return "delivered"
 
 
-def _record(conf: str) -> Record:
-    content = json.dumps({"success": True, "result": {"id": "abc", "filename": "ownership-challenge-abc.txt"}})
+def _record(conf: str, filename: object = "ownership-challenge-abc.txt") -> Record:
+    content = json.dumps({"success": True, "result": {"id": "abc", "filename": filename}})
     created = checks.Exchange("add_bucket", "POST", BASE_URL + LIST_PATH, 200, content.encode())
     return Record(OWNER, "abc", conf, created)
 
@@ -354,6 +354,14 @@ def test_a_challenge_is_read_from_the_source_only_for_a_bucket_it_covers_with_th
     assert judge.challenge(_record(BUCKET)) == "delivered"
     assert source.asked == [(OWNER, "abc", BUCKET, "ownership-challenge-abc.txt")]
     assert judge_of(None).challenge(_record(BUCKET)) is None
+
+
+@pytest.mark.parametrize("filename", ["a\ud800.txt", "a\x1b]52;c;x\x07", "a b.txt", "", "x" * 1025, 7, None])
+def test_a_filename_no_request_can_carry_is_never_sent_to_the_bucket(filename: object) -> None:
+    source = _Source()
+    judge = Judge(None, BASE_URL, checks.Policy(), Ledger(OPERATIONS, []), Counter(), source=source)
+    judge.challenge(_record(BUCKET, filename))
+    assert source.asked == [(OWNER, "abc", BUCKET, "")]
 
 
 def test_a_model_check_records_a_violation_with_its_trail_a_pass_or_nothing_when_it_did_not_apply() -> None:

@@ -7,11 +7,14 @@ import os
 import signal
 import threading
 from typing import Any
+from urllib.parse import unquote
 
 import pytest
 import requests
+from hypothesis import given
+from hypothesis import strategies as st
 
-from pcaps_contract._ownerships import CleanupRegistry, clean_up, stop_on_signals
+from pcaps_contract._ownerships import CleanupRegistry, clean_up, id_problem, stop_on_signals
 from pcaps_contract._sender import Cancelled
 
 BASE = "http://127.0.0.1:9/client/v4"
@@ -26,7 +29,7 @@ class FakeSession:
 
     def delete(self, url: str) -> Any:
         self.urls.append(url)
-        answer = self.answers[url.rsplit("/", 1)[1]]
+        answer = self.answers.get(url.rsplit("/", 1)[1], self.answers.get("*", 404))
         if isinstance(answer, list):
             answer = answer.pop(0)
         if isinstance(answer, Exception):
@@ -109,10 +112,10 @@ def test_the_cleanup_stops_at_its_time_limit_and_lists_the_rest() -> None:
 
 def test_account_and_id_are_quoted_in_the_delete_url() -> None:
     registry = CleanupRegistry()
-    registry.track("a/b", "x?y")
-    session = FakeSession({"x%3Fy": 204})
+    registry.track("a/b", "x@y:ü+")
+    session = FakeSession({"x%40y%3A%C3%BC%2B": 204})
     clean_up(session, BASE, registry)  # type: ignore[arg-type]
-    assert session.urls == [f"{BASE}/accounts/a%2Fb/pcaps/ownership/x%3Fy"]
+    assert session.urls == [f"{BASE}/accounts/a%2Fb/pcaps/ownership/x%40y%3A%C3%BC%2B"]
 
 
 def test_ctrl_c_sets_the_stop_event_instead_of_raising_and_a_second_one_raises() -> None:
@@ -157,15 +160,83 @@ def test_a_create_without_a_readable_answer_is_found_by_its_bucket_and_deleted()
 
 def test_accounts_and_ids_are_quoted_exactly_once_in_the_cleanup_urls() -> None:
     registry = CleanupRegistry()
-    registry.track("FÙp±2/ñ", "id%41")
-    session = FakeSession({"id%2541": 204})
+    registry.track("FÙp±2/ñ%41", "idñ")
+    session = FakeSession({"id%C3%B1": 204})
     result = clean_up(session, BASE, registry)  # type: ignore[arg-type]
     assert result.complete
-    assert session.urls == [f"{BASE}/accounts/F%C3%99p%C2%B12%2F%C3%B1/pcaps/ownership/id%2541"]
+    assert session.urls == [f"{BASE}/accounts/F%C3%99p%C2%B12%2F%C3%B1%2541/pcaps/ownership/id%C3%B1"]
 
 
 def test_an_id_no_url_can_address_is_listed_as_left_behind() -> None:
     registry = CleanupRegistry()
-    registry.track("acc", "..")
+    assert not registry.track("acc", "..")
     result = clean_up(FakeSession({}), BASE, registry)  # type: ignore[arg-type]
-    assert [(left.ownership_id, left.reason) for left in result.leftovers] == [("..", "an id no URL can address")]
+    assert [(left.ownership_id, left.reason) for left in result.leftovers] == [
+        ('".."', "not deleted: the id is a dot segment, which addresses another path")
+    ]
+
+
+# What a server may hand back as an id: hostile text (lone surrogates, controls, format characters, separators,
+# path syntax), real ids, and JSON values of other types.
+SERVER_IDS = st.one_of(
+    st.text(
+        st.one_of(
+            st.characters(categories=["Cs", "Cc", "Cf", "Zs", "Zl", "Lu", "Ll", "Nd"]),
+            st.sampled_from("/\\%?#;.@:+ \t\n\x00\x1b\u202e"),
+        ),
+        max_size=40,
+    ),
+    st.text("0123456789abcdef", min_size=32, max_size=32),
+    st.none(),
+    st.booleans(),
+    st.integers(),
+    st.lists(st.text(max_size=3), max_size=2),
+    st.dictionaries(st.text(max_size=3), st.integers(), max_size=2),
+)
+
+
+@given(st.lists(SERVER_IDS, min_size=1, max_size=5))
+def test_every_id_a_server_hands_back_is_deleted_by_a_plain_url_or_listed_escaped_and_never_sent(
+    ids: list[object],
+) -> None:
+    registry = CleanupRegistry()
+    accepted = [value for value in ids if registry.track("acc", value)]
+    session = FakeSession({"*": 204})
+    result = clean_up(session, BASE, registry)  # type: ignore[arg-type]
+    prefix = f"{BASE}/accounts/acc/pcaps/ownership/"
+    assert all(url.startswith(prefix) for url in session.urls)
+    sent = [unquote(url.removeprefix(prefix), errors="strict") for url in session.urls]
+    assert sorted(sent) == sorted(set(accepted))  # type: ignore[type-var]
+    for value in accepted:
+        assert isinstance(value, str) and 1 <= len(value) <= 32 and value.isprintable()
+        assert not set(value) & set("/\\%?#; ") and value not in (".", "..")
+    refused = [value for value in ids if id_problem(value) is not None]
+    assert len(result.leftovers) == len({json.dumps(value) for value in refused})
+    for left in result.leftovers:
+        assert left.ownership_id.isascii() and left.ownership_id.isprintable() and len(left.ownership_id) <= 100
+        assert left.reason.startswith("not deleted: ") and left.reason.isascii()
+    assert registry.created == len(set(map(json.dumps, ids)))
+
+
+def test_one_delete_that_fails_unexpectedly_leaves_the_others_deleted() -> None:
+    registry = CleanupRegistry()
+    for name in ("first", "broken", "last"):
+        registry.track("acc", name)
+    result = clean_up(FakeSession({"first": 204, "broken": RuntimeError("boom"), "last": 204}), BASE, registry)  # type: ignore[arg-type]
+    assert sorted(created.ownership_id for created in result.deleted) == ["first", "last"]
+    assert [(left.ownership_id, left.reason) for left in result.leftovers] == [
+        ("broken", "the delete failed (RuntimeError)")
+    ]
+
+
+def test_a_listed_record_of_a_lost_create_with_an_unsendable_id_is_listed_as_left_behind() -> None:
+    registry = CleanupRegistry()
+    registry.expect("acc", "s3://lost")
+    records = [
+        {"id": "bad\ud800" + "0" * 28, "destination_conf": "s3://lost"},
+        {"id": "good", "destination_conf": "s3://lost"},
+    ]
+    session = ListingSession(records, {"good": 204})
+    result = clean_up(session, BASE, registry)  # type: ignore[arg-type]
+    assert [created.ownership_id for created in result.deleted] == ["good"]
+    assert [left.ownership_id for left in result.leftovers] == ['"bad\\ud800' + "0" * 28 + '"']

@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import string
+from urllib.parse import unquote
+
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from pcaps_contract._errors import UsageError
 from pcaps_contract._fuzz.safety import Refusal as SafetyRefusal
 from pcaps_contract._fuzz.safety import check_target
 from pcaps_contract._targets import base_url_target
-from pcaps_contract._urls import Refusal, TargetUrl, api_path, is_loopback, parse_target
+from pcaps_contract._urls import Refusal, TargetUrl, UnsendableSegment, api_path, is_loopback, parse_target
 
 P = 8787
 # Each of these reached another host than it seemed to, reached production, or could have: (url, why refused).
@@ -193,6 +198,38 @@ def test_api_path_quotes_each_decoded_segment_exactly_once() -> None:
 def test_api_path_refuses_segments_that_would_change_the_path(segment: str) -> None:
     with pytest.raises(UsageError, match="identifier"):
         api_path("accounts", segment, "pcaps")
+
+
+# Hostile text: lone surrogates, controls, format characters, separators, and every character paths are cut on.
+HOSTILE_TEXT = st.text(
+    st.one_of(
+        st.characters(categories=["Cs", "Cc", "Cf", "Zs", "Zl", "Zp", "Lu", "Nd"]),
+        st.sampled_from("/\\%?#;.@:+&= \t\r\n\x00\x1b"),
+    ),
+    max_size=40,
+)
+
+
+@given(st.lists(HOSTILE_TEXT, min_size=1, max_size=4))
+def test_api_path_gives_exactly_one_quoted_segment_per_value_or_refuses_in_one_sentence(segments: list[str]) -> None:
+    try:
+        path = api_path(*segments)
+    except UnsendableSegment as refusal:
+        message = str(refusal)
+        assert message.endswith("pass a real identifier.") and message.isascii() and "\n" not in message
+        assert any(
+            segment in ("", ".", "..") or any("\ud800" <= char <= "\udfff" for char in segment) for segment in segments
+        )
+        return
+    assert path.isascii() and set(path) <= set(string.ascii_letters + string.digits + "%/-._~")
+    parts = path.split("/")
+    assert parts[0] == "" and [unquote(part, errors="strict") for part in parts[1:]] == segments
+
+
+@pytest.mark.parametrize("value", [None, 7, ["a"], {"id": "a"}, b"abc"])
+def test_api_path_refuses_a_value_that_is_not_text(value: object) -> None:
+    with pytest.raises(UnsendableSegment, match="is not text"):
+        api_path("accounts", value)  # type: ignore[arg-type]
 
 
 def test_check_target_and_base_url_target_give_the_same_refusals_and_the_same_canonical_url() -> None:

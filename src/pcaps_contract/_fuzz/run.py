@@ -40,7 +40,7 @@ from pcaps_contract._fuzz.plan import OPERATIONS, FuzzPlan
 from pcaps_contract._fuzz.progress import Snapshot
 from pcaps_contract._fuzz.result import FuzzResult, OperationStats
 from pcaps_contract._fuzz.timeline import Timeline
-from pcaps_contract._ownerships import CleanupRegistry, CleanupResult, clean_up_in_time, created_by
+from pcaps_contract._ownerships import CleanupRegistry, CleanupResult, clean_up_in_time, created_by, shown_id
 from pcaps_contract._progress import Progress
 from pcaps_contract._ratelimit import RateLimiter
 from pcaps_contract._sender import (
@@ -410,7 +410,7 @@ class FuzzRun:
         account, ownership_id = created
         conf = case.body.get("destination_conf") if isinstance(case.body, dict) else None
         self.registry.track(account, ownership_id, conf)
-        self.events.emit("created", account=account, id=ownership_id)
+        self.events.emit("created", account=account, id=shown_id(ownership_id))
 
     def _forget_deleted(self, operation_id: str, account: str, case: Any, response: Any) -> None:
         if operation_id == api.DELETE and response.status_code == 204:

@@ -37,7 +37,7 @@ class OwnershipApi:
     def __init__(self, config: MockConfig, rules: SpecRules) -> None:
         self.config = config
         self.rules = rules
-        self.store = Store(config.max_records)
+        self.store = Store(config.max_records, config.max_stored_bytes, config.max_account_bytes)
         self.delivery = ChallengeDelivery(config.s3_endpoint)
         self.handlers: dict[str, Handler] = {
             api.ADD: self.add_bucket,
@@ -111,12 +111,9 @@ class OwnershipApi:
         record = Ownership.new(body["destination_conf"])
         if self.delivery.delivers(record.destination_conf):
             await run_in_threadpool(self.delivery.deliver, record)
-        if not self.store.add(params["account_id"], record):
-            raise ApiError.single(
-                400,
-                ErrorCode.MOCK_FULL,
-                f"the mock holds at most {self.store.capacity} buckets across accounts; delete some or restart it.",
-            )
+        full = self.store.add(params["account_id"], record)
+        if full is not None:
+            raise ApiError.single(400, ErrorCode.MOCK_FULL, full)
         return success(record.to_json())
 
     async def list_buckets(self, params: dict[str, str], body: Any) -> Response:

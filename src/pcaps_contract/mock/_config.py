@@ -26,6 +26,9 @@ class MockConfig:
             buckets; None keeps challenges in memory only.
         max_body_bytes: the largest request body accepted (bigger ones get 413).
         max_records: the most ownership records held across all accounts, so that memory stays bounded.
+        max_stored_bytes: the most bytes those records may hold across all accounts (a `destination_conf` has no
+            length bound in the spec: the count alone does not bound memory).
+        max_account_bytes: the most bytes the records of one account may hold.
         rate_limit_rate: the share of API requests answered 429 with `Retry-After`.
         retry_after: the seconds announced in `Retry-After`.
         server_error_rate: the share of API requests answered 500.
@@ -40,6 +43,8 @@ class MockConfig:
     s3_endpoint: str | None = None
     max_body_bytes: int = 64 * 1024
     max_records: int = 100_000
+    max_stored_bytes: int = 256 << 20
+    max_account_bytes: int = 64 << 20
     rate_limit_rate: float = 0.0
     retry_after: int = 1
     server_error_rate: float = 0.0
@@ -63,6 +68,12 @@ class MockConfig:
             raise UsageError(f"max-body-bytes must be at least 1024, not {self.max_body_bytes!r}.")
         if self.max_records < 1:
             raise UsageError(f"max-records must be at least 1, not {self.max_records!r}.")
+        for name in ("max_stored_bytes", "max_account_bytes"):
+            if getattr(self, name) < self.max_body_bytes:
+                raise UsageError(
+                    f"{name.replace('_', '-')} must be at least max-body-bytes ({self.max_body_bytes}), "
+                    f"not {getattr(self, name)!r}: one bucket must fit."
+                )
         if self.s3_endpoint is not None and not self.s3_endpoint.startswith(("http://", "https://")):
             raise UsageError(f"the S3 endpoint must be an http:// or https:// URL, not {self.s3_endpoint!r}.")
 

@@ -8,7 +8,7 @@ from contextlib import contextmanager
 import uvicorn
 from starlette.types import ASGIApp
 
-from pcaps_contract._serving import bind, in_thread, serve
+from pcaps_contract._serving import Limits, bind, in_thread, serve
 
 __all__ = ["bind", "make_server", "serve", "serve_in_thread"]
 
@@ -19,7 +19,9 @@ def make_server(app: ASGIApp, log_level: str = "warning") -> uvicorn.Server:
 
 
 @contextmanager
-def serve_in_thread(app: ASGIApp, host: str = "127.0.0.1", port: int = 0) -> Iterator[str]:
+def serve_in_thread(
+    app: ASGIApp, host: str = "127.0.0.1", port: int = 0, limits: Limits | None = None
+) -> Iterator[str]:
     """Serve an app from a background thread; yields its base URL (`http://127.0.0.1:PORT`), stops on exit."""
-    with in_thread(make_server(app, "error"), host, port) as url:
+    with in_thread(make_server(app, "error"), host, port, limits) as url:
         yield url

@@ -11,6 +11,9 @@ from datetime import UTC, datetime
 from typing import Any, Literal
 
 Status = Literal["pending", "success", "failed"]
+# What a record costs besides its text: the object, its dict entries and the strings' headers, about.
+RECORD_OVERHEAD = 512
+MIB = 1 << 20
 
 
 _last_second: list[Any] = [None, ""]
@@ -53,6 +56,13 @@ class Ownership:
             challenge=secrets.token_hex(32),
         )
 
+    @property
+    def stored_bytes(self) -> int:
+        """What holding the record costs, about: its text as UTF-8 plus a fixed overhead (status and times, whose
+        size a validation changes, are in the overhead, so that a record costs the same from add to delete)."""
+        texts = (self.id, self.destination_conf, self.filename, self.challenge)
+        return RECORD_OVERHEAD + sum(len(text.encode("utf-8", "surrogatepass")) for text in texts)
+
     def to_json(self) -> dict[str, Any]:
         """The record as the API shows it (the challenge content is only ever in the bucket)."""
         return {
@@ -66,22 +76,45 @@ class Ownership:
 
 
 class Store:
-    """Ownership records per account, in the order they were added; every method holds one lock."""
+    """Ownership records per account, in the order they were added; every method holds one lock.
 
-    def __init__(self, capacity: int) -> None:
+    Bounded three ways, whatever clients send: records across accounts (`capacity`), their bytes across accounts
+    (`max_bytes`) and one account's bytes (`max_account_bytes`), so that one client cannot take all of it.
+    """
+
+    def __init__(self, capacity: int, max_bytes: int = 256 * MIB, max_account_bytes: int = 64 * MIB) -> None:
         self.capacity = capacity
+        self.max_bytes = max_bytes
+        self.max_account_bytes = max_account_bytes
         self._lock = threading.Lock()
         self._accounts: dict[str, dict[str, Ownership]] = {}
         self._count = 0
+        self._bytes = 0
+        self._account_bytes: dict[str, int] = {}
 
-    def add(self, account_id: str, record: Ownership) -> bool:
-        """Keep a record; False when the store already holds `capacity` records."""
+    @property
+    def stored_bytes(self) -> int:
+        with self._lock:
+            return self._bytes
+
+    def add(self, account_id: str, record: Ownership) -> str | None:
+        """Keep a record; None when kept, else the sentence saying which bound it would cross."""
+        cost = record.stored_bytes + len(account_id)
         with self._lock:
             if self._count >= self.capacity:
-                return False
+                return f"the mock holds at most {self.capacity} buckets across accounts; delete some or restart it."
+            if self._bytes + cost > self.max_bytes:
+                return (
+                    f"the mock holds at most {_mib(self.max_bytes)} of buckets across accounts; "
+                    "delete some or restart it."
+                )
+            if self._account_bytes.get(account_id, 0) + cost > self.max_account_bytes:
+                return f"the mock holds at most {_mib(self.max_account_bytes)} of buckets per account; delete some."
             self._accounts.setdefault(account_id, {})[record.id] = record
             self._count += 1
-            return True
+            self._bytes += cost
+            self._account_bytes[account_id] = self._account_bytes.get(account_id, 0) + cost
+            return None
 
     def list(self, account_id: str) -> list[Ownership]:
         with self._lock:
@@ -95,11 +128,16 @@ class Store:
         """Remove a record; False when the account has no record with that id."""
         with self._lock:
             records = self._accounts.get(account_id)
-            if records is None or records.pop(ownership_id, None) is None:
+            gone = records.pop(ownership_id, None) if records is not None else None
+            if records is None or gone is None:
                 return False
+            cost = gone.stored_bytes + len(account_id)
             self._count -= 1
+            self._bytes -= cost
+            self._account_bytes[account_id] -= cost
             if not records:
                 del self._accounts[account_id]
+                del self._account_bytes[account_id]
             return True
 
     def validate(self, account_id: str, destination_conf: str, challenge: str) -> Ownership | None:
@@ -126,3 +164,7 @@ class Store:
         """The challenge content of a record (test support)."""
         record = self.get(account_id, ownership_id)
         return record.challenge if record is not None else None
+
+
+def _mib(size: int) -> str:
+    return f"{size / MIB:g} MiB"
