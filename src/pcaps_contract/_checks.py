@@ -635,6 +635,23 @@ def validation_sets_status(validation: Exchange, delivered: bool) -> Verdict:
 
 
 @lifecycle_check
+def challenge_file_is_delivered(created: Exchange, content: str | None, wait: float) -> Verdict:
+    """After an add answers 200, the bucket holds the challenge file its `filename` names, not empty, within
+    `wait` seconds (`content`: what the bucket held under that name by then, None when nothing was there).
+    """
+    record = next(created.ownerships(), None)
+    filename = record.get("filename") if record is not None else None
+    if created.status != 200 or not isinstance(filename, str) or not filename:
+        return OUT_OF_SCOPE
+    _require(
+        bool(content and content.strip()),
+        f"the challenge file `filename: {_show(filename)}` in the bucket within {wait:g}s of the add",
+        lambda: f"no such file in the bucket {wait:g}s after the add" if content is None else "an empty file",
+    )
+    return HELD
+
+
+@lifecycle_check
 def made_up_challenge_never_succeeds(validation: Exchange) -> Verdict:
     """A validation whose `ownership_challenge` was made up (never delivered by the server) never succeeds."""
     record = next(validation.ownerships(), None)

@@ -11,3 +11,5 @@ DEFAULT_TIMEOUT = 30.0
 DEFAULT_MAX_TIME = 900.0
 # Seconds the cleanup has of its own, after the run's budget, a crash, Ctrl-C or SIGTERM.
 CLEANUP_TIME_LIMIT = 120.0
+# Seconds after an add within which its challenge file must appear in `--bucket` (a run waits this once at most).
+DEFAULT_CHALLENGE_WAIT = 60.0

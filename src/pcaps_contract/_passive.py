@@ -42,6 +42,7 @@ PASSIVE_LIFECYCLE_CHECKS = tuple(
         "listing_is_complete",  # records from before the proxy, or changed out of band, cannot be told apart
         "validation_sets_status",  # whether a challenge was the delivered one is unknown to a bystander
         "made_up_challenge_never_succeeds",  # likewise
+        "challenge_file_is_delivered",  # the bucket is out of sight of the traffic
     }
 )
 PASSIVE_CHECKS = (*SPEC_CHECKS, *checks.RESPONSE_CHECKS, *PASSIVE_LIFECYCLE_CHECKS, *checks.TENANCY_CHECKS)

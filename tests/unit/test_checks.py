@@ -685,3 +685,34 @@ def test_a_decorated_function_is_registered_in_its_kind_and_names_its_violations
         return checks.OUT_OF_SCOPE
 
     assert kinds["_LIFECYCLE"] == {"listing_is_teapot": checks.lifecycle_check(listing_is_teapot)}
+
+
+# --- challenge_file_is_delivered -------------------------------------------------------------------
+
+
+def test_a_challenge_file_missing_from_the_bucket_breaks_challenge_file_is_delivered() -> None:
+    with pytest.raises(ContractViolation) as caught:
+        checks.challenge_file_is_delivered(answer(), None, 30.0)
+    assert caught.value.check == "challenge_file_is_delivered"
+    assert "ownership-challenge-9883874ecac311ec8475433579a6bf5f.txt" in caught.value.expected
+    assert "within 30s" in caught.value.expected
+    assert caught.value.received == "no such file in the bucket 30s after the add"
+
+
+def test_an_empty_challenge_file_breaks_challenge_file_is_delivered() -> None:
+    with pytest.raises(ContractViolation) as caught:
+        checks.challenge_file_is_delivered(answer(), " \n", 30.0)
+    assert caught.value.received == "an empty file"
+
+
+def test_a_delivered_challenge_file_keeps_challenge_file_is_delivered() -> None:
+    assert checks.challenge_file_is_delivered(answer(), "a1b2c3", 30.0) is Verdict.HELD
+
+
+@pytest.mark.parametrize(
+    "created",
+    [failure(400), answer(result=record(filename=None)), answer(result=record(filename=""))],
+    ids=["refused-add", "no-filename", "empty-filename"],
+)
+def test_an_add_without_a_filename_is_outside_challenge_file_is_delivered(created: Exchange) -> None:
+    assert checks.challenge_file_is_delivered(created, None, 30.0) is Verdict.OUT_OF_SCOPE

@@ -23,6 +23,7 @@ from pcaps_contract._ratelimit import RateLimiter, RetryPolicy
 from pcaps_contract._report import SKIPPED, GateReport, Ledger, RunListener, utc_now
 from pcaps_contract._sender import AnyOf, Cancelled, PoliteAdapter, ResponseLimits, SendStats, polite_session
 from pcaps_contract._spec import Spec, load_spec
+from pcaps_contract._targets import ChallengeSource, challenge_source
 from pcaps_contract._text import clip
 from pcaps_contract.gate._catalogue import ALL_CHECKS
 from pcaps_contract.gate._events import LOST_AFTER, RunState, engine_task
@@ -138,10 +139,19 @@ def run_gate(
     if listener is not None:
         listener.started(report)
     with _Connection(options, interrupt) as connection, _ticking(progress, connection, run):
+        # Before anything is sent: a --bucket the run cannot read stops it here.
+        source = challenge_source(
+            options.target,
+            connection.client,
+            options.bucket,
+            options.s3_endpoint,
+            wait=options.challenge_wait,
+            stop=connection.stop,
+        )
         try:
             preflight(options.target, options.accounts, connection.client, connection.errors, run.registry)
             with ready_for_threads(options.resolved_workers() > 1):
-                _judge_side_by_side(spec, options, profile, seed, connection, run)
+                _judge_side_by_side(spec, options, profile, seed, connection, run, source)
         except PcapsContractError:
             raise
         except Exception as exc:  # a bug or a surprise must not skip the cleanup or lose the verdicts so far
@@ -184,6 +194,8 @@ def never_judged(ledger: Ledger, options: GateOptions, delivered_validations: in
             reasons[check] = "the lifecycle did not run"
         elif check in VALIDATED_CHECKS and not delivered_validations:
             reasons[check] = NO_VALIDATION
+        elif check == checks.challenge_file_is_delivered.name and options.bucket is None:
+            reasons[check] = "give --bucket to judge that the challenge file reaches the bucket"
         else:
             reasons[check] = "no response of the run fell under it"
     if options.lifecycle and not delivered_validations and "validation_sets_status" not in reasons:
@@ -213,7 +225,13 @@ def _ticking(progress: Progress[GateSnapshot] | None, connection: _Connection, r
 
 
 def _judge_side_by_side(
-    spec: Spec, options: GateOptions, profile: Profile, seed: int, connection: _Connection, run: RunState
+    spec: Spec,
+    options: GateOptions,
+    profile: Profile,
+    seed: int,
+    connection: _Connection,
+    run: RunState,
+    source: ChallengeSource | None,
 ) -> None:
     """Schemathesis's phases (an engine per operation, and one for the stateful phase over all of them) and the
     lifecycle's lanes, `--workers` at a time.
@@ -233,7 +251,7 @@ def _judge_side_by_side(
         engine_task(schema, run, connection.stop, connection.adapter, options.accounts)
         for schema in [*engines, stateful]
     ]
-    lanes = _lanes(options, connection, run, profile, seed) if options.lifecycle else []
+    lanes = _lanes(options, connection, run, profile, seed, source) if options.lifecycle else []
     workers = options.resolved_workers()
     if options.bucket is None:
         stops = _side_by_side([*tasks, *(lane for lane, _ in lanes)], workers)
@@ -265,14 +283,17 @@ def _side_by_side(tasks: Sequence[Callable[[], Any]], workers: int) -> list[Any]
 
 
 def _lanes(
-    options: GateOptions, connection: _Connection, run: RunState, profile: Profile, seed: int
+    options: GateOptions,
+    connection: _Connection,
+    run: RunState,
+    profile: Profile,
+    seed: int,
+    source: ChallengeSource | None,
 ) -> list[tuple[Callable[[], str | None], Judge]]:
     """The lifecycle's lanes (one with `--bucket`: every add names that bucket), each a task and its judge."""
     from pcaps_contract._lifecycle import LANES, MAX_PROBES, Judge, SeenIds, lane_runs, run_lane
-    from pcaps_contract._targets import challenge_source
 
     target = options.target
-    source = challenge_source(target, connection.client, options.bucket, options.s3_endpoint)
     count = 1 if options.bucket is not None else LANES
     seen_ids = SeenIds()
     # Lifecycle runs are cheap and their first few are short, so `--max-examples` may raise them, never lower.
