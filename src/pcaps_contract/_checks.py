@@ -110,6 +110,21 @@ class Exchange:
         """The ids of the Ownership records in the result."""
         return {record["id"] for record in self.ownerships() if isinstance(record.get("id"), str)}
 
+    @property
+    def is_no_route(self) -> bool:
+        """Whether the answer says the URL is no route of the API, rather than answering the operation.
+
+        A 404 without the API's envelope (`success` in a JSON object), or a 404 to a list: the API lists any
+        account it serves (200, or a refusal with 401/403), while its 404 for an unknown ownership id or bucket
+        comes in the envelope and answers the operation.
+        """
+        return self.status == 404 and (not self.in_envelope or self.operation_id == api.LIST)
+
+    @property
+    def in_envelope(self) -> bool:
+        """Whether the body is the API's envelope: a JSON object with `success`."""
+        return self.envelope is not None and "success" in self.envelope
+
 
 def _show(value: Any) -> str:
     text = json.dumps(value, ensure_ascii=False) if not isinstance(value, bytes) else repr(value)

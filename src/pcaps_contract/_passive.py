@@ -162,6 +162,8 @@ class Tally:
     other: int = 0  # not an operation of the spec (another path, or a method the path does not declare)
     throttled: int = 0
     truncated: int = 0
+    not_found: int = 0  # judged answers with status 404
+    no_route: int = 0  # of those, the ones that say the URL is no route of the API (`Exchange.is_no_route`)
 
 
 FailureSink = Callable[[Failure, Credentials], None]
@@ -262,6 +264,8 @@ class PassiveJudge:
             return
         self.tally.judged += 1
         exchange, step = _exchange(operation, recorded), _step(recorded, carried)
+        self.tally.not_found += exchange.status == 404
+        self.tally.no_route += exchange.is_no_route
         seen = _Seen(scope_name, operation, account, parameters, exchange, recorded, step)
         whole = not recorded.truncated and recorded.status < 500
         for name, violation in run_spec_checks(self.spec, operation, seen.exchange, body=whole):
@@ -520,7 +524,12 @@ class PassiveJudge:
             if not any(self.ledger.status(operation, check) != "skipped" for operation in self.ledger.operations)
         }
         error = None
-        if tally.judged == 0:
+        if tally.judged and tally.not_found == tally.judged and tally.no_route:
+            error = (
+                f"every answer was 404 ({tally.judged} exchange(s), {tally.no_route} saying the URL is no route of "
+                "the API): did the clients' base URL end in /client/v4?"
+            )
+        elif tally.judged == 0:
             error = (
                 "no exchange of this API in the traffic (paths ending in /accounts/{account_id}/pcaps/ownership...)"
                 if tally.exchanges > tally.throttled

@@ -14,6 +14,7 @@ from pcaps_contract.gate import ALL_CHECKS
 from pcaps_contract.mock import DEV_TOKEN, MockConfig, create_app
 from pcaps_contract.mock._server import serve_in_thread
 from tests.cli.helpers import FAST, Run
+from tests.cli.served import serve_not_found
 from tests.gallery.broken import OTHER, OWNER
 from tests.junit import properties, read_dashboard_junit
 
@@ -282,11 +283,30 @@ def test_a_run_that_cannot_judge_still_writes_junit_with_an_error_and_the_json(r
     assert CANARY not in junit.read_text() + report.read_text() + outcome.stdout + outcome.stderr
 
 
-def test_a_served_target_that_forgot_the_base_path_is_not_judged(run_cli: Run) -> None:
+def test_a_served_target_that_forgot_the_base_path_is_stopped_by_the_preflight_in_one_sentence(run_cli: Run) -> None:
+    # The mock answers 404 in its envelope outside /client/v4: the list, which the API answers 200, is no route.
     with serve_in_thread(create_app(MockConfig(token=CANARY))) as origin:
         outcome = run_cli("check", "--base-url", origin, "--token", CANARY, "--account-id", OWNER, "--seed", "1", *FAST)
     assert outcome.code == 2, outcome.stdout
-    assert "does --base-url end in /client/v4?" in outcome.stdout + outcome.stderr
+    [line] = outcome.stderr.splitlines()
+    assert line.startswith("error: ") and line.endswith("does --base-url end in /client/v4?"), line
+    assert "an error in the API's envelope" in line and outcome.stdout == ""
+
+
+@pytest.mark.parametrize("kind", ["html", "plain"])
+def test_a_server_that_answers_404_to_everything_is_stopped_by_the_preflight_in_one_sentence(
+    run_cli: Run, kind: str, tmp_path: Path
+) -> None:
+    report = tmp_path / "report.json"
+    with serve_not_found(kind) as (origin, received):
+        argv = ["--base-url", f"{origin}/client/v4", "--token", CANARY, "--account-id", OWNER, "--account-id", OTHER]
+        outcome = run_cli("check", *argv, "--seed", "1", "--report", str(report), *FAST)
+    assert outcome.code == 2, outcome.stdout
+    [line] = outcome.stderr.splitlines()
+    assert "answered 404 to GET" in line and "not an answer of the API" in line, line
+    assert line.endswith("does --base-url end in /client/v4?") and outcome.stdout == ""
+    assert received == [("GET", f"/client/v4/accounts/{OWNER}/pcaps/ownership")]  # one request, then the verdict
+    assert json.loads(report.read_text())["exit_code"] == 2
 
 
 def test_check_refuses_production_without_allow_production_and_plain_http_off_loopback(run_cli: Run) -> None:

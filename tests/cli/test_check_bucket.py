@@ -45,42 +45,41 @@ def _accounts() -> list[str]:
     return [flag for account in MOCK_ACCOUNTS for flag in ("--account-id", account)]
 
 
+def _check_with_bucket(run_cli: Run, origin: str, s3_endpoint: str, *extra: str) -> Outcome:
+    return run_cli(
+        "check",
+        "--base-url",
+        f"{origin}/client/v4",
+        "--token",
+        DEV_TOKEN,
+        *_accounts(),
+        "--bucket",
+        BUCKET,
+        "--s3-endpoint",
+        s3_endpoint,
+        "--seed",
+        "1",
+        *extra,
+        *FAST,
+    )
+
+
+def _cell(report: Path, operation: str, check: str) -> dict[str, Any]:
+    """The report's cell of one operation x check."""
+    results = json.loads(report.read_text())["results"]
+    return next(entry for entry in results if (entry["operation"], entry["check"]) == (operation, check))
+
+
 def test_check_with_a_bucket_judges_validation_on_a_served_mock(run_cli: Run, s3_endpoint: str, tmp_path: Path) -> None:
     report = tmp_path / "report.json"
     junit = tmp_path / "junit.xml"
     with serve_in_thread(create_app(MockConfig(s3_endpoint=s3_endpoint, accounts=MOCK_ACCOUNTS))) as origin:
-        outcome = run_cli(
-            "check",
-            "--base-url",
-            f"{origin}/client/v4",
-            "--token",
-            DEV_TOKEN,
-            *_accounts(),
-            "--bucket",
-            BUCKET,
-            "--s3-endpoint",
-            s3_endpoint,
-            "--seed",
-            "1",
-            "--report",
-            str(report),
-            "--junit-xml",
-            str(junit),
-            *FAST,
-        )
+        outcome = _check_with_bucket(run_cli, origin, s3_endpoint, "--report", str(report), "--junit-xml", str(junit))
     assert outcome.code == 0, outcome.stdout + outcome.stderr
     results = json.loads(report.read_text())
-    cell = next(
-        entry
-        for entry in results["results"]
-        if entry["check"] == "validation_sets_status" and entry["operation"] == "validate_bucket"
-    )
+    cell = _cell(report, "validate_bucket", "validation_sets_status")
     assert cell["status"] == "passed" and cell["passed"] > 0, cell
-    delivered = next(
-        entry
-        for entry in results["results"]
-        if (entry["operation"], entry["check"]) == ("add_bucket", "challenge_file_is_delivered")
-    )
+    delivered = _cell(report, "add_bucket", "challenge_file_is_delivered")
     assert delivered["status"] == "passed" and delivered["passed"] > 0, delivered
     assert "validation_sets_status" not in results["never_judged"]
     assert "validated_is_not_before_submitted" not in results["never_judged"]
@@ -132,25 +131,6 @@ def _elsewhere(record: dict[str, Any]) -> None:
         record["filename"] = "elsewhere-" + record["filename"]
 
 
-def _check_with_bucket(run_cli: Run, origin: str, s3_endpoint: str, *extra: str) -> Outcome:
-    return run_cli(
-        "check",
-        "--base-url",
-        f"{origin}/client/v4",
-        "--token",
-        DEV_TOKEN,
-        *_accounts(),
-        "--bucket",
-        BUCKET,
-        "--s3-endpoint",
-        s3_endpoint,
-        "--seed",
-        "1",
-        *extra,
-        *FAST,
-    )
-
-
 def test_a_challenge_file_that_never_reaches_the_bucket_fails_challenge_file_is_delivered(
     run_cli: Run, s3_endpoint: str, tmp_path: Path
 ) -> None:
@@ -162,11 +142,7 @@ def test_a_challenge_file_that_never_reaches_the_bucket_fails_challenge_file_is_
     assert outcome.code == 1, outcome.stdout + outcome.stderr
     assert "challenge_file_is_delivered" in outcome.failed_checks()
     assert "no such file in the bucket 1s after the add" in outcome.stdout
-    cell = next(
-        entry
-        for entry in json.loads(report.read_text())["results"]
-        if (entry["operation"], entry["check"]) == ("add_bucket", "challenge_file_is_delivered")
-    )
+    cell = _cell(report, "add_bucket", "challenge_file_is_delivered")
     assert cell["status"] == "failed", cell
     assert "a challenge could not be read" not in outcome.stdout  # a contract matter now, not a reading problem
 
