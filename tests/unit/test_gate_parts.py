@@ -215,6 +215,16 @@ def run_with(statuses: dict[int, int], *, judged: bool = True, errors: tuple[str
     return run
 
 
+def test_a_bucket_whose_files_could_never_be_read_leaves_the_onboarding_flow_unjudged() -> None:
+    run = run_with({200: 40})
+    run.source_problem = "reading ownership-challenge-x.txt from pcaps failed (AccessDenied)"
+    reason = unjudged(run)
+    assert reason is not None and "(reading ownership-challenge-x.txt from pcaps failed (AccessDenied))" in reason
+    assert reason.endswith("can the keys read its files (s3:GetObject)?")
+    run.ledger.passed("add_bucket", "challenge_file_is_delivered")  # one file was read: the flow was judged
+    assert unjudged(run) is None
+
+
 def test_a_run_that_judged_every_operation_gives_a_verdict() -> None:
     assert unjudged(run_with({200: 40, 404: 10})) is None
 

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 import httpx
 import requests
 
+from pcaps_contract import _api as api
 from pcaps_contract import _checks as checks
 from pcaps_contract._compat import ready_for_threads
 from pcaps_contract._errors import PcapsContractError, UsageError
@@ -372,6 +373,12 @@ def unjudged(run: RunState) -> str | None:
     never = [operation for operation in run.ledger.operations if not run.ledger.judged(operation)]
     if never and not run.ledger.failures():
         return f"nothing was judged on {', '.join(never)} (every answer throttled, lost or refused)."
+    delivery = run.ledger.status(api.ADD, checks.challenge_file_is_delivered.name)
+    if run.source_problem and delivery == SKIPPED and not run.ledger.failures():  # --bucket was listed, never read
+        return (
+            f"no challenge file could be read from --bucket ({run.source_problem}): "
+            "can the keys read its files (s3:GetObject)?"
+        )
     return None
 
 
