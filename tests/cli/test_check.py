@@ -234,6 +234,8 @@ def test_a_wsgi_app_is_loaded_in_process_and_refusal_everywhere_exits_2(run_cli:
         ("--rate-limit", "0/s"),
         ("--max-response-bytes", "0"),
         ("--max-response-bytes", "1023"),
+        ("--challenge-wait", "-1"),
+        ("--challenge-wait", "inf"),
     ],
 )
 def test_a_numeric_option_that_cannot_work_is_one_sentence_and_exit_2(
