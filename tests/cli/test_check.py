@@ -15,7 +15,7 @@ from pcaps_contract.mock import DEV_TOKEN, MockConfig, create_app
 from pcaps_contract.mock._server import serve_in_thread
 from tests.cli.helpers import FAST, Run
 from tests.cli.served import serve_not_found
-from tests.gallery.broken import OTHER, OWNER
+from tests.gallery.broken import OTHER, OWNER, Broken, Exchange, _fail
 from tests.junit import properties, read_dashboard_junit
 
 CANARY = "canary-5f0c7e1d9b2a4c6e8f0a1b3c5d7e9f1a"
@@ -309,6 +309,24 @@ def test_a_server_that_answers_404_to_everything_is_stopped_by_the_preflight_in_
     assert line.endswith("does --base-url end in /client/v4?") and outcome.stdout == ""
     assert received == [("GET", f"/client/v4/accounts/{OWNER}/pcaps/ownership")]  # one request, then the verdict
     assert json.loads(report.read_text())["exit_code"] == 2
+
+
+def _add_is_no_route(exchange: Exchange) -> None:
+    """Every add the credentials may make answers 404 in the envelope, as a server without that route would."""
+    if exchange.operation == "add_bucket" and exchange.status in (200, 400):
+        _fail(exchange, 404, 7000, "No route for that URI")
+
+
+def test_a_served_target_whose_adds_never_create_anything_is_not_called_conforming(run_cli: Run) -> None:
+    with serve_in_thread(Broken(_add_is_no_route)) as origin:
+        argv = ["--base-url", f"{origin}/client/v4", "--token", DEV_TOKEN, "--account-id", OWNER, "--account-id", OTHER]
+        outcome = run_cli("check", *argv, "--seed", "1", *FAST)
+    assert outcome.code == 2, outcome.stdout
+    last = outcome.stdout.strip().splitlines()[-1]
+    assert last.endswith(
+        "could not judge: no add of the run answered 200 with an ownership, so the lifecycle "
+        "(list, validate and delete after an add) judged nothing: does the target serve add_bucket?"
+    )
 
 
 def test_check_refuses_production_without_allow_production_and_plain_http_off_loopback(run_cli: Run) -> None:

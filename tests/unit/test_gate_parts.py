@@ -225,6 +225,15 @@ def test_a_bucket_whose_files_could_never_be_read_leaves_the_onboarding_flow_unj
     assert unjudged(run) is None
 
 
+def test_a_lifecycle_whose_adds_never_created_anything_leaves_the_run_unjudged() -> None:
+    run = run_with({200: 30, 404: 30})
+    reason = unjudged(run, lifecycle=True)
+    assert reason is not None and reason.startswith("no add of the run answered 200 with an ownership")
+    assert unjudged(run) is None  # no lifecycle ran (`pytest contract_tests` without it): nothing expected of it
+    run.ledger.passed("add_bucket", "ownership_id_is_new")
+    assert unjudged(run, lifecycle=True) is None
+
+
 def test_a_run_that_judged_every_operation_gives_a_verdict() -> None:
     assert unjudged(run_with({200: 40, 404: 10})) is None
 

@@ -168,7 +168,7 @@ def run_gate(
     report.requests = connection.stats["requests"] if connection.adapter is not None else sum(run.statuses.values())
     report.never_judged = never_judged(run.ledger, options, run.delivered_validations)
     _add_notes(report, options, run, connection.stats)
-    report.error = report.error or unjudged(run)
+    report.error = report.error or unjudged(run, lifecycle=options.lifecycle)
     if options.require_all and report.never_judged and report.conforms and not report.error:
         report.error = (
             f"--require-all: {len(report.never_judged)} check(s) never judged ({', '.join(report.never_judged)})"
@@ -350,8 +350,9 @@ def _add_notes(report: GateReport, options: GateOptions, run: RunState, stats: S
         )
 
 
-def unjudged(run: RunState) -> str | None:
-    """Why the run cannot give a verdict, if it cannot: nothing answered, or nothing but 404/429/errors."""
+def unjudged(run: RunState, *, lifecycle: bool = False) -> str | None:
+    """Why the run cannot give a verdict, if it cannot: nothing answered, or nothing but 404/429/errors, or (when
+    the lifecycle ran) no add that created anything, so that nothing after an add was judged."""
     statuses = run.statuses
     total = sum(statuses.values())
     if refused_everywhere(statuses):
@@ -373,6 +374,15 @@ def unjudged(run: RunState) -> str | None:
     never = [operation for operation in run.ledger.operations if not run.ledger.judged(operation)]
     if never and not run.ledger.failures():
         return f"nothing was judged on {', '.join(never)} (every answer throttled, lost or refused)."
+    if (
+        lifecycle
+        and run.ledger.status(api.ADD, checks.ownership_id_is_new.name) == SKIPPED
+        and not run.ledger.failures()
+    ):
+        return (
+            "no add of the run answered 200 with an ownership, so the lifecycle (list, validate and delete "
+            "after an add) judged nothing: does the target serve add_bucket?"
+        )
     delivery = run.ledger.status(api.ADD, checks.challenge_file_is_delivered.name)
     if run.source_problem and delivery == SKIPPED and not run.ledger.failures():  # --bucket was listed, never read
         return (
