@@ -106,6 +106,21 @@ class Exchange:
         """The ids of the Ownership records in the result."""
         return {record["id"] for record in self.ownerships() if isinstance(record.get("id"), str)}
 
+    @property
+    def is_no_route(self) -> bool:
+        """Whether the answer says the URL is no route of the API, rather than answering the operation.
+
+        A 404 without the API's envelope (`success` in a JSON object), or a 404 to a list: the API lists any
+        account it serves (200, or a refusal with 401/403), while its 404 for an unknown ownership id or bucket
+        comes in the envelope and answers the operation.
+        """
+        return self.status == 404 and (not self.in_envelope or self.operation_id == api.LIST)
+
+    @property
+    def in_envelope(self) -> bool:
+        """Whether the body is the API's envelope: a JSON object with `success`."""
+        return self.envelope is not None and "success" in self.envelope
+
 
 def _show(value: Any) -> str:
     text = json.dumps(value, ensure_ascii=False) if not isinstance(value, bytes) else repr(value)
@@ -626,6 +641,23 @@ def validation_sets_status(validation: Exchange, delivered: bool) -> Verdict:
         validated is not None and (submitted is None or validated >= submitted - TIMESTAMP_RESOLUTION),
         f"`validated`: an RFC 3339 time not before `submitted` ({_show(record.get('submitted'))}) after a success",
         lambda: _field(record, "validated"),
+    )
+    return HELD
+
+
+@lifecycle_check
+def challenge_file_is_delivered(created: Exchange, content: str | None, wait: float) -> Verdict:
+    """After an add answers 200, the bucket holds the challenge file its `filename` names, not empty, within
+    `wait` seconds (`content`: what the bucket held under that name by then, None when nothing was there).
+    """
+    record = next(created.ownerships(), None)
+    filename = record.get("filename") if record is not None else None
+    if created.status != 200 or not isinstance(filename, str) or not filename:
+        return OUT_OF_SCOPE
+    _require(
+        bool(content and content.strip()),
+        f"the challenge file `filename: {_show(filename)}` in the bucket within {wait:g}s of the add",
+        lambda: f"no such file in the bucket {wait:g}s after the add" if content is None else "an empty file",
     )
     return HELD
 

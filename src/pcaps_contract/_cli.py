@@ -476,7 +476,8 @@ def _run_proxy(args: argparse.Namespace) -> int:
     app = ProxyApp(upstream, run.judging, args.max_response_bytes or DEFAULT_MAX_RESPONSE_BYTES)
     report = serve(run, app, sock)
     if report.error:
-        raise UsageError(f"nothing judged: {report.error}; point the clients at the proxy's address.")
+        hint = "" if run.judge.tally.judged else "; point the clients at the proxy's address."
+        raise UsageError(f"nothing judged: {report.error}{hint}")
     print(report.render())
     return report.exit_code
 
@@ -527,7 +528,8 @@ def _run_verify(args: argparse.Namespace) -> int:
     report = judge.report(str(args.file), "verify")
     _write_reports(report, *outputs, report_dir, "verify")
     if report.error:
-        raise UsageError(f"{args.file}: {report.error}; record traffic of the ownership API (HAR or `proxy`).")
+        hint = "" if judge.tally.judged else "; record traffic of the ownership API (HAR or `proxy`)."
+        raise UsageError(f"{args.file}: {report.error}{hint}")
     print(report.render())
     return report.exit_code
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 from collections import Counter
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -223,14 +224,20 @@ class Judge:
         return self.client.request(method, url, json=body, headers=replaced)
 
     def challenge(self, record: Record) -> str | None:
-        """The challenge content the server delivered for a record, when the run has a source that can read it."""
+        """The challenge content the server delivered for a record, when the run has a source that can read it.
+
+        When the source read the bucket itself, whether the file was there in time is judged on the add.
+        """
         if self.source is None or not self.source.covers(record.conf):
             return None
         filename = next(record.created.ownerships(), {}).get("filename")
         # The server's filename names the object read from the bucket: one no request can carry is not read.
         if not isinstance(filename, str) or text_problem(filename, "the filename", _LONGEST_KEY) is not None:
             filename = ""
-        return self.source.challenge(record.account, record.ownership_id, record.conf, filename)
+        delivered = self.source.challenge(record.account, record.ownership_id, record.conf, filename, record.added)
+        if delivered.judged:
+            self.judge(record.created, checks.challenge_file_is_delivered, delivered.content, delivered.wait)
+        return delivered.content
 
     def half_credentials(self, made_up: str) -> list[tuple[str, dict[str, str]]]:
         """Each way the run's credentials can be half right, as (what it is, the headers sent instead)."""
@@ -309,6 +316,7 @@ class Record:
     ownership_id: str
     conf: str
     created: checks.Exchange
+    added: float = field(default_factory=time.monotonic)  # when the add answered
 
 
 class LifecycleMachine(RuleBasedStateMachine):

@@ -42,3 +42,5 @@ BODY_SECONDS = 60.0
 MAX_HEAD_BYTES = 64 * 1024
 MAX_CONNECTIONS = 1000
 MIN_CONNECTIONS = 16
+# Seconds after an add within which its challenge file must appear in `--bucket` (a run waits this once at most).
+DEFAULT_CHALLENGE_WAIT = 60.0

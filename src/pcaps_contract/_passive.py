@@ -51,6 +51,7 @@ PASSIVE_LIFECYCLE_CHECKS = tuple(
         "listing_is_complete",  # records from before the proxy, or changed out of band, cannot be told apart
         "validation_sets_status",  # whether a challenge was the delivered one is unknown to a bystander
         "made_up_challenge_never_succeeds",  # likewise
+        "challenge_file_is_delivered",  # the bucket is out of sight of the traffic
     }
 )
 PASSIVE_CHECKS = (*SPEC_CHECKS, *checks.RESPONSE_CHECKS, *PASSIVE_LIFECYCLE_CHECKS, *checks.TENANCY_CHECKS)
@@ -259,6 +260,8 @@ class Tally:
     too_deep: int = 0  # answers nesting JSON beyond the bound: judged by their status only
     unjudged: int = 0  # exchanges the judge itself failed on: counted, never a crash
     dropped: int = 0  # answers the proxy's judge never took: it was behind the traffic
+    not_found: int = 0  # judged answers with status 404
+    no_route: int = 0  # of those, the ones that say the URL is no route of the API (`Exchange.is_no_route`)
 
 
 FailureSink = Callable[[Failure, Credentials], None]
@@ -398,6 +401,8 @@ class PassiveJudge:
             return
         self.tally.judged += 1
         exchange, step = _exchange(operation, recorded), _step(recorded, carried)
+        self.tally.not_found += exchange.status == 404
+        self.tally.no_route += exchange.is_no_route
         seen = _Seen(scope_name, operation, account, parameters, exchange, recorded, step)
         deep = too_deep(recorded.response_body, DEFAULT_MAX_JSON_DEPTH)
         whole = not recorded.truncated and not deep and recorded.status < 500
@@ -677,6 +682,11 @@ class PassiveJudge:
         error = None
         if tally.judged == 0 and tally.unjudged:
             error = f"the judge could not judge any of the {tally.unjudged} exchange(s) it was given"
+        elif tally.judged and tally.not_found == tally.judged and tally.no_route:
+            error = (
+                f"every answer was 404 ({tally.judged} exchange(s), {tally.no_route} saying the URL is no route of "
+                "the API): did the clients' base URL end in /client/v4?"
+            )
         elif tally.judged == 0:
             error = (
                 "no exchange of this API in the traffic (paths ending in /accounts/{account_id}/pcaps/ownership...)"

@@ -19,6 +19,8 @@ import httpx
 from pcaps_contract._credentials import Credentials
 from pcaps_contract._errors import PcapsContractError, UsageError
 from pcaps_contract._extras import require
+from pcaps_contract._limits import DEFAULT_CHALLENGE_WAIT
+from pcaps_contract._text import clip
 
 API_BASE_PATH = "/client/v4"
 IN_PROCESS_ORIGIN = "http://localhost"
@@ -169,6 +171,19 @@ def base_url_target(base_url: str, *, allow_production: bool = False) -> Target:
 # --- where the lifecycle reads the challenge a server delivered ----------------------------------------
 
 
+@dataclass(frozen=True)
+class Delivered:
+    """What a challenge source found for one ownership.
+
+    `content` is the challenge (None: none found); `judged` says the bucket itself was read, so that what it held
+    (or did not hold) within `wait` seconds of the add is the server's doing, not a reading problem.
+    """
+
+    content: str | None
+    judged: bool = False
+    wait: float = 0.0
+
+
 class ChallengeSource(Protocol):
     """Reads the challenge content the server delivered for an ownership, so that validations can succeed.
 
@@ -182,8 +197,10 @@ class ChallengeSource(Protocol):
         """Whether challenges of this bucket can be read at all."""
         ...
 
-    def challenge(self, account: str, ownership_id: str, destination_conf: str, filename: str) -> str | None:
-        """The challenge content, or None when it cannot be read."""
+    def challenge(
+        self, account: str, ownership_id: str, destination_conf: str, filename: str, added: float
+    ) -> Delivered:
+        """The challenge delivered for an ownership added at `added` (a `time.monotonic()` instant)."""
         ...
 
 
@@ -199,26 +216,42 @@ class MockRouteSource:
     def covers(self, destination_conf: str) -> bool:
         return True
 
-    def challenge(self, account: str, ownership_id: str, destination_conf: str, filename: str) -> str | None:
+    def challenge(
+        self, account: str, ownership_id: str, destination_conf: str, filename: str, added: float
+    ) -> Delivered:
         from pcaps_contract._urls import api_path
 
         response = self.client.get(f"{self.origin}/__mock__{api_path('accounts', account, 'challenges', ownership_id)}")
-        return str(response.text) if response.status_code == 200 else None
+        return Delivered(str(response.text) if response.status_code == 200 else None)
+
+
+class Stop(Protocol):
+    """The run's stop signal (an Event, or several as one): `wait` returns True once it is set."""
+
+    def wait(self, timeout: float, /) -> bool: ...
 
 
 _BUCKET_URI = re.compile(r"(?P<scheme>s3|r2)://(?P<bucket>[^/?#]+)(?P<path>[^?#]*)(?:\?(?P<query>[^#]*))?")
-# How long a challenge file may take to appear in the bucket after the add answered.
-_DELIVERY_TRIES = 3
-_DELIVERY_PAUSE = 1.0
+_DELIVERY_PAUSE = 1.0  # between two reads of a file not there yet
 
 
 class BucketSource:
     """Reads challenge files from a real s3:// or r2:// bucket through the S3 API (boto3, imported lazily).
 
-    Keys: the R2 URI's `access-key-id`/`secret-access-key`, else the standard AWS variables and files.
+    Keys: the R2 URI's `access-key-id`/`secret-access-key`, else the standard AWS variables and files. A file not
+    there yet is read again until `wait` seconds after its add (cut short when `stop` is set); once one never
+    came, later files are read once, so that a server that never delivers costs the run one wait.
     """
 
-    def __init__(self, uri: str, endpoint: str | None = None, environ: Mapping[str, str] | None = None) -> None:
+    def __init__(
+        self,
+        uri: str,
+        endpoint: str | None = None,
+        environ: Mapping[str, str] | None = None,
+        *,
+        wait: float = DEFAULT_CHALLENGE_WAIT,
+        stop: Stop | None = None,
+    ) -> None:
         found = _BUCKET_URI.fullmatch(uri)
         if found is None:
             raise UsageError(
@@ -243,35 +276,76 @@ class BucketSource:
             query.get("access-key-id") or environ.get("AWS_ACCESS_KEY_ID"),
             query.get("secret-access-key") or environ.get("AWS_SECRET_ACCESS_KEY"),
         )
+        self.wait = wait
+        self.stop = stop
         self.problem: str | None = None  # why the last read failed, for the report's notes
+        self.missed = False  # a file that never came within the wait: later reads do not wait again
         self._client: Any = None
 
     def covers(self, destination_conf: str) -> bool:
         return destination_conf == self.bucket
 
-    def challenge(self, account: str, ownership_id: str, destination_conf: str, filename: str) -> str | None:
+    def probe(self) -> None:
+        """List the bucket once, before anything is written: a bucket the run cannot read is a usage problem.
+
+        Raises:
+            UsageError: the endpoint, the bucket or the keys do not let the run list and read it.
+        """
+        from botocore.exceptions import BotoCoreError, ClientError
+
+        where = f"at {self.endpoint}" if self.endpoint else "on AWS"
+        try:
+            self._s3().list_objects_v2(Bucket=self.name, Prefix=self.prefix, MaxKeys=1)
+        except ClientError as exc:
+            code = str(exc.response.get("Error", {}).get("Code", "unknown"))
+            raise UsageError(
+                f"--bucket {self.name} cannot be read {where} ({clip(code, 40)}): check the bucket's name, "
+                "--s3-endpoint and the keys (AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or the R2 URI's); "
+                "the run lists the bucket and reads the challenge files in it."
+            ) from None
+        except (BotoCoreError, ValueError) as exc:
+            raise UsageError(
+                f"--bucket {self.name} cannot be reached {where} ({type(exc).__name__}): check --s3-endpoint."
+            ) from None
+
+    def challenge(
+        self, account: str, ownership_id: str, destination_conf: str, filename: str, added: float
+    ) -> Delivered:
         if destination_conf != self.bucket or not filename:
-            return None
+            return Delivered(None)
         from botocore.exceptions import BotoCoreError, ClientError
 
         key = f"{self.prefix}/{filename}" if self.prefix else filename
-        for attempt in range(_DELIVERY_TRIES):
-            if attempt:
-                time.sleep(_DELIVERY_PAUSE)
+        deadline = added + (0.0 if self.missed else self.wait)
+        while True:
             try:
                 body = self._s3().get_object(Bucket=self.name, Key=key)["Body"].read()
             except ClientError as exc:
                 code = str(exc.response.get("Error", {}).get("Code", "unknown"))
-                self.problem = f"reading {key} from {self.name} failed ({code})"
                 if code not in ("NoSuchKey", "404"):
-                    return None
-                continue
+                    self.problem = f"reading {key} from {self.name} failed ({clip(code, 40)})"
+                    return Delivered(None)
             except (BotoCoreError, ValueError) as exc:
                 self.problem = f"reading {key} from {self.name} failed ({type(exc).__name__})"
-                return None
-            self.problem = None
-            return str(body.decode("utf-8", "replace").strip())
-        return None
+                return Delivered(None)
+            else:
+                self.problem = None
+                return Delivered(str(body.decode("utf-8", "replace").strip()), judged=True, wait=self.wait)
+            left = deadline - time.monotonic()
+            if left <= 0:
+                if self.missed:
+                    return Delivered(None)  # after a miss, a miss says nothing new
+                self.missed = True
+                return Delivered(None, judged=True, wait=self.wait)
+            if self._stopped(min(left, _DELIVERY_PAUSE)):
+                return Delivered(None)  # the run's time is up: the file's fate is unknown
+
+    def _stopped(self, seconds: float) -> bool:
+        """Wait `seconds`, or less when the run is stopped; whether it was."""
+        if self.stop is None:
+            time.sleep(seconds)
+            return False
+        return self.stop.wait(seconds)
 
     def _s3(self) -> Any:
         if self._client is None:
@@ -293,11 +367,24 @@ class BucketSource:
 
 
 def challenge_source(
-    target: Target, client: Any, bucket: str | None = None, s3_endpoint: str | None = None
+    target: Target,
+    client: Any,
+    bucket: str | None = None,
+    s3_endpoint: str | None = None,
+    *,
+    wait: float = DEFAULT_CHALLENGE_WAIT,
+    stop: Stop | None = None,
 ) -> ChallengeSource | None:
-    """Where the lifecycle reads challenges: the given bucket, the mock's test route in-process, or nowhere."""
+    """Where the lifecycle reads challenges: the given bucket (listed once first), the mock's test route
+    in-process, or nowhere.
+
+    Raises:
+        UsageError: the bucket cannot be read (see `BucketSource.probe`).
+    """
     if bucket is not None:
-        return BucketSource(bucket, s3_endpoint)
+        source = BucketSource(bucket, s3_endpoint, wait=wait, stop=stop)
+        source.probe()
+        return source
     if target.in_process:
         return MockRouteSource(client, target.base_url)
     return None

@@ -1,11 +1,15 @@
-"""Traffic for the passive judges' tests: the mock and gallery variants of it served on 127.0.0.1, and a HAR by hand."""
+"""Servers and traffic for the end-to-end tests: the mock and gallery variants of it served on 127.0.0.1, a server
+that answers 404 to everything, and a HAR by hand."""
 
 from __future__ import annotations
 
 import json
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import Any
 
 from pcaps_contract.mock import MockConfig, create_app
 from pcaps_contract.mock._server import serve_in_thread
@@ -63,3 +67,55 @@ def verify_text(run_cli: Run, folder: Path, text: str) -> Outcome:
     assert outcome.code == 2, outcome.stdout + outcome.stderr
     assert outcome.stderr.count("\n") == 1 and "Traceback" not in outcome.stderr, outcome.stderr
     return outcome
+
+
+# What a web server that is not the API answers on any path: a page of its own, or a line of text.
+NOT_FOUND_BODIES = {
+    "html": ("text/html; charset=utf-8", b"<html><body><h1>404 Not Found</h1><p>nginx</p></body></html>"),
+    "plain": ("text/plain", b"404 page not found"),
+}
+
+
+class _NotFound(BaseHTTPRequestHandler):
+    """Answers 404 with the server's body to every request, and keeps the method and path of each."""
+
+    protocol_version = "HTTP/1.1"
+    timeout = 10.0  # a connection that sends nothing for this long is closed
+    server: Any
+
+    def _answer(self) -> None:
+        length = self.headers.get("Content-Length", "0")
+        if length.isdigit():
+            self.rfile.read(int(length))
+        with self.server.lock:
+            self.server.received.append((self.command, self.path))
+        content_type, body = self.server.body
+        self.send_response(404)
+        self.send_header("Content-Type", content_type)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = do_HEAD = do_OPTIONS = do_TRACE = _answer
+
+    def log_message(self, format: str, *args: Any) -> None:
+        pass
+
+
+@contextmanager
+def serve_not_found(kind: str) -> Iterator[tuple[str, list[tuple[str, str]]]]:
+    """A server on 127.0.0.1 that answers 404 with an HTML page or a line of text (`kind`) to every request;
+    yields its origin and the (method, path) of every request it received. It stops when the block ends."""
+    server: Any = ThreadingHTTPServer(("127.0.0.1", 0), _NotFound)
+    server.daemon_threads = True
+    server.body = NOT_FOUND_BODIES[kind]
+    server.lock = threading.Lock()
+    server.received = []
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.1}, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}", server.received
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=10)

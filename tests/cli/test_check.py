@@ -14,7 +14,8 @@ from pcaps_contract.gate import ALL_CHECKS
 from pcaps_contract.mock import DEV_TOKEN, MockConfig, create_app
 from pcaps_contract.mock._server import serve_in_thread
 from tests.cli.helpers import FAST, Run
-from tests.gallery.broken import OTHER, OWNER
+from tests.cli.served import serve_not_found
+from tests.gallery.broken import OTHER, OWNER, Broken, Exchange, _fail
 from tests.junit import properties, read_dashboard_junit
 
 CANARY = "canary-5f0c7e1d9b2a4c6e8f0a1b3c5d7e9f1a"
@@ -233,6 +234,8 @@ def test_a_wsgi_app_is_loaded_in_process_and_refusal_everywhere_exits_2(run_cli:
         ("--rate-limit", "0/s"),
         ("--max-response-bytes", "0"),
         ("--max-response-bytes", "1023"),
+        ("--challenge-wait", "-1"),
+        ("--challenge-wait", "inf"),
     ],
 )
 def test_a_numeric_option_that_cannot_work_is_one_sentence_and_exit_2(
@@ -282,11 +285,48 @@ def test_a_run_that_cannot_judge_still_writes_junit_with_an_error_and_the_json(r
     assert CANARY not in junit.read_text() + report.read_text() + outcome.stdout + outcome.stderr
 
 
-def test_a_served_target_that_forgot_the_base_path_is_not_judged(run_cli: Run) -> None:
+def test_a_served_target_that_forgot_the_base_path_is_stopped_by_the_preflight_in_one_sentence(run_cli: Run) -> None:
+    # The mock answers 404 in its envelope outside /client/v4: the list, which the API answers 200, is no route.
     with serve_in_thread(create_app(MockConfig(token=CANARY))) as origin:
         outcome = run_cli("check", "--base-url", origin, "--token", CANARY, "--account-id", OWNER, "--seed", "1", *FAST)
     assert outcome.code == 2, outcome.stdout
-    assert "does --base-url end in /client/v4?" in outcome.stdout + outcome.stderr
+    [line] = outcome.stderr.splitlines()
+    assert line.startswith("error: ") and line.endswith("does --base-url end in /client/v4?"), line
+    assert "an error in the API's envelope" in line and outcome.stdout == ""
+
+
+@pytest.mark.parametrize("kind", ["html", "plain"])
+def test_a_server_that_answers_404_to_everything_is_stopped_by_the_preflight_in_one_sentence(
+    run_cli: Run, kind: str, tmp_path: Path
+) -> None:
+    report = tmp_path / "report.json"
+    with serve_not_found(kind) as (origin, received):
+        argv = ["--base-url", f"{origin}/client/v4", "--token", CANARY, "--account-id", OWNER, "--account-id", OTHER]
+        outcome = run_cli("check", *argv, "--seed", "1", "--report", str(report), *FAST)
+    assert outcome.code == 2, outcome.stdout
+    [line] = outcome.stderr.splitlines()
+    assert "answered 404 to GET" in line and "not an answer of the API" in line, line
+    assert line.endswith("does --base-url end in /client/v4?") and outcome.stdout == ""
+    assert received == [("GET", f"/client/v4/accounts/{OWNER}/pcaps/ownership")]  # one request, then the verdict
+    assert json.loads(report.read_text())["exit_code"] == 2
+
+
+def _add_is_no_route(exchange: Exchange) -> None:
+    """Every add the credentials may make answers 404 in the envelope, as a server without that route would."""
+    if exchange.operation == "add_bucket" and exchange.status in (200, 400):
+        _fail(exchange, 404, 7000, "No route for that URI")
+
+
+def test_a_served_target_whose_adds_never_create_anything_is_not_called_conforming(run_cli: Run) -> None:
+    with serve_in_thread(Broken(_add_is_no_route)) as origin:
+        argv = ["--base-url", f"{origin}/client/v4", "--token", DEV_TOKEN, "--account-id", OWNER, "--account-id", OTHER]
+        outcome = run_cli("check", *argv, "--seed", "1", *FAST)
+    assert outcome.code == 2, outcome.stdout
+    last = outcome.stdout.strip().splitlines()[-1]
+    assert last.endswith(
+        "could not judge: no add of the run answered 200 with an ownership, so the lifecycle "
+        "(list, validate and delete after an add) judged nothing: does the target serve add_bucket?"
+    )
 
 
 def test_check_refuses_production_without_allow_production_and_plain_http_off_loopback(run_cli: Run) -> None:

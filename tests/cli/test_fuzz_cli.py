@@ -22,6 +22,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from pcaps_contract.mock import DEV_TOKEN, MockConfig, create_app
 from pcaps_contract.mock._server import serve_in_thread
 from tests.cli.helpers import Outcome, Run, cli_runner
+from tests.cli.served import serve_not_found
 from tests.gallery.broken import Broken, Exchange, submitted_with_space
 from tests.junit import read_dashboard_junit
 
@@ -517,6 +518,28 @@ def test_refused_credentials_stop_the_run_at_the_preflight_before_anything_is_cr
     with serve(app) as url:
         outcome = run_cli(*fuzz(url, "--max-examples", "2", token="not-the-token"))
     assert outcome.code == 2 and "credentials are refused" in outcome.stderr and held(app) == []
+
+
+def test_a_base_url_without_client_v4_stops_the_run_at_the_preflight_in_one_sentence(
+    run_cli: Run, tmp_path: Path
+) -> None:
+    app = mock_app()
+    with serve_in_thread(app) as origin:  # the mock answers 404 in its envelope outside /client/v4
+        outcome = run_cli(*fuzz(origin, "--duration", "5s", "--report-dir", str(tmp_path)))
+    assert outcome.code == 2, outcome.stdout + outcome.stderr
+    [line] = [text for text in outcome.stderr.splitlines() if text.startswith("error: ")]
+    assert line.endswith("does --base-url end in /client/v4?") and "new finding" not in outcome.stdout
+    assert json.loads((tmp_path / "result.json").read_text())["exit_code"] == 2 and held(app) == []
+
+
+@pytest.mark.parametrize("kind", ["html", "plain"])
+def test_a_server_that_answers_404_to_everything_is_not_fuzzed(run_cli: Run, kind: str) -> None:
+    with serve_not_found(kind) as (origin, received):
+        outcome = run_cli(*fuzz(f"{origin}/client/v4", "--duration", "5s"))
+    assert outcome.code == 2, outcome.stdout + outcome.stderr
+    [line] = [text for text in outcome.stderr.splitlines() if text.startswith("error: ")]
+    assert "not an answer of the API" in line and line.endswith("does --base-url end in /client/v4?"), line
+    assert received == [("GET", f"/client/v4/accounts/{ACCOUNT}/pcaps/ownership")]
 
 
 def test_with_the_key_pair_no_email_or_key_reaches_a_file_and_reproductions_use_their_variables(

@@ -29,6 +29,7 @@ from cloudflare import Cloudflare
 from pcaps_contract.mock import DEV_API_KEY, DEV_EMAIL, DEV_TOKEN, MockConfig, create_app
 from pcaps_contract.mock._server import serve_in_thread
 from tests.cli.helpers import ROOT, Outcome
+from tests.cli.served import serve_not_found
 from tests.gallery import broken
 from tests.gallery.broken import BREAKS, OTHER, OWNER
 from tests.peers.server import DEFECTS, PEER_ACCOUNTS, serve_peer
@@ -276,3 +277,37 @@ def test_an_unsafe_upstream_is_refused_in_one_sentence(upstream: str, sentence: 
     )
     assert done.returncode == 2
     assert sentence in done.stderr and "Traceback" not in done.stderr
+
+
+def test_clients_that_forgot_client_v4_leave_the_proxy_with_nothing_judged_in_one_sentence(tmp_path: Path) -> None:
+    # The mock answers 404 in its envelope outside /client/v4: no answer of the traffic is one of the API's.
+    with serve_in_thread(create_app(MockConfig())) as mock, proxy(f"{mock}/client/v4", tmp_path) as running:
+        with Cloudflare(base_url=running.url, api_token=DEV_TOKEN, max_retries=0) as client:
+            ownership = client.magic_transit.pcaps.ownership
+            for call in (
+                lambda: list(ownership.get(account_id=OWNER)),
+                lambda: ownership.create(account_id=OWNER, destination_conf=S3),
+            ):
+                with pytest.raises(cloudflare.NotFoundError):
+                    call()
+        outcome = running.stop()
+    assert outcome.code == 2, outcome.stdout + outcome.stderr
+    last = outcome.stderr.strip().splitlines()[-1]
+    assert last.startswith("error: nothing judged: every answer was 404 (2 exchange(s)"), last
+    assert last.endswith("did the clients' base URL end in /client/v4?") and last.count("?") == 1
+    assert json.loads((tmp_path / "result.json").read_text(encoding="utf-8"))["exit_code"] == 2
+
+
+@pytest.mark.parametrize("kind", ["html", "plain"])
+def test_an_upstream_that_answers_404_to_everything_leaves_the_proxy_with_nothing_judged(kind: str) -> None:
+    with serve_not_found(kind) as (origin, received), proxy(f"{origin}/client/v4") as running:
+        with httpx.Client(base_url=f"{running.url}/client/v4", headers={"Authorization": "Bearer x"}) as client:
+            assert client.get(f"/accounts/{OWNER}/pcaps/ownership").status_code == 404
+            assert client.post(f"/accounts/{OWNER}/pcaps/ownership", json={"destination_conf": S3}).status_code == 404
+            assert client.delete(f"/accounts/{OWNER}/pcaps/ownership/{'0' * 32}").status_code == 404
+        outcome = running.stop()
+    assert len(received) == 3
+    assert outcome.code == 2, outcome.stdout + outcome.stderr
+    last = outcome.stderr.strip().splitlines()[-1]
+    assert "every answer was 404 (3 exchange(s), 3 saying the URL is no route of the API)" in last, last
+    assert last.endswith("did the clients' base URL end in /client/v4?")

@@ -106,3 +106,44 @@ def test_verify_of_what_it_cannot_judge_is_one_sentence_and_exit_2(
     run_cli: Run, tmp_path: Path, content: str, sentence: str
 ) -> None:
     assert sentence in verify_text(run_cli, tmp_path, content).stderr
+
+
+def test_verify_of_a_recording_against_a_base_url_without_client_v4_says_nothing_was_judged(
+    run_cli: Run, tmp_path: Path
+) -> None:
+    with served_mock() as base_url:  # schemathesis aimed at the origin: the mock answers 404 in its envelope
+        har = record_har(base_url.removesuffix("/client/v4"), tmp_path / "run.har")
+    outcome = run_cli("verify", str(har), "--report-dir", str(tmp_path / "report"))
+    assert outcome.code == 2, outcome.stdout + outcome.stderr
+    [line] = outcome.stderr.splitlines()
+    assert line.startswith(f"error: {har}: every answer was 404 (") and line.count("?") == 1, line
+    assert line.endswith("did the clients' base URL end in /client/v4?")
+    assert json.loads((tmp_path / "report" / "result.json").read_text(encoding="utf-8"))["exit_code"] == 2
+
+
+def test_verify_of_a_har_of_html_404s_says_nothing_was_judged(run_cli: Run, tmp_path: Path) -> None:
+    entries = [
+        {
+            "startedDateTime": f"2026-05-01T10:00:0{index}Z",
+            "time": 1,
+            "request": {"method": method, "url": f"https://staging.example.com{path}", "headers": []},
+            "response": {
+                "status": 404,
+                "headers": [{"name": "Content-Type", "value": "text/html"}],
+                "content": {"text": "<html><body><h1>404 Not Found</h1></body></html>"},
+            },
+        }
+        for index, (method, path) in enumerate(
+            [
+                ("GET", f"/accounts/{OWNER}/pcaps/ownership"),
+                ("POST", f"/accounts/{OWNER}/pcaps/ownership"),
+                ("DELETE", f"/accounts/{OWNER}/pcaps/ownership/{'0' * 32}"),
+            ]
+        )
+    ]
+    har = tmp_path / "browser.har"
+    har.write_text(json.dumps({"log": {"version": "1.2", "entries": entries}}), encoding="utf-8")
+    outcome = run_cli("verify", str(har))
+    assert outcome.code == 2, outcome.stdout + outcome.stderr
+    [line] = outcome.stderr.splitlines()
+    assert "every answer was 404 (3 exchange(s), 3 saying the URL is no route of the API)" in line, line

@@ -8,7 +8,10 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
+from pcaps_contract import _api as api
 from pcaps_contract import _checks as checks
 from pcaps_contract._checks import ContractViolation, Exchange, Policy, Verdict
 
@@ -685,3 +688,61 @@ def test_a_decorated_function_is_registered_in_its_kind_and_names_its_violations
         return checks.OUT_OF_SCOPE
 
     assert kinds["_LIFECYCLE"] == {"listing_is_teapot": checks.lifecycle_check(listing_is_teapot)}
+
+
+# --- challenge_file_is_delivered -------------------------------------------------------------------
+
+
+def test_a_challenge_file_missing_from_the_bucket_breaks_challenge_file_is_delivered() -> None:
+    with pytest.raises(ContractViolation) as caught:
+        checks.challenge_file_is_delivered(answer(), None, 30.0)
+    assert caught.value.check == "challenge_file_is_delivered"
+    assert "ownership-challenge-9883874ecac311ec8475433579a6bf5f.txt" in caught.value.expected
+    assert "within 30s" in caught.value.expected
+    assert caught.value.received == "no such file in the bucket 30s after the add"
+
+
+def test_an_empty_challenge_file_breaks_challenge_file_is_delivered() -> None:
+    with pytest.raises(ContractViolation) as caught:
+        checks.challenge_file_is_delivered(answer(), " \n", 30.0)
+    assert caught.value.received == "an empty file"
+
+
+def test_a_delivered_challenge_file_keeps_challenge_file_is_delivered() -> None:
+    assert checks.challenge_file_is_delivered(answer(), "a1b2c3", 30.0) is Verdict.HELD
+
+
+@pytest.mark.parametrize(
+    "created",
+    [failure(400), answer(result=record(filename=None)), answer(result=record(filename=""))],
+    ids=["refused-add", "no-filename", "empty-filename"],
+)
+def test_an_add_without_a_filename_is_outside_challenge_file_is_delivered(created: Exchange) -> None:
+    assert checks.challenge_file_is_delivered(created, None, 30.0) is Verdict.OUT_OF_SCOPE
+
+
+# --- which answers say "no route of the API" ---------------------------------------------------------
+
+_NOT_AN_ENVELOPE = st.one_of(
+    st.binary(max_size=200),
+    st.text(max_size=200).map(str.encode),
+    st.recursive(
+        st.none() | st.booleans() | st.integers() | st.text(max_size=10),
+        lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=5), inner, max_size=3),
+        max_leaves=8,
+    )
+    .filter(lambda value: not (isinstance(value, dict) and "success" in value))
+    .map(lambda value: json.dumps(value).encode()),
+).filter(lambda content: not Exchange(None, "GET", "http://x/", 404, content).in_envelope)
+
+
+@given(content=_NOT_AN_ENVELOPE, operation=st.sampled_from(api.OPERATIONS))
+def test_a_404_without_the_api_s_envelope_is_no_route_of_the_api(content: bytes, operation: str) -> None:
+    assert Exchange(operation, "GET", "http://x/", 404, content).is_no_route
+    assert not Exchange(operation, "GET", "http://x/", 200, content).is_no_route
+
+
+@given(operation=st.sampled_from(api.OPERATIONS), success=st.booleans())
+def test_an_envelope_404_is_no_route_only_for_a_list(operation: str, success: bool) -> None:
+    content = json.dumps({"success": success, "errors": [{"code": 1004, "message": "x"}], "result": None}).encode()
+    assert Exchange(operation, "GET", "http://x/", 404, content).is_no_route is (operation == api.LIST)

@@ -2,21 +2,25 @@
 
 from __future__ import annotations
 
+import json
 import shlex
 from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from pcaps_contract._api import is_identifier
 from pcaps_contract._credentials import Credentials, resolve_credentials
 from pcaps_contract._data import destination_confs, ownership_challenges
 from pcaps_contract._errors import UsageError
-from pcaps_contract._ownerships import created_by
+from pcaps_contract._ownerships import CleanupRegistry, created_by
 from pcaps_contract._profiles import PROFILES, get_profile
 from pcaps_contract._report import FAILED, PASSED, SKIPPED, Failure, GateReport, Ledger, Step, xml_safe
 from pcaps_contract._spec import Spec
+from pcaps_contract._targets import Target, TargetError
 from pcaps_contract.gate._events import RunState, split_message
+from pcaps_contract.gate._preflight import preflight
 from pcaps_contract.gate._run import refused_everywhere, unjudged
 
 CONF_SCHEMA = "/components/schemas/DestinationConf"
@@ -221,6 +225,25 @@ def run_with(statuses: dict[int, int], *, judged: bool = True, errors: tuple[str
     return run
 
 
+def test_a_bucket_whose_files_could_never_be_read_leaves_the_onboarding_flow_unjudged() -> None:
+    run = run_with({200: 40})
+    run.source_problem = "reading ownership-challenge-x.txt from pcaps failed (AccessDenied)"
+    reason = unjudged(run)
+    assert reason is not None and "(reading ownership-challenge-x.txt from pcaps failed (AccessDenied))" in reason
+    assert reason.endswith("can the keys read its files (s3:GetObject)?")
+    run.ledger.passed("add_bucket", "challenge_file_is_delivered")  # one file was read: the flow was judged
+    assert unjudged(run) is None
+
+
+def test_a_lifecycle_whose_adds_never_created_anything_leaves_the_run_unjudged() -> None:
+    run = run_with({200: 30, 404: 30})
+    reason = unjudged(run, lifecycle=True)
+    assert reason is not None and reason.startswith("no add of the run answered 200 with an ownership")
+    assert unjudged(run) is None  # no lifecycle ran (`pytest contract_tests` without it): nothing expected of it
+    run.ledger.passed("add_bucket", "ownership_id_is_new")
+    assert unjudged(run, lifecycle=True) is None
+
+
 def test_a_run_that_judged_every_operation_gives_a_verdict() -> None:
     assert unjudged(run_with({200: 40, 404: 10})) is None
 
@@ -294,3 +317,57 @@ def test_a_scenario_that_broke_down_leaves_no_verdict_of_conforms() -> None:
     assert reason is not None and "1 error(s)" in reason and "SystemError" in reason
     run.ledger.failed(Failure("add_bucket", "not_a_server_error", "below 500", "500"))
     assert unjudged(run) is None  # the violation is the verdict; the error becomes a note
+
+
+# --- the preflight: a list answered 404 is no route of the API, whatever its body ----------------------------
+
+
+class _Answer:
+    def __init__(self, status_code: int, content: bytes) -> None:
+        self.status_code = status_code
+        self.content = content
+
+
+class _Lister:
+    """A client whose every GET gets the same answer; it remembers the URLs it was asked."""
+
+    def __init__(self, answer: _Answer) -> None:
+        self.answer = answer
+        self.asked: list[str] = []
+
+    def get(self, url: str) -> _Answer:
+        self.asked.append(url)
+        return self.answer
+
+
+_BODIES = st.one_of(
+    st.binary(max_size=300),
+    st.sampled_from([b"<html><body>404 Not Found</body></html>", b"404 page not found", b"", b"null", b"[]"]),
+    st.builds(
+        lambda success, message: json.dumps(
+            {"success": success, "errors": [{"code": 7003, "message": message}], "messages": [], "result": None}
+        ).encode(),
+        st.booleans(),
+        st.text(max_size=80),
+    ),
+)
+
+
+@given(content=_BODIES)
+def test_a_list_answered_404_with_any_body_stops_the_preflight_in_one_sentence(content: bytes) -> None:
+    target = Target("http://127.0.0.1:9/v4", "http://127.0.0.1:9/v4")
+    lister = _Lister(_Answer(404, content))
+    with pytest.raises(TargetError) as stopped:
+        preflight(target, ["a" * 32, "b" * 32], lister, ())
+    message = str(stopped.value)
+    assert message.endswith("does --base-url end in /client/v4?") and "\n" not in message
+    assert message.count("?") == 1 and len(lister.asked) == 1  # stopped at the first account
+
+
+def test_a_list_answered_200_passes_the_preflight_and_records_what_existed() -> None:
+    target = Target("http://127.0.0.1:9/client/v4", "http://127.0.0.1:9/client/v4")
+    listed = {"success": True, "errors": [], "messages": [], "result": [{"id": "c" * 32}]}
+    lister = _Lister(_Answer(200, json.dumps(listed).encode()))
+    registry = CleanupRegistry()
+    preflight(target, ["a" * 32, "b" * 32], lister, (), registry)
+    assert len(lister.asked) == 2 and registry.pre_existing("a" * 32) == {"c" * 32}

@@ -21,7 +21,14 @@ from pcaps_contract._ownerships import CleanupRegistry
 from pcaps_contract._profiles import get_profile
 from pcaps_contract._report import FAILED, PASSED, Ledger
 from pcaps_contract._sender import Cancelled, Throttled
-from pcaps_contract._targets import API_BASE_PATH, IN_PROCESS_ORIGIN, MOCK_ACCOUNTS, bundled_mock, mock_credentials
+from pcaps_contract._targets import (
+    API_BASE_PATH,
+    IN_PROCESS_ORIGIN,
+    MOCK_ACCOUNTS,
+    Delivered,
+    bundled_mock,
+    mock_credentials,
+)
 
 BASE_URL = IN_PROCESS_ORIGIN + API_BASE_PATH
 OWNER, OTHER = MOCK_ACCOUNTS
@@ -326,19 +333,22 @@ def test_with_a_key_pair_the_half_right_variants_use_the_right_email_and_key() -
 
 
 class _Source:
-    """A challenge source that covers one bucket and remembers what it was asked."""
+    """A challenge source that covers one bucket, answers as told and remembers what it was asked."""
 
     bucket = BUCKET
 
-    def __init__(self) -> None:
+    def __init__(self, answer: Delivered | None = None) -> None:
         self.asked: list[tuple[str, str, str, str]] = []
+        self.answer = answer if answer is not None else Delivered("delivered")
 
     def covers(self, destination_conf: str) -> bool:
         return destination_conf == BUCKET
 
-    def challenge(self, account: str, ownership_id: str, destination_conf: str, filename: str) -> str | None:
+    def challenge(
+        self, account: str, ownership_id: str, destination_conf: str, filename: str, added: float
+    ) -> Delivered:
         self.asked.append((account, ownership_id, destination_conf, filename))
-        return "delivered"
+        return self.answer
 
 
 def _record(conf: str, filename: object = "ownership-challenge-abc.txt") -> Record:
@@ -362,6 +372,27 @@ def test_a_filename_no_request_can_carry_is_never_sent_to_the_bucket(filename: o
     judge = Judge(None, BASE_URL, checks.Policy(), Ledger(OPERATIONS, []), Counter(), source=source)
     judge.challenge(_record(BUCKET, filename))
     assert source.asked == [(OWNER, "abc", BUCKET, "")]
+
+
+@pytest.mark.parametrize(
+    ("found", "status"),
+    [
+        (Delivered(None, judged=True, wait=5.0), "failed"),
+        (Delivered("delivered", judged=True, wait=5.0), "passed"),
+        (Delivered(None), "skipped"),  # the bucket could not be read: nothing said of the server
+    ],
+    ids=["never-came", "delivered", "unread"],
+)
+def test_what_the_bucket_held_is_judged_on_the_add_as_challenge_file_is_delivered(
+    found: Delivered, status: str
+) -> None:
+    ledger = Ledger(OPERATIONS, list(checks.CHECKS))
+    judge = Judge(None, BASE_URL, checks.Policy(), ledger, Counter(), source=_Source(found))
+    assert judge.challenge(_record(BUCKET)) == found.content
+    assert ledger.status("add_bucket", "challenge_file_is_delivered") == status
+    if status == "failed":
+        [failure] = ledger.failures()
+        assert [step.method for step in failure.steps] == ["POST"]  # the add whose file never came
 
 
 def test_a_model_check_records_a_violation_with_its_trail_a_pass_or_nothing_when_it_did_not_apply() -> None:

@@ -508,6 +508,35 @@ def test_traffic_without_an_exchange_of_the_api_cannot_be_judged(spec: Spec, tra
     assert report.exit_code == 2
 
 
+@pytest.mark.parametrize("shape", ["html", "envelope"])
+def test_traffic_whose_every_answer_was_404_with_a_list_among_them_cannot_be_judged(
+    spec: Spec, traffic: Traffic, shape: str
+) -> None:
+    html = (b"<html><body>404 Not Found</body></html>", (("Content-Type", "text/html"),))
+    body, headers = html if shape == "html" else (failure(404), JSON)
+    traffic.send("GET", f"/accounts/{A}/pcaps/ownership", 404, body, response_headers=headers)
+    traffic.send(
+        "POST", f"/accounts/{A}/pcaps/ownership", 404, body, {"destination_conf": S3}, response_headers=headers
+    )
+    report = traffic.judge(spec).report("traffic", "verify")
+    assert report.exit_code == 2 and report.error is not None
+    assert report.error.startswith("every answer was 404 (2 exchange(s), ")
+    assert report.error.endswith("did the clients' base URL end in /client/v4?")
+
+
+def test_refusals_of_unknown_records_in_the_api_s_envelope_are_judged_answers(spec: Spec, traffic: Traffic) -> None:
+    traffic.delete(A, 1, status=404)
+    traffic.validate(A, S3, None, http=404)
+    report = traffic.judge(spec).report("traffic", "verify")
+    assert report.error is None and report.exit_code == 0
+
+
+def test_one_answer_that_is_not_404_is_enough_to_judge_the_traffic(spec: Spec, traffic: Traffic) -> None:
+    traffic.send("GET", f"/accounts/{A}/pcaps/ownership", 404, failure(404))
+    traffic.list(A)
+    assert traffic.judge(spec).report("traffic", "verify").error is None
+
+
 def test_each_cell_counts_the_time_of_the_answers_it_judged(spec: Spec, traffic: Traffic) -> None:
     traffic.add(A, 1)  # each answer of the hand-built traffic takes 10 ms
     traffic.list(A, 1)

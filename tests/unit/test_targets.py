@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import re
 import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -11,7 +13,6 @@ import pytest
 import werkzeug.test
 from botocore.exceptions import ClientError, EndpointConnectionError
 
-from pcaps_contract import _targets as targets
 from pcaps_contract._credentials import Credentials
 from pcaps_contract._errors import UsageError
 from pcaps_contract._targets import (
@@ -19,6 +20,7 @@ from pcaps_contract._targets import (
     IN_PROCESS_ORIGIN,
     MOCK_ACCOUNTS,
     BucketSource,
+    Delivered,
     MockRouteSource,
     Target,
     base_url_target,
@@ -203,11 +205,12 @@ def test_the_mock_route_source_reads_the_challenge_the_mock_delivered_for_an_own
         created = client.post(f"/accounts/{OWNER}/pcaps/ownership", json={"destination_conf": "s3://b?region=x"})
         ownership_id = created.json()["result"]["id"]
         source = MockRouteSource(client, target.base_url)
-        challenge = source.challenge(OWNER, ownership_id, "s3://b?region=x", "")
+        challenge = source.challenge(OWNER, ownership_id, "s3://b?region=x", "", time.monotonic())
         assert source.bucket is None and source.covers("gs://anything")
-        assert challenge is not None and len(challenge) >= 32 and ownership_id not in challenge
-        assert source.challenge(OTHER, ownership_id, "s3://b?region=x", "") is None
-        assert source.challenge(OWNER, "0" * 32, "s3://b?region=x", "") is None
+        assert challenge.content is not None and len(challenge.content) >= 32 and ownership_id not in challenge.content
+        assert not challenge.judged  # a test route of the mock, not a bucket: the delivery is not judged on it
+        assert source.challenge(OTHER, ownership_id, "s3://b?region=x", "", 0.0) == Delivered(None)
+        assert source.challenge(OWNER, "0" * 32, "s3://b?region=x", "", 0.0) == Delivered(None)
 
 
 @pytest.mark.parametrize(
@@ -258,11 +261,13 @@ class _Body:
 
 
 class _S3:
-    """An S3 client that answers get_object from a script: bytes, or an exception to raise."""
+    """An S3 client that answers get_object from a script (bytes, or an exception to raise) and lists as told."""
 
-    def __init__(self, *answers: bytes | Exception) -> None:
+    def __init__(self, *answers: bytes | Exception, listing: Exception | None = None) -> None:
         self.answers = list(answers)
         self.keys: list[tuple[str, str]] = []
+        self.listing = listing
+        self.listed: list[dict[str, Any]] = []
 
     def get_object(self, Bucket: str, Key: str) -> dict[str, Any]:
         self.keys.append((Bucket, Key))
@@ -271,40 +276,75 @@ class _S3:
             raise answer
         return {"Body": _Body(answer)}
 
+    def list_objects_v2(self, **arguments: Any) -> dict[str, Any]:
+        self.listed.append(arguments)
+        if self.listing is not None:
+            raise self.listing
+        return {"KeyCount": 0}
+
+
+class _Stop:
+    """A run's stop signal that is never set and records each wait instead of sleeping."""
+
+    def __init__(self) -> None:
+        self.waits: list[float] = []
+
+    def wait(self, timeout: float, /) -> bool:
+        self.waits.append(timeout)
+        return False
+
 
 def _error(code: str) -> ClientError:
     return ClientError({"Error": {"Code": code, "Message": code}}, "GetObject")
 
 
-@pytest.fixture
-def no_pause(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(targets, "_DELIVERY_PAUSE", 0.0)
-
-
-def _source(s3: _S3, uri: str = "s3://pcaps/under/here?region=us-east-1") -> BucketSource:
-    source = BucketSource(uri, environ={})
+def _source(
+    s3: _S3, uri: str = "s3://pcaps/under/here?region=us-east-1", wait: float = 60.0, stop: Any = None
+) -> BucketSource:
+    source = BucketSource(uri, environ={}, wait=wait, stop=stop if stop is not None else _Stop())
     source._client = s3
     return source
 
 
-def test_a_challenge_file_is_read_under_the_uri_s_prefix_and_stripped(no_pause: None) -> None:
+LONG_AGO = -1e9  # an add whose wait is long over: the bucket is read once
+
+
+def test_a_challenge_file_is_read_under_the_uri_s_prefix_and_stripped() -> None:
     s3 = _S3(b"  the-challenge\n")
     source = _source(s3)
-    assert source.challenge(OWNER, "id", source.bucket, "ownership-challenge-id.txt") == "the-challenge"
+    found = source.challenge(OWNER, "id", source.bucket, "ownership-challenge-id.txt", time.monotonic())
+    assert found == Delivered("the-challenge", judged=True, wait=60.0)
     assert s3.keys == [("pcaps", "under/here/ownership-challenge-id.txt")] and source.problem is None
 
 
-def test_a_challenge_file_not_there_yet_is_asked_again_a_few_times_then_given_up_with_the_reason(
-    no_pause: None,
-) -> None:
-    late = _source(_S3(_error("NoSuchKey"), _error("NoSuchKey"), b"late"))
-    assert late.challenge(OWNER, "id", late.bucket, "f.txt") == "late" and late.problem is None
-    missing = _S3(*[_error("NoSuchKey")] * targets._DELIVERY_TRIES)
-    source = _source(missing)
-    assert source.challenge(OWNER, "id", source.bucket, "f.txt") is None
-    assert len(missing.keys) == targets._DELIVERY_TRIES and source.problem == (
-        "reading under/here/f.txt from pcaps failed (NoSuchKey)"
-    )
+def test_a_challenge_file_not_there_yet_is_read_again_until_it_comes_within_the_wait() -> None:
+    stop = _Stop()
+    late = _source(_S3(_error("NoSuchKey"), _error("NoSuchKey"), b"late"), stop=stop)
+    assert late.challenge(OWNER, "id", late.bucket, "f.txt", time.monotonic()) == Delivered("late", True, 60.0)
+    assert len(stop.waits) == 2 and all(0 < pause <= 1.0 for pause in stop.waits) and late.problem is None
+
+
+def test_a_challenge_file_that_never_comes_within_the_wait_is_judged_missing_once_then_read_without_waiting() -> None:
+    stop = _Stop()
+    missing = _S3(*[_error("NoSuchKey")] * 3, b"later")
+    source = _source(missing, wait=0.5, stop=stop)
+    assert source.challenge(OWNER, "id", source.bucket, "f.txt", LONG_AGO) == Delivered(None, judged=True, wait=0.5)
+    assert len(missing.keys) == 1 and stop.waits == []  # the wait after that add was long over
+    # A second file that never came is no news: one read, no wait, nothing judged; one that came is judged.
+    assert source.challenge(OWNER, "id2", source.bucket, "g.txt", time.monotonic()) == Delivered(None)
+    assert source.challenge(OWNER, "id3", source.bucket, "h.txt", time.monotonic()) == Delivered(None)
+    assert source.challenge(OWNER, "id4", source.bucket, "i.txt", time.monotonic()) == Delivered("later", True, 0.5)
+    assert len(missing.keys) == 4 and stop.waits == []
+
+
+def test_a_wait_cut_short_by_the_end_of_the_run_judges_nothing() -> None:
+    class Stopped(_Stop):
+        def wait(self, timeout: float, /) -> bool:
+            return True
+
+    source = _source(_S3(_error("NoSuchKey")), stop=Stopped())
+    assert source.challenge(OWNER, "id", source.bucket, "f.txt", time.monotonic()) == Delivered(None)
+    assert not source.missed
 
 
 @pytest.mark.parametrize(
@@ -316,27 +356,51 @@ def test_a_challenge_file_not_there_yet_is_asked_again_a_few_times_then_given_up
     ids=["refused", "unreachable"],
 )
 def test_a_bucket_that_refuses_or_cannot_be_reached_is_given_up_at_once_with_the_reason(
-    no_pause: None, error: Exception, reason: str
+    error: Exception, reason: str
 ) -> None:
     s3 = _S3(error)
     source = _source(s3)
-    assert source.challenge(OWNER, "id", source.bucket, "f.txt") is None
+    assert source.challenge(OWNER, "id", source.bucket, "f.txt", time.monotonic()) == Delivered(None)
     assert len(s3.keys) == 1 and source.problem == f"reading under/here/f.txt from pcaps failed ({reason})"
 
 
 def test_a_challenge_of_another_bucket_or_without_a_filename_is_never_asked_for() -> None:
     s3 = _S3()
     source = _source(s3)
-    assert source.challenge(OWNER, "id", "s3://another?region=us-east-1", "f.txt") is None
-    assert source.challenge(OWNER, "id", source.bucket, "") is None
+    assert source.challenge(OWNER, "id", "s3://another?region=us-east-1", "f.txt", 0.0) == Delivered(None)
+    assert source.challenge(OWNER, "id", source.bucket, "", 0.0) == Delivered(None)
     assert s3.keys == []
 
 
-def test_the_challenge_source_is_the_bucket_when_given_else_the_mock_route_in_process_else_none() -> None:
+@pytest.mark.parametrize(
+    ("error", "said"),
+    [
+        (_error("NoSuchBucket"), "cannot be read at http://127.0.0.1:9 (NoSuchBucket)"),
+        (_error("AccessDenied"), "cannot be read at http://127.0.0.1:9 (AccessDenied)"),
+        (EndpointConnectionError(endpoint_url="http://127.0.0.1:9"), "cannot be reached at http://127.0.0.1:9"),
+    ],
+    ids=["no-such-bucket", "denied", "unreachable"],
+)
+def test_a_bucket_the_run_cannot_list_is_refused_in_one_sentence(error: Exception, said: str) -> None:
+    s3 = _S3(listing=error)
+    source = BucketSource("s3://pcaps/under?region=us-east-1", "http://127.0.0.1:9", environ={})
+    source._client = s3
+    with pytest.raises(UsageError, match=re.escape(said)) as refused:
+        source.probe()
+    assert s3.listed == [{"Bucket": "pcaps", "Prefix": "under", "MaxKeys": 1}]
+    assert str(refused.value).count(". ") == 0 and "\n" not in str(refused.value)
+
+
+def test_the_challenge_source_is_the_bucket_when_given_else_the_mock_route_in_process_else_none(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     in_process = bundled_mock(mock_credentials(), MOCK_ACCOUNTS)
     served = base_url_target("http://127.0.0.1:8787/client/v4")
     bucket = "s3://pcaps?region=us-east-1"
+    probed: list[str] = []
+    monkeypatch.setattr(BucketSource, "probe", lambda self: probed.append(self.bucket))
     assert isinstance(challenge_source(in_process, None, bucket), BucketSource)
     assert isinstance(challenge_source(served, None, bucket, "http://127.0.0.1:9000"), BucketSource)
     assert isinstance(challenge_source(in_process, None), MockRouteSource)
     assert challenge_source(served, None) is None
+    assert probed == [bucket, bucket]  # each bucket listed once, before the run uses it

@@ -22,6 +22,7 @@ from pcaps_contract._credentials import Credentials
 from pcaps_contract._errors import UsageError
 from pcaps_contract._limits import (
     CLEANUP_TIME_LIMIT,
+    DEFAULT_CHALLENGE_WAIT,
     DEFAULT_MAX_RESPONSE_BYTES,
     DEFAULT_MAX_TIME,
     DEFAULT_TIMEOUT,
@@ -59,6 +60,7 @@ class GateOptions:
         bucket: an s3:// or r2:// bucket the lifecycle adds and reads challenge files from, so that
             validations succeed on any implementation (None: only the bundled mock's test route, in-process).
         s3_endpoint: the S3 API endpoint of `bucket` (None: AWS, or the R2 account's endpoint).
+        challenge_wait: seconds after an add within which its challenge file must appear in `bucket`.
         require_all: a run with any check never judged could not judge (exit 2).
     """
 
@@ -78,6 +80,7 @@ class GateOptions:
     max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES
     bucket: str | None = None
     s3_endpoint: str | None = None
+    challenge_wait: float = DEFAULT_CHALLENGE_WAIT
     require_all: bool = False
 
     def resolved_profile(self) -> Profile:
@@ -122,6 +125,7 @@ def check_options(options: GateOptions) -> None:
         ("--clock-skew", skew, True),
         ("--timeout", options.timeout, False),
         ("--max-time", options.max_time, False),
+        ("--challenge-wait", options.challenge_wait, True),
     ):
         if not math.isfinite(value) or value < 0 or (value == 0 and not may_be_zero):
             above = " of 0 or more" if may_be_zero else " above 0"
@@ -305,6 +309,16 @@ GATE_ARGUMENTS: tuple[tuple[str, dict[str, Any]], ...] = (
     ),
     ("--s3-endpoint", {"metavar": "URL", "help": "the S3 API endpoint of --bucket (default: AWS, or R2's)"}),
     (
+        "--challenge-wait",
+        {
+            "type": seconds,
+            "default": DEFAULT_CHALLENGE_WAIT,
+            "metavar": "SECONDS",
+            "help": "how long after an add its challenge file may take to appear in --bucket before the run calls "
+            f"it never delivered ({DEFAULT_CHALLENGE_WAIT:g})",
+        },
+    ),
+    (
         "--require-all",
         {"action": "store_true", "help": "exit 2 (could not judge) when any check was never judged"},
     ),
@@ -338,5 +352,6 @@ def options_from(value: Callable[[str], Any], environ: Mapping[str, str]) -> Gat
         allow_production=value("allow_production"),
         bucket=value("bucket"),
         s3_endpoint=value("s3_endpoint"),
+        challenge_wait=value("challenge_wait"),
         require_all=value("require_all"),
     )

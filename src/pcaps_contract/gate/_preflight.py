@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from typing import Any
 
+from pcaps_contract import _api as api
+from pcaps_contract import _checks as checks
 from pcaps_contract._api import ownerships_path
 from pcaps_contract._ownerships import CleanupRegistry, listed
 from pcaps_contract._sender import Cancelled, Throttled
@@ -50,15 +51,12 @@ def preflight(
                 f"{target.description} answered {response.status_code} listing account {account}: "
                 "the credentials are refused there; check the token (or email and key) and --account-id."
             )
-        if response.status_code == 404 and not _is_envelope(response.content):
-            raise TargetError(f"{target.description} answered 404 to GET {url}: does --base-url end in /client/v4?")
+        answer = checks.Exchange(api.LIST, "GET", url, response.status_code, response.content)
+        if answer.is_no_route:
+            shape = "an error in the API's envelope" if answer.in_envelope else "not an answer of the API"
+            raise TargetError(
+                f"{target.description} answered 404 to GET {ownerships_path(account)} ({shape}), which the API "
+                "answers 200 for an account of these credentials: does --base-url end in /client/v4?"
+            )
         if registry is not None and response.status_code == 200:
             registry.existed_before(account, {str(record.get("id")) for record in listed(response.content)})
-
-
-def _is_envelope(content: bytes) -> bool:
-    try:
-        body = json.loads(content)
-    except (ValueError, UnicodeDecodeError, RecursionError):
-        return False
-    return isinstance(body, dict) and "success" in body

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 import httpx
 import requests
 
+from pcaps_contract import _api as api
 from pcaps_contract import _checks as checks
 from pcaps_contract._compat import ready_for_threads
 from pcaps_contract._errors import PcapsContractError, UsageError
@@ -23,6 +24,7 @@ from pcaps_contract._ratelimit import RateLimiter, RetryPolicy
 from pcaps_contract._report import SKIPPED, GateReport, Ledger, RunListener, utc_now
 from pcaps_contract._sender import AnyOf, Cancelled, PoliteAdapter, ResponseLimits, SendStats, polite_session
 from pcaps_contract._spec import Spec, load_spec
+from pcaps_contract._targets import ChallengeSource, challenge_source
 from pcaps_contract._text import clip
 from pcaps_contract.gate._catalogue import ALL_CHECKS
 from pcaps_contract.gate._events import LOST_AFTER, RunState, engine_task
@@ -138,10 +140,19 @@ def run_gate(
     if listener is not None:
         listener.started(report)
     with _Connection(options, interrupt) as connection, _ticking(progress, connection, run):
+        # Before anything is sent: a --bucket the run cannot read stops it here.
+        source = challenge_source(
+            options.target,
+            connection.client,
+            options.bucket,
+            options.s3_endpoint,
+            wait=options.challenge_wait,
+            stop=connection.stop,
+        )
         try:
             preflight(options.target, options.accounts, connection.client, connection.errors, run.registry)
             with ready_for_threads(options.resolved_workers() > 1):
-                _judge_side_by_side(spec, options, profile, seed, connection, run)
+                _judge_side_by_side(spec, options, profile, seed, connection, run, source)
         except PcapsContractError:
             raise
         except Exception as exc:  # a bug or a surprise must not skip the cleanup or lose the verdicts so far
@@ -157,7 +168,7 @@ def run_gate(
     report.requests = connection.stats["requests"] if connection.adapter is not None else sum(run.statuses.values())
     report.never_judged = never_judged(run.ledger, options, run.delivered_validations)
     _add_notes(report, options, run, connection.stats)
-    report.error = report.error or unjudged(run)
+    report.error = report.error or unjudged(run, lifecycle=options.lifecycle)
     if options.require_all and report.never_judged and report.conforms and not report.error:
         report.error = (
             f"--require-all: {len(report.never_judged)} check(s) never judged ({', '.join(report.never_judged)})"
@@ -184,6 +195,8 @@ def never_judged(ledger: Ledger, options: GateOptions, delivered_validations: in
             reasons[check] = "the lifecycle did not run"
         elif check in VALIDATED_CHECKS and not delivered_validations:
             reasons[check] = NO_VALIDATION
+        elif check == checks.challenge_file_is_delivered.name and options.bucket is None:
+            reasons[check] = "give --bucket to judge that the challenge file reaches the bucket"
         else:
             reasons[check] = "no response of the run fell under it"
     if options.lifecycle and not delivered_validations and "validation_sets_status" not in reasons:
@@ -213,7 +226,13 @@ def _ticking(progress: Progress[GateSnapshot] | None, connection: _Connection, r
 
 
 def _judge_side_by_side(
-    spec: Spec, options: GateOptions, profile: Profile, seed: int, connection: _Connection, run: RunState
+    spec: Spec,
+    options: GateOptions,
+    profile: Profile,
+    seed: int,
+    connection: _Connection,
+    run: RunState,
+    source: ChallengeSource | None,
 ) -> None:
     """Schemathesis's phases (an engine per operation, and one for the stateful phase over all of them) and the
     lifecycle's lanes, `--workers` at a time.
@@ -233,7 +252,7 @@ def _judge_side_by_side(
         engine_task(schema, run, connection.stop, connection.adapter, options.accounts)
         for schema in [*engines, stateful]
     ]
-    lanes = _lanes(options, connection, run, profile, seed) if options.lifecycle else []
+    lanes = _lanes(options, connection, run, profile, seed, source) if options.lifecycle else []
     workers = options.resolved_workers()
     if options.bucket is None:
         stops = _side_by_side([*tasks, *(lane for lane, _ in lanes)], workers)
@@ -265,14 +284,17 @@ def _side_by_side(tasks: Sequence[Callable[[], Any]], workers: int) -> list[Any]
 
 
 def _lanes(
-    options: GateOptions, connection: _Connection, run: RunState, profile: Profile, seed: int
+    options: GateOptions,
+    connection: _Connection,
+    run: RunState,
+    profile: Profile,
+    seed: int,
+    source: ChallengeSource | None,
 ) -> list[tuple[Callable[[], str | None], Judge]]:
     """The lifecycle's lanes (one with `--bucket`: every add names that bucket), each a task and its judge."""
     from pcaps_contract._lifecycle import LANES, MAX_PROBES, Judge, SeenIds, lane_runs, run_lane
-    from pcaps_contract._targets import challenge_source
 
     target = options.target
-    source = challenge_source(target, connection.client, options.bucket, options.s3_endpoint)
     count = 1 if options.bucket is not None else LANES
     seen_ids = SeenIds()
     # Lifecycle runs are cheap and their first few are short, so `--max-examples` may raise them, never lower.
@@ -328,8 +350,9 @@ def _add_notes(report: GateReport, options: GateOptions, run: RunState, stats: S
         )
 
 
-def unjudged(run: RunState) -> str | None:
-    """Why the run cannot give a verdict, if it cannot: nothing answered, or nothing but 404/429/errors."""
+def unjudged(run: RunState, *, lifecycle: bool = False) -> str | None:
+    """Why the run cannot give a verdict, if it cannot: nothing answered, or nothing but 404/429/errors, or (when
+    the lifecycle ran) no add that created anything, so that nothing after an add was judged."""
     statuses = run.statuses
     total = sum(statuses.values())
     if refused_everywhere(statuses):
@@ -351,6 +374,21 @@ def unjudged(run: RunState) -> str | None:
     never = [operation for operation in run.ledger.operations if not run.ledger.judged(operation)]
     if never and not run.ledger.failures():
         return f"nothing was judged on {', '.join(never)} (every answer throttled, lost or refused)."
+    if (
+        lifecycle
+        and run.ledger.status(api.ADD, checks.ownership_id_is_new.name) == SKIPPED
+        and not run.ledger.failures()
+    ):
+        return (
+            "no add of the run answered 200 with an ownership, so the lifecycle (list, validate and delete "
+            "after an add) judged nothing: does the target serve add_bucket?"
+        )
+    delivery = run.ledger.status(api.ADD, checks.challenge_file_is_delivered.name)
+    if run.source_problem and delivery == SKIPPED and not run.ledger.failures():  # --bucket was listed, never read
+        return (
+            f"no challenge file could be read from --bucket ({run.source_problem}): "
+            "can the keys read its files (s3:GetObject)?"
+        )
     return None
 
 
