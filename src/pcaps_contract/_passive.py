@@ -29,7 +29,7 @@ from pcaps_contract import _checks as checks
 from pcaps_contract._conformance import SPEC_CHECKS, run_spec_checks
 from pcaps_contract._credentials import Credentials
 from pcaps_contract._errors import SpecError
-from pcaps_contract._report import Failure, GateReport, Ledger, Step, utc_now
+from pcaps_contract._report import Failure, GateReport, Ledger, Step, redacted_failure, utc_now
 from pcaps_contract._spec import Operation, Spec
 from pcaps_contract._traffic import Recorded, Secrets
 
@@ -243,7 +243,7 @@ class PassiveJudge:
     def feed(self, recorded: Recorded) -> None:
         """An answer arrived: judge it, then take what it showed into the model."""
         self.tally.exchanges += 1
-        carried = self.secrets.learn(recorded.request_headers)
+        carried = self.secrets.learn(recorded.request_headers, recorded.request_body, recorded.response_body)
         matched = self.router.match(recorded.method, recorded.url)
         if matched is None:
             self.tally.other += 1
@@ -287,6 +287,8 @@ class PassiveJudge:
     def judge_all(self, exchanges: Iterable[Recorded]) -> None:
         """Judge recorded traffic: each request begun when it started, each answer fed when it ended."""
         items = self._causal(list(exchanges))
+        for recorded in items:  # every secret of the recording known before the first verdict is written down
+            self.secrets.learn(recorded.request_headers, recorded.request_body, recorded.response_body)
         starts = sorted(range(len(items)), key=lambda index: (items[index].started, index))
         ends = sorted(range(len(items)), key=lambda index: (items[index].ended, index))
         begun: set[int] = set()
@@ -340,7 +342,11 @@ class PassiveJudge:
         if violation is None:
             self.ledger.passed(seen.operation_id, name, seconds)
             return
-        failure = Failure(seen.operation_id, name, violation.expected, violation.received, (*trail, seen.step))
+        # Redacted as it is recorded: every report and line made of it later holds the variables, not the secrets.
+        failure = redacted_failure(
+            Failure(seen.operation_id, name, violation.expected, violation.received, (*trail, seen.step)),
+            self.secrets.redact,
+        )
         self.ledger.failed(failure, seconds)
         if self.on_failure is not None:
             self.on_failure(failure, self.secrets.credentials(seen.recorded.request_headers))
