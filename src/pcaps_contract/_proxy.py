@@ -26,9 +26,10 @@ from pcaps_contract import _serving as serving
 from pcaps_contract._credentials import Credentials
 from pcaps_contract._limits import DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_TIMEOUT
 from pcaps_contract._passive import PassiveJudge
-from pcaps_contract._report import Failure, GateReport, Ledger
+from pcaps_contract._report import TEXT_STYLES, Failure, GateReport, Ledger
 from pcaps_contract._report_dir import EVENTS_FILE, RunEvents, write_report_dir
 from pcaps_contract._spec import Spec
+from pcaps_contract._terminal import painted, printable
 from pcaps_contract._traffic import Recorded, Recording, decoded
 from pcaps_contract._urls import TargetUrl
 
@@ -95,7 +96,9 @@ class ProxyApp:
             response = await self._http().send(httpx.Request(method, url, headers=headers, content=body), stream=True)
         except httpx.HTTPError as exc:
             self.judge.lost(method, url, body)
-            print(f"proxy: {method} {url}: the upstream did not answer ({type(exc).__name__})", file=self.log)
+            print(
+                printable(f"proxy: {method} {url}: the upstream did not answer ({type(exc).__name__})"), file=self.log
+            )
             await send({"type": "http.response.start", "status": 502, "headers": [(b"content-type", b"text/plain")]})
             await send({"type": "http.response.body", "body": _UNREACHABLE})
             return
@@ -118,7 +121,10 @@ class ProxyApp:
             await send({"type": "http.response.body", "body": b""})
         except httpx.HTTPError as exc:  # the upstream broke off in the middle of its body
             self.judge.lost(method, url, body)
-            print(f"proxy: {method} {url}: the upstream broke off its answer ({type(exc).__name__})", file=self.log)
+            print(
+                printable(f"proxy: {method} {url}: the upstream broke off its answer ({type(exc).__name__})"),
+                file=self.log,
+            )
             return
         finally:
             await response.aclose()
@@ -149,7 +155,8 @@ def live_printer(target: str, out: TextIO | None = None) -> Callable[[Failure, C
 
     def show(failure: Failure, credentials: Credentials) -> None:
         view = GateReport(target, 0, "proxy", Ledger([], []), credentials)
-        print(f"VIOLATION {view.render_failure(failure)}\n", file=out if out is not None else sys.stdout, flush=True)
+        stream = out if out is not None else sys.stdout
+        print(painted(f"VIOLATION {view.render_failure(failure)}\n", TEXT_STYLES, stream), file=stream, flush=True)
 
     return show
 
