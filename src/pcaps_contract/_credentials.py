@@ -313,13 +313,13 @@ def _forms(secret: str) -> set[str]:
 
 
 def _cuts(text: str) -> list[int]:
-    """Where each cut marker of the text begins, in order."""
+    """Where each cut marker of the text begins, in order (in `....` both `...` count)."""
     found = []
     for marker in _CUT_MARKERS:
         start = text.find(marker)
         while start >= 0:
             found.append(start)
-            start = text.find(marker, start + len(marker))
+            start = text.find(marker, start + 1)
     return sorted(set(found))
 
 

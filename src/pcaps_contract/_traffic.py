@@ -28,6 +28,7 @@ from pcaps_contract._credentials import (
 )
 from pcaps_contract._errors import UsageError
 from pcaps_contract._limits import DEFAULT_MAX_RESPONSE_BYTES
+from pcaps_contract._text import json_text
 
 Headers = tuple[tuple[str, str], ...]
 NDJSON_KIND = "pcaps-contract-exchange"
@@ -344,7 +345,7 @@ class Recording:
         if self._file is None:
             return
         # The exchange's own values are redacted, then JSON writes them: no secret, and nothing but JSON escaping.
-        self._file.write(json.dumps(self.secrets.redacted(exchange).as_json(), ensure_ascii=False) + "\n")
+        self._file.write(json_text(self.secrets.redacted(exchange).as_json()) + "\n")
         self._file.flush()
 
     def close(self) -> None:
