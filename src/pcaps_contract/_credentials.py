@@ -124,11 +124,16 @@ def redacting_placeholder(
 
 
 def r2_secrets(uri: str) -> list[tuple[str, str]]:
-    """The keys an `r2://` URI carries, each with the variable it is shown as."""
+    """The keys an `r2://` URI carries, each with the variable it is shown as: as a URL decodes them and as they
+    are written in it (a `+` or a `%2F` may stand in either form in a body or a report)."""
     if not uri.startswith("r2://"):
         return []
-    query = parse_qs(urlsplit(uri).query)
-    return [(query[key][0], name) for key, name in R2_KEYS if query.get(key, [""])[0]]
+    query = urlsplit(uri).query
+    decoded = parse_qs(query)
+    written = dict(pair.partition("=")[::2] for pair in query.split("&"))
+    return [
+        (value, name) for key, name in R2_KEYS for value in (decoded.get(key, [""])[0], written.get(key, "")) if value
+    ]
 
 
 def redact_data(data: Any, redact: Redact) -> Any:

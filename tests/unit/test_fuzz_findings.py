@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import io
-
 import json
 from pathlib import Path
 
@@ -96,8 +95,8 @@ def test_a_finding_survives_a_round_trip_through_json() -> None:
 
 def test_the_terminal_report_escapes_control_characters_a_server_sent() -> None:
     from pcaps_contract._credentials import Credentials
-    from pcaps_contract._fuzz.report import Reporter
     from pcaps_contract._fuzz.command import TEXT_STYLES
+    from pcaps_contract._fuzz.report import Reporter
     from pcaps_contract._fuzz.result import FuzzResult
     from pcaps_contract._terminal import painted
 
