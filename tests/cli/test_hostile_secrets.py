@@ -10,6 +10,7 @@ import re
 import signal
 from html.parser import HTMLParser
 from pathlib import Path
+from typing import Any
 from xml.etree import ElementTree
 
 import httpx
@@ -92,7 +93,7 @@ def hostile_har(path: Path) -> Path:
     """A browser's recording: an add with each hostile token and the R2 keys, answered by a server whose ids and
     content type carry terminal escapes and whose list says `success: false` on a 200."""
     base = f"https://api.example.com/client/v4/accounts/{OWNER}/pcaps/ownership"
-    entries = []
+    entries: list[dict[str, Any]] = []
     for number, token in enumerate(TOKENS):
         record = {"id": f"{TERMINAL_ATTACK}{number}", "destination_conf": R2_CONF, "status": "pending"}
         for request, answer in (
