@@ -33,7 +33,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return run(args)
     except PcapsContractError as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        from pcaps_contract._terminal import printable
+
+        print(f"error: {printable(str(exc))}", file=sys.stderr)  # a message may quote a file's or a server's text
         return EXIT_USAGE
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
@@ -84,11 +86,12 @@ def _add_lint(commands: Commands) -> None:
 def _run_lint(args: argparse.Namespace) -> int:
     from pcaps_contract._lint import lint
     from pcaps_contract._spec import load_spec
+    from pcaps_contract._terminal import printable
 
     spec = load_spec(args.spec)
     findings = lint(spec)
     for finding in findings:
-        print(finding.render(spec.path))
+        print(printable(finding.render(spec.path)))  # a spec's names and values, shown, never obeyed
     if findings:
         print(f"{len(findings)} finding(s) in {spec.path}", file=sys.stderr)
         return EXIT_FINDINGS
@@ -120,6 +123,7 @@ def _run_diff(args: argparse.Namespace) -> int:
     from pcaps_contract._diff.sources import load_source, load_working_tree
     from pcaps_contract._errors import UsageError
     from pcaps_contract._spec import default_spec_path
+    from pcaps_contract._terminal import printable, printable_json
 
     if args.base is not None and args.old is not None:
         raise UsageError("give either --base REF or OLD [NEW], not both.")
@@ -130,7 +134,8 @@ def _run_diff(args: argparse.Namespace) -> int:
     old = load_source(old_argument, spec_path)
     new = load_source(args.new, spec_path) if args.new is not None else load_working_tree(spec_path)
     changes = diff_documents(old.document, new.document)
-    print(render(changes, old.label, new.label, args.format))
+    rendered = render(changes, old.label, new.label, args.format)
+    print(printable_json(rendered) if args.format == "json" else printable(rendered))
     if any(change.breaking for change in changes) and not args.allow_breaking:
         return EXIT_FINDINGS
     return EXIT_OK
@@ -460,9 +465,11 @@ def _run_proxy(args: argparse.Namespace) -> int:
     from pcaps_contract._errors import UsageError
     from pcaps_contract._limits import DEFAULT_MAX_RESPONSE_BYTES
     from pcaps_contract._proxy import EXCHANGES_FILE, ProxyApp, ProxyRun, serve
+    from pcaps_contract._report import TEXT_STYLES
     from pcaps_contract._report_dir import EVENTS_FILE, prepare_report_dir, write_unfinished
     from pcaps_contract._serving import bind
     from pcaps_contract._spec import load_spec
+    from pcaps_contract._terminal import painted
     from pcaps_contract._urls import parse_target
 
     # Production is fine: the proxy sends only what its clients send, to where they meant it to go.
@@ -478,7 +485,7 @@ def _run_proxy(args: argparse.Namespace) -> int:
     if report.error:
         hint = "" if run.judge.tally.judged else "; point the clients at the proxy's address."
         raise UsageError(f"nothing judged: {report.error}{hint}")
-    print(report.render())
+    print(painted(report.render(), TEXT_STYLES))
     return report.exit_code
 
 
@@ -515,22 +522,27 @@ def _run_verify(args: argparse.Namespace) -> int:
     from pcaps_contract._errors import UsageError
     from pcaps_contract._limits import DEFAULT_MAX_RESPONSE_BYTES
     from pcaps_contract._passive import PassiveJudge
+    from pcaps_contract._report import TEXT_STYLES
     from pcaps_contract._report_dir import prepare_report_dir
     from pcaps_contract._spec import load_spec
+    from pcaps_contract._terminal import painted
     from pcaps_contract._traffic import read_traffic
 
     outputs = _report_files(args)
     report_dir = prepare_report_dir(args.report_dir) if args.report_dir else None
     spec = load_spec(args.spec)
-    exchanges = read_traffic(args.file, args.max_response_bytes or DEFAULT_MAX_RESPONSE_BYTES)
+    cap = args.max_response_bytes or DEFAULT_MAX_RESPONSE_BYTES
     judge = PassiveJudge(spec)
-    judge.judge_all(exchanges)
+    # Every secret of the recording is known before the first verdict is written down: a first pass, streamed.
+    for recorded in read_traffic(args.file, cap):
+        judge.secrets.learn(recorded.request_headers, recorded.request_body, recorded.response_body)
+    judge.judge_all(read_traffic(args.file, cap))
     report = judge.report(str(args.file), "verify")
     _write_reports(report, *outputs, report_dir, "verify")
     if report.error:
         hint = "" if judge.tally.judged else "; record traffic of the ownership API (HAR or `proxy`)."
         raise UsageError(f"{args.file}: {report.error}{hint}")
-    print(report.render())
+    print(painted(report.render(), TEXT_STYLES))
     return report.exit_code
 
 

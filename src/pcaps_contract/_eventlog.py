@@ -1,19 +1,19 @@
 """A run's event log (`events.ndjson` of `check` and `fuzz`): one JSON object a line, flushed as it happens.
 
-Secrets are replaced by variable names, and each text is cut to `TEXT_LIMIT` characters: a killed run leaves a
-file that reads to its last line, and a server's huge answer cannot make it huge.
+Secrets are replaced by variable names in each value before the line is written (never in the written line), each
+text is cut to `TEXT_LIMIT` characters, and the line is JSON (`_text.json_text`): a killed run leaves a file that
+reads to its last line, and a server's huge answer cannot make it huge.
 """
 
 from __future__ import annotations
 
-import json
 import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import IO, Any
 
-from pcaps_contract._text import clip
+from pcaps_contract._text import clip, json_text
 
 TEXT_LIMIT = 2000  # characters of one text in an event (a long answer or curl is cut, after redaction)
 
@@ -33,12 +33,12 @@ class EventLog:
             self._file = path.open("w", encoding="utf-8")
 
     def emit(self, event: str, **data: Any) -> None:
-        # Each value is redacted on its own first: a value cut short (or escaped by JSON) hides a secret from the line.
+        # Each value is redacted on its own, then cut: JSON then only encodes what is left.
         record = _redacted({"t": round(self.clock() - self.started, 3), "event": event, **data}, self.redact)
-        line = json.dumps(record, default=lambda value: self.redact(str(value)))
+        line = json_text(record)
         with self._lock:
             if self._file is not None and not self._file.closed:
-                self._file.write(self.redact(line) + "\n")
+                self._file.write(line + "\n")
                 self._file.flush()
 
     def close(self) -> None:
@@ -55,4 +55,6 @@ def _redacted(data: Any, redact: Callable[[str], str]) -> Any:
         return {redact(str(key)): _redacted(value, redact) for key, value in data.items()}
     if isinstance(data, list | tuple):
         return [_redacted(item, redact) for item in data]
-    return data
+    if data is None or isinstance(data, bool | int | float):
+        return data
+    return clip(redact(str(data)), TEXT_LIMIT)  # anything else JSON has no form for, as its text

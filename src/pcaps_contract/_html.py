@@ -1,11 +1,17 @@
 """HTML reports: the Jinja environment of the shared templates (`_templates/_macros.html.j2`) and the gate's page.
 
-Autoescaped, self-contained (inline CSS, no script, no external URL), and redacted twice: each failure's texts on
-their own before rendering (`GateReport.redacted`), the whole page again by whoever writes it.
+Self-contained (inline CSS, no script, no external URL) and rendered from redacted data (`GateReport.shown`, each
+failure's texts by `GateReport.redacted`): nothing is replaced in the page after it is rendered. Every value is
+HTML-escaped (autoescape on for every template) and every page carries a Content-Security-Policy that lets nothing
+run (no script source at all) and no style but the shared stylesheet (allowed by its hash): text that escaped its
+escaping still could not act.
 """
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import re
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -15,6 +21,24 @@ if TYPE_CHECKING:
     from pcaps_contract._report import GateReport
 
 GATE_TEMPLATE = "gate_report.html.j2"
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def shown_value(value: Any) -> Any:
+    """What a template shows of a value: a lone surrogate (which UTF-8 cannot hold) as its escape, e.g. `\\ud800`;
+    the value is then HTML-escaped by autoescape like any other."""
+    if isinstance(value, str) and not hasattr(value, "__html__"):
+        return _SURROGATE.sub(lambda match: f"\\u{ord(match.group()):04x}", value)
+    return value
+
+
+def content_security_policy(stylesheet: str) -> str:
+    """A policy that runs no script, loads nothing, and applies only `stylesheet` (the text of the `<style>`)."""
+    digest = base64.b64encode(hashlib.sha256(stylesheet.encode("utf-8")).digest()).decode("ascii")
+    return (
+        f"default-src 'none'; style-src 'sha256-{digest}'; img-src data:; "
+        "base-uri 'none'; form-action 'none'; script-src 'none'"
+    )
 
 
 def environment(*packages: tuple[str, str]) -> Environment:
@@ -25,11 +49,24 @@ def environment(*packages: tuple[str, str]) -> Environment:
     from jinja2 import ChoiceLoader, Environment, PackageLoader, StrictUndefined, select_autoescape
 
     loaders = [PackageLoader("pcaps_contract", "_templates"), *(PackageLoader(*package) for package in packages)]
-    return Environment(
+    env = Environment(
         loader=ChoiceLoader(loaders),
-        autoescape=select_autoescape(["html", "j2"]),
+        autoescape=select_autoescape(["html", "j2"], default_for_string=True, default=True),
         undefined=StrictUndefined,  # a misspelt field fails the tests rather than rendering blank
+        finalize=shown_value,
     )
+    # Set before any template loads: an imported template keeps the globals it was first loaded with.
+    env.globals["content_security_policy"] = content_security_policy(_stylesheet())
+    return env
+
+
+def _stylesheet() -> str:
+    """The text of the shared `<style>` element (`_macros.html.j2`), as a browser hashes it."""
+    from jinja2 import Environment, PackageLoader
+
+    macros = Environment(loader=PackageLoader("pcaps_contract", "_templates"), autoescape=True)
+    rendered = str(macros.get_template("_macros.html.j2").module.style())  # type: ignore[attr-defined]
+    return rendered.split(">", 1)[1].rsplit("</style>", 1)[0]
 
 
 def verdict_class(exit_code: int) -> str:
@@ -39,6 +76,7 @@ def verdict_class(exit_code: int) -> str:
 
 def render_gate_report(report: GateReport, command: str, packages: Sequence[tuple[str, str]] = ()) -> str:
     """The page of a `check`, `proxy` or `verify` run: verdict, run metadata, matrix, failures, notes, leftovers."""
+    shown = report.shown()
     failures: list[dict[str, Any]] = [
         {
             "failure": report.redacted(failure),
@@ -47,13 +85,13 @@ def render_gate_report(report: GateReport, command: str, packages: Sequence[tupl
         }
         for failure in report.ledger.failures()
     ]
-    return report.redact(
+    return (
         environment(*packages)
         .get_template(GATE_TEMPLATE)
         .render(
-            report=report,
+            report=shown,
             command=command,
-            metadata=report.metadata,
+            metadata=shown.metadata,
             counts=report.counts(),
             failures=failures,
             verdict_class=verdict_class(report.exit_code),

@@ -38,7 +38,7 @@ from pcaps_contract._limits import (
     ORDER_WINDOW,
     ORDER_WINDOW_BYTES,
 )
-from pcaps_contract._report import Failure, GateReport, Ledger, Step, utc_now
+from pcaps_contract._report import Failure, GateReport, Ledger, Step, redacted_failure, utc_now
 from pcaps_contract._spec import Operation, Spec
 from pcaps_contract._traffic import Recorded, Secrets
 
@@ -383,7 +383,7 @@ class PassiveJudge:
 
     def _fed(self, recorded: Recorded) -> None:
         self.tally.exchanges += 1
-        carried = self.secrets.learn(recorded.request_headers)
+        carried = self.secrets.learn(recorded.request_headers, recorded.request_body, recorded.response_body)
         matched = self.router.match(recorded.method, recorded.url)
         if matched is None:
             self.tally.other += 1
@@ -493,7 +493,11 @@ class PassiveJudge:
         if violation is None:
             self.ledger.passed(seen.operation_id, name, seconds)
             return
-        failure = Failure(seen.operation_id, name, violation.expected, violation.received, (*trail, seen.step))
+        # Redacted as it is recorded: every report and line made of it later holds the variables, not the secrets.
+        failure = redacted_failure(
+            Failure(seen.operation_id, name, violation.expected, violation.received, (*trail, seen.step)),
+            self.secrets.redact,
+        )
         self.ledger.failed(failure, seconds)
         if self.on_failure is not None:
             self.on_failure(failure, self.secrets.credentials(seen.recorded.request_headers))

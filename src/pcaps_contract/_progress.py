@@ -8,7 +8,16 @@ import time
 from collections.abc import Callable, Sequence
 from typing import Generic, TextIO, TypeVar
 
-from pcaps_contract._terminal import Painter, Segment, fit, is_terminal, plain, takes_colour, terminal_width
+from pcaps_contract._terminal import (
+    Painter,
+    Segment,
+    fit,
+    is_terminal,
+    plain,
+    printable,
+    takes_colour,
+    terminal_width,
+)
 
 S = TypeVar("S")
 
@@ -67,7 +76,8 @@ class Progress(Generic[S]):
 
     def _show(self, snapshot: S) -> None:
         rendered = self.render(snapshot)
-        segments: Sequence[Segment] = [(rendered, "")] if isinstance(rendered, str) else rendered
+        pieces: Sequence[Segment] = [(rendered, "")] if isinstance(rendered, str) else rendered
+        segments: Sequence[Segment] = [(printable(text), style) for text, style in pieces]
         if not self.tty:
             self.stream.write(plain(segments) + "\n")
         else:

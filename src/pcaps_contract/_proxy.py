@@ -28,9 +28,10 @@ from pcaps_contract._credentials import Credentials
 from pcaps_contract._judging import OffPathJudge
 from pcaps_contract._limits import DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_TIMEOUT, MAX_PROXIED_REQUEST_BYTES
 from pcaps_contract._passive import PassiveJudge
-from pcaps_contract._report import Failure, GateReport, Ledger
+from pcaps_contract._report import TEXT_STYLES, Failure, GateReport, Ledger
 from pcaps_contract._report_dir import EVENTS_FILE, RunEvents, write_report_dir
 from pcaps_contract._spec import Spec
+from pcaps_contract._terminal import painted, printable
 from pcaps_contract._text import clip
 from pcaps_contract._traffic import Recorded, Recording, decoded
 from pcaps_contract._urls import TargetUrl
@@ -257,7 +258,7 @@ class ProxyApp:
         """One line on the log about one request; its target shown escaped (it is the client's text)."""
         target = (scope.get("raw_path") or b"").decode("latin-1").encode("unicode_escape").decode("ascii")
         method = str(scope.get("method", "")).encode("unicode_escape").decode("ascii")
-        print(f"proxy: {method} {clip(target, 120)}: {what}", file=self.log, flush=True)
+        print(printable(f"proxy: {method} {clip(target, 120)}: {what}"), file=self.log, flush=True)
 
     async def aclose(self) -> None:
         if self._client is not None:
@@ -290,7 +291,8 @@ def live_printer(target: str, out: TextIO | None = None) -> Callable[[Failure, C
 
     def show(failure: Failure, credentials: Credentials) -> None:
         view = GateReport(target, 0, "proxy", Ledger([], []), credentials)
-        print(f"VIOLATION {view.render_failure(failure)}\n", file=out if out is not None else sys.stdout, flush=True)
+        stream = out if out is not None else sys.stdout
+        print(painted(f"VIOLATION {view.render_failure(failure)}\n", TEXT_STYLES, stream), file=stream, flush=True)
 
     return show
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import re
 import shlex
 import threading
@@ -16,6 +15,7 @@ from xml.etree import ElementTree
 
 from pcaps_contract._credentials import Credentials
 from pcaps_contract._files import write_whole
+from pcaps_contract._text import json_text
 
 if TYPE_CHECKING:
     from pcaps_contract._ownerships import Leftover
@@ -254,23 +254,33 @@ class GateReport:
 
     def redacted(self, failure: Failure) -> Failure:
         """The failure with each of its texts redacted on its own, before anything joins, quotes or escapes them."""
+        return redacted_failure(failure, self.redact)
+
+    def shown(self) -> GateReport:
+        """The report with every text of the run itself (target, notes, error, leftovers, reasons) redacted: what
+        each writer renders, the failures redacted one by one as they are shown (`redacted`)."""
         redact = self.redact
-        steps = tuple(
-            replace(
-                step,
-                url=redact(step.url),
-                headers={redact(name): redact(value) for name, value in step.headers.items()},
-                body=None if step.body is None else redact(step.body),
-            )
-            for step in failure.steps
+        return replace(
+            self,
+            target=redact(self.target),
+            notes=[redact(note) for note in self.notes],
+            error=None if self.error is None else redact(self.error),
+            leftovers=[
+                replace(
+                    left,
+                    account=redact(left.account),
+                    ownership_id=redact(left.ownership_id),
+                    reason=redact(left.reason),
+                )
+                for left in self.leftovers
+            ],
+            never_judged={redact(check): redact(reason) for check, reason in self.never_judged.items()},
         )
-        return replace(failure, expected=redact(failure.expected), received=redact(failure.received), steps=steps)
 
     def reproduction(self, failure: Failure) -> list[str]:
-        """The curl commands that show the failure, in order, with the secrets as `$CLOUDFLARE_...` variables."""
-        return [
-            self.redact(step.curl(self.credentials, self.reproduce_origin)) for step in self.redacted(failure).steps
-        ]
+        """The curl commands that show the failure, in order, built from its redacted steps: the secrets as
+        `$CLOUDFLARE_...` variables."""
+        return [step.curl(self.credentials, self.reproduce_origin) for step in self.redacted(failure).steps]
 
     def counts(self) -> dict[str, int]:
         """How many operation x check cells passed, failed and never applied."""
@@ -321,30 +331,33 @@ class GateReport:
         if failure.steps:
             lines.append("  Reproduce:" if len(failure.steps) == 1 else "  Reproduce (in order):")
             lines.extend(f"    {curl}" for curl in self.reproduction(failure))
-        return self.redact("\n".join(lines))
+        return "\n".join(lines)
 
     def render(self) -> str:
-        """The text a person reads at the end of a run."""
+        """The text a person reads at the end of a run (escaped for a terminal by whoever prints it)."""
         failures = self.ledger.failures()
         counts = self.counts()
-        parts = [f"Target: {self.target}", "", self.summary_table(), ""]
+        shown = self.shown()
+        parts = [f"Target: {shown.target}", "", self.summary_table(), ""]
         if failures:
             parts.append(f"{len(failures)} contract violation(s):")
             parts.extend(["", *(self.render_failure(failure) + "\n" for failure in failures)])
-        parts.extend(f"note: {note}" for note in self.notes)
-        parts.extend(f"note: never judged: {check}: {reason}" for check, reason in self.never_judged.items())
+        parts.extend(f"note: {note}" for note in shown.notes)
+        parts.extend(f"note: never judged: {check}: {reason}" for check, reason in shown.never_judged.items())
         parts.extend(
             f"LEFT BEHIND: ownership {leftover.ownership_id} of account {leftover.account} ({leftover.reason})"
-            for leftover in self.leftovers
+            for leftover in shown.leftovers
         )
         parts.append(
             f"{counts[FAILED]} failed, {counts[PASSED]} passed, {counts[SKIPPED]} skipped (operation x check); "
             f"{self.requests} requests; seed {self.seed} (profile {self.profile}); {self.seconds:.1f}s: "
-            f"{self.verdict}"
+            f"{shown.verdict}"
         )
-        return self.redact("\n".join(parts))
+        return "\n".join(parts)
 
     def as_json(self) -> dict[str, Any]:
+        """Everything the report says as JSON data, every text redacted."""
+        shown = self.shown()
         cells = []
         for operation in self.ledger.operations:
             for check in self.ledger.checks:
@@ -357,7 +370,7 @@ class GateReport:
                     "failed": cell.failed,
                 }
                 if cell.status == SKIPPED:
-                    entry["reason"] = self.why_never_applied(operation, check)
+                    entry["reason"] = shown.why_never_applied(operation, check)
                 if cell.failure is not None:
                     failure = self.redacted(cell.failure)
                     entry["expected"] = failure.expected
@@ -365,16 +378,16 @@ class GateReport:
                     entry["reproduce"] = self.reproduction(cell.failure)
                 cells.append(entry)
         return {
-            **self.metadata,
+            **shown.metadata,
             "seed": self.seed,
             "conforms": self.conforms,
             "seconds": round(self.seconds, 3),
             "requests": self.requests,
             "exit_code": self.exit_code,
-            "error": self.error,
-            "leftovers": [leftover.__dict__ for leftover in self.leftovers],
-            "notes": self.notes,
-            "never_judged": self.never_judged,
+            "error": shown.error,
+            "leftovers": [dict(leftover.__dict__) for leftover in shown.leftovers],
+            "notes": shown.notes,
+            "never_judged": shown.never_judged,
             "results": cells,
         }
 
@@ -383,7 +396,7 @@ class GateReport:
         return f"left behind: ownership {leftover.ownership_id} of account {leftover.account} ({leftover.reason})"
 
     def write_json(self, path: Path) -> None:
-        write_whole(path, self.redact(json.dumps(self.as_json(), indent=2, ensure_ascii=False)) + "\n")
+        write_whole(path, json_text(self.as_json(), indent=2) + "\n")
 
     def not_applicable(self) -> dict[str, list[str]]:
         """Each check and the operations it never applied to (no pass, no failure), in report order."""
@@ -411,15 +424,19 @@ class GateReport:
         One testcase per operation x check that applied (passed or failed, `time` from `Cell.seconds`); an
         `<error>` testcase when the run could not judge (exit 2) and one per ownership left behind (exit 3), beside
         the failures of the findings. The cells that never applied are not tests: their number is the
-        `not_applicable` property and the suite's `<system-out>` lists them, with the reasons the run knows.
+        `not_applicable` property and the suite's `<system-out>` lists them, with the reasons the run knows. Every
+        text is redacted before it goes in, and every character XML 1.0 cannot hold is written as its escape.
         """
+        shown = self.shown()
         cases: list[ElementTree.Element] = []
         for operation in self.ledger.operations:
             for check in self.ledger.checks:
                 cell = self.ledger.cells.get((operation, check))
                 if cell is None or cell.status == SKIPPED:
                     continue
-                case = ElementTree.Element("testcase", classname=operation, name=check, time=f"{cell.seconds:.3f}")
+                case = ElementTree.Element(
+                    "testcase", classname=xml_safe(operation), name=xml_safe(check), time=f"{cell.seconds:.3f}"
+                )
                 if cell.failure is not None:
                     failure = self.redacted(cell.failure)
                     node = ElementTree.SubElement(
@@ -431,21 +448,21 @@ class GateReport:
                     node.text = xml_safe(self.render_failure(cell.failure))
                 cases.append(case)
         problems = (
-            [("pcaps-contract", "the run judges the target", "could not judge", self.error)] if self.error else []
+            [("pcaps-contract", "the run judges the target", "could not judge", shown.error)] if shown.error else []
         )
         problems += [
             (
                 "pcaps-contract.cleanup",
-                f"ownership {left.ownership_id} is deleted",
+                xml_safe(f"ownership {left.ownership_id} is deleted"),
                 "left behind",
                 self._left_text(left),
             )
-            for left in self.leftovers
+            for left in shown.leftovers
         ]
         for classname, name, kind, text in problems:
             case = ElementTree.Element("testcase", classname=classname, name=name, time="0.000")
-            node = ElementTree.SubElement(case, "error", message=xml_safe(self.redact(text)), type=kind)
-            node.text = xml_safe(self.redact(text))
+            node = ElementTree.SubElement(case, "error", message=xml_safe(text), type=kind)
+            node.text = xml_safe(text)
             cases.append(case)
         totals = {
             "tests": str(len(cases)),
@@ -458,16 +475,16 @@ class GateReport:
         suite = ElementTree.SubElement(root, "testsuite", {"name": "pcaps-contract", **totals})
         properties = ElementTree.SubElement(suite, "properties")
         missing = self.not_applicable()
-        values = {**self.metadata, "not_applicable": str(sum(len(operations) for operations in missing.values()))}
+        values = {**shown.metadata, "not_applicable": str(sum(len(operations) for operations in missing.values()))}
         for name, value in values.items():
             if value:
-                ElementTree.SubElement(properties, "property", name=name, value=xml_safe(self.redact(value)))
+                ElementTree.SubElement(properties, "property", name=name, value=xml_safe(value))
         suite.extend(cases)
         if missing:
             out = ElementTree.SubElement(suite, "system-out")
-            out.text = xml_safe(self.redact("not applicable (never judged):\n" + self._not_applicable_text(missing)))
+            out.text = xml_safe("not applicable (never judged):\n" + shown._not_applicable_text(missing))
         ElementTree.indent(root)
-        return self.redact(ElementTree.tostring(root, encoding="unicode")) + "\n"
+        return ElementTree.tostring(root, encoding="unicode") + "\n"
 
     def write_junit(self, path: Path) -> None:
         """The JUnit XML of `junit_xml` into `path`."""
@@ -476,6 +493,20 @@ class GateReport:
 
 # What XML 1.0 cannot hold even escaped: most C0 controls, surrogates, U+FFFE and U+FFFF. Fuzzed bodies carry them.
 _NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+
+
+def redacted_failure(failure: Failure, redact: Callable[[str], str]) -> Failure:
+    """The failure with each of its texts (its steps' too) redacted on its own."""
+    steps = tuple(
+        replace(
+            step,
+            url=redact(step.url),
+            headers={redact(name): redact(value) for name, value in step.headers.items()},
+            body=None if step.body is None else redact(step.body),
+        )
+        for step in failure.steps
+    )
+    return replace(failure, expected=redact(failure.expected), received=redact(failure.received), steps=steps)
 
 
 def xml_safe(text: str) -> str:

@@ -1,5 +1,6 @@
-"""Colour for a terminal that shows it, through rich (loaded only here, when a run prints); elsewhere the same
-text byte for byte: CI logs, pipes, `NO_COLOR` and `TERM=dumb` get no escape code at all."""
+"""What reaches a terminal: text from outside with every character a terminal would obey shown escaped
+(`printable`), and colour for a terminal that shows it, through rich (loaded only here, when a run prints);
+elsewhere the same text byte for byte: CI logs, pipes, `NO_COLOR` and `TERM=dumb` get no escape code at all."""
 
 from __future__ import annotations
 
@@ -11,6 +12,26 @@ from typing import Any, TextIO
 
 # One piece of a line and the rich style it is shown in on a colour terminal ("" for none).
 Segment = tuple[str, str]
+# What a terminal would obey rather than show: the C0 controls but tab and newline (ESC among them), DEL, the C1
+# controls (CSI, OSC), the bidirectional overrides that reorder what is shown, and lone surrogates (which no stream
+# can encode: printing one is a UnicodeEncodeError).
+_UNSHOWABLE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
+
+
+def printable(text: str) -> str:
+    """The text with each character a terminal would obey written as its Python escape (`\\x1b`, `\\u202e`)."""
+    return _UNSHOWABLE.sub(_escaped, text)
+
+
+def printable_json(text: str) -> str:
+    """JSON text for a terminal: the same characters as `printable` escaped, as JSON writes them (`\\u009b`); JSON
+    has already escaped every C0 control, so the rest can stand only inside strings, where this keeps it valid."""
+    return _UNSHOWABLE.sub(lambda match: f"\\u{ord(match.group()):04x}", text)
+
+
+def _escaped(match: re.Match[str]) -> str:
+    code = ord(match.group())
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
 
 
 def plain(segments: Sequence[Segment]) -> str:
@@ -98,7 +119,9 @@ class Painter:
 
 
 def painted(text: str, rules: Sequence[tuple[str, str]], stream: TextIO | None = None) -> str:
-    """The text as `stream` (stdout by default) should get it: coloured by `rules` on a colour terminal, else as is."""
+    """The text as `stream` (stdout by default) should get it: `printable`, then coloured by `rules` on a colour
+    terminal."""
+    text = printable(text)
     try:
         return Painter.for_stream(sys.stdout if stream is None else stream).highlight(text, rules)
     except Exception:  # colour is a nicety: whatever goes wrong in it, the words still print

@@ -13,17 +13,25 @@ import json
 import math
 import zlib
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO, Any
 from urllib.parse import urlsplit
 
 from pcaps_contract import _json as bounded_json
-from pcaps_contract._credentials import API_KEY_ENV, EMAIL_ENV, TOKEN_ENV, Credentials
+from pcaps_contract._credentials import (
+    API_KEY_ENV,
+    EMAIL_ENV,
+    TOKEN_ENV,
+    Credentials,
+    Redactor,
+    r2_secrets,
+    redact_bytes,
+)
 from pcaps_contract._errors import UsageError
 from pcaps_contract._limits import DEFAULT_MAX_RESPONSE_BYTES, MAX_EXCHANGE_SECONDS, MAX_RECORDED_EXCHANGE_BYTES
-from pcaps_contract._text import clip
+from pcaps_contract._text import clip, json_text
 
 Headers = tuple[tuple[str, str], ...]
 NDJSON_KIND = "pcaps-contract-exchange"
@@ -122,37 +130,37 @@ def decoded(raw: bytes, encoding: str | None, cap: int = DEFAULT_MAX_RESPONSE_BY
 
 @dataclass
 class Secrets:
-    """Every credential value seen in requests, each with the variable it is shown as."""
+    """Every credential value seen in the traffic, each with the variable it is shown as: the headers' tokens,
+    emails and keys, and the R2 keys of an `r2://` destination_conf; one `Redactor` of them all, grown as they come."""
 
     token: str | None = None
     email: str | None = None
     api_key: str | None = None
-    seen: dict[str, str] = field(default_factory=dict)  # value -> `$VARIABLE`
+    redactor: Redactor = field(default_factory=Redactor)
 
-    def learn(self, headers: Headers) -> bool:
-        """Take the credentials of a request's headers in; whether the request carried any."""
+    def learn(self, headers: Headers, *bodies: bytes) -> bool:
+        """Take the credentials of a request's headers (and the R2 keys of its bodies) in; whether the request
+        carried any credential header."""
         carried = False
         for name, value in headers:
             lowered = name.lower()
             if lowered == "authorization":
-                scheme, _, secret = value.partition(" ")
-                secret = secret.strip() if scheme.lower() == "bearer" and secret.strip() else value
-                self._add(secret, f"${TOKEN_ENV}")
+                secret = _bearer(value) or value
+                self.redactor.add(secret, f"${TOKEN_ENV}")
                 self.token = self.token or secret
             elif lowered == "x-auth-email":
-                self._add(value, f"${EMAIL_ENV}")
+                self.redactor.add(value, f"${EMAIL_ENV}")
                 self.email = self.email or value
             elif lowered == "x-auth-key":
-                self._add(value, f"${API_KEY_ENV}")
+                self.redactor.add(value, f"${API_KEY_ENV}")
                 self.api_key = self.api_key or value
             else:
                 continue
             carried = carried or bool(value)
+        for body in bodies:
+            for secret, variable in _r2_keys(body):
+                self.redactor.add(secret, variable)
         return carried
-
-    def _add(self, value: str, variable: str) -> None:
-        if value and value not in self.seen:
-            self.seen[value] = variable
 
     def credentials(self, headers: Headers | None = None) -> Credentials:
         """Credentials that redact every secret seen, in the style of `headers` (else of the first request seen).
@@ -163,13 +171,52 @@ class Secrets:
         if headers is not None:
             token = _bearer(_header(headers, "authorization"))
             email, key = _header(headers, "x-auth-email"), _header(headers, "x-auth-key")
-        others = tuple(self.seen.items())
         if token or not (email and key):
-            return Credentials(token=token or f"${TOKEN_ENV}", others=others)
-        return Credentials(email=email, api_key=key, others=others)
+            return Credentials(token=token or f"${TOKEN_ENV}", shared=self.redactor)
+        return Credentials(email=email, api_key=key, shared=self.redactor)
 
     def redact(self, text: str) -> str:
-        return self.credentials().redact(text)
+        return self.redactor(text)
+
+    def redacted(self, exchange: Recorded) -> Recorded:
+        """The exchange with every secret seen so far out of its URL, headers and bodies (text and bytes alike)."""
+        redact = self.redactor
+        if not redact:
+            return exchange
+        return replace(
+            exchange,
+            url=redact(exchange.url),
+            request_headers=tuple((redact(name), redact(value)) for name, value in exchange.request_headers),
+            request_body=redact_bytes(exchange.request_body, redact),
+            response_headers=tuple((redact(name), redact(value)) for name, value in exchange.response_headers),
+            response_body=redact_bytes(exchange.response_body, redact),
+        )
+
+
+# A body is searched for `r2://` keys only when it names the scheme at all, and then only as JSON a few levels deep.
+_R2_MARK = b"r2://"
+
+
+def _r2_keys(body: bytes) -> list[tuple[str, str]]:
+    """The R2 keys of every `r2://` URI among a JSON body's strings (a destination_conf), with their variables."""
+    if _R2_MARK not in body:
+        return []
+    try:
+        document = json.loads(body)
+    except (ValueError, UnicodeDecodeError, RecursionError):
+        return []
+    found: list[tuple[str, str]] = []
+    pending, budget = [document], 10_000
+    while pending and budget > 0:  # iterative and bounded: a deep or wide body costs no more than the budget
+        budget -= 1
+        value = pending.pop()
+        if isinstance(value, str):
+            found += r2_secrets(value)
+        elif isinstance(value, dict):
+            pending += value.values()
+        elif isinstance(value, list):
+            pending += value
+    return found
 
 
 def _bearer(value: str | None) -> str | None:
@@ -400,7 +447,8 @@ class Recording:
     def write(self, exchange: Recorded) -> None:
         if self._file is None:
             return
-        self._file.write(self.secrets.redact(json.dumps(exchange.as_json(), ensure_ascii=False)) + "\n")
+        # The exchange's own values are redacted, then JSON writes them: no secret, and nothing but JSON escaping.
+        self._file.write(json_text(self.secrets.redacted(exchange).as_json()) + "\n")
         self._file.flush()
 
     def close(self) -> None:

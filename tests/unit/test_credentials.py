@@ -9,7 +9,6 @@ from urllib.parse import quote, quote_plus
 
 import pytest
 
-from pcaps_contract import _credentials
 from pcaps_contract._credentials import FRAGMENT_MIN, Credentials, resolve_credentials
 from pcaps_contract._errors import UsageError
 
@@ -21,10 +20,11 @@ KEY_PAIR = Credentials(email=EMAIL, api_key=KEY)
 
 
 @pytest.fixture(autouse=True)
-def _fresh_patterns() -> None:
-    """Each test builds the patterns it redacts with: one cached by an earlier test would hide the builder (and,
-    under mutmut, the mutant: its worker forks from a process whose cache is already full)."""
-    _credentials._pattern.cache_clear()
+def _fresh_redactors() -> None:
+    """Each test builds the redaction it uses: one cached by an earlier test would hide the builder (and, under
+    mutmut, the mutant: its worker forks from a process whose credentials built theirs already)."""
+    for credentials in (TOKEN_ONLY, KEY_PAIR):
+        credentials.__dict__.pop("redactor", None)
 
 
 @pytest.mark.parametrize(

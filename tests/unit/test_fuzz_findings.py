@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 from pathlib import Path
 
@@ -94,13 +95,16 @@ def test_a_finding_survives_a_round_trip_through_json() -> None:
 
 def test_the_terminal_report_escapes_control_characters_a_server_sent() -> None:
     from pcaps_contract._credentials import Credentials
+    from pcaps_contract._fuzz.command import TEXT_STYLES
     from pcaps_contract._fuzz.report import Reporter
     from pcaps_contract._fuzz.result import FuzzResult
+    from pcaps_contract._terminal import painted
 
     hostile = finding(url="/x\x1b[2J\x00")
     result = FuzzResult("http://127.0.0.1:1/client/v4", [], 1, ["add_bucket"], "1m", "1/s", 1, "", 1.0, "budget spent")
     result.findings = [hostile]
-    text = Reporter(result, Credentials(token="t0ken")).render_text()
+    # What the command prints: the text through the terminal's one writer (a pipe here, so no colour either).
+    text = painted(Reporter(result, Credentials(token="t0ken")).render_text(), TEXT_STYLES, io.StringIO())
     assert "\x1b" not in text and "\x00" not in text and "\\x1b[2J\\x00" in text
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Sequence
 
 from pcaps_contract._diff.rules import Change
@@ -42,15 +43,47 @@ def render_json(changes: Sequence[Change], old: str, new: str) -> str:
 
 
 def render_markdown(changes: Sequence[Change], old: str, new: str) -> str:
-    lines = [f"### API contract: `{old}` → `{new}`", "", f"**{summary(changes)}**"]
+    """A pull-request comment: a heading and one table row per change. A spec's names and values stay inside their
+    cell whatever they hold (`_cell`, `_code`): no line break, no unescaped pipe, no HTML."""
+    lines = [f"### API contract: {_code(old)} → {_code(new)}", "", f"**{summary(changes)}**"]
     if changes:
         lines += ["", "| | change | for | where | operations |", "|---|---|---|---|---|"]
         for change in changes:
             mark = "❌ breaking" if change.breaking else "✅ non-breaking"
-            where = f"`{change.location}`" + ("" if change.spec == "new" else " (old spec)")
-            cells = [mark, change.description, change.audience, where, ", ".join(change.operations)]
-            lines.append("| " + " | ".join(cell.replace("|", "\\|") for cell in cells) + " |")
+            where = _code(change.location) + ("" if change.spec == "new" else " (old spec)")
+            cells = [
+                mark,
+                _cell(change.description),
+                _cell(change.audience),
+                where,
+                _cell(", ".join(change.operations)),
+            ]
+            lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines)
+
+
+# Line breaks and every other control character end a table row or act in a terminal: a cell shows them escaped.
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+
+
+def _one_line(text: str) -> str:
+    return _CONTROL.sub(lambda match: f"\\x{ord(match.group()):02x}" if ord(match.group()) < 0x100 else " ", text)
+
+
+def _cell(text: str) -> str:
+    """Text of a table cell (which may mark code with backticks): one line, pipes escaped, `<` and `&` as entities
+    (no HTML, no comment that hides what follows); a stray backtick can reach no further than its cell."""
+    text = _one_line(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return text.replace("|", "\\|")
+
+
+def _code(text: str) -> str:
+    """A code span of any text: fenced by more backticks than any run inside it, one line, pipes escaped (GitHub
+    reads `\\|` as a pipe inside a table's code span)."""
+    text = _one_line(text).replace("|", "\\|")
+    fence = "`" * (max((len(run) for run in re.findall("`+", text)), default=0) + 1)
+    padded = f" {text} " if text.startswith("`") or text.endswith("`") or not text.strip() else text
+    return f"{fence}{padded}{fence}"
 
 
 def render_table(changes: Sequence[Change], old: str, new: str) -> str:

@@ -201,5 +201,7 @@ def merge_reports(directories: list[Path], out: Path | None, baseline: Path | No
     reporter = Reporter(merged, placeholder_credentials(key_pair=merged.key_pair))
     if out is not None:
         reporter.write(out)
-    print(reporter.render_text(out))
+    from pcaps_contract._terminal import painted
+
+    print(painted(reporter.render_text(out), TEXT_STYLES))
     return merged.exit_code()

@@ -10,6 +10,7 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
+from pcaps_contract._credentials import redact_bytes, redact_data
 from pcaps_contract._report import Step
 
 # Parts of a message that vary from case to case without changing what it says: ids, timestamps, counts.
@@ -192,21 +193,3 @@ def merge_findings(groups: list[list[Finding]]) -> list[Finding]:
             seen = merged.get(finding.key)
             merged[finding.key] = finding if seen is None else combine(seen, finding)
     return list(merged.values())
-
-
-def redact_data(data: Any, redact: Redact) -> Any:
-    """JSON-like data with every string in it (keys too) redacted, each on its own, before anything cuts or joins."""
-    if isinstance(data, str):
-        return redact(data)
-    if isinstance(data, dict):
-        return {redact_data(key, redact): redact_data(value, redact) for key, value in data.items()}
-    if isinstance(data, list | tuple):
-        return [redact_data(item, redact) for item in data]
-    return data
-
-
-def redact_bytes(data: bytes, redact: Redact) -> bytes:
-    """Bytes with every secret replaced; bytes without one come back unchanged, byte for byte."""
-    text = data.decode("utf-8", "surrogateescape")
-    cleaned = redact(text)
-    return data if cleaned == text else cleaned.encode("utf-8", "surrogateescape")

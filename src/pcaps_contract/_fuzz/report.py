@@ -1,28 +1,27 @@
 """A fuzz run's reports: text for the terminal, and in `--report-dir` JSON, JUnit XML, HTML and replay files.
 
-Every text of the result is redacted on its own before anything joins it, and every file again as a whole
-(`Credentials.redact`), so a secret that a server echoed never reaches a report, whole or in pieces.
+Every text of the result is redacted on its own before anything joins, cuts or renders it (`Credentials.redact`),
+so a secret that a server echoed never reaches a report, whole or in pieces; each file is then only its format's
+encoding of that data (JSON, JUnit XML, escaped HTML, Python literals), nothing replaced in it afterwards.
 """
 
 from __future__ import annotations
 
-import json
-import re
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, cast
 
-from pcaps_contract._credentials import API_KEY_ENV, EMAIL_ENV, TOKEN_ENV, Credentials
+from pcaps_contract._credentials import API_KEY_ENV, EMAIL_ENV, TOKEN_ENV, Credentials, redact_data
 from pcaps_contract._files import write_whole
 from pcaps_contract._fuzz.baseline import baseline_document
 from pcaps_contract._fuzz.chart import clock_label
-from pcaps_contract._fuzz.findings import redact_data
 from pcaps_contract._fuzz.replay import replay_filename, write_replay
 from pcaps_contract._fuzz.result import FuzzResult
 from pcaps_contract._report import Failure, GateReport, Ledger
 from pcaps_contract._report_dir import EVENTS_FILE, HTML_FILE, JUNIT_FILE, RESULT_FILE
+from pcaps_contract._text import json_text
 
 BASELINE_FILE = "baseline.json"
 REPLAY_DIR = "replay"
@@ -130,18 +129,17 @@ class Reporter:
             f"{result.seconds:.1f}s; stopped: {result.stop_reason}",
             f"{result.verdict()} (exit {result.exit_code()})",
         ]
-        return _printable(self.redact("\n".join(lines)))
+        return "\n".join(lines)
 
     def write(self, directory: Path) -> None:
         """Write result.json, junit.xml, report.html, baseline.json and one replay file per finding."""
         directory.mkdir(parents=True, exist_ok=True)
-        redact = self.redact
-        _write(directory / RESULT_FILE, json.dumps(self.result.as_json(), indent=2, ensure_ascii=False), redact)
+        _write(directory / RESULT_FILE, json_text(self.result.as_json(), indent=2))
         self.gate_report().write_junit(directory / JUNIT_FILE)
-        _write(directory / BASELINE_FILE, json.dumps(baseline_document(self.result.findings), indent=2), redact)
+        _write(directory / BASELINE_FILE, json_text(baseline_document(self.result.findings), indent=2))
         for finding in self.result.findings:
-            write_replay(finding, directory / REPLAY_DIR, self._base_url(), redact)
-        _write(directory / HTML_FILE, self.render_html(directory), redact)
+            write_replay(finding, directory / REPLAY_DIR, self._base_url(), self.redact)
+        _write(directory / HTML_FILE, self.render_html(directory))
 
     def _base_url(self) -> str:
         return self.result.target.split(", ")[0]
@@ -213,13 +211,5 @@ def _status_order(code: str) -> tuple[int, str]:
     return (int(code), code) if code.isdigit() else (1000, code)
 
 
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
-
-
-def _printable(text: str) -> str:
-    """Control characters a server or a fuzzed body put in the text, escaped: a terminal must not obey them."""
-    return _CONTROL.sub(lambda match: f"\\x{ord(match.group()):02x}", text)
-
-
-def _write(path: Path, text: str, redact: Callable[[str], str]) -> None:
-    write_whole(path, redact(text) + "\n")
+def _write(path: Path, text: str) -> None:
+    write_whole(path, text + "\n")

@@ -14,11 +14,10 @@ from dataclasses import dataclass, replace
 from datetime import timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
-from urllib.parse import parse_qs, urlsplit
 
 from pcaps_contract._api import OPERATIONS, is_identifier
 from pcaps_contract._checks import DEFAULT_CLOCK_SKEW
-from pcaps_contract._credentials import Credentials
+from pcaps_contract._credentials import Credentials, r2_secrets
 from pcaps_contract._errors import UsageError
 from pcaps_contract._limits import (
     CLEANUP_TIME_LIMIT,
@@ -178,11 +177,7 @@ def resolve_options(
 
 def bucket_secrets(bucket: str | None) -> tuple[tuple[str, str], ...]:
     """The keys an `r2://` --bucket URI carries, each with the variable it is shown as (every body names it)."""
-    if not bucket:
-        return ()
-    query = parse_qs(urlsplit(bucket).query)
-    names = (("secret-access-key", "$R2_SECRET_ACCESS_KEY"), ("access-key-id", "$R2_ACCESS_KEY_ID"))
-    return tuple((query[key][0], name) for key, name in names if query.get(key, [""])[0])
+    return tuple(r2_secrets(bucket or ""))
 
 
 def _positive(text: str) -> int:
