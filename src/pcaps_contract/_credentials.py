@@ -11,7 +11,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
-from urllib.parse import parse_qs, quote, quote_plus, urlsplit
+from urllib.parse import parse_qs, quote, quote_plus
 
 from pcaps_contract._errors import UsageError
 
@@ -128,7 +128,7 @@ def r2_secrets(uri: str) -> list[tuple[str, str]]:
     are written in it (a `+` or a `%2F` may stand in either form in a body or a report)."""
     if not uri.startswith("r2://"):
         return []
-    query = urlsplit(uri).query
+    query = uri.partition("?")[2].partition("#")[0]  # never a URL parser: `r2://[` is text from outside too
     decoded = parse_qs(query)
     written = dict(pair.partition("=")[::2] for pair in query.split("&"))
     return [

@@ -201,10 +201,7 @@ def _r2_keys(body: bytes) -> list[tuple[str, str]]:
     """The R2 keys of every `r2://` URI among a JSON body's strings (a destination_conf), with their variables."""
     if _R2_MARK not in body:
         return []
-    try:
-        document = json.loads(body)
-    except (ValueError, UnicodeDecodeError, RecursionError):
-        return []
+    document = bounded_json.parsed_or_none(body)
     found: list[tuple[str, str]] = []
     pending, budget = [document], 10_000
     while pending and budget > 0:  # iterative and bounded: a deep or wide body costs no more than the budget

@@ -8,8 +8,10 @@ from typing import Any
 from urllib.parse import quote, quote_plus
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
-from pcaps_contract._credentials import FRAGMENT_MIN, Credentials, resolve_credentials
+from pcaps_contract._credentials import FRAGMENT_MIN, Credentials, r2_secrets, resolve_credentials
 from pcaps_contract._errors import UsageError
 
 TOKEN = "tok-0123456789abcdefghij"
@@ -158,3 +160,18 @@ def test_a_secret_no_longer_than_the_shortest_piece_is_redacted_only_whole() -> 
     short = "s" * (FRAGMENT_MIN - 1) + "t"
     assert len(short) == FRAGMENT_MIN
     assert Credentials(token=short).redact(f"{short} {short[:-1]}…") == f"$CLOUDFLARE_API_TOKEN {short[:-1]}…"
+
+
+@given(st.text(max_size=200))
+def test_the_r2_keys_of_any_text_are_found_or_none_never_an_error(tail: str) -> None:
+    """A body's `r2://` text comes from outside (`r2://[` is no URL a parser takes): keys are found or there are
+    none, and each one found is text that stands in the URI."""
+    uri = "r2://" + tail
+    for value, name in r2_secrets(uri):
+        assert value and name.startswith("$")
+        assert value in uri or quote(value, safe="") in uri or quote_plus(value) in uri or "%" in uri or "+" in uri
+
+
+def test_the_r2_keys_of_a_uri_no_url_parser_takes_are_still_found() -> None:
+    found = r2_secrets("r2://[bucket?account-id=a&access-key-id=key-id-1&secret-access-key=secret-key-1")
+    assert {value for value, _ in found} == {"key-id-1", "secret-key-1"}
