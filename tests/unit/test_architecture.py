@@ -65,6 +65,10 @@ def test_the_leaves_import_nothing_of_the_package(name: str) -> None:
     assert ours(name) == set()
 
 
+def test_the_internal_error_sentence_imports_only_the_text_rule() -> None:
+    assert ours("pcaps_contract._internal") == {"pcaps_contract._text"}
+
+
 @pytest.mark.parametrize("name", ["pcaps_contract._spec", "pcaps_contract._serving"])
 def test_the_spec_and_the_serving_import_only_the_errors(name: str) -> None:
     assert ours(name) == {"pcaps_contract._errors"}
