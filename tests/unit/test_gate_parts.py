@@ -284,3 +284,22 @@ def test_a_scenario_that_broke_down_leaves_no_verdict_of_conforms() -> None:
     assert reason is not None and "1 error(s)" in reason and "SystemError" in reason
     run.ledger.failed(Failure("add_bucket", "not_a_server_error", "below 500", "500"))
     assert unjudged(run) is None  # the violation is the verdict; the error becomes a note
+
+
+def test_an_engine_error_that_is_no_lost_throttled_or_cancelled_request_is_internal() -> None:
+    import requests
+
+    from pcaps_contract._sender import Cancelled, Throttled
+    from pcaps_contract.gate._events import _record_error
+
+    run = run_with({200: 3})
+    _record_error(requests.ConnectionError("refused"), "add_bucket: Network Error", run)
+    _record_error(Throttled("429"), "add_bucket: throttled", run)
+    _record_error(Cancelled("time is up"), "add_bucket: cancelled", run)
+    assert (run.internal, run.unanswered, run.throttled) == (None, 1, 1)
+    _record_error(
+        SystemError("AST constructor recursion depth mismatch\n(before=45, after=233)"), "x: SystemError", run
+    )
+    _record_error(ValueError("a later one"), "x: ValueError", run)
+    assert run.internal == "SystemError: AST constructor recursion depth mismatch"  # the first, on one line
+    assert run.unanswered == 1  # an internal error says nothing of the target
