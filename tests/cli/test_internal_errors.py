@@ -1,6 +1,6 @@
-"""An internal error (a bug of ours or of a library, never the target's fault) ends `check` and `fuzz` with exit 2
-and one sentence that asks for a report and names the seed, over real sockets: the cleanup still runs, what it
-cannot delete is still listed (exit 3), no traceback is printed and no secret is shown."""
+"""An internal error (a bug of ours or of a library, never the target's fault) ends `check` with exit 2 and one
+sentence that asks for a report and names the seed, over real sockets: the cleanup still runs, what it cannot
+delete is still listed (exit 3), no traceback is printed and no secret is shown (`fuzz`'s: test_fuzz_cli.py)."""
 
 from __future__ import annotations
 
@@ -34,16 +34,22 @@ def broken_lane(*args: Any, **kwargs: Any) -> Any:
     raise SystemError(AST_ERROR)
 
 
+def check_the_mock(run_cli: Run, seed: int) -> tuple[Outcome, Served]:
+    """`check` at `seed` against the served mock; the cleanup must have left nothing, whatever broke."""
+    with served_mock() as served:
+        outcome = run_cli(*command("check", served, "--max-examples", "3", "--seed", str(seed)))
+        assert served.holdings() == {}, served.holdings()
+    return outcome, served
+
+
 def test_an_internal_error_in_the_lifecycle_is_reported_with_the_seed_after_the_cleanup(
     run_cli: Run, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from pcaps_contract import _lifecycle
 
     monkeypatch.setattr(_lifecycle, "run_lane", broken_lane)
-    with served_mock() as served:
-        outcome = run_cli(*command("check", served, "--max-examples", "3", "--seed", "7"))
-        assert served.log.accounts, "the phases created nothing: the cleanup was not put to the test"
-        assert served.holdings() == {}, served.holdings()
+    outcome, served = check_the_mock(run_cli, 7)
+    assert served.log.accounts, "the phases created nothing: the cleanup was not put to the test"
     assert_internal_error(outcome, 2, 7, f"SystemError: {AST_ERROR}")
     assert "could not judge: internal error" in outcome.stdout
 
@@ -57,9 +63,7 @@ def test_a_check_that_breaks_down_is_an_internal_error_not_a_violation(
         raise RuntimeError(f"a bug in a check, holding {TOKEN}")
 
     monkeypatch.setattr(_schemathesis, "exchange_from", crash)
-    with served_mock() as served:
-        outcome = run_cli(*command("check", served, "--max-examples", "3", "--seed", "4"))
-        assert served.holdings() == {}, served.holdings()
+    outcome, _ = check_the_mock(run_cli, 4)
     assert_internal_error(outcome, 2, 4, "RuntimeError: a bug in a check")
 
 
@@ -109,29 +113,6 @@ def test_an_internal_error_outside_any_run_is_one_sentence_and_exit_2(
         raise KeyError(f"a bug while printing, near {TOKEN}")
 
     monkeypatch.setattr(GateReport, "render", broken_render)
-    with served_mock() as served:
-        outcome = run_cli(*command("check", served, "--max-examples", "2", "--seed", "9"))
-        assert served.holdings() == {}, served.holdings()
+    outcome, _ = check_the_mock(run_cli, 9)
     assert_internal_error(outcome, 2, 9, "KeyError")
     assert outcome.stderr.count("\n") == 1  # one sentence
-
-
-def test_an_internal_error_in_fuzz_names_the_seed_and_the_cleanup_still_runs(
-    run_cli: Run, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    from pcaps_contract._fuzz.run import FuzzRun
-
-    calls = 0
-
-    def bug(self: Any, *args: Any) -> None:
-        nonlocal calls
-        calls += 1
-        if calls > 3:
-            raise SystemError(AST_ERROR)
-
-    monkeypatch.setattr(FuzzRun, "_use_created_ownerships", bug)
-    with served_mock() as served:
-        argv = command("fuzz", served, "--operation", "add_bucket", "--max-examples", "8", "--seed", "11")
-        outcome = run_cli(*argv, "--rate-limit", "1000/s")
-        assert served.log.accounts and served.holdings() == {}, served.holdings()
-    assert_internal_error(outcome, 2, 11, f"SystemError: {AST_ERROR}")
