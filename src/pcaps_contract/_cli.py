@@ -40,6 +40,21 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
+    except Exception as exc:  # a bug of ours or of a library: one sentence and could-not-judge, never a traceback
+        print(f"error: {_internal_error(args, exc)}", file=sys.stderr)
+        return EXIT_USAGE
+
+
+def _internal_error(args: argparse.Namespace, exc: Exception) -> str:
+    """The sentence of an internal error that reached the command line, every secret the run was given redacted."""
+    import os
+
+    from pcaps_contract._credentials import redacting_placeholder
+    from pcaps_contract._internal import cause_of, internal_error
+
+    token, email, api_key = (getattr(args, name, None) for name in ("token", "email", "api_key"))
+    credentials = redacting_placeholder(token, email, api_key, os.environ)
+    return internal_error(cause_of(exc, credentials.redact), getattr(args, "seed", None))
 
 
 class _Parser(argparse.ArgumentParser):

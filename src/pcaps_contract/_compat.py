@@ -1,28 +1,80 @@
 """Work-arounds for interpreter bugs that concurrent runs would otherwise hit, each with its reason and its end."""
 
 from __future__ import annotations
+import __future__
 
 import ast
+import builtins
+import functools
 import sys
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-# CPython before 3.11.8 and 3.12.2 (gh-106905): `ast.parse` shares one recursion counter between threads, so two
-# threads parsing at once may fail with "SystemError: AST constructor recursion depth mismatch". Hypothesis
-# parses a lambda's source to describe a strategy, which schemathesis's workers do side by side: a scenario
-# would break down and its cases go unjudged.
+# CPython before 3.11.8 and 3.12.2 (gh-106905): turning a parsed tree into Python `ast` objects (`ast.parse`, or
+# `compile` with `ast.PyCF_ONLY_AST`) keeps its recursion count in one place shared by every thread. When a
+# collection runs Python code in the middle of one conversion (a finalizer, a `gc` callback such as Hypothesis's)
+# and another thread converts meanwhile, the first ends with "SystemError: AST constructor recursion depth
+# mismatch". Hypothesis parses a lambda's or a predicate's source to describe or bound a strategy, and libraries
+# parse their own source on import (anyio calls `compile(..., ast.PyCF_ONLY_AST)` directly); schemathesis's
+# engines do both side by side, so a scenario would break down and its cases go unjudged.
 AST_PARSE_IS_SHARED = sys.version_info < (3, 11, 8) or (3, 12) <= sys.version_info < (3, 12, 2)
-_PARSING = threading.RLock()
-_USERS = 0
-_USERS_LOCK = threading.Lock()
-_ORIGINAL_PARSE: Callable[..., Any] = ast.parse
+_AST_CONVERSIONS = threading.RLock()
+_INSTALLING = threading.Lock()
+_ORIGINAL_COMPILE = builtins.compile
+# The `from __future__` flags a frame's code carries, which `compile` inherits from its caller unless told not to.
+_FUTURE_FLAGS = functools.reduce(
+    lambda flags, name: flags | getattr(__future__, name).compiler_flag, __future__.all_feature_names, 0
+)
 
 
-def _one_at_a_time(*args: Any, **kwargs: Any) -> Any:
-    with _PARSING:
-        return _ORIGINAL_PARSE(*args, **kwargs)
+@functools.wraps(_ORIGINAL_COMPILE)
+def guarded_compile(
+    source: Any,
+    filename: Any,
+    mode: str,
+    flags: int = 0,
+    dont_inherit: bool = False,
+    optimize: int = -1,
+    *,
+    _feature_version: int = -1,
+) -> Any:
+    """`compile` exactly, except that conversions between a parsed tree and `ast` objects run one at a time.
+
+    `ast.parse` looks `compile` up in `builtins` at each call, so it goes through here too, as does every caller
+    that holds `ast.parse` or calls `compile` by name. The caller's `__future__` flags are inherited as the
+    builtin would inherit them (from the frame that called, not from this one).
+    """
+    if not isinstance(flags, int):  # the builtin's own error, unchanged
+        return _ORIGINAL_COMPILE(
+            source, filename, mode, flags, dont_inherit, optimize, _feature_version=_feature_version
+        )
+    if not dont_inherit:
+        flags |= _caller_future_flags()
+    if flags & ast.PyCF_ONLY_AST or isinstance(source, ast.AST):
+        with _AST_CONVERSIONS:
+            return _ORIGINAL_COMPILE(source, filename, mode, flags, True, optimize, _feature_version=_feature_version)
+    return _ORIGINAL_COMPILE(source, filename, mode, flags, True, optimize, _feature_version=_feature_version)
+
+
+def _caller_future_flags() -> int:
+    """The `__future__` flags of the code that called `compile` (two frames up: past `guarded_compile`)."""
+    try:
+        return sys._getframe(2).f_code.co_flags & _FUTURE_FLAGS
+    except ValueError:  # called from C with no Python frame above: nothing to inherit
+        return 0
+
+
+def guard_ast_conversions() -> None:
+    """Put `guarded_compile` in place of `builtins.compile`, once and for the rest of the process.
+
+    For good, not for the length of a run: a thread may outlive the run that started it, and taking the guard away
+    while another thread converts would let the two meet again.
+    """
+    with _INSTALLING:
+        if builtins.compile is not guarded_compile:
+            builtins.compile = guarded_compile
 
 
 def warm_hypothesis() -> None:
@@ -42,20 +94,9 @@ def warm_hypothesis() -> None:
 @contextmanager
 def ready_for_threads(enabled: bool = True) -> Iterator[None]:
     """Ready this process for concurrent runs: Hypothesis's tables computed, and on interpreters that need it
-    (gh-106905), threads parsing Python one at a time while inside."""
-    global _USERS
+    (gh-106905), conversions to and from `ast` objects one at a time from then on (`guard_ast_conversions`)."""
     if enabled:
         warm_hypothesis()
-    if not (enabled and AST_PARSE_IS_SHARED):
-        yield
-        return
-    with _USERS_LOCK:
-        _USERS += 1
-        ast.parse = _one_at_a_time
-    try:
-        yield
-    finally:
-        with _USERS_LOCK:
-            _USERS -= 1
-            if not _USERS:
-                ast.parse = _ORIGINAL_PARSE
+        if AST_PARSE_IS_SHARED:
+            guard_ast_conversions()
+    yield

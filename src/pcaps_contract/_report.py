@@ -243,7 +243,8 @@ class GateReport:
     @property
     def verdict(self) -> str:
         if self.leftovers:
-            return f"{len(self.leftovers)} ownership(s) left on the target (listed above)"
+            also = f"; could not judge: {self.error}" if self.error else ""
+            return f"{len(self.leftovers)} ownership(s) left on the target (listed above){also}"
         if self.error:
             return f"could not judge: {self.error}"
         return "contract violations found" if not self.conforms else "the implementation keeps the contract"

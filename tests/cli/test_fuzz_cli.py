@@ -474,7 +474,11 @@ def test_a_crashing_check_stops_the_run_and_the_cleanup_still_deletes_everything
     code, out = outcome.code, outcome.stdout
     result = json.loads((tmp_path / "result.json").read_text())
     assert code == 2 and result["crashed"] and "a bug in a check" in result["stop_reason"]
-    assert result["created"] >= 1 and held(app) == [] and "error: a check crashed" in out
+    assert result["stop_reason"] == (
+        "internal error: please report it with this command line and --seed 3 "
+        "(a check crashed: RuntimeError: a bug in a check)"
+    )
+    assert result["created"] >= 1 and held(app) == [] and "internal error: please report it" in out
 
 
 def hangs_on_validate(app: ASGIApp, seconds: float) -> ASGIApp:
@@ -598,5 +602,6 @@ def test_a_bug_in_the_run_itself_still_ends_with_the_cleanup_and_a_report(
     with serve(app) as url:
         outcome = run_cli(*fuzz(url, "--operation", "add_bucket", "--max-examples", "8", "--report-dir", str(tmp_path)))
     result = json.loads((tmp_path / "result.json").read_text())
-    assert outcome.code == 2 and result["stop_reason"].startswith("the run crashed: ValueError: an unexpected bug")
+    assert outcome.code == 2 and result["stop_reason"].startswith("internal error: please report it")
+    assert result["stop_reason"].endswith(f"--seed {result['seed']} (ValueError: an unexpected bug)")
     assert held(app) == [] and (tmp_path / "report.html").is_file()

@@ -84,6 +84,10 @@ def test_nothing_but_the_reader_parses_yaml() -> None:
     assert {name for name in importers_of("yaml") if inside(name, "pcaps_contract")} == {"pcaps_contract._documents"}
 
 
+def test_the_internal_error_sentence_imports_only_the_text_rule() -> None:
+    assert ours("pcaps_contract._internal") == {"pcaps_contract._text"}
+
+
 def test_only_the_engine_modules_drive_schemathesis() -> None:
     allowed = {
         "pcaps_contract.gate._schemathesis",

@@ -371,3 +371,22 @@ def test_a_list_answered_200_passes_the_preflight_and_records_what_existed() -> 
     registry = CleanupRegistry()
     preflight(target, ["a" * 32, "b" * 32], lister, (), registry)
     assert len(lister.asked) == 2 and registry.pre_existing("a" * 32) == {"c" * 32}
+
+
+def test_an_engine_error_that_is_no_lost_throttled_or_cancelled_request_is_internal() -> None:
+    import requests
+
+    from pcaps_contract._sender import Cancelled, Throttled
+    from pcaps_contract.gate._events import _record_error
+
+    run = run_with({200: 3})
+    _record_error(requests.ConnectionError("refused"), "add_bucket: Network Error", run)
+    _record_error(Throttled("429"), "add_bucket: throttled", run)
+    _record_error(Cancelled("time is up"), "add_bucket: cancelled", run)
+    assert (run.internal, run.unanswered, run.throttled) == (None, 1, 1)
+    _record_error(
+        SystemError("AST constructor recursion depth mismatch\n(before=45, after=233)"), "x: SystemError", run
+    )
+    _record_error(ValueError("a later one"), "x: ValueError", run)
+    assert run.internal == "SystemError: AST constructor recursion depth mismatch"  # the first, on one line
+    assert run.unanswered == 1  # an internal error says nothing of the target

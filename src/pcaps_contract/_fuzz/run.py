@@ -40,6 +40,7 @@ from pcaps_contract._fuzz.plan import OPERATIONS, FuzzPlan
 from pcaps_contract._fuzz.progress import Snapshot
 from pcaps_contract._fuzz.result import FuzzResult, OperationStats
 from pcaps_contract._fuzz.timeline import Timeline
+from pcaps_contract._internal import cause_of, internal_error
 from pcaps_contract._ownerships import CleanupRegistry, CleanupResult, clean_up_in_time, created_by, shown_id
 from pcaps_contract._progress import Progress
 from pcaps_contract._ratelimit import RateLimiter
@@ -162,12 +163,12 @@ class FuzzRun:
         try:
             self._fuzz()
         except CheckCrashed as crash:
-            self._stopped_by(f"a check crashed: {crash}")
+            self._stopped_by(internal_error(f"a check crashed: {crash}", self.plan.seed))
         except KeyboardInterrupt:
             self.interrupt.set()
             self.stop_reason = "interrupted (Ctrl-C)"
         except Exception as exc:  # a bug must not skip the cleanup or the report
-            self._stopped_by(f"the run crashed: {type(exc).__name__}: {exc}")
+            self._stopped_by(internal_error(cause_of(exc, self.credentials.redact), self.plan.seed))
         finally:
             self.stop.set()
             self._sample_timeline()
@@ -433,7 +434,7 @@ class FuzzRun:
         except FailureGroup:
             pass  # the failures also arrive through the after_validate hook, with the check that raised each
         except Exception as exc:
-            raise CheckCrashed(f"{type(exc).__name__}: {exc}") from exc
+            raise CheckCrashed(cause_of(exc, self.credentials.redact)) from exc
         for result in self._results.value:
             if result.failure is None:
                 with self.shared.lock:

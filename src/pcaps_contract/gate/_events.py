@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 import requests
 
+from pcaps_contract._internal import cause_of
 from pcaps_contract._ownerships import CleanupRegistry, created_by
 from pcaps_contract._report import Failure, Ledger, Step
 from pcaps_contract._sender import Cancelled, Throttled
@@ -38,6 +39,7 @@ class RunState:
     redact: Callable[[str], str] = str  # the run's secrets out of any text, before it is cut
     delivered_validations: int = 0  # validations with the delivered challenge the lifecycle judged
     source_problem: str | None = None  # why the challenge source could not read a challenge, last time
+    internal: str | None = None  # the first error of the toolkit itself (ours or a library's), as `_internal.cause_of`
     lock: threading.RLock = field(default_factory=threading.RLock)  # engines side by side record into it
     phase: str = ""  # the schemathesis phase of the latest scenario, and the cases so far: for the progress display
     cases: int = 0
@@ -98,7 +100,8 @@ def _record(event: Any, run: RunState, events: Any, status: Any) -> None:
 
 
 def _record_error(error: BaseException, text: str, run: RunState) -> None:
-    """An error of the engine: a throttled or cut-short request is counted; anything else means "could not judge"."""
+    """An error of the engine: a throttled or cut-short request is counted; a request without an answer means
+    "could not judge"; anything else is an internal error (a check, schemathesis or Hypothesis broke down)."""
     cause = error.__cause__ or error.__context__
     if isinstance(error, Throttled) or isinstance(cause, Throttled):
         run.throttled += 1
@@ -107,6 +110,8 @@ def _record_error(error: BaseException, text: str, run: RunState) -> None:
     else:
         if isinstance(error, requests.RequestException) or isinstance(cause, requests.RequestException):
             run.unanswered += 1
+        else:
+            run.internal = run.internal or cause_of(error, run.redact)
         run.errors.append(clip(text.splitlines()[0] if text else type(error).__name__, 300))
 
 

@@ -17,6 +17,7 @@ from pcaps_contract import _api as api
 from pcaps_contract import _checks as checks
 from pcaps_contract._compat import ready_for_threads
 from pcaps_contract._errors import PcapsContractError, UsageError
+from pcaps_contract._internal import cause_of, internal_error
 from pcaps_contract._ownerships import CleanupRegistry, CleanupResult, clean_up_in_time
 from pcaps_contract._profiles import Profile
 from pcaps_contract._progress import Progress
@@ -25,7 +26,6 @@ from pcaps_contract._report import SKIPPED, GateReport, Ledger, RunListener, utc
 from pcaps_contract._sender import AnyOf, Cancelled, PoliteAdapter, ResponseLimits, SendStats, polite_session
 from pcaps_contract._spec import Spec, load_spec
 from pcaps_contract._targets import ChallengeSource, challenge_source
-from pcaps_contract._text import clip
 from pcaps_contract.gate._catalogue import ALL_CHECKS
 from pcaps_contract.gate._events import LOST_AFTER, RunState, engine_task
 from pcaps_contract.gate._options import GateOptions, check_options
@@ -156,7 +156,7 @@ def run_gate(
         except PcapsContractError:
             raise
         except Exception as exc:  # a bug or a surprise must not skip the cleanup or lose the verdicts so far
-            report.error = f"the run broke down ({type(exc).__name__}: {clip(run.redact(str(exc)), 200)})"
+            run.internal = run.internal or cause_of(exc, run.redact)
         finally:
             if not options.target.in_process:  # an in-process app's state goes away with it
                 report.leftovers = connection.clean_up(run.registry).leftovers
@@ -168,6 +168,8 @@ def run_gate(
     report.requests = connection.stats["requests"] if connection.adapter is not None else sum(run.statuses.values())
     report.never_judged = never_judged(run.ledger, options, run.delivered_validations)
     _add_notes(report, options, run, connection.stats)
+    if run.internal is not None:  # before any other reason: the verdicts so far cannot be trusted to be all
+        report.error = internal_error(run.internal, seed)
     report.error = report.error or unjudged(run, lifecycle=options.lifecycle)
     if options.require_all and report.never_judged and report.conforms and not report.error:
         report.error = (
