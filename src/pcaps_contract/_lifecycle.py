@@ -52,7 +52,7 @@ TRANSPORT_ERRORS: tuple[type[Exception], ...] = (requests.RequestException, http
 
 
 class LifecycleStopped(BaseException):
-    """The lifecycle cannot go on: the run's time is up, or the target stopped answering.
+    """The lifecycle cannot go on: the run stopped (interrupted, its time spent, halted), or the target is lost.
 
     A BaseException, so that Hypothesis does not take it for a failing example and send it all again.
     """
@@ -156,8 +156,8 @@ class Judge:
         """
         try:
             response = self._request(method, f"{self.base_url}{path}", body, headers)
-        except Cancelled:
-            raise LifecycleStopped("the run's time was up") from None
+        except Cancelled as stopped:  # its text says why: interrupted, --max-time spent, or the run halted
+            raise LifecycleStopped(str(stopped)) from None
         except Throttled:
             self.tally.throttled += 1
             return None

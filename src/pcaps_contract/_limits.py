@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
+
 # The largest answer body judged, after decompression; and the least a user may set (every envelope fits).
 DEFAULT_MAX_RESPONSE_BYTES = 1 << 20
 MIN_RESPONSE_BYTES = 1024
@@ -11,3 +14,28 @@ DEFAULT_TIMEOUT = 30.0
 DEFAULT_MAX_TIME = 900.0
 # Seconds the cleanup has of its own, after the run's budget, a crash, Ctrl-C or SIGTERM.
 CLEANUP_TIME_LIMIT = 120.0
+
+
+class Budget:
+    """What is left of a run's time, for a wait to be weighed against before it starts.
+
+    `name` says which bound it is in a sentence (`--max-time 60s`, `--duration 15s`, `the cleanup's 120s`);
+    `left()` is the seconds still to spend, never below 0.
+    """
+
+    def __init__(self, name: str, left: Callable[[], float]) -> None:
+        self.name = name
+        self._left = left
+
+    @classmethod
+    def until(cls, name: str, end: float, clock: Callable[[], float] = time.monotonic) -> Budget:
+        """A budget that ends at the instant `end` of `clock`."""
+        return cls(name, lambda: end - clock())
+
+    def left(self) -> float:
+        return max(0.0, self._left())
+
+
+def cleanup_budget(seconds: float = CLEANUP_TIME_LIMIT) -> Budget:
+    """The cleanup's own time, from now: what a Retry-After during the cleanup is weighed against."""
+    return Budget.until(f"the cleanup's {seconds:g}s", time.monotonic() + seconds)

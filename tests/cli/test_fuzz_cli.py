@@ -195,7 +195,8 @@ def test_the_rehearsal_honours_retry_after_and_counts_429s_without_reporting_the
     throttled = [event for event in events if event["event"] == "throttled"]
     assert throttled and result["sender"]["throttled"] >= len(throttled)
     assert all(event["retry_after"] == "1" and event["wait"] >= 1.0 for event in throttled)
-    assert result["sender"]["waited_seconds"] >= len(throttled) * 1.0
+    # Wall time during which some request waited: at least one whole wait, never more than the run lasted.
+    assert 1.0 <= result["sender"]["waited_seconds"] <= result["seconds"]
     assert not any("429" in finding["cause"] or finding["exemplar"]["status"] == 429 for finding in result["findings"])
 
 
@@ -320,12 +321,12 @@ def test_ctrl_c_in_the_middle_writes_the_report_and_cleans_up(tmp_path: Path) ->
             process.kill()
     assert process.returncode == 130, err
     result = json.loads((tmp_path / "result.json").read_text())
-    assert result["interrupted"] and result["stop_reason"] == "interrupted (Ctrl-C)"
+    assert result["interrupted"] and result["stop_reason"] == "interrupted (Ctrl-C or SIGTERM)"
     assert result["created"] > 0 and result["leftovers"] == [] and held(app) == []
     assert (tmp_path / "report.html").is_file() and "Traceback" not in err and "interrupted; " in out
     assert CANARY not in out + err
     junit = (tmp_path / "junit.xml").read_text(encoding="utf-8")
-    assert 'errors="1"' in junit and "interrupted (Ctrl-C)" in junit  # a dashboard shows the run did not end
+    assert 'errors="1"' in junit and "interrupted (Ctrl-C or SIGTERM)" in junit  # a dashboard shows the run did not end
 
 
 # --- broken mocks: replays reproduce, leftovers exit 3, baselines, merged reports, a crashing check ------

@@ -155,13 +155,14 @@ def test_a_target_that_stops_answering_stops_the_lifecycle_after_a_few_requests_
     assert len(judge.tally.lost) == LOST_AFTER and judge.ledger.failures() == []
 
 
-def test_the_run_s_time_running_out_stops_the_lifecycle_at_the_first_request() -> None:
+@pytest.mark.parametrize("why", ["--max-time 60s was spent", "interrupted (Ctrl-C or SIGTERM)"])
+def test_a_stopped_run_stops_the_lifecycle_at_the_first_request_saying_why(why: str) -> None:
     def cancelled(request: httpx.Request) -> httpx.Response:
-        raise Cancelled
+        raise Cancelled(why)
 
     client, sent = failing(cancelled)
     stopped, _ = lifecycle(judge_of(client))
-    assert stopped == "the run's time was up" and len(sent) == 1
+    assert stopped == why and len(sent) == 1
 
 
 def test_a_lane_draws_the_same_requests_alone_or_beside_another_on_one_server_and_never_judges_its_records() -> None:

@@ -124,7 +124,7 @@ class Reporter:
         lines += [
             "",
             f"{result.cases} cases, {int(sender.get('requests', 0))} requests "
-            f"({int(sender.get('throttled', 0))} answered 429 and retried), "
+            f"({int(sender.get('throttled', 0))} answered 429, {_retried(sender)} of them retried), "
             f"{result.created} created ({result.deleted_while_fuzzing} deleted by fuzzed deletes, "
             f"{result.deleted} by the cleanup, {len(result.leftovers)} left); seed {result.seed}; "
             f"{result.seconds:.1f}s; stopped: {result.stop_reason}",
@@ -223,3 +223,8 @@ def _printable(text: str) -> str:
 
 def _write(path: Path, text: str, redact: Callable[[str], str]) -> None:
     write_whole(path, redact(text) + "\n")
+
+
+def _retried(sender: dict[str, float]) -> int:
+    """How many 429s were waited out and sent again: every 429 but those given up on (never retried)."""
+    return int(sender.get("throttled", 0)) - int(sender.get("throttle_gave_up", 0))
