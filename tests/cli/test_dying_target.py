@@ -48,7 +48,8 @@ class Dying:
     drip: answers the preflight, then sends each answer a byte every 2 s.
     throttle: answers every request 429 with Retry-After: 300, the preflight too.
     throttle-after: answers the preflight, then 429 with Retry-After: 300.
-    create-then-hang: answers lists and the first create (an ownership the run must delete), then hangs.
+    create-then-hang: answers the preflight and the first create (an ownership the run must delete), then hangs.
+    create-then-throttle: the same, then 429 with Retry-After: 300 (longer than the cleanup's own 120 s).
     """
 
     mode: str
@@ -81,11 +82,12 @@ class Dying:
     async def answer(self, method: str, path: str, writer: asyncio.StreamWriter) -> bool:
         """Answer one request; False when the connection is to end."""
         is_list = method == "GET" and path.rstrip("/").endswith("/pcaps/ownership")
-        if self.mode == "throttle" or (self.mode == "throttle-after" and self.last_answer is not None):
+        throttling = self.mode in ("throttle-after", "create-then-throttle") and self.last_answer is not None
+        if self.mode == "throttle" or (throttling and not (self.mode.startswith("create") and not self.created)):
             self.send(writer, "429 Too Many Requests", THROTTLED, "Retry-After: 300\r\n")
         elif self.last_answer is None and is_list:
             self.send(writer, "200 OK", EMPTY_LIST)
-        elif self.mode == "create-then-hang" and not self.created and method == "POST":
+        elif self.mode.startswith("create-then") and not self.created and method == "POST":
             self.created = True
             self.send(writer, "200 OK", created(path))
         elif self.mode == "drip":
@@ -259,6 +261,17 @@ def test_a_run_that_created_something_before_the_target_died_lists_it_after_one_
     assert STOPPED.search(result["error"] or ""), result["error"]
     # Two timeouts to halt, one for the cleanup's single try, and the room of the bound.
     assert seconds_after_it_stopped_answering(ran, dying) <= BOUND + TIMEOUT, ran.tail()
+
+
+def test_a_cleanup_told_to_wait_longer_than_its_own_time_lists_what_it_left_at_once(tmp_path: Path) -> None:
+    with serve("create-then-throttle") as (url, dying):
+        ran = check(url, tmp_path, "--max-examples", "20", "--max-time", "60")
+    assert dying.created, "the run never created anything: the test proves nothing"
+    result = json.loads((tmp_path / "report" / "result.json").read_text(encoding="utf-8"))
+    assert ran.code == 3 and CREATED_ID in json.dumps(result["leftovers"]), ran.tail()
+    reasons = [leftover["reason"] for leftover in result["leftovers"]]
+    assert any(THROTTLED_BEYOND.search(reason) and "the cleanup's 120s" in reason for reason in reasons), reasons
+    assert seconds_after_last_answer(ran, dying) <= 15, ran.tail()  # neither the run nor the cleanup waited
 
 
 THROTTLED_BEYOND = re.compile(
