@@ -423,7 +423,7 @@ class PoliteAdapter(HTTPAdapter):
             self.stats.add("throttled")
             header = response.headers.get("Retry-After")
             announced = parse_retry_after(header)
-            if announced is not None and self.budget is not None and announced > self.budget.left():
+            if announced is not None and self.budget is not None and self.budget.cannot_afford(announced):
                 self.stats.add("throttle_gave_up")
                 self.halt.throttled_beyond(announced, self.budget)
                 self.on_event("throttle_gave_up", method=request.method, url=request.url, retry_after=header)

@@ -488,7 +488,8 @@ def hangs_on_validate(app: ASGIApp, seconds: float) -> ASGIApp:
     return wrapped
 
 
-def test_timeouts_are_retried_a_bounded_number_of_times_then_recorded_and_the_run_goes_on(tmp_path: Path) -> None:
+def test_a_timeout_of_a_target_that_still_answers_is_recorded_and_the_run_goes_on(tmp_path: Path) -> None:
+    """One request without an answer is a finding, not a dead target: the halt needs two, over 2 x the timeout."""
     from pcaps_contract._credentials import Credentials
     from pcaps_contract._eventlog import EventLog
     from pcaps_contract._fuzz.plan import FuzzPlan
@@ -496,21 +497,20 @@ def test_timeouts_are_retried_a_bounded_number_of_times_then_recorded_and_the_ru
     from pcaps_contract._ratelimit import RetryPolicy
     from pcaps_contract._spec import load_spec
 
-    policy = RetryPolicy(transport_retries=1, backoff_base=0.01, timeout=0.3)
+    policy = RetryPolicy(transport_retries=0, timeout=0.3)
     with serve(hangs_on_validate(mock_app(), 1.0)) as url:
         plan = FuzzPlan(
-            url, (ACCOUNT,), ("validate_bucket", "list_buckets"), duration=None, max_examples=2, policy=policy, seed=4
+            url, (ACCOUNT,), ("validate_bucket", "list_buckets"), duration=None, max_examples=1, policy=policy, seed=4
         )
         events = EventLog(tmp_path / "events.ndjson", str)
         result = FuzzRun(plan, Credentials(token=CANARY), load_spec(), events=events).run()
         events.close()
     [timeout] = [finding for finding in result.findings if finding.check == "request_completes"]
-    assert timeout.operation == "validate_bucket" and timeout.cause == "ReadTimeout" and timeout.count == 2
-    assert timeout.expected == "a response within 0.3 s (tried up to 2 times)"
-    # The first case is retried; the second gets one try, as the target gave no answer in between.
-    assert result.sender["transport_errors"] == 3 and result.sender["transport_gave_up"] == 2
-    assert result.per_operation["list_buckets"].cases == 2  # the run went on after the timeouts
-    assert result.exit_code() == 1
+    assert timeout.operation == "validate_bucket" and timeout.cause == "ReadTimeout" and timeout.count == 1
+    assert timeout.expected == "a response within 0.3 s (tried up to 1 times)"
+    assert result.sender["transport_errors"] == 1 and result.sender["transport_gave_up"] == 1
+    assert result.per_operation["list_buckets"].cases == 1  # the run went on after the timeout
+    assert result.exit_code() == 1 and not result.crashed, result.stop_reason
 
 
 def test_refused_credentials_stop_the_run_at_the_preflight_before_anything_is_created(run_cli: Run) -> None:

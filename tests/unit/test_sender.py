@@ -330,7 +330,7 @@ def test_a_retry_after_longer_than_the_budget_left_halts_at_once_naming_both(mon
     script = Script(answer(429, **{"Retry-After": "300"}))
     monkeypatch.setattr(HTTPAdapter, "send", script)
     waiter = FakeWaiter()
-    budget = Budget("--duration 15s", lambda: 15.0 - waiter.now)
+    budget = Budget("--duration 15s", 15, lambda: 15.0 - waiter.now)
     adapter = PoliteAdapter(RateLimiter(10, waiter), RetryPolicy(), SendStats(), budget=budget)
     session = polite_session(adapter)
     with pytest.raises(ThrottledBeyondBudget) as raised:
@@ -350,7 +350,10 @@ def test_a_retry_after_the_budget_can_afford_is_waited_out(monkeypatch: pytest.M
     monkeypatch.setattr(HTTPAdapter, "send", script)
     waiter = FakeWaiter()
     adapter = PoliteAdapter(
-        RateLimiter(10, waiter), RetryPolicy(), SendStats(), budget=Budget("--max-time 60s", lambda: 60 - waiter.now)
+        RateLimiter(10, waiter),
+        RetryPolicy(),
+        SendStats(),
+        budget=Budget("--max-time 60s", 60, lambda: 60 - waiter.now),
     )
     assert polite_session(adapter).get(URL).status_code == 200 and 10.0 in waiter.sleeps
 
@@ -404,3 +407,27 @@ def test_the_time_waited_is_wall_time_while_some_request_waited_not_the_sum_of_t
     wall = time.monotonic() - started
     assert statuses == [200, 200] and stats["throttled"] == 2
     assert 1.0 <= stats.waited <= wall < 1.9, (stats.waited, wall)
+
+
+@pytest.mark.parametrize(("left", "halts"), [(0.5, False), (2.9, False), (3.1, True), (30.0, True)])
+def test_a_retry_after_in_the_last_twentieth_of_the_budget_ends_the_run_as_spent_not_throttled(
+    monkeypatch: pytest.MonkeyPatch, left: float, halts: bool
+) -> None:
+    """A run of 60 s told to wait 100 s with 2.9 s left is ending by its budget: the wait is cut at the end."""
+    script = Script(answer(429, **{"Retry-After": "100"}))
+    monkeypatch.setattr(HTTPAdapter, "send", script)
+    stop = threading.Event()
+    waiter = FakeWaiter()
+    budget = Budget("--max-time 60s", 60, lambda: left - waiter.now)
+    adapter = PoliteAdapter(RateLimiter(10, waiter), RetryPolicy(), SendStats(), stop, budget=budget)
+    original = waiter.wait
+
+    def the_end_cuts_the_wait(seconds: float, event: Any) -> bool:
+        if seconds >= 1:
+            stop.set()  # the budget ends during the wait, as its timer would end it
+        return original(seconds, event)
+
+    waiter.wait = the_end_cuts_the_wait  # type: ignore[method-assign,assignment]
+    with pytest.raises(Cancelled) as raised:
+        polite_session(adapter).get(URL)
+    assert isinstance(raised.value, ThrottledBeyondBudget) == halts, str(raised.value)

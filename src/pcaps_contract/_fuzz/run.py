@@ -133,7 +133,7 @@ class FuzzRun:
         self.halt = Halt(plan.policy.timeout)
         budget = None
         if plan.duration is not None:
-            budget = Budget(f"--duration {plan.duration:g}s", lambda: (self.end or 0.0) - self.clock())
+            budget = Budget(f"--duration {plan.duration:g}s", plan.duration, lambda: (self.end or 0.0) - self.clock())
         stop = AnyOf(self.interrupt, self.stop, reasons=(INTERRUPTED, "the run's budget was spent"))
         self.adapter = self._adapter(stop, self.halt, budget)
         self.session = polite_session(self.adapter, credentials.headers())

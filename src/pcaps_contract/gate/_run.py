@@ -66,7 +66,7 @@ class _Connection:
             self.halt.event,
             reasons=(INTERRUPTED, f"--max-time {options.max_time:g}s was spent"),
         )
-        self.budget = Budget.until(f"--max-time {options.max_time:g}s", time.monotonic() + options.max_time)
+        self.budget = Budget.until(f"--max-time {options.max_time:g}s", options.max_time)
         self.timer = threading.Timer(options.max_time, self.time_up.set)
         self.timer.daemon = True
         self.limiter = RateLimiter(options.rate or _UNLIMITED)
