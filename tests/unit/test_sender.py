@@ -202,19 +202,9 @@ def test_the_time_an_answer_took_is_its_own_attempt_without_the_waits_before_it(
 # --- the halt: a target that stopped answering, a Retry-After the budget cannot afford -------------------------
 
 
-class Clock:
-    """A clock the test moves by hand."""
-
-    def __init__(self) -> None:
-        self.now = 0.0
-
-    def __call__(self) -> float:
-        return self.now
-
-
 def test_two_requests_without_an_answer_over_two_timeouts_halt_the_run_with_one_sentence() -> None:
-    clock = Clock()
-    halt = Halt(timeout=2, clock=clock)
+    clock = FakeWaiter()  # a clock the test moves by hand
+    halt = Halt(timeout=2, clock=clock.clock)
     for _ in range(3):
         halt.answered()
     clock.now = 1.0
@@ -231,8 +221,8 @@ def test_two_requests_without_an_answer_over_two_timeouts_halt_the_run_with_one_
 
 
 def test_an_answer_from_any_worker_resets_the_silence() -> None:
-    clock = Clock()
-    halt = Halt(timeout=1, clock=clock)
+    clock = FakeWaiter()
+    halt = Halt(timeout=1, clock=clock.clock)
     clock.now = 1.0
     halt.unanswered(sent=0.0)
     clock.now = 1.9
@@ -265,8 +255,8 @@ def timelines(draw: st.DrawFn) -> list[tuple[float, Event]]:
 def test_the_run_halts_exactly_when_a_model_of_the_rule_says_so(timeline: list[tuple[float, Event]]) -> None:
     """The rule, written out once more as plainly as it reads: since the last answer, at least two requests got no
     answer and 2 x timeout passed since the earliest of them was sent (never counted from before that answer)."""
-    clock = Clock()
-    halt = Halt(timeout=1, clock=clock)
+    clock = FakeWaiter()
+    halt = Halt(timeout=1, clock=clock.clock)
     expected_at = None
     last_answer, lost = float("-inf"), list[float]()
     for now, (kind, at) in timeline:
