@@ -350,3 +350,20 @@ def test_a_check_out_of_time_says_its_max_time_was_spent_never_interrupted(tmp_p
     assert process.returncode == 2, output[-3000:]
     assert "--max-time 6s was spent" in output or "reached --max-time 6s" in output, output[-3000:]
     assert "interrupted" not in output and "time was up" not in output, output[-3000:]
+
+
+WAITED = re.compile(
+    r"the target answered 429 (\d+) time\(s\); requests waited them out during (\d+)s of the run's (\d+)s"
+)
+
+
+def test_the_time_a_check_waited_out_429s_is_wall_time_never_more_than_the_run_lasted(tmp_path: Path) -> None:
+    """Six workers waiting out the same Retry-After at once wait once: the note never sums their waits."""
+    config = MockConfig(token=TOKEN, rate_limit_rate=0.2, retry_after=2, seed=3)
+    with serve_in_thread(create_app(config)) as origin:
+        argv = ["check", "--base-url", origin + "/client/v4", "--seed", "1", "--workers", "6"]
+        ran = run([*argv, "--max-examples", "1", "--max-time", "600"], tmp_path, kill_after=300)
+    found = WAITED.search(ran.output)
+    assert found is not None, ran.tail()
+    throttled, waited, seconds = (int(group) for group in found.groups())
+    assert throttled >= 2 and 2 <= waited <= seconds + 1, found.group(0)  # whole seconds, each rounded

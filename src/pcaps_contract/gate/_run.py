@@ -340,8 +340,9 @@ def _add_notes(report: GateReport, options: GateOptions, run: RunState, stats: S
     throttled = stats["throttle_gave_up"] + run.throttled
     if stats["throttled"]:
         report.notes.append(
-            f"the target answered 429 {stats['throttled']} time(s); the run waited {stats.waited:.0f}s as told "
-            f"by Retry-After{f' and gave up on {throttled} request(s), left unjudged' if throttled else ''}."
+            f"the target answered 429 {stats['throttled']} time(s); requests waited them out during "
+            f"{stats.waited:.0f}s of the run's {report.seconds:.0f}s"
+            f"{f' and gave up on {throttled} request(s), left unjudged' if throttled else ''}."
         )
     if run.stopped:
         report.notes.append(run.stopped)
