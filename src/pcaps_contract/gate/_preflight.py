@@ -8,7 +8,7 @@ from typing import Any
 
 from pcaps_contract._api import ownerships_path
 from pcaps_contract._ownerships import CleanupRegistry, listed
-from pcaps_contract._sender import Cancelled, Halted, Throttled
+from pcaps_contract._sender import Cancelled, TargetStoppedAnswering, Throttled, ThrottledBeyondBudget
 from pcaps_contract._targets import Target, TargetError
 from pcaps_contract._text import clip
 
@@ -33,8 +33,14 @@ def preflight(
         url = target.base_url + ownerships_path(account)
         try:
             response = client.get(url)
-        except Halted as halted:  # no answer for long, or a Retry-After longer than the budget: judged no further
-            raise TargetError(f"{target.description} could not be judged: {halted}.") from None
+        except TargetStoppedAnswering as halted:
+            raise TargetError(
+                f"{target.description} could not be judged: {halted}; check --base-url and that it runs."
+            ) from None
+        except ThrottledBeyondBudget as halted:
+            raise TargetError(
+                f"{target.description} could not be judged: {halted}; wait for its rate limit to reset, then run again."
+            ) from None
         except Cancelled as stopped:
             raise TargetError(f"the run stopped during the preflight: {stopped}.") from None
         except Throttled:
