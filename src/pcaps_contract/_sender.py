@@ -211,10 +211,12 @@ class Halt:
             self._silent_since = start if self._silent_since is None else min(self._silent_since, start)
             silent = self.clock() - self._silent_since
             if self._unanswered >= self.in_a_row and silent >= self.silence:
+                after = (
+                    f"stopped answering after answering {self.answers} request(s)" if self.answers else "never answered"
+                )
                 self._halt(
                     TargetStoppedAnswering(
-                        f"the target stopped answering after answering {self.answers} request(s): "
-                        f"{self._unanswered} requests in a row got no answer in {silent:.0f} s"
+                        f"the target {after}: {self._unanswered} request(s) in a row got no answer in {silent:.0f} s"
                     )
                 )
 

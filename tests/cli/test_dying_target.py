@@ -211,7 +211,7 @@ def seconds_after_it_stopped_answering(ran: Ran, dying: Dying) -> float:
 
 
 STOPPED = re.compile(
-    r"the target stopped answering after answering (\d+) request\(s\): (\d+) requests in a row got no answer in "
+    r"the target stopped answering after answering (\d+) request\(s\): (\d+) request\(s\) in a row got no answer in "
     r"(\d+) s"
 )
 

@@ -216,8 +216,17 @@ def test_two_requests_without_an_answer_over_two_timeouts_halt_the_run_with_one_
     halt.unanswered(sent=2.6)
     assert isinstance(halt.error, TargetStoppedAnswering) and halt.event.is_set()
     assert str(halt.error) == (
-        "the target stopped answering after answering 3 request(s): 3 requests in a row got no answer in 4 s"
+        "the target stopped answering after answering 3 request(s): 3 request(s) in a row got no answer in 4 s"
     )
+
+
+def test_a_target_that_never_answered_is_said_to_have_never_answered() -> None:
+    clock = FakeWaiter()
+    halt = Halt(timeout=1, clock=clock.clock)
+    for sent in (0.0, 1.5):
+        clock.now = sent + 1
+        halt.unanswered(sent=sent)
+    assert str(halt.error) == "the target never answered: 2 request(s) in a row got no answer in 2 s"
 
 
 def test_an_answer_from_any_worker_resets_the_silence() -> None:
@@ -289,7 +298,7 @@ def test_a_request_against_a_target_that_stopped_answering_ends_after_two_timeou
         session.get(URL)
     assert waiter.now <= 2 * 2 + 1.0, waiter.now  # two tries and one backoff, not four tries and three backoffs
     sent = waiter.now
-    with pytest.raises(TargetStoppedAnswering, match="stopped answering"):
+    with pytest.raises(TargetStoppedAnswering, match="never answered"):
         session.get(URL)  # every later send fails at once, sending nothing
     assert waiter.now == sent and adapter.stats["requests"] == 2
 

@@ -35,7 +35,7 @@ def preflight(
             response = client.get(url)
         except TargetStoppedAnswering as halted:
             raise TargetError(
-                f"{target.description} could not be judged: {halted}; check --base-url and that it runs."
+                f"cannot reach {target.description} ({halted}); check --base-url and that it runs."
             ) from None
         except ThrottledBeyondBudget as halted:
             raise TargetError(
