@@ -37,7 +37,8 @@ from pcaps_contract._sender import Cancelled, Throttled
 from pcaps_contract._targets import ChallengeSource
 from pcaps_contract._text import clip
 
-# Consecutive requests without an answer after which the target counts as lost for the rest of the lifecycle.
+# Consecutive requests without an answer after which an in-process app counts as lost for the rest of the
+# lifecycle. A served target needs no count of its own: its sender halts the whole run (`_sender.Halt`).
 LOST_AFTER = 3
 _PICK = st.integers(min_value=0, max_value=2**16)
 # Adds of one burst, once per check run: past the 25 records a server's default page might silently cut to.
@@ -164,7 +165,7 @@ class Judge:
         except TRANSPORT_ERRORS as exc:
             self._unanswered += 1
             self.tally.lost.append(f"{method} {path}: {type(exc).__name__}")
-            if self._unanswered >= LOST_AFTER:
+            if isinstance(exc, httpx.HTTPError) and self._unanswered >= LOST_AFTER:
                 raise LifecycleStopped(f"the target stopped answering ({type(exc).__name__})") from None
             return None
         self._unanswered = 0
