@@ -477,6 +477,24 @@ def test_a_crashing_check_stops_the_run_and_the_cleanup_still_deletes_everything
     assert result["created"] >= 1 and held(app) == [] and "error: a check crashed" in out
 
 
+def test_a_check_whose_request_meets_the_runs_stop_is_no_crashed_check(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, run_cli: Run
+) -> None:
+    from pcaps_contract import _checks as checks
+    from pcaps_contract._sender import Cancelled
+
+    def stopped(self: Any) -> Iterator[dict[str, Any]]:
+        raise Cancelled("interrupted (Ctrl-C or SIGTERM)")
+
+    app = mock_app()
+    with serve(app) as url:
+        monkeypatch.setattr(checks.Exchange, "ownerships", stopped)
+        argv = fuzz(url, "--operation", "add_bucket", "--max-examples", "3", "--seed", "3")
+        run_cli(*argv, "--report-dir", str(tmp_path))
+    result = json.loads((tmp_path / "result.json").read_text())
+    assert "a check crashed" not in result["stop_reason"] and held(app) == [], result["stop_reason"]
+
+
 def hangs_on_validate(app: ASGIApp, seconds: float) -> ASGIApp:
     """A server whose validate never answers in time (the rest of the API is fine)."""
 

@@ -381,6 +381,8 @@ class FuzzRun:
         self._forget_deleted(operation_id, account, case, response)
         try:
             self._judge(case, operation_id, response)
+        except Cancelled:
+            raise _BudgetSpent from None
         except CheckCrashed as crash:
             # Kept away from Hypothesis, which would take it for a failing example and send it again.
             self._crash = crash
@@ -447,6 +449,8 @@ class FuzzRun:
             )
         except FailureGroup:
             pass  # the failures also arrive through the after_validate hook, with the check that raised each
+        except Cancelled:
+            raise  # a check's own request met the run's stop or halt: the run ends, no check crashed
         except Exception as exc:
             raise CheckCrashed(f"{type(exc).__name__}: {exc}") from exc
         for result in self._results.value:
