@@ -38,7 +38,8 @@ from pcaps_contract._sender import Cancelled, Throttled
 from pcaps_contract._targets import ChallengeSource
 from pcaps_contract._text import clip
 
-# Consecutive requests without an answer after which the target counts as lost for the rest of the lifecycle.
+# Consecutive requests without an answer after which an in-process app counts as lost for the rest of the
+# lifecycle. A served target needs no count of its own: its sender halts the whole run (`_sender.Halt`).
 LOST_AFTER = 3
 _PICK = st.integers(min_value=0, max_value=2**16)
 # The longest object key S3 takes (1,024 bytes; characters here, as a first bound).
@@ -55,7 +56,7 @@ TRANSPORT_ERRORS: tuple[type[Exception], ...] = (requests.RequestException, http
 
 
 class LifecycleStopped(BaseException):
-    """The lifecycle cannot go on: the run's time is up, or the target stopped answering.
+    """The lifecycle cannot go on: the run stopped (interrupted, its time spent, halted), or the target is lost.
 
     A BaseException, so that Hypothesis does not take it for a failing example and send it all again.
     """
@@ -159,15 +160,15 @@ class Judge:
         """
         try:
             response = self._request(method, f"{self.base_url}{path}", body, headers)
-        except Cancelled:
-            raise LifecycleStopped("the run's time was up") from None
+        except Cancelled as stopped:  # its text says why: interrupted, --max-time spent, or the run halted
+            raise LifecycleStopped(str(stopped)) from None
         except Throttled:
             self.tally.throttled += 1
             return None
         except TRANSPORT_ERRORS as exc:
             self._unanswered += 1
             self.tally.lost.append(f"{method} {path}: {type(exc).__name__}")
-            if self._unanswered >= LOST_AFTER:
+            if isinstance(exc, httpx.HTTPError) and self._unanswered >= LOST_AFTER:
                 raise LifecycleStopped(f"the target stopped answering ({type(exc).__name__})") from None
             return None
         self._unanswered = 0

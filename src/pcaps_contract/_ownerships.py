@@ -302,7 +302,9 @@ def _delete(
             pause(0.5 * 2 ** (attempt - 1))
         try:
             status = session.delete(url).status_code
-        except (requests.RequestException, Cancelled) as exc:
+        except Cancelled as stopped:  # its text says why: the cleanup's time, a dead target, a Retry-After too long
+            return str(stopped)
+        except requests.RequestException as exc:
             return type(exc).__name__
         if status in _GONE:
             return None

@@ -5,6 +5,10 @@ through `PoliteAdapter`: only to the target's origin, never following a redirect
 within a deadline that covers the whole answer (connect, headers and body), with at most `max_response_bytes`
 of body after decompression and JSON nested at most `max_json_depth` deep; a 429 is waited out by its
 `Retry-After` within the run's budget, timeouts and connection errors are retried a bounded number of times.
+
+One `Halt` per run decides, for every worker at once, that the target cannot be judged any further: it stopped
+answering (no answer for 2 x the timeout while requests waited for one), or it asked for a wait (Retry-After)
+the run's budget cannot afford. From then on every send fails at once with `Halted`, whose text is the verdict.
 """
 
 from __future__ import annotations
@@ -14,7 +18,8 @@ import socket
 import threading
 import time
 from collections import Counter
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -25,18 +30,42 @@ from urllib3.connection import HTTPConnection, HTTPSConnection
 from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 
 from pcaps_contract._json import too_deep
-from pcaps_contract._limits import DEFAULT_MAX_JSON_DEPTH, DEFAULT_MAX_RESPONSE_BYTES
-from pcaps_contract._ratelimit import RateLimiter, RetryPolicy
+from pcaps_contract._limits import DEFAULT_MAX_JSON_DEPTH, DEFAULT_MAX_RESPONSE_BYTES, Budget
+from pcaps_contract._ratelimit import Clock, RateLimiter, RetryPolicy, parse_retry_after
 from pcaps_contract._urls import parse_target
 
 EventSink = Callable[..., None]
 _CHUNK = 16 * 1024
 # Only what the standard library decompresses in bounded steps: no brotli or zstd surprises.
 _ACCEPT_ENCODING = "gzip, deflate"
+# Why a run stopped, when a signal stopped it: the words every message about it uses.
+INTERRUPTED = "interrupted (Ctrl-C or SIGTERM)"
+# How often a read waiting for its answer looks whether the run halted meanwhile.
+_SLICE = 0.25
 
 
-class Cancelled(Exception):
-    """The run stopped (budget spent, Ctrl-C or SIGTERM) while a request waited for its turn."""
+class Cancelled(requests.RequestException):
+    """The run stopped (budget spent, Ctrl-C or SIGTERM, or a halt) before this request got its answer.
+
+    Its text is why, in words a message can use as they are ("interrupted (Ctrl-C or SIGTERM)"). A request
+    error, so that whoever sends through the adapter (schemathesis's probes too) takes it as a request that got
+    no answer rather than as a crash; our own callers catch it before other request errors.
+    """
+
+
+class Halted(Cancelled):
+    """The target cannot be judged any further, whatever the run sends: every later send fails at once with this.
+
+    Its text is the run's verdict, one sentence (see `Halt`).
+    """
+
+
+class TargetStoppedAnswering(Halted):
+    """No answer for 2 x the timeout, at least two requests in a row, across every worker of the run."""
+
+
+class ThrottledBeyondBudget(Halted):
+    """A 429 whose Retry-After asks for a longer wait than what is left of the run's budget."""
 
 
 class Throttled(requests.RequestException):
@@ -60,13 +89,24 @@ class ResponseLimits:
 
 
 class AnyOf:
-    """Several stop events seen as one: set when any of them is (e.g. the budget's end or a SIGTERM)."""
+    """Several stop events seen as one: set when any of them is (e.g. the budget's end or a SIGTERM).
 
-    def __init__(self, *events: threading.Event) -> None:
+    `reasons[i]` says why the run stopped when `events[i]` is the first one set (see `reason`).
+    """
+
+    def __init__(self, *events: threading.Event | AnyOf, reasons: Sequence[str] = ()) -> None:
         self.events = events
+        self.reasons = tuple(reasons)
 
     def is_set(self) -> bool:
         return any(event.is_set() for event in self.events)
+
+    def reason(self) -> str:
+        """Why the run stopped: the reason of the first event set, in the order given."""
+        for index, event in enumerate(self.events):
+            if event.is_set() and index < len(self.reasons):
+                return self.reasons[index]
+        return "the run stopped"
 
     def wait(self, seconds: float) -> bool:
         """Wait until one is set or the time is up; True when one is set."""
@@ -80,23 +120,132 @@ class AnyOf:
 
 
 class SendStats:
-    """Counts of what the sender did, safe to update from every worker."""
+    """Counts of what the sender did, safe to update from every worker.
+
+    `waited` is wall time during which at least one request was waiting out a 429 (the union of the waits, not
+    their sum: six workers waiting the same 10 s waited 10 s).
+    """
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self.counts: Counter[str] = Counter()
-        self.waited = 0.0
+        self._waiting = 0
+        self._waiting_since = 0.0
+        self._waited = 0.0
+        self._clock: Clock = time.monotonic
 
     def add(self, name: str, amount: int = 1) -> None:
         with self._lock:
             self.counts[name] += amount
 
-    def add_wait(self, seconds: float) -> None:
+    @contextmanager
+    def waiting(self, clock: Clock = time.monotonic) -> Iterator[None]:
+        """While inside, this thread waits out a 429; the time counts once however many threads wait with it."""
         with self._lock:
-            self.waited += seconds
+            if not self._waiting:
+                self._clock, self._waiting_since = clock, clock()
+            self._waiting += 1
+        try:
+            yield
+        finally:
+            with self._lock:
+                self._waiting -= 1
+                if not self._waiting:
+                    self._waited += self._clock() - self._waiting_since
+
+    @property
+    def waited(self) -> float:
+        """Seconds during which at least one request waited out a 429, so far."""
+        with self._lock:
+            ongoing = self._clock() - self._waiting_since if self._waiting else 0.0
+            return self._waited + ongoing
 
     def __getitem__(self, name: str) -> int:
         return self.counts[name]
+
+
+class Halt:
+    """The one decision, shared by every worker of a run, that its target cannot be judged any further.
+
+    The target stopped answering: `in_a_row` requests in a row (across all workers, none answered in between) got
+    no answer, and `silence` seconds passed since the first of them was sent (2 x the timeout: a request that
+    times out once and then answers is a hiccup; two timeouts' worth of silence while requests wait is a dead
+    target). Or it answered 429 asking for a wait the run's budget cannot afford. The first cause found stands;
+    its sentence (`error`) is the run's verdict, and `event` is set for every wait to end at once.
+
+    Args:
+        timeout: the run's --timeout; the silence that halts is twice that.
+        clock: the clock of the sends (tests pass a fake one).
+        silence: seconds without an answer that halt (default 2 x timeout).
+        in_a_row: requests without an answer that halt, at least (default 2).
+    """
+
+    def __init__(
+        self, timeout: float, clock: Clock = time.monotonic, *, silence: float | None = None, in_a_row: int = 2
+    ) -> None:
+        self.timeout = timeout
+        self.clock = clock
+        self.silence = 2 * timeout if silence is None else silence
+        self.in_a_row = in_a_row
+        self.event = threading.Event()
+        self.error: Halted | None = None
+        self.answers = 0
+        self._lock = threading.Lock()
+        self._unanswered = 0
+        self._silent_since: float | None = None
+        self._last_answer = float("-inf")
+
+    def answered(self) -> None:
+        """The target answered (any status, or an answer refused for its size): it is alive."""
+        with self._lock:
+            self.answers += 1
+            self._unanswered = 0
+            self._silent_since = None
+            self._last_answer = self.clock()
+
+    def unanswered(self, sent: float) -> None:
+        """A request sent at `sent` got no answer (a timeout, a refused or reset connection)."""
+        with self._lock:
+            self._unanswered += 1
+            start = max(sent, self._last_answer)
+            self._silent_since = start if self._silent_since is None else min(self._silent_since, start)
+            silent = self.clock() - self._silent_since
+            if self._unanswered >= self.in_a_row and silent >= self.silence:
+                after = (
+                    f"stopped answering after answering {self.answers} request(s)" if self.answers else "never answered"
+                )
+                self._halt(
+                    TargetStoppedAnswering(
+                        f"the target {after}: {self._unanswered} request(s) in a row got no answer in {silent:.0f} s"
+                    )
+                )
+
+    def throttled_beyond(self, wait: float, budget: Budget) -> None:
+        """A Retry-After of `wait` seconds that `budget` cannot afford."""
+        with self._lock:
+            self._halt(
+                ThrottledBeyondBudget(
+                    f"throttled: the target answered 429 asking to wait {wait:.0f} s (Retry-After), more than "
+                    f"the {budget.left():.0f} s left of {budget.name}"
+                )
+            )
+
+    def _halt(self, error: Halted) -> None:
+        if self.error is None:
+            self.error = error
+            self.event.set()
+
+    def raised(self) -> Halted | None:
+        """A new exception saying why the run halted (each thread raises its own), or None while it has not."""
+        error = self.error
+        return type(error)(str(error)) if error is not None else None
+
+    def for_cleanup(self) -> Halt:
+        """The halt of the cleanup after this run: after a target that stopped answering, one try (the first
+        request without an answer halts the cleanup), so that a dead target cannot hold it for long."""
+        if isinstance(self.error, TargetStoppedAnswering):
+            return Halt(self.timeout, self.clock, silence=0, in_a_row=1)
+        return Halt(self.timeout, self.clock)
 
 
 # --- a deadline for the whole answer ------------------------------------------------------------------------
@@ -134,18 +283,25 @@ class _DeadlineSocket:
     def __getattr__(self, name: str) -> Any:
         return getattr(self._sock, name)
 
-    def _arm(self) -> None:
-        left = _time_left()
-        if left is not None:
-            self._sock.settimeout(left)
+    def _read(self, read: Callable[[], Any]) -> Any:
+        """One read, in slices of at most `_SLICE` s: it ends at the deadline, or as soon as the run halts."""
+        while True:
+            left = _time_left()
+            if left is None:
+                return read()
+            self._sock.settimeout(min(left, _SLICE))
+            try:
+                return read()
+            except TimeoutError:
+                halted: threading.Event | None = getattr(_DEADLINE, "halted", None)
+                if halted is not None and halted.is_set():
+                    raise TimeoutError("the run halted while this answer was awaited") from None
 
     def recv_into(self, buffer: Any, nbytes: int = 0, flags: int = 0) -> int:
-        self._arm()
-        return self._sock.recv_into(buffer, nbytes, flags)
+        return int(self._read(lambda: self._sock.recv_into(buffer, nbytes, flags)))
 
     def recv(self, bufsize: int, flags: int = 0) -> bytes:
-        self._arm()
-        return self._sock.recv(bufsize, flags)
+        return bytes(self._read(lambda: self._sock.recv(bufsize, flags)))
 
     def makefile(self, mode: str = "r", buffering: int | None = None, **_: Any) -> io.BufferedReader:
         # What socket.makefile does for "rb", over this object, so that http.client's reads pass through `_arm`.
@@ -191,6 +347,8 @@ class PoliteAdapter(HTTPAdapter):
         on_event: receives `(kind, **fields)` for retries, throttling and give-ups.
         origin: the target's base URL; a request to any other scheme, host or port is refused.
         limits: the most one answer may cost.
+        halt: the run's halt, shared with every adapter of the run (default: one of this adapter's own).
+        budget: what is left of the run's time; a Retry-After longer than that halts the run at once.
     """
 
     def __init__(
@@ -203,6 +361,8 @@ class PoliteAdapter(HTTPAdapter):
         *,
         origin: str | None = None,
         limits: ResponseLimits | None = None,
+        halt: Halt | None = None,
+        budget: Budget | None = None,
     ) -> None:
         super().__init__(pool_connections=4, pool_maxsize=32, max_retries=0)
         self.limiter = limiter
@@ -213,9 +373,10 @@ class PoliteAdapter(HTTPAdapter):
         # Read by the parser the refusals used: the host they judged is the only host requests may go to.
         self.origin = parse_target(origin, allow_production=True) if origin else None
         self.limits = limits or ResponseLimits()
-        # Set when a request gave up on the transport and cleared by the next answer: a target that is gone gets
-        # one try per request, not the full retries each time, so a run against it ends in bounded time.
-        self.target_down = False
+        self.halt = halt or Halt(policy.timeout, limiter.waiter.clock)
+        self.budget = budget
+        # Every wait (for a slot, a retry, a Retry-After) ends when the run stops or halts.
+        self._waits_end = AnyOf(self.halt.event, stop) if stop is not None else AnyOf(self.halt.event)
 
     def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
         super().init_poolmanager(*args, **kwargs)
@@ -237,17 +398,20 @@ class PoliteAdapter(HTTPAdapter):
         _ANSWERED.seconds = None
         throttled = failed = 0
         while True:
-            if not self.limiter.acquire(self.stop):  # type: ignore[arg-type]
-                raise Cancelled("the run stopped before this request was sent")
+            if self.halt.error is not None or not self.limiter.acquire(self._waits_end):  # type: ignore[arg-type]
+                raise self._cancelled()
             self.stats.add("requests")
+            sent = self.halt.clock()
             try:
                 response = self._send_once(request, verify, cert)
             except (requests.ConnectionError, requests.Timeout) as exc:
                 failed += 1
                 self.stats.add("transport_errors")
+                self.halt.unanswered(sent)
+                if self.halt.error is not None:
+                    raise self._cancelled() from None
                 kind = type(exc).__name__
-                if failed > (0 if self.target_down else self.policy.transport_retries):
-                    self.target_down = True
+                if failed > self.policy.transport_retries:
                     self.stats.add("transport_gave_up")
                     self.on_event("transport_gave_up", method=request.method, url=request.url, error=kind)
                     raise
@@ -255,12 +419,17 @@ class PoliteAdapter(HTTPAdapter):
                 self.on_event("retry", method=request.method, url=request.url, error=kind, wait=delay)
                 self._pause(delay)
                 continue
-            self.target_down = False
             if response.status_code != 429:
                 return response
             throttled += 1
             self.stats.add("throttled")
             header = response.headers.get("Retry-After")
+            announced = parse_retry_after(header)
+            if announced is not None and self.budget is not None and self.budget.cannot_afford(announced):
+                self.stats.add("throttle_gave_up")
+                self.halt.throttled_beyond(announced, self.budget)
+                self.on_event("throttle_gave_up", method=request.method, url=request.url, retry_after=header)
+                raise self._cancelled()
             delay_or_none = self.policy.after_throttle(header, throttled)
             if delay_or_none is None:
                 self.stats.add("throttle_gave_up")
@@ -269,12 +438,21 @@ class PoliteAdapter(HTTPAdapter):
                     f"still 429 after {throttled} tries (Retry-After: {header or 'none'})", response=response
                 )
             self.on_event("throttled", method=request.method, url=request.url, retry_after=header, wait=delay_or_none)
-            self._pause(delay_or_none)
+            with self.stats.waiting(self.limiter.waiter.clock):
+                self._pause(delay_or_none)
+
+    def _cancelled(self) -> Cancelled:
+        """Why this request cannot be sent: the run halted (its verdict), or it stopped (the stop's reason)."""
+        halted = self.halt.raised()
+        if halted is not None:
+            return halted
+        return Cancelled(self.stop.reason() if isinstance(self.stop, AnyOf) else "the run stopped")
 
     def _send_once(self, request: requests.PreparedRequest, verify: bool | str, cert: Any) -> requests.Response:
         """One attempt: the whole answer, read within the deadline and the limits, or an exception."""
         timeout = self.policy.timeout
         _DEADLINE.at = time.monotonic() + timeout
+        _DEADLINE.halted = self.halt.event
         self.stats.add("in_flight")
         sent = time.monotonic()
         try:
@@ -283,12 +461,16 @@ class PoliteAdapter(HTTPAdapter):
                 response._content = self._read_body(response, request)
                 response._content_consumed = True
                 response.raw.release_conn()
+        except ResponseRefused:
+            self.halt.answered()  # too large to judge, but an answer: the target is alive
+            raise
         except TimeoutError as exc:  # the deadline, raised where neither urllib3 nor requests wrapped it
             raise requests.ReadTimeout(str(exc), request=request) from None
         finally:
-            _DEADLINE.at = None
+            _DEADLINE.at = _DEADLINE.halted = None
             self.stats.add("in_flight", -1)
         _ANSWERED.seconds = time.monotonic() - sent
+        self.halt.answered()
         if too_deep(response.content, self.limits.max_json_depth):
             raise ResponseRefused(
                 f"the answer to {request.method} {request.url} nests JSON more than "
@@ -323,9 +505,8 @@ class PoliteAdapter(HTTPAdapter):
         return b"".join(chunks)
 
     def _pause(self, seconds: float) -> None:
-        self.stats.add_wait(seconds)
-        if not self.limiter.waiter.wait(seconds, self.stop):  # type: ignore[arg-type]
-            raise Cancelled("the run stopped while a request waited to be retried")
+        if not self.limiter.waiter.wait(seconds, self._waits_end):  # type: ignore[arg-type]
+            raise self._cancelled()
 
 
 class _NoRedirects(requests.Session):

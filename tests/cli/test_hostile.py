@@ -183,6 +183,8 @@ def test_a_retry_after_longer_than_the_budget_ends_the_run_by_its_budget(tmp_pat
 def test_the_first_sigterm_ends_a_run_waiting_out_a_retry_after(command: str, tmp_path: Path) -> None:
     argv = [command, "--base-url", "", "--token", TOKEN, "--account-id", ACCOUNT, "--seed", "1", "--timeout", "1"]
     argv += ["--duration", "10m"] if command == "fuzz" else ["--max-examples", "2"]
+    events = tmp_path / "report" / "events.ndjson"
+    argv += ["--report-dir", str(events.parent)]
     env = {name: value for name, value in os.environ.items() if not name.startswith("CLOUDFLARE_")}
     with hostile("throttle-300") as (url, _):
         argv[2] = url
@@ -196,7 +198,12 @@ def test_the_first_sigterm_ends_a_run_waiting_out_a_retry_after(command: str, tm
             encoding="utf-8",
             errors="replace",
         )
-        time.sleep(4)  # past the preflight, into a 300 s wait
+        ready = (
+            time.monotonic() + 60
+        )  # its signal handlers are in place once the run has started (a loaded box is slow)
+        while time.monotonic() < ready and not (events.exists() and events.stat().st_size):
+            time.sleep(0.1)
+        time.sleep(3)  # past the preflight, into a 300 s wait
         process.send_signal(signal.SIGTERM)
         started = time.monotonic()
         try:

@@ -162,13 +162,33 @@ def test_a_target_that_stops_answering_stops_the_lifecycle_after_a_few_requests_
     assert len(judge.tally.lost) == LOST_AFTER and judge.ledger.failures() == []
 
 
-def test_the_run_s_time_running_out_stops_the_lifecycle_at_the_first_request() -> None:
+def test_a_served_target_that_stops_answering_is_left_to_the_senders_halt_and_its_one_sentence() -> None:
+    """Over a network the lanes count nothing themselves: the run's one rule (`_sender.Halt`) stops them all."""
+    from pcaps_contract._sender import TargetStoppedAnswering
+
+    verdict = "the target stopped answering after answering 1 request(s): 6 request(s) in a row got no answer in 4 s"
+    sent: list[str] = []
+
+    class Dying:
+        def request(self, method: str, url: str, **_: Any) -> Any:
+            sent.append(method)
+            if len(sent) > 2 * LOST_AFTER:
+                raise TargetStoppedAnswering(verdict)
+            raise requests.ConnectionError("connection refused")
+
+    judge = judge_of(Dying())
+    stopped, _ = lifecycle(judge)
+    assert stopped == verdict and len(sent) == 2 * LOST_AFTER + 1
+
+
+@pytest.mark.parametrize("why", ["--max-time 60s was spent", "interrupted (Ctrl-C or SIGTERM)"])
+def test_a_stopped_run_stops_the_lifecycle_at_the_first_request_saying_why(why: str) -> None:
     def cancelled(request: httpx.Request) -> httpx.Response:
-        raise Cancelled
+        raise Cancelled(why)
 
     client, sent = failing(cancelled)
     stopped, _ = lifecycle(judge_of(client))
-    assert stopped == "the run's time was up" and len(sent) == 1
+    assert stopped == why and len(sent) == 1
 
 
 def test_a_lane_draws_the_same_requests_alone_or_beside_another_on_one_server_and_never_judges_its_records() -> None:

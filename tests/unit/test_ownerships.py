@@ -71,14 +71,19 @@ def test_what_could_not_be_deleted_is_listed_with_its_id_and_reason() -> None:
     for name in ("ok", "broken", "down", "late"):
         registry.track("acc", name)
     session = FakeSession(
-        {"ok": 204, "broken": 500, "down": requests.ConnectionError("refused"), "late": Cancelled("time")}
+        {
+            "ok": 204,
+            "broken": 500,
+            "down": requests.ConnectionError("refused"),
+            "late": Cancelled("the cleanup's 120s was spent"),
+        }
     )
     result = clean_up(session, BASE, registry, pause=lambda seconds: None)  # type: ignore[arg-type]
     assert not result.complete
     assert {(left.ownership_id, left.reason) for left in result.leftovers} == {
         ("broken", "status 500"),
         ("down", "ConnectionError"),
-        ("late", "Cancelled"),
+        ("late", "the cleanup's 120s was spent"),  # a stopped delete says why it stopped
     }
     assert [created.ownership_id for created in result.deleted] == ["ok"]
 

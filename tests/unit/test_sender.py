@@ -1,4 +1,4 @@
-"""The one sender of a fuzz run: rate limit, 429 with Retry-After, bounded retries of transport errors."""
+"""The one sender of a run: rate limit, 429 with Retry-After, bounded retries of transport errors, the halt."""
 
 from __future__ import annotations
 
@@ -8,10 +8,24 @@ from typing import Any
 
 import pytest
 import requests
+from hypothesis import given
+from hypothesis import strategies as st
 from requests.adapters import HTTPAdapter
 
+from pcaps_contract._limits import Budget
 from pcaps_contract._ratelimit import RateLimiter, RetryPolicy
-from pcaps_contract._sender import Cancelled, PoliteAdapter, SendStats, Throttled, polite_session
+from pcaps_contract._sender import (
+    AnyOf,
+    Cancelled,
+    Halt,
+    Halted,
+    PoliteAdapter,
+    SendStats,
+    TargetStoppedAnswering,
+    Throttled,
+    ThrottledBeyondBudget,
+    polite_session,
+)
 from tests.unit.test_ratelimit import FakeWaiter
 
 URL = "http://127.0.0.1:9/client/v4/accounts/a/pcaps/ownership"
@@ -183,3 +197,236 @@ def test_the_time_an_answer_took_is_its_own_attempt_without_the_waits_before_it(
     with pytest.raises(requests.ConnectionError):
         session.get(URL)
     assert last_answer_seconds() is None  # a request that got no answer has no time
+
+
+# --- the halt: a target that stopped answering, a Retry-After the budget cannot afford -------------------------
+
+
+def test_two_requests_without_an_answer_over_two_timeouts_halt_the_run_with_one_sentence() -> None:
+    clock = FakeWaiter()  # a clock the test moves by hand
+    halt = Halt(timeout=2, clock=clock.clock)
+    for _ in range(3):
+        halt.answered()
+    clock.now = 1.0
+    halt.unanswered(sent=0.5)
+    clock.now = 3.0
+    halt.unanswered(sent=1.2)  # two in a row, 2.5 s of silence: less than 2 x 2 s
+    assert halt.error is None and not halt.event.is_set()
+    clock.now = 4.5
+    halt.unanswered(sent=2.6)
+    assert isinstance(halt.error, TargetStoppedAnswering) and halt.event.is_set()
+    assert str(halt.error) == (
+        "the target stopped answering after answering 3 request(s): 3 request(s) in a row got no answer in 4 s"
+    )
+
+
+def test_a_target_that_never_answered_is_said_to_have_never_answered() -> None:
+    clock = FakeWaiter()
+    halt = Halt(timeout=1, clock=clock.clock)
+    for sent in (0.0, 1.5):
+        clock.now = sent + 1
+        halt.unanswered(sent=sent)
+    assert str(halt.error) == "the target never answered: 2 request(s) in a row got no answer in 2 s"
+
+
+def test_an_answer_from_any_worker_resets_the_silence() -> None:
+    clock = FakeWaiter()
+    halt = Halt(timeout=1, clock=clock.clock)
+    clock.now = 1.0
+    halt.unanswered(sent=0.0)
+    clock.now = 1.9
+    halt.answered()
+    clock.now = 2.5
+    halt.unanswered(sent=0.5)  # sent before the answer: the silence starts at the answer, not at its send
+    assert halt.error is None
+    clock.now = 3.95
+    halt.unanswered(sent=2.6)  # 2.05 s since the answer, two in a row
+    assert isinstance(halt.error, TargetStoppedAnswering)
+
+
+Event = tuple[str, float]  # ("answer", at) or ("lost", sent): a request's outcome, in the order outcomes arrive
+
+
+@st.composite
+def timelines(draw: st.DrawFn) -> list[tuple[float, Event]]:
+    """Outcomes at increasing instants; each lost request was sent at most one timeout (1 s) before it failed."""
+    now, timeline = 0.0, []
+    for _ in range(draw(st.integers(0, 30))):
+        now += draw(st.floats(0, 1.5, allow_nan=False))
+        if draw(st.booleans()):
+            timeline.append((now, ("answer", now)))
+        else:
+            timeline.append((now, ("lost", now - draw(st.floats(0, 1, allow_nan=False)))))
+    return timeline
+
+
+@given(timelines())
+def test_the_run_halts_exactly_when_a_model_of_the_rule_says_so(timeline: list[tuple[float, Event]]) -> None:
+    """The rule, written out once more as plainly as it reads: since the last answer, at least two requests got no
+    answer and 2 x timeout passed since the earliest of them was sent (never counted from before that answer)."""
+    clock = FakeWaiter()
+    halt = Halt(timeout=1, clock=clock.clock)
+    expected_at = None
+    last_answer, lost = float("-inf"), list[float]()
+    for now, (kind, at) in timeline:
+        clock.now = now
+        if kind == "answer":
+            halt.answered()
+            last_answer, lost = now, []
+            continue
+        halt.unanswered(sent=at)
+        lost.append(max(at, last_answer))
+        if expected_at is None and len(lost) >= 2 and now - min(lost) >= 2:
+            expected_at = now
+        assert halt.event.is_set() == (expected_at is not None), (now, lost)
+
+
+def test_a_request_against_a_target_that_stopped_answering_ends_after_two_timeouts_not_all_its_retries(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Retries of a timed-out request never multiply the wait: the halt ends them at 2 x the timeout."""
+    waiter = FakeWaiter()
+
+    def hang(adapter: Any, request: Any, *args: Any, **kwargs: Any) -> requests.Response:
+        waiter.now += 2.0  # the whole-answer deadline of --timeout 2
+        raise requests.ReadTimeout("no answer")
+
+    monkeypatch.setattr(HTTPAdapter, "send", hang)
+    adapter = PoliteAdapter(RateLimiter(10, waiter), RetryPolicy(timeout=2, transport_retries=3), SendStats())
+    session = polite_session(adapter)
+    with pytest.raises(TargetStoppedAnswering):
+        session.get(URL)
+    assert waiter.now <= 2 * 2 + 1.0, waiter.now  # two tries and one backoff, not four tries and three backoffs
+    sent = waiter.now
+    with pytest.raises(TargetStoppedAnswering, match="never answered"):
+        session.get(URL)  # every later send fails at once, sending nothing
+    assert waiter.now == sent and adapter.stats["requests"] == 2
+
+
+def test_a_halt_ends_a_read_already_waiting_for_its_answer() -> None:
+    """A worker blocked on a hanging socket is let go as soon as another worker's failure halts the run."""
+    import socket
+    import time
+
+    listener = socket.create_server(("127.0.0.1", 0))
+    accepted: list[socket.socket] = []
+    threading.Thread(target=lambda: accepted.append(listener.accept()[0]), daemon=True).start()
+    url = f"http://127.0.0.1:{listener.getsockname()[1]}/client/v4/accounts/a/pcaps/ownership"
+    adapter = PoliteAdapter(RateLimiter(10), RetryPolicy(timeout=30, transport_retries=0), SendStats())
+    threading.Timer(0.5, adapter.halt.event.set).start()
+    started = time.monotonic()
+    try:
+        with pytest.raises(requests.RequestException):
+            polite_session(adapter).get(url)
+    finally:
+        listener.close()
+        for connection in accepted:
+            connection.close()
+    assert time.monotonic() - started < 10  # not the 30 s deadline
+
+
+def test_a_retry_after_longer_than_the_budget_left_halts_at_once_naming_both(monkeypatch: pytest.MonkeyPatch) -> None:
+    script = Script(answer(429, **{"Retry-After": "300"}))
+    monkeypatch.setattr(HTTPAdapter, "send", script)
+    waiter = FakeWaiter()
+    budget = Budget("--duration 15s", 15, lambda: 15.0 - waiter.now)
+    adapter = PoliteAdapter(RateLimiter(10, waiter), RetryPolicy(), SendStats(), budget=budget)
+    session = polite_session(adapter)
+    with pytest.raises(ThrottledBeyondBudget) as raised:
+        session.get(URL)
+    assert str(raised.value) == (
+        "throttled: the target answered 429 asking to wait 300 s (Retry-After), more than the 15 s left of "
+        "--duration 15s"
+    )
+    assert not any(sleep >= 1 for sleep in waiter.sleeps)  # no wait at all, let alone 300 s
+    with pytest.raises(ThrottledBeyondBudget):
+        session.get(URL)  # the run is over: nothing more is sent
+    assert script.calls == 1
+
+
+def test_a_retry_after_the_budget_can_afford_is_waited_out(monkeypatch: pytest.MonkeyPatch) -> None:
+    script = Script(answer(429, **{"Retry-After": "10"}), answer(200))
+    monkeypatch.setattr(HTTPAdapter, "send", script)
+    waiter = FakeWaiter()
+    adapter = PoliteAdapter(
+        RateLimiter(10, waiter),
+        RetryPolicy(),
+        SendStats(),
+        budget=Budget("--max-time 60s", 60, lambda: 60 - waiter.now),
+    )
+    assert polite_session(adapter).get(URL).status_code == 200 and 10.0 in waiter.sleeps
+
+
+@pytest.mark.parametrize(
+    ("stop_first", "reason"), [(0, "interrupted (Ctrl-C or SIGTERM)"), (1, "--max-time 60s was spent")]
+)
+def test_a_stopped_run_says_why_it_stopped(monkeypatch: pytest.MonkeyPatch, stop_first: int, reason: str) -> None:
+    monkeypatch.setattr(HTTPAdapter, "send", Script())
+    events = [threading.Event(), threading.Event()]
+    events[stop_first].set()
+    stop = AnyOf(*events, reasons=("interrupted (Ctrl-C or SIGTERM)", "--max-time 60s was spent"))
+    adapter = PoliteAdapter(RateLimiter(10, FakeWaiter()), RetryPolicy(), SendStats(), stop)
+    with pytest.raises(Cancelled) as raised:
+        polite_session(adapter).get(URL)
+    assert str(raised.value) == reason and not isinstance(raised.value, Halted)
+
+
+def test_the_time_waited_is_wall_time_while_some_request_waited_not_the_sum_of_the_waits(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Two workers waiting out the same 1 s Retry-After at once waited 1 s of the run's time, not 2."""
+    import time
+
+    answers = {"count": 0}
+    lock = threading.Lock()
+    both_throttled = threading.Barrier(2, timeout=10)
+
+    def throttle_each_once(adapter: Any, request: requests.PreparedRequest, *args: Any, **kwargs: Any) -> Any:
+        with lock:
+            answers["count"] += 1
+            first = answers["count"] <= 2
+        if first:
+            both_throttled.wait()  # both get their 429 before either starts waiting
+        response = answer(429, **{"Retry-After": "1"}) if first else answer(200)
+        response.request = request
+        return response
+
+    monkeypatch.setattr(HTTPAdapter, "send", throttle_each_once)
+    stats = SendStats()
+    adapter = PoliteAdapter(RateLimiter(1000), RetryPolicy(), stats)
+    statuses: list[int] = []
+    workers = [
+        threading.Thread(target=lambda: statuses.append(polite_session(adapter).get(URL).status_code)) for _ in range(2)
+    ]
+    started = time.monotonic()
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join(timeout=20)
+    wall = time.monotonic() - started
+    assert statuses == [200, 200] and stats["throttled"] == 2
+    assert 1.0 <= stats.waited <= wall < 1.9, (stats.waited, wall)
+
+
+@pytest.mark.parametrize(("left", "halts"), [(0.5, False), (2.9, False), (3.1, True), (30.0, True)])
+def test_a_retry_after_in_the_last_twentieth_of_the_budget_ends_the_run_as_spent_not_throttled(
+    monkeypatch: pytest.MonkeyPatch, left: float, halts: bool
+) -> None:
+    """A run of 60 s told to wait 100 s with 2.9 s left is ending by its budget: the wait is cut at the end."""
+    script = Script(answer(429, **{"Retry-After": "100"}))
+    monkeypatch.setattr(HTTPAdapter, "send", script)
+    stop = threading.Event()
+    waiter = FakeWaiter()
+    budget = Budget("--max-time 60s", 60, lambda: left - waiter.now)
+    adapter = PoliteAdapter(RateLimiter(10, waiter), RetryPolicy(), SendStats(), stop, budget=budget)
+    original = waiter.wait
+
+    def the_end_cuts_the_wait(seconds: float, event: Any) -> bool:
+        if seconds >= 1:
+            stop.set()  # the budget ends during the wait, as its timer would end it
+        return original(seconds, event)
+
+    waiter.wait = the_end_cuts_the_wait  # type: ignore[method-assign,assignment]
+    with pytest.raises(Cancelled) as raised:
+        polite_session(adapter).get(URL)
+    assert isinstance(raised.value, ThrottledBeyondBudget) == halts, str(raised.value)

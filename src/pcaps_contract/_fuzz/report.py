@@ -123,7 +123,7 @@ class Reporter:
         lines += [
             "",
             f"{result.cases} cases, {int(sender.get('requests', 0))} requests "
-            f"({int(sender.get('throttled', 0))} answered 429 and retried), "
+            f"({int(sender.get('throttled', 0))} answered 429, {_retried(sender)} of them retried), "
             f"{result.created} created ({result.deleted_while_fuzzing} deleted by fuzzed deletes, "
             f"{result.deleted} by the cleanup, {len(result.leftovers)} left); seed {result.seed}; "
             f"{result.seconds:.1f}s; stopped: {result.stop_reason}",
@@ -213,3 +213,8 @@ def _status_order(code: str) -> tuple[int, str]:
 
 def _write(path: Path, text: str) -> None:
     write_whole(path, text + "\n")
+
+
+def _retried(sender: dict[str, float]) -> int:
+    """How many 429s were waited out and sent again: every 429 but those given up on (never retried)."""
+    return int(sender.get("throttled", 0)) - int(sender.get("throttle_gave_up", 0))

@@ -41,12 +41,15 @@ from pcaps_contract._fuzz.progress import Snapshot
 from pcaps_contract._fuzz.result import FuzzResult, OperationStats
 from pcaps_contract._fuzz.timeline import Timeline
 from pcaps_contract._internal import cause_of, internal_error
+from pcaps_contract._limits import Budget, cleanup_budget
 from pcaps_contract._ownerships import CleanupRegistry, CleanupResult, clean_up_in_time, created_by, shown_id
 from pcaps_contract._progress import Progress
 from pcaps_contract._ratelimit import RateLimiter
 from pcaps_contract._sender import (
+    INTERRUPTED,
     AnyOf,
     Cancelled,
+    Halt,
     PoliteAdapter,
     SendStats,
     Throttled,
@@ -126,8 +129,14 @@ class FuzzRun:
         self.stop_reason = "budget spent"
         self.started = clock()
         self.end = self.started + plan.duration if plan.duration is not None else None
-        # A SIGTERM or Ctrl-C ends every wait at once, as the end of the budget does.
-        self.adapter = self._adapter(AnyOf(self.stop, self.interrupt))
+        # A SIGTERM or Ctrl-C ends every wait at once, as the end of the budget does; so does the halt, when the
+        # target stops answering or asks for a wait the budget cannot afford.
+        self.halt = Halt(plan.policy.timeout)
+        budget = None
+        if plan.duration is not None:
+            budget = Budget(f"--duration {plan.duration:g}s", plan.duration, lambda: (self.end or 0.0) - self.clock())
+        stop = AnyOf(self.interrupt, self.stop, reasons=(INTERRUPTED, "the run's budget was spent"))
+        self.adapter = self._adapter(stop, self.halt, budget)
         self.session = polite_session(self.adapter, credentials.headers())
         self._results = threading.local()
         self.gate_options = GateOptions(
@@ -142,7 +151,7 @@ class FuzzRun:
         self._crash: CheckCrashed | None = None
         self.crashed = False
 
-    def _adapter(self, stop: AnyOf) -> PoliteAdapter:
+    def _adapter(self, stop: AnyOf, halt: Halt, budget: Budget | None) -> PoliteAdapter:
         return PoliteAdapter(
             self.limiter,
             self.plan.policy,
@@ -151,6 +160,8 @@ class FuzzRun:
             self.events.emit,
             origin=self.plan.base_url,
             limits=self.plan.limits,
+            halt=halt,
+            budget=budget,
         )
 
     # --- the whole run ----------------------------------------------------------------------------------
@@ -162,11 +173,13 @@ class FuzzRun:
         self.preflight()
         try:
             self._fuzz()
+            if self.halt.error is not None:  # the target stopped answering, or throttled beyond the budget
+                self._stopped_by(str(self.halt.error))
         except CheckCrashed as crash:
             self._stopped_by(internal_error(f"a check crashed: {crash}", self.plan.seed))
         except KeyboardInterrupt:
             self.interrupt.set()
-            self.stop_reason = "interrupted (Ctrl-C)"
+            self.stop_reason = INTERRUPTED
         except Exception as exc:  # a bug must not skip the cleanup or the report
             self._stopped_by(internal_error(cause_of(exc, self.credentials.redact), self.plan.seed))
         finally:
@@ -271,7 +284,9 @@ class FuzzRun:
                     while pending:
                         _, pending = wait(pending, timeout=0.1)
                         if self.interrupt.is_set() and not self.stop.is_set():
-                            self.stop_reason = "interrupted (Ctrl-C)"
+                            self.stop_reason = INTERRUPTED
+                            self.stop.set()
+                        if self.halt.event.is_set():
                             self.stop.set()
                         if self.end is not None and self.clock() >= self.end:
                             self.stop.set()
@@ -367,6 +382,8 @@ class FuzzRun:
         self._forget_deleted(operation_id, account, case, response)
         try:
             self._judge(case, operation_id, response)
+        except Cancelled:
+            raise _BudgetSpent from None
         except CheckCrashed as crash:
             # Kept away from Hypothesis, which would take it for a failing example and send it again.
             self._crash = crash
@@ -433,6 +450,8 @@ class FuzzRun:
             )
         except FailureGroup:
             pass  # the failures also arrive through the after_validate hook, with the check that raised each
+        except Cancelled:
+            raise  # a check's own request met the run's stop or halt: the run ends, no check crashed
         except Exception as exc:
             raise CheckCrashed(cause_of(exc, self.credentials.redact)) from exc
         for result in self._results.value:
@@ -494,8 +513,11 @@ class FuzzRun:
     def _clean_up(self) -> CleanupResult:
         """Delete what the run created, with its own stop (a time limit), so that a spent budget cannot skip it."""
         self.events.emit("cleanup_started", held=len(self.registry))
+        limit = self.plan.cleanup_time_limit
         result = clean_up_in_time(
-            lambda stop: polite_session(self._adapter(stop), self.credentials.headers()),
+            lambda stop: polite_session(
+                self._adapter(stop, self.halt.for_cleanup(), cleanup_budget(limit)), self.credentials.headers()
+            ),
             self.plan.base_url,
             self.registry,
             self.plan.cleanup_time_limit,

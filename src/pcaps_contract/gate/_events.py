@@ -21,9 +21,6 @@ from pcaps_contract.gate._catalogue import BUILTIN_EXPECTATIONS
 if TYPE_CHECKING:
     from pcaps_contract._sender import AnyOf, PoliteAdapter
 
-# Requests in a row without an answer after which schemathesis's phases stop: the target is gone.
-LOST_AFTER = 5
-
 
 @dataclass
 class RunState:
@@ -35,7 +32,6 @@ class RunState:
     errors: list[str] = field(default_factory=list)
     throttled: int = 0
     stopped: str | None = None
-    unanswered: int = 0  # engine errors in a row without an answer: the target may be gone
     redact: Callable[[str], str] = str  # the run's secrets out of any text, before it is cut
     delivered_validations: int = 0  # validations with the delivered challenge the lifecycle judged
     source_problem: str | None = None  # why the challenge source could not read a challenge, last time
@@ -56,7 +52,7 @@ def engine_task(
     from pcaps_contract._routing import routed
 
     def task() -> None:
-        if stop.is_set() or run.unanswered >= LOST_AFTER:
+        if stop.is_set():
             return
         if adapter is None:
             record_events(schema_engine(schema), stop, run)
@@ -75,13 +71,14 @@ def schema_engine(schema: Any) -> Any:
 
 
 def record_events(stream: Any, stop: AnyOf, run: RunState) -> None:
-    """Each event of the engine into `run`; stops the engine when `stop` is set or the target is gone."""
+    """Each event of the engine into `run`; stops the engine when `stop` is set (the sender's halt is one of its
+    events: a target that stopped answering ends every engine at once)."""
     from schemathesis.engine import Status, events
 
     for event in stream:
         with run.lock:
             _record(event, run, events, Status)
-        if stop.is_set() or run.unanswered >= LOST_AFTER:
+        if stop.is_set():
             stream.stop()
 
 
@@ -95,8 +92,6 @@ def _record(event: Any, run: RunState, events: Any, status: Any) -> None:
         _record_error(event.exception, f"schemathesis stopped: {event.exception}", run)
     elif isinstance(event, events.EngineFinished):
         run.errors.extend(str(failure.title) for failure in event.failures)
-    if run.unanswered >= LOST_AFTER and not run.stopped:
-        run.stopped = f"the target stopped answering ({run.unanswered} requests in a row got no answer)"
 
 
 def _record_error(error: BaseException, text: str, run: RunState) -> None:
@@ -106,11 +101,11 @@ def _record_error(error: BaseException, text: str, run: RunState) -> None:
     if isinstance(error, Throttled) or isinstance(cause, Throttled):
         run.throttled += 1
     elif isinstance(error, Cancelled) or isinstance(cause, Cancelled):
-        run.stopped = run.stopped or "the run's time was up before schemathesis's phases ended"
+        why = error if isinstance(error, Cancelled) else cause
+        run.stopped = run.stopped or f"schemathesis's phases stopped early: {why}"
     else:
-        if isinstance(error, requests.RequestException) or isinstance(cause, requests.RequestException):
-            run.unanswered += 1
-        else:
+        # A request the target did not answer is the sender's to judge (its halt); anything else is ours.
+        if not (isinstance(error, requests.RequestException) or isinstance(cause, requests.RequestException)):
             run.internal = run.internal or cause_of(error, run.redact)
         run.errors.append(clip(text.splitlines()[0] if text else type(error).__name__, 300))
 
@@ -119,7 +114,6 @@ def _record_scenario(recorder: Any, run: RunState, status_enum: Any) -> None:
     for interaction in recorder.interactions.values():
         if interaction.response is not None:
             run.statuses[interaction.response.status_code] += 1
-            run.unanswered = 0
     for case_id, nodes in recorder.checks.items():
         case_node = recorder.cases.get(case_id)
         if case_node is None:

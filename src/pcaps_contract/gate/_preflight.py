@@ -9,7 +9,7 @@ from pcaps_contract import _api as api
 from pcaps_contract import _checks as checks
 from pcaps_contract._api import ownerships_path
 from pcaps_contract._ownerships import CleanupRegistry, listed
-from pcaps_contract._sender import Cancelled, Throttled
+from pcaps_contract._sender import Cancelled, TargetStoppedAnswering, Throttled, ThrottledBeyondBudget
 from pcaps_contract._targets import Target, TargetError
 from pcaps_contract._text import clip
 
@@ -34,8 +34,16 @@ def preflight(
         url = target.base_url + ownerships_path(account)
         try:
             response = client.get(url)
-        except Cancelled:
-            raise TargetError("the run was stopped (Ctrl-C, SIGTERM or --max-time) during the preflight.") from None
+        except TargetStoppedAnswering as halted:
+            raise TargetError(
+                f"cannot reach {target.description} ({halted}); check --base-url and that it runs."
+            ) from None
+        except ThrottledBeyondBudget as halted:
+            raise TargetError(
+                f"{target.description} could not be judged: {halted}; wait for its rate limit to reset, then run again."
+            ) from None
+        except Cancelled as stopped:
+            raise TargetError(f"the run stopped during the preflight: {stopped}.") from None
         except Throttled:
             raise TargetError(
                 f"{target.description} answered 429 to every try of the preflight; wait for its rate limit "

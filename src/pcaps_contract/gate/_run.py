@@ -18,16 +18,26 @@ from pcaps_contract import _checks as checks
 from pcaps_contract._compat import ready_for_threads
 from pcaps_contract._errors import PcapsContractError, UsageError
 from pcaps_contract._internal import cause_of, internal_error
+from pcaps_contract._limits import Budget, cleanup_budget
 from pcaps_contract._ownerships import CleanupRegistry, CleanupResult, clean_up_in_time
 from pcaps_contract._profiles import Profile
 from pcaps_contract._progress import Progress
 from pcaps_contract._ratelimit import RateLimiter, RetryPolicy
 from pcaps_contract._report import SKIPPED, GateReport, Ledger, RunListener, utc_now
-from pcaps_contract._sender import AnyOf, Cancelled, PoliteAdapter, ResponseLimits, SendStats, polite_session
+from pcaps_contract._sender import (
+    INTERRUPTED,
+    AnyOf,
+    Cancelled,
+    Halt,
+    PoliteAdapter,
+    ResponseLimits,
+    SendStats,
+    polite_session,
+)
 from pcaps_contract._spec import Spec, load_spec
 from pcaps_contract._targets import ChallengeSource, challenge_source
 from pcaps_contract.gate._catalogue import ALL_CHECKS
-from pcaps_contract.gate._events import LOST_AFTER, RunState, engine_task
+from pcaps_contract.gate._events import RunState, engine_task
 from pcaps_contract.gate._options import GateOptions, check_options
 from pcaps_contract.gate._preflight import preflight
 from pcaps_contract.gate._progress import GateCounts, GateSnapshot, Ticker
@@ -49,7 +59,16 @@ class _Connection:
         self.target = options.target
         self.stats = SendStats()
         self.time_up = threading.Event()
-        self.stop = AnyOf(self.time_up, interrupt) if interrupt is not None else AnyOf(self.time_up)
+        self.interrupt = interrupt or threading.Event()
+        # Whether the target stopped answering or asked for a wait the budget cannot afford: every worker at once.
+        self.halt = Halt(options.timeout)
+        self.stop = AnyOf(
+            self.interrupt,
+            self.time_up,
+            self.halt.event,
+            reasons=(INTERRUPTED, f"--max-time {options.max_time:g}s was spent"),
+        )
+        self.budget = Budget.until(f"--max-time {options.max_time:g}s", options.max_time)
         self.timer = threading.Timer(options.max_time, self.time_up.set)
         self.timer.daemon = True
         self.limiter = RateLimiter(options.rate or _UNLIMITED)
@@ -58,16 +77,23 @@ class _Connection:
         self.adapter: PoliteAdapter | None = None
         self._sessions: list[Any] = []
         if not self.target.in_process:
-            self.adapter = self._adapter(self.stop)
+            self.adapter = self._adapter(self.stop, self.halt, self.budget)
             self.client: Any = polite_session(self.adapter, options.credentials.headers())
             self.errors: tuple[type[Exception], ...] = (requests.RequestException, Cancelled)
         else:
             self.client = self.target.client(options.credentials.headers())
             self.errors = (httpx.HTTPError,)
 
-    def _adapter(self, stop: AnyOf) -> PoliteAdapter:
+    def _adapter(self, stop: AnyOf, halt: Halt, budget: Budget) -> PoliteAdapter:
         return PoliteAdapter(
-            self.limiter, self.policy, self.stats, stop, origin=self.target.base_url, limits=self.limits
+            self.limiter,
+            self.policy,
+            self.stats,
+            stop,
+            origin=self.target.base_url,
+            limits=self.limits,
+            halt=halt,
+            budget=budget,
         )
 
     def lane_client(self) -> Any:
@@ -92,7 +118,7 @@ class _Connection:
         """Delete what the run created, within the cleanup's own time limit."""
         headers = self.options.credentials.headers()
         return clean_up_in_time(
-            lambda stop: polite_session(self._adapter(stop), headers),
+            lambda stop: polite_session(self._adapter(stop, self.halt.for_cleanup(), cleanup_budget()), headers),
             self.target.base_url,
             registry,
             workers=self.options.resolved_workers(),
@@ -160,8 +186,11 @@ def run_gate(
         finally:
             if not options.target.in_process:  # an in-process app's state goes away with it
                 report.leftovers = connection.clean_up(run.registry).leftovers
-        if interrupt is not None and interrupt.is_set():
-            report.error = report.error or "interrupted before the run was over"
+        if connection.halt.error is not None:  # the one sentence says it all: no note repeats it
+            report.error = report.error or str(connection.halt.error)
+            run.stopped = None
+        elif connection.interrupt.is_set():
+            report.error = report.error or f"{INTERRUPTED} before the run was over"
         elif connection.time_up.is_set():
             run.stopped = run.stopped or f"the run reached --max-time {options.max_time:g}s"
     report.seconds = time.monotonic() - started
@@ -304,7 +333,7 @@ def _lanes(
 
     def task(judge: Judge, lane: int) -> Callable[[], str | None]:
         def run_it() -> str | None:
-            if connection.stop.is_set() or run.unanswered >= LOST_AFTER:
+            if connection.stop.is_set():
                 return None
             return run_lane(judge, options.accounts, run.registry, profile, seed + lane, runs[lane])
 
@@ -335,8 +364,9 @@ def _add_notes(report: GateReport, options: GateOptions, run: RunState, stats: S
     throttled = stats["throttle_gave_up"] + run.throttled
     if stats["throttled"]:
         report.notes.append(
-            f"the target answered 429 {stats['throttled']} time(s); the run waited {stats.waited:.0f}s as told "
-            f"by Retry-After{f' and gave up on {throttled} request(s), left unjudged' if throttled else ''}."
+            f"the target answered 429 {stats['throttled']} time(s); requests waited them out during "
+            f"{stats.waited:.0f}s of the run's {report.seconds:.0f}s"
+            f"{f' and gave up on {throttled} request(s), left unjudged' if throttled else ''}."
         )
     if run.stopped:
         report.notes.append(run.stopped)
