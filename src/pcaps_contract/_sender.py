@@ -458,14 +458,14 @@ class PoliteAdapter(HTTPAdapter):
         try:
             response = super().send(request, True, (min(5.0, timeout), timeout), verify, cert, None)
             if response.raw is not None and not response._content_consumed:
-                response._content = self._read_body(response, request)
+                response._content = self._read_body(response, request, timeout)
                 response._content_consumed = True
                 response.raw.release_conn()
         except ResponseRefused:
             self.halt.answered()  # too large to judge, but an answer: the target is alive
             raise
         except TimeoutError as exc:  # the deadline, raised where neither urllib3 nor requests wrapped it
-            raise requests.ReadTimeout(str(exc), request=request) from None
+            raise _timed_out(request, exc, timeout) from None
         finally:
             _DEADLINE.at = _DEADLINE.halted = None
             self.stats.add("in_flight", -1)
@@ -479,7 +479,7 @@ class PoliteAdapter(HTTPAdapter):
             )
         return response
 
-    def _read_body(self, response: requests.Response, request: requests.PreparedRequest) -> bytes:
+    def _read_body(self, response: requests.Response, request: requests.PreparedRequest, timeout: float) -> bytes:
         cap = self.limits.max_response_bytes
         chunks: list[bytes] = []
         size = 0
@@ -497,7 +497,7 @@ class PoliteAdapter(HTTPAdapter):
         except ResponseRefused:
             raise
         except urllib3_errors.ReadTimeoutError as exc:
-            raise requests.ReadTimeout(str(exc), request=request) from None
+            raise _timed_out(request, exc, timeout) from None
         except (urllib3_errors.ProtocolError, urllib3_errors.SSLError, OSError) as exc:
             raise requests.ConnectionError(str(exc), request=request) from None
         except urllib3_errors.DecodeError as exc:
@@ -507,6 +507,14 @@ class PoliteAdapter(HTTPAdapter):
     def _pause(self, seconds: float) -> None:
         if not self.limiter.waiter.wait(seconds, self._waits_end):  # type: ignore[arg-type]
             raise self._cancelled()
+
+
+def _timed_out(request: requests.PreparedRequest, cause: BaseException, seconds: float) -> requests.ReadTimeout:
+    """A whole-answer deadline that ran out, in the shape requests gives a read timeout: a urllib3 error whose text
+    ends in `(read timeout=N)`, which schemathesis reads to name the timeout (a plain text there broke its engine)."""
+    return requests.ReadTimeout(
+        urllib3_errors.ReadTimeoutError(None, request.url or "", f"{cause} (read timeout={seconds:g})"), request=request
+    )
 
 
 class _NoRedirects(requests.Session):

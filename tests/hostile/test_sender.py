@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import gzip
 import json
+import re
 import ssl
 import threading
 import time
@@ -56,6 +57,17 @@ def test_an_answer_that_does_not_arrive_whole_within_the_deadline_times_out(
     with pytest.raises(requests.Timeout):
         session.get(f"{base_url}/accounts/{ACCOUNT}/pcaps/ownership")
     assert time.monotonic() - started < 5  # 1 s deadline, no retry: a drip of a byte every 2 s never resets it
+
+
+@pytest.mark.parametrize("hostile", ["drip", "hang-after-first"], indirect=True)
+def test_a_deadline_that_ran_out_is_a_read_timeout_schemathesis_can_name(hostile: tuple[requests.Session, str]) -> None:
+    """schemathesis reads a read timeout's message as requests shapes it; a plain text there broke its engine."""
+    from schemathesis.core.errors import get_request_error_message
+
+    session, base_url = hostile
+    with pytest.raises(requests.ReadTimeout) as timed_out:
+        session.get(f"{base_url}/accounts/{ACCOUNT}/pcaps/ownership")
+    assert re.fullmatch(r"Read timed out after 1(\.0)? seconds", get_request_error_message(timed_out.value))
 
 
 @pytest.mark.parametrize("hostile", ["huge", "chunked-endless", "gzip-bomb"], indirect=True)
