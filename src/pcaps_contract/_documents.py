@@ -17,6 +17,7 @@ from urllib.parse import unquote
 import yaml
 
 from pcaps_contract._errors import SpecError
+from pcaps_contract._files import open_named
 from pcaps_contract._limits import MAX_SPEC_BYTES, MAX_SPEC_DEPTH, MAX_SPEC_NODES
 from pcaps_contract._text import clip
 
@@ -78,16 +79,11 @@ for _tag in ("timestamp", "binary", "set", "omap", "pairs"):  # what no JSON doc
 
 def read_bytes(path: Path, what: str = "an OpenAPI spec (YAML or JSON)") -> bytes:
     """The file's bytes, at most MAX_SPEC_BYTES of them; SpecError names the file otherwise."""
-    try:
-        with path.open("rb") as file:
-            data = file.read(MAX_SPEC_BYTES + 1)
-    except FileNotFoundError:
-        raise SpecError(f"{path}: no such file; pass the path of {what}.") from None
-    except IsADirectoryError:
-        raise SpecError(f"{path} is a directory; pass the path of {what}.") from None
-    except OSError as exc:
-        raise SpecError(f"{path} cannot be read ({exc.strerror}); check its permissions.") from None
-    return data
+    with open_named(path, SpecError, f"pass the path of {what}", f"is a directory; pass the path of {what}") as file:
+        try:
+            return file.read(MAX_SPEC_BYTES + 1)
+        except OSError as exc:
+            raise SpecError(f"{path} cannot be read ({exc.strerror}); check its permissions.") from None
 
 
 def load_document(data: bytes | str, source: str) -> dict[str, Any]:

@@ -512,9 +512,7 @@ class PoliteAdapter(HTTPAdapter):
 def _timed_out(request: requests.PreparedRequest, cause: BaseException, seconds: float) -> requests.ReadTimeout:
     """A whole-answer deadline that ran out, in the shape requests gives a read timeout: a urllib3 error whose text
     ends in `(read timeout=N)`, which schemathesis reads to name the timeout (a plain text there broke its engine)."""
-    return requests.ReadTimeout(
-        urllib3_errors.ReadTimeoutError(None, request.url or "", f"{cause} (read timeout={seconds:g})"), request=request
-    )
+    return requests.ReadTimeout(urllib3_errors.TimeoutError(f"{cause} (read timeout={seconds:g})"), request=request)
 
 
 class _NoRedirects(requests.Session):

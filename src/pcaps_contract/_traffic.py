@@ -29,6 +29,7 @@ from pcaps_contract._credentials import (
     redact_bytes,
 )
 from pcaps_contract._errors import UsageError
+from pcaps_contract._files import open_named
 from pcaps_contract._limits import DEFAULT_MAX_RESPONSE_BYTES, MAX_EXCHANGE_SECONDS, MAX_RECORDED_EXCHANGE_BYTES
 from pcaps_contract._text import clip, json_text
 
@@ -233,14 +234,12 @@ def read_traffic(path: Path, cap: int = DEFAULT_MAX_RESPONSE_BYTES) -> Iterator[
     the file cannot be read, is neither, or an exchange breaks a bound (naming it); the file is opened here, its
     exchanges read as they are asked for.
     """
-    try:
-        handle = path.open("rb")
-    except FileNotFoundError:
-        raise UsageError(f"{path}: no such file; give a HAR file or a recording of `pcaps-contract proxy`.") from None
-    except IsADirectoryError:
-        raise UsageError(f"{path} is a folder; give the HAR file or the exchanges.ndjson inside it.") from None
-    except OSError as exc:
-        raise UsageError(f"{path} cannot be read ({exc.strerror}); check its permissions.") from None
+    handle = open_named(
+        path,
+        UsageError,
+        "give a HAR file or a recording of `pcaps-contract proxy`",
+        "is a folder; give the HAR file or the exchanges.ndjson inside it",
+    )
     try:
         head = handle.read(4096).lstrip()
         handle.seek(0)

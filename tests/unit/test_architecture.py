@@ -75,6 +75,7 @@ def test_the_spec_reads_its_document_only_through_the_one_reader() -> None:
     assert ours("pcaps_contract._spec") == {"pcaps_contract._errors", "pcaps_contract._documents"}
     assert ours("pcaps_contract._documents") <= {
         "pcaps_contract._errors",
+        "pcaps_contract._files",
         "pcaps_contract._limits",
         "pcaps_contract._text",
     }
