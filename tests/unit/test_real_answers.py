@@ -14,7 +14,8 @@ from pcaps_contract._real_answers import (
     could_not_judge,
     documented_statuses,
     is_real,
-    never_judged,
+    judges,
+    without_real_answers,
 )
 from pcaps_contract._spec import load_spec
 
@@ -48,6 +49,17 @@ def test_the_real_apis_documented_refusals_and_retried_throttles_are_real_answer
     assert not is_real(NO_ROUTE, DOCUMENTED[api.DELETE])
 
 
+def test_a_server_error_is_no_real_answer_but_its_violation_is_a_verdict_whatever_the_route() -> None:
+    from pcaps_contract._fuzz.findings import TRANSPORT_CHECK
+
+    assert not is_real("500", DOCUMENTED[api.DELETE]) and not is_real("503", {"DEFAULT", "5XX", "503"})
+    assert without_real_answers({api.DELETE: {"500": 9}}, DOCUMENTED, [api.DELETE]) == {api.DELETE: {"500": 9}}
+    unjudged = {api.DELETE}
+    assert judges(api.DELETE, "not_a_server_error", unjudged) and judges(api.DELETE, TRANSPORT_CHECK, unjudged)
+    assert not judges(api.DELETE, "content_type_conformance", unjudged)
+    assert judges(api.LIST, "content_type_conformance", unjudged)
+
+
 def test_without_default_only_2xx_and_the_documented_statuses_are_real() -> None:
     documented = {"204", "4XX"}
     assert is_real("204", documented) and is_real("200", documented) and is_real("418", documented)
@@ -58,10 +70,10 @@ def test_without_default_only_2xx_and_the_documented_statuses_are_real() -> None
 def test_an_operation_is_named_exactly_when_none_of_its_answers_is_real(
     answers: dict[str, dict[str, int]], covered: list[str]
 ) -> None:
-    unjudged = never_judged(answers, DOCUMENTED, covered)
+    unjudged = without_real_answers(answers, DOCUMENTED, covered)
     assert set(unjudged) <= set(covered)  # what the plan excluded is never "never judged"
     for operation in covered:
-        real = sum(count for kind, count in answers.get(operation, {}).items() if kind != NO_ROUTE)
+        real = sum(count for kind, count in answers.get(operation, {}).items() if kind != NO_ROUTE and kind < "500")
         assert (operation in unjudged) == (real == 0), (operation, answers.get(operation))
         if operation in unjudged:
             assert unjudged[operation] == {k: c for k, c in answers.get(operation, {}).items() if c > 0}
@@ -73,12 +85,12 @@ def test_one_documented_answer_among_any_others_makes_an_operation_judged(
 ) -> None:
     documented = {"204", "4XX"}  # narrower than the spec's, so undocumented statuses are drawn too
     answers = {**answers, operation: {**answers.get(operation, {}), "404": 1}}
-    assert operation not in never_judged(answers, {operation: documented}, [operation])
+    assert operation not in without_real_answers(answers, {operation: documented}, [operation])
 
 
 @given(st.dictionaries(st.sampled_from(("302", "503", NO_ROUTE)), st.integers(1, 50), min_size=1))
 def test_an_operation_with_only_undocumented_answers_is_named_with_what_it_got(got: dict[str, int]) -> None:
-    unjudged = never_judged({api.DELETE: got}, {api.DELETE: {"204", "4XX"}}, [api.DELETE, api.LIST])
+    unjudged = without_real_answers({api.DELETE: got}, {api.DELETE: {"204", "4XX"}}, [api.DELETE, api.LIST])
     sentence = could_not_judge(unjudged)
     assert list(unjudged) == [api.DELETE, api.LIST] and sentence.startswith("could not judge delete_bucket: ")
     assert f"its {sum(got.values())} answer(s) were" in sentence and "list_buckets: it got no answer" in sentence

@@ -12,7 +12,7 @@ import random
 import threading
 import time
 from collections import Counter
-from collections.abc import Callable, Collection, Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor, wait
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -45,7 +45,13 @@ from pcaps_contract._limits import Budget, cleanup_budget
 from pcaps_contract._ownerships import CleanupRegistry, CleanupResult, clean_up_in_time, created_by, shown_id
 from pcaps_contract._progress import Progress
 from pcaps_contract._ratelimit import RateLimiter
-from pcaps_contract._real_answers import answer_kind, could_not_judge, documented_statuses, never_judged
+from pcaps_contract._real_answers import (
+    answer_kind,
+    could_not_judge,
+    documented_statuses,
+    judges,
+    without_real_answers,
+)
 from pcaps_contract._sender import (
     INTERRUPTED,
     AnyOf,
@@ -225,11 +231,11 @@ class FuzzRun:
         """A 0 must mean judged: an operation of the plan without one real answer makes the run "could not judge".
 
         Findings on such an operation were made on answers that are not the API's (a web server's 404 page fails
-        the schema too): they stay in the report, but only new findings on operations that were judged, or of a
-        request that got no answer in time (a violation whatever the route), make the exit 1; the operations that
+        the schema too): they stay in the report, but only new findings that `judges` (on operations that were
+        judged, or of a server error or a request never answered in time) make the exit 1; the operations that
         were not judged are then named among the report's errors.
         """
-        unjudged = never_judged(
+        unjudged = without_real_answers(
             {name: stats.answers for name, stats in self.shared.operations.items()},
             documented_statuses(self.spec, self.plan.operations),
             self.plan.operations,
@@ -241,7 +247,7 @@ class FuzzRun:
             f"every case was throttled, timed out or never sent: {self.stats['throttled']} answered 429, "
             f"{self.stats['transport_errors']} transport errors",
         )
-        if any(not finding.known and _judges(finding, unjudged) for finding in self.findings.all()):
+        if any(not found.known and judges(found.operation, found.check, unjudged) for found in self.findings.all()):
             self.shared.errors.append(reason)
         else:
             self._stopped_by(reason)
@@ -577,11 +583,6 @@ class FuzzRun:
             elapsed=self.clock() - self.started,
             left=left,
         )
-
-
-def _judges(finding: Finding, unjudged: Collection[str]) -> bool:
-    """Whether a finding says something of the target: made on a real answer, or on a request it never answered."""
-    return finding.operation not in unjudged or finding.check == TRANSPORT_CHECK
 
 
 def _milliseconds(seconds: float | None) -> float | None:
