@@ -33,6 +33,7 @@ from pcaps_contract._credentials import Credentials
 from pcaps_contract._data import destination_confs, made_up_challenges, ownership_challenges
 from pcaps_contract._ownerships import CleanupRegistry, text_problem
 from pcaps_contract._profiles import Profile
+from pcaps_contract._real_answers import kind_of
 from pcaps_contract._report import Failure, Ledger, Step
 from pcaps_contract._sender import Cancelled, Throttled
 from pcaps_contract._targets import ChallengeSource
@@ -125,6 +126,7 @@ class Judge:
         self.probes = 0
         self.max_probes = max_probes
         self.delivered_validations = 0
+        self.answers: dict[str, Counter[str]] = {}  # by operation, each answer by kind (`_real_answers`)
 
     @property
     def _prefix(self) -> str:
@@ -184,6 +186,7 @@ class Judge:
             request_headers=dict(response.request.headers),
             response_headers=dict(response.headers),
         )
+        self.answers.setdefault(operation_id, Counter())[kind_of(exchange)] += 1
         if exchange.status >= 500:
             self.ledger.failed(
                 Failure(

@@ -76,6 +76,9 @@ NOT_FOUND_BODIES = {
 }
 
 
+LISTED_NOTHING = json.dumps({"errors": [], "messages": [], "result": [], "success": True}).encode()
+
+
 class _NotFound(BaseHTTPRequestHandler):
     """Answers 404 with the server's body to every request, and keeps the method and path of each."""
 
@@ -90,7 +93,10 @@ class _NotFound(BaseHTTPRequestHandler):
         with self.server.lock:
             self.server.received.append((self.command, self.path))
         content_type, body = self.server.body
-        self.send_response(404)
+        status = 404
+        if self.server.lists and self.command == "GET" and self.path.endswith("/pcaps/ownership"):
+            content_type, body, status = "application/json", LISTED_NOTHING, 200
+        self.send_response(status)
         self.send_header("Content-Type", content_type)
         self.send_header("Content-Length", str(len(body)))
         self.end_headers()
@@ -103,12 +109,14 @@ class _NotFound(BaseHTTPRequestHandler):
 
 
 @contextmanager
-def serve_not_found(kind: str) -> Iterator[tuple[str, list[tuple[str, str]]]]:
-    """A server on 127.0.0.1 that answers 404 with an HTML page or a line of text (`kind`) to every request;
-    yields its origin and the (method, path) of every request it received. It stops when the block ends."""
+def serve_not_found(kind: str, *, lists: bool = False) -> Iterator[tuple[str, list[tuple[str, str]]]]:
+    """A server on 127.0.0.1 that answers 404 with an HTML page or a line of text (`kind`) to every request (but
+    a list, which it answers with an empty listing when `lists`); yields its origin and the (method, path) of
+    every request it received. It stops when the block ends."""
     server: Any = ThreadingHTTPServer(("127.0.0.1", 0), _NotFound)
     server.daemon_threads = True
     server.body = NOT_FOUND_BODIES[kind]
+    server.lists = lists
     server.lock = threading.Lock()
     server.received = []
     thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.1}, daemon=True)

@@ -311,6 +311,19 @@ def test_a_server_that_answers_404_to_everything_is_stopped_by_the_preflight_in_
     assert json.loads(report.read_text())["exit_code"] == 2
 
 
+def test_operations_answered_only_by_a_404_page_are_named_beside_the_violations_of_the_list(run_cli: Run) -> None:
+    """The list answers (and breaks the contract: it ignores the credentials); every other route is a web server's
+    404 page. The violations of the list are the verdict (exit 1); the operations never judged are named."""
+    with serve_not_found("html", lists=True) as (origin, _):
+        argv = ["--base-url", f"{origin}/client/v4", "--token", CANARY, "--account-id", OWNER]
+        outcome = run_cli("check", *argv, "--seed", "1", *FAST)
+    assert outcome.code == 1, outcome.stdout + outcome.stderr
+    [note] = [line for line in outcome.stdout.splitlines() if line.startswith("note: could not judge ")]
+    for operation in ("add_bucket", "delete_bucket", "validate_bucket"):
+        assert f"{operation}: its " in note, note
+    assert "answer(s) were all 404 without the API's envelope" in note and "list_buckets" not in note, note
+
+
 def _add_is_no_route(exchange: Exchange) -> None:
     """Every add the credentials may make answers 404 in the envelope, as a server without that route would."""
     if exchange.operation == "add_bucket" and exchange.status in (200, 400):

@@ -565,6 +565,38 @@ def test_a_server_that_answers_404_to_everything_is_not_fuzzed(run_cli: Run, kin
     assert received == [("GET", f"/client/v4/accounts/{ACCOUNT}/pcaps/ownership")]
 
 
+def test_operations_whose_every_answer_is_a_404_page_are_not_judged_exit_2_with_one_sentence(
+    run_cli: Run, tmp_path: Path
+) -> None:
+    """The list answers as the API does (so the preflight passes); every delete and validate gets a web server's
+    404 page. The schema failures those pages make stay in the report, but they judge no operation of the API."""
+    operations = ("--operation", "delete_bucket", "--operation", "validate_bucket")
+    with serve_not_found("html", lists=True) as (origin, received):
+        argv = fuzz(f"{origin}/client/v4", *operations, "--max-examples", "6", "--report-dir", str(tmp_path))
+        outcome = run_cli(*argv)
+    assert outcome.code == 2, outcome.stdout + outcome.stderr
+    [line] = [text for text in outcome.stdout.splitlines() if text.startswith("error: ")]
+    assert "could not judge delete_bucket: its " in line, line
+    assert "new finding(s) (exit 2)" in outcome.stdout and "stopped early" not in outcome.stdout
+    assert "answer(s) were all 404 without the API's envelope; validate_bucket: its " in line, line
+    result = json.loads((tmp_path / "result.json").read_text())
+    assert result["exit_code"] == 2 and result["per_operation"]["delete_bucket"]["answers"] == {
+        "404 without the API's envelope": result["per_operation"]["delete_bucket"]["cases"]
+    }
+    assert {method for method, _ in received} >= {"GET", "DELETE", "POST"}
+
+
+def test_a_faithful_target_judges_every_operation_on_real_answers_and_exits_0(run_cli: Run, tmp_path: Path) -> None:
+    with serve(mock_app()) as url:
+        outcome = run_cli(*fuzz(url, "--max-examples", "6", "--seed", "3", "--report-dir", str(tmp_path)))
+    assert outcome.code == 0, outcome.stdout + outcome.stderr
+    per_operation = json.loads((tmp_path / "result.json").read_text())["per_operation"]
+    assert set(per_operation) == {"list_buckets", "add_bucket", "delete_bucket", "validate_bucket"}
+    for name, stats in per_operation.items():
+        assert "404 without the API's envelope" not in stats["answers"] or name == "list_buckets", (name, stats)
+        assert sum(stats["answers"].values()) > 0, name
+
+
 def test_with_the_key_pair_no_email_or_key_reaches_a_file_and_reproductions_use_their_variables(
     tmp_path: Path, run_cli: Run
 ) -> None:

@@ -180,11 +180,22 @@ def test_every_json_body_from_outside_is_read_by_the_bounded_reader() -> None:
 
 
 def test_the_pure_modules_import_neither_the_engine_nor_the_mock() -> None:
-    pure = ("pcaps_contract._checks", "pcaps_contract._report", "pcaps_contract._credentials", "pcaps_contract._api")
+    pure: tuple[str, ...] = ("pcaps_contract._checks", "pcaps_contract._report", "pcaps_contract._credentials")
+    pure += ("pcaps_contract._api", "pcaps_contract._real_answers")
     for name in pure:
         heavy = {item for item in MODULES[name] if item.split(".")[0] in {"schemathesis", "hypothesis", "starlette"}}
         assert not heavy, name
         assert not {item for item in ours(name) if inside(item, "pcaps_contract.mock", "pcaps_contract.gate")}, name
+
+
+def test_the_rule_of_real_answers_stands_on_the_checks_and_the_spec_alone() -> None:
+    assert ours("pcaps_contract._real_answers") <= {
+        "pcaps_contract",  # `from pcaps_contract import _checks`
+        "pcaps_contract._checks",
+        "pcaps_contract._errors",
+        "pcaps_contract._spec",
+    }
+    assert "pcaps_contract._real_answers" in ours("pcaps_contract._fuzz.run")
 
 
 def test_the_generated_client_imports_nothing_of_the_toolkit() -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import shlex
+from collections import Counter
 from pathlib import Path
 
 import pytest
@@ -16,6 +17,7 @@ from pcaps_contract._data import destination_confs, ownership_challenges
 from pcaps_contract._errors import UsageError
 from pcaps_contract._ownerships import CleanupRegistry, created_by
 from pcaps_contract._profiles import PROFILES, get_profile
+from pcaps_contract._real_answers import NO_ROUTE
 from pcaps_contract._report import FAILED, PASSED, SKIPPED, Failure, GateReport, Ledger, Step, xml_safe
 from pcaps_contract._spec import Spec
 from pcaps_contract._targets import Target, TargetError
@@ -220,9 +222,15 @@ def run_with(statuses: dict[int, int], *, judged: bool = True, errors: tuple[str
     run.statuses.update(statuses)
     run.errors.extend(errors)
     if judged:
-        run.ledger.passed("add_bucket", "not_a_server_error")
-        run.ledger.passed("list_buckets", "not_a_server_error")
+        answered(run, "add_bucket")
+        answered(run, "list_buckets")
     return run
+
+
+def answered(run: RunState, operation: str, kind: str = "200") -> None:
+    """An answer of this kind to the operation, judged by a check that passed."""
+    run.answers.setdefault(operation, Counter())[kind] += 1
+    run.ledger.passed(operation, "not_a_server_error")
 
 
 def test_a_bucket_whose_files_could_never_be_read_leaves_the_onboarding_flow_unjudged() -> None:
@@ -265,11 +273,28 @@ def test_a_run_without_any_answer_cannot_judge() -> None:
 
 def test_an_operation_never_judged_means_no_verdict_unless_something_failed() -> None:
     run = run_with({200: 10}, judged=False)
-    run.ledger.passed("add_bucket", "not_a_server_error")
+    answered(run, "add_bucket")
     reason = unjudged(run)
-    assert reason is not None and "list_buckets" in reason
+    assert reason == (
+        "could not judge list_buckets: it got no answer to judge (every request was throttled, lost or never sent)."
+    )
     run.ledger.failed(Failure("add_bucket", "not_a_server_error", "below 500", "500"))
     assert unjudged(run) is None
+
+
+def test_an_operation_whose_every_answer_was_a_404_page_is_named_whatever_its_checks_said() -> None:
+    run = run_with({200: 10, 404: 3})
+    run.answers["delete_bucket"] = Counter({NO_ROUTE: 3})
+    run.ledger.passed("delete_bucket", "status_code_conformance")  # a 404 is a status the spec allows
+    run.ledger.failed(Failure("delete_bucket", "content_type_conformance", "application/json", "text/html"))
+    documented = {"delete_bucket": {"204", "4XX", "DEFAULT"}}
+    reason = unjudged(run, documented=documented)
+    assert reason == "could not judge delete_bucket: its 3 answer(s) were all 404 without the API's envelope.", reason
+    run.answers["delete_bucket"]["404"] += 1  # one 404 in the API's envelope: delete was judged
+    assert unjudged(run, documented=documented) is None
+    run.answers["delete_bucket"] = Counter({NO_ROUTE: 3})
+    run.ledger.failed(Failure("add_bucket", "not_a_server_error", "below 500", "500"))
+    assert unjudged(run, documented=documented) is None  # a violation on a real answer is the verdict
 
 
 class _Case:

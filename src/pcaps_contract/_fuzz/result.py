@@ -11,6 +11,7 @@ from pcaps_contract._fuzz.findings import Finding, merge_findings
 from pcaps_contract._fuzz.latency import Latency
 from pcaps_contract._fuzz.timeline import Timeline
 from pcaps_contract._ownerships import Leftover
+from pcaps_contract._real_answers import COULD_NOT_JUDGE
 
 EXIT_OK = 0
 EXIT_FINDINGS = 1  # new findings (not in the baseline)
@@ -30,6 +31,7 @@ class OperationStats:
     transport_errors: int = 0
     codes: Counter[str] = field(default_factory=Counter)  # by exact status of each case's last answer: "200", "429"
     latency: Latency = field(default_factory=Latency)  # how long each case's answer took
+    answers: Counter[str] = field(default_factory=Counter)  # the judged answers by kind (`_real_answers`)
 
     @property
     def judged(self) -> int:
@@ -44,6 +46,7 @@ class OperationStats:
         self.transport_errors += other.transport_errors
         self.codes.update(other.codes)
         self.latency.add(other.latency)
+        self.answers.update(other.answers)
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -54,6 +57,7 @@ class OperationStats:
             "throttled": self.throttled,
             "transport_errors": self.transport_errors,
             "latency_ms": self.latency.as_json(),
+            "answers": dict(sorted(self.answers.items())),
         }
 
     @classmethod
@@ -67,6 +71,7 @@ class OperationStats:
             transport_errors=data.get("transport_errors", 0),
             codes=Counter(data.get("codes", {})),
             latency=Latency.from_json(data.get("latency_ms")),
+            answers=Counter(data.get("answers", {})),
         )
 
 
@@ -127,7 +132,8 @@ class FuzzResult:
         code = self.exit_code()
         parts = []
         if self.crashed:
-            parts.append("the run stopped early: " + self.stop_reason)
+            ended = self.stop_reason.startswith(COULD_NOT_JUDGE)  # said once the run was over, not a stop
+            parts.append(self.stop_reason if ended else "the run stopped early: " + self.stop_reason)
         elif self.interrupted:
             parts.append("interrupted")
         if self.new_findings or code in (EXIT_OK, EXIT_FINDINGS, EXIT_INTERRUPTED):

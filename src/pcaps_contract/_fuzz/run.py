@@ -45,6 +45,13 @@ from pcaps_contract._limits import Budget, cleanup_budget
 from pcaps_contract._ownerships import CleanupRegistry, CleanupResult, clean_up_in_time, created_by, shown_id
 from pcaps_contract._progress import Progress
 from pcaps_contract._ratelimit import RateLimiter
+from pcaps_contract._real_answers import (
+    answer_kind,
+    could_not_judge,
+    documented_statuses,
+    judges,
+    without_real_answers,
+)
 from pcaps_contract._sender import (
     INTERRUPTED,
     AnyOf,
@@ -187,13 +194,8 @@ class FuzzRun:
             self._sample_timeline()
             cleanup = self._clean_up()
             self._sample_timeline()
-        never = [name for name, stats in self.shared.operations.items() if stats.judged <= 0]
-        found = any(not finding.known for finding in self.findings.all())
-        if never and not found and not self.crashed and not self.interrupt.is_set():  # a 0 must mean judged
-            self._stopped_by(
-                f"nothing was judged on {', '.join(never)}: every case was throttled, timed out or never sent "
-                f"({self.stats['throttled']} answered 429, {self.stats['transport_errors']} transport errors)"
-            )
+        if not self.crashed and not self.interrupt.is_set():
+            self._judged_every_operation()
         seconds = self.clock() - self.started
         self.events.emit("run_finished", reason=self.stop_reason, seconds=round(seconds, 3))
         if self.progress is not None:
@@ -224,6 +226,31 @@ class FuzzRun:
             spec_sha256=self.spec.sha256,
             timeline=self.shared.timeline,
         )
+
+    def _judged_every_operation(self) -> None:
+        """A 0 must mean judged: an operation of the plan without one real answer makes the run "could not judge".
+
+        Findings on such an operation were made on answers that are not the API's (a web server's 404 page fails
+        the schema too): they stay in the report, but only new findings that `judges` (on operations that were
+        judged, or of a server error or a request never answered in time) make the exit 1; the operations that
+        were not judged are then named among the report's errors.
+        """
+        unjudged = without_real_answers(
+            {name: stats.answers for name, stats in self.shared.operations.items()},
+            documented_statuses(self.spec, self.plan.operations),
+            self.plan.operations,
+        )
+        if not unjudged:
+            return
+        reason = could_not_judge(
+            unjudged,
+            f"every case was throttled, timed out or never sent: {self.stats['throttled']} answered 429, "
+            f"{self.stats['transport_errors']} transport errors",
+        )
+        if any(not found.known and judges(found.operation, found.check, unjudged) for found in self.findings.all()):
+            self.shared.errors.append(reason)
+        else:
+            self._stopped_by(reason)
 
     def _stopped_by(self, reason: str) -> None:
         self.crashed = True
@@ -376,6 +403,7 @@ class FuzzRun:
             stats.cases += 1
             stats.statuses[f"{status // 100}xx"] += 1
             stats.codes[str(status)] += 1
+            stats.answers[answer_kind(operation_id, status, response.content)] += 1
             if seconds is not None:
                 stats.latency.record(seconds)
         self.events.emit("case", operation=operation_id, status=status, ms=_milliseconds(seconds))

@@ -13,6 +13,7 @@ import requests
 
 from pcaps_contract._internal import cause_of
 from pcaps_contract._ownerships import CleanupRegistry, created_by
+from pcaps_contract._real_answers import answer_kind
 from pcaps_contract._report import Failure, Ledger, Step
 from pcaps_contract._sender import Cancelled, Throttled
 from pcaps_contract._text import clip
@@ -29,6 +30,7 @@ class RunState:
     ledger: Ledger
     registry: CleanupRegistry = field(default_factory=CleanupRegistry)
     statuses: Counter[int] = field(default_factory=Counter)
+    answers: dict[str, Counter[str]] = field(default_factory=dict)  # by operation, each by kind (`_real_answers`)
     errors: list[str] = field(default_factory=list)
     throttled: int = 0
     stopped: str | None = None
@@ -110,16 +112,27 @@ def _record_error(error: BaseException, text: str, run: RunState) -> None:
         run.errors.append(clip(text.splitlines()[0] if text else type(error).__name__, 300))
 
 
+def _operation_of(case: Any) -> str:
+    """The operationId of a schemathesis case (its label, for an operation without one)."""
+    return str(case.operation.definition.raw.get("operationId") or case.operation.label)
+
+
 def _record_scenario(recorder: Any, run: RunState, status_enum: Any) -> None:
-    for interaction in recorder.interactions.values():
+    for case_id, interaction in recorder.interactions.items():
         if interaction.response is not None:
             run.statuses[interaction.response.status_code] += 1
+            node = recorder.cases.get(case_id)
+            # Only a request of the operation's own method answers it (a check's probe with another one does not).
+            if node is not None and interaction.request.method.lower() == node.value.operation.method.lower():
+                answered = _operation_of(node.value)
+                kind = answer_kind(answered, interaction.response.status_code, interaction.response.content)
+                run.answers.setdefault(answered, Counter())[kind] += 1
     for case_id, nodes in recorder.checks.items():
         case_node = recorder.cases.get(case_id)
         if case_node is None:
             continue
         case = case_node.value
-        operation = case.operation.definition.raw.get("operationId") or case.operation.label
+        operation = _operation_of(case)
         interaction = recorder.interactions.get(case_id)
         # Each check judged this case's answer: the time the target took for it counts in each check's cell.
         seconds = interaction.response.elapsed if interaction is not None and interaction.response else 0.0

@@ -5,7 +5,7 @@ from __future__ import annotations
 import threading
 import time
 from collections import Counter
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
@@ -23,6 +23,7 @@ from pcaps_contract._ownerships import CleanupRegistry, CleanupResult, clean_up_
 from pcaps_contract._profiles import Profile
 from pcaps_contract._progress import Progress
 from pcaps_contract._ratelimit import RateLimiter, RetryPolicy
+from pcaps_contract._real_answers import could_not_judge, documented_statuses, judges, without_real_answers
 from pcaps_contract._report import SKIPPED, GateReport, Ledger, RunListener, utc_now
 from pcaps_contract._sender import (
     INTERRUPTED,
@@ -199,7 +200,11 @@ def run_gate(
     _add_notes(report, options, run, connection.stats)
     if run.internal is not None:  # before any other reason: the verdicts so far cannot be trusted to be all
         report.error = internal_error(run.internal, seed)
-    report.error = report.error or unjudged(run, lifecycle=options.lifecycle)
+    documented = documented_statuses(spec, run.ledger.operations)
+    report.error = report.error or unjudged(run, lifecycle=options.lifecycle, documented=documented)
+    never = without_real_answers(run.answers, documented, run.ledger.operations)
+    if never and not report.error:  # the violations on real answers are the verdict; what it could not judge shows
+        report.notes.append(could_not_judge(never, "every request was throttled, lost or never sent") + ".")
     if options.require_all and report.never_judged and report.conforms and not report.error:
         report.error = (
             f"--require-all: {len(report.never_judged)} check(s) never judged ({', '.join(report.never_judged)})"
@@ -293,6 +298,8 @@ def _judge_side_by_side(
     judges = [judge for _, judge in lanes]
     for judge in judges:
         run.statuses.update(judge.statuses)
+        for operation, answers in judge.answers.items():
+            run.answers.setdefault(operation, Counter()).update(answers)
         run.throttled += judge.tally.throttled
         run.delivered_validations += judge.delivered_validations
     source = judges[0].source if judges else None
@@ -382,9 +389,13 @@ def _add_notes(report: GateReport, options: GateOptions, run: RunState, stats: S
         )
 
 
-def unjudged(run: RunState, *, lifecycle: bool = False) -> str | None:
-    """Why the run cannot give a verdict, if it cannot: nothing answered, or nothing but 404/429/errors, or (when
-    the lifecycle ran) no add that created anything, so that nothing after an add was judged."""
+def unjudged(
+    run: RunState, *, lifecycle: bool = False, documented: Mapping[str, Collection[str]] | None = None
+) -> str | None:
+    """Why the run cannot give a verdict, if it cannot: nothing answered, or nothing but 404/429/errors, an
+    operation without one real answer (`_real_answers`; `documented`: the spec's statuses of each operation, none
+    but 2xx when not given), or (when the lifecycle ran) no add that created anything, so that nothing after an add
+    was judged. Failures made only on operations without a real answer judged nothing: they give no verdict."""
     statuses = run.statuses
     total = sum(statuses.values())
     if refused_everywhere(statuses):
@@ -403,9 +414,9 @@ def unjudged(run: RunState, *, lifecycle: bool = False) -> str | None:
         return f"could not judge everything: {len(run.errors)} error(s) ({'; '.join(run.errors[:3])})"
     if not total:
         return "no request got an answer to judge."
-    never = [operation for operation in run.ledger.operations if not run.ledger.judged(operation)]
-    if never and not run.ledger.failures():
-        return f"nothing was judged on {', '.join(never)} (every answer throttled, lost or refused)."
+    never = without_real_answers(run.answers, documented or {}, run.ledger.operations)
+    if never and not any(judges(failure.operation, failure.check, never) for failure in run.ledger.failures()):
+        return could_not_judge(never, "every request was throttled, lost or never sent") + "."
     if (
         lifecycle
         and run.ledger.status(api.ADD, checks.ownership_id_is_new.name) == SKIPPED
