@@ -131,6 +131,13 @@ class Leftover:
         return f"ownership {self.ownership_id}"
 
     @property
+    def id_shown(self) -> str:
+        """The id as a report's table of leftovers shows it: for a possible one, that it is unknown, and its bucket."""
+        return (
+            f"unknown (a possible ownership of bucket {self.destination_conf})" if self.possible else self.ownership_id
+        )
+
+    @property
     def described(self) -> str:
         """The leftover as every report says it: the ownership (or the possible one), its account, and why."""
         return f"{self.what} of account {self.account} ({self.reason})"

@@ -22,8 +22,10 @@ from pathlib import Path
 from xml.etree import ElementTree
 
 import pytest
+from markupsafe import escape
 
 from pcaps_contract._ownerships import MAY_EXIST, shown_conf
+from pcaps_contract._report_dir import HTML_FILE
 from pcaps_contract.mock import MockConfig, create_app
 from pcaps_contract.mock._server import serve_in_thread
 from tests.gallery.broken import OWNER
@@ -319,6 +321,8 @@ def test_an_add_that_got_no_answer_from_a_target_that_died_is_listed_as_a_possib
     assert MAY_EXIST in ran.output, ran.tail()
     errors = [error.get("message") or "" for error in ElementTree.parse(junit_of(command, tmp_path)).iter("error")]
     assert any(bucket in message and MAY_EXIST in message for message in errors), errors
+    page = (tmp_path / "report" / HTML_FILE).read_text(encoding="utf-8")
+    assert str(escape(f"unknown (a possible ownership of bucket {bucket})")) in page
     # Two timeouts to halt, one for the cleanup's single try, and the room of the bound.
     assert seconds_after_it_stopped_answering(ran, dying) <= BOUND + TIMEOUT, ran.tail()
 

@@ -535,7 +535,7 @@ class FuzzRun:
         for created in result.deleted:
             self.events.emit("deleted", account=created.account, id=created.ownership_id)
         for leftover in result.leftovers:
-            self.events.emit("leftover", account=leftover.account, id=leftover.ownership_id, reason=leftover.reason)
+            self.events.emit("leftover", account=leftover.account, id=leftover.id_shown, reason=leftover.reason)
         self.events.emit("cleanup_finished", deleted=len(result.deleted), leftovers=len(result.leftovers))
         return result
 
