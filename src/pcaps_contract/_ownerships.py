@@ -42,8 +42,8 @@ _PATH_SYNTAX = frozenset("/\\%?#;")
 _SHOWN_ID = 100
 # How much of a bucket (destination_conf) a possible leftover shows, its R2 keys redacted first.
 _SHOWN_CONF = 300
-# Why a create whose fate is unknown is listed as a possible leftover.
-MAY_EXIST = "its add got no answer and the account could not be listed afterwards: it may exist"
+# Why a create whose fate is unknown (no answer, or a 5xx) is listed as a possible leftover.
+MAY_EXIST = "its add got no usable answer (none, or a 5xx) and the account could not be listed afterwards: it may exist"
 
 
 def text_problem(value: object, what: str, longest: int) -> str | None:
