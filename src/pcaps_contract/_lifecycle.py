@@ -35,7 +35,7 @@ from pcaps_contract._ownerships import CleanupRegistry, text_problem
 from pcaps_contract._profiles import Profile
 from pcaps_contract._real_answers import kind_of
 from pcaps_contract._report import Failure, Ledger, Step
-from pcaps_contract._sender import Cancelled, Throttled
+from pcaps_contract._sender import Cancelled, Throttled, went_unanswered
 from pcaps_contract._targets import ChallengeSource
 from pcaps_contract._text import clip
 
@@ -60,7 +60,12 @@ class LifecycleStopped(BaseException):
     """The lifecycle cannot go on: the run stopped (interrupted, its time spent, halted), or the target is lost.
 
     A BaseException, so that Hypothesis does not take it for a failing example and send it all again.
+    `unanswered`: the request it stopped went out and got no answer, so what that request did is unknown.
     """
+
+    def __init__(self, reason: str, *, unanswered: bool = False) -> None:
+        super().__init__(reason)
+        self.unanswered = unanswered
 
 
 @dataclass
@@ -163,7 +168,7 @@ class Judge:
         try:
             response = self._request(method, f"{self.base_url}{path}", body, headers)
         except Cancelled as stopped:  # its text says why: interrupted, --max-time spent, or the run halted
-            raise LifecycleStopped(str(stopped)) from None
+            raise LifecycleStopped(str(stopped), unanswered=went_unanswered()) from None
         except Throttled:
             self.tally.throttled += 1
             return None
@@ -171,7 +176,9 @@ class Judge:
             self._unanswered += 1
             self.tally.lost.append(f"{method} {path}: {type(exc).__name__}")
             if isinstance(exc, httpx.HTTPError) and self._unanswered >= LOST_AFTER:
-                raise LifecycleStopped(f"the target stopped answering ({type(exc).__name__})") from None
+                raise LifecycleStopped(
+                    f"the target stopped answering ({type(exc).__name__})", unanswered=True
+                ) from None
             return None
         self._unanswered = 0
         self.statuses[response.status_code] += 1
@@ -383,11 +390,25 @@ class LifecycleMachine(RuleBasedStateMachine):
 
     def _add(self, account: str, conf: str) -> Record | None:
         conf = self.judge.in_lane(conf)
-        created = self.judge.send(api.ADD, "POST", api.ownerships_path(account), {"destination_conf": conf})
+        created = self._send_add(account, conf)
         if created is None:
-            self.registry.expect(account, conf)  # a create without a judged answer may still have created it
             return None
         return self._created(account, conf, created)
+
+    def _send_add(self, account: str, conf: str, headers: dict[str, str] | None = None) -> checks.Exchange | None:
+        """Send an add; one without a judged answer (none, or the run stopped while it waited for one) is expected
+        by its bucket: it may still have created an ownership, which the cleanup finds or lists."""
+        try:
+            created = self.judge.send(
+                api.ADD, "POST", api.ownerships_path(account), {"destination_conf": conf}, headers=headers
+            )
+        except LifecycleStopped as stopped:
+            if stopped.unanswered:
+                self.registry.expect(account, conf)
+            raise
+        if created is None:
+            self.registry.expect(account, conf)
+        return created
 
     def _created(self, account: str, conf: str, created: checks.Exchange) -> Record | None:
         """Take a create's answer into the model (tracked for the cleanup first); its id must be new."""
@@ -615,11 +636,8 @@ class LifecycleMachine(RuleBasedStateMachine):
         before = self._list(index)
         conf = self.judge.in_lane(conf)
         if operation == 1:
-            body: dict[str, str] = {"destination_conf": conf}
-            refused = self.judge.send(api.ADD, "POST", api.ownerships_path(account), body, headers=headers)
-            if refused is None:
-                self.registry.expect(account, conf)
-            elif refused.is_success:
+            refused = self._send_add(account, conf, headers)
+            if refused is not None and refused.is_success:
                 self._created(account, conf, refused)  # the server did create it: the cleanup must delete it
         elif operation == 2:
             ownership_id = record.ownership_id if record is not None else made_up

@@ -2,8 +2,10 @@
 
 One registry and one cleanup serve `check` and `fuzz` alike. Accounts and ids are held decoded, as the server
 spelled them; each URL is built from them with every path segment quoted exactly once. A create whose answer
-could not be read (a timeout, a 5xx) is remembered by its bucket: the cleanup lists the account and deletes
-a record of that bucket, unless the record was there before the run began.
+could not be read (a timeout, a 5xx, a run halted while it waited) is remembered by its bucket: the cleanup lists
+the account and deletes a record of that bucket, unless the record was there before the run began. When the account
+cannot be listed (a dead target, the cleanup's time spent), each such create is listed as a possible leftover, by
+its bucket: the cleanup always ends with every leftover listed.
 
 Every id a server hands us passes `id_problem` as it enters the registry (`CleanupRegistry.track`), before any
 request is built from it: one it refuses is never sent, and is listed as left behind, escaped.
@@ -26,6 +28,7 @@ from urllib.parse import unquote, urlsplit
 import requests
 
 from pcaps_contract._api import is_identifier, ownership_path, ownerships_path
+from pcaps_contract._credentials import Redactor, r2_secrets
 from pcaps_contract._errors import UsageError
 from pcaps_contract._limits import CLEANUP_TIME_LIMIT
 from pcaps_contract._sender import AnyOf, Cancelled
@@ -37,6 +40,10 @@ _GONE = frozenset({200, 204, 404})
 _PATH_SYNTAX = frozenset("/\\%?#;")
 # How much of a refused id a leftover shows (escaped): enough to find it, never a whole hostile value.
 _SHOWN_ID = 100
+# How much of a bucket (destination_conf) a possible leftover shows, its R2 keys redacted first.
+_SHOWN_CONF = 300
+# Why a create whose fate is unknown (no answer, or a 5xx) is listed as a possible leftover.
+MAY_EXIST = "its add got no usable answer (none, or a 5xx) and the account could not be listed afterwards: it may exist"
 
 
 def text_problem(value: object, what: str, longest: int) -> str | None:
@@ -79,6 +86,16 @@ def shown_id(value: object) -> str:
     return text if len(text) <= _SHOWN_ID else text[: _SHOWN_ID - 3] + "..."
 
 
+def shown_conf(value: object) -> str:
+    """A bucket as a possible leftover shows it: its R2 keys replaced by their variables, then as `shown_id` shows
+    a value (as it is when printable, else its JSON text), cut: redacted before it is escaped or cut."""
+    text = value if isinstance(value, str) else _json_text(value)
+    text = Redactor(r2_secrets(text))(text)
+    if text_problem(text, "the bucket", _SHOWN_CONF) is not None:
+        text = _json_text(text)
+    return text if len(text) <= _SHOWN_CONF else text[: _SHOWN_CONF - 3] + "..."
+
+
 def _json_text(value: object) -> str:
     try:
         return json.dumps(value, ensure_ascii=True)
@@ -97,11 +114,33 @@ class Created:
 
 @dataclass(frozen=True)
 class Leftover:
-    """An ownership the cleanup could not delete, and why."""
+    """An ownership the cleanup could not delete, and why; or (`possible`) one a create whose fate is unknown may
+    have made, known only by the bucket it named (`destination_conf`, shown redacted: `shown_conf`)."""
 
     account: str
     ownership_id: str
     reason: str
+    destination_conf: str | None = None
+    possible: bool = False
+
+    @property
+    def what(self) -> str:
+        """The ownership as a report names it: by its id, or a possible one by its bucket."""
+        if self.possible:
+            return f"a possible ownership (id unknown) of bucket {self.destination_conf}"
+        return f"ownership {self.ownership_id}"
+
+    @property
+    def id_shown(self) -> str:
+        """The id as a report's table of leftovers shows it: for a possible one, that it is unknown, and its bucket."""
+        return (
+            f"unknown (a possible ownership of bucket {self.destination_conf})" if self.possible else self.ownership_id
+        )
+
+    @property
+    def described(self) -> str:
+        """The leftover as every report says it: the ownership (or the possible one), its account, and why."""
+        return f"{self.what} of account {self.account} ({self.reason})"
 
 
 class CleanupRegistry:
@@ -126,8 +165,21 @@ class CleanupRegistry:
             self._expected.add((account, destination_conf))
 
     def expected(self) -> list[tuple[str, str]]:
+        """The creates whose fate is still unknown (account, bucket)."""
         with self._lock:
             return sorted(self._expected)
+
+    def resolved(self, account: str, destination_conf: str) -> None:
+        """A listing of the account showed what the creates of this bucket made (or that they made nothing)."""
+        with self._lock:
+            self._expected.discard((account, destination_conf))
+
+    def possible(self) -> list[Leftover]:
+        """The creates whose fate is still unknown, each a possible leftover named by its bucket."""
+        return [
+            Leftover(account, "", MAY_EXIST, destination_conf=shown_conf(conf), possible=True)
+            for account, conf in self.expected()
+        ]
 
     def pre_existing(self, account: str) -> set[str]:
         with self._lock:
@@ -207,7 +259,7 @@ def clean_up(
     """
     started = time.monotonic()
     _find_expected(session, base_url, registry)
-    result = CleanupResult(leftovers=registry.refused())
+    result = CleanupResult(leftovers=registry.refused() + registry.possible())
 
     def delete(created: Created) -> str | None:
         try:
@@ -257,37 +309,51 @@ def clean_up_in_time(
     except KeyboardInterrupt:
         reason = "cleanup interrupted (Ctrl-C twice)"
         left = [Leftover(held.account, held.ownership_id, reason) for held in registry.held()]
-        return CleanupResult(leftovers=registry.refused() + left)
+        return CleanupResult(leftovers=registry.refused() + registry.possible() + left)
     finally:
         timer.cancel()
         session.close()
 
 
 def _find_expected(session: requests.Session, base_url: str, registry: CleanupRegistry) -> None:
-    """Track the records that creates without a readable answer made after all (found by their bucket)."""
+    """Track the records that creates without a readable answer made after all (found by their bucket).
+
+    An account whose listing fails (no answer, not a list answer, any error) leaves its creates unresolved:
+    `CleanupRegistry.possible` lists them.
+    """
     by_account: dict[str, set[str]] = {}
     for account, conf in registry.expected():
         by_account.setdefault(account, set()).add(conf)
     for account, confs in by_account.items():
         try:
             response = session.get(base_url + ownerships_path(account))
-        except (requests.RequestException, Cancelled, UsageError):
+            records = _list_answer(response.content) if response.status_code == 200 else None
+        except Exception:  # one account's listing failing must never stop the cleanup: its creates stay possible
+            continue
+        if records is None:
             continue
         before = registry.pre_existing(account)
-        for record in listed(response.content) if response.status_code == 200 else []:
+        for record in records:
             ownership_id, listed_conf = record.get("id"), record.get("destination_conf")
             new = not isinstance(ownership_id, str) or ownership_id not in before
             if "id" in record and listed_conf in confs and new:
                 registry.track(account, ownership_id, listed_conf)
+        for conf in confs:
+            registry.resolved(account, conf)
 
 
 def listed(content: bytes) -> list[dict[str, Any]]:
     """The records of a list answer's `result` (nothing when the body is not such an answer)."""
+    return _list_answer(content) or []
+
+
+def _list_answer(content: bytes) -> list[dict[str, Any]] | None:
+    """The records of a list answer's `result`, or None when the body is not such an answer."""
     try:
         result = json.loads(content).get("result")
     except (ValueError, AttributeError, RecursionError, UnicodeDecodeError):
-        return []
-    return [record for record in result if isinstance(record, dict)] if isinstance(result, list) else []
+        return None
+    return [record for record in result if isinstance(record, dict)] if isinstance(result, list) else None
 
 
 def _delete(

@@ -272,6 +272,7 @@ class GateReport:
                     account=redact(left.account),
                     ownership_id=redact(left.ownership_id),
                     reason=redact(left.reason),
+                    destination_conf=None if left.destination_conf is None else redact(left.destination_conf),
                 )
                 for left in self.leftovers
             ],
@@ -345,10 +346,7 @@ class GateReport:
             parts.extend(["", *(self.render_failure(failure) + "\n" for failure in failures)])
         parts.extend(f"note: {note}" for note in shown.notes)
         parts.extend(f"note: never judged: {check}: {reason}" for check, reason in shown.never_judged.items())
-        parts.extend(
-            f"LEFT BEHIND: ownership {leftover.ownership_id} of account {leftover.account} ({leftover.reason})"
-            for leftover in shown.leftovers
-        )
+        parts.extend(f"LEFT BEHIND: {leftover.described}" for leftover in shown.leftovers)
         parts.append(
             f"{counts[FAILED]} failed, {counts[PASSED]} passed, {counts[SKIPPED]} skipped (operation x check); "
             f"{self.requests} requests; seed {self.seed} (profile {self.profile}); {self.seconds:.1f}s: "
@@ -394,7 +392,7 @@ class GateReport:
 
     @staticmethod
     def _left_text(leftover: Leftover) -> str:
-        return f"left behind: ownership {leftover.ownership_id} of account {leftover.account} ({leftover.reason})"
+        return f"left behind: {leftover.described}"
 
     def write_json(self, path: Path) -> None:
         write_whole(path, json_text(self.as_json(), indent=2) + "\n")
@@ -454,7 +452,7 @@ class GateReport:
         problems += [
             (
                 "pcaps-contract.cleanup",
-                xml_safe(f"ownership {left.ownership_id} is deleted"),
+                xml_safe(f"{left.what} is deleted"),
                 "left behind",
                 self._left_text(left),
             )

@@ -269,6 +269,12 @@ def _time_left() -> float | None:
 _ANSWERED = threading.local()
 
 
+def went_unanswered() -> bool:
+    """Whether this thread's current (or last) request went out at least once and got no answer (a timeout, a
+    reset, a halt while it waited): what it did on the target is unknown, whatever ended it."""
+    return bool(getattr(_ANSWERED, "unanswered", False))
+
+
 def last_answer_seconds() -> float | None:
     """How long the last answer this thread's current request got took (None before it got one)."""
     return getattr(_ANSWERED, "seconds", None)
@@ -395,7 +401,7 @@ class PoliteAdapter(HTTPAdapter):
             self.stats.add("cross_origin_refused")
             raise CrossOriginRefused(f"refused to send a request outside the target: {request.method} {request.url}")
         request.headers["Accept-Encoding"] = _ACCEPT_ENCODING
-        _ANSWERED.seconds = None
+        _ANSWERED.seconds, _ANSWERED.unanswered = None, False
         throttled = failed = 0
         while True:
             if self.halt.error is not None or not self.limiter.acquire(self._waits_end):  # type: ignore[arg-type]
@@ -406,6 +412,7 @@ class PoliteAdapter(HTTPAdapter):
                 response = self._send_once(request, verify, cert)
             except (requests.ConnectionError, requests.Timeout) as exc:
                 failed += 1
+                _ANSWERED.unanswered = True
                 self.stats.add("transport_errors")
                 self.halt.unanswered(sent)
                 if self.halt.error is not None:

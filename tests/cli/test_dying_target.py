@@ -22,7 +22,10 @@ from pathlib import Path
 from xml.etree import ElementTree
 
 import pytest
+from markupsafe import escape
 
+from pcaps_contract._ownerships import MAY_EXIST, shown_conf
+from pcaps_contract._report_dir import HTML_FILE
 from pcaps_contract.mock import MockConfig, create_app
 from pcaps_contract.mock._server import serve_in_thread
 from tests.gallery.broken import OWNER
@@ -50,9 +53,14 @@ class Dying:
     throttle-after: answers the preflight, then 429 with Retry-After: 300.
     create-then-hang: answers the preflight and the first create (an ownership the run must delete), then hangs.
     create-then-throttle: the same, then 429 with Retry-After: 300 (longer than the cleanup's own 120 s).
+    add-hangs: answers every request (a list with an empty list, anything else 404) until an add whose bucket
+        matches `lost`; that add and every later request get no answer (so the cleanup cannot list the account).
     """
 
     mode: str
+    lost: re.Pattern[str] = re.compile(".")
+    lost_conf: str | None = None  # the bucket of the add that got no answer
+    adds: list[str] = field(default_factory=list)  # the bucket of every add received
     last_answer: float | None = None  # time.monotonic() of the last answer it gave
     stopped_answering: float | None = None  # time.monotonic() of the first request it did not answer
     requests: int = 0
@@ -68,9 +76,12 @@ class Dying:
                 head = await reader.readuntil(b"\r\n\r\n")
                 method, path = head.split(b" ", 2)[:2]
                 length = re.search(rb"(?i)\r\ncontent-length:\s*(\d+)", head)
-                if length:
-                    await reader.readexactly(int(length.group(1)))
+                body = await reader.readexactly(int(length.group(1))) if length else b""
                 self.requests += 1
+                conf = add_bucket(method.decode(), path.decode(), body)
+                self.adds += [conf] if conf is not None else []
+                if self.mode == "add-hangs" and self.lost_conf is None and conf is not None and self.lost.search(conf):
+                    self.lost_conf = conf
                 if not await self.answer(method.decode(), path.decode(), writer):
                     return
         except (asyncio.IncompleteReadError, asyncio.LimitOverrunError, ConnectionError, asyncio.CancelledError):
@@ -87,6 +98,11 @@ class Dying:
             self.send(writer, "429 Too Many Requests", THROTTLED, "Retry-After: 300\r\n")
         elif self.last_answer is None and is_list:
             self.send(writer, "200 OK", EMPTY_LIST)
+        elif self.mode == "add-hangs" and self.lost_conf is None:
+            if is_list:
+                self.send(writer, "200 OK", EMPTY_LIST)
+            else:
+                self.send(writer, "404 Not Found", NOT_FOUND)
         elif self.mode.startswith("create-then") and not self.created and method == "POST":
             self.created = True
             self.send(writer, "200 OK", created(path))
@@ -114,6 +130,21 @@ class Dying:
         self.last_answer = time.monotonic()
 
 
+NOT_FOUND = json.dumps(
+    {"success": False, "errors": [{"code": 1000, "message": "not found"}], "messages": [], "result": None}
+).encode()
+
+
+def add_bucket(method: str, path: str, body: bytes) -> str | None:
+    """The bucket an add names (None for any other request, or an add that names none)."""
+    if method != "POST" or not path.rstrip("/").endswith("/pcaps/ownership"):
+        return None
+    with suppress(ValueError, AttributeError):
+        conf = json.loads(body).get("destination_conf")
+        return conf if isinstance(conf, str) else None
+    return None
+
+
 def created(path: str) -> bytes:
     """A create's success envelope, for the account in the path."""
     record = {
@@ -129,9 +160,9 @@ def created(path: str) -> bytes:
 
 
 @contextmanager
-def serve(mode: str) -> Iterator[tuple[str, Dying]]:
+def serve(mode: str, lost: str = ".") -> Iterator[tuple[str, Dying]]:
     """Serve `mode` from an event loop in a thread; yields the API base URL and the server's record."""
-    dying = Dying(mode)
+    dying = Dying(mode, re.compile(lost))
     loop = asyncio.new_event_loop()
     server = loop.run_until_complete(asyncio.start_server(dying.handle, "127.0.0.1", 0))
     port = server.sockets[0].getsockname()[1]
@@ -216,16 +247,24 @@ STOPPED = re.compile(
 )
 
 
-def assert_stopped_answering(ran: Ran, dying: Dying, text: str) -> None:
-    """Exit 2 within the bound, one sentence whose figures are true, no traceback, no token."""
-    assert ran.code == 2, ran.tail()
+def assert_stopped_answering(ran: Ran, dying: Dying, text: str, leftovers: list[dict[str, object]]) -> None:
+    """Exit 2 within the bound, one sentence whose figures are true, no traceback, no token.
+
+    Or exit 3 when adds were on their way as the target died: each may have created an ownership the dead target
+    cannot list, so each is listed as a possible leftover by its bucket, and nothing else is.
+    """
+    assert ran.code in (2, 3), ran.tail()
+    if ran.code == 3:
+        sent = {shown_conf(conf) for conf in dying.adds}
+        assert leftovers and all(left["possible"] and left["destination_conf"] in sent for left in leftovers), leftovers
     assert "Traceback" not in ran.output and TOKEN not in ran.output, ran.tail()
     found = STOPPED.search(text)
     assert found is not None, text[-2000:]
     answered, in_a_row, seconds = (int(group) for group in found.groups())
     assert answered >= 1 and in_a_row >= 2 and 2 * TIMEOUT - 1 <= seconds <= BOUND, found.group(0)
     after = seconds_after_it_stopped_answering(ran, dying)
-    assert after <= BOUND, f"the run ended {after:.1f} s after the target stopped answering (bound {BOUND} s)"
+    bound = BOUND + (TIMEOUT if ran.code == 3 else 0)  # with adds to find, the cleanup's one listing try too
+    assert after <= bound, f"the run ended {after:.1f} s after the target stopped answering (bound {bound} s)"
 
 
 @pytest.mark.parametrize("mode", ["hang", "drip"])
@@ -236,12 +275,13 @@ def test_a_run_ends_within_two_timeouts_of_a_target_that_stops_answering(
     with serve(mode) as (url, dying):
         ran = check(url, tmp_path) if command == "check" else fuzz(url, tmp_path)
     result = json.loads((tmp_path / "report" / "result.json").read_text(encoding="utf-8"))
-    assert_stopped_answering(ran, dying, result["error"] if command == "check" else result["stop_reason"])
+    text = result["error"] if command == "check" else result["stop_reason"]
+    assert_stopped_answering(ran, dying, text, result["leftovers"])
     assert "time was up" not in ran.output and "broke down" not in ran.output, ran.tail()
     if command == "fuzz":
         assert result["crashed"] and not result["findings"], result["findings"][:2]  # a dead target is no finding
         return
-    assert result["exit_code"] == 2 and STOPPED.search(ran.output), ran.tail()
+    assert result["exit_code"] == ran.code and STOPPED.search(ran.output), ran.tail()
     errors = [error.get("message") or "" for error in ElementTree.parse(tmp_path / "junit.xml").iter("error")]
     assert any(STOPPED.search(message) for message in errors), errors
 
@@ -257,6 +297,38 @@ def test_a_run_that_created_something_before_the_target_died_lists_it_after_one_
     assert STOPPED.search(result["error"] or ""), result["error"]
     # Two timeouts to halt, one for the cleanup's single try, and the room of the bound.
     assert seconds_after_it_stopped_answering(ran, dying) <= BOUND + TIMEOUT, ran.tail()
+
+
+# The lifecycle's adds name buckets of its lanes (`s3://pcaps-l2-...`); fuzz's, any bucket.
+LIFECYCLE_ADD = r"://pcaps-l\d+-"
+
+
+@pytest.mark.parametrize("command", ["check", "fuzz"])
+def test_an_add_that_got_no_answer_from_a_target_that_died_is_listed_as_a_possible_leftover(
+    command: str, tmp_path: Path
+) -> None:
+    """The add may have created an ownership and the dead target cannot be listed: it is listed by its bucket."""
+    with serve("add-hangs", LIFECYCLE_ADD if command == "check" else ".") as (url, dying):
+        ran = check(url, tmp_path, "--max-examples", "20") if command == "check" else fuzz(url, tmp_path)
+    assert dying.lost_conf is not None, f"no add reached the target: the test proves nothing; {ran.tail()}"
+    assert ran.code == 3 and "Traceback" not in ran.output and TOKEN not in ran.output, ran.tail()
+    result = json.loads((tmp_path / "report" / "result.json").read_text(encoding="utf-8"))
+    assert result["exit_code"] == 3, result["leftovers"]
+    bucket = shown_conf(dying.lost_conf)
+    possible = [left for left in result["leftovers"] if left["possible"] and left["destination_conf"] == bucket]
+    assert possible and possible[0]["account"] == OWNER and possible[0]["reason"] == MAY_EXIST, result["leftovers"]
+    assert f"LEFT BEHIND: a possible ownership (id unknown) of bucket {bucket} of account {OWNER}" in ran.output
+    assert MAY_EXIST in ran.output, ran.tail()
+    errors = [error.get("message") or "" for error in ElementTree.parse(junit_of(command, tmp_path)).iter("error")]
+    assert any(bucket in message and MAY_EXIST in message for message in errors), errors
+    page = (tmp_path / "report" / HTML_FILE).read_text(encoding="utf-8")
+    assert str(escape(f"unknown (a possible ownership of bucket {bucket})")) in page
+    # Two timeouts to halt, one for the cleanup's single try, and the room of the bound.
+    assert seconds_after_it_stopped_answering(ran, dying) <= BOUND + TIMEOUT, ran.tail()
+
+
+def junit_of(command: str, tmp_path: Path) -> Path:
+    return tmp_path / "junit.xml" if command == "check" else tmp_path / "report" / "junit.xml"
 
 
 def test_a_cleanup_told_to_wait_longer_than_its_own_time_lists_what_it_left_at_once(tmp_path: Path) -> None:

@@ -75,7 +75,9 @@ def test_no_piece_of_an_echoed_secret_reaches_the_output_or_the_reports_of_check
     argv = ["check", "--base-url", echoing_server, *credentials, "--account-id", ACCOUNT, "--max-examples", "2"]
     argv += ["--junit-xml", "reports/junit.xml", "--report", "reports/result.json"]
     outcome = run_cli(*argv)
-    assert outcome.code == 1, outcome.stdout[-2000:] + outcome.stderr[-2000:]
+    # 1 for the 500s; 3 when the lifecycle's adds (answered 500) may have created ownerships that the cleanup's
+    # listing (answered 500 too) cannot show: each is then listed as a possible leftover.
+    assert outcome.code in (1, 3), outcome.stdout[-2000:] + outcome.stderr[-2000:]
     assert "not_a_server_error" in outcome.stdout
     outputs = {"stdout": outcome.stdout, "stderr": outcome.stderr}
     outputs |= {str(path): path.read_text(encoding="utf-8") for path in tmp_path.rglob("*") if path.is_file()}

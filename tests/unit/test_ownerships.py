@@ -14,8 +14,16 @@ import requests
 from hypothesis import given
 from hypothesis import strategies as st
 
-from pcaps_contract._ownerships import CleanupRegistry, clean_up, id_problem, stop_on_signals
-from pcaps_contract._sender import Cancelled
+from pcaps_contract._credentials import r2_secrets
+from pcaps_contract._ownerships import (
+    MAY_EXIST,
+    CleanupRegistry,
+    clean_up,
+    clean_up_in_time,
+    id_problem,
+    stop_on_signals,
+)
+from pcaps_contract._sender import Cancelled, TargetStoppedAnswering
 
 BASE = "http://127.0.0.1:9/client/v4"
 
@@ -245,3 +253,99 @@ def test_a_listed_record_of_a_lost_create_with_an_unsendable_id_is_listed_as_lef
     result = clean_up(session, BASE, registry)  # type: ignore[arg-type]
     assert [created.ownership_id for created in result.deleted] == ["good"]
     assert [left.ownership_id for left in result.leftovers] == ['"bad\\ud800' + "0" * 28 + '"']
+
+
+class FailingListing(FakeSession):
+    """Answers deletes as FakeSession does; every listing of an account fails with `error` (or answers `status`)."""
+
+    def __init__(self, error: Exception | None, status: int = 200, body: bytes = b"") -> None:
+        super().__init__({"*": 204})
+        self.error, self.status, self.body = error, status, body
+        self.listed: list[str] = []
+
+    def get(self, url: str) -> Any:
+        self.listed.append(url)
+        if self.error is not None:
+            raise self.error
+        response = requests.Response()
+        response.status_code = self.status
+        response._content = self.body
+        return response
+
+    def close(self) -> None:
+        pass
+
+
+R2_SECRET = "r2-secret-canary-5be1d0"
+LOST_R2 = f"r2://lost-bucket?account-id=acc&access-key-id=AKIDcanary77&secret-access-key={R2_SECRET}"
+
+
+@pytest.mark.parametrize(
+    "session",
+    [
+        FailingListing(TargetStoppedAnswering("the target stopped answering after answering 3 request(s): ...")),
+        FailingListing(Cancelled("the cleanup's 120s was spent")),
+        FailingListing(requests.ReadTimeout("read timed out")),
+        FailingListing(RuntimeError("boom")),
+        FailingListing(None, status=503, body=b"down"),
+        FailingListing(None, status=200, body=b"<html>not a list</html>"),
+    ],
+    ids=["halted", "cleanup-time-spent", "timeout", "unexpected", "5xx", "not-a-list-answer"],
+)
+def test_a_create_whose_fate_is_unknown_is_listed_as_a_possible_leftover_when_its_account_cannot_be_listed(
+    session: FailingListing,
+) -> None:
+    registry = CleanupRegistry()
+    registry.expect("acc", "s3://lost?region=us-east-1")
+    registry.expect("acc", LOST_R2)
+    registry.track("acc", "made")
+    result = clean_up(session, BASE, registry)  # type: ignore[arg-type]
+    assert session.listed == [f"{BASE}/accounts/acc/pcaps/ownership"]
+    assert [created.ownership_id for created in result.deleted] == ["made"]  # the others' deletes went on
+    assert not result.complete
+    possible = [(left.account, left.destination_conf, left.reason) for left in result.leftovers if left.possible]
+    shown_r2 = "r2://lost-bucket?account-id=acc&access-key-id=$R2_ACCESS_KEY_ID&secret-access-key=$R2_SECRET_ACCESS_KEY"
+    assert possible == [("acc", shown_r2, MAY_EXIST), ("acc", "s3://lost?region=us-east-1", MAY_EXIST)]
+    assert len(result.leftovers) == 2
+    described = [left.described for left in result.leftovers]
+    assert all("a possible ownership (id unknown) of bucket " in text for text in described), described
+    assert not any(R2_SECRET in text or "AKIDcanary77" in text for text in described), described
+
+
+def test_a_listing_that_answers_settles_every_create_of_its_account_found_or_not() -> None:
+    registry = CleanupRegistry()
+    registry.expect("acc", "s3://made")
+    registry.expect("acc", "s3://never-made")
+    session = ListingSession([{"id": "new", "destination_conf": "s3://made"}], {"new": 204})
+    result = clean_up(session, BASE, registry)  # type: ignore[arg-type]
+    assert result.complete and [created.ownership_id for created in result.deleted] == ["new"]
+    assert registry.expected() == []
+
+
+def test_a_second_ctrl_c_lists_the_creates_whose_fate_is_unknown_too() -> None:
+    registry = CleanupRegistry()
+    registry.expect("acc", "s3://lost")
+
+    def make_session(stop: object) -> Any:
+        return FailingListing(KeyboardInterrupt())  # type: ignore[arg-type]
+
+    result = clean_up_in_time(make_session, BASE, registry, time_limit=5)
+    assert [(left.destination_conf, left.possible, left.reason) for left in result.leftovers] == [
+        ("s3://lost", True, MAY_EXIST)
+    ]
+
+
+@given(
+    st.text(max_size=400)
+    | st.builds(
+        lambda key: f"r2://b?secret-access-key={key}", st.text("abcdefghijklmnopqrstuvwxyz0123456789", min_size=8)
+    )
+)
+def test_a_possible_leftover_shows_its_bucket_printable_bounded_and_without_its_r2_keys(conf: str) -> None:
+    registry = CleanupRegistry()
+    registry.expect("acc", conf)
+    [left] = clean_up(FailingListing(requests.ConnectionError("reset")), BASE, registry).leftovers  # type: ignore[arg-type]
+    shown = left.destination_conf
+    assert shown is not None and shown.isprintable() and len(shown) <= 300
+    for secret, _ in r2_secrets(conf):
+        assert len(secret) < 8 or secret not in shown, (secret, shown)

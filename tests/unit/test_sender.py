@@ -25,6 +25,7 @@ from pcaps_contract._sender import (
     Throttled,
     ThrottledBeyondBudget,
     polite_session,
+    went_unanswered,
 )
 from tests.unit.test_ratelimit import FakeWaiter
 
@@ -301,6 +302,32 @@ def test_a_request_against_a_target_that_stopped_answering_ends_after_two_timeou
     with pytest.raises(TargetStoppedAnswering, match="never answered"):
         session.get(URL)  # every later send fails at once, sending nothing
     assert waiter.now == sent and adapter.stats["requests"] == 2
+
+
+def test_a_request_tells_whether_it_went_out_without_an_answer_whatever_ended_it(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """An add that timed out and then met the halt may have created something; one the halt refused sent nothing."""
+    waiter = FakeWaiter()
+    script = Script(answer(200))
+
+    def hang_posts(adapter: Any, request: Any, *args: Any, **kwargs: Any) -> Any:
+        if request.method == "POST":
+            waiter.now += 2.0
+            raise requests.ReadTimeout("no answer")
+        return script(adapter, request, *args, **kwargs)
+
+    monkeypatch.setattr(HTTPAdapter, "send", hang_posts)
+    adapter = PoliteAdapter(RateLimiter(10, waiter), RetryPolicy(timeout=2, transport_retries=3), SendStats())
+    session = polite_session(adapter)
+    session.get(URL)
+    assert not went_unanswered()
+    with pytest.raises(TargetStoppedAnswering):
+        session.post(URL, json={"destination_conf": "s3://b"})
+    assert went_unanswered()  # it went out: what it did is unknown
+    with pytest.raises(TargetStoppedAnswering):
+        session.post(URL, json={"destination_conf": "s3://b"})
+    assert not went_unanswered()  # refused before it was sent
 
 
 def test_a_halt_ends_a_read_already_waiting_for_its_answer() -> None:

@@ -113,10 +113,7 @@ class Reporter:
             ]
             if report_dir is not None:
                 lines.append(f"  Replay: pytest {report_dir / REPLAY_DIR / replay_filename(finding)}")
-        for leftover in result.leftovers:
-            lines.append(
-                f"LEFT BEHIND: ownership {leftover.ownership_id} of account {leftover.account} ({leftover.reason})"
-            )
+        lines += [f"LEFT BEHIND: {leftover.described}" for leftover in result.leftovers]
         for error in result.errors:
             lines.append(f"error: {error}")
         sender = result.sender

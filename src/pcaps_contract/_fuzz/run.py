@@ -62,6 +62,7 @@ from pcaps_contract._sender import (
     Throttled,
     last_answer_seconds,
     polite_session,
+    went_unanswered,
 )
 from pcaps_contract._spec import Spec
 from pcaps_contract._targets import base_url_target
@@ -383,6 +384,8 @@ class FuzzRun:
             with self._network():
                 response = case.call(session=self.session, base_url=self.plan.base_url)
         except Cancelled:
+            if went_unanswered():  # it went out and the run stopped while it waited: what it did is unknown
+                self._expect_lost_add(operation_id, account, case)
             raise _BudgetSpent from None
         except Throttled:  # still throttled after every wait the budget allowed: counted, never judged
             with self.shared.lock:
@@ -395,6 +398,7 @@ class FuzzRun:
             with self.shared.lock:
                 stats.cases += 1
                 stats.transport_errors += 1
+            self._expect_lost_add(operation_id, account, case)
             self._record_transport_failure(case, operation_id, exc)
             return
         status = response.status_code
@@ -457,6 +461,12 @@ class FuzzRun:
         conf = case.body.get("destination_conf") if isinstance(case.body, dict) else None
         self.registry.track(account, ownership_id, conf)
         self.events.emit("created", account=account, id=shown_id(ownership_id))
+
+    def _expect_lost_add(self, operation_id: str, account: str, case: Any) -> None:
+        """An add whose answer never came may have created an ownership: the cleanup looks for its bucket."""
+        conf = case.body.get("destination_conf") if isinstance(case.body, dict) else None
+        if operation_id == api.ADD and isinstance(conf, str):
+            self.registry.expect(account, conf)
 
     def _forget_deleted(self, operation_id: str, account: str, case: Any, response: Any) -> None:
         if operation_id == api.DELETE and response.status_code == 204:
@@ -553,7 +563,7 @@ class FuzzRun:
         for created in result.deleted:
             self.events.emit("deleted", account=created.account, id=created.ownership_id)
         for leftover in result.leftovers:
-            self.events.emit("leftover", account=leftover.account, id=leftover.ownership_id, reason=leftover.reason)
+            self.events.emit("leftover", account=leftover.account, id=leftover.id_shown, reason=leftover.reason)
         self.events.emit("cleanup_finished", deleted=len(result.deleted), leftovers=len(result.leftovers))
         return result
 
