@@ -546,12 +546,9 @@ def _run_verify(args: argparse.Namespace) -> int:
     outputs = _report_files(args)
     report_dir = prepare_report_dir(args.report_dir) if args.report_dir else None
     spec = load_spec(args.spec)
-    cap = args.max_response_bytes or DEFAULT_MAX_RESPONSE_BYTES
     judge = PassiveJudge(spec)
-    # Every secret of the recording is known before the first verdict is written down: a first pass, streamed.
-    for recorded in read_traffic(args.file, cap):
-        judge.secrets.learn(recorded.request_headers, recorded.request_body, recorded.response_body)
-    judge.judge_all(read_traffic(args.file, cap))
+    # One pass: every writer redacts what it shows with every secret the recording held (`GateReport.redacted`).
+    judge.judge_all(read_traffic(args.file, args.max_response_bytes or DEFAULT_MAX_RESPONSE_BYTES))
     report = judge.report(str(args.file), "verify")
     _write_reports(report, *outputs, report_dir, "verify")
     if report.error:
