@@ -31,6 +31,13 @@ def ownerships_path(account: str) -> str:
     return api_path("accounts", account, "pcaps", "ownership")
 
 
+def listing_page_path(account: str, page: int, per_page: int | None) -> str:
+    """The list's path asking for one page (`?page=N&per_page=M`): not in the spec, sent only to a server whose
+    own `result_info` claimed other pages (`engine.listing`)."""
+    query = f"page={page}" if per_page is None else f"page={page}&per_page={per_page}"
+    return f"{ownerships_path(account)}?{query}"
+
+
 def ownership_path(account: str, ownership_id: str) -> str:
     """`/accounts/{account_id}/pcaps/ownership/{ownership_id}`: delete."""
     return api_path("accounts", account, "pcaps", "ownership", ownership_id)

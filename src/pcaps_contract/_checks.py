@@ -12,8 +12,9 @@ from __future__ import annotations
 import enum
 import functools
 import json
+import math
 import re
-from collections.abc import Callable, Collection, Iterator, Mapping
+from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from functools import cached_property
@@ -388,11 +389,13 @@ def _require(holds: bool, expected: str, received: Callable[[], str]) -> None:
 def created_ownership_is_listed(listing: Exchange, expected_ids: Collection[str]) -> Verdict:
     """Every ownership created (and not deleted) under an account is listed under it.
 
-    When `result_info` says the account holds more than the answer shows, the others may be on later pages.
+    `listing` is the account's whole listing: one answer, or the union of the pages its server offered
+    (`pages_deliver_what_they_claim`). The spec documents no paging, so a `result_info` claiming more excuses
+    nothing.
     """
     missing = set(expected_ids) - listing.result_ids()
     _require(
-        listing.status == 200 and (not missing or _more_than_shown(listing)),
+        listing.status == 200 and not missing,
         f"status 200 listing the created ids {_ids(missing or expected_ids)}",
         lambda: f"status {listing.status} listing {_ids(listing.result_ids())}",
     )
@@ -479,16 +482,14 @@ def _number(value: Any) -> float | None:
     return float(value) if isinstance(value, int | float) and not isinstance(value, bool) else None
 
 
-def _more_than_shown(listing: Exchange) -> bool:
+def claims_more(listing: Exchange) -> bool:
     """Whether the list's `result_info` says the account holds more than this answer shows.
 
     `total_pages` above `page` says so; without `total_pages`, a `total_count` above the records shown.
-    A single page (`total_pages` 1) that counts more records than it shows says nothing of the kind.
+    A single page (`total_pages` 1) that counts more records than it shows claims no other page: the union of
+    what was read then contradicts its `total_count` (`pages_deliver_what_they_claim`).
     """
-    envelope = listing.envelope or {}
-    info = envelope.get("result_info")
-    if not isinstance(info, dict):
-        return False
+    info = listing_info(listing)
     pages, page, total = (
         _number(info.get("total_pages")),
         _number(info.get("page", 1)),
@@ -497,6 +498,12 @@ def _more_than_shown(listing: Exchange) -> bool:
     if pages is not None:
         return page is not None and pages > page
     return total is not None and total > sum(1 for _ in listing.ownerships())
+
+
+def listing_info(listing: Exchange) -> Mapping[str, Any]:
+    """The list answer's `result_info` (empty when it has none, or one that is not an object)."""
+    info = (listing.envelope or {}).get("result_info")
+    return info if isinstance(info, dict) else {}
 
 
 @dataclass(frozen=True)
@@ -590,22 +597,87 @@ def _is_stable(record: Mapping[str, Any], seen: Seen) -> None:
 
 @lifecycle_check
 def listing_is_complete(listing: Exchange, held_ids: Collection[str]) -> Verdict:
-    """Every ownership the account holds is listed, or `result_info` says there are more than shown.
+    """Every ownership the account holds is listed, whatever `result_info` says.
 
-    Applies to answers of 200 only (a refusal lists nothing, and other checks judge it).
+    The spec documents no paging (its list takes no query parameter and returns a single page), so an answer
+    that leaves out a held record is incomplete even when its `result_info` claims more. Where the server's own
+    answer shows pages anyway, `listing` is the union of every page it offered (`pages_deliver_what_they_claim`
+    judges the pages themselves). Applies to answers of 200 only (a refusal lists nothing, and other checks
+    judge it).
     """
     if listing.status != 200 or not held_ids:
         return OUT_OF_SCOPE
     missing = set(held_ids) - listing.result_ids()
     _require(
-        not missing or _more_than_shown(listing),
-        f"all {len(held_ids)} ownerships the account holds listed, or `result_info` saying there are more "
-        "(`total_pages` above `page`, or without `total_pages` a `total_count` above the records shown)",
+        not missing,
+        f"all {len(held_ids)} ownerships the account holds listed (the spec documents no paging: "
+        "`result_info` excuses none missing)",
         lambda: (
             f"{len(listing.result_ids())} listed without {_ids(missing)}; "
             f"{_field(listing.envelope or {}, 'result_info')}"
         ),
     )
+    return HELD
+
+
+def claimed_pages(listing: Exchange) -> int:
+    """How many pages the list's `result_info` says there are (1 when it claims no other page).
+
+    `total_pages` when given; else `total_count` over `per_page` (or over the records shown, without
+    `per_page`), at least 1.
+    """
+    info = listing_info(listing)
+    pages = _number(info.get("total_pages"))
+    if pages is not None:
+        return max(1, math.ceil(pages)) if math.isfinite(pages) else 1
+    total, per_page = _number(info.get("total_count")), _number(info.get("per_page"))
+    size = per_page if per_page is not None and per_page >= 1 else float(sum(1 for _ in listing.ownerships()))
+    if total is None or size < 1 or not math.isfinite(total / size):
+        return 1
+    return max(1, math.ceil(total / size))
+
+
+def _page_delivers(page: Exchange, which: str, shown: Collection[Any]) -> list[Any]:
+    """The ids of a later page that answers 200 with records no earlier page showed (`shown`)."""
+    _require(page.status == 200, f"status 200 for {which}", lambda: f"status {page.status} ({_show(page.url)})")
+    ids = [record.get("id") for record in page.ownerships()]
+    _require(bool(ids), f"records on {which}", lambda: f"an empty page: {_field(page.envelope or {}, 'result_info')}")
+    again = {str(i) for i in ids if i in shown}
+    _require(
+        not again,
+        f"{which} showing records no earlier page showed",
+        lambda: f"shown on an earlier page too: {_ids(again)}",
+    )
+    return ids
+
+
+@lifecycle_check
+def pages_deliver_what_they_claim(first: Exchange, later: Sequence[Exchange]) -> Verdict:
+    """A list's `result_info` claims only what its pages deliver: each later page it offers (read with
+    `?page=N&per_page=M`, M its own `per_page`) answers 200 with records no page before it showed, and the
+    union of every page holds as many records as its `total_count`.
+
+    The spec documents no paging, so the gate never asks for a page first: it follows pages only when the
+    server's own answer claims more (`total_pages` above `page`, or a `total_count` above the records shown),
+    a bounded number of them, with nothing written in between. A truthful single page passes.
+    """
+    if first.status != 200:
+        return OUT_OF_SCOPE
+    total = _number(listing_info(first).get("total_count"))
+    claimed = claimed_pages(first)
+    if not later and claimed == 1 and total is None:
+        return OUT_OF_SCOPE
+    shown = [record.get("id") for record in first.ownerships()]
+    for number, page in enumerate(later, start=2):
+        shown.extend(
+            _page_delivers(page, f"page {number} of the {claimed} the first answer's `result_info` claims", shown)
+        )
+    if len(later) + 1 >= claimed and total is not None:
+        _require(
+            total == len(shown),
+            f"as many records in the {len(later) + 1} page(s) as their `total_count: {_show(total)}`",
+            lambda: f"{len(shown)} record(s) in all",
+        )
     return HELD
 
 

@@ -38,6 +38,8 @@ from pcaps_contract._report import Failure, Ledger, Step
 from pcaps_contract._sender import Cancelled, Throttled, went_unanswered
 from pcaps_contract._targets import ChallengeSource
 from pcaps_contract._text import clip
+from pcaps_contract.engine import Quiet, read_whole_listing
+from pcaps_contract.judge import Listing
 
 # Consecutive requests without an answer after which an in-process app counts as lost for the rest of the
 # lifecycle. A served target needs no count of its own: its sender halts the whole run (`_sender.Halt`).
@@ -114,6 +116,7 @@ class Judge:
         burst: bool = True,
         max_probes: int = MAX_PROBES,
         seen_ids: SeenIds | None = None,
+        quiet: Quiet | None = None,
     ) -> None:
         self.client = client
         self.base_url = base_url
@@ -132,6 +135,8 @@ class Judge:
         self.max_probes = max_probes
         self.delivered_validations = 0
         self.answers: dict[str, Counter[str]] = {}  # by operation, each answer by kind (`_real_answers`)
+        # The run's writes hold it; reading a listing's pages holds it alone (shared by every lane of the run).
+        self.quiet = quiet if quiet is not None else Quiet()
 
     @property
     def _prefix(self) -> str:
@@ -166,7 +171,11 @@ class Judge:
         `not_a_server_error` only: what the server did with the request is unknown.
         """
         try:
-            response = self._request(method, f"{self.base_url}{path}", body, headers)
+            if method == "GET":
+                response = self._request(method, f"{self.base_url}{path}", body, headers)
+            else:
+                with self.quiet.writing():
+                    response = self._request(method, f"{self.base_url}{path}", body, headers)
         except Cancelled as stopped:  # its text says why: interrupted, --max-time spent, or the run halted
             raise LifecycleStopped(str(stopped), unanswered=went_unanswered()) from None
         except Throttled:
@@ -214,6 +223,15 @@ class Judge:
                     Failure(operation_id, name, violation.expected, violation.received, (step_of(exchange),)), seconds
                 )
         return exchange
+
+    def read_listing(self, account: str) -> Listing | None:
+        """The account's whole listing (`engine.read_whole_listing`: the pages its answer claims, bounded)."""
+
+        def fetch(page: tuple[int, int | None] | None) -> checks.Exchange | None:
+            path = api.ownerships_path(account) if page is None else api.listing_page_path(account, *page)
+            return self.send(api.LIST, "GET", path)
+
+        return read_whole_listing(fetch, self.quiet)
 
     def _redact(self, text: str) -> str:
         """The text without the run's secrets, before anything cuts it."""
@@ -449,16 +467,27 @@ class LifecycleMachine(RuleBasedStateMachine):
         self._list(index)
 
     def _list(self, index: int) -> checks.Exchange | None:
+        """List the account (every page its server claims) and judge it; the union of its pages, when whole."""
         account = self._account(index)
-        listing = self.judge.send(api.LIST, "GET", api.ownerships_path(account))
-        if listing is None:
+        read = self.judge.read_listing(account)
+        if read is None:
             return None
+        listing = read.union
         held = self._held_in(account)
         trail = tuple(record.created for record in held[-2:])
+        # Every page read, in order, reproduces a verdict on their union (the trail before them).
+        shown: dict[str, Any] = (
+            {"trail": trail} if len(read.pages) == 1 else {"steps": tuple(map(step_of, (*trail, *read.pages)))}
+        )
         held_ids = {r.ownership_id for r in held}
-        self.judge.judge(listing, checks.created_ownership_is_listed, held_ids, trail=trail)
-        self.judge.judge(listing, checks.listing_is_complete, held_ids - self.unsure, trail=trail)
-        self.judge.judge(listing, checks.listed_ids_are_unique)
+        if read.judgeable:
+            self.judge.judge(read.first, checks.pages_deliver_what_they_claim, read.later, **shown)
+        whole = read.whole or not read.paged
+        if whole:
+            self.judge.judge(listing, checks.created_ownership_is_listed, held_ids, **shown)
+            self.judge.judge(listing, checks.listing_is_complete, held_ids - self.unsure, **shown)
+        for page in read.pages:
+            self.judge.judge(page, checks.listed_ids_are_unique)
         self._observe(listing)
         gone = [(record, deletion) for record, deletion in self.gone if record.account == account]
         if gone:
@@ -475,7 +504,7 @@ class LifecycleMachine(RuleBasedStateMachine):
                     r.ownership_id for r, _ in self.gone if r.account == other
                 }
                 self.judge.judge(listing, checks.foreign_ownership_is_not_listed, foreign, trail=(others[-1].created,))
-        return listing
+        return listing if whole else None
 
     @rule(pick=_PICK, again=st.booleans())
     def delete(self, pick: int, again: bool) -> None:

@@ -580,7 +580,8 @@ class PassiveJudge:
         if listing.status != 200:
             return
         self._judge(seen, checks.listed_ids_are_unique)
-        partial = _partial(seen)
+        # One page of several says nothing of the others (the pages of a list are not put together here).
+        partial = _partial(seen) or checks.claims_more(listing)
         expected = {
             ownership_id: known
             for ownership_id, known in scope.held.items()
@@ -607,7 +608,7 @@ class PassiveJudge:
             trail = next((scope.held[i].shown_by for i in foreign if i in scope.held), ())
             self._judge(seen, checks.foreign_ownership_is_not_listed, foreign, trail=trail)
         self._show(scope, seen, account)
-        if not partial and not checks._more_than_shown(listing):
+        if not partial:
             ids = {i for i in listing.result_ids() if scope.owner.get(i) == account}
             ids |= {i for i, known in scope.held.items() if known.account == account and known.ended > started}
             ids -= {i for i, known in shown_gone.items() if known.ended > started}

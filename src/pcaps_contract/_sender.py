@@ -19,7 +19,7 @@ import threading
 import time
 from collections import Counter
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -355,6 +355,8 @@ class PoliteAdapter(HTTPAdapter):
         limits: the most one answer may cost.
         halt: the run's halt, shared with every adapter of the run (default: one of this adapter's own).
         budget: what is left of the run's time; a Retry-After longer than that halts the run at once.
+        around_writes: held around every request other than GET and HEAD, retries and waits included (the
+            run's `engine.Quiet.writing`: a reader of a listing's pages holds writes back with it).
     """
 
     def __init__(
@@ -369,8 +371,10 @@ class PoliteAdapter(HTTPAdapter):
         limits: ResponseLimits | None = None,
         halt: Halt | None = None,
         budget: Budget | None = None,
+        around_writes: Callable[[], AbstractContextManager[None]] | None = None,
     ) -> None:
         super().__init__(pool_connections=4, pool_maxsize=32, max_retries=0)
+        self.around_writes = around_writes
         self.limiter = limiter
         self.policy = policy
         self.stats = stats
@@ -402,6 +406,15 @@ class PoliteAdapter(HTTPAdapter):
             raise CrossOriginRefused(f"refused to send a request outside the target: {request.method} {request.url}")
         request.headers["Accept-Encoding"] = _ACCEPT_ENCODING
         _ANSWERED.seconds, _ANSWERED.unanswered = None, False
+        if self.around_writes is None or request.method in ("GET", "HEAD"):
+            return self._send_until_answered(request, verify, cert)
+        with self.around_writes():
+            return self._send_until_answered(request, verify, cert)
+
+    def _send_until_answered(
+        self, request: requests.PreparedRequest, verify: bool | str, cert: Any
+    ) -> requests.Response:
+        """Send, retried on lost answers and waited out on 429, within the policy's tries and the run's budget."""
         throttled = failed = 0
         while True:
             if self.halt.error is not None or not self.limiter.acquire(self._waits_end):  # type: ignore[arg-type]

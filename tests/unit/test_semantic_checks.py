@@ -86,20 +86,81 @@ def test_a_list_silently_cut_short_breaks_listing_is_complete() -> None:
     breaks("listing_is_complete", checks.listing_is_complete, listing(record(), result_info=one_page), {ID, OTHER_ID})
 
 
-def test_a_list_that_says_there_are_more_pages_keeps_listing_is_complete() -> None:
-    more_records = {"page": 1, "per_page": 1, "count": 1, "total_count": 2, "total_pages": 2}
-    assert checks.listing_is_complete(listing(record(), result_info=more_records), {ID, OTHER_ID}) is checks.HELD
-    more_records = {"page": 1, "total_count": 2}
-    assert checks.listing_is_complete(listing(record(), result_info=more_records), {ID, OTHER_ID}) is checks.HELD
-    more_pages = {"page": 1, "total_pages": 2}
-    assert checks.listing_is_complete(listing(record(), result_info=more_pages), {ID, OTHER_ID}) is checks.HELD
+@pytest.mark.parametrize(
+    "info",
+    [
+        {"page": 1, "per_page": 1, "count": 1, "total_count": 2, "total_pages": 2},
+        {"page": 1, "total_count": 2},
+        {"page": 1, "total_pages": 2},
+    ],
+)
+def test_a_list_that_says_there_are_more_pages_is_excused_nothing(info: dict[str, Any]) -> None:
+    """The spec documents no paging: a claim of more pages excuses no record left out of what was read."""
+    breaks("listing_is_complete", checks.listing_is_complete, listing(record(), result_info=info), {ID, OTHER_ID})
+    breaks(
+        "created_ownership_is_listed",
+        checks.created_ownership_is_listed,
+        listing(record(), result_info=info),
+        {ID, OTHER_ID},
+    )
+
+
+def test_a_list_showing_every_held_record_keeps_listing_is_complete() -> None:
     assert checks.listing_is_complete(listing(record(), record(id=OTHER_ID)), {ID, OTHER_ID}) is checks.HELD
+    truthful = {"page": 1, "per_page": 25, "count": 2, "total_count": 2, "total_pages": 1}
+    both = listing(record(), record(id=OTHER_ID), result_info=truthful)
+    assert checks.listing_is_complete(both, {ID, OTHER_ID}) is checks.HELD
     assert checks.listing_is_complete(answer(None, 403, operation="list_buckets"), {ID}) is checks.OUT_OF_SCOPE
 
 
-def test_a_paginated_list_keeps_created_ownership_is_listed() -> None:
-    more = {"page": 1, "per_page": 1, "count": 1, "total_count": 2, "total_pages": 2}
-    checks.created_ownership_is_listed(listing(record(), result_info=more), {ID, OTHER_ID})
+# --- pages_deliver_what_they_claim ------------------------------------------------------------------------
+
+THIRD_ID = "0123456789abcdef0123456789abcdef"
+
+
+def page(number: int, *records: dict[str, Any], total: int = 3, per_page: int = 2, status: int = 200) -> Exchange:
+    info = {"page": number, "per_page": per_page, "count": len(records), "total_count": total}
+    info["total_pages"] = -(-total // per_page)
+    return answer(list(records), status, operation="list_buckets", result_info=info)
+
+
+def test_pages_that_deliver_what_they_claim_keep_the_check() -> None:
+    first, second = page(1, record(), record(id=OTHER_ID)), page(2, record(id=THIRD_ID))
+    assert checks.pages_deliver_what_they_claim(first, [second]) is checks.HELD
+    single = page(1, record(), record(id=OTHER_ID), total=2, per_page=25)
+    assert checks.pages_deliver_what_they_claim(single, []) is checks.HELD  # a truthful single page
+    assert checks.pages_deliver_what_they_claim(listing(record()), []) is checks.OUT_OF_SCOPE  # no result_info
+    assert checks.pages_deliver_what_they_claim(answer(None, 403, operation="list_buckets"), []) is checks.OUT_OF_SCOPE
+    # Fewer pages read than claimed (the reader's bound): what was read is judged, the total is not.
+    many = page(1, record(), record(id=OTHER_ID), total=40)
+    assert checks.pages_deliver_what_they_claim(many, [page(2, record(id=THIRD_ID))]) is checks.HELD
+
+
+@pytest.mark.parametrize(
+    ("later", "words"),
+    [
+        ([page(2)], "records on page 2 of the 2"),  # a page 2 that is empty
+        ([page(2, record())], "page 2 of the 2 the first answer's `result_info` claims showing records"),  # repeats
+        ([page(2, record(id=THIRD_ID), status=404)], "status 200 for page 2"),
+        ([page(2, record(id=THIRD_ID), record(id="f" * 32))], "as many records in the 2 page(s)"),  # total contradicted
+    ],
+    ids=["empty", "repeats", "refused", "total"],
+)
+def test_pages_that_do_not_deliver_what_they_claim_break_the_check(later: list[Exchange], words: str) -> None:
+    violation = breaks(
+        "pages_deliver_what_they_claim",
+        checks.pages_deliver_what_they_claim,
+        page(1, record(), record(id=OTHER_ID)),
+        later,
+    )
+    assert words in violation.expected
+
+
+def test_a_single_page_counting_more_than_it_shows_breaks_pages_deliver_what_they_claim() -> None:
+    """A total that never arrives: one page of one, whose `total_count` says five."""
+    cut = listing(record(), result_info={"page": 1, "per_page": 25, "count": 1, "total_count": 5, "total_pages": 1})
+    violation = breaks("pages_deliver_what_they_claim", checks.pages_deliver_what_they_claim, cut, [])
+    assert violation.received == "1 record(s) in all"
 
 
 # --- record_is_stable ------------------------------------------------------------------------------------
@@ -235,8 +296,7 @@ def test_a_refusal_that_changed_nothing_keeps_half_credentials_are_refused() -> 
 T1, T2 = "2026-11-26T11:06:00Z", "2026-11-26T11:09:00Z"
 SUCCESS = {"status": "success", "validated": T1}
 ALL_LISTED = (
-    "all 2 ownerships the account holds listed, or `result_info` saying there are more "
-    "(`total_pages` above `page`, or without `total_pages` a `total_count` above the records shown)"
+    "all 2 ownerships the account holds listed (the spec documents no paging: `result_info` excuses none missing)"
 )
 VIOLATIONS = [
     pytest.param(
@@ -390,21 +450,23 @@ def test_an_add_answering_no_record_is_outside_nothing_but_keeps_ownership_id_is
 
 
 @pytest.mark.parametrize(
-    ("info", "kept"),
+    ("info", "more", "pages"),
     [
-        ({"total_pages": 2}, True),  # `page` defaults to 1: page 1 of 2
-        ({"page": 2, "total_pages": 2}, False),  # the last page: nothing more to come
-        ({"per_page": 25}, False),  # no count at all says nothing of more
-        ({"total_count": 1}, False),  # counts exactly the one shown
-        ({"total_count": 2}, True),
+        ({"total_pages": 2}, True, 2),  # `page` defaults to 1: page 1 of 2
+        ({"page": 2, "total_pages": 2}, False, 2),  # the last page: nothing more to come
+        ({"per_page": 25}, False, 1),  # no count at all says nothing of more
+        ({"total_count": 1}, False, 1),  # counts exactly the one shown
+        ({"total_count": 2}, True, 2),  # two, one a page (the records shown, without `per_page`)
+        ({"total_count": 51, "per_page": 25}, True, 3),
+        ({"total_pages": 2.5}, True, 3),
+        ({"total_pages": True}, False, 1),  # a boolean is no count
+        ({"total_count": 2, "per_page": 0}, True, 2),  # no usable page size: the records shown are one page
     ],
 )
-def test_result_info_says_there_are_more_only_when_it_counts_more(info: dict[str, Any], kept: bool) -> None:
+def test_result_info_claims_more_only_when_it_counts_more(info: dict[str, Any], more: bool, pages: int) -> None:
     cut_short = listing(record(), result_info=info)
-    if kept:
-        assert checks.listing_is_complete(cut_short, {ID, OTHER_ID}) is checks.HELD
-    else:
-        breaks("listing_is_complete", checks.listing_is_complete, cut_short, {ID, OTHER_ID})
+    assert checks.claims_more(cut_short) is more
+    assert checks.claimed_pages(cut_short) == pages
 
 
 def test_a_record_without_an_id_is_outside_record_is_stable() -> None:

@@ -37,6 +37,7 @@ from pcaps_contract._sender import (
 )
 from pcaps_contract._spec import Spec, load_spec
 from pcaps_contract._targets import ChallengeSource, challenge_source
+from pcaps_contract.engine import Quiet
 from pcaps_contract.gate._catalogue import ALL_CHECKS
 from pcaps_contract.gate._events import RunState, engine_task
 from pcaps_contract.gate._options import GateOptions, check_options
@@ -63,6 +64,8 @@ class _Connection:
         self.interrupt = interrupt or threading.Event()
         # Whether the target stopped answering or asked for a wait the budget cannot afford: every worker at once.
         self.halt = Halt(options.timeout)
+        # Every write of the run holds it; the lifecycle reads a listing's pages with it held alone.
+        self.quiet = Quiet()
         self.stop = AnyOf(
             self.interrupt,
             self.time_up,
@@ -95,6 +98,7 @@ class _Connection:
             limits=self.limits,
             halt=halt,
             budget=budget,
+            around_writes=self.quiet.writing,
         )
 
     def lane_client(self) -> Any:
@@ -360,6 +364,7 @@ def _lanes(
             burst=lane == 0,
             max_probes=-(-MAX_PROBES // count),
             seen_ids=seen_ids,
+            quiet=connection.quiet,
         )
         lanes.append((task(judge, lane), judge))
     return lanes
