@@ -85,3 +85,15 @@ def test_check_passes_what_the_real_api_legitimately_does(run_cli: Run, variant:
         leftovers = peer.records()
     assert outcome.code == 0, outcome.stdout + outcome.stderr
     assert not any(leftovers.values()), leftovers
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_check_passes_a_server_that_pages_right(run_cli: Run, seed: int) -> None:
+    """`page`/`per_page` honoured with a truthful `result_info`, 10 records a page: the run reads later pages."""
+    with serve_peer(variant="paging") as (base_url, peer):
+        outcome = gate(run_cli, base_url, seed)
+        leftovers = peer.records()
+    assert outcome.code == 0, outcome.stdout + outcome.stderr
+    assert "pages_deliver_what_they_claim" in outcome.stdout
+    assert peer.later_pages > 0
+    assert not any(leftovers.values()), leftovers

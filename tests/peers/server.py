@@ -22,13 +22,16 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta, timezone
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
-from urllib.parse import parse_qs, unquote
+from urllib.parse import parse_qs, unquote, urlsplit
 
 API_PREFIX = "/client/v4"
 PEER_ACCOUNTS = ("023e105f4ecef8ad9ca31a8372d0c353", "9a7806061c88ada191ed06f989cc3dac")
 MAX_BODY_BYTES = 64 * 1024
 THROTTLE_EVERY = 50  # each 429 costs the gate a 1 s wait: every 15th would make a run 30 s
 LIST_CUT = 5
+# Records a page shows when the client names no `per_page` (variant `paging`): fewer than a check run's burst.
+PAGE_SIZE = 10
+MAX_PER_PAGE = 100
 
 # The spec's DestinationConf pattern, read with `fullmatch` so that no final newline slips through.
 _DESTINATION_CONF = re.compile(r"(s3|gs|r2)://[^/?#\u0000-\u0020]+(?:[/?#][^\u0000-\u0020]*)?")
@@ -105,9 +108,14 @@ NEW_DEFECTS: dict[str, str] = {
     "api_key_alone_accepted": "half_credentials_are_refused",
     "list_cut_without_result_info": "listing_is_complete",
     "validation_keeps_pending": "validation_sets_status",
+    "pages_claim_one_more": "pages_deliver_what_they_claim",
+    "page_parameter_ignored": "pages_deliver_what_they_claim",
+    "list_cut_counting_only_the_shown": "listing_is_complete",
 }
+# Defects of a server that pages (as variant `paging` does, with its flaw).
+PAGING_DEFECTS = frozenset({"pages_claim_one_more", "page_parameter_ignored"})
 
-VARIANTS = ("charset", "gzip", "fractions", "throttles", "close")
+VARIANTS = ("charset", "gzip", "fractions", "throttles", "close", "paging")
 
 
 class _Refusal(Exception):
@@ -208,6 +216,7 @@ class PeerServer:
         # The first add and every third after it answer an id of this prefix (None: never), e.g. one no URL can carry.
         self.odd_id: str | None = None
         self.adds = 0
+        self.later_pages = 0  # answers showing a page after the first (variant `paging`)
 
     # --- test support (never served over HTTP) ---------------------------------------------------------
 
@@ -339,7 +348,10 @@ class PeerServer:
             return 200, {"success": True, "errors": [], "messages": [], "data": shown}  # BUG: `data`, not `result`
         return (201 if self.has("add_answers_201") else 200), _success(shown)
 
-    def list(self, account_id: str) -> tuple[int, Any]:
+    def pages(self) -> bool:
+        return self.variant == "paging" or bool(self.defects & PAGING_DEFECTS)
+
+    def list(self, account_id: str, query: dict[str, list[str]] | None = None) -> tuple[int, Any]:
         with self.lock:
             if self.has("list_cache_kept_after_delete") and account_id in self.list_cache:
                 shown = self.list_cache[account_id]  # BUG: the cache is refreshed on add, never on delete
@@ -357,8 +369,14 @@ class PeerServer:
             shown = shown + shown[-1:]  # BUG: an off-by-one in the page join
         count = len(shown)
         envelope: dict[str, Any] = _success(shown)
-        if self.has("list_cut_without_result_info"):
+        if self.pages():
+            envelope["result"], envelope["result_info"] = self.page_of(shown, query or {})
+        elif self.has("list_cut_without_result_info"):
             envelope["result"] = shown[:LIST_CUT]  # BUG: one page of 5, and nothing says so
+        elif self.has("list_cut_counting_only_the_shown"):
+            envelope["result"] = shown[:LIST_CUT]  # BUG: one page of 5, counted as if it were all of them
+            cut = len(envelope["result"])
+            envelope["result_info"] = {"page": 1, "per_page": 1000, "count": cut, "total_count": cut, "total_pages": 1}
         else:
             envelope["result_info"] = {
                 "page": 1,
@@ -370,6 +388,22 @@ class PeerServer:
         if self.has("list_success_false"):
             envelope["success"] = False  # BUG: `success` taken to mean "found something validated"
         return 200, envelope
+
+    def page_of(self, shown: list[dict[str, Any]], query: dict[str, list[str]]) -> tuple[list[Any], dict[str, Any]]:
+        """One page of a listing (`?page=N&per_page=M`, both optional) and its truthful `result_info`."""
+        page, per_page = _positive(query, "page", 1, None), _positive(query, "per_page", PAGE_SIZE, MAX_PER_PAGE)
+        if self.has("page_parameter_ignored"):
+            page = 1  # BUG: the handler reads `per_page` and forgets `page`
+        total = len(shown)
+        pages = max(1, -(-total // per_page))
+        if self.has("pages_claim_one_more") and total > 0:
+            pages += 1  # BUG: a page counted for the record that ends the last one
+        result = shown[(page - 1) * per_page : page * per_page]
+        if page > 1:
+            with self.lock:
+                self.later_pages += 1
+        info = {"page": page, "per_page": per_page, "count": len(result), "total_count": total, "total_pages": pages}
+        return result, info
 
     def delete(self, account_id: str, ownership_id: str) -> tuple[int, Any]:
         with self.lock:
@@ -440,6 +474,18 @@ class PeerServer:
         if self.has("filename_drawn_per_answer"):
             shown["filename"] = f"ownership-challenge-{secrets.token_hex(16)}.txt"  # BUG: drawn on each answer
         return shown
+
+
+def _positive(query: dict[str, list[str]], name: str, default: int, most: int | None) -> int:
+    """A query parameter that must be a whole number from 1 (to `most`), or its default when not sent."""
+    values = query.get(name)
+    if not values:
+        return default
+    value = values[-1]
+    if not value.isascii() or not value.isdigit() or not 1 <= int(value) <= (most or 10**9):
+        top = f" to {most}" if most is not None else ""
+        raise _Refusal(400, FIELD_INVALID, f"`{name}` must be a whole number from 1{top}.")
+    return int(value)
 
 
 def _same(sent: str, accepted: str) -> bool:
@@ -544,7 +590,7 @@ class _Handler(BaseHTTPRequestHandler):
         elif operation == "delete":
             status, payload = peer.delete(account_id, params["ownership_id"])
         else:
-            status, payload = peer.list(account_id)
+            status, payload = peer.list(account_id, parse_qs(urlsplit(self.path).query))
         return status, payload, {}
 
     def _read_body(self) -> bytes:
