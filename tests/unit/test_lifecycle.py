@@ -135,6 +135,43 @@ def test_a_listing_without_a_created_id_is_a_created_ownership_is_listed_failure
     assert failure.steps[0].method == "POST" and failure.steps[-1].method == "GET"
 
 
+def paged_by(per_page: int, *, ignore_page: bool = False) -> Rewrite:
+    """The mock's listing served `per_page` records a page (`?page=N` honoured unless `ignore_page`), truthfully."""
+
+    def rewrite(request: httpx.Request, response: httpx.Response) -> httpx.Response:
+        if request.method != "GET" or not request.url.path.endswith("/pcaps/ownership") or response.status_code != 200:
+            return response
+        body = response.json()
+        records = body["result"] or []
+        page = 1 if ignore_page else int(request.url.params.get("page", "1"))
+        size = int(request.url.params.get("per_page", str(per_page)))
+        body["result"] = records[(page - 1) * size : page * size]
+        pages = max(1, -(-len(records) // size))
+        body["result_info"] = {"page": page, "per_page": size, "total_count": len(records), "total_pages": pages}
+        return httpx.Response(200, headers={"Content-Type": "application/json"}, json=body)
+
+    return rewrite
+
+
+def test_a_server_that_pages_is_read_page_by_page_and_passes() -> None:
+    server = Server(paged_by(2))
+    judge = judge_of(server.client)
+    stopped, _ = lifecycle(judge)
+    assert stopped is None and judge.ledger.failures() == []
+    assert any("page=2&per_page=2" in str(request.url) for request in server.sent)
+    for check in ("pages_deliver_what_they_claim", "listing_is_complete", "created_ownership_is_listed"):
+        assert judge.ledger.status("list_buckets", check) == PASSED
+
+
+def test_a_page_repeating_the_first_is_a_pages_deliver_what_they_claim_failure_with_every_page_in_its_steps() -> None:
+    judge = judge_of(Server(paged_by(2, ignore_page=True)).client)
+    lifecycle(judge)
+    failures = [f for f in judge.ledger.failures() if f.check == "pages_deliver_what_they_claim"]
+    assert failures and "showing records no earlier page showed" in failures[0].expected
+    *_, first, second = failures[0].steps
+    assert first.url.endswith(LIST_PATH) and second.url.endswith(f"{LIST_PATH}?page=2&per_page=2")
+
+
 def test_the_correct_mock_passes_every_lifecycle_check_it_reaches() -> None:
     judge = judge_of(Server().client)
     stopped, _ = lifecycle(judge)

@@ -457,3 +457,24 @@ def test_a_retry_after_in_the_last_twentieth_of_the_budget_ends_the_run_as_spent
     with pytest.raises(Cancelled) as raised:
         polite_session(adapter).get(URL)
     assert isinstance(raised.value, ThrottledBeyondBudget) == halts, str(raised.value)
+
+
+def test_every_write_and_only_a_write_holds_around_writes(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Retries and waits of a write happen inside it (`engine.Quiet.writing`); reads never take it."""
+    held: list[str] = []
+
+    class Around:
+        def __enter__(self) -> None:
+            held.append("enter")
+
+        def __exit__(self, *exc_info: Any) -> None:
+            held.append("exit")
+
+    script = Script(answer(200), answer(429, **{"Retry-After": "1"}), answer(204), answer(200))
+    monkeypatch.setattr(HTTPAdapter, "send", script)
+    adapter = PoliteAdapter(RateLimiter(10, FakeWaiter()), RetryPolicy(), SendStats(), around_writes=Around)
+    session = polite_session(adapter, {"Authorization": "Bearer t"})
+    assert session.get(URL).status_code == 200 and held == []
+    assert session.delete(f"{URL}/x").status_code == 204 and held == ["enter", "exit"]
+    assert session.post(URL, json={}).status_code == 200 and held == ["enter", "exit"] * 2
+    assert script.calls == 4

@@ -65,13 +65,14 @@ class Listing:
         """The page to read next and the `per_page` to ask it with (the first answer's own), or None when done.
 
         Done when every page the first answer claims was read, `MAX_PAGES` were, or the last one read
-        answered other than 200 or with no record (`pages_deliver_what_they_claim` names that).
+        answered other than 200 or with no record no earlier page showed (`pages_deliver_what_they_claim`
+        names that).
         """
         number = len(self.pages) + 1
-        last = self.pages[-1]
-        if number > min(checks.claimed_pages(self.first), MAX_PAGES):
+        *earlier, last = self.pages
+        if number > min(checks.claimed_pages(self.first), MAX_PAGES) or last.status != 200:
             return None
-        if last.status != 200 or (len(self.pages) > 1 and next(last.ownerships(), None) is None):
+        if earlier and not last.result_ids() - set().union(*(page.result_ids() for page in earlier)):
             return None
         per_page = checks.listing_info(self.first).get("per_page")
         if isinstance(per_page, int | float) and not isinstance(per_page, bool) and 1 <= per_page <= 10**6:
