@@ -16,7 +16,7 @@ import json
 import re
 import secrets
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta, timezone
@@ -389,7 +389,9 @@ class PeerServer:
             envelope["success"] = False  # BUG: `success` taken to mean "found something validated"
         return 200, envelope
 
-    def page_of(self, shown: list[dict[str, Any]], query: dict[str, list[str]]) -> tuple[list[Any], dict[str, Any]]:
+    def page_of(
+        self, shown: Sequence[dict[str, Any]], query: Mapping[str, Sequence[str]]
+    ) -> tuple[Sequence[dict[str, Any]], dict[str, Any]]:
         """One page of a listing (`?page=N&per_page=M`, both optional) and its truthful `result_info`."""
         page, per_page = _positive(query, "page", 1, None), _positive(query, "per_page", PAGE_SIZE, MAX_PER_PAGE)
         if self.has("page_parameter_ignored"):
@@ -476,7 +478,7 @@ class PeerServer:
         return shown
 
 
-def _positive(query: dict[str, list[str]], name: str, default: int, most: int | None) -> int:
+def _positive(query: Mapping[str, Sequence[str]], name: str, default: int, most: int | None) -> int:
     """A query parameter that must be a whole number from 1 (to `most`), or its default when not sent."""
     values = query.get(name)
     if not values:

@@ -60,10 +60,11 @@ def judge(listing: Listing) -> checks.Verdict:
 
 
 def test_a_server_that_does_not_page_costs_one_request() -> None:
-    asked: list[Any] = []
     one = answer(ids(3), {"page": 1, "per_page": 25, "count": 3, "total_count": 3, "total_pages": 1})
-    listing = read_whole_listing(lambda page: asked.append(page) or one, Quiet())
-    assert listing is not None and listing.pages == (one,) and listing.union is one
+    server = Server(ids(3), 25)
+    listing = read_whole_listing(server, Quiet())
+    asked = server.asked
+    assert listing is not None and listing.pages == (one,) and listing.union is listing.first
     assert asked == [None] and listing.whole and not listing.paged
     assert judge(listing) is checks.HELD
 
