@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import heapq
 import json
+import math
 import re
 import time
 from collections import Counter
@@ -41,6 +42,7 @@ from pcaps_contract._limits import (
 from pcaps_contract._report import Failure, GateReport, Ledger, Step, redacted_failure, utc_now
 from pcaps_contract._spec import Operation, Spec
 from pcaps_contract._traffic import Recorded, Secrets
+from pcaps_contract.judge import Listing
 
 # The checks of `_checks` a passive judge can decide from traffic alone, in the gate's report order.
 PASSIVE_LIFECYCLE_CHECKS = tuple(
@@ -63,6 +65,7 @@ NEVER_JUDGED = {
     "validate_returns_same_id": "no validation of a bucket whose record the traffic showed",
     "ownership_id_is_new": "no add answered 200",
     "listed_ids_are_unique": "no list answered 200",
+    "pages_deliver_what_they_claim": "no list answered 200 with a `result_info` counting its records",
     "record_is_stable": "no record shown twice",
     "half_credentials_are_refused": "no request with X-Auth-Email or X-Auth-Key alone",
     "foreign_ownership_is_not_listed": "no list of one account while the traffic showed another's records",
@@ -139,6 +142,11 @@ class _Scope:
     last_gone: dict[str, str] = field(default_factory=dict)  # account -> the id it deleted last
     accounts: set[str] = field(default_factory=set)
     tracked: dict[str, None] = field(default_factory=dict)  # every id above, the one shown least recently first
+    # The pages of each account's listing read so far, and what the account's writes did around them.
+    pages: dict[str, _Pages] = field(default_factory=dict)
+    writes: Counter[str] = field(default_factory=Counter)  # account -> writes begun
+    writing: Counter[str] = field(default_factory=Counter)  # account -> writes in flight
+    written: dict[str, float] = field(default_factory=dict)  # account -> when its last write answered
 
     def touch(self, ownership_id: str) -> None:
         self.tracked.pop(ownership_id, None)
@@ -166,7 +174,8 @@ class _Scope:
                     self.present[account] = None
                 if account is not None and self.last_gone.get(account) == old:
                     del self.last_gone[account]
-        for per_account in (self.present, self.last_gone):  # an account forgotten is one not known whole: silent
+        # An account forgotten is one not known whole: silent.
+        for per_account in (self.present, self.last_gone, self.pages, self.writes, self.written):
             while len(per_account) > most:
                 del per_account[next(iter(per_account))]
 
@@ -191,6 +200,19 @@ class _Seen:
     def conf(self) -> Any:
         body = self.exchange.request_body
         return body.get("destination_conf") if isinstance(body, dict) else None
+
+
+@dataclass
+class _Pages:
+    """The pages of one listing seen so far: its first answer (which claimed the others), the later ones in
+    order, and the account's writes begun when the first was fed (any write since: not one view)."""
+
+    first: _Seen
+    later: list[_Seen]
+    writes: int
+
+    def listing(self) -> Listing:
+        return Listing(tuple(seen.exchange for seen in (self.first, *self.later)))
 
 
 class _InFlight:
@@ -354,6 +376,9 @@ class PassiveJudge:
         scope_name, operation, parameters = matched
         scope = self._scope(scope_name)
         account = parameters.get("account_id", "")
+        if operation.operation_id != api.LIST:
+            scope.writes[account] += 1
+            scope.writing[account] += 1
         if operation.operation_id == api.DELETE:
             scope.deleting[(account, parameters.get("ownership_id", ""))] += 1
         elif operation.operation_id == api.VALIDATE:
@@ -371,6 +396,8 @@ class PassiveJudge:
         scope_name, operation, parameters = matched
         scope = self._scope(scope_name)
         account = parameters.get("account_id", "")
+        if operation.operation_id != api.LIST:
+            _written(scope, account, math.inf)  # it may still change the account: no view of it is one from now
         if operation.operation_id == api.ADD:
             scope.present[account] = None
         elif operation.operation_id == api.DELETE:
@@ -391,6 +418,8 @@ class PassiveJudge:
         scope_name, operation, parameters = matched
         scope = self._scope(scope_name)
         account = parameters.get("account_id", "")
+        if operation.operation_id != api.LIST:
+            _written(scope, account, recorded.ended)
         if operation.operation_id == api.DELETE:
             key = (account, parameters.get("ownership_id", ""))
             scope.deleting[key] -= 1
@@ -580,16 +609,13 @@ class PassiveJudge:
         if listing.status != 200:
             return
         self._judge(seen, checks.listed_ids_are_unique)
-        # One page of several says nothing of the others (the pages of a list are not put together here).
+        # One page of several says nothing alone: the pages of one listing are judged together (`_paged`).
         partial = _partial(seen) or checks.claims_more(listing)
-        expected = {
-            ownership_id: known
-            for ownership_id, known in scope.held.items()
-            if known.account == account and known.ended <= started and (account, ownership_id) not in scope.deleting
-        }
+        expected = self._expected(scope, account, started)
         if expected and not partial:
             latest = max(expected.values(), key=lambda known: known.ended)
             self._judge(seen, checks.created_ownership_is_listed, set(expected), trail=latest.shown_by)
+        self._paged(scope, seen)
         # The deleted ids this list shows (found from the list, so a long history costs nothing), else the last
         # one deleted before it: either way the check sees whether any deleted id came back.
         shown_gone = {
@@ -613,6 +639,53 @@ class PassiveJudge:
             ids |= {i for i, known in scope.held.items() if known.account == account and known.ended > started}
             ids -= {i for i, known in shown_gone.items() if known.ended > started}
             scope.present[account] = ids
+
+    def _expected(self, scope: _Scope, account: str, started: float) -> dict[str, _Known]:
+        """The ids a list of `account` begun at `started` must show: added before, and no delete of them in flight."""
+        return {
+            ownership_id: known
+            for ownership_id, known in scope.held.items()
+            if known.account == account and known.ended <= started and (account, ownership_id) not in scope.deleting
+        }
+
+    def _paged(self, scope: _Scope, seen: _Seen) -> None:
+        """Put the pages of one listing together, in order, and judge them once the last one it claims is seen.
+
+        Judged only when no write to the account was in flight or answered from the first page's start to the
+        last page's answer (pages shift when records are added or deleted between them), and never on a
+        page asked for out of order.
+        """
+        account, number = seen.account, _page_number(seen)
+        pending = scope.pages.pop(account, None)
+        if number == 1 and checks.claimed_pages(seen.exchange) == 1:  # one answer: nothing can shift in it
+            self._judge(seen, checks.pages_deliver_what_they_claim, ())
+            return
+        if number == 1:
+            pending = _Pages(seen, [], scope.writes[account])
+        elif pending is None or number != len(pending.later) + 2:
+            return
+        else:
+            pending.later.append(seen)
+        first = pending.first.recorded
+        if scope.writing[account] or scope.written.get(account, -math.inf) > first.started:
+            return
+        if scope.writes[account] != pending.writes:
+            return
+        listing = pending.listing()
+        if listing.next_page() is not None:
+            scope.pages[account] = pending
+            return
+        # Every page it claims (or as many as a reader reads) is in: the verdicts go on the last one read.
+        trail = tuple(page.step for page in (pending.first, *pending.later[:-1]))
+        last = pending.later[-1] if pending.later else pending.first
+        self._judge(
+            replace(last, exchange=listing.first), checks.pages_deliver_what_they_claim, listing.later, trail=trail
+        )
+        expected = self._expected(scope, account, first.started)
+        if pending.later and listing.whole and expected:
+            latest = max(expected.values(), key=lambda known: known.ended)
+            union = replace(last, exchange=listing.union)
+            self._judge(union, checks.created_ownership_is_listed, set(expected), trail=(*latest.shown_by, *trail))
 
     def _deleted(self, scope: _Scope, seen: _Seen) -> None:
         ownership_id, account = seen.parameters.get("ownership_id", ""), seen.account
@@ -755,6 +828,20 @@ def _step(recorded: Recorded, authenticated: bool) -> Step:
     content_type = recorded.request_header("content-type")
     headers = {"Content-Type": content_type} if body is not None and content_type else {}
     return Step(recorded.method, recorded.url, headers, body, authenticated)
+
+
+def _written(scope: _Scope, account: str, ended: float) -> None:
+    """A write to `account` answered (or was lost, `ended` then infinite): it is in flight no more."""
+    scope.writing[account] -= 1
+    if scope.writing[account] <= 0:
+        del scope.writing[account]
+    scope.written[account] = max(ended, scope.written.get(account, -math.inf))
+
+
+def _page_number(seen: _Seen) -> int | None:
+    """The page a list asked for (`?page=N`; 1 without one), None when it is not a whole number from 1."""
+    asked = (parse_qs(urlsplit(seen.recorded.url).query).get("page") or ["1"])[-1]
+    return int(asked) if asked.isascii() and asked.isdigit() and 0 < int(asked) <= 10**6 else None
 
 
 def _partial(seen: _Seen) -> bool:

@@ -153,9 +153,69 @@ def test_an_added_id_in_a_later_list_passes(spec: Spec, traffic: Traffic) -> Non
     assert passed(judge, "created_ownership_is_listed")
 
 
-def test_a_list_saying_there_are_more_pages_excuses_a_missing_id(spec: Spec, traffic: Traffic) -> None:
+def test_a_first_page_saying_there_are_more_waits_for_the_others(spec: Spec, traffic: Traffic) -> None:
     traffic.add(A, 1)
     traffic.list(A, 2, result_info={"page": 1, "per_page": 1, "total_pages": 2, "count": 1, "total_count": 2})
+    assert not failed(traffic.judge(spec))
+
+
+def pages(total: int, page: int, per_page: int = 1, total_pages: int | None = None) -> dict[str, int]:
+    pages = total_pages if total_pages is not None else -(-total // per_page)
+    return {"page": page, "per_page": per_page, "count": 1, "total_count": total, "total_pages": pages}
+
+
+def test_the_pages_of_one_listing_are_judged_together(spec: Spec, traffic: Traffic) -> None:
+    traffic.add(A, 1)
+    traffic.add(A, 2)
+    traffic.list(A, 2, result_info=pages(2, 1))
+    traffic.list(A, 1, result_info=pages(2, 2), query="page=2&per_page=1")
+    judge = traffic.judge(spec)
+    assert not failed(judge)
+    assert passed(judge, "pages_deliver_what_they_claim") and passed(judge, "created_ownership_is_listed")
+
+
+@pytest.mark.parametrize(
+    ("second", "claimed"),
+    [((2,), 2), ((), 2), ((3,), 2)],
+    ids=["repeats the first", "empty", "total contradicted"],
+)
+def test_pages_that_do_not_deliver_what_they_claim_are_named(
+    spec: Spec, traffic: Traffic, second: tuple[int, ...], claimed: int
+) -> None:
+    traffic.add(A, 1)
+    traffic.add(A, 2)
+    total = 3 if second == (3,) else 2
+    traffic.list(A, 2, result_info=pages(total, 1, total_pages=claimed))
+    traffic.list(A, *second, result_info=pages(total, 2, total_pages=claimed), query="page=2&per_page=1")
+    judge = traffic.judge(spec)
+    assert "pages_deliver_what_they_claim" in failed(judge)
+    [named] = [f for f in judge.ledger.failures() if f.check == "pages_deliver_what_they_claim"]
+    assert [step.url.endswith("page=2&per_page=1") for step in named.steps] == [False, True]
+
+
+def test_a_cut_list_counting_only_what_it_shows_is_named(spec: Spec, traffic: Traffic) -> None:
+    traffic.add(A, 1)
+    traffic.add(A, 2)
+    traffic.list(A, 2, result_info=pages(1, 1, per_page=25))
+    assert "created_ownership_is_listed" in failed(traffic.judge(spec))
+
+
+def test_pages_with_a_write_between_them_are_not_judged_together(spec: Spec, traffic: Traffic) -> None:
+    traffic.add(A, 1)
+    traffic.add(A, 2)
+    traffic.list(A, 2, result_info=pages(2, 1))
+    traffic.delete(A, 2)  # the records shifted: page 2 may now show anything
+    traffic.list(A, 2, result_info=pages(1, 2), query="page=2&per_page=1")
+    judge = traffic.judge(spec)
+    assert "pages_deliver_what_they_claim" not in failed(judge)
+    assert not passed(judge, "pages_deliver_what_they_claim")
+
+
+def test_pages_out_of_order_are_not_judged_together(spec: Spec, traffic: Traffic) -> None:
+    traffic.add(A, 1)
+    traffic.add(A, 2)
+    traffic.list(A, 2, result_info=pages(3, 1))
+    traffic.list(A, 2, result_info=pages(3, 3), query="page=3&per_page=1")
     assert not failed(traffic.judge(spec))
 
 
