@@ -214,3 +214,26 @@ def test_the_passive_judges_drive_no_engine_and_know_no_mock() -> None:
         assert not {item for item in MODULES[name] if item.split(".")[0] in {"schemathesis", "hypothesis"}}, name
         judges = ("pcaps_contract.mock", "pcaps_contract.gate", "pcaps_contract._lifecycle", "pcaps_contract._fuzz")
         assert not {item for item in ours(name) if inside(item, *judges)}, name
+
+
+def test_the_paging_rules_are_pure_and_their_reader_stands_on_them_alone() -> None:
+    """`judge` (a listing's pages and union) is plain rules over the checks; `engine` (the one reader of a whole
+    listing, and the quiet writes hold) stands on those alone, and the sender only calls what it is handed."""
+    judge = {name for name in MODULES if inside(name, "pcaps_contract.judge")}
+    engine = {name for name in MODULES if inside(name, "pcaps_contract.engine")}
+    assert {
+        "pcaps_contract.judge.paging",
+        "pcaps_contract.engine.listing",
+        "pcaps_contract.engine.quiet",
+    } <= judge | engine
+    plain = {"pcaps_contract", "pcaps_contract._checks"}
+    for name in judge | engine:
+        allowed = plain | judge | (engine if name in engine else set())
+        assert ours(name) <= allowed, name
+        third_party = {item.split(".")[0] for item in MODULES[name]} - {"pcaps_contract", "__future__"}
+        assert third_party <= {"json", "math", "threading", "collections", "contextlib", "dataclasses", "functools"}, (
+            name
+        )
+    assert not {item for item in ours("pcaps_contract._sender") if inside(item, "pcaps_contract.engine")}
+    readers = {name for name, found in MODULES.items() if "pcaps_contract.engine.read_whole_listing" in found}
+    assert readers == {"pcaps_contract._lifecycle"}
