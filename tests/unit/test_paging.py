@@ -221,3 +221,8 @@ def test_truthful_pages_of_any_size_are_whole_and_kept(count: int, per_page: int
     if -(-count // per_page) <= MAX_PAGES:
         assert listing.whole and listing.union.result_ids() == set(ids(count))
         assert checks.listing_is_complete(listing.union, set(ids(count))) in (checks.HELD, checks.OUT_OF_SCOPE)
+
+
+def test_a_quiet_that_some_writes_pass_by_is_never_had_alone() -> None:
+    listing = read_whole_listing(Server(ids(23), 10), Quiet(holds_every_write=False))
+    assert listing is not None and not listing.judgeable and not listing.whole

@@ -21,8 +21,11 @@ QUIET_WAIT = 10.0
 class Quiet:
     """Writes together, a reader of pages alone; `paging` once any listing of the run claimed other pages."""
 
-    def __init__(self, wait: float = QUIET_WAIT) -> None:
+    def __init__(self, wait: float = QUIET_WAIT, *, holds_every_write: bool = True) -> None:
         self.wait = wait
+        # False when some writes of the run do not go through it (schemathesis's phases against an in-process
+        # app): then it is never had alone, and no pages are judged together.
+        self.holds_every_write = holds_every_write
         self.paging = False
         self._condition = threading.Condition()
         self._writes = 0
@@ -56,6 +59,9 @@ class Quiet:
     def alone(self) -> Iterator[bool]:
         """Hold the quiet alone while pages are read; yields whether it was had (False: writes went on)."""
         me = threading.get_ident()
+        if not self.holds_every_write:
+            yield False
+            return
         with self._condition:
             self._waiting += 1
             try:

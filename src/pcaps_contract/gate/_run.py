@@ -64,8 +64,9 @@ class _Connection:
         self.interrupt = interrupt or threading.Event()
         # Whether the target stopped answering or asked for a wait the budget cannot afford: every worker at once.
         self.halt = Halt(options.timeout)
-        # Every write of the run holds it; the lifecycle reads a listing's pages with it held alone.
-        self.quiet = Quiet()
+        # Every write of the run holds it; the lifecycle reads a listing's pages with it held alone. An in-process
+        # app's phases write past the sender, so pages read there are never judged together.
+        self.quiet = Quiet(holds_every_write=not self.target.in_process)
         self.stop = AnyOf(
             self.interrupt,
             self.time_up,
