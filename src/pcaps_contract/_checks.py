@@ -643,11 +643,7 @@ def _page_delivers(page: Exchange, which: str, shown: Collection[Any]) -> list[A
     ids = [record.get("id") for record in page.ownerships()]
     _require(bool(ids), f"records on {which}", lambda: f"an empty page: {_field(page.envelope or {}, 'result_info')}")
     again = {str(i) for i in ids if i in shown}
-    _require(
-        not again,
-        f"{which} showing records no earlier page showed",
-        lambda: f"shown on an earlier page too: {_ids(again)}",
-    )
+    _require(not again, f"{which} showing records no earlier page showed", lambda: f"shown before too: {_ids(again)}")
     return ids
 
 
