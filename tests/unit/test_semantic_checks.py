@@ -129,6 +129,9 @@ def test_pages_that_deliver_what_they_claim_keep_the_check() -> None:
     assert checks.pages_deliver_what_they_claim(first, [second]) is checks.HELD
     single = page(1, record(), record(id=OTHER_ID), total=2, per_page=25)
     assert checks.pages_deliver_what_they_claim(single, []) is checks.HELD  # a truthful single page
+    # One answer counting fewer than it shows claims no other page (completeness judges the records).
+    undercounted = page(1, record(), record(id=OTHER_ID), total=0, per_page=25)
+    assert checks.pages_deliver_what_they_claim(undercounted, []) is checks.HELD
     assert checks.pages_deliver_what_they_claim(listing(record()), []) is checks.OUT_OF_SCOPE  # no result_info
     assert checks.pages_deliver_what_they_claim(answer(None, 403, operation="list_buckets"), []) is checks.OUT_OF_SCOPE
     # Fewer pages read than claimed (the reader's bound): what was read is judged, the total is not.
