@@ -311,3 +311,35 @@ def test_an_upstream_that_answers_404_to_everything_leaves_the_proxy_with_nothin
     last = outcome.stderr.strip().splitlines()[-1]
     assert "every answer was 404 (3 exchange(s), 3 saying the URL is no route of the API)" in last, last
     assert last.endswith("did the clients' base URL end in /client/v4?")
+
+
+def paging_session(base: str, pages: int = 2) -> None:
+    """A client reading the owner's three records two a page, `pages` pages in order, then deleting them."""
+    owner = PEER_ACCOUNTS[0]
+    with httpx.Client(base_url=base, headers={"Authorization": "Bearer peer-token"}, timeout=30) as client:
+        ids = [
+            client.post(f"/accounts/{owner}/pcaps/ownership", json={"destination_conf": S3}).json()["result"]["id"]
+            for _ in range(3)
+        ]
+        client.get(f"/accounts/{owner}/pcaps/ownership", params={"per_page": 2})
+        for page in range(2, pages + 1):
+            client.get(f"/accounts/{owner}/pcaps/ownership", params={"page": page, "per_page": 2})
+        for ownership_id in ids:
+            client.delete(f"/accounts/{owner}/pcaps/ownership/{ownership_id}")
+
+
+def test_the_proxy_judges_the_pages_of_a_listing_together() -> None:
+    with serve_peer(variant="paging") as (base_url, _), proxy(base_url) as running:
+        paging_session(f"{running.url}/client/v4")
+        outcome = running.stop()
+    assert outcome.code == 0, outcome.stdout + outcome.stderr
+    assert re.search(r"pages_deliver_what_they_claim\s+ok 1\b", outcome.stdout), outcome.stdout
+
+
+@pytest.mark.parametrize(("defect", "pages"), [("page_parameter_ignored", 2), ("pages_claim_one_more", 3)])
+def test_the_proxy_names_pages_that_do_not_deliver_what_they_claim(defect: str, pages: int) -> None:
+    with serve_peer(defects={defect}) as (base_url, _), proxy(base_url) as running:
+        paging_session(f"{running.url}/client/v4", pages)
+        assert running.wait_for("pages_deliver_what_they_claim"), running.stdout
+        outcome = running.stop()
+    assert outcome.code == 1, outcome.stdout + outcome.stderr
