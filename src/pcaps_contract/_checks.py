@@ -68,7 +68,12 @@ class Policy:
 
 @dataclass(frozen=True)
 class Exchange:
-    """One request and the response it got, as plain data that every check can read."""
+    """One request and the response it got, as plain data that every check can read.
+
+    `sent_at` and `read_at` are the request's time window on the UTC wall clock: when it was sent (its first
+    try) and when its whole answer was read. Either is None where nobody measured it (recorded traffic without
+    times); a rule that needs a side of the window is then not judged.
+    """
 
     operation_id: str | None
     method: str
@@ -78,6 +83,8 @@ class Exchange:
     request_body: Any = None
     request_headers: Mapping[str, str] = field(default_factory=dict)
     response_headers: Mapping[str, str] = field(default_factory=dict)
+    sent_at: datetime | None = None
+    read_at: datetime | None = None
 
     @cached_property
     def body(self) -> Any:
@@ -302,26 +309,53 @@ def timestamps_are_rfc3339(exchange: Exchange, policy: Policy) -> Verdict:
     return HELD if applied else OUT_OF_SCOPE
 
 
-@response_check
-def submitted_is_not_in_future(exchange: Exchange, policy: Policy) -> Verdict:
-    """`submitted` is not later than now plus the allowed clock skew."""
+# Servers may keep fractions of a second in one timestamp and truncate (or round) the other, and write whole
+# seconds of a clock that has fractions: within this, order and windows hold.
+TIMESTAMP_RESOLUTION = timedelta(seconds=1)
+
+
+def _latest_stamp(exchange: Exchange, policy: Policy) -> tuple[datetime, str]:
+    """The latest instant a stamp in this answer may show, and how it was reached (for the message).
+
+    A stamp is written before its answer is read: the answer's read time plus the clock skew and the resolution.
+    Where that time is unknown, now plus the skew (later than any read, so a weaker bound, never a false one).
+    """
+    if exchange.read_at is None:
+        return policy.now() + policy.clock_skew, f"now + {policy.clock_skew}"
+    return exchange.read_at + policy.clock_skew + TIMESTAMP_RESOLUTION, (
+        f"the answer read at {exchange.read_at.isoformat(timespec='milliseconds')} "
+        f"+ {policy.clock_skew} + {TIMESTAMP_RESOLUTION.seconds}s"
+    )
+
+
+def _not_after_answer(exchange: Exchange, policy: Policy, name: str) -> Verdict:
+    """The rule of `submitted_is_not_in_future` and `validated_is_not_after_answer`, for the stamp `name`."""
     applied = False
-    latest = policy.now() + policy.clock_skew
+    latest, reached = _latest_stamp(exchange, policy)
     for record in exchange.ownerships():
-        submitted = parse_rfc3339(record.get("submitted"))
-        if submitted is None:
+        stamp = parse_rfc3339(record.get(name))
+        if stamp is None:
             continue
         applied = True
-        if submitted > latest:
+        if stamp > latest:
             raise ContractViolation(
-                f"`submitted` at or before {latest.isoformat(timespec='seconds')} (now + {policy.clock_skew})",
-                _field(record, "submitted"),
+                f"`{name}` at or before {latest.isoformat(timespec='seconds')} ({reached})",
+                _field(record, name),
             )
     return HELD if applied else OUT_OF_SCOPE
 
 
-# Servers may keep fractions of a second in one timestamp and truncate the other: within this, order holds.
-TIMESTAMP_RESOLUTION = timedelta(seconds=1)
+@response_check
+def submitted_is_not_in_future(exchange: Exchange, policy: Policy) -> Verdict:
+    """`submitted` is not later than the answer was read (now, where that is unknown) plus the clock skew."""
+    return _not_after_answer(exchange, policy, "submitted")
+
+
+@response_check
+def validated_is_not_after_answer(exchange: Exchange, policy: Policy) -> Verdict:
+    """A non-empty `validated` is not later than the answer was read (now, where that is unknown) plus the
+    clock skew: a validation is stamped when it happens, before the answer that shows it."""
+    return _not_after_answer(exchange, policy, "validated")
 
 
 @response_check
@@ -340,6 +374,70 @@ def validated_is_not_before_submitted(exchange: Exchange, policy: Policy) -> Ver
                 _field(record, "validated"),
             )
     return HELD if applied else OUT_OF_SCOPE
+
+
+# --- what an add's answer implies: the record it created is new -----------------------------------------
+
+
+def _added_record(exchange: Exchange) -> Mapping[str, Any] | None:
+    """The record an add's success answer shows: the one that add created, or None for any other answer.
+
+    Every success of an add is taken to show a record the add created, never one the account held before:
+    the spec's 200 says "The bucket was added; its ownership challenge is pending", the official document and
+    Cloudflare's docs describe add as creating the ownership whose challenge validate then answers, and no
+    document says a repeated add answers an earlier record (`ownership_id_is_new` holds every add, a repeated
+    bucket too, to an id never seen before). The reference page's example (`success`, 2020) is the one example
+    shared by every operation, not an answer to an add; the spec's own add examples are `pending` with
+    `validated: ""`. A server that did answer an earlier record is named by `ownership_id_is_new` as well.
+    """
+    if exchange.operation_id != api.ADD or not exchange.is_success:
+        return None
+    return next(exchange.ownerships(), None)
+
+
+@response_check
+def added_ownership_is_pending(exchange: Exchange, policy: Policy) -> Verdict:
+    """The record an add answers is `pending`: no validation of it has happened yet."""
+    record = _added_record(exchange)
+    if record is None:
+        return OUT_OF_SCOPE
+    if record.get("status") != "pending":
+        raise ContractViolation('`status: "pending"` for the record the add created', _field(record, "status"))
+    return HELD
+
+
+@response_check
+def added_ownership_is_not_validated(exchange: Exchange, policy: Policy) -> Verdict:
+    """The record an add answers carries no `validated` time: absent, null or `""` (the real API's answer)."""
+    record = _added_record(exchange)
+    if record is None:
+        return OUT_OF_SCOPE
+    if record.get("validated") not in (None, ""):
+        raise ContractViolation(
+            '`validated` absent, null or `""` for the record the add created', _field(record, "validated")
+        )
+    return HELD
+
+
+@response_check
+def submitted_is_not_before_add(exchange: Exchange, policy: Policy) -> Verdict:
+    """The `submitted` of the record an add created is not earlier than the add was sent, less the clock skew and
+    the one-second resolution (a stamp hours in the past is as wrong as one in the future, which
+    `submitted_is_not_in_future` judges). Not judged where the time the add was sent is unknown.
+    """
+    record = _added_record(exchange)
+    submitted = parse_rfc3339(record.get("submitted")) if record is not None else None
+    if record is None or submitted is None or exchange.sent_at is None:
+        return OUT_OF_SCOPE
+    earliest = exchange.sent_at - policy.clock_skew - TIMESTAMP_RESOLUTION
+    if submitted < earliest:
+        raise ContractViolation(
+            f"`submitted` at or after {earliest.isoformat(timespec='seconds')} (the add sent at "
+            f"{exchange.sent_at.isoformat(timespec='milliseconds')} - {policy.clock_skew} - "
+            f"{TIMESTAMP_RESOLUTION.seconds}s)",
+            _field(record, "submitted"),
+        )
+    return HELD
 
 
 # --- echo ------------------------------------------------------------------------------------------

@@ -18,6 +18,7 @@ import threading
 import time
 from collections import Counter
 from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
 from typing import Any
 
 import httpx
@@ -165,6 +166,7 @@ class Judge:
         `headers`, when given, replace the run's credentials for this request. A 5xx is judged by
         `not_a_server_error` only: what the server did with the request is unknown.
         """
+        sent_at = datetime.now(UTC)
         try:
             response = self._request(method, f"{self.base_url}{path}", body, headers)
         except Cancelled as stopped:  # its text says why: interrupted, --max-time spent, or the run halted
@@ -192,6 +194,8 @@ class Judge:
             request_body=body,
             request_headers=dict(response.request.headers),
             response_headers=dict(response.headers),
+            sent_at=sent_at,
+            read_at=datetime.now(UTC),  # the answer is read whole by then (no client here streams)
         )
         self.answers.setdefault(operation_id, Counter())[kind_of(exchange)] += 1
         if exchange.status >= 500:

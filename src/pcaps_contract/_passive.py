@@ -745,6 +745,8 @@ def _exchange(operation: Operation, recorded: Recorded) -> checks.Exchange:
         request_body=parsed_or_none(recorded.request_body),
         request_headers=dict(recorded.request_headers),
         response_headers=headers,
+        sent_at=datetime.fromtimestamp(recorded.started, UTC),
+        read_at=datetime.fromtimestamp(recorded.ended, UTC) if recorded.ended_known else None,
     )
 
 

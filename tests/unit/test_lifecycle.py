@@ -7,6 +7,7 @@ import re
 from collections import Counter
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
@@ -435,3 +436,33 @@ def test_a_step_carries_the_json_body_and_says_whether_it_was_sent_with_the_cred
     assert step.headers == {"Content-Type": "application/json"} and not step.authenticated
     bare = step_of(checks.Exchange("list_buckets", "GET", f"{BASE_URL}/x", 200))
     assert bare.body is None and bare.headers == {} and bare.authenticated
+
+
+# --- each answer's time window ---------------------------------------------------------------------------------
+
+
+def test_every_answer_the_judge_sends_for_carries_the_wall_clock_window_around_it() -> None:
+    judge = judge_of(Server().client)
+    before = datetime.now(UTC)
+    exchange = judge.send("add_bucket", "POST", LIST_PATH, {"destination_conf": BUCKET})
+    after = datetime.now(UTC)
+    assert exchange is not None and exchange.sent_at is not None and exchange.read_at is not None
+    assert before <= exchange.sent_at <= exchange.read_at <= after
+    assert judge.ledger.status("add_bucket", "submitted_is_not_before_add") == PASSED
+
+
+def an_hour_behind(request: httpx.Request, response: httpx.Response) -> httpx.Response:
+    """Every add answered with a `submitted` an hour before the request was sent."""
+    if request.method != "POST" or not request.url.path.endswith("/pcaps/ownership") or response.status_code != 200:
+        return response
+    body = response.json()
+    stamp = datetime.now(UTC) - timedelta(hours=1)
+    body["result"]["submitted"] = stamp.strftime("%Y-%m-%dT%H:%M:%SZ")
+    return httpx.Response(response.status_code, headers={"Content-Type": "application/json"}, json=body)
+
+
+def test_the_lifecycle_names_an_add_stamped_an_hour_in_the_past() -> None:
+    judge = judge_of(Server(an_hour_behind).client)
+    lifecycle(judge)
+    assert judge.ledger.status("add_bucket", "submitted_is_not_before_add") == FAILED
+    assert judge.ledger.status("add_bucket", "submitted_is_not_in_future") == PASSED

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -29,6 +30,11 @@ GS = "gs://other-bucket"
 
 def ownership_id(number: int) -> str:
     return f"{number:032x}"
+
+
+def _stamp(seconds: float) -> str:
+    """A `submitted` as servers write it: whole seconds of UTC."""
+    return datetime.fromtimestamp(seconds, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 @dataclass
@@ -77,7 +83,7 @@ class Traffic:
                 "destination_conf": conf,
                 "filename": f"ownership-challenge-{key}.txt",
                 "status": "pending",
-                "submitted": "2026-05-01T10:00:00Z",
+                "submitted": _stamp(self.clock + 1),  # the next exchange's start: the add that creates it
                 "validated": "",
             },
         )
@@ -385,7 +391,7 @@ def test_a_status_that_changes_after_a_validation_passes(spec: Spec, traffic: Tr
 
 
 def test_a_record_from_before_the_traffic_may_change_status_but_not_its_fields(spec: Spec, traffic: Traffic) -> None:
-    traffic.list(A, 1)
+    traffic.list(A, 1, submitted="2026-05-01T10:00:00Z")
     traffic.list(A, 1, status="success", validated="2026-05-01T11:00:00Z")  # validated out of sight
     assert not failed(traffic.judge(spec))
     traffic.list(A, 1, submitted="2026-05-02T10:00:00Z")
@@ -457,7 +463,7 @@ def test_a_submitted_with_a_space_breaks_the_timestamps(spec: Spec, traffic: Tra
 
 def test_submitted_is_judged_against_the_time_of_the_exchange(spec: Spec, traffic: Traffic) -> None:
     traffic.clock = 1_700_000_000.0  # 2023-11-14: the recording is old, its `submitted` is in its own future
-    traffic.add(A, 1)
+    traffic.add(A, 1, submitted="2026-05-01T10:00:00Z")
     assert "submitted_is_not_in_future" in failed(traffic.judge(spec))
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -26,6 +27,7 @@ from pcaps_contract._sender import (
     ThrottledBeyondBudget,
     polite_session,
     went_unanswered,
+    window_of,
 )
 from tests.unit.test_ratelimit import FakeWaiter
 
@@ -457,3 +459,27 @@ def test_a_retry_after_in_the_last_twentieth_of_the_budget_ends_the_run_as_spent
     with pytest.raises(Cancelled) as raised:
         polite_session(adapter).get(URL)
     assert isinstance(raised.value, ThrottledBeyondBudget) == halts, str(raised.value)
+
+
+def test_an_answer_carries_its_window_from_the_first_try_to_the_last_answer_read(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    script = Script(answer(429, **{"Retry-After": "3"}), answer(200))
+    session, *_ = session_with(monkeypatch, script)
+    request = session.prepare_request(requests.Request("GET", URL))
+    before = datetime.now(UTC)
+    session.send(request)
+    after = datetime.now(UTC)
+    sent_at, read_at = window_of(request)  # the request a judge holds (schemathesis: its response's `request`)
+    assert sent_at is not None and read_at is not None
+    assert before <= sent_at <= read_at <= after
+
+
+def test_a_request_the_sender_never_answered_has_no_window(monkeypatch: pytest.MonkeyPatch) -> None:
+    script = Script(answer(429), answer(429))
+    session, *_ = session_with(monkeypatch, script, RetryPolicy(throttle_retries=1))
+    request = requests.Request("GET", URL).prepare()
+    with pytest.raises(Throttled):
+        session.send(request)
+    assert window_of(request) == (None, None)
+    assert window_of("not a request") == (None, None)
