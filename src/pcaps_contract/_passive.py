@@ -33,6 +33,7 @@ from pcaps_contract._errors import SpecError
 from pcaps_contract._json import parsed_or_none, too_deep
 from pcaps_contract._limits import (
     DEFAULT_MAX_JSON_DEPTH,
+    MAX_EXCHANGE_SECONDS,
     MAX_TRACKED_IDS,
     MAX_TRACKED_SCOPES,
     ORDER_WINDOW,
@@ -415,7 +416,9 @@ class PassiveJudge:
         if not whole:
             self._unsure(scope, seen)
             return
-        policy = checks.Policy(clock_skew=self.clock_skew, now=lambda: datetime.fromtimestamp(recorded.ended, UTC))
+        # `now` of a recording is when its answer was read; where that is unknown, the latest it can have been.
+        read = recorded.ended if recorded.ended_known else recorded.started + MAX_EXCHANGE_SECONDS
+        policy = checks.Policy(clock_skew=self.clock_skew, now=lambda: datetime.fromtimestamp(read, UTC))
         for name, violation in checks.run_response_checks(seen.exchange, policy):
             self._record(seen, name, violation)
         self._half_credentials(seen)

@@ -21,6 +21,10 @@ NOT_JUDGED_OVER_A_SOCKET = {
         "validation_sets_status takes `pending` as not yet verified, and without --bucket the gate never "
         "sends the right challenge to a --base-url target"
     ),
+    "validated_an_hour_ahead": (
+        "validated_is_not_after_answer judges a `validated` time, which only a validation that succeeds sets, and "
+        "without --bucket the gate never sends the right challenge (judged with any_challenge_succeeds below)"
+    ),
 }
 
 
@@ -55,6 +59,14 @@ def test_check_names_the_defect_once_its_check_exists(run_cli: Run, defect: str)
     assert check in outcome.failed_checks(), outcome.stdout
 
 
+def test_check_names_a_validated_stamped_ahead_once_a_validation_succeeds(run_cli: Run) -> None:
+    """Without --bucket no validation of a --base-url target succeeds, unless the server accepts any challenge."""
+    with serve_peer(defects={"validated_an_hour_ahead", "any_challenge_succeeds"}) as (base_url, _):
+        outcome = gate(run_cli, base_url)
+    assert outcome.code == 1, outcome.stdout + outcome.stderr
+    assert NEW_DEFECTS["validated_an_hour_ahead"] in outcome.failed_checks(), outcome.stdout
+
+
 @pytest.mark.parametrize("defect", sorted(UNREACHABLE))
 def test_defect_for_a_check_that_cannot_fire_is_caught_by_another(run_cli: Run, defect: str) -> None:
     """The defect is caught today by another check (when one does), and named by its own once that can fire."""
@@ -78,7 +90,9 @@ def test_check_passes_the_correct_independent_implementation(run_cli: Run, seed:
 
 
 @pytest.mark.parametrize("seed", VARIANT_SEEDS)
-@pytest.mark.parametrize("variant", ["charset", "gzip", "fractions", "throttles", "close"])
+@pytest.mark.parametrize(
+    "variant", ["charset", "gzip", "fractions", "throttles", "close", "clock_behind", "validated_absent"]
+)
 def test_check_passes_what_the_real_api_legitimately_does(run_cli: Run, variant: str, seed: int) -> None:
     with serve_peer(variant=variant) as (base_url, peer):
         outcome = gate(run_cli, base_url, seed)
