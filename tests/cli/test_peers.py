@@ -99,3 +99,19 @@ def test_check_passes_what_the_real_api_legitimately_does(run_cli: Run, variant:
         leftovers = peer.records()
     assert outcome.code == 0, outcome.stdout + outcome.stderr
     assert not any(leftovers.values()), leftovers
+
+
+def test_schemathesis_phases_alone_judge_an_add_by_the_window_the_sender_measured() -> None:
+    """The lifecycle off: the phases' answers carry the window their requests were sent and read in."""
+    from dataclasses import replace
+
+    from pcaps_contract.gate._options import resolve_options
+    from pcaps_contract.gate._run import run_gate
+
+    with serve_peer(defects={"submitted_an_hour_behind"}) as (base_url, _):
+        options = resolve_options(
+            base_url=base_url, accounts=list(PEER_ACCOUNTS), token="peer-token", seed=1, max_examples=2, environ={}
+        )
+        report = run_gate(replace(options, lifecycle=False))
+    assert report.ledger.status("add_bucket", "submitted_is_not_before_add") == "failed", report.error
+    assert report.ledger.status("add_bucket", "added_ownership_is_pending") == "passed"
