@@ -603,6 +603,7 @@ class Seen:
 
     `validations` counts the validations of the record's bucket sent so far; `last_validations` is that count
     when the record was last seen, so that a change of `status` or `validated` since then can be told apart.
+    `first_validation_sent` is when the first of them was sent, where the run saw it sent (None: none seen).
     """
 
     first: Mapping[str, Any]
@@ -610,6 +611,7 @@ class Seen:
     validated: Any
     last_validations: int = 0
     validations: int = 0
+    first_validation_sent: datetime | None = None
 
     @classmethod
     def of(cls, record: Mapping[str, Any], validations: int = 0) -> Seen:
@@ -618,11 +620,19 @@ class Seen:
 
     def then(self, record: Mapping[str, Any]) -> Seen:
         """The history once `record` was seen."""
-        return Seen(self.first, record.get("status"), record.get("validated", ""), self.validations, self.validations)
+        return Seen(
+            self.first,
+            record.get("status"),
+            record.get("validated", ""),
+            self.validations,
+            self.validations,
+            self.first_validation_sent,
+        )
 
-    def validated_again(self) -> Seen:
-        """The history once a validation of the record's bucket was sent."""
-        return Seen(self.first, self.status, self.validated, self.last_validations, self.validations + 1)
+    def validated_again(self, sent: datetime | None = None) -> Seen:
+        """The history once a validation of the record's bucket was sent (at `sent`, when known)."""
+        first_sent = self.first_validation_sent if self.validations else sent
+        return Seen(self.first, self.status, self.validated, self.last_validations, self.validations + 1, first_sent)
 
 
 STABLE_FIELDS = ("id", "destination_conf", "filename", "submitted")
@@ -684,6 +694,35 @@ def _is_stable(record: Mapping[str, Any], seen: Seen) -> None:
         raise ContractViolation(expected_status, _field(record, "status"))
     if not validated_holds:
         raise ContractViolation(expected_validated, _field(record, "validated"))
+
+
+@lifecycle_check
+def validated_is_not_before_validation(
+    exchange: Exchange, history: Mapping[str, Seen], clock_skew: timedelta = DEFAULT_CLOCK_SKEW
+) -> Verdict:
+    """A record's `validated` time is not earlier than the first validation of its bucket was sent, less the clock
+    skew and the one-second resolution: nothing validates a bucket before a validation is asked for.
+
+    The lower side of a validation's window (its upper side, the answer, is `validated_is_not_after_answer`'s).
+    Not the validation that answered: verification may finish later, and a record validated again may keep the
+    time of its first success. Judged only for records whose every validation the run saw sent.
+    """
+    applied = False
+    for record in exchange.ownerships():
+        seen = history.get(record["id"]) if isinstance(record.get("id"), str) else None
+        validated = parse_rfc3339(record.get("validated"))
+        if seen is None or seen.first_validation_sent is None or validated is None:
+            continue
+        applied = True
+        earliest = seen.first_validation_sent - clock_skew - TIMESTAMP_RESOLUTION
+        if validated < earliest:
+            raise ContractViolation(
+                f"`validated` at or after {earliest.isoformat(timespec='seconds')} for {record['id']} (its first "
+                f"validation sent at {seen.first_validation_sent.isoformat(timespec='milliseconds')} - "
+                f"{clock_skew} - {TIMESTAMP_RESOLUTION.seconds}s)",
+                _field(record, "validated"),
+            )
+    return HELD if applied else OUT_OF_SCOPE
 
 
 @lifecycle_check

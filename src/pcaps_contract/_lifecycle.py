@@ -368,6 +368,7 @@ class LifecycleMachine(RuleBasedStateMachine):
     def _observe(self, exchange: checks.Exchange) -> None:
         """Judge that the records shown keep their fields, then remember what they showed."""
         self.judge.judge(exchange, checks.record_is_stable, self.seen)
+        self.judge.judge(exchange, checks.validated_is_not_before_validation, self.seen, self.judge.policy.clock_skew)
         for shown in exchange.ownerships():
             seen = self.seen.get(shown["id"]) if isinstance(shown.get("id"), str) else None
             if seen is not None:
@@ -375,9 +376,10 @@ class LifecycleMachine(RuleBasedStateMachine):
 
     def _validating(self, account: str, conf: str) -> None:
         """A validation of this bucket is on its way: its records may change `status` and `validated`."""
+        sent = datetime.now(UTC)  # before the validation is sent: its window starts no later
         for record in self.held:
             if record.account == account and record.conf == conf and record.ownership_id in self.seen:
-                self.seen[record.ownership_id] = self.seen[record.ownership_id].validated_again()
+                self.seen[record.ownership_id] = self.seen[record.ownership_id].validated_again(sent)
 
     @rule(index=st.integers(min_value=0, max_value=1), conf=destination_confs(), reuse=st.integers(0, 5), pick=_PICK)
     def add(self, index: int, conf: str, reuse: int, pick: int) -> None:

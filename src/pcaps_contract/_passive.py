@@ -65,6 +65,7 @@ NEVER_JUDGED = {
     "ownership_id_is_new": "no add answered 200",
     "listed_ids_are_unique": "no list answered 200",
     "record_is_stable": "no record shown twice",
+    "validated_is_not_before_validation": "no `validated` shown after a validation the traffic sent",
     "half_credentials_are_refused": "no request with X-Auth-Email or X-Auth-Key alone",
     "foreign_ownership_is_not_listed": "no list of one account while the traffic showed another's records",
     "foreign_ownership_is_not_validated": "no validation of a bucket another account holds",
@@ -307,9 +308,10 @@ class PassiveJudge:
 
     # --- the two events of an exchange -----------------------------------------------------------------------
 
-    def begin(self, method: str, url: str, request_body: bytes = b"") -> None:
-        """A request is on its way: what it may change is excused until its answer is fed."""
-        self._safely(self._begun, method, url, request_body)
+    def begin(self, method: str, url: str, request_body: bytes = b"", at: float | None = None) -> None:
+        """A request is on its way (sent `at`, seconds since the epoch, where the recording says): what it may
+        change is excused until its answer is fed."""
+        self._safely(self._begun, method, url, request_body, at)
 
     def lost(self, method: str, url: str, request_body: bytes = b"") -> None:
         """A request that got no (whole) answer: what it may have done on the server is unknown from now on."""
@@ -348,7 +350,7 @@ class PassiveJudge:
         """Drop the model of what the traffic showed (after a gap in it): silent until later traffic shows enough."""
         self.scopes.clear()
 
-    def _begun(self, method: str, url: str, request_body: bytes) -> None:
+    def _begun(self, method: str, url: str, request_body: bytes, at: float | None) -> None:
         matched = self.router.match(method, url)
         if matched is None:
             return
@@ -360,10 +362,11 @@ class PassiveJudge:
         elif operation.operation_id == api.VALIDATE:
             body = parsed_or_none(request_body)
             conf = body.get("destination_conf") if isinstance(body, dict) else None
+            sent = datetime.fromtimestamp(at, UTC) if at is not None else None
             for ownership_id in scope.by_conf.get(_key(conf), ()):
                 seen = scope.seen.get(ownership_id)
                 if seen is not None and scope.owner.get(ownership_id) == account:
-                    scope.seen[ownership_id] = seen.validated_again()
+                    scope.seen[ownership_id] = seen.validated_again(sent)
 
     def _lost(self, method: str, url: str, request_body: bytes) -> None:
         matched = self.router.match(method, url)
@@ -481,7 +484,7 @@ class PassiveJudge:
             flight.named(ownership_id, started)
         for ended in flight.ended_by(started):
             self.feed(ended)
-        self.begin(recorded.method, recorded.url, recorded.request_body)
+        self.begin(recorded.method, recorded.url, recorded.request_body, started)
         added = matched is not None and matched[1].operation_id == api.ADD and recorded.status == 200
         flight.add(index, recorded, _added_id(recorded) if added else None)
         while len(flight) > bounds[0] or (flight.bytes > bounds[1] and len(flight) > 1):
@@ -541,6 +544,7 @@ class PassiveJudge:
     def _show(self, scope: _Scope, seen: _Seen, account: str) -> None:
         """Judge that the records shown keep their fields, then remember what they showed."""
         self._judge(seen, checks.record_is_stable, scope.seen)
+        self._judge(seen, checks.validated_is_not_before_validation, scope.seen, self.clock_skew)
         for record in seen.exchange.ownerships():
             ownership_id = record.get("id")
             if not isinstance(ownership_id, str):

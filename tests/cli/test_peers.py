@@ -25,6 +25,10 @@ NOT_JUDGED_OVER_A_SOCKET = {
         "validated_is_not_after_answer judges a `validated` time, which only a validation that succeeds sets, and "
         "without --bucket the gate never sends the right challenge (judged with any_challenge_succeeds below)"
     ),
+    "validated_from_a_stale_clock": (
+        "validated_is_not_before_validation judges a `validated` time, which only a validation that succeeds sets, "
+        "and without --bucket the gate never sends the right challenge (judged with any_challenge_succeeds below)"
+    ),
 }
 
 
@@ -59,12 +63,13 @@ def test_check_names_the_defect_once_its_check_exists(run_cli: Run, defect: str)
     assert check in outcome.failed_checks(), outcome.stdout
 
 
-def test_check_names_a_validated_stamped_ahead_once_a_validation_succeeds(run_cli: Run) -> None:
+@pytest.mark.parametrize("defect", ["validated_an_hour_ahead", "validated_from_a_stale_clock"])
+def test_check_names_a_validated_outside_its_window_once_a_validation_succeeds(run_cli: Run, defect: str) -> None:
     """Without --bucket no validation of a --base-url target succeeds, unless the server accepts any challenge."""
-    with serve_peer(defects={"validated_an_hour_ahead", "any_challenge_succeeds"}) as (base_url, _):
+    with serve_peer(defects={defect, "any_challenge_succeeds"}) as (base_url, _):
         outcome = gate(run_cli, base_url)
     assert outcome.code == 1, outcome.stdout + outcome.stderr
-    assert NEW_DEFECTS["validated_an_hour_ahead"] in outcome.failed_checks(), outcome.stdout
+    assert NEW_DEFECTS[defect] in outcome.failed_checks(), outcome.stdout
 
 
 @pytest.mark.parametrize("defect", sorted(UNREACHABLE))

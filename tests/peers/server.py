@@ -109,6 +109,7 @@ NEW_DEFECTS: dict[str, str] = {
     "add_stamps_validated": "added_ownership_is_not_validated",
     "submitted_an_hour_behind": "submitted_is_not_before_add",
     "validated_an_hour_ahead": "validated_is_not_after_answer",
+    "validated_from_a_stale_clock": "validated_is_not_before_validation",
 }
 
 VARIANTS = ("charset", "gzip", "fractions", "throttles", "close", "clock_behind", "validated_absent")
@@ -442,6 +443,8 @@ class PeerServer:
                 validated_at = max(self.now(), right.submitted_at)
                 if self.has("validated_an_hour_ahead"):
                     validated_at += timedelta(hours=1)  # BUG: the verifier's clock is an hour ahead
+                if self.has("validated_from_a_stale_clock"):
+                    validated_at = self.now() - timedelta(hours=1)  # BUG: the verifier's clock stopped an hour ago
                 right.validated = self.clock.stamp(validated_at, round_up=True)
                 record = right
             else:

@@ -27,6 +27,7 @@ from pcaps_contract._targets import (
     IN_PROCESS_ORIGIN,
     MOCK_ACCOUNTS,
     Delivered,
+    MockRouteSource,
     bundled_mock,
     mock_credentials,
 )
@@ -466,3 +467,33 @@ def test_the_lifecycle_names_an_add_stamped_an_hour_in_the_past() -> None:
     lifecycle(judge)
     assert judge.ledger.status("add_bucket", "submitted_is_not_before_add") == FAILED
     assert judge.ledger.status("add_bucket", "submitted_is_not_in_future") == PASSED
+
+
+def validated_an_hour_early(request: httpx.Request, response: httpx.Response) -> httpx.Response:
+    """Every validation that succeeds answered with a `validated` an hour before it was sent."""
+    if not request.url.path.endswith("/validate") or response.status_code != 200:
+        return response
+    body = response.json()
+    if body["result"].get("status") != "success":
+        return response
+    body["result"]["validated"] = (datetime.now(UTC) - timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return httpx.Response(response.status_code, headers={"Content-Type": "application/json"}, json=body)
+
+
+def validating_judge(server: Server) -> Judge:
+    """A judge whose validations can succeed: challenges read from the mock's test route, past the recorder."""
+    source = MockRouteSource(server.mock, BASE_URL)
+    return Judge(server.client, BASE_URL, checks.Policy(), Ledger(OPERATIONS, []), Counter(), source=source)
+
+
+def test_the_lifecycle_names_a_validation_stamped_before_it_was_sent() -> None:
+    judge = validating_judge(Server(validated_an_hour_early))
+    lifecycle(judge, runs=12)
+    assert judge.ledger.status("validate_bucket", "validated_is_not_before_validation") == FAILED
+
+
+def test_the_lifecycle_passes_validations_stamped_when_they_happen() -> None:
+    judge = validating_judge(Server())
+    lifecycle(judge, runs=12)
+    assert PASSED in {judge.ledger.status(operation, "validated_is_not_before_validation") for operation in OPERATIONS}
+    assert judge.ledger.failures() == []

@@ -675,3 +675,20 @@ def test_accounts_and_apis_beyond_the_bounds_are_forgotten_too(spec: Spec, monke
     assert len(judge.scopes) <= 3
     assert all(len(scope.present) <= 5 and len(scope.accounts) <= 2 for scope in judge.scopes.values())
     assert failed(judge) == {"created_ownership_is_listed"}
+
+
+def test_a_validated_time_before_the_validation_was_sent_is_named(spec: Spec, traffic: Traffic) -> None:
+    traffic.add(A, 1)
+    traffic.clock += 3600  # validated an hour after the add; the server stamps the add's hour
+    traffic.validate(A, S3, 1, status="success", validated=_stamp(traffic.clock - 3000))
+    assert "validated_is_not_before_validation" in failed(traffic.judge(spec))
+
+
+def test_a_validated_time_after_the_validation_was_sent_passes(spec: Spec, traffic: Traffic) -> None:
+    traffic.add(A, 1)
+    traffic.clock += 3600
+    traffic.validate(A, S3, 1, status="success", validated=_stamp(traffic.clock + 1))
+    traffic.list(A, 1)
+    judge = traffic.judge(spec)
+    assert not failed(judge)
+    assert passed(judge, "validated_is_not_before_validation")

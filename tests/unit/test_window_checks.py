@@ -247,3 +247,82 @@ def test_a_validated_time_is_judged_by_the_read_side_of_its_window_alone(
         breaks(checks.validated_is_not_after_answer, exchange, policy)
     else:
         assert checks.validated_is_not_after_answer(exchange, policy) is checks.HELD
+
+
+# --- validated_is_not_before_validation -------------------------------------------------------------------------
+
+ID = "9883874ecac311ec8475433579a6bf5f"
+FIRST_VALIDATION = datetime(2026, 11, 26, 12, 10, 0, 500_000, tzinfo=UTC)
+
+
+def validated_after(first: datetime | None = FIRST_VALIDATION, validations: int = 1) -> dict[str, checks.Seen]:
+    """The history of a record added, then validated `validations` times, the first sent at `first`."""
+    seen = checks.Seen.of(record())
+    for _ in range(validations):
+        seen = seen.validated_again(first)
+        first = None if first is None else first + timedelta(hours=1)  # later ones never move the first
+    return {ID: seen}
+
+
+def shown_validated(validated: Any, operation: str = "validate_bucket") -> Exchange:
+    shown = record(status="success", validated=validated)
+    return answer(shown if operation == "validate_bucket" else [shown], operation=operation)
+
+
+@pytest.mark.parametrize("operation", ["validate_bucket", "list_buckets"])
+def test_a_validated_an_hour_before_its_first_validation_breaks_validated_is_not_before_validation(
+    operation: str,
+) -> None:
+    check = checks.validated_is_not_before_validation
+    with pytest.raises(ContractViolation) as caught:
+        check(shown_validated("2026-11-26T11:10:00Z", operation), validated_after(validations=2))
+    assert caught.value.check == check.name
+    assert caught.value.expected.startswith(f"`validated` at or after 2026-11-26T12:04:59+00:00 for {ID}")
+
+
+def test_a_validated_cut_to_the_second_of_its_validation_keeps_validated_is_not_before_validation() -> None:
+    check = checks.validated_is_not_before_validation
+    exact = shown_validated("2026-11-26T12:09:59.500Z")
+    assert check(exact, validated_after(), timedelta(0)) is checks.HELD
+    with pytest.raises(ContractViolation):
+        check(shown_validated("2026-11-26T12:09:59.499Z"), validated_after(), timedelta(0))
+    assert check(shown_validated("2026-11-26T12:06:00Z"), validated_after()) is checks.HELD  # within the skew
+
+
+@pytest.mark.parametrize(
+    ("history", "validated"),
+    [
+        (validated_after(None), "2000-01-01T00:00:00Z"),  # its validation's send time unknown
+        ({}, "2000-01-01T00:00:00Z"),  # a record the run never followed
+        (validated_after(), ""),  # not validated (yet)
+    ],
+    ids=["send time unknown", "record unknown", "no validated time"],
+)
+def test_what_the_run_did_not_see_validated_is_outside_validated_is_not_before_validation(
+    history: dict[str, checks.Seen], validated: str
+) -> None:
+    check = checks.validated_is_not_before_validation
+    assert check(shown_validated(validated), history) is checks.OUT_OF_SCOPE
+
+
+@given(
+    first=instants,
+    skew=skews,
+    shift=st.integers(min_value=-(10**12), max_value=10**12),
+    digits=st.integers(0, 6),
+    offset=OFFSETS,
+)
+def test_a_validated_time_is_judged_against_its_first_validation_widened_by_skew_and_resolution(
+    first: datetime, skew: timedelta, shift: int, digits: int, offset: timezone
+) -> None:
+    earliest = first - skew - checks.TIMESTAMP_RESOLUTION
+    stamped = earliest + timedelta(microseconds=shift)
+    text = written(stamped, digits, offset)
+    shown_at = checks.parse_rfc3339(text)
+    assert shown_at is not None
+    check = checks.validated_is_not_before_validation
+    if shown_at < earliest:
+        with pytest.raises(ContractViolation):
+            check(shown_validated(text), validated_after(first, 3), skew)
+    else:
+        assert check(shown_validated(text), validated_after(first, 3), skew) is checks.HELD
