@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from pcaps_contract import _checks as checks
@@ -195,6 +195,7 @@ def written(moment: datetime, digits: int, offset: timezone) -> str:
     return f"{local:%Y-%m-%dT%H:%M:%S}" + (f".{fraction}" if digits else "") + zone
 
 
+@settings(deadline=None)  # a loaded two-core box: no per-example wall-clock limit
 @given(
     sent=instants,
     took=durations,
@@ -213,6 +214,7 @@ def test_a_record_stamped_inside_the_add_window_keeps_both_sides_whatever_its_fo
     assert checks.submitted_is_not_in_future(exchange, policy) is checks.HELD
 
 
+@settings(deadline=None)  # a loaded two-core box: no per-example wall-clock limit
 @given(
     sent=instants,
     took=durations,
@@ -234,6 +236,7 @@ def test_a_record_stamped_beyond_the_widened_add_window_breaks_one_side(
     assert other(exchange, policy) is checks.HELD
 
 
+@settings(deadline=None)  # a loaded two-core box: no per-example wall-clock limit
 @given(sent=instants, took=durations, skew=skews, beyond=st.integers(-(10**12), 10**12), offset=OFFSETS)
 def test_a_validated_time_is_judged_by_the_read_side_of_its_window_alone(
     sent: datetime, took: timedelta, skew: timedelta, beyond: int, offset: timezone
@@ -305,6 +308,7 @@ def test_what_the_run_did_not_see_validated_is_outside_validated_is_not_before_v
     assert check(shown_validated(validated), history) is checks.OUT_OF_SCOPE
 
 
+@settings(deadline=None)  # a loaded two-core box: no per-example wall-clock limit
 @given(
     first=instants,
     skew=skews,
