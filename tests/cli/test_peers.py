@@ -6,6 +6,9 @@ correct peer passes at ten seeds and is left with no record in any account.
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 import pytest
 
 from tests.cli.helpers import FAST, Outcome, Run
@@ -120,3 +123,16 @@ def test_schemathesis_phases_alone_judge_an_add_by_the_window_the_sender_measure
         report = run_gate(replace(options, lifecycle=False))
     assert report.ledger.status("add_bucket", "submitted_is_not_before_add") == "failed", report.error
     assert report.ledger.status("add_bucket", "added_ownership_is_pending") == "passed"
+
+
+def test_fuzz_judges_an_add_by_the_window_the_sender_measured(run_cli: Run, tmp_path: Path) -> None:
+    with serve_peer(defects={"submitted_an_hour_behind"}) as (base_url, peer):
+        outcome = run_cli(
+            "fuzz", "--base-url", base_url, "--token", "peer-token", "--account-id", PEER_ACCOUNTS[0],
+            "--duration", "5s", "--seed", "7", "--report-dir", str(tmp_path / "fuzz"),
+        )  # fmt: skip
+        leftovers = peer.records()
+    assert outcome.code == 1, outcome.stdout + outcome.stderr
+    result = json.loads((tmp_path / "fuzz" / "result.json").read_text(encoding="utf-8"))
+    assert "submitted_is_not_before_add" in {finding["check"] for finding in result["findings"]}, result["findings"]
+    assert not any(leftovers.values()), leftovers
