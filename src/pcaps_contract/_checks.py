@@ -347,14 +347,15 @@ def _not_after_answer(exchange: Exchange, policy: Policy, name: str) -> Verdict:
 
 @response_check
 def submitted_is_not_in_future(exchange: Exchange, policy: Policy) -> Verdict:
-    """`submitted` is not later than the answer was read (now, where that is unknown) plus the clock skew."""
+    """`submitted` is not later than the answer was read plus the clock skew and a second (now plus the skew, where
+    the time it was read is unknown)."""
     return _not_after_answer(exchange, policy, "submitted")
 
 
 @response_check
 def validated_is_not_after_answer(exchange: Exchange, policy: Policy) -> Verdict:
-    """A non-empty `validated` is not later than the answer was read (now, where that is unknown) plus the
-    clock skew: a validation is stamped when it happens, before the answer that shows it."""
+    """A non-empty `validated` is not later than the answer was read plus the clock skew and a second (now plus the
+    skew, where the time it was read is unknown): a validation is stamped before the answer that shows it."""
     return _not_after_answer(exchange, policy, "validated")
 
 

@@ -275,7 +275,7 @@ class PassiveJudge:
     Args:
         spec: the contract.
         on_failure: called with each violation as it is found (and credentials to redact and reproduce it).
-        clock_skew: how far ahead of the exchange's own time `submitted` may be.
+        clock_skew: how far the server's clock may be ahead of the recording's or behind it.
     """
 
     def __init__(
