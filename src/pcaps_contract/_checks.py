@@ -69,7 +69,12 @@ class Policy:
 
 @dataclass(frozen=True)
 class Exchange:
-    """One request and the response it got, as plain data that every check can read."""
+    """One request and the response it got, as plain data that every check can read.
+
+    `sent_at` and `read_at` are the request's time window on the UTC wall clock: when it was sent (its first
+    try) and when its whole answer was read. Either is None where nobody measured it (recorded traffic without
+    times); a rule that needs a side of the window is then not judged.
+    """
 
     operation_id: str | None
     method: str
@@ -79,6 +84,8 @@ class Exchange:
     request_body: Any = None
     request_headers: Mapping[str, str] = field(default_factory=dict)
     response_headers: Mapping[str, str] = field(default_factory=dict)
+    sent_at: datetime | None = None
+    read_at: datetime | None = None
 
     @cached_property
     def body(self) -> Any:
@@ -303,26 +310,54 @@ def timestamps_are_rfc3339(exchange: Exchange, policy: Policy) -> Verdict:
     return HELD if applied else OUT_OF_SCOPE
 
 
-@response_check
-def submitted_is_not_in_future(exchange: Exchange, policy: Policy) -> Verdict:
-    """`submitted` is not later than now plus the allowed clock skew."""
+# Servers may keep fractions of a second in one timestamp and truncate (or round) the other, and write whole
+# seconds of a clock that has fractions: within this, order and windows hold.
+TIMESTAMP_RESOLUTION = timedelta(seconds=1)
+
+
+def _latest_stamp(exchange: Exchange, policy: Policy) -> tuple[datetime, str]:
+    """The latest instant a stamp in this answer may show, and how it was reached (for the message).
+
+    A stamp is written before its answer is read: the answer's read time plus the clock skew and the resolution.
+    Where that time is unknown, now plus the skew (later than any read, so a weaker bound, never a false one).
+    """
+    if exchange.read_at is None:
+        return policy.now() + policy.clock_skew, f"now + {policy.clock_skew}"
+    return exchange.read_at + policy.clock_skew + TIMESTAMP_RESOLUTION, (
+        f"the answer read at {exchange.read_at.isoformat(timespec='milliseconds')} "
+        f"+ {policy.clock_skew} + {TIMESTAMP_RESOLUTION.seconds}s"
+    )
+
+
+def _not_after_answer(exchange: Exchange, policy: Policy, name: str) -> Verdict:
+    """The rule of `submitted_is_not_in_future` and `validated_is_not_after_answer`, for the stamp `name`."""
     applied = False
-    latest = policy.now() + policy.clock_skew
+    latest, reached = _latest_stamp(exchange, policy)
     for record in exchange.ownerships():
-        submitted = parse_rfc3339(record.get("submitted"))
-        if submitted is None:
+        stamp = parse_rfc3339(record.get(name))
+        if stamp is None:
             continue
         applied = True
-        if submitted > latest:
+        if stamp > latest:
             raise ContractViolation(
-                f"`submitted` at or before {latest.isoformat(timespec='seconds')} (now + {policy.clock_skew})",
-                _field(record, "submitted"),
+                f"`{name}` at or before {latest.isoformat(timespec='seconds')} ({reached})",
+                _field(record, name),
             )
     return HELD if applied else OUT_OF_SCOPE
 
 
-# Servers may keep fractions of a second in one timestamp and truncate the other: within this, order holds.
-TIMESTAMP_RESOLUTION = timedelta(seconds=1)
+@response_check
+def submitted_is_not_in_future(exchange: Exchange, policy: Policy) -> Verdict:
+    """`submitted` is not later than the answer was read plus the clock skew and a second (now plus the skew, where
+    the time it was read is unknown)."""
+    return _not_after_answer(exchange, policy, "submitted")
+
+
+@response_check
+def validated_is_not_after_answer(exchange: Exchange, policy: Policy) -> Verdict:
+    """A non-empty `validated` is not later than the answer was read plus the clock skew and a second (now plus the
+    skew, where the time it was read is unknown): a validation is stamped before the answer that shows it."""
+    return _not_after_answer(exchange, policy, "validated")
 
 
 @response_check
@@ -341,6 +376,70 @@ def validated_is_not_before_submitted(exchange: Exchange, policy: Policy) -> Ver
                 _field(record, "validated"),
             )
     return HELD if applied else OUT_OF_SCOPE
+
+
+# --- what an add's answer implies: the record it created is new -----------------------------------------
+
+
+def _added_record(exchange: Exchange) -> Mapping[str, Any] | None:
+    """The record an add's success answer shows: the one that add created, or None for any other answer.
+
+    Every success of an add is taken to show a record the add created, never one the account held before:
+    the spec's 200 says "The bucket was added; its ownership challenge is pending", the official document and
+    Cloudflare's docs describe add as creating the ownership whose challenge validate then answers, and no
+    document says a repeated add answers an earlier record (`ownership_id_is_new` holds every add, a repeated
+    bucket too, to an id never seen before). The reference page's example (`success`, 2020) is the one example
+    shared by every operation, not an answer to an add; the spec's own add examples are `pending` with
+    `validated: ""`. A server that did answer an earlier record is named by `ownership_id_is_new` as well.
+    """
+    if exchange.operation_id != api.ADD or not exchange.is_success:
+        return None
+    return next(exchange.ownerships(), None)
+
+
+@response_check
+def added_ownership_is_pending(exchange: Exchange, policy: Policy) -> Verdict:
+    """The record an add answers is `pending`: no validation of it has happened yet."""
+    record = _added_record(exchange)
+    if record is None:
+        return OUT_OF_SCOPE
+    if record.get("status") != "pending":
+        raise ContractViolation('`status: "pending"` for the record the add created', _field(record, "status"))
+    return HELD
+
+
+@response_check
+def added_ownership_is_not_validated(exchange: Exchange, policy: Policy) -> Verdict:
+    """The record an add answers carries no `validated` time: absent, null or `""` (the real API's answer)."""
+    record = _added_record(exchange)
+    if record is None:
+        return OUT_OF_SCOPE
+    if record.get("validated") not in (None, ""):
+        raise ContractViolation(
+            '`validated` absent, null or `""` for the record the add created', _field(record, "validated")
+        )
+    return HELD
+
+
+@response_check
+def submitted_is_not_before_add(exchange: Exchange, policy: Policy) -> Verdict:
+    """The `submitted` of the record an add created is not earlier than the add was sent, less the clock skew and
+    the one-second resolution (a stamp hours in the past is as wrong as one in the future, which
+    `submitted_is_not_in_future` judges). Not judged where the time the add was sent is unknown.
+    """
+    record = _added_record(exchange)
+    submitted = parse_rfc3339(record.get("submitted")) if record is not None else None
+    if record is None or submitted is None or exchange.sent_at is None:
+        return OUT_OF_SCOPE
+    earliest = exchange.sent_at - policy.clock_skew - TIMESTAMP_RESOLUTION
+    if submitted < earliest:
+        raise ContractViolation(
+            f"`submitted` at or after {earliest.isoformat(timespec='seconds')} (the add sent at "
+            f"{exchange.sent_at.isoformat(timespec='milliseconds')} - {policy.clock_skew} - "
+            f"{TIMESTAMP_RESOLUTION.seconds}s)",
+            _field(record, "submitted"),
+        )
+    return HELD
 
 
 # --- echo ------------------------------------------------------------------------------------------
@@ -512,6 +611,7 @@ class Seen:
 
     `validations` counts the validations of the record's bucket sent so far; `last_validations` is that count
     when the record was last seen, so that a change of `status` or `validated` since then can be told apart.
+    `first_validation_sent` is when the first of them was sent, where the run saw it sent (None: none seen).
     """
 
     first: Mapping[str, Any]
@@ -519,6 +619,7 @@ class Seen:
     validated: Any
     last_validations: int = 0
     validations: int = 0
+    first_validation_sent: datetime | None = None
 
     @classmethod
     def of(cls, record: Mapping[str, Any], validations: int = 0) -> Seen:
@@ -527,11 +628,19 @@ class Seen:
 
     def then(self, record: Mapping[str, Any]) -> Seen:
         """The history once `record` was seen."""
-        return Seen(self.first, record.get("status"), record.get("validated", ""), self.validations, self.validations)
+        return Seen(
+            self.first,
+            record.get("status"),
+            record.get("validated", ""),
+            self.validations,
+            self.validations,
+            self.first_validation_sent,
+        )
 
-    def validated_again(self) -> Seen:
-        """The history once a validation of the record's bucket was sent."""
-        return Seen(self.first, self.status, self.validated, self.last_validations, self.validations + 1)
+    def validated_again(self, sent: datetime | None = None) -> Seen:
+        """The history once a validation of the record's bucket was sent (at `sent`, when known)."""
+        first_sent = self.first_validation_sent if self.validations else sent
+        return Seen(self.first, self.status, self.validated, self.last_validations, self.validations + 1, first_sent)
 
 
 STABLE_FIELDS = ("id", "destination_conf", "filename", "submitted")
@@ -593,6 +702,35 @@ def _is_stable(record: Mapping[str, Any], seen: Seen) -> None:
         raise ContractViolation(expected_status, _field(record, "status"))
     if not validated_holds:
         raise ContractViolation(expected_validated, _field(record, "validated"))
+
+
+@lifecycle_check
+def validated_is_not_before_validation(
+    exchange: Exchange, history: Mapping[str, Seen], clock_skew: timedelta = DEFAULT_CLOCK_SKEW
+) -> Verdict:
+    """A record's `validated` time is not earlier than the first validation of its bucket was sent, less the clock
+    skew and the one-second resolution: nothing validates a bucket before a validation is asked for.
+
+    The lower side of a validation's window (its upper side, the answer, is `validated_is_not_after_answer`'s).
+    Not the validation that answered: verification may finish later, and a record validated again may keep the
+    time of its first success. Judged only for records whose every validation the run saw sent.
+    """
+    applied = False
+    for record in exchange.ownerships():
+        seen = history.get(record["id"]) if isinstance(record.get("id"), str) else None
+        validated = parse_rfc3339(record.get("validated"))
+        if seen is None or seen.first_validation_sent is None or validated is None:
+            continue
+        applied = True
+        earliest = seen.first_validation_sent - clock_skew - TIMESTAMP_RESOLUTION
+        if validated < earliest:
+            raise ContractViolation(
+                f"`validated` at or after {earliest.isoformat(timespec='seconds')} for {record['id']} (its first "
+                f"validation sent at {seen.first_validation_sent.isoformat(timespec='milliseconds')} - "
+                f"{clock_skew} - {TIMESTAMP_RESOLUTION.seconds}s)",
+                _field(record, "validated"),
+            )
+    return HELD if applied else OUT_OF_SCOPE
 
 
 @lifecycle_check

@@ -18,6 +18,7 @@ import threading
 import time
 from collections import Counter
 from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
 from typing import Any
 
 import httpx
@@ -170,6 +171,7 @@ class Judge:
         `headers`, when given, replace the run's credentials for this request. A 5xx is judged by
         `not_a_server_error` only: what the server did with the request is unknown.
         """
+        sent_at = datetime.now(UTC)
         try:
             if method == "GET":
                 response = self._request(method, f"{self.base_url}{path}", body, headers)
@@ -201,6 +203,8 @@ class Judge:
             request_body=body,
             request_headers=dict(response.request.headers),
             response_headers=dict(response.headers),
+            sent_at=sent_at,
+            read_at=datetime.now(UTC),  # the answer is read whole by then (no client here streams)
         )
         self.answers.setdefault(operation_id, Counter())[kind_of(exchange)] += 1
         if exchange.status >= 500:
@@ -382,6 +386,7 @@ class LifecycleMachine(RuleBasedStateMachine):
     def _observe(self, exchange: checks.Exchange) -> None:
         """Judge that the records shown keep their fields, then remember what they showed."""
         self.judge.judge(exchange, checks.record_is_stable, self.seen)
+        self.judge.judge(exchange, checks.validated_is_not_before_validation, self.seen, self.judge.policy.clock_skew)
         for shown in exchange.ownerships():
             seen = self.seen.get(shown["id"]) if isinstance(shown.get("id"), str) else None
             if seen is not None:
@@ -389,9 +394,10 @@ class LifecycleMachine(RuleBasedStateMachine):
 
     def _validating(self, account: str, conf: str) -> None:
         """A validation of this bucket is on its way: its records may change `status` and `validated`."""
+        sent = datetime.now(UTC)  # before the validation is sent: its window starts no later
         for record in self.held:
             if record.account == account and record.conf == conf and record.ownership_id in self.seen:
-                self.seen[record.ownership_id] = self.seen[record.ownership_id].validated_again()
+                self.seen[record.ownership_id] = self.seen[record.ownership_id].validated_again(sent)
 
     @rule(index=st.integers(min_value=0, max_value=1), conf=destination_confs(), reuse=st.integers(0, 5), pick=_PICK)
     def add(self, index: int, conf: str, reuse: int, pick: int) -> None:

@@ -34,6 +34,7 @@ from pcaps_contract._errors import SpecError
 from pcaps_contract._json import parsed_or_none, too_deep
 from pcaps_contract._limits import (
     DEFAULT_MAX_JSON_DEPTH,
+    MAX_EXCHANGE_SECONDS,
     MAX_TRACKED_IDS,
     MAX_TRACKED_SCOPES,
     ORDER_WINDOW,
@@ -67,6 +68,7 @@ NEVER_JUDGED = {
     "listed_ids_are_unique": "no list answered 200",
     "pages_deliver_what_they_claim": "no list answered 200 with a `result_info` counting its records",
     "record_is_stable": "no record shown twice",
+    "validated_is_not_before_validation": "no `validated` shown after a validation the traffic sent",
     "half_credentials_are_refused": "no request with X-Auth-Email or X-Auth-Key alone",
     "foreign_ownership_is_not_listed": "no list of one account while the traffic showed another's records",
     "foreign_ownership_is_not_validated": "no validation of a bucket another account holds",
@@ -295,7 +297,7 @@ class PassiveJudge:
     Args:
         spec: the contract.
         on_failure: called with each violation as it is found (and credentials to redact and reproduce it).
-        clock_skew: how far ahead of the exchange's own time `submitted` may be.
+        clock_skew: how far the server's clock may be ahead of the recording's or behind it.
     """
 
     def __init__(
@@ -328,9 +330,10 @@ class PassiveJudge:
 
     # --- the two events of an exchange -----------------------------------------------------------------------
 
-    def begin(self, method: str, url: str, request_body: bytes = b"") -> None:
-        """A request is on its way: what it may change is excused until its answer is fed."""
-        self._safely(self._begun, method, url, request_body)
+    def begin(self, method: str, url: str, request_body: bytes = b"", at: float | None = None) -> None:
+        """A request is on its way (sent `at`, seconds since the epoch, where the recording says): what it may
+        change is excused until its answer is fed."""
+        self._safely(self._begun, method, url, request_body, at)
 
     def lost(self, method: str, url: str, request_body: bytes = b"") -> None:
         """A request that got no (whole) answer: what it may have done on the server is unknown from now on."""
@@ -369,7 +372,7 @@ class PassiveJudge:
         """Drop the model of what the traffic showed (after a gap in it): silent until later traffic shows enough."""
         self.scopes.clear()
 
-    def _begun(self, method: str, url: str, request_body: bytes) -> None:
+    def _begun(self, method: str, url: str, request_body: bytes, at: float | None) -> None:
         matched = self.router.match(method, url)
         if matched is None:
             return
@@ -384,10 +387,11 @@ class PassiveJudge:
         elif operation.operation_id == api.VALIDATE:
             body = parsed_or_none(request_body)
             conf = body.get("destination_conf") if isinstance(body, dict) else None
+            sent = datetime.fromtimestamp(at, UTC) if at is not None else None
             for ownership_id in scope.by_conf.get(_key(conf), ()):
                 seen = scope.seen.get(ownership_id)
                 if seen is not None and scope.owner.get(ownership_id) == account:
-                    scope.seen[ownership_id] = seen.validated_again()
+                    scope.seen[ownership_id] = seen.validated_again(sent)
 
     def _lost(self, method: str, url: str, request_body: bytes) -> None:
         matched = self.router.match(method, url)
@@ -444,7 +448,9 @@ class PassiveJudge:
         if not whole:
             self._unsure(scope, seen)
             return
-        policy = checks.Policy(clock_skew=self.clock_skew, now=lambda: datetime.fromtimestamp(recorded.ended, UTC))
+        # `now` of a recording is when its answer was read; where that is unknown, the latest it can have been.
+        read = recorded.ended if recorded.ended_known else recorded.started + MAX_EXCHANGE_SECONDS
+        policy = checks.Policy(clock_skew=self.clock_skew, now=lambda: datetime.fromtimestamp(read, UTC))
         for name, violation in checks.run_response_checks(seen.exchange, policy):
             self._record(seen, name, violation)
         self._half_credentials(seen)
@@ -507,7 +513,7 @@ class PassiveJudge:
             flight.named(ownership_id, started)
         for ended in flight.ended_by(started):
             self.feed(ended)
-        self.begin(recorded.method, recorded.url, recorded.request_body)
+        self.begin(recorded.method, recorded.url, recorded.request_body, started)
         added = matched is not None and matched[1].operation_id == api.ADD and recorded.status == 200
         flight.add(index, recorded, _added_id(recorded) if added else None)
         while len(flight) > bounds[0] or (flight.bytes > bounds[1] and len(flight) > 1):
@@ -567,6 +573,7 @@ class PassiveJudge:
     def _show(self, scope: _Scope, seen: _Seen, account: str) -> None:
         """Judge that the records shown keep their fields, then remember what they showed."""
         self._judge(seen, checks.record_is_stable, scope.seen)
+        self._judge(seen, checks.validated_is_not_before_validation, scope.seen, self.clock_skew)
         for record in seen.exchange.ownerships():
             ownership_id = record.get("id")
             if not isinstance(ownership_id, str):
@@ -819,6 +826,8 @@ def _exchange(operation: Operation, recorded: Recorded) -> checks.Exchange:
         request_body=parsed_or_none(recorded.request_body),
         request_headers=dict(recorded.request_headers),
         response_headers=headers,
+        sent_at=datetime.fromtimestamp(recorded.started, UTC),
+        read_at=datetime.fromtimestamp(recorded.ended, UTC) if recorded.ended_known else None,
     )
 
 

@@ -17,10 +17,12 @@ import io
 import socket
 import threading
 import time
+import weakref
 from collections import Counter
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 import requests
@@ -280,6 +282,23 @@ def last_answer_seconds() -> float | None:
     return getattr(_ANSWERED, "seconds", None)
 
 
+# Each answered request's time window on the UTC wall clock (its first try sent, its last answer read whole),
+# kept as long as the request object lives: whoever judges the answer reads it back by the request it holds.
+_WINDOWS: weakref.WeakKeyDictionary[requests.PreparedRequest, tuple[datetime, datetime]] = weakref.WeakKeyDictionary()
+_WINDOWS_LOCK = threading.Lock()
+
+
+def window_of(request: Any) -> tuple[datetime | None, datetime | None]:
+    """When `request` was sent and when its answer was read, as the adapter measured them; (None, None) for a
+    request it did not answer (or an object that is no request)."""
+    try:
+        with _WINDOWS_LOCK:
+            window = _WINDOWS.get(request)
+    except TypeError:  # not weakly referable, so never one of ours
+        window = None
+    return window if window is not None else (None, None)
+
+
 class _DeadlineSocket:
     """A socket whose reads end at the current request's deadline; everything else is the socket itself."""
 
@@ -416,6 +435,7 @@ class PoliteAdapter(HTTPAdapter):
     ) -> requests.Response:
         """Send, retried on lost answers and waited out on 429, within the policy's tries and the run's budget."""
         throttled = failed = 0
+        sent_at = datetime.now(UTC)
         while True:
             if self.halt.error is not None or not self.limiter.acquire(self._waits_end):  # type: ignore[arg-type]
                 raise self._cancelled()
@@ -440,6 +460,8 @@ class PoliteAdapter(HTTPAdapter):
                 self._pause(delay)
                 continue
             if response.status_code != 429:
+                with _WINDOWS_LOCK:
+                    _WINDOWS[request] = (sent_at, datetime.now(UTC))
                 return response
             throttled += 1
             self.stats.add("throttled")

@@ -44,8 +44,9 @@ LATEST = datetime(3000, 1, 1, tzinfo=UTC)
 class Recorded:
     """One request and its answer as they went over the wire; bodies without any content encoding.
 
-    `started` and `ended` are seconds since the epoch. `truncated` says the answer's body was larger than the cap
-    (only its start is kept): such an answer is judged by its status alone.
+    `started` and `ended` are seconds since the epoch; `ended_known` is false where the recording did not say how
+    long the exchange took (a HAR entry without `time`, or -1), and `ended` is then `started`. `truncated` says
+    the answer's body was larger than the cap (only its start is kept): such an answer is judged by its status alone.
     """
 
     method: str
@@ -58,6 +59,7 @@ class Recorded:
     started: float
     ended: float
     truncated: bool = False
+    ended_known: bool = True
 
     def request_header(self, name: str) -> str | None:
         return _header(self.request_headers, name)
@@ -313,6 +315,7 @@ def _har_entry(entry: dict[str, Any], cap: int) -> Recorded:
         started=started,
         ended=started + took,
         truncated=truncated,
+        ended_known=isinstance(entry.get("time"), int | float) and entry["time"] >= 0,
     )
 
 

@@ -11,6 +11,8 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Mapping
+from datetime import UTC as _UTC
+from datetime import datetime as _datetime
 from typing import Any
 
 import httpx
@@ -50,6 +52,7 @@ def replay(request: Mapping[str, Any], recorded_base_url: str, environ: Mapping[
         content = str(request["body"]).encode("utf-8")
     body = content.decode("utf-8", "replace") if isinstance(content, bytes) else None
     check = str(request["check"])
+    sent_at = _datetime.now(_UTC)  # the window the rules on an answer's stamps judge it by
     try:
         response = _send_request(str(request["method"]), url, headers, content)
     except httpx.TransportError as exc:
@@ -71,6 +74,8 @@ def replay(request: Mapping[str, Any], recorded_base_url: str, environ: Mapping[
         request_body=_json_or_none(body),
         request_headers=headers,
         response_headers=dict(response.headers),
+        sent_at=sent_at,
+        read_at=_datetime.now(_UTC),  # httpx.request reads the whole answer before it returns
     )
     if check in _checks.RESPONSE_CHECKS:
         _checks.RESPONSE_CHECKS[check](exchange, _checks.Policy())

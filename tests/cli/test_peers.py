@@ -6,6 +6,9 @@ correct peer passes at ten seeds and is left with no record in any account.
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 import pytest
 
 from tests.cli.helpers import FAST, Outcome, Run
@@ -20,6 +23,14 @@ NOT_JUDGED_OVER_A_SOCKET = {
     "validation_keeps_pending": (
         "validation_sets_status takes `pending` as not yet verified, and without --bucket the gate never "
         "sends the right challenge to a --base-url target"
+    ),
+    "validated_an_hour_ahead": (
+        "validated_is_not_after_answer judges a `validated` time, which only a validation that succeeds sets, and "
+        "without --bucket the gate never sends the right challenge (judged with any_challenge_succeeds below)"
+    ),
+    "validated_from_a_stale_clock": (
+        "validated_is_not_before_validation judges a `validated` time, which only a validation that succeeds sets, "
+        "and without --bucket the gate never sends the right challenge (judged with any_challenge_succeeds below)"
     ),
 }
 
@@ -55,6 +66,15 @@ def test_check_names_the_defect_once_its_check_exists(run_cli: Run, defect: str)
     assert check in outcome.failed_checks(), outcome.stdout
 
 
+@pytest.mark.parametrize("defect", ["validated_an_hour_ahead", "validated_from_a_stale_clock"])
+def test_check_names_a_validated_outside_its_window_once_a_validation_succeeds(run_cli: Run, defect: str) -> None:
+    """Without --bucket no validation of a --base-url target succeeds, unless the server accepts any challenge."""
+    with serve_peer(defects={defect, "any_challenge_succeeds"}) as (base_url, _):
+        outcome = gate(run_cli, base_url)
+    assert outcome.code == 1, outcome.stdout + outcome.stderr
+    assert NEW_DEFECTS[defect] in outcome.failed_checks(), outcome.stdout
+
+
 @pytest.mark.parametrize("defect", sorted(UNREACHABLE))
 def test_defect_for_a_check_that_cannot_fire_is_caught_by_another(run_cli: Run, defect: str) -> None:
     """The defect is caught today by another check (when one does), and named by its own once that can fire."""
@@ -78,7 +98,9 @@ def test_check_passes_the_correct_independent_implementation(run_cli: Run, seed:
 
 
 @pytest.mark.parametrize("seed", VARIANT_SEEDS)
-@pytest.mark.parametrize("variant", ["charset", "gzip", "fractions", "throttles", "close"])
+@pytest.mark.parametrize(
+    "variant", ["charset", "gzip", "fractions", "throttles", "close", "clock_behind", "validated_absent"]
+)
 def test_check_passes_what_the_real_api_legitimately_does(run_cli: Run, variant: str, seed: int) -> None:
     with serve_peer(variant=variant) as (base_url, peer):
         outcome = gate(run_cli, base_url, seed)
@@ -96,4 +118,32 @@ def test_check_passes_a_server_that_pages_right(run_cli: Run, seed: int) -> None
     assert outcome.code == 0, outcome.stdout + outcome.stderr
     assert "pages_deliver_what_they_claim" in outcome.stdout
     assert peer.later_pages > 0
+
+
+def test_schemathesis_phases_alone_judge_an_add_by_the_window_the_sender_measured() -> None:
+    """The lifecycle off: the phases' answers carry the window their requests were sent and read in."""
+    from dataclasses import replace
+
+    from pcaps_contract.gate._options import resolve_options
+    from pcaps_contract.gate._run import run_gate
+
+    with serve_peer(defects={"submitted_an_hour_behind"}) as (base_url, _):
+        options = resolve_options(
+            base_url=base_url, accounts=list(PEER_ACCOUNTS), token="peer-token", seed=1, max_examples=2, environ={}
+        )
+        report = run_gate(replace(options, lifecycle=False))
+    assert report.ledger.status("add_bucket", "submitted_is_not_before_add") == "failed", report.error
+    assert report.ledger.status("add_bucket", "added_ownership_is_pending") == "passed"
+
+
+def test_fuzz_judges_an_add_by_the_window_the_sender_measured(run_cli: Run, tmp_path: Path) -> None:
+    with serve_peer(defects={"submitted_an_hour_behind"}) as (base_url, peer):
+        outcome = run_cli(
+            "fuzz", "--base-url", base_url, "--token", "peer-token", "--account-id", PEER_ACCOUNTS[0],
+            "--duration", "5s", "--seed", "7", "--report-dir", str(tmp_path / "fuzz"),
+        )  # fmt: skip
+        leftovers = peer.records()
+    assert outcome.code == 1, outcome.stdout + outcome.stderr
+    result = json.loads((tmp_path / "fuzz" / "result.json").read_text(encoding="utf-8"))
+    assert "submitted_is_not_before_add" in {finding["check"] for finding in result["findings"]}, result["findings"]
     assert not any(leftovers.values()), leftovers

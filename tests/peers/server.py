@@ -111,11 +111,18 @@ NEW_DEFECTS: dict[str, str] = {
     "pages_claim_one_more": "pages_deliver_what_they_claim",
     "page_parameter_ignored": "pages_deliver_what_they_claim",
     "list_cut_counting_only_the_shown": "listing_is_complete",
+    "add_answers_success": "added_ownership_is_pending",
+    "add_stamps_validated": "added_ownership_is_not_validated",
+    "submitted_an_hour_behind": "submitted_is_not_before_add",
+    "validated_an_hour_ahead": "validated_is_not_after_answer",
+    "validated_from_a_stale_clock": "validated_is_not_before_validation",
 }
 # Defects of a server that pages (as variant `paging` does, with its flaw).
 PAGING_DEFECTS = frozenset({"pages_claim_one_more", "page_parameter_ignored"})
 
-VARIANTS = ("charset", "gzip", "fractions", "throttles", "close", "paging")
+VARIANTS = ("charset", "gzip", "fractions", "throttles", "close", "paging", "clock_behind", "validated_absent")
+# Variant `clock_behind`: the server's clock runs this far behind the client's, within the default clock skew.
+CLOCK_BEHIND = timedelta(minutes=2)
 
 
 class _Refusal(Exception):
@@ -240,6 +247,10 @@ class PeerServer:
 
     # --- pieces of the handlers ------------------------------------------------------------------------
 
+    def now(self) -> datetime:
+        """This server's clock (variant `clock_behind`: a little behind the client's, as real clocks are)."""
+        return datetime.now(UTC) - (CLOCK_BEHIND if self.variant == "clock_behind" else timedelta(0))
+
     def has(self, defect: str) -> bool:
         return defect in self.defects
 
@@ -315,7 +326,9 @@ class PeerServer:
         if self.has("gs_bucket_crashes") and conf.startswith("gs://"):
             region = parse_qs(conf.partition("?")[2])["region"][0]  # BUG: KeyError, GCS URIs have no region
             conf = f"{conf}?region={region}"
-        now = datetime.now(UTC)
+        now = self.now()
+        if self.has("submitted_an_hour_behind"):
+            now -= timedelta(hours=1)  # BUG: a clock an hour wrong, stored and shown consistently
         if self.has("id_is_hash_of_bucket"):
             ownership_id = hashlib.md5(conf.encode("utf-8", "surrogatepass")).hexdigest()  # BUG: not unique
         else:
@@ -340,6 +353,10 @@ class PeerServer:
         )
         if self.has("validated_defaults_to_epoch"):
             record.validated = "1970-01-01T00:00:00Z"  # BUG: an unset time written as the epoch
+        if self.has("add_answers_success"):
+            record.status = "success"  # BUG: the bucket taken as verified because it could be written to
+        if self.has("add_stamps_validated"):
+            record.validated = submitted  # BUG: the add's own time written as the validation's
         with self.lock:
             self.store.setdefault(account_id, {})[ownership_id] = record
             self.list_cache.pop(account_id, None)
@@ -459,7 +476,12 @@ class PeerServer:
                 right = candidates[-1]  # BUG: the answer is never compared
             if right is not None:
                 right.status = "pending" if self.has("validation_keeps_pending") else "success"
-                right.validated = self.clock.stamp(max(datetime.now(UTC), right.submitted_at), round_up=True)
+                validated_at = max(self.now(), right.submitted_at)
+                if self.has("validated_an_hour_ahead"):
+                    validated_at += timedelta(hours=1)  # BUG: the verifier's clock is an hour ahead
+                if self.has("validated_from_a_stale_clock"):
+                    validated_at = self.now() - timedelta(hours=1)  # BUG: the verifier's clock stopped an hour ago
+                right.validated = self.clock.stamp(validated_at, round_up=True)
                 record = right
             else:
                 record = candidates[-1]
@@ -473,6 +495,8 @@ class PeerServer:
 
     def show(self, record: _Record) -> dict[str, Any]:
         shown = record.as_json()
+        if self.variant == "validated_absent" and not record.validated:
+            del shown["validated"]  # the field is optional: a record not validated yet may leave it out
         if self.has("filename_drawn_per_answer"):
             shown["filename"] = f"ownership-challenge-{secrets.token_hex(16)}.txt"  # BUG: drawn on each answer
         return shown

@@ -7,6 +7,7 @@ import re
 from collections import Counter
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
@@ -26,6 +27,7 @@ from pcaps_contract._targets import (
     IN_PROCESS_ORIGIN,
     MOCK_ACCOUNTS,
     Delivered,
+    MockRouteSource,
     bundled_mock,
     mock_credentials,
 )
@@ -472,3 +474,63 @@ def test_a_step_carries_the_json_body_and_says_whether_it_was_sent_with_the_cred
     assert step.headers == {"Content-Type": "application/json"} and not step.authenticated
     bare = step_of(checks.Exchange("list_buckets", "GET", f"{BASE_URL}/x", 200))
     assert bare.body is None and bare.headers == {} and bare.authenticated
+
+
+# --- each answer's time window ---------------------------------------------------------------------------------
+
+
+def test_every_answer_the_judge_sends_for_carries_the_wall_clock_window_around_it() -> None:
+    judge = judge_of(Server().client)
+    before = datetime.now(UTC)
+    exchange = judge.send("add_bucket", "POST", LIST_PATH, {"destination_conf": BUCKET})
+    after = datetime.now(UTC)
+    assert exchange is not None and exchange.sent_at is not None and exchange.read_at is not None
+    assert before <= exchange.sent_at <= exchange.read_at <= after
+    assert judge.ledger.status("add_bucket", "submitted_is_not_before_add") == PASSED
+
+
+def an_hour_behind(request: httpx.Request, response: httpx.Response) -> httpx.Response:
+    """Every add answered with a `submitted` an hour before the request was sent."""
+    if request.method != "POST" or not request.url.path.endswith("/pcaps/ownership") or response.status_code != 200:
+        return response
+    body = response.json()
+    stamp = datetime.now(UTC) - timedelta(hours=1)
+    body["result"]["submitted"] = stamp.strftime("%Y-%m-%dT%H:%M:%SZ")
+    return httpx.Response(response.status_code, headers={"Content-Type": "application/json"}, json=body)
+
+
+def test_the_lifecycle_names_an_add_stamped_an_hour_in_the_past() -> None:
+    judge = judge_of(Server(an_hour_behind).client)
+    lifecycle(judge)
+    assert judge.ledger.status("add_bucket", "submitted_is_not_before_add") == FAILED
+    assert judge.ledger.status("add_bucket", "submitted_is_not_in_future") == PASSED
+
+
+def validated_an_hour_early(request: httpx.Request, response: httpx.Response) -> httpx.Response:
+    """Every validation that succeeds answered with a `validated` an hour before it was sent."""
+    if not request.url.path.endswith("/validate") or response.status_code != 200:
+        return response
+    body = response.json()
+    if body["result"].get("status") != "success":
+        return response
+    body["result"]["validated"] = (datetime.now(UTC) - timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return httpx.Response(response.status_code, headers={"Content-Type": "application/json"}, json=body)
+
+
+def validating_judge(server: Server) -> Judge:
+    """A judge whose validations can succeed: challenges read from the mock's test route, past the recorder."""
+    source = MockRouteSource(server.mock, BASE_URL)
+    return Judge(server.client, BASE_URL, checks.Policy(), Ledger(OPERATIONS, []), Counter(), source=source)
+
+
+def test_the_lifecycle_names_a_validation_stamped_before_it_was_sent() -> None:
+    judge = validating_judge(Server(validated_an_hour_early))
+    lifecycle(judge, runs=12)
+    assert judge.ledger.status("validate_bucket", "validated_is_not_before_validation") == FAILED
+
+
+def test_the_lifecycle_passes_validations_stamped_when_they_happen() -> None:
+    judge = validating_judge(Server())
+    lifecycle(judge, runs=12)
+    assert PASSED in {judge.ledger.status(operation, "validated_is_not_before_validation") for operation in OPERATIONS}
+    assert judge.ledger.failures() == []

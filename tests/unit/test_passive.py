@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -29,6 +30,11 @@ GS = "gs://other-bucket"
 
 def ownership_id(number: int) -> str:
     return f"{number:032x}"
+
+
+def _stamp(seconds: float) -> str:
+    """A `submitted` as servers write it: whole seconds of UTC."""
+    return datetime.fromtimestamp(seconds, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 @dataclass
@@ -77,7 +83,7 @@ class Traffic:
                 "destination_conf": conf,
                 "filename": f"ownership-challenge-{key}.txt",
                 "status": "pending",
-                "submitted": "2026-05-01T10:00:00Z",
+                "submitted": _stamp(self.clock + 1),  # the next exchange's start: the add that creates it
                 "validated": "",
             },
         )
@@ -445,7 +451,7 @@ def test_a_status_that_changes_after_a_validation_passes(spec: Spec, traffic: Tr
 
 
 def test_a_record_from_before_the_traffic_may_change_status_but_not_its_fields(spec: Spec, traffic: Traffic) -> None:
-    traffic.list(A, 1)
+    traffic.list(A, 1, submitted="2026-05-01T10:00:00Z")
     traffic.list(A, 1, status="success", validated="2026-05-01T11:00:00Z")  # validated out of sight
     assert not failed(traffic.judge(spec))
     traffic.list(A, 1, submitted="2026-05-02T10:00:00Z")
@@ -517,7 +523,7 @@ def test_a_submitted_with_a_space_breaks_the_timestamps(spec: Spec, traffic: Tra
 
 def test_submitted_is_judged_against_the_time_of_the_exchange(spec: Spec, traffic: Traffic) -> None:
     traffic.clock = 1_700_000_000.0  # 2023-11-14: the recording is old, its `submitted` is in its own future
-    traffic.add(A, 1)
+    traffic.add(A, 1, submitted="2026-05-01T10:00:00Z")
     assert "submitted_is_not_in_future" in failed(traffic.judge(spec))
 
 
@@ -729,3 +735,20 @@ def test_accounts_and_apis_beyond_the_bounds_are_forgotten_too(spec: Spec, monke
     assert len(judge.scopes) <= 3
     assert all(len(scope.present) <= 5 and len(scope.accounts) <= 2 for scope in judge.scopes.values())
     assert failed(judge) == {"created_ownership_is_listed"}
+
+
+def test_a_validated_time_before_the_validation_was_sent_is_named(spec: Spec, traffic: Traffic) -> None:
+    traffic.add(A, 1)
+    traffic.clock += 3600  # validated an hour after the add; the server stamps the add's hour
+    traffic.validate(A, S3, 1, status="success", validated=_stamp(traffic.clock - 3000))
+    assert "validated_is_not_before_validation" in failed(traffic.judge(spec))
+
+
+def test_a_validated_time_after_the_validation_was_sent_passes(spec: Spec, traffic: Traffic) -> None:
+    traffic.add(A, 1)
+    traffic.clock += 3600
+    traffic.validate(A, S3, 1, status="success", validated=_stamp(traffic.clock + 1))
+    traffic.list(A, 1)
+    judge = traffic.judge(spec)
+    assert not failed(judge)
+    assert passed(judge, "validated_is_not_before_validation")

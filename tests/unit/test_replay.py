@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -137,3 +138,30 @@ def test_a_replay_file_of_the_old_shape_still_sends_its_text_body(monkeypatch: p
     request = {"operation": "add_bucket", "check": TRANSPORT_CHECK, "method": "POST", "path": "/x", "body": "{}"}
     replay_module.replay(request, recorded_base_url=BASE)
     assert sent.requests[0][3] == b"{}"
+
+
+@pytest.mark.parametrize(("hours", "fixed"), [(-1, False), (0, True)], ids=["still an hour behind", "fixed"])
+def test_a_replay_judges_an_added_record_by_the_window_it_was_sent_in(
+    monkeypatch: pytest.MonkeyPatch, hours: int, fixed: bool
+) -> None:
+    monkeypatch.setenv("CLOUDFLARE_API_TOKEN", TOKEN)
+    stamped = (datetime.now(UTC) + timedelta(hours=hours)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    ownership = {
+        "id": "a" * 32,
+        "destination_conf": "s3://b",
+        "filename": "f",
+        "status": "pending",
+        "submitted": stamped,
+    }
+
+    def answer(method: str, url: str, headers: Any, content: bytes | None) -> httpx.Response:
+        return httpx.Response(200, json={"success": True, "errors": [], "messages": [], "result": ownership})
+
+    monkeypatch.setattr(replay_module, "_send_request", answer)
+    check = "submitted_is_not_before_add"
+    request = {"operation": "add_bucket", "check": check, "method": "POST", "path": "/x", "body": "{}"}
+    if fixed:
+        replay_module.replay(request, recorded_base_url=BASE)
+    else:
+        with pytest.raises(AssertionError, match="submitted"):
+            replay_module.replay(request, recorded_base_url=BASE)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -26,6 +27,7 @@ from pcaps_contract._sender import (
     ThrottledBeyondBudget,
     polite_session,
     went_unanswered,
+    window_of,
 )
 from tests.unit.test_ratelimit import FakeWaiter
 
@@ -478,3 +480,27 @@ def test_every_write_and_only_a_write_holds_around_writes(monkeypatch: pytest.Mo
     assert session.delete(f"{URL}/x").status_code == 204 and held == ["enter", "exit"]
     assert session.post(URL, json={}).status_code == 200 and held == ["enter", "exit"] * 2
     assert script.calls == 4
+
+
+def test_an_answer_carries_its_window_from_the_first_try_to_the_last_answer_read(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    script = Script(answer(429, **{"Retry-After": "3"}), answer(200))
+    session, *_ = session_with(monkeypatch, script)
+    request = session.prepare_request(requests.Request("GET", URL))
+    before = datetime.now(UTC)
+    session.send(request)
+    after = datetime.now(UTC)
+    sent_at, read_at = window_of(request)  # the request a judge holds (schemathesis: its response's `request`)
+    assert sent_at is not None and read_at is not None
+    assert before <= sent_at <= read_at <= after
+
+
+def test_a_request_the_sender_never_answered_has_no_window(monkeypatch: pytest.MonkeyPatch) -> None:
+    script = Script(answer(429), answer(429))
+    session, *_ = session_with(monkeypatch, script, RetryPolicy(throttle_retries=1))
+    request = requests.Request("GET", URL).prepare()
+    with pytest.raises(Throttled):
+        session.send(request)
+    assert window_of(request) == (None, None)
+    assert window_of("not a request") == (None, None)

@@ -51,7 +51,8 @@ class GateOptions:
         max_examples: cases per operation, overriding the profile's.
         workers: engines and lifecycle lanes run side by side (None: 1 in-process, `SERVED_WORKERS` over a
             network); any number gives the same cases.
-        clock_skew: how far ahead of this machine's clock a `submitted` may be.
+        clock_skew: how far the server's clock may be ahead of this machine's or behind it (the time window of
+            each request is widened by it on both sides).
         timeout: seconds for one whole answer (connect, headers and body) of a served target.
         max_time: seconds the run may take before its cleanup; it stops sending then.
         rate: requests per second at most (None: as fast as the target answers).
@@ -255,7 +256,12 @@ GATE_ARGUMENTS: tuple[tuple[str, dict[str, Any]], ...] = (
     ),
     (
         "--clock-skew",
-        {"type": seconds, "default": 300.0, "metavar": "SECONDS", "help": "how far `submitted` may be ahead (300)"},
+        {
+            "type": seconds,
+            "default": 300.0,
+            "metavar": "SECONDS",
+            "help": "how far the server's clock may be ahead or behind: each request's window is widened by it (300)",
+        },
     ),
     (
         "--timeout",

@@ -218,7 +218,12 @@ def run_gate(
 
 
 # The checks only a successful validation reaches, and the checks only two accounts reach.
-VALIDATED_CHECKS = ("validation_sets_status", "validated_is_not_before_submitted")
+VALIDATED_CHECKS = (
+    "validation_sets_status",
+    "validated_is_not_before_submitted",
+    "validated_is_not_after_answer",
+    "validated_is_not_before_validation",
+)
 NO_VALIDATION = "no validation succeeded: give --bucket to judge validated"
 ONE_ACCOUNT = "give two --account-id values the credentials can use"
 

@@ -18,6 +18,7 @@ from urllib.parse import quote
 from pcaps_contract import _checks as checks
 from pcaps_contract._api import is_identifier
 from pcaps_contract._data import as_the_server_reads, destination_confs
+from pcaps_contract._sender import window_of
 from pcaps_contract._text import clip
 from pcaps_contract.gate._catalogue import DISABLED_BUILTINS
 
@@ -224,8 +225,13 @@ def _check_class(name: str, check: checks.ResponseCheck) -> type:
 
 
 def exchange_from(response: Any, case: Any) -> checks.Exchange:
-    """A schemathesis response (and the case that produced it) as an `Exchange`."""
+    """A schemathesis response (and the case that produced it) as an `Exchange`.
+
+    Its time window is the one the sender measured for the request (none for a target served in-process, whose
+    requests never reach the sender: the rules that need a window are then judged by the lifecycle alone).
+    """
     request = response.request
+    sent_at, read_at = window_of(request)
     body = request.body
     request_body: Any = None
     if body:
@@ -242,6 +248,8 @@ def exchange_from(response: Any, case: Any) -> checks.Exchange:
         request_body=request_body,
         request_headers=dict(request.headers),
         response_headers={key: ", ".join(values) for key, values in response.headers.items()},
+        sent_at=sent_at,
+        read_at=read_at,
     )
 
 
