@@ -279,6 +279,7 @@ def _add_check(commands: Commands) -> None:
         metavar="DIR",
         help="write result.json, junit.xml, report.html and events.ndjson (written as the run goes) here",
     )
+    add_verbose(check)
     check.set_defaults(run=_run_check)
 
 
@@ -332,10 +333,17 @@ def _run_check(args: argparse.Namespace) -> int:
         _write_reports(report, *outputs, report_dir, "check")
         events.finished(report)
         raise
-    print(painted(report.render(), TEXT_STYLES))
+    print(painted(report.render(args.verbose), TEXT_STYLES))
     _write_reports(report, *outputs, report_dir, "check")
     events.finished(report)
     return report.exit_code
+
+
+def add_verbose(parser: argparse.ArgumentParser) -> None:
+    """`--verbose`: the end of a run lists each check never judged with its reason, not one line counting them."""
+    parser.add_argument(
+        "--verbose", action="store_true", help="list each check never judged, with its reason (the reports always do)"
+    )
 
 
 def _refused_report(
@@ -500,7 +508,7 @@ def _run_proxy(args: argparse.Namespace) -> int:
     if report.error:
         hint = "" if run.judge.tally.judged else "; point the clients at the proxy's address."
         raise UsageError(f"nothing judged: {report.error}{hint}")
-    print(painted(report.render(), TEXT_STYLES))
+    print(painted(report.render(args.verbose), TEXT_STYLES))
     return report.exit_code
 
 
@@ -524,6 +532,7 @@ def _add_passive_options(parser: argparse.ArgumentParser, reports: bool = True) 
 
     parser.add_argument("--spec", type=Path, help="the contract (default: the bundled spec)")
     parser.add_argument("--max-response-bytes", **dict(GATE_ARGUMENTS)["--max-response-bytes"])
+    add_verbose(parser)
     if not reports:
         return
     parser.add_argument(
@@ -554,7 +563,7 @@ def _run_verify(args: argparse.Namespace) -> int:
     if report.error:
         hint = "" if judge.tally.judged else "; record traffic of the ownership API (HAR or `proxy`)."
         raise UsageError(f"{args.file}: {report.error}{hint}")
-    print(painted(report.render(), TEXT_STYLES))
+    print(painted(report.render(args.verbose), TEXT_STYLES))
     return report.exit_code
 
 
