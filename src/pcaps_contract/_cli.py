@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import argparse
+import difflib
+import re
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -10,6 +12,8 @@ from typing import TYPE_CHECKING, NoReturn, TypeAlias
 
 from pcaps_contract import __version__
 from pcaps_contract._errors import PcapsContractError
+from pcaps_contract._terminal import printable
+from pcaps_contract._text import clip
 
 if TYPE_CHECKING:
     from pcaps_contract._report import GateReport
@@ -33,8 +37,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return run(args)
     except PcapsContractError as exc:
-        from pcaps_contract._terminal import printable
-
         print(f"error: {printable(str(exc))}", file=sys.stderr)  # a message may quote a file's or a server's text
         return EXIT_USAGE
     except KeyboardInterrupt:
@@ -57,11 +59,69 @@ def _internal_error(args: argparse.Namespace, exc: Exception) -> str:
     return internal_error(cause_of(exc, credentials.redact), getattr(args, "seed", None))
 
 
+# The namespace attribute naming the (sub)command parser that read the arguments: its options are the ones to
+# suggest when some were not recognised (argparse reports those from the top parser).
+_READ_BY = "_read_by"
+# argparse's (3.11) words for a value outside an argument's choices, e.g. a mistyped command.
+_INVALID_CHOICE = re.compile(
+    r"^argument (?P<argument>.+?): invalid choice: (?P<value>.*) \(choose from (?P<choices>'.*')\)$", re.S
+)
+
+
 class _Parser(argparse.ArgumentParser):
-    """An argument parser whose usage errors are one sentence (plus where to read more), exit code 2."""
+    """An argument parser whose usage errors are one sentence (plus where to read more), exit code 2; a mistyped
+    command, choice or option names the closest valid one, and no value typed on the command line is echoed (it
+    may be a secret: `--tokn SECRET`)."""
+
+    _read_by: _Parser | None = None
+
+    def parse_known_args(  # type: ignore[override]
+        self, args: Sequence[str] | None = None, namespace: argparse.Namespace | None = None
+    ) -> tuple[argparse.Namespace, list[str]]:
+        parsed, extras = super().parse_known_args(args, namespace)
+        if not isinstance(getattr(parsed, _READ_BY, None), _Parser):  # a subcommand's parser has set it already
+            setattr(parsed, _READ_BY, self)
+        self._read_by = getattr(parsed, _READ_BY)
+        return parsed, extras
 
     def error(self, message: str) -> NoReturn:
-        self.exit(EXIT_USAGE, f"error: {self.prog}: {message}; see `{self.prog} --help`.\n")
+        parser = self
+        if message.startswith(_UNRECOGNIZED):
+            parser = self._read_by or self
+            message = parser.unrecognized(message.removeprefix(_UNRECOGNIZED).split(" "))
+        elif found := _INVALID_CHOICE.match(message):
+            choices = re.findall(r"'([^']*)'", found["choices"])  # ours: plain words
+            message = _invalid_choice(found["argument"], found["value"][1:-1], choices)
+        parser.exit(EXIT_USAGE, f"error: {parser.prog}: {message}; see `{parser.prog} --help`.\n")
+
+    def unrecognized(self, extras: Sequence[str]) -> str:
+        """What was not recognised: each option by its name (never its `=value`) with the closest option of this
+        parser, the values only counted."""
+        options = [name for action in self._actions for name in action.option_strings]
+        named = []
+        for extra in extras:
+            if extra.startswith("-") and len(extra) > 1:
+                name = extra.partition("=")[0] if extra.startswith("--") else extra[:2]
+                named.append(printable(clip(name, 40)) + did_you_mean(name, options))
+        values = len(extras) - len(named)
+        if values:
+            named.append(f"{values} value(s) (not shown)")
+        return "unrecognized arguments: " + ", ".join(named)
+
+
+_UNRECOGNIZED = "unrecognized arguments: "
+
+
+def did_you_mean(typed: str, valid: Sequence[str]) -> str:
+    """` (did you mean --account-id?)`: the valid word closest to what was typed, or "" when none is close."""
+    close = difflib.get_close_matches(typed, valid, n=1)
+    return f" (did you mean {close[0]}?)" if close else ""
+
+
+def _invalid_choice(argument: str, typed: str, choices: Sequence[str]) -> str:
+    """A value outside an argument's choices (a command, a --format), not echoed: the closest choice, else all."""
+    what = "unknown command" if argument == "COMMAND" else f"argument {argument}: invalid choice"
+    return what + (did_you_mean(typed, choices) or f" (choose from {', '.join(choices)})")
 
 
 Commands: TypeAlias = "argparse._SubParsersAction[_Parser]"  # not subscriptable at run time
@@ -101,7 +161,6 @@ def _add_lint(commands: Commands) -> None:
 def _run_lint(args: argparse.Namespace) -> int:
     from pcaps_contract._lint import lint
     from pcaps_contract._spec import load_spec
-    from pcaps_contract._terminal import printable
 
     spec = load_spec(args.spec)
     findings = lint(spec)
@@ -138,7 +197,7 @@ def _run_diff(args: argparse.Namespace) -> int:
     from pcaps_contract._diff.sources import load_source, load_working_tree
     from pcaps_contract._errors import UsageError
     from pcaps_contract._spec import default_spec_path
-    from pcaps_contract._terminal import printable, printable_json
+    from pcaps_contract._terminal import printable_json
 
     if args.base is not None and args.old is not None:
         raise UsageError("give either --base REF or OLD [NEW], not both.")
