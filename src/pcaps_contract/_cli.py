@@ -300,6 +300,7 @@ def _add_mock(commands: Commands) -> None:
         metavar="URL",
         help="S3-compatible endpoint that receives the challenge files of s3:// and r2:// buckets",
     )
+    mock.add_argument("--quiet", action="store_true", help="no line per request (method, path, status, time) on stderr")
     faults = mock.add_argument_group("rehearsal faults (off by default)")
     faults.add_argument("--rate-limit-rate", type=float, default=0.0, metavar="SHARE", help="share answered 429")
     faults.add_argument("--retry-after", type=int, default=1, metavar="SECONDS", help="Retry-After of a 429 (1)")
