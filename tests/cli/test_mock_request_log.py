@@ -163,3 +163,13 @@ def test_listening_on_every_interface_warns_and_loopback_does_not() -> None:
         "--host 127.0.0.1 keeps it to this machine."
     )
     assert not any("warning" in line.lower() for line in output), output
+
+
+def test_a_log_nobody_reads_neither_holds_answers_back_nor_the_exit() -> None:
+    """Far more lines than a pipe holds, and the reader never reads past the banner: the mock answers each request
+    and still stops cleanly (exit 0) on SIGINT."""
+    with running() as (url, process), httpx.Client(timeout=PATIENCE) as client:
+        for index in range(1500):
+            assert client.get(f"{url}/{index}/{'x' * 180}").status_code == 404
+        process.send_signal(signal.SIGINT)
+        assert process.wait(timeout=PATIENCE) == 0

@@ -9,6 +9,7 @@ from them, every character a terminal would obey is escaped, and the whole is cu
 
 from __future__ import annotations
 
+import os
 import threading
 import time
 from collections import deque
@@ -57,6 +58,14 @@ def line_segments(seen: Seen, shown: Callable[[str, bytes], str]) -> list[Segmen
     ]
 
 
+def _descriptor(stream: TextIO) -> int | None:
+    try:
+        stream.flush()  # what it holds goes before the first line written past it
+        return stream.fileno()
+    except (OSError, ValueError, AttributeError):
+        return None
+
+
 class RequestLog:
     """The log of one served mock: `wrap` its app, `start` the writer, `close` when the server has stopped."""
 
@@ -65,6 +74,10 @@ class RequestLog:
         self.redact = redact
         self.painter = Painter(takes_colour(stream) if colour is None else colour)
         self.dropped = 0
+        # A real file is written by its descriptor: a write blocked on a pipe nobody reads then holds no lock of the
+        # stream's, which the interpreter would wait for forever when it flushes the stream at exit.
+        self._fd = _descriptor(stream)
+        self.encoding = getattr(stream, "encoding", None) or "utf-8"
         self._waiting: deque[Seen] = deque()
         self._stop = threading.Event()
         self._writer = threading.Thread(target=self._write, name="request log", daemon=True)
@@ -133,9 +146,15 @@ class RequestLog:
             lines.append(f"({dropped} request line(s) not shown: the output was read too slowly)")
         if not lines:
             return
+        text = "\n".join(lines) + "\n"
         try:
-            self.stream.write("\n".join(lines) + "\n")
-            self.stream.flush()
+            if self._fd is None:
+                self.stream.write(text)
+                self.stream.flush()
+                return
+            data = text.encode(self.encoding, "replace")
+            while data:
+                data = data[os.write(self._fd, data) :]
         except (OSError, ValueError):  # a closed or broken stream ends the log, never the mock
             pass
 
