@@ -1,16 +1,19 @@
 """How a run ends on a terminal: whatever the exit code, the last line of everything it wrote (stdout and stderr as
 one stream, in the order written) is its verdict, and the checks never judged are one line unless --verbose.
 
-Each command runs in a subprocess, its two streams joined as a terminal shows them, against a target on 127.0.0.1.
+Each command runs in a subprocess, its two streams joined as a terminal shows them, against a target on 127.0.0.1
+(the proxy stopped by SIGINT once a request went through it).
 """
 
 from __future__ import annotations
 
 import re
+import signal
 import subprocess
 import sys
 from pathlib import Path
 
+import httpx
 import pytest
 
 from tests.cli.served import har_of_a_broken_list, served_mock
@@ -102,3 +105,37 @@ def test_verify_ends_with_its_verdict_and_lists_each_check_never_judged_only_whe
         assert len(each) > 1 and not summary, lines
     else:
         assert not each and len(summary) == 1, lines
+
+
+def test_proxy_stopped_by_sigint_ends_with_its_verdict(tmp_path: Path) -> None:
+    command = [sys.executable, "-m", "pcaps_contract", "proxy", "--port", "0"]
+    with served_mock() as upstream:
+        process = subprocess.Popen(
+            [*command, "--upstream", upstream],
+            cwd=tmp_path,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
+        try:
+            assert process.stdout is not None
+            banner = process.stdout.readline()
+            found = re.match(r"proxy: (http://127\.0\.0\.1:\d+) -> ", banner)
+            assert found, banner
+            listed = httpx.get(
+                f"{found[1]}/client/v4/accounts/{PEER_ACCOUNTS[0]}/pcaps/ownership",
+                headers={"Authorization": f"Bearer {MOCK_TOKEN}"},
+                timeout=BOUND,
+            )
+            process.send_signal(signal.SIGINT)
+            rest, _ = process.communicate(timeout=BOUND)
+        finally:
+            if process.poll() is None:
+                process.kill()
+                process.wait(timeout=10)
+    lines = rest.splitlines()
+    assert listed.status_code == 200
+    assert process.returncode == 0, lines[-20:]
+    assert GATE_VERDICT.match(lines[-1]) and lines[-1].endswith("the implementation keeps the contract"), lines[-5:]
+    assert len([line for line in lines if SUMMARY.match(line)]) == 1, lines
