@@ -7,10 +7,11 @@ import queue
 import re
 import signal
 import socket
+import sys
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from subprocess import Popen
+from subprocess import DEVNULL, PIPE, Popen
 
 import httpx
 
@@ -30,6 +31,7 @@ class Lines:
 
     def __init__(self, process: Popen[str]) -> None:
         self.seen: list[str] = []
+        self.ended = False
         self._lines: queue.Queue[str | None] = queue.Queue()
         stream = process.stderr
         assert stream is not None
@@ -49,6 +51,7 @@ class Lines:
             except queue.Empty:
                 raise AssertionError(f"no such line within {PATIENCE}s; seen: {self.seen[-5:]}") from None
             if line is None:
+                self.ended = True
                 raise AssertionError(f"the output ended without such a line; seen: {self.seen[-5:]}")
             self.seen.append(line)
             if wanted(line):
@@ -56,15 +59,25 @@ class Lines:
 
     def rest(self) -> list[str]:
         """Every line until the end of the output (the process has been stopped)."""
-        while (line := self._lines.get(timeout=PATIENCE)) is not None:
-            self.seen.append(line)
+        while not self.ended:
+            line = self._lines.get(timeout=PATIENCE)
+            self.ended = line is None
+            if line is not None:
+                self.seen.append(line)
         return self.seen
 
 
 @contextmanager
 def logging_mock(*args: str) -> Iterator[tuple[str, Lines, Popen[str]]]:
     with running(*args) as (url, process):
-        yield url, Lines(process), process
+        lines = Lines(process)
+        try:
+            yield url, lines, process
+        finally:  # the reader reaches the end of the output before the stream is closed
+            if process.poll() is None:
+                process.kill()
+            process.wait(timeout=PATIENCE)
+            lines.rest()
 
 
 def request(method: str = "GET") -> Callable[[str], bool]:
@@ -173,3 +186,22 @@ def test_a_log_nobody_reads_neither_holds_answers_back_nor_the_exit() -> None:
             assert client.get(f"{url}/{index}/{'x' * 180}").status_code == 404
         process.send_signal(signal.SIGINT)
         assert process.wait(timeout=PATIENCE) == 0
+
+
+def test_the_proxy_listening_on_every_interface_warns_too() -> None:
+    command = [sys.executable, "-m", "pcaps_contract", "proxy", "--upstream", "http://127.0.0.1:9/client/v4"]
+    process = Popen([*command, "--host", "0.0.0.0", "--port", "0"], stdout=DEVNULL, stderr=PIPE, text=True)
+    lines = Lines(process)
+    try:
+        lines.until(lambda line: line.startswith("proxy: "))
+        warning = lines.until(lambda line: line.startswith("warning:"))
+    finally:
+        process.kill()
+        process.wait(timeout=PATIENCE)
+        lines.rest()  # to the end of the output, so that the stream can be closed
+        assert process.stderr is not None
+        process.stderr.close()
+    assert warning == (
+        "warning: listening on every interface (0.0.0.0): anyone on the network can reach this proxy, and through "
+        "it the upstream; --host 127.0.0.1 keeps it to this machine."
+    )
