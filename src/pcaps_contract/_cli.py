@@ -62,6 +62,8 @@ def _internal_error(args: argparse.Namespace, exc: Exception) -> str:
 # The namespace attribute naming the (sub)command parser that read the arguments: its options are the ones to
 # suggest when some were not recognised (argparse reports those from the top parser).
 _READ_BY = "_read_by"
+# argparse's (3.11) words for a prefix of several options, which quote it with any `=VALUE` after it.
+_AMBIGUOUS = re.compile(r"^ambiguous option: (?P<option>[^=]*?)(=.*)? could match (?P<matches>[^=]*)$", re.S)
 # argparse's (3.11) words for a value outside an argument's choices, e.g. a mistyped command.
 _INVALID_CHOICE = re.compile(
     r"^argument (?P<argument>.+?): invalid choice: (?P<value>.*) \(choose from (?P<choices>'.*')\)$", re.S
@@ -70,8 +72,8 @@ _INVALID_CHOICE = re.compile(
 
 class _Parser(argparse.ArgumentParser):
     """An argument parser whose usage errors are one sentence (plus where to read more), exit code 2; a mistyped
-    command, choice or option names the closest valid one, and no value typed on the command line is echoed (it
-    may be a secret: `--tokn SECRET`)."""
+    command, choice or option names the closest valid one, and neither the value of an option it does not know (it
+    may be a secret: `--tokn SECRET`, `--a=SECRET`) nor a word outside a choice is echoed."""
 
     _read_by: _Parser | None = None
 
@@ -89,6 +91,8 @@ class _Parser(argparse.ArgumentParser):
         if message.startswith(_UNRECOGNIZED):
             parser = self._read_by or self
             message = parser.unrecognized(message.removeprefix(_UNRECOGNIZED).split(" "))
+        elif found := _AMBIGUOUS.match(message):  # argparse quotes the whole `--a=VALUE`
+            message = f"ambiguous option: {printable(clip(found['option'], 40))} could match {found['matches']}"
         elif found := _INVALID_CHOICE.match(message):
             choices = re.findall(r"'([^']*)'", found["choices"])  # ours: plain words
             message = _invalid_choice(found["argument"], found["value"][1:-1], choices)

@@ -138,3 +138,9 @@ def test_any_near_miss_of_an_option_is_refused_naming_the_closest_option_and_nev
     # the one suggested is at least as close to what was typed as the option it was typed from
     closeness = difflib.SequenceMatcher(None, typed, suggested[1]).ratio()
     assert closeness >= difflib.SequenceMatcher(None, typed, option).ratio() - 1e-9
+
+
+def test_a_prefix_of_several_options_names_them_and_never_the_value_glued_to_it() -> None:
+    stderr = refused(["check", f"--a={SECRET}"])
+    assert SECRET not in stderr and SECRET[:8] not in stderr
+    assert stderr.startswith("error: pcaps-contract check: ambiguous option: --a could match --app, --account-id")
