@@ -11,6 +11,8 @@ import re
 import signal
 import subprocess
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
@@ -32,18 +34,30 @@ FUZZ_VERDICT = re.compile(r"^.+ \(exit \d\)$")
 SUMMARY = re.compile(r"^note: \d+ checks were never judged this run; --verbose lists each with its reason")
 
 
-def run(argv: list[str], cwd: Path) -> tuple[int, list[str]]:
-    """The exit code and the lines a terminal would show, stdout and stderr interleaved as written."""
-    done = subprocess.run(
+@contextmanager
+def joined(argv: list[str], cwd: Path) -> Iterator[subprocess.Popen[str]]:
+    """`pcaps-contract ARGV` running with stderr joined to stdout; killed on exit if it still runs."""
+    process = subprocess.Popen(
         [sys.executable, "-m", "pcaps_contract", *argv],
         cwd=cwd,
         stdin=subprocess.DEVNULL,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
-        timeout=BOUND,
     )
-    return done.returncode, done.stdout.splitlines()
+    with process:
+        try:
+            yield process
+        finally:
+            if process.poll() is None:
+                process.kill()
+
+
+def run(argv: list[str], cwd: Path) -> tuple[int, list[str]]:
+    """The exit code and the lines a terminal would show, stdout and stderr interleaved as written."""
+    with joined(argv, cwd) as process:
+        output, _ = process.communicate(timeout=BOUND)
+    return process.returncode, output.splitlines()
 
 
 def test_check_that_conforms_ends_with_its_verdict_and_one_line_of_never_judged(tmp_path: Path) -> None:
@@ -108,32 +122,17 @@ def test_verify_ends_with_its_verdict_and_lists_each_check_never_judged_only_whe
 
 
 def test_proxy_stopped_by_sigint_ends_with_its_verdict(tmp_path: Path) -> None:
-    command = [sys.executable, "-m", "pcaps_contract", "proxy", "--port", "0"]
-    with served_mock() as upstream:
-        process = subprocess.Popen(
-            [*command, "--upstream", upstream],
-            cwd=tmp_path,
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            text=True,
+    with served_mock() as upstream, joined(["proxy", "--port", "0", "--upstream", upstream], tmp_path) as process:
+        assert process.stdout is not None
+        announced = re.match(r"proxy: (http://127\.0\.0\.1:\d+) -> ", banner := process.stdout.readline())
+        assert announced, banner
+        listed = httpx.get(
+            f"{announced[1]}/client/v4/accounts/{PEER_ACCOUNTS[0]}/pcaps/ownership",
+            headers={"Authorization": f"Bearer {MOCK_TOKEN}"},
+            timeout=BOUND,
         )
-        try:
-            assert process.stdout is not None
-            banner = process.stdout.readline()
-            found = re.match(r"proxy: (http://127\.0\.0\.1:\d+) -> ", banner)
-            assert found, banner
-            listed = httpx.get(
-                f"{found[1]}/client/v4/accounts/{PEER_ACCOUNTS[0]}/pcaps/ownership",
-                headers={"Authorization": f"Bearer {MOCK_TOKEN}"},
-                timeout=BOUND,
-            )
-            process.send_signal(signal.SIGINT)
-            rest, _ = process.communicate(timeout=BOUND)
-        finally:
-            if process.poll() is None:
-                process.kill()
-                process.wait(timeout=10)
+        process.send_signal(signal.SIGINT)
+        rest, _ = process.communicate(timeout=BOUND)
     lines = rest.splitlines()
     assert listed.status_code == 200
     assert process.returncode == 0, lines[-20:]
