@@ -3,12 +3,16 @@ named with its peer and what was wrong, and a warning when it listens beyond loo
 
 from __future__ import annotations
 
+import os
+import pty
 import queue
 import re
+import select
 import signal
 import socket
 import sys
 import threading
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from subprocess import DEVNULL, PIPE, Popen
@@ -16,7 +20,7 @@ from subprocess import DEVNULL, PIPE, Popen
 import httpx
 
 from pcaps_contract.mock._request_log import PATH_CHARS
-from tests.cli.test_mock_command import ACCOUNT, running
+from tests.cli.test_mock_command import ACCOUNT, COMMAND, running
 
 TOKEN = "pcaps-contract-dev-token"
 BEARER = {"Authorization": f"Bearer {TOKEN}"}
@@ -24,6 +28,7 @@ GIVEN = "a-given-token-5c1e9d0b7a3f"  # a token of --token: the banner never sho
 LIST = f"/accounts/{ACCOUNT}/pcaps/ownership"
 PATIENCE = 30.0  # seconds a line may take to show on a loaded machine
 TIME = r"\d\d:\d\d:\d\d"
+ESCAPE = r"\x1b\[[0-9;]*[A-Za-z]"  # a colour code, not shown
 
 
 class Lines:
@@ -205,3 +210,38 @@ def test_the_proxy_listening_on_every_interface_warns_too() -> None:
         "warning: listening on every interface (0.0.0.0): anyone on the network can reach this proxy, and through "
         "it the upstream; --host 127.0.0.1 keeps it to this machine."
     )
+
+
+def _shown_in_a_pty(no_color: bool) -> str:
+    """The served mock with stderr on a pseudo-terminal: what it showed once one list request was answered."""
+    main, child = pty.openpty()
+    env = {key: value for key, value in os.environ.items() if not key.startswith(("CLOUDFLARE_", "NO_COLOR"))}
+    env |= {"TERM": "xterm", **({"NO_COLOR": "1"} if no_color else {})}
+    process = Popen([*COMMAND, "--port", "0"], stdin=DEVNULL, stdout=DEVNULL, stderr=child, env=env)
+    os.close(child)
+    shown = ""
+    asked = False
+    deadline = time.monotonic() + PATIENCE
+    try:
+        while time.monotonic() < deadline and not re.search(r"GET /client\S* 200", re.sub(ESCAPE, "", shown)):
+            if select.select([main], [], [], 0.5)[0]:
+                try:
+                    shown += os.read(main, 65536).decode("utf-8", "replace")
+                except OSError:  # the child closed its side
+                    break
+            announced = re.search(r"at (http://\S+/client/v4) ", shown)
+            if announced and not asked:
+                asked = httpx.get(announced[1] + LIST, headers=BEARER, timeout=PATIENCE).status_code == 200
+    finally:
+        process.kill()
+        process.wait(timeout=PATIENCE)
+        os.close(main)
+    return shown
+
+
+def test_on_a_terminal_a_request_line_is_in_colour_and_with_no_color_it_is_plain() -> None:
+    coloured, plain = _shown_in_a_pty(no_color=False), _shown_in_a_pty(no_color=True)
+
+    assert re.search(r"\x1b\[32m200\x1b\[0m", coloured), coloured  # a 2xx in green
+    assert re.search(rf"{TIME} GET /client/v4{re.escape(LIST)} 200 \d+\.\d ms", plain), plain
+    assert "\x1b" not in plain
