@@ -76,6 +76,7 @@ class _Parser(argparse.ArgumentParser):
     may be a secret: `--tokn SECRET`, `--a=SECRET`) nor a word outside a choice is echoed."""
 
     _read_by: _Parser | None = None
+    _extras: Sequence[str] = ()  # what the last parse did not recognise, as given (argparse's message joins them)
 
     def parse_known_args(  # type: ignore[override]
         self, args: Sequence[str] | None = None, namespace: argparse.Namespace | None = None
@@ -83,14 +84,14 @@ class _Parser(argparse.ArgumentParser):
         parsed, extras = super().parse_known_args(args, namespace)
         if not isinstance(getattr(parsed, _READ_BY, None), _Parser):  # a subcommand's parser has set it already
             setattr(parsed, _READ_BY, self)
-        self._read_by = getattr(parsed, _READ_BY)
+        self._read_by, self._extras = getattr(parsed, _READ_BY), extras
         return parsed, extras
 
     def error(self, message: str) -> NoReturn:
         parser = self
         if message.startswith(_UNRECOGNIZED):
             parser = self._read_by or self
-            message = parser.unrecognized(message.removeprefix(_UNRECOGNIZED).split(" "))
+            message = parser.unrecognized(self._extras)
         elif found := _AMBIGUOUS.match(message):  # argparse quotes the whole `--a=VALUE`
             message = f"ambiguous option: {printable(clip(found['option'], 40))} could match {found['matches']}"
         elif found := _INVALID_CHOICE.match(message):

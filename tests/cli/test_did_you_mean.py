@@ -144,3 +144,9 @@ def test_a_prefix_of_several_options_names_them_and_never_the_value_glued_to_it(
     stderr = refused(["check", f"--a={SECRET}"])
     assert SECRET not in stderr and SECRET[:8] not in stderr
     assert stderr.startswith("error: pcaps-contract check: ambiguous option: --a could match --app, --account-id")
+
+
+def test_a_value_with_spaces_is_counted_as_one_and_none_of_it_shown() -> None:
+    stderr = refused(["check", "--tokn", f"{SECRET} -x {SECRET}"])
+    assert SECRET not in stderr and "-x" not in stderr
+    assert "--tokn (did you mean --token?), 1 value(s) (not shown)" in stderr
