@@ -4,6 +4,7 @@
     .venv/bin/python scripts/bench_mock.py                  # 5,000 sequential creates, then 8 clients x 2,000
     .venv/bin/python scripts/bench_mock.py --requests 20000 --clients 8
     .venv/bin/python scripts/bench_mock.py --http h11 --loop asyncio   # uvicorn's pure-Python parts, to compare
+    .venv/bin/python scripts/bench_mock.py --quiet          # without the request log (written to /dev/null here)
 
 Starts the mock as a user does (`pcaps-contract mock --port N`, uvicorn), then drives it with raw
 `http.client` connections (one per client process) so that the client costs as little as possible.
@@ -101,10 +102,11 @@ def main() -> int:
     parser.add_argument("--per-client", type=int, default=2000, help="creates per concurrent client (default 2000)")
     parser.add_argument("--http", choices=["h11", "httptools"], help="serve with this uvicorn HTTP implementation")
     parser.add_argument("--loop", choices=["asyncio", "uvloop"], help="serve with this uvicorn event loop")
+    parser.add_argument("--quiet", action="store_true", help="serve without the request log (`mock --quiet`)")
     args = parser.parse_args()
     port = free_port()
     env = {**os.environ, "CLOUDFLARE_API_TOKEN": TOKEN}
-    command = [str(BIN / "pcaps-contract"), "mock", "--port", str(port)]
+    command = [str(BIN / "pcaps-contract"), "mock", "--port", str(port), *(["--quiet"] if args.quiet else [])]
     if args.http or args.loop:
         command = [str(BIN / "uvicorn"), "--factory", "pcaps_contract.mock:create_app", "--port", str(port)]
         command += ["--http", args.http or "auto", "--loop", args.loop or "auto"]

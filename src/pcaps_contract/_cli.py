@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import argparse
+import difflib
+import re
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -10,6 +12,8 @@ from typing import TYPE_CHECKING, NoReturn, TypeAlias
 
 from pcaps_contract import __version__
 from pcaps_contract._errors import PcapsContractError
+from pcaps_contract._terminal import printable
+from pcaps_contract._text import clip
 
 if TYPE_CHECKING:
     from pcaps_contract._report import GateReport
@@ -33,8 +37,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return run(args)
     except PcapsContractError as exc:
-        from pcaps_contract._terminal import printable
-
         print(f"error: {printable(str(exc))}", file=sys.stderr)  # a message may quote a file's or a server's text
         return EXIT_USAGE
     except KeyboardInterrupt:
@@ -57,11 +59,74 @@ def _internal_error(args: argparse.Namespace, exc: Exception) -> str:
     return internal_error(cause_of(exc, credentials.redact), getattr(args, "seed", None))
 
 
+# The namespace attribute naming the (sub)command parser that read the arguments: its options are the ones to
+# suggest when some were not recognised (argparse reports those from the top parser).
+_READ_BY = "_read_by"
+# argparse's (3.11) words for a prefix of several options, which quote it with any `=VALUE` after it.
+_AMBIGUOUS = re.compile(r"^ambiguous option: (?P<option>[^=]*?)(=.*)? could match (?P<matches>[^=]*)$", re.S)
+# argparse's (3.11) words for a value outside an argument's choices, e.g. a mistyped command.
+_INVALID_CHOICE = re.compile(
+    r"^argument (?P<argument>.+?): invalid choice: (?P<value>.*) \(choose from (?P<choices>'.*')\)$", re.S
+)
+
+
 class _Parser(argparse.ArgumentParser):
-    """An argument parser whose usage errors are one sentence (plus where to read more), exit code 2."""
+    """An argument parser whose usage errors are one sentence (plus where to read more), exit code 2; a mistyped
+    command, choice or option names the closest valid one, and neither the value of an option it does not know (it
+    may be a secret: `--tokn SECRET`, `--a=SECRET`) nor a word outside a choice is echoed."""
+
+    _read_by: _Parser | None = None
+    _extras: Sequence[str] = ()  # what the last parse did not recognise, as given (argparse's message joins them)
+
+    def parse_known_args(  # type: ignore[override]
+        self, args: Sequence[str] | None = None, namespace: argparse.Namespace | None = None
+    ) -> tuple[argparse.Namespace, list[str]]:
+        parsed, extras = super().parse_known_args(args, namespace)
+        if not isinstance(getattr(parsed, _READ_BY, None), _Parser):  # a subcommand's parser has set it already
+            setattr(parsed, _READ_BY, self)
+        self._read_by, self._extras = getattr(parsed, _READ_BY), extras
+        return parsed, extras
 
     def error(self, message: str) -> NoReturn:
-        self.exit(EXIT_USAGE, f"error: {self.prog}: {message}; see `{self.prog} --help`.\n")
+        parser = self
+        if message.startswith(_UNRECOGNIZED):
+            parser = self._read_by or self
+            message = parser.unrecognized(self._extras)
+        elif found := _AMBIGUOUS.match(message):  # argparse quotes the whole `--a=VALUE`
+            message = f"ambiguous option: {printable(clip(found['option'], 40))} could match {found['matches']}"
+        elif found := _INVALID_CHOICE.match(message):
+            choices = re.findall(r"'([^']*)'", found["choices"])  # ours: plain words
+            message = _invalid_choice(found["argument"], found["value"][1:-1], choices)
+        parser.exit(EXIT_USAGE, f"error: {parser.prog}: {message}; see `{parser.prog} --help`.\n")
+
+    def unrecognized(self, extras: Sequence[str]) -> str:
+        """What was not recognised: each option by its name (never its `=value`) with the closest option of this
+        parser, the values only counted."""
+        options = [name for action in self._actions for name in action.option_strings]
+        named = []
+        for extra in extras:
+            if extra.startswith("-") and len(extra) > 1:
+                name = extra.partition("=")[0] if extra.startswith("--") else extra[:2]
+                named.append(printable(clip(name, 40)) + did_you_mean(name, options))
+        values = len(extras) - len(named)
+        if values:
+            named.append(f"{values} value(s) (not shown)")
+        return "unrecognized arguments: " + ", ".join(named)
+
+
+_UNRECOGNIZED = "unrecognized arguments: "
+
+
+def did_you_mean(typed: str, valid: Sequence[str]) -> str:
+    """` (did you mean --account-id?)`: the valid word closest to what was typed, or "" when none is close."""
+    close = difflib.get_close_matches(typed, valid, n=1)
+    return f" (did you mean {close[0]}?)" if close else ""
+
+
+def _invalid_choice(argument: str, typed: str, choices: Sequence[str]) -> str:
+    """A value outside an argument's choices (a command, a --format), not echoed: the closest choice, else all."""
+    what = "unknown command" if argument == "COMMAND" else f"argument {argument}: invalid choice"
+    return what + (did_you_mean(typed, choices) or f" (choose from {', '.join(choices)})")
 
 
 Commands: TypeAlias = "argparse._SubParsersAction[_Parser]"  # not subscriptable at run time
@@ -101,7 +166,6 @@ def _add_lint(commands: Commands) -> None:
 def _run_lint(args: argparse.Namespace) -> int:
     from pcaps_contract._lint import lint
     from pcaps_contract._spec import load_spec
-    from pcaps_contract._terminal import printable
 
     spec = load_spec(args.spec)
     findings = lint(spec)
@@ -138,7 +202,7 @@ def _run_diff(args: argparse.Namespace) -> int:
     from pcaps_contract._diff.sources import load_source, load_working_tree
     from pcaps_contract._errors import UsageError
     from pcaps_contract._spec import default_spec_path
-    from pcaps_contract._terminal import printable, printable_json
+    from pcaps_contract._terminal import printable_json
 
     if args.base is not None and args.old is not None:
         raise UsageError("give either --base REF or OLD [NEW], not both.")
@@ -241,6 +305,7 @@ def _add_mock(commands: Commands) -> None:
         metavar="URL",
         help="S3-compatible endpoint that receives the challenge files of s3:// and r2:// buckets",
     )
+    mock.add_argument("--quiet", action="store_true", help="no line per request (method, path, status, time) on stderr")
     faults = mock.add_argument_group("rehearsal faults (off by default)")
     faults.add_argument("--rate-limit-rate", type=float, default=0.0, metavar="SHARE", help="share answered 429")
     faults.add_argument("--retry-after", type=int, default=1, metavar="SECONDS", help="Retry-After of a 429 (1)")
@@ -279,6 +344,7 @@ def _add_check(commands: Commands) -> None:
         metavar="DIR",
         help="write result.json, junit.xml, report.html and events.ndjson (written as the run goes) here",
     )
+    add_verbose(check)
     check.set_defaults(run=_run_check)
 
 
@@ -332,10 +398,17 @@ def _run_check(args: argparse.Namespace) -> int:
         _write_reports(report, *outputs, report_dir, "check")
         events.finished(report)
         raise
-    print(painted(report.render(), TEXT_STYLES))
+    print(painted(report.render(args.verbose), TEXT_STYLES))
     _write_reports(report, *outputs, report_dir, "check")
     events.finished(report)
     return report.exit_code
+
+
+def add_verbose(parser: argparse.ArgumentParser) -> None:
+    """`--verbose`: the end of a run lists each check never judged with its reason, not one line counting them."""
+    parser.add_argument(
+        "--verbose", action="store_true", help="list each check never judged, with its reason (the reports always do)"
+    )
 
 
 def _refused_report(
@@ -500,7 +573,7 @@ def _run_proxy(args: argparse.Namespace) -> int:
     if report.error:
         hint = "" if run.judge.tally.judged else "; point the clients at the proxy's address."
         raise UsageError(f"nothing judged: {report.error}{hint}")
-    print(painted(report.render(), TEXT_STYLES))
+    print(painted(report.render(args.verbose), TEXT_STYLES))
     return report.exit_code
 
 
@@ -524,6 +597,7 @@ def _add_passive_options(parser: argparse.ArgumentParser, reports: bool = True) 
 
     parser.add_argument("--spec", type=Path, help="the contract (default: the bundled spec)")
     parser.add_argument("--max-response-bytes", **dict(GATE_ARGUMENTS)["--max-response-bytes"])
+    add_verbose(parser)
     if not reports:
         return
     parser.add_argument(
@@ -554,7 +628,7 @@ def _run_verify(args: argparse.Namespace) -> int:
     if report.error:
         hint = "" if judge.tally.judged else "; record traffic of the ownership API (HAR or `proxy`)."
         raise UsageError(f"{args.file}: {report.error}{hint}")
-    print(painted(report.render(), TEXT_STYLES))
+    print(painted(report.render(args.verbose), TEXT_STYLES))
     return report.exit_code
 
 

@@ -358,6 +358,8 @@ def serve(run: ProxyRun, app: ProxyApp, sock: socket.socket) -> GateReport:
         f"proxy: http://{host}:{port} -> {run.upstream.origin} (judging {run.upstream.base_url}); "
         "Ctrl-C writes the reports"
     )
+    if exposed := serving.exposure_warning(sock, "this proxy, and through it the upstream"):
+        banner += "\n" + exposed
     serving.serve(_server(app), sock, banner)
     return run.finish()
 

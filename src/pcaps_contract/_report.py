@@ -194,6 +194,17 @@ class RunListener(Protocol):
     def failed(self, failure: Failure) -> None: ...
 
 
+def never_judged_lines(never_judged: Mapping[str, str], verbose: bool) -> list[str]:
+    """The notes on the checks a run never judged: one per check when `verbose` or when there is only one, else one
+    line counting them (every report file keeps each check with its reason)."""
+    if verbose or len(never_judged) <= 1:
+        return [f"note: never judged: {check}: {reason}" for check, reason in never_judged.items()]
+    return [
+        f"note: {len(never_judged)} checks were never judged this run; "
+        "--verbose lists each with its reason, as the reports do"
+    ]
+
+
 @dataclass
 class GateReport:
     """Everything a run found, ready to print or save."""
@@ -335,8 +346,9 @@ class GateReport:
             lines.extend(f"    {curl}" for curl in self.reproduction(failure))
         return "\n".join(lines)
 
-    def render(self) -> str:
-        """The text a person reads at the end of a run (escaped for a terminal by whoever prints it)."""
+    def render(self, verbose: bool = False) -> str:
+        """The text a person reads at the end of a run (escaped for a terminal by whoever prints it), its verdict
+        the last line; the checks never judged are one line (each with its reason when `verbose`, or only one)."""
         failures = self.ledger.failures()
         counts = self.counts()
         shown = self.shown()
@@ -345,7 +357,7 @@ class GateReport:
             parts.append(f"{len(failures)} contract violation(s):")
             parts.extend(["", *(self.render_failure(failure) + "\n" for failure in failures)])
         parts.extend(f"note: {note}" for note in shown.notes)
-        parts.extend(f"note: never judged: {check}: {reason}" for check, reason in shown.never_judged.items())
+        parts.extend(never_judged_lines(shown.never_judged, verbose))
         parts.extend(f"LEFT BEHIND: {leftover.described}" for leftover in shown.leftovers)
         parts.append(
             f"{counts[FAILED]} failed, {counts[PASSED]} passed, {counts[SKIPPED]} skipped (operation x check); "

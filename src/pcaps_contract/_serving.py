@@ -13,6 +13,8 @@ request is closed to make room (a request already being answered is never cut).
 from __future__ import annotations
 
 import asyncio
+import ipaddress
+import logging
 import re
 import resource
 import signal
@@ -26,6 +28,7 @@ from types import FrameType
 from typing import Any, ClassVar, Literal, cast
 
 import h11
+import httptools
 import uvicorn
 from uvicorn.protocols.http.h11_impl import H11Protocol
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
@@ -33,6 +36,8 @@ from uvicorn.server import ServerState
 
 from pcaps_contract._errors import UsageError
 from pcaps_contract._limits import BODY_SECONDS, HEAD_SECONDS, MAX_CONNECTIONS, MAX_HEAD_BYTES, MIN_CONNECTIONS
+from pcaps_contract._terminal import printable
+from pcaps_contract._text import clip
 
 
 @dataclass(frozen=True)
@@ -178,17 +183,56 @@ class _Guard:
             self._close()
 
 
+# uvicorn's warning of a request its parser refused says neither who sent it nor what was wrong: each guarded
+# protocol says both instead (`_refused`), and this filter drops uvicorn's.
+_BARE_INVALID = "Invalid HTTP request received."
+
+
+def _not_bare_invalid(record: logging.LogRecord) -> bool:
+    return record.msg != _BARE_INVALID
+
+
+def _refused(protocol: Any, reason: str) -> None:
+    """Log, in one line, a request the parser refused: the peer, what was wrong (the parser's words up to any quote
+    of the request, which may carry a credential), and the answer."""
+    client = protocol.client
+    peer = f"{client[0]}:{client[1]}" if client else "an unknown peer"
+    what = printable(clip(reason.partition(":")[0].strip() or "unreadable", 80))
+    protocol.logger.warning("Invalid HTTP request from %s (%s): answered 400 and closed.", peer, what)
+
+
 class _Head(h11.Connection):
-    """h11's connection, keeping the status h11 suggests when it refuses what a client sent (431: a head too big)."""
+    """h11's connection, keeping the status h11 suggests when it refuses what a client sent (431: a head too big)
+    and its reason."""
 
     refused_with = 400
+    refused_because = ""
 
     def next_event(self) -> Any:
         try:
             return super().next_event()
         except h11.RemoteProtocolError as error:
             self.refused_with = error.error_status_hint
+            self.refused_because = str(error)
             raise
+
+
+class _Reasoned:
+    """httptools' parser of one connection, keeping the reason of the error it raises on what a client sent."""
+
+    def __init__(self, parser: Any) -> None:
+        self.parser = parser
+        self.because = ""
+
+    def feed_data(self, data: bytes) -> None:
+        try:
+            self.parser.feed_data(data)
+        except httptools.HttpParserError as error:
+            self.because = str(error)
+            raise
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.parser, name)
 
 
 class _Guarded(asyncio.Protocol):
@@ -236,11 +280,20 @@ class GuardedH11Protocol(_Guarded, H11Protocol):
         if self._head.refused_with == 431:
             self.guard.refuse(431, "Request Header Fields Too Large")
         else:
+            _refused(self, self._head.refused_because)
             super().send_400_response(msg)
 
 
 class GuardedHttpToolsProtocol(_Guarded, HttpToolsProtocol):
     """uvicorn's httptools protocol, each connection under a `_Guard` (httptools has no bound of its own)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.parser = cast(httptools.HttpRequestParser, _Reasoned(self.parser))
+
+    def send_400_response(self, msg: str) -> None:
+        _refused(self, cast(_Reasoned, self.parser).because)
+        super().send_400_response(msg)
 
     def data_received(self, data: bytes) -> None:
         if self.guard.admit(data):
@@ -267,6 +320,7 @@ def guard(config: uvicorn.Config, limits: Limits | None = None) -> None:
     protocol = type(base.__name__, (base,), {"limits": limits, "cap": limits.connection_cap()})
     config.http = protocol
     config.h11_max_incomplete_event_size = limits.head_bytes
+    logging.getLogger("uvicorn.error").addFilter(_not_bare_invalid)  # once: a filter is added only when not there
     if config.loaded:
         config.http_protocol_class = protocol
 
@@ -288,6 +342,24 @@ def bind(host: str, port: int) -> socket.socket:
         raise UsageError(f"cannot listen on {host}:{port} ({exc.strerror}); pick another --port.") from None
     sock.set_inheritable(True)
     return sock
+
+
+def exposure_warning(sock: socket.socket, what: str) -> str | None:
+    """The warning that a listening socket is reachable beyond this machine (None on a loopback address)."""
+    host = str(sock.getsockname()[0])
+    try:
+        address = ipaddress.ip_address(host.partition("%")[0])
+    except ValueError:  # not an IP socket: nothing on the network reaches it
+        return None
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
+        address = address.ipv4_mapped
+    if address.is_loopback:
+        return None
+    where = f"every interface ({host})" if address.is_unspecified else host
+    return (
+        f"warning: listening on {where}: anyone on the network can reach {what}; "
+        "--host 127.0.0.1 keeps it to this machine."
+    )
 
 
 def serve(server: uvicorn.Server, sock: socket.socket, banner: str = "", limits: Limits | None = None) -> None:

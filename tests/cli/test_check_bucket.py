@@ -91,7 +91,7 @@ def test_check_without_a_source_says_why_validation_was_never_judged(run_cli: Ru
     report = tmp_path / "report.json"
     with serve_in_thread(create_app(MockConfig(accounts=MOCK_ACCOUNTS[:1]))) as origin:
         base = ["check", "--base-url", f"{origin}/client/v4", "--token", DEV_TOKEN, "--account-id", MOCK_ACCOUNTS[0]]
-        outcome = run_cli(*base, "--seed", "1", "--report", str(report), *FAST)
+        outcome = run_cli(*base, "--seed", "1", "--report", str(report), "--verbose", *FAST)
         strict = run_cli(*base, "--seed", "1", "--require-all", *FAST)
     assert outcome.code == 0, outcome.stdout + outcome.stderr
     never = json.loads(report.read_text())["never_judged"]

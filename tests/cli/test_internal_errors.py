@@ -109,7 +109,7 @@ def test_an_internal_error_outside_any_run_is_one_sentence_and_exit_2(
 ) -> None:
     from pcaps_contract._report import GateReport
 
-    def broken_render(self: Any) -> str:
+    def broken_render(self: Any, verbose: bool = False) -> str:
         raise KeyError(f"a bug while printing, near {TOKEN}")
 
     monkeypatch.setattr(GateReport, "render", broken_render)

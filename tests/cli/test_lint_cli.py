@@ -71,7 +71,10 @@ def test_no_command_prints_help_and_exits_2() -> None:
 def test_unknown_option_exits_2_with_one_sentence() -> None:
     done = run("lint", "--frobnicate")
     assert (done.returncode, done.stdout) == (2, "")
-    assert done.stderr == "error: pcaps-contract: unrecognized arguments: --frobnicate; see `pcaps-contract --help`.\n"
+    # named by the command that did not recognise it, whose help lists its options
+    assert done.stderr == (
+        "error: pcaps-contract lint: unrecognized arguments: --frobnicate; see `pcaps-contract lint --help`.\n"
+    )
 
 
 def test_malformed_option_value_names_the_command_in_one_sentence() -> None:

@@ -7,6 +7,8 @@ client, and the mock's records stop at a byte budget with its failure envelope.
 
 from __future__ import annotations
 
+import logging
+import re
 import socket
 import time
 from collections.abc import Iterator
@@ -267,3 +269,50 @@ def test_large_adds_stop_at_the_byte_budget_of_an_account_and_of_the_mock_with_t
         assert spec.errors("/components/schemas/FailureResponse", body) == []
         assert body["errors"][0]["code"] == 1007 and bound in body["errors"][0]["message"], body
     assert after_a_delete.status_code == 200  # what a delete frees is free again
+
+
+class _Kept(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__(logging.WARNING)
+        self.lines: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.lines.append(record.getMessage())
+
+
+@contextmanager
+def server_warnings() -> Iterator[list[str]]:
+    """What the servers' logger warns of meanwhile (enter it once the server is up: uvicorn sets its logging up as it
+    starts, and a served mock of the tests logs errors only)."""
+    logger = logging.getLogger("uvicorn.error")
+    kept, level = _Kept(), logger.level
+    logger.addHandler(kept)
+    logger.setLevel(logging.WARNING)
+    try:
+        yield kept.lines
+    finally:
+        logger.removeHandler(kept)
+        logger.setLevel(level)
+
+
+@pytest.mark.parametrize(
+    "head",
+    [b"GET /a HTTP/1.1\r\nHost: x\r\nBad\x01Header: SECRET-9f3e\r\n\r\n", b"SECRET-9f3e\x00 / HTTP/1.1\r\n\r\n"],
+)
+def test_a_request_no_parser_can_read_is_logged_with_its_peer_and_what_was_wrong(http: str, head: bytes) -> None:
+    with (
+        served(http) as (_, address),
+        server_warnings() as warned,
+        socket.create_connection(address, timeout=PATIENCE) as client,
+    ):
+        client.sendall(head)
+        answer, _ = read_until_closed(client, PATIENCE)
+        peer = client.getsockname()[1]
+
+    assert answer.startswith(b"HTTP/1.1 400")
+    said = [line for line in warned if "Invalid HTTP request" in line]
+    assert len(said) == 1, warned
+    assert re.fullmatch(
+        rf"Invalid HTTP request from 127\.0\.0\.1:{peer} \([^()\n]+\): answered 400 and closed\.", said[0]
+    )
+    assert "SECRET" not in said[0]

@@ -66,9 +66,15 @@ def test_the_leaves_import_nothing_of_the_package(name: str) -> None:
     assert ours(name) == set()
 
 
-def test_the_serving_imports_only_the_errors_and_the_limits() -> None:
-    """`_serving` is where the mock and the proxy are bounded: it depends on neither of them."""
-    assert ours("pcaps_contract._serving") == {"pcaps_contract._errors", "pcaps_contract._limits"}
+def test_the_serving_imports_only_the_errors_the_limits_and_the_text_leaves() -> None:
+    """`_serving` is where the mock and the proxy are bounded: it depends on neither of them (what it logs of a
+    client's request is escaped and cut by the one rule of each)."""
+    assert ours("pcaps_contract._serving") == {
+        "pcaps_contract._errors",
+        "pcaps_contract._limits",
+        "pcaps_contract._terminal",
+        "pcaps_contract._text",
+    }
 
 
 def test_the_spec_reads_its_document_only_through_the_one_reader() -> None:

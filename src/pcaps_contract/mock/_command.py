@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import argparse
 import os
+import sys
+
+from starlette.types import ASGIApp
 
 from pcaps_contract._errors import UsageError
 from pcaps_contract.mock._config import DEV_API_KEY, DEV_EMAIL, DEV_TOKEN, MockConfig
@@ -47,12 +50,20 @@ def config_from_args(args: argparse.Namespace, environ: dict[str, str] | None = 
 
 def run_mock(args: argparse.Namespace) -> int:
     """Serve the mock until interrupted; exit 0 on Ctrl-C or SIGTERM."""
+    from pcaps_contract._credentials import redacting_placeholder
+    from pcaps_contract._serving import exposure_warning
     from pcaps_contract.mock._app import API_PREFIX, create_app
+    from pcaps_contract.mock._request_log import RequestLog
     from pcaps_contract.mock._server import bind, make_server, serve
 
     config, credentials = config_from_args(args)
-    app = create_app(config)
+    app: ASGIApp = create_app(config)
     sock = bind(args.host, args.port)
+    log = None
+    if not args.quiet:  # the secrets a path or query may carry are the ones the mock accepts
+        secrets = redacting_placeholder(config.token, config.email, config.api_key, {})
+        log = RequestLog(sys.stderr, secrets.redact).start()
+        app = log.wrap(app)
     server = make_server(app)
     host, port = sock.getsockname()[:2]
     url = f"http://{host if ':' not in host else f'[{host}]'}:{port}"
@@ -63,5 +74,11 @@ def run_mock(args: argparse.Namespace) -> int:
         f"  accepts: {credentials}; accounts: {scope}\n"
         f"  challenges: {where}; test support: GET {url}/__mock__/accounts/ID/challenges/ID"
     )
-    serve(server, sock, banner)
+    if exposed := exposure_warning(sock, "this development mock"):
+        banner += "\n" + exposed
+    try:
+        serve(server, sock, banner)
+    finally:
+        if log is not None:
+            log.close()
     return 0
