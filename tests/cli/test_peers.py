@@ -118,6 +118,7 @@ def test_check_passes_a_server_that_pages_right(run_cli: Run, seed: int) -> None
     assert outcome.code == 0, outcome.stdout + outcome.stderr
     assert "pages_deliver_what_they_claim" in outcome.stdout
     assert peer.later_pages > 0
+    assert not any(leftovers.values()), leftovers
 
 
 def test_schemathesis_phases_alone_judge_an_add_by_the_window_the_sender_measured() -> None:
