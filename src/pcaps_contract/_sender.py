@@ -35,6 +35,9 @@ from pcaps_contract._ratelimit import Clock, RateLimiter, RetryPolicy, parse_ret
 from pcaps_contract._urls import parse_target
 
 EventSink = Callable[..., None]
+# Told of each request as it leaves (method, URL, body) and answering with what to call once it ended: its status
+# (None: no answer), its body, whether a try before the last was throttled, whether one got no answer.
+Watch = Callable[[str, str, Any], Callable[[int | None, bytes, bool, bool], None]]
 _CHUNK = 16 * 1024
 # Only what the standard library decompresses in bounded steps: no brotli or zstd surprises.
 _ACCEPT_ENCODING = "gzip, deflate"
@@ -355,6 +358,7 @@ class PoliteAdapter(HTTPAdapter):
         limits: the most one answer may cost.
         halt: the run's halt, shared with every adapter of the run (default: one of this adapter's own).
         budget: what is left of the run's time; a Retry-After longer than that halts the run at once.
+        watch: told of every request and how it ended, retries included (the model of the accounts).
     """
 
     def __init__(
@@ -369,8 +373,10 @@ class PoliteAdapter(HTTPAdapter):
         limits: ResponseLimits | None = None,
         halt: Halt | None = None,
         budget: Budget | None = None,
+        watch: Watch | None = None,
     ) -> None:
         super().__init__(pool_connections=4, pool_maxsize=32, max_retries=0)
+        self.watch = watch
         self.limiter = limiter
         self.policy = policy
         self.stats = stats
@@ -397,11 +403,26 @@ class PoliteAdapter(HTTPAdapter):
         cert: Any = None,
         proxies: Mapping[str, str] | None = None,
     ) -> requests.Response:
+        if self.watch is None:
+            return self._send_politely(request, verify, cert)
+        done = self.watch(str(request.method), str(request.url), request.body)
+        try:
+            response = self._send_politely(request, verify, cert)
+        except Throttled:
+            done(429, b"", True, went_unanswered())
+            raise
+        except BaseException:
+            done(None, b"", False, True)
+            raise
+        done(response.status_code, response.content, bool(getattr(_ANSWERED, "throttled", False)), went_unanswered())
+        return response
+
+    def _send_politely(self, request: requests.PreparedRequest, verify: bool | str, cert: Any) -> requests.Response:
         if self.origin is not None and not self.origin.same_origin(str(request.url)):
             self.stats.add("cross_origin_refused")
             raise CrossOriginRefused(f"refused to send a request outside the target: {request.method} {request.url}")
         request.headers["Accept-Encoding"] = _ACCEPT_ENCODING
-        _ANSWERED.seconds, _ANSWERED.unanswered = None, False
+        _ANSWERED.seconds, _ANSWERED.unanswered, _ANSWERED.throttled = None, False, False
         throttled = failed = 0
         while True:
             if self.halt.error is not None or not self.limiter.acquire(self._waits_end):  # type: ignore[arg-type]
@@ -429,6 +450,7 @@ class PoliteAdapter(HTTPAdapter):
             if response.status_code != 429:
                 return response
             throttled += 1
+            _ANSWERED.throttled = True
             self.stats.add("throttled")
             header = response.headers.get("Retry-After")
             announced = parse_retry_after(header)

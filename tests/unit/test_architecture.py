@@ -214,3 +214,10 @@ def test_the_passive_judges_drive_no_engine_and_know_no_mock() -> None:
         assert not {item for item in MODULES[name] if item.split(".")[0] in {"schemathesis", "hypothesis"}}, name
         judges = ("pcaps_contract.mock", "pcaps_contract.gate", "pcaps_contract._lifecycle", "pcaps_contract._fuzz")
         assert not {item for item in ours(name) if inside(item, *judges)}, name
+
+
+def test_the_account_model_is_plain_rules_that_every_door_may_consult() -> None:
+    # Lanes, schemathesis's phases (through the sender) and the passive judge all feed it: it drives nothing.
+    plain = {"pcaps_contract", "pcaps_contract._api", "pcaps_contract._json", "pcaps_contract._limits"}
+    assert ours("pcaps_contract.judge.model") <= plain
+    assert not importers_of("schemathesis") & {"pcaps_contract.judge", "pcaps_contract.judge.model"}

@@ -43,6 +43,7 @@ from pcaps_contract.gate._options import GateOptions, check_options
 from pcaps_contract.gate._preflight import preflight
 from pcaps_contract.gate._progress import GateCounts, GateSnapshot, Ticker
 from pcaps_contract.gate._schemathesis import OWN_PHASES, STATEFUL, build_schema
+from pcaps_contract.judge import AccountModel
 
 if TYPE_CHECKING:
     from pcaps_contract._lifecycle import Judge
@@ -75,17 +76,20 @@ class _Connection:
         self.limiter = RateLimiter(options.rate or _UNLIMITED)
         self.policy = RetryPolicy(timeout=options.timeout)
         self.limits = ResponseLimits(max_response_bytes=options.max_response_bytes)
+        # What each account holds, fed by every request the run's adapter sends (the phases', the lanes', the
+        # preflight's). An in-process app's phases go round it: the model then knows it does not see every write.
+        self.model = AccountModel(sighted=not self.target.in_process)
         self.adapter: PoliteAdapter | None = None
         self._sessions: list[Any] = []
         if not self.target.in_process:
-            self.adapter = self._adapter(self.stop, self.halt, self.budget)
+            self.adapter = self._adapter(self.stop, self.halt, self.budget, watched=True)
             self.client: Any = polite_session(self.adapter, options.credentials.headers())
             self.errors: tuple[type[Exception], ...] = (requests.RequestException, Cancelled)
         else:
             self.client = self.target.client(options.credentials.headers())
             self.errors = (httpx.HTTPError,)
 
-    def _adapter(self, stop: AnyOf, halt: Halt, budget: Budget) -> PoliteAdapter:
+    def _adapter(self, stop: AnyOf, halt: Halt, budget: Budget, *, watched: bool = False) -> PoliteAdapter:
         return PoliteAdapter(
             self.limiter,
             self.policy,
@@ -95,6 +99,7 @@ class _Connection:
             limits=self.limits,
             halt=halt,
             budget=budget,
+            watch=self.model.watch if watched else None,
         )
 
     def lane_client(self) -> Any:
@@ -360,6 +365,8 @@ def _lanes(
             burst=lane == 0,
             max_probes=-(-MAX_PROBES // count),
             seen_ids=seen_ids,
+            model=connection.model,
+            feeds_model=connection.adapter is None,
         )
         lanes.append((task(judge, lane), judge))
     return lanes
