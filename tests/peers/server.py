@@ -105,6 +105,9 @@ NEW_DEFECTS: dict[str, str] = {
     "api_key_alone_accepted": "half_credentials_are_refused",
     "list_cut_without_result_info": "listing_is_complete",
     "validation_keeps_pending": "validation_sets_status",
+    "demo_record_after_first_list": "shown_ownership_was_created",
+    "throttled_add_still_stored": "failed_write_changes_nothing",
+    "refused_foreign_delete_still_deletes": "failed_write_changes_nothing",
 }
 
 VARIANTS = ("charset", "gzip", "fractions", "throttles", "close")
@@ -208,6 +211,8 @@ class PeerServer:
         # The first add and every third after it answer an id of this prefix (None: never), e.g. one no URL can carry.
         self.odd_id: str | None = None
         self.adds = 0
+        self.listed_once: set[str] = set()  # accounts listed at least once (`demo_record_after_first_list`)
+        self.demoed: set[str] = set()  # accounts given their demo record
 
     # --- test support (never served over HTTP) ---------------------------------------------------------
 
@@ -313,6 +318,7 @@ class PeerServer:
             ownership_id = secrets.token_hex(16)
         with self.lock:
             self.adds += 1
+            number = self.adds
             if self.odd_id is not None and self.adds % 3 == 1:
                 ownership_id = (self.odd_id + ownership_id)[:32]
         if self.has("submitted_is_str_of_datetime"):
@@ -334,13 +340,33 @@ class PeerServer:
         with self.lock:
             self.store.setdefault(account_id, {})[ownership_id] = record
             self.list_cache.pop(account_id, None)
+        if self.has("throttled_add_still_stored") and number % 4 == 2:
+            # BUG: the throttle is checked after the write, so the client's retry stores the bucket twice
+            raise _Refusal(429, SLOW_DOWN, "Too many requests; retry in a second.", **{"Retry-After": "1"})
         shown = self.show(record)
         if self.has("add_result_under_data"):
             return 200, {"success": True, "errors": [], "messages": [], "data": shown}  # BUG: `data`, not `result`
         return (201 if self.has("add_answers_201") else 200), _success(shown)
 
+    def _store_demo(self, account_id: str) -> None:
+        now = datetime.now(UTC)
+        demo = _Record(
+            id=secrets.token_hex(16),
+            destination_conf="s3://demo-pcaps?region=us-east-1",
+            filename=f"ownership-challenge-{secrets.token_hex(16)}.txt",
+            challenge=secrets.token_urlsafe(24),
+            submitted_at=now,
+            submitted=self.clock.stamp(now),
+        )
+        self.store.setdefault(account_id, {})[demo.id] = demo
+
     def list(self, account_id: str) -> tuple[int, Any]:
         with self.lock:
+            if self.has("demo_record_after_first_list"):
+                if account_id in self.listed_once and account_id not in self.demoed:
+                    self.demoed.add(account_id)
+                    self._store_demo(account_id)  # BUG: an onboarding sample written into the account
+                self.listed_once.add(account_id)
             if self.has("list_cache_kept_after_delete") and account_id in self.list_cache:
                 shown = self.list_cache[account_id]  # BUG: the cache is refreshed on add, never on delete
             else:
@@ -400,6 +426,9 @@ class PeerServer:
                 return 204, self.show(found) if self.has("delete_answers_the_record") else None
             if self.has("delete_remembers_tombstones") and ownership_id in self.tombstones.get(account_id, set()):
                 return 204, None  # BUG: "already deleted" taken as success
+            if self.has("refused_foreign_delete_still_deletes"):
+                for held in self.store.values():
+                    held.pop(ownership_id, None)  # BUG: the id looked up everywhere, refused only afterwards
         raise _Refusal(404, NO_SUCH_OWNERSHIP, "This account has no ownership with this id.")
 
     def validate(self, account_id: str, body: dict[str, str]) -> tuple[int, Any]:
