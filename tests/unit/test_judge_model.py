@@ -181,10 +181,17 @@ def test_a_write_still_on_its_way_when_a_list_was_sent_may_or_may_not_show() -> 
     assert OTHER_CONF in judged.adding and ID not in judged.deleted and ID not in judged.must_show
 
 
-def test_a_model_that_does_not_see_every_writer_explains_everything() -> None:
+def test_a_model_that_does_not_see_every_writer_judges_only_what_it_saw() -> None:
     model = AccountModel(sighted=False)
-    add(model, CONF, 400)
-    assert not model.sees_everything and not model.judgement(ACCOUNTS[0], model.clock()).refused_adds
+    baseline(model)
+    add(model, CONF, 429)
+    add(model, OTHER_CONF, 200)
+    delete(model, ID, 204)
+    since = model.clock()
+    assert not model.sees_everything
+    # A record it cannot explain may be an unseen writer's; one it saw deleted is gone all the same.
+    assert _judged(model, shown(("unseen", CONF)), since) == set()
+    assert _judged(model, shown((ID, OTHER_CONF)), since) == {"deleted_ownership_is_not_listed"}
 
 
 def test_a_model_past_its_bound_stops_judging() -> None:

@@ -221,6 +221,8 @@ def run_gate(
 VALIDATED_CHECKS = ("validation_sets_status", "validated_is_not_before_submitted")
 NO_VALIDATION = "no validation succeeded: give --bucket to judge validated"
 ONE_ACCOUNT = "give two --account-id values the credentials can use"
+# The checks that need every write of the run in the model's sight (`AccountModel.sees_everything`).
+SIGHTED_CHECKS = (checks.shown_ownership_was_created.name, checks.failed_write_changes_nothing.name)
 
 
 def never_judged(ledger: Ledger, options: GateOptions, delivered_validations: int) -> dict[str, str]:
@@ -236,6 +238,8 @@ def never_judged(ledger: Ledger, options: GateOptions, delivered_validations: in
             reasons[check] = "the lifecycle did not run"
         elif check in VALIDATED_CHECKS and not delivered_validations:
             reasons[check] = NO_VALIDATION
+        elif check in SIGHTED_CHECKS and options.target.in_process:
+            reasons[check] = "an in-process app's phases are out of the model's sight: give --base-url to judge it"
         elif check == checks.challenge_file_is_delivered.name and options.bucket is None:
             reasons[check] = "give --bucket to judge that the challenge file reaches the bucket"
         else:

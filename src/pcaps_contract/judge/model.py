@@ -117,7 +117,8 @@ class AccountModel:
     """What the run knows of each account, thread-safe; see the module.
 
     `sighted` False: some writer of the run is out of the model's sight (e.g. an in-process app's phases), so a
-    record it cannot explain is no violation (`sees_everything`). Past `MAX_TRACKED_IDS` the model stops judging.
+    record it cannot explain is no violation (`sees_everything`); what it saw deleted stays deleted. Past
+    `MAX_TRACKED_IDS` it stops judging: it forgets what was deleted and no longer sees everything.
     """
 
     def __init__(self, *, sighted: bool = True, most: int = MAX_TRACKED_IDS) -> None:
@@ -259,8 +260,6 @@ class AccountModel:
             for each in self._accounts.values():
                 known |= each.baseline or set()
                 known |= each.held.keys() | each.deleted.keys() | each.unsure | each.deleting.keys()
-            if not self._sighted:
-                return Judgement(frozenset(known), frozenset(), frozenset(), frozenset(), frozenset(), frozenset())
             settled = {
                 ownership_id
                 for ownership_id, answered in held.held.items()
