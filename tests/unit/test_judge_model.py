@@ -201,6 +201,13 @@ def test_a_model_past_its_bound_stops_judging() -> None:
     assert not model.sees_everything
 
 
+def test_refused_writes_count_towards_the_bound_too() -> None:
+    model = AccountModel(most=3)
+    for number in range(4):
+        add(model, f"s3://refused-{number}", 400)
+    assert not model.sees_everything
+
+
 # --- no false alarm, whatever order concurrent requests end in -------------------------------------------------
 
 

@@ -110,7 +110,8 @@ class _Account:
     refused_deletes: set[str] = field(default_factory=set)  # held ids a refused delete named
 
     def size(self) -> int:
-        return len(self.baseline or ()) + len(self.held) + len(self.deleted) + len(self.unsure) + len(self.lost_adds)
+        kept = len(self.baseline or ()) + len(self.held) + len(self.deleted) + len(self.unsure)
+        return kept + len(self.lost_adds) + len(self.refused_adds) + len(self.refused_deletes)
 
 
 class AccountModel:
