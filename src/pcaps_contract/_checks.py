@@ -503,12 +503,78 @@ def created_ownership_is_listed(listing: Exchange, expected_ids: Collection[str]
 
 @lifecycle_check
 def deleted_ownership_is_not_listed(listing: Exchange, deleted_ids: Collection[str]) -> Verdict:
-    """An ownership that was deleted is no longer listed."""
+    """An ownership that was deleted is no longer listed, nor shown by any later answer (add, validate)."""
     still = listing.result_ids() & set(deleted_ids)
     _require(
         not still,
         "deleted ids gone from the list",
         lambda: f"still listed: {_ids(still)}",
+    )
+    return HELD
+
+
+def _conf_in(record: Mapping[str, Any], confs: Collection[str]) -> bool:
+    conf = record.get("destination_conf")
+    return isinstance(conf, str) and conf in confs
+
+
+@lifecycle_check
+def shown_ownership_was_created(exchange: Exchange, known_ids: Collection[str], explained: Collection[str]) -> Verdict:
+    """Every record an answer shows (list, add, validate) is one the run created or saw, or the account held before
+    the run: a record nobody created is a violation wherever it appears.
+
+    `known_ids`: every id the model of the accounts knows; `explained`: the buckets of writes whose record the model
+    cannot name (an add on its way or without an answer, or one judged by `failed_write_changes_nothing`).
+    """
+    shown = [record for record in exchange.ownerships() if isinstance(record.get("id"), str)]
+    if not shown:
+        return OUT_OF_SCOPE
+    made_up = {record["id"] for record in shown if record["id"] not in known_ids and not _conf_in(record, explained)}
+    _require(
+        not made_up,
+        "only ownerships the run created, or that the account held before it",
+        lambda: f"shown, never created: {_ids(made_up)}",
+    )
+    return HELD
+
+
+@lifecycle_check
+def failed_write_changes_nothing(
+    listing: Exchange,
+    refused_confs: Collection[str],
+    known_ids: Collection[str],
+    kept_ids: Collection[str],
+    adding: Collection[str] = (),
+) -> Verdict:
+    """A refused, failed or throttled write (4xx, 429, 5xx) leaves the account as it was: no list shows a record of
+    a bucket only a refused add named, and every record that only a refused delete named is still listed.
+
+    `refused_confs`: the buckets of refused adds; `known_ids`: every id the model knows; `kept_ids`: ids the account
+    holds that a refused delete named; `adding`: buckets of adds on their way or without an answer (they explain
+    a record of their bucket).
+    """
+    if listing.status != 200 or not (refused_confs or kept_ids):
+        return OUT_OF_SCOPE
+    stored = {
+        record["id"]
+        for record in listing.ownerships()
+        if isinstance(record.get("id"), str)
+        and record["id"] not in known_ids
+        and _conf_in(record, refused_confs)
+        and not _conf_in(record, adding)
+    }
+    removed = set() if _more_than_shown(listing) else set(kept_ids) - listing.result_ids()
+    _require(
+        not stored and not removed,
+        "the account as it was after a refused, failed or throttled write: nothing created, nothing deleted",
+        lambda: "; ".join(
+            part
+            for part in (
+                f"listed, from an add that was refused: {_ids(stored)}" if stored else "",
+                f"gone after a delete that was refused: {_ids(removed)}" if removed else "",
+            )
+            if part
+        ),
     )
     return HELD
 

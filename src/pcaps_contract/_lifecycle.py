@@ -41,6 +41,7 @@ from pcaps_contract._targets import ChallengeSource
 from pcaps_contract._text import clip
 from pcaps_contract.engine import Quiet, read_whole_listing
 from pcaps_contract.judge import Listing
+from pcaps_contract.judge import AccountModel, Ticket
 
 # Consecutive requests without an answer after which an in-process app counts as lost for the rest of the
 # lifecycle. A served target needs no count of its own: its sender halts the whole run (`_sender.Halt`).
@@ -118,6 +119,8 @@ class Judge:
         max_probes: int = MAX_PROBES,
         seen_ids: SeenIds | None = None,
         quiet: Quiet | None = None,
+        model: AccountModel | None = None,
+        feeds_model: bool = True,
     ) -> None:
         self.client = client
         self.base_url = base_url
@@ -138,6 +141,10 @@ class Judge:
         self.answers: dict[str, Counter[str]] = {}  # by operation, each answer by kind (`_real_answers`)
         # The run's writes hold it; reading a listing's pages holds it alone (shared by every lane of the run).
         self.quiet = quiet if quiet is not None else Quiet()
+        # The run's one model of the accounts; this judge tells it of its own requests when nothing else does (a
+        # served target's sender tells it of every request).
+        self.model = model if model is not None else AccountModel()
+        self.feeds_model = feeds_model
 
     @property
     def _prefix(self) -> str:
@@ -171,19 +178,24 @@ class Judge:
         `headers`, when given, replace the run's credentials for this request. A 5xx is judged by
         `not_a_server_error` only: what the server did with the request is unknown.
         """
+        url = f"{self.base_url}{path}"
+        ticket = self.model.sending(method, url, body) if self.feeds_model else None
         sent_at = datetime.now(UTC)
         try:
             if method == "GET":
-                response = self._request(method, f"{self.base_url}{path}", body, headers)
+                response = self._request(method, url, body, headers)
             else:
                 with self.quiet.writing():
-                    response = self._request(method, f"{self.base_url}{path}", body, headers)
+                    response = self._request(method, url, body, headers)
         except Cancelled as stopped:  # its text says why: interrupted, --max-time spent, or the run halted
+            self._answered(ticket, None)
             raise LifecycleStopped(str(stopped), unanswered=went_unanswered()) from None
         except Throttled:
+            self._answered(ticket, 429)
             self.tally.throttled += 1
             return None
         except TRANSPORT_ERRORS as exc:
+            self._answered(ticket, None)
             self._unanswered += 1
             self.tally.lost.append(f"{method} {path}: {type(exc).__name__}")
             if isinstance(exc, httpx.HTTPError) and self._unanswered >= LOST_AFTER:
@@ -191,6 +203,7 @@ class Judge:
                     f"the target stopped answering ({type(exc).__name__})", unanswered=True
                 ) from None
             return None
+        self._answered(ticket, response.status_code, response.content)
         self._unanswered = 0
         self.statuses[response.status_code] += 1
         seconds = _elapsed(response)
@@ -236,6 +249,32 @@ class Judge:
             return self.send(api.LIST, "GET", path)
 
         return read_whole_listing(fetch, self.quiet)
+
+    def _answered(self, ticket: Ticket | None, status: int | None, content: bytes = b"") -> None:
+        if ticket is not None:
+            self.model.answered(ticket, status, content)
+
+    def judge_shown(
+        self, exchange: checks.Exchange, account: str, since: int, trail: tuple[checks.Exchange, ...]
+    ) -> None:
+        """Judge the records an answer about `account` shows against the model (`since`: its clock before the
+        request was sent): none made up, none deleted, and nothing a refused write did (lists only)."""
+        judged = self.model.judgement(account, since)
+        if self.model.sees_everything:
+            explained = judged.adding | judged.refused_adds
+            self.judge(exchange, checks.shown_ownership_was_created, judged.known, explained, trail=trail)
+            if exchange.operation_id == api.LIST:
+                self.judge(
+                    exchange,
+                    checks.failed_write_changes_nothing,
+                    judged.refused_adds,
+                    judged.known,
+                    judged.kept,
+                    judged.adding,
+                    trail=trail,
+                )
+        if judged.deleted:
+            self.judge(exchange, checks.deleted_ownership_is_not_listed, judged.deleted, trail=trail)
 
     def _redact(self, text: str) -> str:
         """The text without the run's secrets, before anything cuts it."""
@@ -475,6 +514,7 @@ class LifecycleMachine(RuleBasedStateMachine):
     def _list(self, index: int) -> checks.Exchange | None:
         """List the account (every page its server claims) and judge it; the union of its pages, when whole."""
         account = self._account(index)
+        since = self.judge.model.clock()
         read = self.judge.read_listing(account)
         if read is None:
             return None
@@ -485,7 +525,8 @@ class LifecycleMachine(RuleBasedStateMachine):
         shown: dict[str, Any] = (
             {"trail": trail} if len(read.pages) == 1 else {"steps": tuple(map(step_of, (*trail, *read.pages)))}
         )
-        held_ids = {r.ownership_id for r in held}
+        # A record only a refused delete could have removed is `failed_write_changes_nothing`'s to name.
+        held_ids = {r.ownership_id for r in held} - self.judge.model.judgement(account, since).kept
         if read.judgeable:
             self.judge.judge(read.first, checks.pages_deliver_what_they_claim, read.later, **shown)
         whole = read.whole or not read.paged
@@ -495,14 +536,9 @@ class LifecycleMachine(RuleBasedStateMachine):
         for page in read.pages:
             self.judge.judge(page, checks.listed_ids_are_unique)
         self._observe(listing)
-        gone = [(record, deletion) for record, deletion in self.gone if record.account == account]
-        if gone:
-            self.judge.judge(
-                listing,
-                checks.deleted_ownership_is_not_listed,
-                {record.ownership_id for record, _ in gone},
-                trail=(gone[-1][1],),
-            )
+        gone = [deletion for record, deletion in self.gone if record.account == account]
+        if whole:  # a part of a listing shows too little to judge what it leaves out
+            self.judge.judge_shown(listing, account, since, trail=tuple(gone[-1:]) or trail)
         for other in self.accounts:
             others = self._held_in(other)
             if other != account and others:
@@ -591,9 +627,11 @@ class LifecycleMachine(RuleBasedStateMachine):
         challenge = delivered or (made_up if how == 2 else drawn)
         body = {"destination_conf": record.conf, "ownership_challenge": challenge}
         self._validating(record.account, record.conf)
+        since = self.judge.model.clock()
         validation = self.judge.send(api.VALIDATE, "POST", api.validate_path(record.account), body)
         if validation is None:
             return
+        self.judge.judge_shown(validation, record.account, since, trail=(record.created,))
         same_bucket = {
             other.ownership_id for other in self.held if other.account == record.account and other.conf == record.conf
         }

@@ -37,6 +37,9 @@ from pcaps_contract._ratelimit import Clock, RateLimiter, RetryPolicy, parse_ret
 from pcaps_contract._urls import parse_target
 
 EventSink = Callable[..., None]
+# Told of each request as it leaves (method, URL, body) and answering with what to call once it ended: its status
+# (None: no answer), its body, whether a try before the last was throttled, whether one got no answer.
+Watch = Callable[[str, str, Any], Callable[[int | None, bytes, bool, bool], None]]
 _CHUNK = 16 * 1024
 # Only what the standard library decompresses in bounded steps: no brotli or zstd surprises.
 _ACCEPT_ENCODING = "gzip, deflate"
@@ -376,6 +379,7 @@ class PoliteAdapter(HTTPAdapter):
         budget: what is left of the run's time; a Retry-After longer than that halts the run at once.
         around_writes: held around every request other than GET and HEAD, retries and waits included (the
             run's `engine.Quiet.writing`: a reader of a listing's pages holds writes back with it).
+        watch: told of every request and how it ended, retries included (the model of the accounts).
     """
 
     def __init__(
@@ -391,9 +395,11 @@ class PoliteAdapter(HTTPAdapter):
         halt: Halt | None = None,
         budget: Budget | None = None,
         around_writes: Callable[[], AbstractContextManager[None]] | None = None,
+        watch: Watch | None = None,
     ) -> None:
         super().__init__(pool_connections=4, pool_maxsize=32, max_retries=0)
         self.around_writes = around_writes
+        self.watch = watch
         self.limiter = limiter
         self.policy = policy
         self.stats = stats
@@ -420,11 +426,26 @@ class PoliteAdapter(HTTPAdapter):
         cert: Any = None,
         proxies: Mapping[str, str] | None = None,
     ) -> requests.Response:
+        if self.watch is None:
+            return self._send_politely(request, verify, cert)
+        done = self.watch(str(request.method), str(request.url), request.body)
+        try:
+            response = self._send_politely(request, verify, cert)
+        except Throttled:
+            done(429, b"", True, went_unanswered())
+            raise
+        except BaseException:
+            done(None, b"", False, True)
+            raise
+        done(response.status_code, response.content, bool(getattr(_ANSWERED, "throttled", False)), went_unanswered())
+        return response
+
+    def _send_politely(self, request: requests.PreparedRequest, verify: bool | str, cert: Any) -> requests.Response:
         if self.origin is not None and not self.origin.same_origin(str(request.url)):
             self.stats.add("cross_origin_refused")
             raise CrossOriginRefused(f"refused to send a request outside the target: {request.method} {request.url}")
         request.headers["Accept-Encoding"] = _ACCEPT_ENCODING
-        _ANSWERED.seconds, _ANSWERED.unanswered = None, False
+        _ANSWERED.seconds, _ANSWERED.unanswered, _ANSWERED.throttled = None, False, False
         if self.around_writes is None or request.method in ("GET", "HEAD"):
             return self._send_until_answered(request, verify, cert)
         with self.around_writes():
@@ -464,6 +485,7 @@ class PoliteAdapter(HTTPAdapter):
                     _WINDOWS[request] = (sent_at, datetime.now(UTC))
                 return response
             throttled += 1
+            _ANSWERED.throttled = True
             self.stats.add("throttled")
             header = response.headers.get("Retry-After")
             announced = parse_retry_after(header)

@@ -330,8 +330,15 @@ def _add_is_no_route(exchange: Exchange) -> None:
         _fail(exchange, 404, 7000, "No route for that URI")
 
 
+def _add_reaches_no_route(exchange: Exchange) -> None:
+    """The mock refuses every add (400), so nothing is stored: a list showing a record of an add answered 404
+    would be `failed_write_changes_nothing`'s to name."""
+    if exchange.operation == "add_bucket":
+        exchange.request_body = b"{}"
+
+
 def test_a_served_target_whose_adds_never_create_anything_is_not_called_conforming(run_cli: Run) -> None:
-    with serve_in_thread(Broken(_add_is_no_route)) as origin:
+    with serve_in_thread(Broken(_add_is_no_route, _add_reaches_no_route)) as origin:
         argv = ["--base-url", f"{origin}/client/v4", "--token", DEV_TOKEN, "--account-id", OWNER, "--account-id", OTHER]
         outcome = run_cli("check", *argv, "--seed", "1", *FAST)
     assert outcome.code == 2, outcome.stdout

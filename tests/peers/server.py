@@ -116,6 +116,9 @@ NEW_DEFECTS: dict[str, str] = {
     "submitted_an_hour_behind": "submitted_is_not_before_add",
     "validated_an_hour_ahead": "validated_is_not_after_answer",
     "validated_from_a_stale_clock": "validated_is_not_before_validation",
+    "demo_record_after_first_list": "shown_ownership_was_created",
+    "throttled_add_still_stored": "failed_write_changes_nothing",
+    "refused_foreign_delete_still_deletes": "failed_write_changes_nothing",
 }
 # Defects of a server that pages (as variant `paging` does, with its flaw).
 PAGING_DEFECTS = frozenset({"pages_claim_one_more", "page_parameter_ignored"})
@@ -224,6 +227,8 @@ class PeerServer:
         self.odd_id: str | None = None
         self.adds = 0
         self.later_pages = 0  # answers showing a page after the first (variant `paging`)
+        self.listed_once: set[str] = set()  # accounts listed at least once (`demo_record_after_first_list`)
+        self.demoed: set[str] = set()  # accounts given their demo record
 
     # --- test support (never served over HTTP) ---------------------------------------------------------
 
@@ -335,6 +340,7 @@ class PeerServer:
             ownership_id = secrets.token_hex(16)
         with self.lock:
             self.adds += 1
+            number = self.adds
             if self.odd_id is not None and self.adds % 3 == 1:
                 ownership_id = (self.odd_id + ownership_id)[:32]
         if self.has("submitted_is_str_of_datetime"):
@@ -360,16 +366,36 @@ class PeerServer:
         with self.lock:
             self.store.setdefault(account_id, {})[ownership_id] = record
             self.list_cache.pop(account_id, None)
+        if self.has("throttled_add_still_stored") and number % 4 == 2:
+            # BUG: the throttle is checked after the write, so the client's retry stores the bucket twice
+            raise _Refusal(429, SLOW_DOWN, "Too many requests; retry in a second.", **{"Retry-After": "1"})
         shown = self.show(record)
         if self.has("add_result_under_data"):
             return 200, {"success": True, "errors": [], "messages": [], "data": shown}  # BUG: `data`, not `result`
         return (201 if self.has("add_answers_201") else 200), _success(shown)
+
+    def _store_demo(self, account_id: str) -> None:
+        now = datetime.now(UTC)
+        demo = _Record(
+            id=secrets.token_hex(16),
+            destination_conf="s3://demo-pcaps?region=us-east-1",
+            filename=f"ownership-challenge-{secrets.token_hex(16)}.txt",
+            challenge=secrets.token_urlsafe(24),
+            submitted_at=now,
+            submitted=self.clock.stamp(now),
+        )
+        self.store.setdefault(account_id, {})[demo.id] = demo
 
     def pages(self) -> bool:
         return self.variant == "paging" or bool(self.defects & PAGING_DEFECTS)
 
     def list(self, account_id: str, query: dict[str, list[str]] | None = None) -> tuple[int, Any]:
         with self.lock:
+            if self.has("demo_record_after_first_list"):
+                if account_id in self.listed_once and account_id not in self.demoed:
+                    self.demoed.add(account_id)
+                    self._store_demo(account_id)  # BUG: an onboarding sample written into the account
+                self.listed_once.add(account_id)
             if self.has("list_cache_kept_after_delete") and account_id in self.list_cache:
                 shown = self.list_cache[account_id]  # BUG: the cache is refreshed on add, never on delete
             else:
@@ -453,6 +479,9 @@ class PeerServer:
                 return 204, self.show(found) if self.has("delete_answers_the_record") else None
             if self.has("delete_remembers_tombstones") and ownership_id in self.tombstones.get(account_id, set()):
                 return 204, None  # BUG: "already deleted" taken as success
+            if self.has("refused_foreign_delete_still_deletes"):
+                for held in self.store.values():
+                    held.pop(ownership_id, None)  # BUG: the id looked up everywhere, refused only afterwards
         raise _Refusal(404, NO_SUCH_OWNERSHIP, "This account has no ownership with this id.")
 
     def validate(self, account_id: str, body: dict[str, str]) -> tuple[int, Any]:

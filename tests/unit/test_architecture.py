@@ -232,14 +232,21 @@ def test_the_paging_rules_are_pure_and_their_reader_stands_on_them_alone() -> No
         "pcaps_contract.engine.listing",
         "pcaps_contract.engine.quiet",
     } <= judge | engine
-    plain = {"pcaps_contract", "pcaps_contract._checks"}
+    plain = {"pcaps_contract", "pcaps_contract._checks", "pcaps_contract._api", "pcaps_contract._json"}
+    plain |= {"pcaps_contract._limits"}
     for name in judge | engine:
         allowed = plain | judge | (engine if name in engine else set())
         assert ours(name) <= allowed, name
         third_party = {item.split(".")[0] for item in MODULES[name]} - {"pcaps_contract", "__future__"}
-        assert third_party <= {"json", "math", "threading", "collections", "contextlib", "dataclasses", "functools"}, (
-            name
-        )
+        stdlib = {"json", "math", "re", "threading", "collections", "contextlib", "dataclasses", "functools"}
+        assert third_party <= stdlib | {"typing", "urllib"}, name
     assert not {item for item in ours("pcaps_contract._sender") if inside(item, "pcaps_contract.engine")}
     readers = {name for name, found in MODULES.items() if "pcaps_contract.engine.read_whole_listing" in found}
     assert readers == {"pcaps_contract._lifecycle"}
+
+
+def test_the_account_model_is_plain_rules_that_every_door_may_consult() -> None:
+    # Lanes, schemathesis's phases (through the sender) and the passive judge all feed it: it drives nothing.
+    plain = {"pcaps_contract", "pcaps_contract._api", "pcaps_contract._json", "pcaps_contract._limits"}
+    assert ours("pcaps_contract.judge.model") <= plain
+    assert not importers_of("schemathesis") & {"pcaps_contract.judge", "pcaps_contract.judge.model"}

@@ -31,6 +31,7 @@ from pcaps_contract._targets import (
     bundled_mock,
     mock_credentials,
 )
+from pcaps_contract.judge import AccountModel
 
 BASE_URL = IN_PROCESS_ORIGIN + API_BASE_PATH
 OWNER, OTHER = MOCK_ACCOUNTS
@@ -236,9 +237,18 @@ def test_a_lane_draws_the_same_requests_alone_or_beside_another_on_one_server_an
         servers = [Server() for _ in range(2)]
         for server in servers:
             server.mock = mock.mock
-        seen = SeenIds()
+        seen, model = SeenIds(), AccountModel()  # as the gate's lanes share them
         judges = [
-            Judge(server.client, BASE_URL, checks.Policy(), Ledger(OPERATIONS, []), Counter(), lane=lane, seen_ids=seen)
+            Judge(
+                server.client,
+                BASE_URL,
+                checks.Policy(),
+                Ledger(OPERATIONS, []),
+                Counter(),
+                lane=lane,
+                seen_ids=seen,
+                model=model,
+            )
             for lane, server in enumerate(servers)
         ]
         registry, profile = CleanupRegistry(), get_profile("quick")

@@ -44,6 +44,7 @@ from pcaps_contract.gate._options import GateOptions, check_options
 from pcaps_contract.gate._preflight import preflight
 from pcaps_contract.gate._progress import GateCounts, GateSnapshot, Ticker
 from pcaps_contract.gate._schemathesis import OWN_PHASES, STATEFUL, build_schema
+from pcaps_contract.judge import AccountModel
 
 if TYPE_CHECKING:
     from pcaps_contract._lifecycle import Judge
@@ -79,17 +80,20 @@ class _Connection:
         self.limiter = RateLimiter(options.rate or _UNLIMITED)
         self.policy = RetryPolicy(timeout=options.timeout)
         self.limits = ResponseLimits(max_response_bytes=options.max_response_bytes)
+        # What each account holds, fed by every request the run's adapter sends (the phases', the lanes', the
+        # preflight's). An in-process app's phases go round it: the model then knows it does not see every write.
+        self.model = AccountModel(sighted=not self.target.in_process)
         self.adapter: PoliteAdapter | None = None
         self._sessions: list[Any] = []
         if not self.target.in_process:
-            self.adapter = self._adapter(self.stop, self.halt, self.budget)
+            self.adapter = self._adapter(self.stop, self.halt, self.budget, watched=True)
             self.client: Any = polite_session(self.adapter, options.credentials.headers())
             self.errors: tuple[type[Exception], ...] = (requests.RequestException, Cancelled)
         else:
             self.client = self.target.client(options.credentials.headers())
             self.errors = (httpx.HTTPError,)
 
-    def _adapter(self, stop: AnyOf, halt: Halt, budget: Budget) -> PoliteAdapter:
+    def _adapter(self, stop: AnyOf, halt: Halt, budget: Budget, *, watched: bool = False) -> PoliteAdapter:
         return PoliteAdapter(
             self.limiter,
             self.policy,
@@ -100,6 +104,7 @@ class _Connection:
             halt=halt,
             budget=budget,
             around_writes=self.quiet.writing,
+            watch=self.model.watch if watched else None,
         )
 
     def lane_client(self) -> Any:
@@ -226,6 +231,8 @@ VALIDATED_CHECKS = (
 )
 NO_VALIDATION = "no validation succeeded: give --bucket to judge validated"
 ONE_ACCOUNT = "give two --account-id values the credentials can use"
+# The checks that need every write of the run in the model's sight (`AccountModel.sees_everything`).
+SIGHTED_CHECKS = (checks.shown_ownership_was_created.name, checks.failed_write_changes_nothing.name)
 
 
 def never_judged(ledger: Ledger, options: GateOptions, delivered_validations: int) -> dict[str, str]:
@@ -241,6 +248,8 @@ def never_judged(ledger: Ledger, options: GateOptions, delivered_validations: in
             reasons[check] = "the lifecycle did not run"
         elif check in VALIDATED_CHECKS and not delivered_validations:
             reasons[check] = NO_VALIDATION
+        elif check in SIGHTED_CHECKS and options.target.in_process:
+            reasons[check] = "an in-process app's phases are out of the model's sight: give --base-url to judge it"
         elif check == checks.challenge_file_is_delivered.name and options.bucket is None:
             reasons[check] = "give --bucket to judge that the challenge file reaches the bucket"
         else:
@@ -371,6 +380,8 @@ def _lanes(
             max_probes=-(-MAX_PROBES // count),
             seen_ids=seen_ids,
             quiet=connection.quiet,
+            model=connection.model,
+            feeds_model=connection.adapter is None,
         )
         lanes.append((task(judge, lane), judge))
     return lanes
