@@ -563,7 +563,7 @@ def failed_write_changes_nothing(
         and _conf_in(record, refused_confs)
         and not _conf_in(record, adding)
     }
-    removed = set() if _more_than_shown(listing) else set(kept_ids) - listing.result_ids()
+    removed = set(kept_ids) - listing.result_ids()
     _require(
         not stored and not removed,
         "the account as it was after a refused, failed or throttled write: nothing created, nothing deleted",

@@ -40,8 +40,7 @@ from pcaps_contract._sender import Cancelled, Throttled, went_unanswered
 from pcaps_contract._targets import ChallengeSource
 from pcaps_contract._text import clip
 from pcaps_contract.engine import Quiet, read_whole_listing
-from pcaps_contract.judge import Listing
-from pcaps_contract.judge import AccountModel, Ticket
+from pcaps_contract.judge import AccountModel, Listing, Ticket
 
 # Consecutive requests without an answer after which an in-process app counts as lost for the rest of the
 # lifecycle. A served target needs no count of its own: its sender halts the whole run (`_sender.Halt`).
