@@ -214,3 +214,14 @@ def test_the_passive_judges_drive_no_engine_and_know_no_mock() -> None:
         assert not {item for item in MODULES[name] if item.split(".")[0] in {"schemathesis", "hypothesis"}}, name
         judges = ("pcaps_contract.mock", "pcaps_contract.gate", "pcaps_contract._lifecycle", "pcaps_contract._fuzz")
         assert not {item for item in ours(name) if inside(item, *judges)}, name
+
+
+def test_the_judge_package_is_reached_through_its_face_and_knows_no_engine_mock_or_door() -> None:
+    outside = {name for name in MODULES if not inside(name, "pcaps_contract.judge")}
+    for name in outside:
+        assert not {item for item in ours(name) if item.startswith("pcaps_contract.judge.")}, name
+    for name in MODULES:
+        if inside(name, "pcaps_contract.judge"):
+            doors = ("pcaps_contract.mock", "pcaps_contract.gate", "pcaps_contract._cli", "pcaps_contract._fuzz")
+            assert not {item for item in ours(name) if inside(item, *doors)}, name
+            assert "schemathesis" not in {item.partition(".")[0] for item in MODULES[name]}, name
