@@ -4,6 +4,8 @@ tenancy probe, judged once in every run whatever the seed, profile and workers (
 A deterministic table run beside the lifecycle's lanes, each task a `Judge` of a lane of its own (its buckets
 `pcaps-lN-...`, so that its lists compare only its own records): each refused write is bracketed by lists with
 the run's own credentials, which must agree; each row of the table says whether it was judged (`ProbeTable`).
+One validation with a made-up challenge closes the first task: `made_up_challenge_never_succeeds` is judged in
+every run too, whatever rules the lifecycle's draws favoured.
 """
 
 from __future__ import annotations
@@ -189,9 +191,12 @@ class _Prober:
         return self.judge.judge(refused, checks.half_credentials_are_refused, form.name, before, after, steps=steps)
 
 
-def _credential_probes(prober: _Prober, forms: Sequence[Form], account: str, credentials: Credentials) -> None:
+def _credential_probes(
+    prober: _Prober, forms: Sequence[Form], account: str, credentials: Credentials, made_up_validation: bool = False
+) -> None:
     """Each form against list, add, delete and validate; each write between two lists with the run's credentials
-    (a style of its own per form, in turn), the list after one write the list before the next."""
+    (a style of its own per form, in turn), the list after one write the list before the next. Then, with
+    `made_up_validation`, the record the probes aimed at is validated with a made-up challenge."""
     judge, styles = prober.judge, credentials.styles()
     held = prober.hold(account)
     for number, form in enumerate(forms):
@@ -209,8 +214,20 @@ def _credential_probes(prober: _Prober, forms: Sequence[Form], account: str, cre
             if refused is not None and operation == api.DELETE and refused.status == 204:
                 held = None  # deleted by a request that should have been refused: the cleanup need not
             before = after
+    if held is not None and made_up_validation:
+        _validate_made_up(prober, held)
     if held is not None:
         prober.delete(held)
+
+
+def _validate_made_up(prober: _Prober, held: _Held) -> None:
+    """A record never validated, validated with the run's credentials and a challenge the server never delivered:
+    never a success (judged once in every run, whatever the lifecycle's draws favoured)."""
+    body = {"destination_conf": held.conf, "ownership_challenge": prober.made_up()}
+    validation = prober.judge.send(api.VALIDATE, "POST", api.validate_path(held.account), body)
+    if validation is not None:
+        prober.judge.judge(validation, checks.made_up_challenge_never_succeeds, trail=(held.created,))
+        prober.judge.judge(validation, checks.validation_sets_status, False, trail=(held.created,))
 
 
 def _write(prober: _Prober, operation: str, account: str, held: _Held | None, form: Form) -> checks.Exchange | None:
@@ -279,7 +296,13 @@ def probe_tasks(
     made_up = f"{random.Random(seed).getrandbits(64):016x}"
     forms = credential_forms(credentials, made_up)
     jobs: list[Callable[[_Prober], None]] = [
-        partial(_credential_probes, forms=forms[k::CREDENTIAL_TASKS], account=accounts[0], credentials=credentials)
+        partial(
+            _credential_probes,
+            forms=forms[k::CREDENTIAL_TASKS],
+            account=accounts[0],
+            credentials=credentials,
+            made_up_validation=k == 0,
+        )
         for k in range(CREDENTIAL_TASKS)
     ]
     if len(accounts) > 1:
