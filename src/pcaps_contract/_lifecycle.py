@@ -356,25 +356,10 @@ class LifecycleMachine(RuleBasedStateMachine):
 
     def _add(self, account: str, conf: str) -> Record | None:
         conf = self.judge.in_lane(conf)
-        created = self._send_add(account, conf)
+        created = send_add(self.judge, self.registry, account, conf)
         if created is None:
             return None
         return self._created(account, conf, created)
-
-    def _send_add(self, account: str, conf: str, headers: dict[str, str] | None = None) -> checks.Exchange | None:
-        """Send an add; one without a judged answer (none, or the run stopped while it waited for one) is expected
-        by its bucket: it may still have created an ownership, which the cleanup finds or lists."""
-        try:
-            created = self.judge.send(
-                api.ADD, "POST", api.ownerships_path(account), {"destination_conf": conf}, headers=headers
-            )
-        except LifecycleStopped as stopped:
-            if stopped.unanswered:
-                self.registry.expect(account, conf)
-            raise
-        if created is None:
-            self.registry.expect(account, conf)
-        return created
 
     def _created(self, account: str, conf: str, created: checks.Exchange) -> Record | None:
         """Take a create's answer into the model (tracked for the cleanup first); its id must be new."""
@@ -576,6 +561,22 @@ class LifecycleMachine(RuleBasedStateMachine):
         if not self.judge.judge(deletion, checks.foreign_ownership_is_not_deleted, trail=(record.created,)):
             # The server did delete it: follow reality so that later verdicts are about new behaviour.
             self._gone(record, deletion)
+
+
+def send_add(
+    judge: Judge, registry: CleanupRegistry, account: str, conf: str, headers: dict[str, str] | None = None
+) -> checks.Exchange | None:
+    """Send an add; one without a judged answer (none, or the run stopped while it waited for one) is expected
+    by its bucket: it may still have created an ownership, which the cleanup finds or lists."""
+    try:
+        created = judge.send(api.ADD, "POST", api.ownerships_path(account), {"destination_conf": conf}, headers=headers)
+    except LifecycleStopped as stopped:
+        if stopped.unanswered:
+            registry.expect(account, conf)
+        raise
+    if created is None:
+        registry.expect(account, conf)
+    return created
 
 
 def lane_runs(runs: int, lanes: int) -> list[int]:

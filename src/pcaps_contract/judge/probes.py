@@ -19,7 +19,7 @@ from functools import partial
 from pcaps_contract import _api as api
 from pcaps_contract import _checks as checks
 from pcaps_contract._credentials import Credentials
-from pcaps_contract._lifecycle import Judge, LifecycleStopped, step_of
+from pcaps_contract._lifecycle import Judge, LifecycleStopped, send_add, step_of
 from pcaps_contract._ownerships import CleanupRegistry
 
 # Every operation a credential form is sent to, in the order each form runs through them.
@@ -135,16 +135,7 @@ class _Prober:
 
     def add(self, account: str, conf: str, headers: dict[str, str] | None) -> checks.Exchange | None:
         """An add; one without a judged answer may still have created a record: the cleanup looks for it."""
-        path = api.ownerships_path(account)
-        try:
-            created = self.judge.send(api.ADD, "POST", path, {"destination_conf": conf}, headers=headers)
-        except LifecycleStopped as stopped:
-            if stopped.unanswered:
-                self.registry.expect(account, conf)
-            raise
-        if created is None:
-            self.registry.expect(account, conf)
-        return created
+        return send_add(self.judge, self.registry, account, conf, headers)
 
     def track(self, account: str, conf: str, created: checks.Exchange) -> _Held | None:
         """The record an add answered, tracked for the cleanup before anything else; None for a refusal."""
