@@ -40,6 +40,10 @@ PUBLIC = {
     "pcaps_contract.mock": ["DEV_API_KEY", "DEV_EMAIL", "DEV_TOKEN", "MockConfig", "create_app"],
     "pcaps_contract.replay": ["BASE_URL_ENV", "replay"],
 }
+# The planned internal packages: each reached through its face (`__init__`), whose `__all__` is pinned here; their
+# modules are named for what they do, without an underscore (tests/unit/test_architecture.py keeps others out).
+INTERNAL_PACKAGES = ("pcaps_contract.judge", "pcaps_contract.engine", "pcaps_contract.report")
+FACES = {"pcaps_contract.judge": ["ProbeTable", "credential_forms", "probe_tasks"]}
 TYPING_NAMES = {"annotations", "TYPE_CHECKING", "Any", "Mapping"}
 HEAVY = ("hypothesis", "schemathesis", "httpx", "jsonschema", "starlette")
 
@@ -64,6 +68,13 @@ def test_every_exported_member_exists_and_nothing_else_is_public(name: str) -> N
     assert public <= set(module.__all__), sorted(public - set(module.__all__))
 
 
+@pytest.mark.parametrize("name", sorted(FACES))
+def test_each_internal_package_s_face_is_pinned(name: str) -> None:
+    module = importlib.import_module(name)
+    assert sorted(module.__all__) == FACES[name]
+    assert all(getattr(module, member) is not None for member in module.__all__)
+
+
 def test_every_other_module_is_private() -> None:
     public_modules = {"pcaps_contract.gate", "pcaps_contract.mock", "pcaps_contract.replay"}
     # The pytest suite, named on pytest's command line (`-p`, `--pyargs`) rather than imported.
@@ -72,6 +83,8 @@ def test_every_other_module_is_private() -> None:
         info.name
         for info in pkgutil.walk_packages(pcaps_contract.__path__, "pcaps_contract.")
         if not any(part.startswith("_") for part in info.name.split(".")[1:])
+        and not info.name.startswith(tuple(f"{package}." for package in INTERNAL_PACKAGES))
+        and info.name not in INTERNAL_PACKAGES
     }
     assert found == public_modules
 
