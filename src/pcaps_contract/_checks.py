@@ -984,6 +984,18 @@ def half_credentials_are_refused(
     return HELD
 
 
+@lifecycle_check
+def given_credentials_are_accepted(listing: Exchange, style: str) -> Verdict:
+    """A list of an account the run may use, sent with one style of the run's own credentials (`style`: the API
+    token, or the X-Auth-Email + X-Auth-Key pair), is not refused: each style the run was given works."""
+    _require(
+        listing.status not in (401, 403),
+        f"the list answered for {style}",
+        lambda: f"status {listing.status}",
+    )
+    return HELD if listing.is_success else OUT_OF_SCOPE
+
+
 # --- tenancy: one account's answers never show, validate or delete another's ownerships ----------------
 
 

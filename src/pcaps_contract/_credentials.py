@@ -31,7 +31,8 @@ R2_KEYS = (("secret-access-key", "$R2_SECRET_ACCESS_KEY"), ("access-key-id", "$R
 
 @dataclass(frozen=True, repr=False)
 class Credentials:
-    """A bearer token, or the `X-Auth-Email` + `X-Auth-Key` pair; `repr` never shows a secret."""
+    """A bearer token, the `X-Auth-Email` + `X-Auth-Key` pair, or both (each style then judged); `repr` never shows a
+    secret. With both, the token is the style every request carries unless a style is chosen (`styles`)."""
 
     token: str | None = None
     email: str | None = None
@@ -44,20 +45,27 @@ class Credentials:
     shared: Redactor | None = field(default=None, compare=False)
 
     def __post_init__(self) -> None:
-        if self.token and (self.email or self.api_key):
-            raise UsageError("give a token or an email and API key, not both.")
-        if not self.token and not (self.email and self.api_key):
+        if (self.email or self.api_key or not self.token) and not (self.email and self.api_key):
             missing = "--api-key" if self.email else "--email"
             raise UsageError(f"{missing} is missing: the email and the API key go together.")
 
     def __repr__(self) -> str:
-        return "Credentials(token=***)" if self.token else "Credentials(email=***, api_key=***)"
+        shown = [*(["token=***"] if self.token else []), *(["email=***", "api_key=***"] if self.email else [])]
+        return f"Credentials({', '.join(shown)})"
+
+    @property
+    def has_key_pair(self) -> bool:
+        return bool(self.email and self.api_key)
+
+    def styles(self) -> list[tuple[str, dict[str, str]]]:
+        """Each style these credentials hold, as (its name, the headers that authenticate a request with it)."""
+        token = [("the API token", {"Authorization": f"Bearer {self.token}"})] if self.token else []
+        pair = {"X-Auth-Email": self.email or "", "X-Auth-Key": self.api_key or ""}
+        return [*token, *([("the X-Auth-Email + X-Auth-Key pair", pair)] if self.has_key_pair else [])]
 
     def headers(self) -> dict[str, str]:
-        """The headers that authenticate a request."""
-        if self.token:
-            return {"Authorization": f"Bearer {self.token}"}
-        return {"X-Auth-Email": self.email or "", "X-Auth-Key": self.api_key or ""}
+        """The headers that authenticate a request: the first style's (the token's, when there is one)."""
+        return self.styles()[0][1]
 
     def curl_headers(self) -> list[str]:
         """The same headers for a shell command, referring to the secrets by environment variable."""
@@ -99,15 +107,20 @@ def resolve_credentials(
     environ: Mapping[str, str],
     default: Credentials | None = None,
 ) -> Credentials:
-    """The credentials from options, else from the environment, else the default (the bundled mock's)."""
+    """The credentials from options, else from the environment, else the default (the bundled mock's).
+
+    A token and a key pair may come together (both styles are then judged): from the options, or, when no option
+    gives any, from every variable that is set.
+    """
     if token or email or api_key:
         return Credentials(token=token, email=email, api_key=api_key)
-    if environ.get(TOKEN_ENV):
-        return Credentials(token=environ[TOKEN_ENV])
-    if environ.get(EMAIL_ENV) or environ.get(API_KEY_ENV):
-        if not (environ.get(EMAIL_ENV) and environ.get(API_KEY_ENV)):
-            raise UsageError(f"set both {EMAIL_ENV} and {API_KEY_ENV}, or {TOKEN_ENV}.")
-        return Credentials(email=environ[EMAIL_ENV], api_key=environ[API_KEY_ENV])
+    token, email, api_key = (environ.get(name) or None for name in (TOKEN_ENV, EMAIL_ENV, API_KEY_ENV))
+    if email and api_key:
+        return Credentials(token=token, email=email, api_key=api_key)
+    if token:
+        return Credentials(token=token)
+    if email or api_key:
+        raise UsageError(f"set both {EMAIL_ENV} and {API_KEY_ENV}, or {TOKEN_ENV}.")
     if default is not None:
         return default
     raise UsageError(f"no credentials: pass --token (or --email and --api-key), or set {TOKEN_ENV}.")

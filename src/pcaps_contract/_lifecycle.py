@@ -50,8 +50,6 @@ _PICK = st.integers(min_value=0, max_value=2**16)
 _LONGEST_KEY = 1024
 # Adds of one burst, once per check run: past the 25 records a server's default page might silently cut to.
 BURST = 26
-# Requests with half-right credentials in one check run, at most (each write probe also lists twice).
-MAX_PROBES = 12
 # Lanes of the lifecycle: independent machines side by side on the same accounts, each with its own buckets
 # (`Judge.in_lane`) and seed. Fixed, so that a run draws the same cases whatever number of threads runs them.
 LANES = 6
@@ -100,7 +98,7 @@ class Judge:
 
     A lane (`lane` set) names its buckets `pcaps-l{lane}-...` and sees only those in a list where the whole list
     is compared (`in_view`), so that lanes running side by side on the same accounts never judge each other's
-    records. `burst` and `max_probes` are the lane's share of the run-wide budgets.
+    records. `burst`: whether the lane holds the run's burst (once per run).
     """
 
     def __init__(
@@ -115,7 +113,6 @@ class Judge:
         *,
         lane: int | None = None,
         burst: bool = True,
-        max_probes: int = MAX_PROBES,
         seen_ids: SeenIds | None = None,
         quiet: Quiet | None = None,
         model: AccountModel | None = None,
@@ -134,8 +131,6 @@ class Judge:
         # Across the machine's runs, for the whole check run: every id seen, and the once-per-run budgets.
         self.seen_ids = seen_ids if seen_ids is not None else SeenIds()
         self.burst_done = not burst
-        self.probes = 0
-        self.max_probes = max_probes
         self.delivered_validations = 0
         self.answers: dict[str, Counter[str]] = {}  # by operation, each answer by kind (`_real_answers`)
         # The run's writes hold it; reading a listing's pages holds it alone (shared by every lane of the run).
@@ -310,35 +305,6 @@ class Judge:
             self.judge(record.created, checks.challenge_file_is_delivered, delivered.content, delivered.wait)
         return delivered.content
 
-    def half_credentials(self, made_up: str) -> list[tuple[str, dict[str, str]]]:
-        """Each way the run's credentials can be half right, as (what it is, the headers sent instead)."""
-        token, email, key = f"{made_up}-not-a-token", f"{made_up[:12]}@example.invalid", f"{made_up}-not-a-key"
-        wrong_token = {"Authorization": f"Bearer {token}"}
-        variants = [("a wrong bearer token", wrong_token)]
-        credentials = self.credentials
-        if credentials is None or not credentials.is_key_pair:
-            return [
-                *variants,
-                ("X-Auth-Key without X-Auth-Email", {"X-Auth-Key": key}),
-                ("X-Auth-Email without X-Auth-Key", {"X-Auth-Email": email}),
-                (
-                    "a wrong bearer token with an X-Auth-Email + X-Auth-Key pair",
-                    {**wrong_token, "X-Auth-Email": email, "X-Auth-Key": key},
-                ),
-            ]
-        right_email, right_key = credentials.email or "", credentials.api_key or ""
-        return [
-            *variants,
-            ("the X-Auth-Key without X-Auth-Email", {"X-Auth-Key": right_key}),
-            ("the X-Auth-Email without X-Auth-Key", {"X-Auth-Email": right_email}),
-            ("the X-Auth-Email with a wrong X-Auth-Key", {"X-Auth-Email": right_email, "X-Auth-Key": key}),
-            ("the X-Auth-Key with a wrong X-Auth-Email", {"X-Auth-Email": email, "X-Auth-Key": right_key}),
-            (
-                "the X-Auth-Email + X-Auth-Key with a wrong bearer token",
-                {**wrong_token, "X-Auth-Email": right_email, "X-Auth-Key": right_key},
-            ),
-        ]
-
     def judge(
         self,
         exchange: checks.Exchange,
@@ -452,25 +418,10 @@ class LifecycleMachine(RuleBasedStateMachine):
 
     def _add(self, account: str, conf: str) -> Record | None:
         conf = self.judge.in_lane(conf)
-        created = self._send_add(account, conf)
+        created = send_add(self.judge, self.registry, account, conf)
         if created is None:
             return None
         return self._created(account, conf, created)
-
-    def _send_add(self, account: str, conf: str, headers: dict[str, str] | None = None) -> checks.Exchange | None:
-        """Send an add; one without a judged answer (none, or the run stopped while it waited for one) is expected
-        by its bucket: it may still have created an ownership, which the cleanup finds or lists."""
-        try:
-            created = self.judge.send(
-                api.ADD, "POST", api.ownerships_path(account), {"destination_conf": conf}, headers=headers
-            )
-        except LifecycleStopped as stopped:
-            if stopped.unanswered:
-                self.registry.expect(account, conf)
-            raise
-        if created is None:
-            self.registry.expect(account, conf)
-        return created
 
     def _created(self, account: str, conf: str, created: checks.Exchange) -> Record | None:
         """Take a create's answer into the model (tracked for the cleanup first); its id must be new."""
@@ -683,61 +634,21 @@ class LifecycleMachine(RuleBasedStateMachine):
             # The server did delete it: follow reality so that later verdicts are about new behaviour.
             self._gone(record, deletion)
 
-    @rule(
-        variant=st.integers(min_value=0, max_value=5),
-        operation=st.integers(min_value=0, max_value=3),
-        index=st.integers(min_value=0, max_value=1),
-        pick=_PICK,
-        conf=destination_confs(),
-        made_up=made_up_challenges(),
-    )
-    def half_credentials(self, variant: int, operation: int, index: int, pick: int, conf: str, made_up: str) -> None:
-        """One request with half-right credentials: refused, and (for a write) the lists around it agree."""
-        if self.judge.probes >= self.judge.max_probes:
-            return
-        self.judge.probes += 1
-        variants = self.judge.half_credentials(made_up)
-        name, headers = variants[variant % len(variants)]
-        account = self._account(index)
-        record: Record | None = self._pick(self._held_in(account), pick)
-        if operation == 0:
-            listing = self.judge.send(api.LIST, "GET", api.ownerships_path(account), headers=headers)
-            if listing is not None:
-                self._judge_refusal(listing, name)
-            return
-        before = self._list(index)
-        conf = self.judge.in_lane(conf)
-        if operation == 1:
-            refused = self._send_add(account, conf, headers)
-            if refused is not None and refused.is_success:
-                self._created(account, conf, refused)  # the server did create it: the cleanup must delete it
-        elif operation == 2:
-            ownership_id = record.ownership_id if record is not None else made_up
-            refused = self.judge.send(api.DELETE, "DELETE", api.ownership_path(account, ownership_id), headers=headers)
-            if record is not None and refused is not None and refused.status == 204:
-                self._gone(record, refused)
-        else:
-            target = record.conf if record is not None else conf
-            body = {"destination_conf": target, "ownership_challenge": made_up}
-            self._validating(account, target)  # a server that ignores the credentials validates it
-            refused = self.judge.send(api.VALIDATE, "POST", api.validate_path(account), body, headers=headers)
-        if refused is None:
-            return
-        after = self._list(index)
-        self._judge_refusal(refused, name, before, after)
 
-    def _judge_refusal(
-        self,
-        refused: checks.Exchange,
-        name: str,
-        before: checks.Exchange | None = None,
-        after: checks.Exchange | None = None,
-    ) -> None:
-        steps = tuple(
-            step_of(item, authenticated=item is not refused) for item in (before, refused, after) if item is not None
-        )
-        before, after = self.judge.in_view(before), self.judge.in_view(after)
-        self.judge.judge(refused, checks.half_credentials_are_refused, name, before, after, steps=steps)
+def send_add(
+    judge: Judge, registry: CleanupRegistry, account: str, conf: str, headers: dict[str, str] | None = None
+) -> checks.Exchange | None:
+    """Send an add; one without a judged answer (none, or the run stopped while it waited for one) is expected
+    by its bucket: it may still have created an ownership, which the cleanup finds or lists."""
+    try:
+        created = judge.send(api.ADD, "POST", api.ownerships_path(account), {"destination_conf": conf}, headers=headers)
+    except LifecycleStopped as stopped:
+        if stopped.unanswered:
+            registry.expect(account, conf)
+        raise
+    if created is None:
+        registry.expect(account, conf)
+    return created
 
 
 def lane_runs(runs: int, lanes: int) -> list[int]:

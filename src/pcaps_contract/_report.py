@@ -223,6 +223,8 @@ class GateReport:
     never_judged: dict[str, str] = field(default_factory=dict)  # check -> why it never applied
     started_at: str = ""  # when the run began, RFC 3339 UTC
     spec_sha256: str = ""  # of the spec file the run judged against
+    # Each enumerated probe (a half-right credential form or a tenancy probe) x operation, and whether it was judged.
+    probes: list[dict[str, str]] = field(default_factory=list)
 
     @property
     def metadata(self) -> dict[str, str]:
@@ -400,6 +402,7 @@ class GateReport:
             "notes": shown.notes,
             "never_judged": shown.never_judged,
             "results": cells,
+            "probes": [{key: self.redact(value) for key, value in probe.items()} for probe in self.probes],
         }
 
     @staticmethod

@@ -35,8 +35,17 @@ NOT_JUDGED_OVER_A_SOCKET = {
 }
 
 
-def gate(run_cli: Run, base_url: str, seed: int = 1) -> Outcome:
-    return run_cli("check", "--base-url", base_url, "--token", "peer-token", *ACCOUNTS, "--seed", str(seed), *FAST)
+# Defects only another style of credentials reaches (the peer takes the token, and this email with this key).
+KEY_PAIR = ("--email", "peer@example.com", "--api-key", "peer-api-key")
+CREDENTIALS_FOR = {
+    "wrong_key_accepted_on_delete": KEY_PAIR,
+    "key_pair_refused": ("--token", "peer-token", *KEY_PAIR),
+}
+
+
+def gate(run_cli: Run, base_url: str, seed: int = 1, defect: str = "") -> Outcome:
+    credentials = CREDENTIALS_FOR.get(defect, ("--token", "peer-token"))
+    return run_cli("check", "--base-url", base_url, *credentials, *ACCOUNTS, "--seed", str(seed), *FAST)
 
 
 def _landed(check: str) -> bool:
@@ -59,7 +68,7 @@ def test_check_names_the_defect_once_its_check_exists(run_cli: Run, defect: str)
     if not _landed(check):
         pytest.skip(f"{check} is not a check of the gate yet")
     with serve_peer(defects={defect}) as (base_url, _):
-        outcome = gate(run_cli, base_url)
+        outcome = gate(run_cli, base_url, defect=defect)
     if defect in NOT_JUDGED_OVER_A_SOCKET and check not in outcome.failed_checks():
         pytest.xfail(NOT_JUDGED_OVER_A_SOCKET[defect])
     assert outcome.code == 1, outcome.stdout + outcome.stderr

@@ -119,6 +119,11 @@ NEW_DEFECTS: dict[str, str] = {
     "demo_record_after_first_list": "shown_ownership_was_created",
     "throttled_add_still_stored": "failed_write_changes_nothing",
     "refused_foreign_delete_still_deletes": "failed_write_changes_nothing",
+    "email_alone_accepted_on_validate": "half_credentials_are_refused",
+    "wrong_key_accepted_on_delete": "half_credentials_are_refused",
+    "token_accepted_without_bearer": "half_credentials_are_refused",
+    "key_pair_refused": "given_credentials_are_accepted",
+    "second_account_lists_the_first": "foreign_ownership_is_not_listed",
 }
 # Defects of a server that pages (as variant `paging` does, with its flaw).
 PAGING_DEFECTS = frozenset({"pages_claim_one_more", "page_parameter_ignored"})
@@ -264,9 +269,11 @@ class PeerServer:
             self.requests += 1
             return self.requests
 
-    def authenticate(self, headers: Any) -> None:
+    def authenticate(self, headers: Any, operation: str = "") -> None:
         authorization = headers.get("Authorization")
         if authorization is not None:
+            if self.has("token_accepted_without_bearer") and _same(authorization.strip(), self.token):
+                return  # BUG: the scheme is optional, so the bare token is taken as one
             scheme, _, token = authorization.strip().partition(" ")
             if scheme.lower() != "bearer" or not token.strip():
                 raise _Refusal(401, NO_CREDENTIALS, "Authorization must read `Bearer <token>`.")
@@ -280,6 +287,18 @@ class PeerServer:
             raise _Refusal(401, NO_CREDENTIALS, "Send `Authorization: Bearer <token>`, or X-Auth-Email and X-Auth-Key.")
         if email is None and key is not None and self.has("api_key_alone_accepted"):
             return  # BUG: a key without its email is taken as enough
+        if (
+            key is None
+            and email is not None
+            and operation == "validate"
+            and self.has("email_alone_accepted_on_validate")
+        ):
+            return  # BUG: the validate route only looks the email up
+        if self.has("key_pair_refused") and email is not None and key is not None:
+            raise _Refusal(403, BAD_CREDENTIALS, "This email and API key do not match.")  # BUG: tokens only
+        right_email = email is not None and _same(email.strip(), self.email)
+        if operation == "delete" and right_email and key is not None and self.has("wrong_key_accepted_on_delete"):
+            return  # BUG: the delete route checks that a key is sent, not which
         if email is None or key is None:
             raise _Refusal(401, NO_CREDENTIALS, "X-Auth-Email and X-Auth-Key are only accepted together.")
         if not (_same(email.strip(), self.email) & _same(key.strip(), self.api_key)):
@@ -400,6 +419,8 @@ class PeerServer:
                 shown = self.list_cache[account_id]  # BUG: the cache is refreshed on add, never on delete
             else:
                 accounts = list(self.store) if self.has("list_merges_accounts") else [account_id]
+                if self.has("second_account_lists_the_first") and account_id == PEER_ACCOUNTS[1]:
+                    accounts = [PEER_ACCOUNTS[0], account_id]  # BUG: the second account inherits the first's
                 # Soft-deleted records stay in `store` (only with `delete_is_soft`), and the listing forgets them.
                 held = [record for account in accounts for record in self.store.get(account, {}).values()]
                 if self.has("list_shows_only_validated"):
@@ -630,7 +651,7 @@ class _Handler(BaseHTTPRequestHandler):
                 allow = ", ".join(sorted(operations))
                 raise _Refusal(405, METHOD_NOT_ALLOWED, f"Use {allow} here.", Allow=allow)
             operation = "list"  # BUG: whatever is not POST or DELETE is taken for a read
-        peer.authenticate(self.headers)
+        peer.authenticate(self.headers, operation)
         for name, value in params.items():
             if not 1 <= len(value) <= 32:
                 raise _Refusal(400, BAD_IDENTIFIER, f"`{name}` must be 1 to 32 characters long.")

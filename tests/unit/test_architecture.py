@@ -250,3 +250,14 @@ def test_the_account_model_is_plain_rules_that_every_door_may_consult() -> None:
     plain = {"pcaps_contract", "pcaps_contract._api", "pcaps_contract._json", "pcaps_contract._limits"}
     assert ours("pcaps_contract.judge.model") <= plain
     assert not importers_of("schemathesis") & {"pcaps_contract.judge", "pcaps_contract.judge.model"}
+
+
+def test_the_judge_package_is_reached_through_its_face_and_knows_no_engine_mock_or_door() -> None:
+    outside = {name for name in MODULES if not inside(name, "pcaps_contract.judge")}
+    for name in outside:
+        assert not {item for item in ours(name) if item.startswith("pcaps_contract.judge.")}, name
+    for name in MODULES:
+        if inside(name, "pcaps_contract.judge"):
+            doors = ("pcaps_contract.mock", "pcaps_contract.gate", "pcaps_contract._cli", "pcaps_contract._fuzz")
+            assert not {item for item in ours(name) if inside(item, *doors)}, name
+            assert "schemathesis" not in {item.partition(".")[0] for item in MODULES[name]}, name

@@ -32,8 +32,8 @@ def _fresh_redactors() -> None:
 @pytest.mark.parametrize(
     ("given", "message"),
     [
-        ({"token": TOKEN, "email": EMAIL}, "give a token or an email and API key, not both."),
-        ({"token": TOKEN, "api_key": KEY}, "give a token or an email and API key, not both."),
+        ({"token": TOKEN, "email": EMAIL}, "--api-key is missing: the email and the API key go together."),
+        ({"token": TOKEN, "api_key": KEY}, "--email is missing: the email and the API key go together."),
         ({"email": EMAIL}, "--api-key is missing: the email and the API key go together."),
         ({"api_key": KEY}, "--email is missing: the email and the API key go together."),
         ({}, "--email is missing: the email and the API key go together."),
@@ -57,6 +57,18 @@ def test_repr_and_headers_show_which_kind_and_never_a_secret_in_repr() -> None:
     assert not TOKEN_ONLY.is_key_pair and KEY_PAIR.is_key_pair
 
 
+def test_a_token_and_a_key_pair_together_hold_both_styles_the_token_first() -> None:
+    both = Credentials(token=TOKEN, email=EMAIL, api_key=KEY)
+    assert repr(both) == "Credentials(token=***, email=***, api_key=***)"
+    assert both.styles() == [
+        ("the API token", {"Authorization": f"Bearer {TOKEN}"}),
+        ("the X-Auth-Email + X-Auth-Key pair", {"X-Auth-Email": EMAIL, "X-Auth-Key": KEY}),
+    ]
+    assert both.headers() == TOKEN_ONLY.headers() and not both.is_key_pair and both.has_key_pair
+    assert [name for name, _ in TOKEN_ONLY.styles()] == ["the API token"] and not TOKEN_ONLY.has_key_pair
+    assert [headers for _, headers in KEY_PAIR.styles()] == [KEY_PAIR.headers()]
+
+
 ENV_TOKEN = {"CLOUDFLARE_API_TOKEN": "env-token"}
 ENV_PAIR = {"CLOUDFLARE_EMAIL": "env@example.com", "CLOUDFLARE_API_KEY": "env-key"}
 
@@ -70,14 +82,19 @@ def test_options_come_before_the_environment_and_are_taken_as_given() -> None:
         resolve_credentials(None, EMAIL, None, env)
     with pytest.raises(UsageError, match="--email is missing"):
         resolve_credentials(None, None, KEY, env)
-    with pytest.raises(UsageError, match="not both"):
+    with pytest.raises(UsageError, match="--email is missing"):
         resolve_credentials(TOKEN, None, KEY, env)
+    assert resolve_credentials(TOKEN, EMAIL, KEY, env) == Credentials(token=TOKEN, email=EMAIL, api_key=KEY)
 
 
-def test_the_environment_gives_a_token_before_a_key_pair_and_both_halves_of_a_pair() -> None:
-    assert resolve_credentials(None, None, None, {**ENV_TOKEN, **ENV_PAIR}).headers() == {
-        "Authorization": "Bearer env-token"
-    }
+def test_the_environment_gives_a_token_and_a_key_pair_together_and_both_halves_of_a_pair() -> None:
+    both = resolve_credentials(None, None, None, {**ENV_TOKEN, **ENV_PAIR})
+    assert both.headers() == {"Authorization": "Bearer env-token"}
+    assert both.styles()[1][1] == {"X-Auth-Email": "env@example.com", "X-Auth-Key": "env-key"}
+    # A token with half a pair: the token alone, as before both styles could come together.
+    assert resolve_credentials(None, None, None, {**ENV_TOKEN, "CLOUDFLARE_EMAIL": "e"}) == Credentials(
+        token="env-token"
+    )
     assert resolve_credentials(None, None, None, ENV_PAIR).headers() == {
         "X-Auth-Email": "env@example.com",
         "X-Auth-Key": "env-key",

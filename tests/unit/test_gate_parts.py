@@ -77,9 +77,13 @@ def test_half_a_key_pair_is_a_usage_error(environ: dict[str, str]) -> None:
         resolve_credentials(None, None, None, environ)
 
 
-def test_a_token_and_a_key_pair_together_are_a_usage_error() -> None:
-    with pytest.raises(UsageError, match="not both"):
-        Credentials(token="t", email="e", api_key="k")
+def test_a_token_and_a_key_pair_come_together_from_options_or_from_the_environment() -> None:
+    both = Credentials(token="t", email="e", api_key="k")
+    assert resolve_credentials("t", "e", "k", {"CLOUDFLARE_API_TOKEN": "env"}) == both
+    environ = {"CLOUDFLARE_API_TOKEN": "t", "CLOUDFLARE_EMAIL": "e", "CLOUDFLARE_API_KEY": "k"}
+    assert resolve_credentials(None, None, None, environ) == both
+    # An option given leaves every variable out: a secret the command line did not name is never sent.
+    assert resolve_credentials(None, "e2", "k2", environ) == Credentials(email="e2", api_key="k2")
 
 
 def test_credentials_never_show_a_secret_in_repr() -> None:

@@ -31,7 +31,13 @@ def random_text(size: int, alphabet: str = string.ascii_letters + string.digits)
 
 TOKEN = Credentials(token=random_text(40))
 KEY_PAIR = Credentials(email=f"ops.{random_text(24).lower()}@example.com", api_key=random_text(37, "0123456789abcdef"))
-CREDENTIALS = [pytest.param(TOKEN, id="token"), pytest.param(KEY_PAIR, id="email-and-key")]
+# Both styles in one run: every secret of each redacted from the same text.
+BOTH = Credentials(token=random_text(40), email=f"ops.{random_text(24).lower()}@example.org", api_key=random_text(37))
+CREDENTIALS = [
+    pytest.param(TOKEN, id="token"),
+    pytest.param(KEY_PAIR, id="email-and-key"),
+    pytest.param(BOTH, id="token-email-and-key"),
+]
 
 
 def secrets_of(credentials: Credentials) -> list[str]:

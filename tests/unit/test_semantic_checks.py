@@ -289,6 +289,18 @@ def test_a_refused_write_that_changed_the_list_breaks_half_credentials_are_refus
     )
 
 
+def test_a_list_refused_to_one_style_of_the_run_breaks_given_credentials_are_accepted() -> None:
+    for status in (401, 403):
+        breaks("given_credentials_are_accepted", checks.given_credentials_are_accepted, answer(None, status), "a")
+
+
+def test_a_list_answered_keeps_given_credentials_are_accepted() -> None:
+    assert checks.given_credentials_are_accepted(listing(record()), "the API token") is checks.HELD
+    # A throttled or failing list says nothing of the credentials: other checks judge it.
+    assert checks.given_credentials_are_accepted(answer(None, 429), "the API token") is checks.OUT_OF_SCOPE
+    assert checks.given_credentials_are_accepted(answer(None, 500), "the API token") is checks.OUT_OF_SCOPE
+
+
 def test_a_refusal_that_changed_nothing_keeps_half_credentials_are_refused() -> None:
     checks.half_credentials_are_refused(answer(None, 401), "X-Auth-Email alone")
     checks.half_credentials_are_refused(answer(None, 403), "a wrong token", listing(record()), listing(record()))
@@ -433,6 +445,14 @@ VIOLATIONS = [
         "nothing created, deleted or validated by a request with a wrong token",
         "changed between the lists before and after it: 9883874ecac311ec8475433579a6bf5f",
         id="half_credentials_are_refused-2",
+    ),
+    pytest.param(
+        checks.given_credentials_are_accepted,
+        answer(None, 403),
+        ("the X-Auth-Email + X-Auth-Key pair",),
+        "the list answered for the X-Auth-Email + X-Auth-Key pair",
+        "status 403",
+        id="given_credentials_are_accepted",
     ),
 ]
 

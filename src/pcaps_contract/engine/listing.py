@@ -12,7 +12,7 @@ from collections.abc import Callable
 
 from pcaps_contract import _checks as checks
 from pcaps_contract.engine.quiet import Quiet
-from pcaps_contract.judge.paging import Listing
+from pcaps_contract.judge import Listing
 
 # Sends one list request: the plain list (None), or (page, per_page or None); None when nothing can be judged.
 Fetch = Callable[[tuple[int, int | None] | None], checks.Exchange | None]

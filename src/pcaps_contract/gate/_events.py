@@ -41,6 +41,7 @@ class RunState:
     lock: threading.RLock = field(default_factory=threading.RLock)  # engines side by side record into it
     phase: str = ""  # the schemathesis phase of the latest scenario, and the cases so far: for the progress display
     cases: int = 0
+    probes: list[dict[str, str]] = field(default_factory=list)  # the enumerated probes and whether each was judged
 
 
 def engine_task(

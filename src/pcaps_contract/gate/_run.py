@@ -48,6 +48,7 @@ from pcaps_contract.judge import AccountModel
 
 if TYPE_CHECKING:
     from pcaps_contract._lifecycle import Judge
+    from pcaps_contract.gate._probes import ProbeTable
 
 # Where the reproductions of an in-process run send their requests: `pcaps-contract mock`'s default address.
 SERVED_ORIGIN = "http://127.0.0.1:8787"
@@ -107,11 +108,14 @@ class _Connection:
             watch=self.model.watch if watched else None,
         )
 
-    def lane_client(self) -> Any:
-        """A client for one lane of the lifecycle: a session of its own on the run's adapter (in-process: the one)."""
-        if self.adapter is None:
-            return self.client
-        session = polite_session(self.adapter, self.options.credentials.headers())
+    def lane_client(self, headers: dict[str, str] | None = None) -> Any:
+        """A client for one lane of the lifecycle: a session of its own on the run's adapter (in-process: the run's
+        client), sending `headers` (one style of the run's credentials; the first style's when None)."""
+        if headers is None or headers == self.options.credentials.headers():
+            if self.adapter is None:
+                return self.client
+            headers = self.options.credentials.headers()
+        session = polite_session(self.adapter, headers) if self.adapter is not None else self.target.client(headers)
         self._sessions.append(session)
         return session
 
@@ -207,6 +211,7 @@ def run_gate(
     report.seconds = time.monotonic() - started
     report.requests = connection.stats["requests"] if connection.adapter is not None else sum(run.statuses.values())
     report.never_judged = never_judged(run.ledger, options, run.delivered_validations)
+    report.probes = run.probes
     _add_notes(report, options, run, connection.stats)
     if run.internal is not None:  # before any other reason: the verdicts so far cannot be trusted to be all
         report.error = internal_error(run.internal, seed)
@@ -308,13 +313,17 @@ def _judge_side_by_side(
         for schema in [*engines, stateful]
     ]
     lanes = _lanes(options, connection, run, profile, seed, source) if options.lifecycle else []
+    table = _probe_table()
+    probes = _probes(options, connection, run, seed, source, table) if options.lifecycle else []
     workers = options.resolved_workers()
-    if options.bucket is None:
-        stops = _side_by_side([*tasks, *(lane for lane, _ in lanes)], workers)
+    if options.bucket is None:  # the probes first: the longest sequences, so that no worker waits for them at the end
+        stops = _side_by_side([*(probe for probe, _ in probes), *tasks, *(lane for lane, _ in lanes)], workers)
     else:  # every positive body of the phases names that bucket too: their validations would change its records
         _side_by_side(tasks, workers)
-        stops = _side_by_side([lane for lane, _ in lanes], workers)
-    judges = [judge for _, judge in lanes]
+        stops = _side_by_side([probe for probe, _ in probes], 1)  # each lists the bucket's every record
+        stops += _side_by_side([lane for lane, _ in lanes], workers)
+    run.probes = table.rows()
+    judges = [judge for _, judge in [*lanes, *probes]]
     for judge in judges:
         run.statuses.update(judge.statuses)
         for operation, answers in judge.answers.items():
@@ -349,7 +358,7 @@ def _lanes(
     source: ChallengeSource | None,
 ) -> list[tuple[Callable[[], str | None], Judge]]:
     """The lifecycle's lanes (one with `--bucket`: every add names that bucket), each a task and its judge."""
-    from pcaps_contract._lifecycle import LANES, MAX_PROBES, Judge, SeenIds, lane_runs, run_lane
+    from pcaps_contract._lifecycle import LANES, Judge, SeenIds, lane_runs, run_lane
 
     target = options.target
     count = 1 if options.bucket is not None else LANES
@@ -365,10 +374,12 @@ def _lanes(
 
         return run_it
 
+    # Each style of the run's credentials carries lanes in turn, so that each style's success path is used.
+    styles = [headers for _, headers in options.credentials.styles()]
     lanes = []
     for lane in range(count):
         judge = Judge(
-            connection.lane_client(),
+            connection.lane_client(styles[lane % len(styles)]),
             target.base_url,
             checks.Policy(clock_skew=options.clock_skew),
             run.ledger,
@@ -377,7 +388,6 @@ def _lanes(
             credentials=options.credentials,
             lane=lane if count > 1 else None,
             burst=lane == 0,
-            max_probes=-(-MAX_PROBES // count),
             seen_ids=seen_ids,
             quiet=connection.quiet,
             model=connection.model,
@@ -385,6 +395,43 @@ def _lanes(
         )
         lanes.append((task(judge, lane), judge))
     return lanes
+
+
+def _probe_table() -> ProbeTable:
+    from pcaps_contract.gate._probes import ProbeTable
+
+    return ProbeTable()
+
+
+def _probes(
+    options: GateOptions,
+    connection: _Connection,
+    run: RunState,
+    seed: int,
+    source: ChallengeSource | None,
+    table: ProbeTable,
+) -> list[tuple[Callable[[], str | None], Judge]]:
+    """The enumerated probes (`_probes`), each task on a lane of its own after the lifecycle's (one lane
+    for all with `--bucket`, where they run one after another)."""
+    from pcaps_contract._lifecycle import LANES, Judge
+    from pcaps_contract.gate._probes import probe_tasks
+
+    def judge_for(number: int) -> Judge:
+        return Judge(
+            connection.lane_client(),
+            options.target.base_url,
+            checks.Policy(clock_skew=options.clock_skew),
+            run.ledger,
+            Counter(),
+            source=source,
+            credentials=options.credentials,
+            lane=LANES + number if options.bucket is None else None,
+            burst=False,
+        )
+
+    if connection.stop.is_set():
+        return []
+    return probe_tasks(judge_for, options.credentials, options.accounts, run.registry, seed, table)
 
 
 def _add_notes(report: GateReport, options: GateOptions, run: RunState, stats: SendStats) -> None:
@@ -403,6 +450,13 @@ def _add_notes(report: GateReport, options: GateOptions, run: RunState, stats: S
         report.notes.append(f"{len(run.errors)} error(s) left some cases unjudged: {'; '.join(run.errors[:3])}")
     if run.source_problem:
         report.notes.append(f"a challenge could not be read from --bucket: {run.source_problem}.")
+    unanswered = [probe for probe in run.probes if probe["status"] == "unjudged"]
+    if unanswered:
+        first = unanswered[0]
+        report.notes.append(
+            f"{len(unanswered)} of the run's {len(run.probes)} enumerated probe(s) got no answer to judge "
+            f"(the first: {first['probe']} on {first['operation']})."
+        )
     if options.target.in_process and not report.conforms:
         report.reproduce_origin = SERVED_ORIGIN
         report.notes.append(

@@ -1,5 +1,5 @@
-"""The contract's semantics that every door consults: the model of each account (`model`) and the pages of a
-listing (`paging`); pure rules, they send nothing."""
+"""The contract's semantics that every door consults, pure rules that send nothing: the model of each account
+(`model`) and the pages of a listing (`paging`)."""
 
 from __future__ import annotations
 
