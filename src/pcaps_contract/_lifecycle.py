@@ -13,11 +13,11 @@ delete) takes the record out of judgement, while the cleanup still deletes it.
 
 from __future__ import annotations
 
-import json
 import threading
 import time
 from collections import Counter
-from dataclasses import dataclass, field, replace
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
 import httpx
@@ -38,6 +38,7 @@ from pcaps_contract._report import Failure, Ledger, Step
 from pcaps_contract._sender import Cancelled, Throttled, went_unanswered
 from pcaps_contract._targets import ChallengeSource
 from pcaps_contract._text import clip
+from pcaps_contract.judge.validation import Settling, is_pending, narrowed, settled_record
 
 # Consecutive requests without an answer after which an in-process app counts as lost for the rest of the
 # lifecycle. A served target needs no count of its own: its sender halts the whole run (`_sender.Halt`).
@@ -114,6 +115,7 @@ class Judge:
         burst: bool = True,
         max_probes: int = MAX_PROBES,
         seen_ids: SeenIds | None = None,
+        settling: Settling | None = None,
     ) -> None:
         self.client = client
         self.base_url = base_url
@@ -131,6 +133,9 @@ class Judge:
         self.probes = 0
         self.max_probes = max_probes
         self.delivered_validations = 0
+        # Validations left `pending` are waited out (shared by the lanes); the later views are judged once a lane.
+        self.settling = settling if settling is not None else Settling(0.0)
+        self.followed_up = False
         self.answers: dict[str, Counter[str]] = {}  # by operation, each answer by kind (`_real_answers`)
 
     @property
@@ -145,17 +150,15 @@ class Judge:
             return conf
         return f"{scheme}://{self._prefix}{rest.removeprefix('pcaps-')}"
 
-    def _is_mine(self, record: dict[str, Any]) -> bool:
+    def _is_mine(self, record: Mapping[str, Any]) -> bool:
         conf = record.get("destination_conf")
         return isinstance(conf, str) and conf.partition("://")[2].startswith(self._prefix)
 
     def in_view(self, listing: checks.Exchange | None) -> checks.Exchange | None:
         """A list answer as this lane sees it: only the records of its own buckets."""
-        body = listing.body if listing is not None and self.lane is not None else None
-        if listing is None or not isinstance(body, dict) or not isinstance(body.get("result"), list):
+        if listing is None or self.lane is None:
             return listing
-        mine = [record for record in body["result"] if isinstance(record, dict) and self._is_mine(record)]
-        return replace(listing, content=json.dumps({**body, "result": mine}).encode())
+        return narrowed(listing, self._is_mine)
 
     def send(
         self, operation_id: str, method: str, path: str, body: Any = None, headers: dict[str, str] | None = None
@@ -245,7 +248,14 @@ class Judge:
         # The server's filename names the object read from the bucket: one no request can carry is not read.
         if not isinstance(filename, str) or text_problem(filename, "the filename", _LONGEST_KEY) is not None:
             filename = ""
-        delivered = self.source.challenge(record.account, record.ownership_id, record.conf, filename, record.added)
+        try:
+            delivered = self.source.challenge(record.account, record.ownership_id, record.conf, filename, record.added)
+        except Cancelled as stopped:  # a source that reads through the run's sender (a served mock's route)
+            raise LifecycleStopped(str(stopped)) from None
+        except Throttled:
+            return None
+        except TRANSPORT_ERRORS:
+            return None
         if delivered.judged:
             self.judge(record.created, checks.challenge_file_is_delivered, delivered.content, delivered.wait)
         return delivered.content
@@ -572,14 +582,55 @@ class LifecycleMachine(RuleBasedStateMachine):
         self._observe(validation)
         where = (record.account, record.conf)
         if delivered is not None:
-            if self.judge.judge(validation, checks.validation_sets_status, True, trail=trail):
-                self.judge.delivered_validations += validation.status == 200
-            if any(shown.get("status") == "success" for shown in validation.ownerships()):
-                self.succeeded.add(where)
+            self._delivered(record, validation, body)
         elif where not in self.succeeded:  # once validated, a server may keep answering `success`
             self.judge.judge(validation, checks.validation_sets_status, False, trail=trail)
             if how == 2:
                 self.judge.judge(validation, checks.made_up_challenge_never_succeeds, trail=trail)
+
+    def _delivered(self, record: Record, validation: checks.Exchange, body: dict[str, str]) -> None:
+        """A validation with the delivered challenge: its outcome (waited out while `pending`), then, once a lane,
+        the record's later views agreeing with it: the list (`record_is_stable`) and a repeat validate."""
+        if is_pending(validation) and not self.judge.settling.waits:
+            return  # one wait of the run judged the `pending` path already: not judged
+        outcome = self._settled(record, validation) if is_pending(validation) else validation
+        if outcome is None:
+            return  # never settled within the wait, or nothing left to look at: not judged
+        trail = (record.created, validation) if outcome is not validation else (record.created,)
+        self.judge.judge(outcome, checks.validation_sets_status, True, trail=trail)
+        shown = next(outcome.ownerships(), {})
+        if shown.get("status") not in ("success", "failed"):
+            return
+        self.judge.delivered_validations += 1
+        if shown.get("status") == "success":
+            self.succeeded.add((record.account, record.conf))
+        if self.judge.followed_up:
+            return
+        self.judge.followed_up = True
+        self._list(self.accounts.index(record.account))  # status and `validated` as validate answered
+        self._validating(record.account, record.conf)
+        again = self.judge.send(api.VALIDATE, "POST", api.validate_path(record.account), body)
+        if again is not None:
+            self.judge.judge(again, checks.validation_sets_status, True, trail=(record.created, outcome))
+            self._observe(again)
+
+    def _settled(self, record: Record, validation: checks.Exchange) -> checks.Exchange | None:
+        """The account's list narrowed to the record once it shows it settled, looked at within the run's
+        `--validation-wait`; None when it stayed `pending` (the reason is kept for the report) or is not listed."""
+        settling = self.judge.settling
+        for pause in settling.pauses():
+            if settling.pause(pause):
+                return None  # the run is over: the outcome is unknown, and the run's own reason says why
+            listing = self._list(self.accounts.index(record.account))
+            if listing is None:
+                continue
+            if not any(shown.get("id") == record.ownership_id for shown in listing.ownerships()):
+                return None  # not listed at all: `created_ownership_is_listed` names that
+            if settled_record(listing, record.ownership_id) is not None:
+                settling.settled = True
+                return narrowed(listing, lambda shown: shown.get("id") == record.ownership_id)
+        settling.never_settled()
+        return None
 
     @precondition(lambda self: len(self.accounts) > 1)
     @rule(pick=_PICK, challenge=ownership_challenges())

@@ -26,9 +26,11 @@ from pcaps_contract._targets import (
     IN_PROCESS_ORIGIN,
     MOCK_ACCOUNTS,
     Delivered,
+    MockRouteSource,
     bundled_mock,
     mock_credentials,
 )
+from pcaps_contract.judge.validation import Settling
 
 BASE_URL = IN_PROCESS_ORIGIN + API_BASE_PATH
 OWNER, OTHER = MOCK_ACCOUNTS
@@ -435,3 +437,69 @@ def test_a_step_carries_the_json_body_and_says_whether_it_was_sent_with_the_cred
     assert step.headers == {"Content-Type": "application/json"} and not step.authenticated
     bare = step_of(checks.Exchange("list_buckets", "GET", f"{BASE_URL}/x", 200))
     assert bare.body is None and bare.headers == {} and bare.authenticated
+
+
+def _validated_pending(lists_too: bool) -> Rewrite:
+    """Every validate answers its record `pending` (no `validated`); lists too when `lists_too`, else as they are."""
+
+    def rewrite(request: httpx.Request, response: httpx.Response) -> httpx.Response:
+        validating = request.url.path.endswith("/validate")
+        if not (validating or (lists_too and request.method == "GET")) or response.status_code != 200:
+            return response
+        body = response.json()
+        records = body["result"] if isinstance(body["result"], list) else [body["result"]]
+        for record in records:
+            record.update(status="pending", validated="")
+        return httpx.Response(200, headers={"Content-Type": "application/json"}, json=body)
+
+    return rewrite
+
+
+class _Looks:
+    """A stop signal that is never set and keeps each pause asked of it, so that a test waits for nothing."""
+
+    def __init__(self) -> None:
+        self.pauses: list[float] = []
+
+    def __call__(self, seconds: float) -> bool:
+        self.pauses.append(seconds)
+        return False
+
+
+def _validating_lifecycle(server: Server, settling: Settling) -> Judge:
+    ledger = Ledger(OPERATIONS, list(checks.CHECKS))
+    source = MockRouteSource(server.mock, BASE_URL)
+    judge = Judge(server.client, BASE_URL, checks.Policy(), ledger, Counter(), source=source, settling=settling)
+    stopped, _ = lifecycle(judge, seed=3, runs=8)
+    assert stopped is None
+    return judge
+
+
+def test_a_pending_validation_is_judged_once_the_list_shows_it_settled() -> None:
+    looked = _Looks()
+    server = Server(_validated_pending(lists_too=False))
+    judge = _validating_lifecycle(server, Settling(60.0, looked))
+    assert judge.ledger.status("list_buckets", "validation_sets_status") == PASSED
+    assert judge.settling.unsettled is None and judge.delivered_validations > 0
+    assert looked.pauses == [1.0]  # the first look settled it, and the run waits no more
+
+
+def test_a_validation_that_stays_pending_is_not_judged_and_the_run_waits_for_it_once() -> None:
+    looked = _Looks()
+    server = Server(_validated_pending(lists_too=True))
+    judge = _validating_lifecycle(server, Settling(20.0, looked))
+    assert judge.settling.unsettled is not None and "20s (--validation-wait)" in judge.settling.unsettled
+    assert judge.delivered_validations == 0
+    assert judge.ledger.status("list_buckets", "validation_sets_status") != PASSED
+    assert looked.pauses == [1, 2, 4, 8, 5]  # one wait of 20 s in all, never a second
+
+
+def test_the_views_after_a_settled_validation_must_agree_with_it() -> None:
+    """A list that shows `pending` again after validate answered `success` fails `record_is_stable`."""
+
+    def list_pending(request: httpx.Request, response: httpx.Response) -> httpx.Response:
+        return _validated_pending(lists_too=True)(request, response) if request.method == "GET" else response
+
+    server = Server(list_pending)
+    judge = _validating_lifecycle(server, Settling(0.0))
+    assert "record_is_stable" in {failure.check for failure in judge.ledger.failures()}
