@@ -136,6 +136,7 @@ class Judge:
         # Validations left `pending` are waited out (shared by the lanes); the later views are judged once a lane.
         self.settling = settling if settling is not None else Settling(0.0)
         self.followed_up = False
+        self.delivered_tried = False  # a validation with the delivered challenge was sent in this lane
         self.answers: dict[str, Counter[str]] = {}  # by operation, each answer by kind (`_real_answers`)
 
     @property
@@ -496,8 +497,13 @@ class LifecycleMachine(RuleBasedStateMachine):
     def teardown(self) -> None:
         """Every run ends by trying another account's delete and validate on what it holds, then deleting it all.
 
-        Each delete and one repeat are judged, then one list per account.
+        Each delete and one repeat are judged, then one list per account. A lane whose draws sent no validation
+        with the delivered challenge yet sends one first, when it holds a bucket whose challenge it can read:
+        the seed chooses the data, never whether the success path is judged.
         """
+        source = self.judge.source
+        if source is not None and not self.judge.delivered_tried and any(source.covers(r.conf) for r in self.held):
+            self.validate(0, "0" * 32, "0" * 32, 0, 0, "")
         accounts = {record.account for record in self.held}
         if len(self.accounts) > 1 and self.held:
             # Tenancy judged in every run, whatever rules this run's draws favoured (Hypothesis may leave some out).
@@ -562,6 +568,7 @@ class LifecycleMachine(RuleBasedStateMachine):
             record = self._add(self._account(index), bucket if bucket is not None and how < 2 else conf)
             if record is None:
                 return
+        self.judge.delivered_tried = self.judge.delivered_tried or how < 2
         delivered = self.judge.challenge(record) if how < 2 else None
         challenge = delivered or (made_up if how == 2 else drawn)
         body = {"destination_conf": record.conf, "ownership_challenge": challenge}
