@@ -16,7 +16,16 @@ import requests
 from pcaps_contract import _checks as checks
 from pcaps_contract._compat import ready_for_threads
 from pcaps_contract._credentials import Credentials
-from pcaps_contract._lifecycle import LOST_AFTER, Judge, Record, SeenIds, lane_runs, run_lane, step_of
+from pcaps_contract._lifecycle import (
+    LOST_AFTER,
+    Judge,
+    LifecycleMachine,
+    Record,
+    SeenIds,
+    lane_runs,
+    run_lane,
+    step_of,
+)
 from pcaps_contract._ownerships import CleanupRegistry
 from pcaps_contract._profiles import get_profile
 from pcaps_contract._report import FAILED, PASSED, Ledger
@@ -503,3 +512,40 @@ def test_the_views_after_a_settled_validation_must_agree_with_it() -> None:
     server = Server(list_pending)
     judge = _validating_lifecycle(server, Settling(0.0))
     assert "record_is_stable" in {failure.check for failure in judge.ledger.failures()}
+
+
+def _machine(server: Server) -> LifecycleMachine:
+    """One lifecycle machine on the mock behind `server`, reading challenges on the mock's route."""
+    ledger = Ledger(OPERATIONS, list(checks.CHECKS))
+    judge = Judge(
+        server.client, BASE_URL, checks.Policy(), ledger, Counter(), source=MockRouteSource(server.mock, BASE_URL)
+    )
+    attributes = {"judge": judge, "accounts": MOCK_ACCOUNTS, "registry": CleanupRegistry()}
+    machine: LifecycleMachine = type("Lifecycle", (LifecycleMachine,), attributes)()
+    return machine
+
+
+def test_a_settled_validation_is_followed_once_by_a_list_and_a_repeat_validate_that_must_agree_with_it() -> None:
+    def list_pending(request: httpx.Request, response: httpx.Response) -> httpx.Response:
+        return _validated_pending(lists_too=True)(request, response) if request.method == "GET" else response
+
+    server = Server(list_pending)
+    machine = _machine(server)
+    assert machine._add(OWNER, BUCKET) is not None
+    machine.validate(0, "a" * 32, "b" * 32, 0, 0, BUCKET)
+    machine.validate(0, "a" * 32, "b" * 32, 1, 0, BUCKET)  # a second one: no second follow-up
+    sent = [request.url.path.rsplit("/", 1)[-1] for request in server.sent[1:]]
+    assert sent == ["validate", "ownership", "validate", "validate"]
+    failures = {failure.check for failure in machine.judge.ledger.failures()}
+    assert failures == {"record_is_stable"}  # the list says `pending` after validate said `success`
+
+
+def test_a_lane_whose_draws_sent_no_delivered_challenge_sends_one_before_its_teardown() -> None:
+    server = Server()
+    machine = _machine(server)
+    assert machine._add(OWNER, BUCKET) is not None
+    machine.teardown()
+    validations = [json.loads(request.content) for request in server.sent if request.url.path.endswith("/validate")]
+    assert validations[0]["ownership_challenge"] != "0" * 32  # the delivered one, not the stand-in
+    assert machine.judge.delivered_validations == 1 and machine.judge.delivered_tried
+    assert machine.judge.ledger.status("validate_bucket", "validation_sets_status") == PASSED
