@@ -124,11 +124,12 @@ def test_a_bucket_that_is_no_s3_or_r2_uri_is_refused_before_anything_is_sent(run
 class _Recorder:
     """An ASGI app in front of another that keeps the method and path of every request it passes on, and the
     paths of those that carried credentials; `advertise=False` drops the mock's challenge header from every
-    answer, as any server that is not the mock answers."""
+    answer, as any server that is not the mock answers, and `route` puts another value in it."""
 
-    def __init__(self, app: Any, *, advertise: bool = True) -> None:
+    def __init__(self, app: Any, *, advertise: bool = True, route: str | None = None) -> None:
         self.app = app
         self.advertise = advertise
+        self.route = route
         self.requests: list[tuple[str, str]] = []
         self.credentialed: list[str] = []
 
@@ -145,6 +146,8 @@ class _Recorder:
                 kept = [
                     (name, value) for name, value in message["headers"] if name.lower() != CHALLENGE_HEADER.encode()
                 ]
+                if self.route is not None:
+                    kept.append((CHALLENGE_HEADER.encode(), self.route.encode()))
                 message = {**message, "headers": kept}
             await send(message)
 
@@ -220,15 +223,18 @@ def test_check_against_a_served_mock_judges_validation_with_the_challenges_it_ha
     assert not [path for path in app.credentialed if not path.startswith("/client/v4/")]  # the token stays home
 
 
+@pytest.mark.parametrize("route", [None, "/__mock__/elsewhere/{account_id}/{ownership_id}", "/client/v4/x"])
 def test_a_target_that_does_not_advertise_the_mock_s_route_gets_no_request_off_the_api(
-    run_cli: Run, tmp_path: Path
+    run_cli: Run, tmp_path: Path, route: str | None
 ) -> None:
+    """No header, or one naming any other route: the run reads no challenge and sends nothing outside the API."""
     report = tmp_path / "report.json"
-    app = _Recorder(create_app(MockConfig(accounts=MOCK_ACCOUNTS)), advertise=False)
+    app = _Recorder(create_app(MockConfig(accounts=MOCK_ACCOUNTS)), advertise=False, route=route)
     with serve_in_thread(app) as origin:
         outcome = _check(run_cli, origin, "--report", str(report))
     assert outcome.code == 0, outcome.stdout + outcome.stderr
     assert app.requests and all(path.startswith("/client/v4/") for _, path in app.requests), app.requests
+    assert "/client/v4/x" not in {path for _, path in app.requests}
     assert "give --bucket" in json.loads(report.read_text())["never_judged"]["validation_sets_status"]
 
 
