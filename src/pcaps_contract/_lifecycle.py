@@ -13,11 +13,11 @@ delete) takes the record out of judgement, while the cleanup still deletes it.
 
 from __future__ import annotations
 
-import json
 import threading
 import time
 from collections import Counter
-from dataclasses import dataclass, field, replace
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
@@ -40,7 +40,7 @@ from pcaps_contract._sender import Cancelled, Throttled, went_unanswered
 from pcaps_contract._targets import ChallengeSource
 from pcaps_contract._text import clip
 from pcaps_contract.engine import Quiet, read_whole_listing
-from pcaps_contract.judge import AccountModel, Listing, Ticket
+from pcaps_contract.judge import AccountModel, Listing, Settling, Ticket, is_pending, narrowed, settled_record
 
 # Consecutive requests without an answer after which an in-process app counts as lost for the rest of the
 # lifecycle. A served target needs no count of its own: its sender halts the whole run (`_sender.Halt`).
@@ -117,6 +117,7 @@ class Judge:
         quiet: Quiet | None = None,
         model: AccountModel | None = None,
         feeds_model: bool = True,
+        settling: Settling | None = None,
     ) -> None:
         self.client = client
         self.base_url = base_url
@@ -132,6 +133,10 @@ class Judge:
         self.seen_ids = seen_ids if seen_ids is not None else SeenIds()
         self.burst_done = not burst
         self.delivered_validations = 0
+        # Validations left `pending` are waited out (shared by the lanes); the later views are judged once a lane.
+        self.settling = settling if settling is not None else Settling(0.0)
+        self.followed_up = False
+        self.delivered_tried = False  # a validation with the delivered challenge was sent in this lane
         self.answers: dict[str, Counter[str]] = {}  # by operation, each answer by kind (`_real_answers`)
         # The run's writes hold it; reading a listing's pages holds it alone (shared by every lane of the run).
         self.quiet = quiet if quiet is not None else Quiet()
@@ -152,17 +157,15 @@ class Judge:
             return conf
         return f"{scheme}://{self._prefix}{rest.removeprefix('pcaps-')}"
 
-    def _is_mine(self, record: dict[str, Any]) -> bool:
+    def _is_mine(self, record: Mapping[str, Any]) -> bool:
         conf = record.get("destination_conf")
         return isinstance(conf, str) and conf.partition("://")[2].startswith(self._prefix)
 
     def in_view(self, listing: checks.Exchange | None) -> checks.Exchange | None:
         """A list answer as this lane sees it: only the records of its own buckets."""
-        body = listing.body if listing is not None and self.lane is not None else None
-        if listing is None or not isinstance(body, dict) or not isinstance(body.get("result"), list):
+        if listing is None or self.lane is None:
             return listing
-        mine = [record for record in body["result"] if isinstance(record, dict) and self._is_mine(record)]
-        return replace(listing, content=json.dumps({**body, "result": mine}).encode())
+        return narrowed(listing, self._is_mine)
 
     def send(
         self, operation_id: str, method: str, path: str, body: Any = None, headers: dict[str, str] | None = None
@@ -300,7 +303,14 @@ class Judge:
         # The server's filename names the object read from the bucket: one no request can carry is not read.
         if not isinstance(filename, str) or text_problem(filename, "the filename", _LONGEST_KEY) is not None:
             filename = ""
-        delivered = self.source.challenge(record.account, record.ownership_id, record.conf, filename, record.added)
+        try:
+            delivered = self.source.challenge(record.account, record.ownership_id, record.conf, filename, record.added)
+        except Cancelled as stopped:  # a source that reads through the run's sender (a served mock's route)
+            raise LifecycleStopped(str(stopped)) from None
+        except Throttled:
+            return None
+        except TRANSPORT_ERRORS:
+            return None
         if delivered.judged:
             self.judge(record.created, checks.challenge_file_is_delivered, delivered.content, delivered.wait)
         return delivered.content
@@ -507,8 +517,13 @@ class LifecycleMachine(RuleBasedStateMachine):
     def teardown(self) -> None:
         """Every run ends by trying another account's delete and validate on what it holds, then deleting it all.
 
-        Each delete and one repeat are judged, then one list per account.
+        Each delete and one repeat are judged, then one list per account. A lane whose draws sent no validation
+        with the delivered challenge yet sends one first, when it holds a bucket whose challenge it can read:
+        the seed chooses the data, never whether the success path is judged.
         """
+        source = self.judge.source
+        if source is not None and not self.judge.delivered_tried and any(source.covers(r.conf) for r in self.held):
+            self.validate(0, "0" * 32, "0" * 32, 0, 0, "")
         accounts = {record.account for record in self.held}
         if len(self.accounts) > 1 and self.held:
             # Tenancy judged in every run, whatever rules this run's draws favoured (Hypothesis may leave some out).
@@ -573,6 +588,7 @@ class LifecycleMachine(RuleBasedStateMachine):
             record = self._add(self._account(index), bucket if bucket is not None and how < 2 else conf)
             if record is None:
                 return
+        self.judge.delivered_tried = self.judge.delivered_tried or how < 2
         delivered = self.judge.challenge(record) if how < 2 else None
         challenge = delivered or (made_up if how == 2 else drawn)
         body = {"destination_conf": record.conf, "ownership_challenge": challenge}
@@ -595,14 +611,55 @@ class LifecycleMachine(RuleBasedStateMachine):
         self._observe(validation)
         where = (record.account, record.conf)
         if delivered is not None:
-            if self.judge.judge(validation, checks.validation_sets_status, True, trail=trail):
-                self.judge.delivered_validations += validation.status == 200
-            if any(shown.get("status") == "success" for shown in validation.ownerships()):
-                self.succeeded.add(where)
+            self._delivered(record, validation, body)
         elif where not in self.succeeded:  # once validated, a server may keep answering `success`
             self.judge.judge(validation, checks.validation_sets_status, False, trail=trail)
             if how == 2:
                 self.judge.judge(validation, checks.made_up_challenge_never_succeeds, trail=trail)
+
+    def _delivered(self, record: Record, validation: checks.Exchange, body: dict[str, str]) -> None:
+        """A validation with the delivered challenge: its outcome (waited out while `pending`), then, once a lane,
+        the record's later views agreeing with it: the list (`record_is_stable`) and a repeat validate."""
+        if is_pending(validation) and not self.judge.settling.waits:
+            return  # one wait of the run judged the `pending` path already: not judged
+        outcome = self._settled(record, validation) if is_pending(validation) else validation
+        if outcome is None:
+            return  # never settled within the wait, or nothing left to look at: not judged
+        trail = (record.created, validation) if outcome is not validation else (record.created,)
+        self.judge.judge(outcome, checks.validation_sets_status, True, trail=trail)
+        shown = next(outcome.ownerships(), {})
+        if shown.get("status") not in ("success", "failed"):
+            return
+        self.judge.delivered_validations += 1
+        if shown.get("status") == "success":
+            self.succeeded.add((record.account, record.conf))
+        if self.judge.followed_up:
+            return
+        self.judge.followed_up = True
+        self._list(self.accounts.index(record.account))  # status and `validated` as validate answered
+        self._validating(record.account, record.conf)
+        again = self.judge.send(api.VALIDATE, "POST", api.validate_path(record.account), body)
+        if again is not None:
+            self.judge.judge(again, checks.validation_sets_status, True, trail=(record.created, outcome))
+            self._observe(again)
+
+    def _settled(self, record: Record, validation: checks.Exchange) -> checks.Exchange | None:
+        """The account's list narrowed to the record once it shows it settled, looked at within the run's
+        `--validation-wait`; None when it stayed `pending` (the reason is kept for the report) or is not listed."""
+        settling = self.judge.settling
+        for pause in settling.pauses():
+            if settling.pause(pause):
+                return None  # the run is over: the outcome is unknown, and the run's own reason says why
+            listing = self._list(self.accounts.index(record.account))
+            if listing is None:
+                continue
+            if not any(shown.get("id") == record.ownership_id for shown in listing.ownerships()):
+                return None  # not listed at all: `created_ownership_is_listed` names that
+            if settled_record(listing, record.ownership_id) is not None:
+                settling.settled = True
+                return narrowed(listing, lambda shown: shown.get("id") == record.ownership_id)
+        settling.never_settled()
+        return None
 
     @precondition(lambda self: len(self.accounts) > 1)
     @rule(pick=_PICK, challenge=ownership_challenges())

@@ -47,6 +47,9 @@ MAX_CONNECTIONS = 1000
 MIN_CONNECTIONS = 16
 # Seconds after an add within which its challenge file must appear in `--bucket` (a run waits this once at most).
 DEFAULT_CHALLENGE_WAIT = 60.0
+# Seconds a validation with the delivered challenge may stay `pending` (the real API may take minutes to verify)
+# before its outcome is named not judged (a run waits this once at most).
+DEFAULT_VALIDATION_WAIT = 60.0
 
 
 class Budget:

@@ -423,12 +423,13 @@ class GateReport:
         return cells
 
     def _not_applicable_text(self, cells: Mapping[str, list[str]]) -> str:
-        """One line per check that never applied somewhere: where, and why when the run knows."""
+        """One line per check that never applied somewhere: where, and why (or which part of it) when the run knows."""
         every = set(self.ledger.operations)
         lines = []
         for check, operations in cells.items():
             where = "every operation" if set(operations) == every else ", ".join(operations)
-            reason = f": {self.never_judged[check]}" if check in self.never_judged and set(operations) == every else ""
+            # A reason for a check judged elsewhere names the part never judged ("its success path: ...").
+            reason = f": {self.never_judged[check]}" if check in self.never_judged else ""
             lines.append(f"{check} on {where}{reason}")
         return "\n".join(lines)
 

@@ -205,7 +205,9 @@ class ChallengeSource(Protocol):
 
 
 class MockRouteSource:
-    """The bundled mock's test-support route `/__mock__/accounts/{account}/challenges/{id}` (in-process only)."""
+    """The bundled mock's development-only route `/__mock__/accounts/{account}/challenges/{id}`: in-process, or a
+    served mock that advertises it (`advertises_challenges`), through a client that sends no credentials.
+    """
 
     bucket: str | None = None
 
@@ -223,6 +225,16 @@ class MockRouteSource:
 
         response = self.client.get(f"{self.origin}/__mock__{api_path('accounts', account, 'challenges', ownership_id)}")
         return Delivered(str(response.text) if response.status_code == 200 else None)
+
+
+def advertises_challenges(headers: Mapping[str, str]) -> bool:
+    """Whether an answer's headers say the bundled mock's challenge route is served beside the API.
+
+    Only the route the mock has is ever read, whatever a header says: a server cannot point the run elsewhere.
+    """
+    from pcaps_contract.mock._app import CHALLENGE_HEADER, CHALLENGE_ROUTE
+
+    return headers.get(CHALLENGE_HEADER) == CHALLENGE_ROUTE
 
 
 class Stop(Protocol):

@@ -16,7 +16,7 @@ import json
 import re
 import secrets
 import threading
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta, timezone
@@ -107,6 +107,17 @@ NEW_DEFECTS: dict[str, str] = {
     "any_challenge_succeeds": "made_up_challenge_never_succeeds",
     "api_key_alone_accepted": "half_credentials_are_refused",
     "list_cut_without_result_info": "listing_is_complete",
+}
+
+# Defects only a run with --bucket reaches (it validates with the challenge delivered there): `s3_endpoint`.
+BUCKET_DEFECTS: dict[str, str] = {
+    "validated_list_still_pending": "record_is_stable",
+    "repeat_validation_fails": "validation_sets_status",
+}
+
+# Defects no run can call a violation (the real API may take minutes to verify): the check named must report its
+# outcome as not judged, with the reason, and never count it passed.
+NOT_JUDGED: dict[str, str] = {
     "validation_keeps_pending": "validation_sets_status",
     "pages_claim_one_more": "pages_deliver_what_they_claim",
     "page_parameter_ignored": "pages_deliver_what_they_claim",
@@ -128,9 +139,21 @@ NEW_DEFECTS: dict[str, str] = {
 # Defects of a server that pages (as variant `paging` does, with its flaw).
 PAGING_DEFECTS = frozenset({"pages_claim_one_more", "page_parameter_ignored"})
 
-VARIANTS = ("charset", "gzip", "fractions", "throttles", "close", "paging", "clock_behind", "validated_absent")
+VARIANTS = (
+    "charset",
+    "gzip",
+    "fractions",
+    "throttles",
+    "close",
+    "paging",
+    "clock_behind",
+    "validated_absent",
+    "settles_later",
+)
 # Variant `clock_behind`: the server's clock runs this far behind the client's, within the default clock skew.
 CLOCK_BEHIND = timedelta(minutes=2)
+# Seconds a validation stays `pending` with the variant `settles_later` before it shows `success`.
+SETTLE_AFTER = timedelta(seconds=1.5)
 
 
 class _Refusal(Exception):
@@ -158,6 +181,8 @@ class _Record:
     status: str = "pending"
     validated: str = ""
     listed: bool = False
+    settles_at: datetime | None = None  # `settles_later`: when a pending verification shows `success`
+    verified: str = ""  # the `validated` it then shows
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -209,7 +234,7 @@ class PeerServer:
         defects: frozenset[str],
         variant: str | None,
     ) -> None:
-        unknown = set(defects) - set(DEFECTS) - set(NEW_DEFECTS) - set(UNREACHABLE)
+        unknown = set(defects) - {*DEFECTS, *NEW_DEFECTS, *UNREACHABLE, *BUCKET_DEFECTS, *NOT_JUDGED}
         if unknown:
             raise ValueError(f"no such defect: {', '.join(sorted(unknown))}")
         if variant is not None and variant not in VARIANTS:
@@ -234,6 +259,8 @@ class PeerServer:
         self.later_pages = 0  # answers showing a page after the first (variant `paging`)
         self.listed_once: set[str] = set()  # accounts listed at least once (`demo_record_after_first_list`)
         self.demoed: set[str] = set()  # accounts given their demo record
+        # Writes a record's challenge file into its bucket (destination_conf, filename, content), when served so.
+        self.deliver: Callable[[str, str, str], None] | None = None
 
     # --- test support (never served over HTTP) ---------------------------------------------------------
 
@@ -382,6 +409,8 @@ class PeerServer:
             record.status = "success"  # BUG: the bucket taken as verified because it could be written to
         if self.has("add_stamps_validated"):
             record.validated = submitted  # BUG: the add's own time written as the validation's
+        if self.deliver is not None:
+            self.deliver(conf, record.filename, record.challenge)
         with self.lock:
             self.store.setdefault(account_id, {})[ownership_id] = record
             self.list_cache.pop(account_id, None)
@@ -428,6 +457,9 @@ class PeerServer:
                 for record in held:
                     record.listed = True
                 shown = [self.show(record) for record in held]
+                if self.has("validated_list_still_pending"):
+                    for listed in shown:  # BUG: the list reads a replica the verification never reached
+                        listed["status"] = "pending" if listed["status"] == "success" else listed["status"]
                 self.list_cache[account_id] = shown
         if self.has("list_repeats_the_newest") and shown:
             shown = shown + shown[-1:]  # BUG: an off-by-one in the page join
@@ -525,18 +557,27 @@ class PeerServer:
             if right is None and self.has("any_challenge_succeeds"):
                 right = candidates[-1]  # BUG: the answer is never compared
             if right is not None:
-                right.status = "pending" if self.has("validation_keeps_pending") else "success"
-                validated_at = max(self.now(), right.submitted_at)
+                now = self.now()
+                validated_at = max(now, right.submitted_at)
                 if self.has("validated_an_hour_ahead"):
                     validated_at += timedelta(hours=1)  # BUG: the verifier's clock is an hour ahead
                 if self.has("validated_from_a_stale_clock"):
-                    validated_at = self.now() - timedelta(hours=1)  # BUG: the verifier's clock stopped an hour ago
-                right.validated = self.clock.stamp(validated_at, round_up=True)
+                    validated_at = now - timedelta(hours=1)  # BUG: the verifier's clock stopped an hour ago
+                stamp = self.clock.stamp(validated_at, round_up=True)
+                if self.has("repeat_validation_fails") and right.status == "success":
+                    right.status, right.validated = "failed", ""  # BUG: a verified bucket's second check is a replay
+                elif self.variant == "settles_later" and right.status != "success":
+                    right.status, right.validated = "pending", ""  # verified in the background, shown later
+                    right.settles_at, right.verified = datetime.now(UTC) + SETTLE_AFTER, stamp
+                else:
+                    right.status = "pending" if self.has("validation_keeps_pending") else "success"
+                    right.validated = stamp
                 record = right
             else:
                 record = candidates[-1]
                 record.status = "failed"
                 record.validated = ""
+                record.settles_at = None  # a wrong challenge ends any verification under way
             self.list_cache.pop(account_id, None)
             shown = self.show(record)
         if self.has("validate_answers_an_attempt_id"):
@@ -544,6 +585,8 @@ class PeerServer:
         return 200, _success(shown)
 
     def show(self, record: _Record) -> dict[str, Any]:
+        if record.settles_at is not None and datetime.now(UTC) >= record.settles_at:
+            record.status, record.validated, record.settles_at = "success", record.verified, None
         shown = record.as_json()
         if self.variant == "validated_absent" and not record.validated:
             del shown["validated"]  # the field is optional: a record not validated yet may leave it out
@@ -742,6 +785,26 @@ def _accepts_gzip(header: str | None) -> bool:
     return False
 
 
+def _s3_delivery(endpoint: str) -> Callable[[str, str, str], None]:
+    """Writes a challenge file into the s3:// bucket a destination_conf names, at its path, through the S3 API."""
+    import boto3
+
+    client = boto3.client("s3", endpoint_url=endpoint, region_name="us-east-1")
+
+    def deliver(conf: str, filename: str, content: str) -> None:
+        if not conf.startswith("s3://"):
+            return
+        where = re.split(r"[?#]", conf.removeprefix("s3://"), maxsplit=1)[0]
+        bucket, _, path = where.partition("/")
+        key = f"{path.strip('/')}/{filename}" if path.strip("/") else filename
+        try:
+            client.put_object(Bucket=bucket, Key=key, Body=content.encode())
+        except Exception:  # a bucket nobody can write to gets no file: the validation then fails, as it would
+            return
+
+    return deliver
+
+
 class _HttpServer(ThreadingHTTPServer):
     daemon_threads = True
     peer: PeerServer
@@ -757,6 +820,7 @@ def serve_peer(
     odd_id: str | None = None,
     email: str = "peer@example.com",
     api_key: str = "peer-api-key",
+    s3_endpoint: str | None = None,
 ) -> Iterator[tuple[str, PeerServer]]:
     """Serve the peer on 127.0.0.1 (a free port, a daemon thread) until the block ends.
 
@@ -766,6 +830,8 @@ def serve_peer(
         defects: names from DEFECTS, UNREACHABLE or NEW_DEFECTS to seed.
         variant: one of VARIANTS, a legitimate behaviour of the real API.
         odd_id: the prefix of the id the first add and every third after it answer (32 characters in all).
+        s3_endpoint: an S3 API endpoint the peer writes each s3:// bucket's challenge file to (boto3; the keys of
+            the standard AWS variables), as the real API writes it into the bucket; None: no file is written.
 
     Yields:
         (the base URL ending in /client/v4, the PeerServer with every account's records)
@@ -774,6 +840,7 @@ def serve_peer(
         token, email, api_key, tuple(accounts) if accounts is not None else None, frozenset(defects), variant
     )
     peer.odd_id = odd_id
+    peer.deliver = _s3_delivery(s3_endpoint) if s3_endpoint is not None else None
     http = _HttpServer(("127.0.0.1", 0), _Handler)
     http.peer = peer
     peer.base_url = f"http://127.0.0.1:{http.server_address[1]}{API_PREFIX}"

@@ -261,3 +261,13 @@ def test_the_judge_package_is_reached_through_its_face_and_knows_no_engine_mock_
             doors = ("pcaps_contract.mock", "pcaps_contract.gate", "pcaps_contract._cli", "pcaps_contract._fuzz")
             assert not {item for item in ours(name) if inside(item, *doors)}, name
             assert "schemathesis" not in {item.partition(".")[0] for item in MODULES[name]}, name
+
+
+def test_the_contract_s_semantics_know_no_engine_no_mock_and_no_door() -> None:
+    """`judge/` holds what the contract implies across answers, for every door: pure rules over exchanges."""
+    judges = [name for name in MODULES if inside(name, "pcaps_contract.judge")]
+    assert "pcaps_contract.judge.validation" in judges
+    for name in judges:
+        assert not {item for item in MODULES[name] if item.split(".")[0] in {"schemathesis", "starlette"}}, name
+        doors = ("pcaps_contract.mock", "pcaps_contract.gate", "pcaps_contract._targets", "pcaps_contract._fuzz")
+        assert not {item for item in ours(name) if inside(item, *doors)}, name

@@ -352,9 +352,10 @@ def test_a_scenario_that_broke_down_leaves_no_verdict_of_conforms() -> None:
 
 
 class _Answer:
-    def __init__(self, status_code: int, content: bytes) -> None:
+    def __init__(self, status_code: int, content: bytes, headers: dict[str, str] | None = None) -> None:
         self.status_code = status_code
         self.content = content
+        self.headers = headers or {}
 
 
 class _Lister:

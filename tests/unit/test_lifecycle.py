@@ -17,7 +17,16 @@ import requests
 from pcaps_contract import _checks as checks
 from pcaps_contract._compat import ready_for_threads
 from pcaps_contract._credentials import Credentials
-from pcaps_contract._lifecycle import LOST_AFTER, Judge, Record, SeenIds, lane_runs, run_lane, step_of
+from pcaps_contract._lifecycle import (
+    LOST_AFTER,
+    Judge,
+    LifecycleMachine,
+    Record,
+    SeenIds,
+    lane_runs,
+    run_lane,
+    step_of,
+)
 from pcaps_contract._ownerships import CleanupRegistry
 from pcaps_contract._profiles import get_profile
 from pcaps_contract._report import FAILED, PASSED, Ledger
@@ -31,7 +40,7 @@ from pcaps_contract._targets import (
     bundled_mock,
     mock_credentials,
 )
-from pcaps_contract.judge import AccountModel
+from pcaps_contract.judge import AccountModel, Settling
 
 BASE_URL = IN_PROCESS_ORIGIN + API_BASE_PATH
 OWNER, OTHER = MOCK_ACCOUNTS
@@ -522,3 +531,106 @@ def test_the_lifecycle_passes_validations_stamped_when_they_happen() -> None:
     lifecycle(judge, runs=12)
     assert PASSED in {judge.ledger.status(operation, "validated_is_not_before_validation") for operation in OPERATIONS}
     assert judge.ledger.failures() == []
+
+
+def _validated_pending(lists_too: bool) -> Rewrite:
+    """Every validate answers its record `pending` (no `validated`); lists too when `lists_too`, else as they are."""
+
+    def rewrite(request: httpx.Request, response: httpx.Response) -> httpx.Response:
+        validating = request.url.path.endswith("/validate")
+        if not (validating or (lists_too and request.method == "GET")) or response.status_code != 200:
+            return response
+        body = response.json()
+        records = body["result"] if isinstance(body["result"], list) else [body["result"]]
+        for record in records:
+            record.update(status="pending", validated="")
+        return httpx.Response(200, headers={"Content-Type": "application/json"}, json=body)
+
+    return rewrite
+
+
+class _Looks:
+    """A stop signal that is never set and keeps each pause asked of it, so that a test waits for nothing."""
+
+    def __init__(self) -> None:
+        self.pauses: list[float] = []
+
+    def __call__(self, seconds: float) -> bool:
+        self.pauses.append(seconds)
+        return False
+
+
+def _validating_lifecycle(server: Server, settling: Settling) -> Judge:
+    ledger = Ledger(OPERATIONS, list(checks.CHECKS))
+    source = MockRouteSource(server.mock, BASE_URL)
+    judge = Judge(server.client, BASE_URL, checks.Policy(), ledger, Counter(), source=source, settling=settling)
+    stopped, _ = lifecycle(judge, seed=3, runs=8)
+    assert stopped is None
+    return judge
+
+
+def test_a_pending_validation_is_judged_once_the_list_shows_it_settled() -> None:
+    looked = _Looks()
+    server = Server(_validated_pending(lists_too=False))
+    judge = _validating_lifecycle(server, Settling(60.0, looked))
+    assert judge.ledger.status("list_buckets", "validation_sets_status") == PASSED
+    assert judge.settling.unsettled is None and judge.delivered_validations > 0
+    assert looked.pauses == [1.0]  # the first look settled it, and the run waits no more
+
+
+def test_a_validation_that_stays_pending_is_not_judged_and_the_run_waits_for_it_once() -> None:
+    looked = _Looks()
+    server = Server(_validated_pending(lists_too=True))
+    judge = _validating_lifecycle(server, Settling(20.0, looked))
+    assert judge.settling.unsettled is not None and "20s (--validation-wait)" in judge.settling.unsettled
+    assert judge.delivered_validations == 0
+    assert judge.ledger.status("list_buckets", "validation_sets_status") != PASSED
+    assert looked.pauses == [1, 2, 4, 8, 5]  # one wait of 20 s in all, never a second
+
+
+def test_the_views_after_a_settled_validation_must_agree_with_it() -> None:
+    """A list that shows `pending` again after validate answered `success` fails `record_is_stable`."""
+
+    def list_pending(request: httpx.Request, response: httpx.Response) -> httpx.Response:
+        return _validated_pending(lists_too=True)(request, response) if request.method == "GET" else response
+
+    server = Server(list_pending)
+    judge = _validating_lifecycle(server, Settling(0.0))
+    assert "record_is_stable" in {failure.check for failure in judge.ledger.failures()}
+
+
+def _machine(server: Server) -> LifecycleMachine:
+    """One lifecycle machine on the mock behind `server`, reading challenges on the mock's route."""
+    ledger = Ledger(OPERATIONS, list(checks.CHECKS))
+    judge = Judge(
+        server.client, BASE_URL, checks.Policy(), ledger, Counter(), source=MockRouteSource(server.mock, BASE_URL)
+    )
+    attributes = {"judge": judge, "accounts": MOCK_ACCOUNTS, "registry": CleanupRegistry()}
+    machine: LifecycleMachine = type("Lifecycle", (LifecycleMachine,), attributes)()
+    return machine
+
+
+def test_a_settled_validation_is_followed_once_by_a_list_and_a_repeat_validate_that_must_agree_with_it() -> None:
+    def list_pending(request: httpx.Request, response: httpx.Response) -> httpx.Response:
+        return _validated_pending(lists_too=True)(request, response) if request.method == "GET" else response
+
+    server = Server(list_pending)
+    machine = _machine(server)
+    assert machine._add(OWNER, BUCKET) is not None
+    machine.validate(0, "a" * 32, "b" * 32, 0, 0, BUCKET)
+    machine.validate(0, "a" * 32, "b" * 32, 1, 0, BUCKET)  # a second one: no second follow-up
+    sent = [request.url.path.rsplit("/", 1)[-1] for request in server.sent[1:]]
+    assert sent == ["validate", "ownership", "validate", "validate"]
+    failures = {failure.check for failure in machine.judge.ledger.failures()}
+    assert failures == {"record_is_stable"}  # the list says `pending` after validate said `success`
+
+
+def test_a_lane_whose_draws_sent_no_delivered_challenge_sends_one_before_its_teardown() -> None:
+    server = Server()
+    machine = _machine(server)
+    assert machine._add(OWNER, BUCKET) is not None
+    machine.teardown()
+    validations = [json.loads(request.content) for request in server.sent if request.url.path.endswith("/validate")]
+    assert validations[0]["ownership_challenge"] != "0" * 32  # the delivered one, not the stand-in
+    assert machine.judge.delivered_validations == 1 and machine.judge.delivered_tried
+    assert machine.judge.ledger.status("validate_bucket", "validation_sets_status") == PASSED

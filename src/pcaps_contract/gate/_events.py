@@ -37,6 +37,7 @@ class RunState:
     redact: Callable[[str], str] = str  # the run's secrets out of any text, before it is cut
     delivered_validations: int = 0  # validations with the delivered challenge the lifecycle judged
     source_problem: str | None = None  # why the challenge source could not read a challenge, last time
+    unsettled: str | None = None  # why a validation's outcome was not judged: it stayed `pending` (`judge.validation`)
     internal: str | None = None  # the first error of the toolkit itself (ours or a library's), as `_internal.cause_of`
     lock: threading.RLock = field(default_factory=threading.RLock)  # engines side by side record into it
     phase: str = ""  # the schemathesis phase of the latest scenario, and the cases so far: for the progress display

@@ -25,6 +25,7 @@ from pcaps_contract._limits import (
     DEFAULT_MAX_RESPONSE_BYTES,
     DEFAULT_MAX_TIME,
     DEFAULT_TIMEOUT,
+    DEFAULT_VALIDATION_WAIT,
     MIN_RESPONSE_BYTES,
 )
 
@@ -61,6 +62,8 @@ class GateOptions:
             validations succeed on any implementation (None: only the bundled mock's test route, in-process).
         s3_endpoint: the S3 API endpoint of `bucket` (None: AWS, or the R2 account's endpoint).
         challenge_wait: seconds after an add within which its challenge file must appear in `bucket`.
+        validation_wait: seconds a validation with the delivered challenge may stay `pending`, looked at in the
+            list meanwhile, before its outcome is named not judged.
         require_all: a run with any check never judged could not judge (exit 2).
     """
 
@@ -81,6 +84,7 @@ class GateOptions:
     bucket: str | None = None
     s3_endpoint: str | None = None
     challenge_wait: float = DEFAULT_CHALLENGE_WAIT
+    validation_wait: float = DEFAULT_VALIDATION_WAIT
     require_all: bool = False
 
     def resolved_profile(self) -> Profile:
@@ -126,6 +130,7 @@ def check_options(options: GateOptions) -> None:
         ("--timeout", options.timeout, False),
         ("--max-time", options.max_time, False),
         ("--challenge-wait", options.challenge_wait, True),
+        ("--validation-wait", options.validation_wait, True),
     ):
         if not math.isfinite(value) or value < 0 or (value == 0 and not may_be_zero):
             above = " of 0 or more" if may_be_zero else " above 0"
@@ -320,6 +325,17 @@ GATE_ARGUMENTS: tuple[tuple[str, dict[str, Any]], ...] = (
         },
     ),
     (
+        "--validation-wait",
+        {
+            "type": seconds,
+            "default": DEFAULT_VALIDATION_WAIT,
+            "metavar": "SECONDS",
+            "help": "how long a validation with the delivered challenge may stay pending, its record looked at in "
+            "the list at pauses of 1 s doubling to 10 s, before its outcome is named not judged "
+            f"({DEFAULT_VALIDATION_WAIT:g})",
+        },
+    ),
+    (
         "--require-all",
         {"action": "store_true", "help": "exit 2 (could not judge) when any check was never judged"},
     ),
@@ -354,5 +370,6 @@ def options_from(value: Callable[[str], Any], environ: Mapping[str, str]) -> Gat
         bucket=value("bucket"),
         s3_endpoint=value("s3_endpoint"),
         challenge_wait=value("challenge_wait"),
+        validation_wait=value("validation_wait"),
         require_all=value("require_all"),
     )

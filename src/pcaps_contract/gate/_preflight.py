@@ -10,7 +10,7 @@ from pcaps_contract import _checks as checks
 from pcaps_contract._api import ownerships_path
 from pcaps_contract._ownerships import CleanupRegistry, listed
 from pcaps_contract._sender import Cancelled, TargetStoppedAnswering, Throttled, ThrottledBeyondBudget
-from pcaps_contract._targets import Target, TargetError
+from pcaps_contract._targets import Target, TargetError, advertises_challenges
 from pcaps_contract._text import clip
 
 
@@ -20,8 +20,10 @@ def preflight(
     client: Any,
     errors: tuple[type[Exception], ...],
     registry: CleanupRegistry | None = None,
-) -> None:
+) -> bool:
     """List each account once: an unreachable target, refused credentials or a wrong base path stop the run.
+
+    Answers whether every list advertised the bundled mock's challenge route (`_targets.advertises_challenges`).
 
     `client` is anything with `get(url)` (a run's polite session, or an in-process app's client); `errors` are
     the transport errors it raises. The ids each account already holds go to `registry`: the cleanup never
@@ -30,6 +32,7 @@ def preflight(
     Raises:
         TargetError: the target cannot be judged as given, in one sentence saying what to check.
     """
+    advertised = True
     for account in accounts:
         url = target.base_url + ownerships_path(account)
         try:
@@ -68,3 +71,5 @@ def preflight(
             )
         if registry is not None and response.status_code == 200:
             registry.existed_before(account, {str(record.get("id")) for record in listed(response.content)})
+        advertised = advertised and advertises_challenges(response.headers)
+    return advertised

@@ -36,7 +36,7 @@ from pcaps_contract._sender import (
     polite_session,
 )
 from pcaps_contract._spec import Spec, load_spec
-from pcaps_contract._targets import ChallengeSource, challenge_source
+from pcaps_contract._targets import ChallengeSource, MockRouteSource, challenge_source
 from pcaps_contract.engine import Quiet
 from pcaps_contract.gate._catalogue import ALL_CHECKS
 from pcaps_contract.gate._events import RunState, engine_task
@@ -119,6 +119,15 @@ class _Connection:
         self._sessions.append(session)
         return session
 
+    def served_mock_source(self, advertised: bool) -> ChallengeSource | None:
+        """The challenge route of a served mock that advertised it, read by a session without credentials (the
+        route needs none): a target that did not advertise it gets no request there."""
+        if not advertised or self.adapter is None:
+            return None
+        session = polite_session(self.adapter)
+        self._sessions.append(session)
+        return MockRouteSource(session, self.target.base_url)
+
     def __enter__(self) -> _Connection:
         self.timer.start()
         return self
@@ -191,7 +200,8 @@ def run_gate(
             stop=connection.stop,
         )
         try:
-            preflight(options.target, options.accounts, connection.client, connection.errors, run.registry)
+            mock = preflight(options.target, options.accounts, connection.client, connection.errors, run.registry)
+            source = source or connection.served_mock_source(mock)
             with ready_for_threads(options.resolved_workers() > 1):
                 _judge_side_by_side(spec, options, profile, seed, connection, run, source)
         except PcapsContractError:
@@ -210,7 +220,7 @@ def run_gate(
             run.stopped = run.stopped or f"the run reached --max-time {options.max_time:g}s"
     report.seconds = time.monotonic() - started
     report.requests = connection.stats["requests"] if connection.adapter is not None else sum(run.statuses.values())
-    report.never_judged = never_judged(run.ledger, options, run.delivered_validations)
+    report.never_judged = never_judged(run.ledger, options, run.delivered_validations, run.unsettled)
     report.probes = run.probes
     _add_notes(report, options, run, connection.stats)
     if run.internal is not None:  # before any other reason: the verdicts so far cannot be trusted to be all
@@ -240,9 +250,13 @@ ONE_ACCOUNT = "give two --account-id values the credentials can use"
 SIGHTED_CHECKS = (checks.shown_ownership_was_created.name, checks.failed_write_changes_nothing.name)
 
 
-def never_judged(ledger: Ledger, options: GateOptions, delivered_validations: int) -> dict[str, str]:
-    """Each check that never applied in the run, and why (the success path of validation counts on its own)."""
+def never_judged(
+    ledger: Ledger, options: GateOptions, delivered_validations: int, unsettled: str | None = None
+) -> dict[str, str]:
+    """Each check that never applied in the run, and why (the success path of validation counts on its own;
+    `unsettled` says why a validation with the delivered challenge was not judged, when one stayed `pending`)."""
     lifecycle = {*checks.LIFECYCLE_CHECKS, *checks.TENANCY_CHECKS}
+    no_validation = unsettled or NO_VALIDATION
     reasons: dict[str, str] = {}
     for check in ledger.checks:
         if any(ledger.status(operation, check) != SKIPPED for operation in ledger.operations):
@@ -252,7 +266,7 @@ def never_judged(ledger: Ledger, options: GateOptions, delivered_validations: in
         elif check in lifecycle and not options.lifecycle:
             reasons[check] = "the lifecycle did not run"
         elif check in VALIDATED_CHECKS and not delivered_validations:
-            reasons[check] = NO_VALIDATION
+            reasons[check] = no_validation
         elif check in SIGHTED_CHECKS and options.target.in_process:
             reasons[check] = "an in-process app's phases are out of the model's sight: give --base-url to judge it"
         elif check == checks.challenge_file_is_delivered.name and options.bucket is None:
@@ -260,7 +274,7 @@ def never_judged(ledger: Ledger, options: GateOptions, delivered_validations: in
         else:
             reasons[check] = "no response of the run fell under it"
     if options.lifecycle and not delivered_validations and "validation_sets_status" not in reasons:
-        reasons["validation_sets_status"] = f"its success path: {NO_VALIDATION}"
+        reasons["validation_sets_status"] = f"its success path: {no_validation}"
     return reasons
 
 
@@ -330,6 +344,7 @@ def _judge_side_by_side(
             run.answers.setdefault(operation, Counter()).update(answers)
         run.throttled += judge.tally.throttled
         run.delivered_validations += judge.delivered_validations
+    run.unsettled = judges[0].settling.unsettled if judges else None
     source = judges[0].source if judges else None
     run.source_problem = getattr(source, "problem", None)
     lost = [item for judge in judges for item in judge.tally.lost]
@@ -359,10 +374,12 @@ def _lanes(
 ) -> list[tuple[Callable[[], str | None], Judge]]:
     """The lifecycle's lanes (one with `--bucket`: every add names that bucket), each a task and its judge."""
     from pcaps_contract._lifecycle import LANES, Judge, SeenIds, lane_runs, run_lane
+    from pcaps_contract.judge import Settling
 
     target = options.target
     count = 1 if options.bucket is not None else LANES
     seen_ids = SeenIds()
+    settling = Settling(options.validation_wait, connection.stop.wait)
     # Lifecycle runs are cheap and their first few are short, so `--max-examples` may raise them, never lower.
     runs = lane_runs(max(options.max_examples or 0, profile.lifecycle_examples), count)
 
@@ -392,6 +409,7 @@ def _lanes(
             quiet=connection.quiet,
             model=connection.model,
             feeds_model=connection.adapter is None,
+            settling=settling,
         )
         lanes.append((task(judge, lane), judge))
     return lanes
@@ -457,6 +475,8 @@ def _add_notes(report: GateReport, options: GateOptions, run: RunState, stats: S
             f"{len(unanswered)} of the run's {len(run.probes)} enumerated probe(s) got no answer to judge "
             f"(the first: {first['probe']} on {first['operation']})."
         )
+    if run.unsettled and run.delivered_validations:  # else never_judged names it as the success path's reason
+        report.notes.append(f"{run.unsettled}.")
     if options.target.in_process and not report.conforms:
         report.reproduce_origin = SERVED_ORIGIN
         report.notes.append(

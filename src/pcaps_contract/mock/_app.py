@@ -11,7 +11,7 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Route
-from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from pcaps_contract import _api as api
 from pcaps_contract._errors import SpecError
@@ -27,6 +27,10 @@ from pcaps_contract.mock._state import Ownership, Store
 
 API_PREFIX = "/client/v4"
 CHALLENGE_ROUTE = "/__mock__/accounts/{account_id}/challenges/{ownership_id}"
+# Every answer of the API says, in this header, that the challenge route is served beside it (its value is the
+# route): a checker reads a record's challenge there, so that the success path of validation is judged over a
+# network too. A development-only route, off the API's prefix, that no real server has.
+CHALLENGE_HEADER = "x-pcaps-mock-challenges"
 
 Handler = Callable[[dict[str, str], Any], Awaitable[Response]]
 
@@ -201,6 +205,20 @@ def create_app(config: MockConfig | None = None, spec: Spec | None = None) -> St
     return app
 
 
+_ADVERTISED = (CHALLENGE_HEADER.encode(), CHALLENGE_ROUTE.encode())
+
+
+def _advertising(send: Send) -> Send:
+    """`send` with the challenge route's header added to the answer's head."""
+
+    async def advertise(message: Message) -> None:
+        if message["type"] == "http.response.start":
+            message = {**message, "headers": [*message.get("headers", []), _ADVERTISED]}
+        await send(message)
+
+    return advertise
+
+
 class ApiLane:
     """Hands API requests straight to the API, past Starlette's router and exception layers.
 
@@ -217,6 +235,6 @@ class ApiLane:
         # Lifespan scopes carry no path: only HTTP requests are looked at.
         if scope["type"] == "http" and scope["path"].startswith(self.prefix):
             scope["path_params"] = {"api_path": scope["path"][len(self.prefix) :]}
-            await self.api(scope, receive, send)
+            await self.api(scope, receive, _advertising(send))
         else:
             await self.app(scope, receive, send)

@@ -72,7 +72,8 @@ def run_mock(args: argparse.Namespace) -> int:
     banner = (
         f"mock of the PCAP ownership API at {url}{API_PREFIX} (Ctrl-C stops it)\n"
         f"  accepts: {credentials}; accounts: {scope}\n"
-        f"  challenges: {where}; test support: GET {url}/__mock__/accounts/ID/challenges/ID"
+        f"  challenges: {where}; test support: GET {url}/__mock__/accounts/ID/challenges/ID "
+        "(check --base-url reads them there to judge validation)"
     )
     if exposed := exposure_warning(sock, "this development mock"):
         banner += "\n" + exposed
