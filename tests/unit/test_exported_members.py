@@ -53,8 +53,12 @@ HOUSE = {
         "Listing",
         "MAX_PAGES",
         "Request",
+        "Settling",
         "Ticket",
+        "is_pending",
+        "narrowed",
         "request_of",
+        "settled_record",
     ],
 }
 TYPING_NAMES = {"annotations", "TYPE_CHECKING", "Any", "Mapping"}
