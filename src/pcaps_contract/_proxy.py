@@ -307,6 +307,7 @@ class ProxyRun:
     report_dir: Path | None
     events: RunEvents
     judging: OffPathJudge
+    command: str = ""  # the command line, secrets as $VARIABLES, for the reports to show
 
     @classmethod
     def start(cls, upstream: TargetUrl, spec: Spec, report_dir: Path | None, out: TextIO | None = None) -> ProxyRun:
@@ -331,6 +332,7 @@ class ProxyRun:
         if self.recording is not None:
             self.recording.close()
         report = self.judge.report(self.upstream.base_url, "proxy")
+        report.command = self.command
         if self.report_dir is not None:
             write_report_dir(report, self.report_dir, "proxy")
         self.events.finished(report)

@@ -103,6 +103,8 @@ class FuzzResult:
     tool: str = ""  # "pcaps-contract VERSION" (empty in results written before it was recorded)
     spec_sha256: str = ""  # of the spec the run judged against
     timeline: Timeline = field(default_factory=Timeline)
+    command: str = ""  # the whole command line, every secret as its $VARIABLE
+    documented: dict[str, list[str]] = field(default_factory=dict)  # operation -> the response keys the spec declares
 
     @property
     def new_findings(self) -> list[Finding]:
@@ -204,6 +206,11 @@ def merge_results(results: list[FuzzResult]) -> FuzzResult:
         tool=", ".join(dict.fromkeys(result.tool for result in results if result.tool)),
         spec_sha256=", ".join(dict.fromkeys(result.spec_sha256 for result in results if result.spec_sha256)),
         timeline=timeline,
+        command="; ".join(dict.fromkeys(result.command for result in results if result.command)),
+        documented={
+            name: sorted({key for result in results for key in result.documented.get(name, ())})
+            for name in dict.fromkeys(name for result in results for name in result.documented)
+        },
     )
 
 

@@ -223,6 +223,9 @@ class FuzzRun:
             tool=f"pcaps-contract {__version__}",
             spec_sha256=self.spec.sha256,
             timeline=self.shared.timeline,
+            documented={
+                name: sorted(keys) for name, keys in documented_statuses(self.spec, self.plan.operations).items()
+            },
         )
 
     def _judged_every_operation(self) -> None:
