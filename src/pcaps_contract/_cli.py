@@ -294,6 +294,7 @@ def _run_check(args: argparse.Namespace) -> int:
     from pcaps_contract._terminal import painted
     from pcaps_contract.gate import options_from, run_gate
     from pcaps_contract.gate._progress import segments
+    from pcaps_contract.report import shown_command
 
     junit: Path | None = None
     json_path: Path | None = None
@@ -309,7 +310,8 @@ def _run_check(args: argparse.Namespace) -> int:
     outputs = (junit, json_path)
     # Until the run writes its own, the reports say it did not finish: what a killed run leaves behind.
     _write_reports(_refused_report(args, UNFINISHED, options), *outputs, report_dir, "check", args.argv)
-    events = RunEvents(report_dir / EVENTS_FILE if report_dir else None, options.credentials.redact)
+    redact = options.credentials.redact
+    events = RunEvents(report_dir / EVENTS_FILE if report_dir else None, redact, shown_command(args.argv, redact))
     started_at = utc_now()
     interrupt = threading.Event()
     # On a terminal a live line (in colour); in CI a plain line every half minute, so a long run shows it is alive.
@@ -495,7 +497,6 @@ def _run_proxy(args: argparse.Namespace) -> int:
     from pcaps_contract._spec import load_spec
     from pcaps_contract._terminal import painted
     from pcaps_contract._urls import parse_target
-    from pcaps_contract.report import shown_command
 
     # Production is fine: the proxy sends only what its clients send, to where they meant it to go.
     upstream = parse_target(args.upstream, allow_production=True, flag="--upstream")
@@ -504,8 +505,7 @@ def _run_proxy(args: argparse.Namespace) -> int:
         prepare_report_dir(args.report_dir, files=(EXCHANGES_FILE, EVENTS_FILE))
         write_unfinished(args.report_dir, upstream.base_url, "proxy")
     sock = bind(args.host, args.port)
-    run = ProxyRun.start(upstream, spec, args.report_dir)
-    run.command = shown_command(args.argv, run.judge.secrets.redact)
+    run = ProxyRun.start(upstream, spec, args.report_dir, argv=args.argv)
     app = ProxyApp(upstream, run.judging, args.max_response_bytes or DEFAULT_MAX_RESPONSE_BYTES)
     report = serve(run, app, sock)
     if report.error:

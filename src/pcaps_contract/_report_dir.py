@@ -78,8 +78,9 @@ class RunEvents:
     every text redacted and cut (`EventLog`), at most `MAX_FAILURE_EVENTS` failures.
     """
 
-    def __init__(self, path: Path | None, redact: Callable[[str], str]) -> None:
+    def __init__(self, path: Path | None, redact: Callable[[str], str], command: str = "") -> None:
         self._log = EventLog(path, redact)
+        self.command = command  # the command line (secrets as $VARIABLES), for a report that does not hold it yet
         self._lock = threading.Lock()
         self._report: GateReport | None = None
         self._failures = 0
@@ -89,7 +90,7 @@ class RunEvents:
             if self._report is not None:
                 return
             self._report = report
-        self._log.emit("run_started", **report.metadata)
+        self._log.emit("run_started", **{**report.metadata, "command": report.command or self.command})
 
     def failed(self, failure: Failure) -> None:
         with self._lock:

@@ -105,9 +105,10 @@ def test_the_event_log_starts_with_the_metadata_records_each_failure_and_ends_wi
     events = read_events(report_dir / "events.ndjson")
     first, last = events[0], events[-1]
     assert first["event"] == "run_started"
-    assert {key: first[key] for key in ("tool", "spec_sha256", "target", "started_at")} == {
-        key: result[key] for key in ("tool", "spec_sha256", "target", "started_at")
+    assert {key: first[key] for key in ("tool", "spec_sha256", "target", "started_at", "command")} == {
+        key: result[key] for key in ("tool", "spec_sha256", "target", "started_at", "command")
     }
+    assert first["command"].startswith("pcaps-contract check --app ")
     assert last["event"] == "run_finished" and last["exit_code"] == 1 and last["requests"] == result["requests"]
     failed = {(c["operation"], c["check"]): c["failed"] for c in result["results"] if c["failed"]}
     assert last["failed"] == len(failed)
