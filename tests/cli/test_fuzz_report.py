@@ -271,6 +271,9 @@ def test_each_documented_response_is_listed_seen_or_not_as_the_answers_were(down
         (row.attributes["data-operation"], row.attributes["data-response"]): int(row.attributes["data-seen"])
         for row in rows
     }
+    assert [(row["operation"], row["response"], row["seen"]) for row in result["coverage"]] == [
+        (operation, response, count) for (operation, response), count in seen.items()
+    ]
     for operation, stats in result["per_operation"].items():
         two_hundreds = stats["answers"].get("200", 0) + stats["answers"].get("204", 0)
         assert seen.get((operation, "200"), 0) + seen.get((operation, "204"), 0) == two_hundreds
