@@ -85,12 +85,13 @@ def _quiet(command: list[str]) -> None:
         raise subprocess.CalledProcessError(done.returncode, command)
 
 
-_DECORATED = re.compile(r"^@(\w+)\ndef (\w+)\(", re.MULTILINE)
+_DECORATED = re.compile(r"^@(\w+(?:\([^\n]*\))?)\ndef (\w+)\(", re.MULTILINE)  # `@check` or `@check(judges=...)`
 _NEXT_TOP_LEVEL = re.compile(r"\n\n\n(?=\S)")
 
 
 def undecorated(source: str) -> str:
-    """The module with each plain top-level decorator applied as a call after its function (what `@` means).
+    """The module with each top-level decorator (a name, or a call on one line) applied as a call after its function
+    (what `@` means).
 
     mutmut 3.8.1 never mutates a decorated function: written this way, every body is mutated (e.g. each
     `@response_check` of `_checks.py`).

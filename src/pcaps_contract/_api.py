@@ -7,6 +7,7 @@ against the spec (`tests/unit/test_api.py`), so a renamed operation or path fail
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from typing import Any
 
 from pcaps_contract._urls import api_path
@@ -15,7 +16,16 @@ LIST = "list_buckets"
 ADD = "add_bucket"
 DELETE = "delete_bucket"
 VALIDATE = "validate_bucket"
-OPERATIONS = (LIST, ADD, DELETE, VALIDATE)
+OPERATIONS = (LIST, ADD, DELETE, VALIDATE)  # the one order every report shows them in
+
+
+def in_report_order(operations: Iterable[str]) -> list[str]:
+    """The operations in the order every report's columns take (`OPERATIONS`), any other after them, kept as met."""
+    known = set(operations)
+    return [name for name in OPERATIONS if name in known] + [
+        name for name in dict.fromkeys(operations) if name not in OPERATIONS
+    ]
+
 
 # The spec's Identifier: a string of 1 to 32 characters (real account ids are 32 lowercase hex).
 _IDENTIFIER = re.compile(r"[\s\S]{1,32}")

@@ -30,6 +30,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the process exit code."""
     parser = build_parser()
     args = parser.parse_args(argv)
+    args.argv = tuple(sys.argv[1:] if argv is None else argv)  # the reports show the whole command, redacted
     run: Runner | None = getattr(args, "run", None)
     if run is None:
         parser.print_help(sys.stderr)
@@ -359,6 +360,7 @@ def _run_check(args: argparse.Namespace) -> int:
     from pcaps_contract._terminal import painted
     from pcaps_contract.gate import options_from, run_gate
     from pcaps_contract.gate._progress import segments
+    from pcaps_contract.report import shown_command
 
     junit: Path | None = None
     json_path: Path | None = None
@@ -369,12 +371,13 @@ def _run_check(args: argparse.Namespace) -> int:
         report_dir = prepare_report_dir(args.report_dir, files=(EVENTS_FILE,)) if args.report_dir else None
         options = options_from(lambda name: getattr(args, name), os.environ)
     except PcapsContractError as exc:  # refused once a file was prepared: that file says why, not stays empty
-        _write_reports(_refused_report(args, exc), junit, json_path, report_dir, "check")
+        _write_reports(_refused_report(args, exc), junit, json_path, report_dir, "check", args.argv)
         raise
     outputs = (junit, json_path)
     # Until the run writes its own, the reports say it did not finish: what a killed run leaves behind.
-    _write_reports(_refused_report(args, UNFINISHED, options), *outputs, report_dir, "check")
-    events = RunEvents(report_dir / EVENTS_FILE if report_dir else None, options.credentials.redact)
+    _write_reports(_refused_report(args, UNFINISHED, options), *outputs, report_dir, "check", args.argv)
+    redact = options.credentials.redact
+    events = RunEvents(report_dir / EVENTS_FILE if report_dir else None, redact, shown_command(args.argv, redact))
     started_at = utc_now()
     interrupt = threading.Event()
     # On a terminal a live line (in colour); in CI a plain line every half minute, so a long run shows it is alive.
@@ -395,11 +398,11 @@ def _run_check(args: argparse.Namespace) -> int:
         # Nothing was judged; the files a CI step publishes still exist, saying why.
         report = _refused_report(args, exc, options)
         report.started_at = started_at
-        _write_reports(report, *outputs, report_dir, "check")
+        _write_reports(report, *outputs, report_dir, "check", args.argv)
         events.finished(report)
         raise
     print(painted(report.render(args.verbose), TEXT_STYLES))
-    _write_reports(report, *outputs, report_dir, "check")
+    _write_reports(report, *outputs, report_dir, "check", args.argv)
     events.finished(report)
     return report.exit_code
 
@@ -458,10 +461,18 @@ def _report_files(args: argparse.Namespace) -> tuple[Path | None, Path | None]:
 
 
 def _write_reports(
-    report: GateReport, junit: Path | None, json_path: Path | None, report_dir: Path | None, command: str
+    report: GateReport,
+    junit: Path | None,
+    json_path: Path | None,
+    report_dir: Path | None,
+    command: str,
+    argv: tuple[str, ...] = (),
 ) -> None:
+    """Every report file asked for; each names the command line it was given (`argv`, shown redacted)."""
     from pcaps_contract._report_dir import write_report_dir
+    from pcaps_contract.report import shown_command
 
+    report.command = shown_command(argv, report.redact)
     if junit is not None:
         report.write_junit(junit)
     if json_path is not None:
@@ -567,7 +578,7 @@ def _run_proxy(args: argparse.Namespace) -> int:
         prepare_report_dir(args.report_dir, files=(EXCHANGES_FILE, EVENTS_FILE))
         write_unfinished(args.report_dir, upstream.base_url, "proxy")
     sock = bind(args.host, args.port)
-    run = ProxyRun.start(upstream, spec, args.report_dir)
+    run = ProxyRun.start(upstream, spec, args.report_dir, argv=args.argv)
     app = ProxyApp(upstream, run.judging, args.max_response_bytes or DEFAULT_MAX_RESPONSE_BYTES)
     report = serve(run, app, sock)
     if report.error:
@@ -624,7 +635,7 @@ def _run_verify(args: argparse.Namespace) -> int:
     # One pass: every writer redacts what it shows with every secret the recording held (`GateReport.redacted`).
     judge.judge_all(read_traffic(args.file, args.max_response_bytes or DEFAULT_MAX_RESPONSE_BYTES))
     report = judge.report(str(args.file), "verify")
-    _write_reports(report, *outputs, report_dir, "verify")
+    _write_reports(report, *outputs, report_dir, "verify", args.argv)
     if report.error:
         hint = "" if judge.tally.judged else "; record traffic of the ownership API (HAR or `proxy`)."
         raise UsageError(f"{args.file}: {report.error}{hint}")

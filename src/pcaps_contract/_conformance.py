@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from pcaps_contract import _json as bounded_json
-from pcaps_contract._checks import HELD, OUT_OF_SCOPE, Check, ContractViolation, Exchange, Verdict
+from pcaps_contract._checks import EVERY_OPERATION, HELD, OUT_OF_SCOPE, Check, ContractViolation, Exchange, Verdict
 from pcaps_contract._spec import Operation, Spec, resolve_pointer
 from pcaps_contract._text import clip
 
@@ -115,9 +115,14 @@ SpecCheck = Check[[Spec, Operation, Exchange]]
 # the project's own checks; `Check` only puts each one's name on the violations it raises.
 SPEC_CHECKS: dict[str, SpecCheck] = {
     check.name: check
-    for check in map(
-        Check,
-        (not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance),
+    for check in (
+        Check(function, EVERY_OPERATION)  # schemathesis's built-ins judge every operation
+        for function in (
+            not_a_server_error,
+            status_code_conformance,
+            content_type_conformance,
+            response_schema_conformance,
+        )
     )
 }
 BODY_CHECKS = frozenset({"content_type_conformance", "response_schema_conformance"})

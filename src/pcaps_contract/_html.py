@@ -57,7 +57,20 @@ def environment(*packages: tuple[str, str]) -> Environment:
     )
     # Set before any template loads: an imported template keeps the globals it was first loaded with.
     env.globals["content_security_policy"] = content_security_policy(_stylesheet())
+    env.filters["flags"] = flags_unbroken
     return env
+
+
+# A command-line flag in running text (`--bucket`, `--max-time`): a browser may break a line at its hyphens.
+_FLAG = re.compile(r"(?<![\w-])--[A-Za-z][\w-]*")
+
+
+def flags_unbroken(text: Any) -> Any:
+    """The text escaped, each flag in it kept on one line (`<span class="flag">--bucket</span>`)."""
+    from markupsafe import Markup, escape
+
+    escaped = str(escape(shown_value(text)))
+    return Markup(_FLAG.sub(lambda match: f'<span class="flag">{match.group()}</span>', escaped))
 
 
 def _stylesheet() -> str:
@@ -75,7 +88,8 @@ def verdict_class(exit_code: int) -> str:
 
 
 def render_gate_report(report: GateReport, command: str, packages: Sequence[tuple[str, str]] = ()) -> str:
-    """The page of a `check`, `proxy` or `verify` run: verdict, run metadata, matrix, failures, notes, leftovers."""
+    """The page of a `check`, `proxy` or `verify` run, the verdict first: what stopped the judging, what was left
+    behind, the failures; then the matrix, the documented responses seen, the run (its whole command line), notes."""
     shown = report.shown()
     failures: list[dict[str, Any]] = [
         {
@@ -93,6 +107,7 @@ def render_gate_report(report: GateReport, command: str, packages: Sequence[tupl
             command=command,
             metadata=shown.metadata,
             counts=report.counts(),
+            coverage_rows=report.coverage(),
             failures=failures,
             verdict_class=verdict_class(report.exit_code),
         )

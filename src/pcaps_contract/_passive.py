@@ -40,6 +40,7 @@ from pcaps_contract._limits import (
     ORDER_WINDOW,
     ORDER_WINDOW_BYTES,
 )
+from pcaps_contract._real_answers import documented_statuses, kind_of
 from pcaps_contract._report import Failure, GateReport, Ledger, Step, redacted_failure, utc_now
 from pcaps_contract._spec import Operation, Spec
 from pcaps_contract._traffic import Recorded, Secrets
@@ -290,6 +291,7 @@ class Tally:
     dropped: int = 0  # answers the proxy's judge never took: it was behind the traffic
     not_found: int = 0  # judged answers with status 404
     no_route: int = 0  # of those, the ones that say the URL is no route of the API (`Exchange.is_no_route`)
+    answers: dict[str, Counter[str]] = field(default_factory=dict)  # judged answers by operation, by kind
 
 
 FailureSink = Callable[[Failure, Credentials], None]
@@ -440,6 +442,7 @@ class PassiveJudge:
         exchange, step = _exchange(operation, recorded), _step(recorded, carried)
         self.tally.not_found += exchange.status == 404
         self.tally.no_route += exchange.is_no_route
+        self.tally.answers.setdefault(operation.operation_id or "", Counter())[kind_of(exchange)] += 1
         seen = _Seen(scope_name, operation, account, parameters, exchange, recorded, step)
         deep = too_deep(recorded.response_body, DEFAULT_MAX_JSON_DEPTH)
         whole = not recorded.truncated and not deep and recorded.status < 500
@@ -797,6 +800,11 @@ class PassiveJudge:
             never_judged=never,
             started_at=self.started_at,
             spec_sha256=self.spec.sha256,
+            documented={
+                operation: sorted(keys)
+                for operation, keys in documented_statuses(self.spec, self.ledger.operations).items()
+            },
+            answers={operation: dict(kinds) for operation, kinds in tally.answers.items()},
         )
 
 

@@ -35,6 +35,7 @@ from pcaps_contract._terminal import painted, printable
 from pcaps_contract._text import clip
 from pcaps_contract._traffic import Recorded, Recording, decoded
 from pcaps_contract._urls import TargetUrl
+from pcaps_contract.report import shown_command
 
 EXCHANGES_FILE = "exchanges.ndjson"
 # Hop-by-hop headers (RFC 9110 section 7.6.1) belong to one connection, never forwarded; Host names the upstream.
@@ -307,9 +308,18 @@ class ProxyRun:
     report_dir: Path | None
     events: RunEvents
     judging: OffPathJudge
+    command: str = ""  # the command line, secrets as $VARIABLES, for the reports to show
 
     @classmethod
-    def start(cls, upstream: TargetUrl, spec: Spec, report_dir: Path | None, out: TextIO | None = None) -> ProxyRun:
+    def start(
+        cls,
+        upstream: TargetUrl,
+        spec: Spec,
+        report_dir: Path | None,
+        out: TextIO | None = None,
+        argv: tuple[str, ...] = (),
+    ) -> ProxyRun:
+        """The judge, the recording and the event log of a proxy about to serve; `argv` its command line's words."""
         show = live_printer(upstream.base_url, out)
 
         def found(failure: Failure, credentials: Credentials) -> None:
@@ -318,11 +328,12 @@ class ProxyRun:
 
         judge = PassiveJudge(spec, on_failure=found)
         # Secrets are learned from the traffic as it passes: each line is redacted with what is known by then.
-        events = RunEvents(report_dir / EVENTS_FILE if report_dir is not None else None, judge.secrets.redact)
+        command = shown_command(argv, judge.secrets.redact)
+        events = RunEvents(report_dir / EVENTS_FILE if report_dir is not None else None, judge.secrets.redact, command)
         judge.warm()  # before the proxy is announced: no client's first answer waits for a schema to compile
         events.started(judge.report(upstream.base_url, "proxy"))
         recording = Recording(report_dir / EXCHANGES_FILE, judge.secrets) if report_dir is not None else None
-        return cls(upstream, judge, recording, report_dir, events, OffPathJudge(judge, recording))
+        return cls(upstream, judge, recording, report_dir, events, OffPathJudge(judge, recording), command)
 
     def finish(self) -> GateReport:
         """The report of everything seen, written into the report folder (JSON, JUnit, HTML, the event log's last
@@ -331,6 +342,7 @@ class ProxyRun:
         if self.recording is not None:
             self.recording.close()
         report = self.judge.report(self.upstream.base_url, "proxy")
+        report.command = self.command
         if self.report_dir is not None:
             write_report_dir(report, self.report_dir, "proxy")
         self.events.finished(report)

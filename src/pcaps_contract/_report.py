@@ -13,12 +13,15 @@ from typing import TYPE_CHECKING, Any, Protocol
 from urllib.parse import urlsplit, urlunsplit
 from xml.etree import ElementTree
 
+from pcaps_contract._api import in_report_order
+from pcaps_contract._checks import judges
 from pcaps_contract._credentials import Credentials
 from pcaps_contract._files import write_whole
 from pcaps_contract._text import json_text
 
 if TYPE_CHECKING:
     from pcaps_contract._ownerships import Leftover
+    from pcaps_contract.report.responses import Covered
 
 EXIT_CONFORMS = 0
 EXIT_VIOLATIONS = 1
@@ -122,7 +125,7 @@ class Ledger:
     def __init__(
         self, operations: Iterable[str], checks: Iterable[str], on_failure: Callable[[Failure], None] | None = None
     ) -> None:
-        self.operations = list(operations)
+        self.operations = in_report_order(operations)  # one column order in every report, whoever ran first
         self.checks = list(checks)
         self.cells: dict[tuple[str, str], Cell] = {}
         self.on_failure = on_failure  # told of each failure as it is recorded (the event log), from any thread
@@ -131,7 +134,7 @@ class Ledger:
 
     def cell(self, operation: str, check: str) -> Cell:
         if operation not in self.operations:
-            self.operations.append(operation)
+            self.operations = in_report_order([*self.operations, operation])
         if check not in self.checks:
             self.checks.append(check)
         return self.cells.setdefault((operation, check), Cell())
@@ -170,6 +173,19 @@ class Ledger:
             for operation in self.operations
             for check in self.checks
             if (cell := self.cells.get((operation, check))) is not None and cell.failure is not None
+        ]
+
+    def by_design(self, operation: str, check: str) -> bool:
+        """Whether the cell stays blank: the check never judges the operation (`_checks` declares what it judges)."""
+        return not judges(check, operation) and (operation, check) not in self.cells
+
+    def judgeable(self) -> list[tuple[str, str]]:
+        """Every operation x check cell a report shows (those blank by design left out), operations first."""
+        return [
+            (operation, check)
+            for operation in self.operations
+            for check in self.checks
+            if not self.by_design(operation, check)
         ]
 
     def judged(self, operation: str) -> bool:
@@ -225,6 +241,9 @@ class GateReport:
     spec_sha256: str = ""  # of the spec file the run judged against
     # Each enumerated probe (a half-right credential form or a tenancy probe) x operation, and whether it was judged.
     probes: list[dict[str, str]] = field(default_factory=list)
+    command: str = ""  # the whole command line, every secret as its $VARIABLE (`report.shown_command`)
+    documented: dict[str, list[str]] = field(default_factory=dict)  # operation -> the response keys the spec declares
+    answers: dict[str, dict[str, int]] = field(default_factory=dict)  # operation -> answers seen, by kind
 
     @property
     def metadata(self) -> dict[str, str]:
@@ -233,6 +252,7 @@ class GateReport:
 
         return {
             "tool": f"pcaps-contract {__version__}",
+            "command": self.command,
             "spec_sha256": self.spec_sha256,
             "target": self.target,
             "profile": self.profile,
@@ -277,6 +297,7 @@ class GateReport:
         return replace(
             self,
             target=redact(self.target),
+            command=redact(self.command),
             notes=[redact(note) for note in self.notes],
             error=None if self.error is None else redact(self.error),
             leftovers=[
@@ -298,22 +319,31 @@ class GateReport:
         return [step.curl(self.credentials, self.reproduce_origin) for step in self.redacted(failure).steps]
 
     def counts(self) -> dict[str, int]:
-        """How many operation x check cells passed, failed and never applied."""
+        """How many operation x check cells passed, failed and never applied (cells blank by design left out)."""
         counts = {PASSED: 0, FAILED: 0, SKIPPED: 0}
-        for operation in self.ledger.operations:
-            for check in self.ledger.checks:
-                counts[self.ledger.status(operation, check)] += 1
+        for operation, check in self.ledger.judgeable():
+            counts[self.ledger.status(operation, check)] += 1
         return counts
 
     def applied_on(self, check: str) -> list[str]:
         """The operations on which the check passed or failed at least once."""
         return [operation for operation in self.ledger.operations if self.ledger.status(operation, check) != SKIPPED]
 
+    def judged_on(self, check: str) -> list[str]:
+        """The operations the check can judge (`_checks` declares them), in column order."""
+        return [operation for operation in self.ledger.operations if judges(check, operation)]
+
     def why_never_applied(self, operation: str, check: str) -> str:
         """Why the check never applied on the operation: that it applied on others only, or its run-wide reason."""
         if self.applied_on(check):
             return NOT_ON_THIS_OPERATION
         return self.never_judged.get(check, NEVER_APPLIED)
+
+    def coverage(self) -> list[Covered]:
+        """Each documented response of each operation, seen how often, then the undocumented statuses seen."""
+        from pcaps_contract.report.responses import coverage
+
+        return coverage(self.ledger.operations, self.documented, self.answers)
 
     def summary_table(self) -> str:
         """The operation x check table: `ok N` passed N times, `FAIL N` failed N times, `-` never applied."""
@@ -372,24 +402,23 @@ class GateReport:
         """Everything the report says as JSON data, every text redacted."""
         shown = self.shown()
         cells = []
-        for operation in self.ledger.operations:
-            for check in self.ledger.checks:
-                cell = self.ledger.cells.get((operation, check)) or Cell()
-                entry: dict[str, Any] = {
-                    "operation": operation,
-                    "check": check,
-                    "status": cell.status,
-                    "passed": cell.passed,
-                    "failed": cell.failed,
-                }
-                if cell.status == SKIPPED:
-                    entry["reason"] = shown.why_never_applied(operation, check)
-                if cell.failure is not None:
-                    failure = self.redacted(cell.failure)
-                    entry["expected"] = failure.expected
-                    entry["received"] = failure.received
-                    entry["reproduce"] = self.reproduction(cell.failure)
-                cells.append(entry)
+        for operation, check in self.ledger.judgeable():
+            cell = self.ledger.cells.get((operation, check)) or Cell()
+            entry: dict[str, Any] = {
+                "operation": operation,
+                "check": check,
+                "status": cell.status,
+                "passed": cell.passed,
+                "failed": cell.failed,
+            }
+            if cell.status == SKIPPED:
+                entry["reason"] = shown.why_never_applied(operation, check)
+            if cell.failure is not None:
+                failure = self.redacted(cell.failure)
+                entry["expected"] = failure.expected
+                entry["received"] = failure.received
+                entry["reproduce"] = self.reproduction(cell.failure)
+            cells.append(entry)
         return {
             **shown.metadata,
             "seed": self.seed,
@@ -403,6 +432,7 @@ class GateReport:
             "never_judged": shown.never_judged,
             "results": cells,
             "probes": [{key: self.redact(value) for key, value in probe.items()} for probe in self.probes],
+            "coverage": [row.as_json() for row in self.coverage()],
         }
 
     @staticmethod
@@ -417,7 +447,11 @@ class GateReport:
         ledger = self.ledger
         cells: dict[str, list[str]] = {}
         for check in ledger.checks:
-            operations = [operation for operation in ledger.operations if ledger.status(operation, check) == SKIPPED]
+            operations = [
+                operation
+                for operation in ledger.operations
+                if ledger.status(operation, check) == SKIPPED and not ledger.by_design(operation, check)
+            ]
             if operations:
                 cells[check] = operations
         return cells

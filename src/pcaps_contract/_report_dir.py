@@ -1,4 +1,5 @@
-"""The `--report-dir` of `check`, `proxy` and `verify`: result.json, junit.xml, report.html, and check's event log.
+"""The `--report-dir` of `check`, `proxy` and `verify`: result.json, junit.xml, ctrf.json, report.html, and check's
+event log.
 
 One writer for the three commands; `check` adds events.ndjson (`RunEvents`), written line by line as the run goes.
 """
@@ -19,6 +20,7 @@ if TYPE_CHECKING:
 
 RESULT_FILE = "result.json"
 JUNIT_FILE = "junit.xml"
+CTRF_FILE = "ctrf.json"  # `report.ctrf`'s name for it
 HTML_FILE = "report.html"
 EVENTS_FILE = "events.ndjson"
 # A run can fail millions of times (every case of a broken operation); the log keeps the first ones.
@@ -31,7 +33,7 @@ UNFINISHED = "the run did not finish: it was stopped (killed, or out of memory) 
 
 def prepare_report_dir(directory: Path, flag: str = "--report-dir", files: tuple[str, ...] = ()) -> Path:
     """The folder created, refused at once (not after the run) when it or one of its report files cannot be written."""
-    names = (RESULT_FILE, JUNIT_FILE, HTML_FILE, *files)
+    names = (RESULT_FILE, JUNIT_FILE, CTRF_FILE, HTML_FILE, *files)
     if directory.exists() and not directory.is_dir():
         raise UsageError(f"{flag} {directory} is a file; give a folder, e.g. {directory.with_suffix('')}-report.")
     try:
@@ -48,12 +50,14 @@ def prepare_report_dir(directory: Path, flag: str = "--report-dir", files: tuple
 
 
 def write_report_dir(report: GateReport, directory: Path, command: str) -> None:
-    """result.json, junit.xml and report.html of the report into the folder (each from redacted data)."""
+    """result.json, junit.xml, ctrf.json and report.html of the report into the folder (each from redacted data)."""
     from pcaps_contract._html import render_gate_report
+    from pcaps_contract.report.ctrf import write_ctrf
 
     directory.mkdir(parents=True, exist_ok=True)
     report.write_json(directory / RESULT_FILE)
     report.write_junit(directory / JUNIT_FILE)
+    write_ctrf(report, directory / CTRF_FILE)
     write_whole(directory / HTML_FILE, render_gate_report(report, command) + "\n")
 
 
@@ -74,8 +78,9 @@ class RunEvents:
     every text redacted and cut (`EventLog`), at most `MAX_FAILURE_EVENTS` failures.
     """
 
-    def __init__(self, path: Path | None, redact: Callable[[str], str]) -> None:
+    def __init__(self, path: Path | None, redact: Callable[[str], str], command: str = "") -> None:
         self._log = EventLog(path, redact)
+        self.command = command  # the command line (secrets as $VARIABLES), for a report that does not hold it yet
         self._lock = threading.Lock()
         self._report: GateReport | None = None
         self._failures = 0
@@ -85,7 +90,7 @@ class RunEvents:
             if self._report is not None:
                 return
             self._report = report
-        self._log.emit("run_started", **report.metadata)
+        self._log.emit("run_started", **{**report.metadata, "command": report.command or self.command})
 
     def failed(self, failure: Failure) -> None:
         with self._lock:

@@ -131,9 +131,10 @@ class SendStats:
     their sum: six workers waiting the same 10 s waited 10 s).
     """
 
-    def __init__(self) -> None:
+    def __init__(self, on_count: Callable[[str, int], None] | None = None) -> None:
         self._lock = threading.Lock()
         self.counts: Counter[str] = Counter()
+        self._on_count = on_count  # told of each count as it happens (the fuzz timeline's times)
         self._waiting = 0
         self._waiting_since = 0.0
         self._waited = 0.0
@@ -142,6 +143,8 @@ class SendStats:
     def add(self, name: str, amount: int = 1) -> None:
         with self._lock:
             self.counts[name] += amount
+        if self._on_count is not None:
+            self._on_count(name, amount)
 
     @contextmanager
     def waiting(self, clock: Clock = time.monotonic) -> Iterator[None]:

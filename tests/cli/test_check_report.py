@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import html
 import json
+import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from pathlib import Path
@@ -10,6 +13,7 @@ from typing import Any
 
 import pytest
 
+from pcaps_contract._checks import CHECKS, judges
 from pcaps_contract._report import NOT_ON_THIS_OPERATION
 from tests.browser import dump_dom
 from tests.cli.helpers import FAST, Outcome, Run
@@ -101,9 +105,10 @@ def test_the_event_log_starts_with_the_metadata_records_each_failure_and_ends_wi
     events = read_events(report_dir / "events.ndjson")
     first, last = events[0], events[-1]
     assert first["event"] == "run_started"
-    assert {key: first[key] for key in ("tool", "spec_sha256", "target", "started_at")} == {
-        key: result[key] for key in ("tool", "spec_sha256", "target", "started_at")
+    assert {key: first[key] for key in ("tool", "spec_sha256", "target", "started_at", "command")} == {
+        key: result[key] for key in ("tool", "spec_sha256", "target", "started_at", "command")
     }
+    assert first["command"].startswith("pcaps-contract check --app ")
     assert last["event"] == "run_finished" and last["exit_code"] == 1 and last["requests"] == result["requests"]
     failed = {(c["operation"], c["check"]): c["failed"] for c in result["results"] if c["failed"]}
     assert last["failed"] == len(failed)
@@ -124,7 +129,10 @@ def test_the_rendered_report_shows_every_cell_and_every_failure_and_no_secret(
     page.feed(dom)
     assert not page.tags & {"script", "link", "img", "iframe"}
     assert all(link.startswith("#") for link in page.links), page.links  # self-contained
-    assert len(page.cells) == len(result["results"])
+    # Every cell of result.json is on the page; the others are blank: the check never judges that operation.
+    blank = {key: cell for key, cell in page.cells.items() if cell.attributes["data-state"] == "not judged by design"}
+    assert len(page.cells) == len(result["results"]) + len(blank) and blank
+    assert all(not judges(check, operation) and cell.visible == "" for (operation, check), cell in blank.items())
     for entry in result["results"]:
         cell = page.cells[(entry["operation"], entry["check"])]
         if entry["status"] == "failed":
@@ -182,3 +190,92 @@ def test_refused_options_still_write_the_report_dir_saying_why(run_cli: Run, tmp
     assert 'errors="1"' in (report_dir / "junit.xml").read_text(encoding="utf-8")
     assert "could not judge" in (report_dir / "report.html").read_text(encoding="utf-8")
     assert TOKEN not in "".join(path.read_text(encoding="utf-8") for path in report_dir.iterdir())
+
+
+@pytest.fixture(scope="module")
+def served_run(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Outcome, Path, str]]:
+    """`check --report-dir` of the mock served on 127.0.0.1: a faithful target over real sockets."""
+    from pcaps_contract.mock import MockConfig, create_app
+    from pcaps_contract.mock._server import serve_in_thread
+    from tests.cli.helpers import cli_runner
+
+    report_dir = tmp_path_factory.mktemp("served") / "out"
+    app = create_app(MockConfig(accounts=(OWNER, OTHER)))
+    with serve_in_thread(app) as url, pytest.MonkeyPatch.context() as monkeypatch:
+        outcome = check_with_report_dir(cli_runner(monkeypatch), report_dir, "--base-url", url + "/client/v4")
+    yield outcome, report_dir, dump_dom(report_dir / "report.html")
+
+
+def test_no_check_yields_a_verdict_on_an_operation_it_does_not_declare_in_a_served_run(
+    served_run: tuple[Outcome, Path, str], broken_run: tuple[Outcome, Path]
+) -> None:
+    """The engine, the lifecycle and its lanes keep to what each check declares (`_checks`), broken target or not."""
+    outcome, report_dir, _ = served_run
+    assert outcome.code == 0, outcome.stdout + outcome.stderr
+    for folder in (report_dir, broken_run[1]):
+        result = json.loads((folder / "result.json").read_text(encoding="utf-8"))
+        judged = [entry for entry in result["results"] if entry["passed"] or entry["failed"]]
+        assert judged and all(judges(entry["check"], entry["operation"]) for entry in judged)
+        assert {entry["check"] for entry in judged} & set(CHECKS)  # our checks were among them
+
+
+def test_the_page_leads_with_the_verdict_and_the_violations_then_the_matrix_and_the_run(
+    served_run: tuple[Outcome, Path, str], broken_run: tuple[Outcome, Path]
+) -> None:
+    for dom in (served_run[2], dump_dom(broken_run[1] / "report.html")):
+        positions = [dom.index(marker) for marker in ('id="verdict"', 'id="failures"', 'id="results"', 'id="run"')]
+        assert positions == sorted(positions)
+        assert dom.index('id="responses"') < dom.index('id="run"')
+
+
+def test_the_page_and_result_json_show_the_whole_command_line_with_the_token_as_its_variable(
+    served_run: tuple[Outcome, Path, str],
+) -> None:
+    _, report_dir, dom = served_run
+    command = json.loads((report_dir / "result.json").read_text(encoding="utf-8"))["command"]
+    assert command.startswith("pcaps-contract check --base-url http://127.0.0.1:")
+    expected = f'--token "$CLOUDFLARE_API_TOKEN" --account-id {OWNER} --account-id {OTHER} --seed 1 --max-examples 2'
+    assert expected in command and command.endswith(f"--report-dir {report_dir}")
+    assert html.escape(command, quote=False) in dom and TOKEN not in dom
+
+
+def test_a_flag_in_a_reason_never_wraps_mid_flag(served_run: tuple[Outcome, Path, str]) -> None:
+    """Over a network the mock hands out no challenge: the cells say "give --bucket", the flag in one piece."""
+    dom = served_run[2]
+    assert 'give <span class="flag">--bucket</span>' in dom
+    visible = re.sub(r' title="[^"]*"', "", dom)  # a title is no line to break
+    assert "give --bucket" not in visible.replace('<span class="flag">--bucket</span>', "")
+
+
+def test_the_documented_responses_seen_are_in_result_json_and_on_the_page(
+    served_run: tuple[Outcome, Path, str],
+) -> None:
+    _, report_dir, dom = served_run
+    rows = json.loads((report_dir / "result.json").read_text(encoding="utf-8"))["coverage"]
+    seen = {(row["operation"], row["response"]): row["seen"] for row in rows if row["documented"]}
+    assert seen[("list_buckets", "200")] > 0 and seen[("add_bucket", "200")] > 0
+    assert seen[("delete_bucket", "204")] > 0 and seen[("validate_bucket", "200")] > 0
+    assert {operation for operation, _ in seen} == {"list_buckets", "add_bucket", "delete_bucket", "validate_bucket"}
+    for row in rows:
+        marker = f'data-operation="{row["operation"]}" data-response="{row["response"]}" data-seen="{row["seen"]}"'
+        assert marker in dom, marker
+
+
+def test_ctrf_json_holds_one_valid_test_per_cell_of_result_json(
+    served_run: tuple[Outcome, Path, str], broken_run: tuple[Outcome, Path]
+) -> None:
+    from tests.unit.test_ctrf import valid
+
+    for folder in (served_run[1], broken_run[1]):
+        result = json.loads((folder / "result.json").read_text(encoding="utf-8"))
+        text = (folder / "ctrf.json").read_text(encoding="utf-8")
+        document = json.loads(text)
+        valid(document)
+        assert TOKEN not in text
+        tests = {(test["extra"]["operation"], test["extra"]["check"]): test for test in document["results"]["tests"]}
+        assert {key: test["status"] for key, test in tests.items()} == {
+            (entry["operation"], entry["check"]): entry["status"] for entry in result["results"]
+        }
+        assert document["results"]["summary"]["failed"] == sum(
+            entry["status"] == "failed" for entry in result["results"]
+        )

@@ -656,3 +656,20 @@ def test_a_bug_in_the_run_itself_still_ends_with_the_cleanup_and_a_report(
     assert outcome.code == 2 and result["stop_reason"].startswith("internal error: please report it")
     assert result["stop_reason"].endswith(f"--seed {result['seed']} (ValueError: an unexpected bug)")
     assert held(app) == [] and (tmp_path / "report.html").is_file()
+
+
+def test_the_timeline_never_draws_more_requests_a_second_than_the_rate_limit_cleanup_included(
+    tmp_path: Path, run_cli: Run
+) -> None:
+    """Each request on the timeline at the time it was sent: the cleanup's deletes spread at the limit, no spike."""
+    app = mock_app()
+    with serve(app) as url:
+        argv = ("--operation", "add_bucket", "--duration", "4s", "--rate-limit", "10/s", "--seed", "5")
+        outcome = run_cli(*fuzz(url, *argv, "--report-dir", str(tmp_path)))
+    result = json.loads((tmp_path / "result.json").read_text())
+    assert outcome.code == 0, outcome.stdout + outcome.stderr
+    assert result["deleted"] > 10 and held(app) == []  # a cleanup longer than a second: all in one bucket would spike
+    timeline = result["timeline"]
+    assert sum(timeline["requests"]) == result["sender"]["requests"]
+    busiest = max(timeline["requests"]) / timeline["bucket_seconds"]
+    assert busiest <= 10, timeline["requests"]

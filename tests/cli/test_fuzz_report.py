@@ -6,6 +6,7 @@ The folder is copied to another place before it is opened, as a CI artifact is d
 from __future__ import annotations
 
 import json
+import re
 import shutil
 from collections import Counter
 from collections.abc import Iterator
@@ -16,6 +17,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
+from pcaps_contract._checks import judges
 from pcaps_contract._fuzz.report import fuzzed_checks
 from pcaps_contract._spec import load_spec
 from pcaps_contract._targets import MOCK_ACCOUNTS
@@ -160,6 +162,8 @@ def test_the_matrix_has_a_cell_per_operation_and_check_in_the_state_result_json_
             assert page.find(id=link.attributes["href"].removeprefix("#")), "the cell links to its finding"
         elif passed:
             assert cell.attributes["data-state"] == "passed" and cell.visible.startswith(f"passed {passed}")
+        elif not judges(check, operation):  # the check never judges that operation: a blank cell
+            assert cell.attributes["data-state"] == "not judged by design" and cell.visible == ""
         else:
             assert cell.attributes["data-state"] == "never applied"
 
@@ -184,8 +188,9 @@ def test_the_timeline_is_an_inline_svg_with_a_line_a_series_labelled_axes_and_a_
 
 def test_each_operation_shows_its_exact_statuses_and_response_times(downloaded: dict[str, Any]) -> None:
     page, result = downloaded["page"], downloaded["result"]
+    [table] = page.find("table", id="per-operation")
     for operation, stats in result["per_operation"].items():
-        [row] = page.find("tr", data_operation=operation)
+        [row] = page.find("tr", data_operation=operation, within=table)
         cells = page.find("td", within=row)
         codes = {cell.attributes["data-code"]: int(cell.visible) for cell in cells if "data-code" in cell.attributes}
         assert {code: count for code, count in codes.items() if count} == stats["codes"]
@@ -228,7 +233,63 @@ def test_every_link_is_relative_and_lands_in_the_downloaded_folder(downloaded: d
         parts = urlsplit(link)
         assert not parts.scheme and not parts.netloc and not link.startswith("/"), link
         assert (folder / link).is_file(), link
-    assert str(folder) not in downloaded["dom"] and "/tmp/" not in downloaded["dom"]
+    # Only the command line, shown as it was typed, names the folder the run wrote to.
+    [command] = page.find("code", id="command")
+    assert "--report-dir /tmp/" in command.visible
+    dom = re.sub(r'<code id="command">.*?</code>', "", downloaded["dom"], flags=re.S)
+    assert str(folder) not in dom and "/tmp/" not in dom
+
+
+def test_the_verdict_and_the_findings_come_first_then_the_matrix_then_the_run(downloaded: dict[str, Any]) -> None:
+    page = downloaded["page"]
+    order = [element.attributes["id"] for element in page.find("h2") if "id" in element.attributes]
+    assert order[:3] == ["findings", "results", "over-time"] and order.index("run") > order.index("responses")
+    [verdict] = page.find(id="verdict")
+    assert verdict.start < page.find(id="findings")[0].start
+
+
+def test_the_command_line_shows_every_option_with_the_token_as_its_variable(downloaded: dict[str, Any]) -> None:
+    [command] = downloaded["page"].find("code", id="command")
+    assert command.visible.startswith("pcaps-contract fuzz --base-url http://127.0.0.1:")
+    for option in ("--account-id", "--duration 4s", "--rate-limit 50/s", "--workers 2", "--seed 7", "--report-dir"):
+        assert option in command.visible, option
+    assert '--token "$CLOUDFLARE_API_TOKEN"' in command.visible and downloaded["result"]["command"] == command.visible
+
+
+def test_each_documented_response_is_listed_seen_or_not_as_the_answers_were(downloaded: dict[str, Any]) -> None:
+    page, result = downloaded["page"], downloaded["result"]
+    [table] = page.find("table", id="coverage")
+    rows = page.find("tr", within=table)[1:]
+    documented = [(row.attributes["data-operation"], row.attributes["data-response"]) for row in rows]
+    spec = load_spec()
+    for operation in result["operations"]:
+        keys = spec.operation(operation).definition["responses"]
+        assert {response for name, response in documented if name == operation} >= {
+            "default" if key == "default" else str(key).upper() for key in keys
+        }
+    seen = {
+        (row.attributes["data-operation"], row.attributes["data-response"]): int(row.attributes["data-seen"])
+        for row in rows
+    }
+    assert [(row["operation"], row["response"], row["seen"]) for row in result["coverage"]] == [
+        (operation, response, count) for (operation, response), count in seen.items()
+    ]
+    for operation, stats in result["per_operation"].items():
+        two_hundreds = stats["answers"].get("200", 0) + stats["answers"].get("204", 0)
+        assert seen.get((operation, "200"), 0) + seen.get((operation, "204"), 0) == two_hundreds
+
+
+def test_ctrf_json_has_a_test_per_cell_of_the_matrix_and_the_findings_failed(downloaded: dict[str, Any]) -> None:
+    from tests.unit.test_ctrf import valid
+
+    document = json.loads((downloaded["folder"] / "ctrf.json").read_text(encoding="utf-8"))
+    valid(document)
+    cells = [cell for cell in downloaded["page"].find("td") if cell.attributes.get("data-state", "").strip()]
+    shown = [cell for cell in cells if cell.attributes["data-state"] != "not judged by design"]
+    tests = document["results"]["tests"]
+    assert len([test for test in tests if test["status"] != "other"]) == len(shown)
+    failed = {(test["extra"]["operation"], test["extra"]["check"]) for test in tests if test["status"] == "failed"}
+    assert failed == {(finding["operation"], finding["check"]) for finding in downloaded["result"]["findings"]}
 
 
 def test_no_secret_reaches_the_page_or_any_file_of_the_folder(downloaded: dict[str, Any]) -> None:

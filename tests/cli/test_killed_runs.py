@@ -40,6 +40,9 @@ def assert_says_unfinished(folder: Path) -> None:
     errors = [case for case in suites.iter("testcase") if case.find("error") is not None]
     assert len(errors) == 1 and UNFINISHED in (errors[0].find("error").get("message") or "")  # type: ignore[union-attr]
     assert "did not finish" in (folder / "report.html").read_text(encoding="utf-8")
+    ctrf = json.loads((folder / "ctrf.json").read_text(encoding="utf-8"))
+    [other] = [test for test in ctrf["results"]["tests"] if test["status"] != "skipped"]
+    assert other["status"] == "other" and UNFINISHED in other["message"]
     assert not any(TOKEN in path.read_text(encoding="utf-8") for path in folder.iterdir() if path.is_file())
 
 

@@ -26,6 +26,7 @@ import httpx
 import pytest
 from cloudflare import Cloudflare
 
+from pcaps_contract._checks import judges
 from pcaps_contract.mock import DEV_API_KEY, DEV_EMAIL, DEV_TOKEN, MockConfig, create_app
 from pcaps_contract.mock._server import serve_in_thread
 from tests.cli.helpers import ROOT, Outcome
@@ -180,6 +181,13 @@ def test_the_proxy_names_a_broken_implementation_live(tmp_path: Path, name: str)
     events = [json.loads(line) for line in log.splitlines()]
     assert events[0]["event"] == "run_started" and events[-1]["event"] == "run_finished"
     assert events[-1]["exit_code"] == 1 and DEV_TOKEN not in log
+    # The whole command line, the same at the start of the log as in the report; the passive judge keeps to
+    # the operations each check declares; ctrf.json fails the broken check too.
+    assert events[0]["command"] == result["command"] and result["command"].startswith("pcaps-contract proxy ")
+    judged = [cell for cell in result["results"] if cell["passed"] or cell["failed"]]
+    assert judged and all(judges(cell["check"], cell["operation"]) for cell in judged)
+    ctrf = json.loads((tmp_path / "ctrf.json").read_text(encoding="utf-8"))
+    assert BREAKS[name] in {test["extra"]["check"] for test in ctrf["results"]["tests"] if test["status"] == "failed"}
     assert BREAKS[name] in {event["check"] for event in events if event["event"] == "failure"}
 
 

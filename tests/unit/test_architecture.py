@@ -271,3 +271,17 @@ def test_the_contract_s_semantics_know_no_engine_no_mock_and_no_door() -> None:
         assert not {item for item in MODULES[name] if item.split(".")[0] in {"schemathesis", "starlette"}}, name
         doors = ("pcaps_contract.mock", "pcaps_contract.gate", "pcaps_contract._targets", "pcaps_contract._fuzz")
         assert not {item for item in ours(name) if inside(item, *doors)}, name
+
+
+REPORT_WRITERS = {f"pcaps_contract.report{name}" for name in ("", ".command_line", ".ctrf", ".responses")}
+
+
+def test_the_report_writers_write_what_the_report_holds_and_import_no_engine_no_mock_no_gate() -> None:
+    """Each writer only encodes a `_report.GateReport`'s redacted data for its format: no library of a run."""
+    found = {name for name in MODULES if inside(name, "pcaps_contract.report")}
+    assert found == REPORT_WRITERS
+    allowed = {"pcaps_contract", "pcaps_contract._files", "pcaps_contract._text", "pcaps_contract._report"}
+    for name in REPORT_WRITERS:
+        assert ours(name) - allowed - REPORT_WRITERS == set(), name
+        foreign = {item.split(".")[0] for item in MODULES[name]} - {"__future__", "pcaps_contract"}
+        assert foreign <= {"collections", "dataclasses", "datetime", "pathlib", "re", "shlex", "typing"}, name

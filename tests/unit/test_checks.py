@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from pcaps_contract import _api as api
@@ -292,7 +291,7 @@ def test_validate_answering_another_id_breaks_validate_returns_same_id() -> None
     with pytest.raises(ContractViolation):
         checks.validate_returns_same_id(answer(operation="validate_bucket", result=record(id=OTHER_ID)), {ID})
     with pytest.raises(ContractViolation):
-        checks.validate_returns_same_id(failure(404), {ID})
+        checks.validate_returns_same_id(failure(404, operation="validate_bucket"), {ID})
     checks.validate_returns_same_id(answer(operation="validate_bucket"), {ID})
 
 
@@ -328,7 +327,7 @@ def test_every_check_is_registered_under_its_function_name_in_report_order() -> 
 
 def test_a_second_check_of_the_same_name_is_refused() -> None:
     with pytest.raises(ValueError, match="success_matches_status is already registered"):
-        checks.lifecycle_check(checks.success_matches_status.function)
+        checks.lifecycle_check(judges={api.LIST})(checks.success_matches_status.function)
     assert "success_matches_status" not in checks.LIFECYCLE_CHECKS
 
 
@@ -508,7 +507,7 @@ MODEL_VIOLATIONS = [
     ),
     pytest.param(
         checks.validate_returns_same_id,
-        failure(404),
+        failure(404, operation="validate_bucket"),
         ({ID},),
         "status 200 with `id` one of 9883874ecac311ec8475433579a6bf5f",
         "status 404 with no result",
@@ -659,35 +658,35 @@ def test_a_decorated_function_is_registered_in_its_kind_and_names_its_violations
             raise ContractViolation("status 418", f"status {exchange.status}")
         return checks.HELD
 
-    registered = checks.response_check(status_is_teapot)
+    registered = checks.response_check(judges=checks.EVERY_OPERATION)(status_is_teapot)
     assert kinds["_RESPONSE"] == {"status_is_teapot": registered}
     assert (registered.__name__, registered.__doc__) == ("status_is_teapot", "A made-up rule.")
     with pytest.raises(ContractViolation) as caught:
         registered(failure(404), POLICY)
     assert (caught.value.check, str(caught.value)) == ("status_is_teapot", "Expected: status 418\nReceived: status 404")
     assert ContractViolation("status 418", "status 404").check == ""  # unnamed until a registered check raises it
-    tenancy = checks.tenancy_check(answer_is_teapot)
+    tenancy = checks.tenancy_check(judges={api.ADD})(answer_is_teapot)
     assert kinds["_TENANCY"] == {"answer_is_teapot": tenancy} and not kinds["_LIFECYCLE"]
     assert tenancy(failure(404)) is checks.HELD
     with pytest.raises(ContractViolation) as caught:
         tenancy(failure(404), strict=True)
     assert caught.value.check == "answer_is_teapot"
-    decorators: tuple[Callable[[Any], object], ...] = (
+    decorators: tuple[Any, ...] = (
         checks.response_check,
         checks.lifecycle_check,
         checks.tenancy_check,
     )
     for decorator in decorators:
         with pytest.raises(ValueError, match="already registered"):
-            decorator(status_is_teapot)
+            decorator(judges={api.ADD})(status_is_teapot)
         with pytest.raises(ValueError, match="already registered"):
-            decorator(answer_is_teapot)
+            decorator(judges={api.ADD})(answer_is_teapot)
     assert list(kinds["_RESPONSE"]) == ["status_is_teapot"] and list(kinds["_TENANCY"]) == ["answer_is_teapot"]
 
     def listing_is_teapot(listing: Exchange) -> Verdict:
         return checks.OUT_OF_SCOPE
 
-    assert kinds["_LIFECYCLE"] == {"listing_is_teapot": checks.lifecycle_check(listing_is_teapot)}
+    assert kinds["_LIFECYCLE"] == {"listing_is_teapot": checks.lifecycle_check(judges={api.LIST})(listing_is_teapot)}
 
 
 # --- challenge_file_is_delivered -------------------------------------------------------------------
@@ -746,3 +745,62 @@ def test_a_404_without_the_api_s_envelope_is_no_route_of_the_api(content: bytes,
 def test_an_envelope_404_is_no_route_only_for_a_list(operation: str, success: bool) -> None:
     content = json.dumps({"success": success, "errors": [{"code": 1004, "message": "x"}], "result": None}).encode()
     assert Exchange(operation, "GET", "http://x/", 404, content).is_no_route is (operation == api.LIST)
+
+
+# --- the operations each check judges --------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "register",
+    [
+        lambda decorator: decorator(lambda exchange, policy: checks.HELD),  # bare `@response_check`
+        lambda decorator: decorator()(lambda exchange, policy: checks.HELD),  # no `judges=`
+        lambda decorator: decorator(judges=())(lambda exchange, policy: checks.HELD),
+        lambda decorator: decorator(judges={"add_buckets"})(lambda exchange, policy: checks.HELD),
+        lambda decorator: decorator(judges="list_buckets")(lambda exchange, policy: checks.HELD),
+    ],
+    ids=["bare", "no judges", "none", "a misspelt operation", "a string"],
+)
+@pytest.mark.parametrize("decorator", [checks.response_check, checks.lifecycle_check, checks.tenancy_check])
+def test_a_check_cannot_be_registered_without_the_operations_it_judges(decorator: Any, register: Any) -> None:
+    before = dict(checks.CHECKS)
+    with pytest.raises(TypeError, match="list_buckets, add_bucket, delete_bucket, validate_bucket"):
+        register(decorator)
+    assert dict(checks.CHECKS) == before
+
+
+def test_every_check_declares_operations_of_the_api() -> None:
+    for name, check in checks.CHECKS.items():
+        assert check.judges and check.judges <= set(api.OPERATIONS), name
+    assert checks.created_ownership_is_listed.judges == {api.LIST}
+    assert not checks.judges("created_ownership_is_listed", api.ADD)
+    assert checks.judges("not_a_server_error", api.ADD)  # a built-in of schemathesis judges every operation
+
+
+envelopes = st.fixed_dictionaries(
+    {"success": st.booleans(), "errors": st.lists(st.just({"code": 1, "message": "m"}), max_size=1)},
+    optional={"result": st.none() | st.just(record()) | st.lists(st.just(record()), max_size=2)},
+)
+contents = st.one_of(envelopes.map(lambda body: json.dumps(body).encode()), st.binary(max_size=20))
+
+
+@settings(deadline=None)
+@given(
+    name=st.sampled_from(sorted(checks.CHECKS)),
+    operation=st.sampled_from([*api.OPERATIONS, "an_operation_of_another_api", None]),
+    status=st.sampled_from([200, 204, 400, 401, 403, 404, 500]),
+    content=contents,
+)
+def test_no_check_yields_a_verdict_on_an_operation_it_does_not_declare(
+    name: str, operation: str | None, status: int, content: bytes
+) -> None:
+    """Whatever the answer and whatever the model says, a check on an undeclared operation is out of scope."""
+    check = checks.CHECKS[name]
+    exchange = Exchange(
+        operation, "POST", "http://x/accounts/a/pcaps/ownership", status, content, {"destination_conf": CONF}
+    )
+    if operation in check.judges:
+        return
+    # Out of scope before the check reads anything past its exchange: whatever the model would have handed it.
+    for model in [(POLICY,), ({"id-1"},), ()]:
+        assert check(exchange, *model) is checks.OUT_OF_SCOPE

@@ -39,6 +39,19 @@ def second(x):
     return x + 1
 
 
+def tagged(tag):
+    def decorate(function):
+        registered.append(f"{function.__name__} {tag}")
+        return function
+
+    return decorate
+
+
+@tagged(tag=("a", "b"))
+def third(x):
+    return x - 1
+
+
 def plain(x):
     return x
 '''
@@ -48,17 +61,19 @@ def test_each_decorator_becomes_a_call_after_its_function_with_the_same_meaning(
     rewritten = dev_script().undecorated(SAMPLE)
     assert not re.search(r"^@", rewritten, re.MULTILINE)
     assert "first = keep(first)" in rewritten and "second = keep(second)" in rewritten
+    assert 'third = tagged(tag=("a", "b"))(third)' in rewritten
     before: dict[str, Any] = {}
     after: dict[str, Any] = {}
     exec(compile(SAMPLE, "before", "exec"), before)
     exec(compile(rewritten, "after", "exec"), after)
-    assert after["registered"] == before["registered"] == ["first", "second"]
+    assert after["registered"] == before["registered"] == ["first", "second", "third ('a', 'b')"]
     assert after["first"](4) == 8 and after["second"](4) == 5 and after["first"].__doc__ == "Doubles."
 
 
 def test_the_checks_module_keeps_its_registrations_in_order() -> None:
     source = (ROOT / "src" / "pcaps_contract" / "_checks.py").read_text(encoding="utf-8")
     rewritten = dev_script().undecorated(source)
-    assert not re.search(r"^@\w+\ndef ", rewritten, re.MULTILINE)
-    order = re.findall(r"^(\w+) = (?:response|lifecycle|tenancy)_check\(", rewritten, re.MULTILINE)
-    assert order == re.findall(r"^@(?:response|lifecycle|tenancy)_check\ndef (\w+)\(", source, re.MULTILINE)
+    assert not re.search(r"^@.*\ndef ", rewritten, re.MULTILINE)
+    order = re.findall(r"^(\w+) = (?:response|lifecycle|tenancy)_check\(judges=", rewritten, re.MULTILINE)
+    declared = re.findall(r"^@(?:response|lifecycle|tenancy)_check\(judges=.*\)\ndef (\w+)\(", source, re.MULTILINE)
+    assert order == declared and len(order) >= 25

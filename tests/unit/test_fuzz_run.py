@@ -7,6 +7,7 @@ from types import SimpleNamespace
 from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from pcaps_contract._credentials import Credentials
@@ -260,3 +261,31 @@ def test_a_schema_failure_is_shown_by_where_in_the_body_and_what_is_wrong_with_t
 def test_a_failure_without_a_body_path_is_shown_by_its_key() -> None:
     failure = SimpleNamespace(_unique_key="status 500", title="Server error")
     assert _shown_cause(failure, str) == "status 500"
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    counts=st.lists(
+        st.tuples(st.integers(0, 30_000), st.sampled_from(["requests", "throttled", "retries"])),
+        max_size=40,
+    )
+)
+def test_each_request_and_429_lands_on_the_timeline_in_the_second_it_was_counted(
+    spec: Spec, counts: list[tuple[int, str]]
+) -> None:
+    """A count timed when it happened, never when someone later sampled the totals (the cleanup's deletes too)."""
+    clock = Clock()
+    clock.now = 100.0  # the run's start; the timeline counts from there
+    run = fuzz_run(spec, clock)
+    expected: dict[str, list[int]] = {"requests": [], "throttled": []}
+    for milliseconds, name in sorted(counts):
+        clock.now = 100.0 + milliseconds / 1000
+        run.stats.add(name)
+        if name in expected:
+            series, second = expected[name], milliseconds // 1000
+            series.extend([0] * (second + 1 - len(series)))
+            series[second] += 1
+    clock.now = 1000.0  # the end of the run comes long after: nothing it does may move a count
+    for name, series in expected.items():
+        assert run.shared.timeline.series(name)[: len(series)] == series
+        assert sum(run.shared.timeline.series(name)) == sum(series)

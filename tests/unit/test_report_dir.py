@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
+import html
 import json
 import threading
 from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
+from pcaps_contract import _api as api
 from pcaps_contract._credentials import Credentials
 from pcaps_contract._errors import UsageError
 from pcaps_contract._eventlog import TEXT_LIMIT
-from pcaps_contract._html import render_gate_report
+from pcaps_contract._html import flags_unbroken, render_gate_report, shown_value
 from pcaps_contract._ownerships import Leftover
 from pcaps_contract._report import NEVER_APPLIED, NOT_ON_THIS_OPERATION, Failure, GateReport, Ledger, Step
 from pcaps_contract._report_dir import (
@@ -28,8 +32,10 @@ SECRET = "a-users-secret-token-0123456789"
 
 
 def report_of(failures: list[Failure], **fields: object) -> GateReport:
-    ledger = Ledger(["list_buckets", "add_bucket"], ["not_a_server_error", "created_ownership_is_listed", "x_y"])
+    checks = ["not_a_server_error", "success_has_result", "created_ownership_is_listed", "x_y"]
+    ledger = Ledger(["add_bucket", "list_buckets"], checks)
     ledger.passed("add_bucket", "not_a_server_error")
+    ledger.passed("list_buckets", "success_has_result")
     ledger.passed("list_buckets", "created_ownership_is_listed")
     for failure in failures:
         ledger.failed(failure)
@@ -82,7 +88,7 @@ def test_the_page_shows_the_error_the_leftovers_and_the_notes() -> None:
 
 def test_a_cell_says_why_it_never_applied() -> None:
     report = report_of([], never_judged={"x_y": "give two --account-id values the credentials can use"})
-    assert report.why_never_applied("add_bucket", "created_ownership_is_listed") == NOT_ON_THIS_OPERATION
+    assert report.why_never_applied("add_bucket", "success_has_result") == NOT_ON_THIS_OPERATION
     assert report.why_never_applied("add_bucket", "x_y") == "give two --account-id values the credentials can use"
     assert report_of([]).why_never_applied("add_bucket", "x_y") == NEVER_APPLIED
     page = render_gate_report(report, "check")
@@ -92,17 +98,89 @@ def test_a_cell_says_why_it_never_applied() -> None:
         for entry in report.as_json()["results"]
         if entry["operation"] == "add_bucket"
     }
-    assert reasons == {
+    assert reasons == {  # created_ownership_is_listed never judges add_bucket: no cell, no reason
         "not_a_server_error": None,
-        "created_ownership_is_listed": NOT_ON_THIS_OPERATION,
+        "success_has_result": NOT_ON_THIS_OPERATION,
         "x_y": "give two --account-id values the credentials can use",
     }
 
 
-def test_one_writer_puts_the_three_reports_in_the_folder(tmp_path: Path) -> None:
+def test_a_cell_the_check_never_judges_by_design_is_blank_and_counted_nowhere() -> None:
+    report = report_of([])
+    assert report.ledger.by_design("add_bucket", "created_ownership_is_listed")
+    assert not report.ledger.by_design("list_buckets", "created_ownership_is_listed")
+    assert not report.ledger.by_design("add_bucket", "not_a_server_error")  # a built-in judges every operation
+    assert not report.ledger.by_design("add_bucket", "x_y")  # a name no check of ours declares: shown
+    assert report.counts() == {"passed": 3, "failed": 0, "skipped": 4}  # 8 cells, 1 blank
+    cells = Cells()
+    cells.feed(render_gate_report(report, "check"))
+    assert cells.states[("add_bucket", "created_ownership_is_listed")] == ("not judged by design", "")
+    assert cells.states[("add_bucket", "success_has_result")][0] == "never applied"
+    assert "add_bucket" not in report.not_applicable().get("created_ownership_is_listed", [])
+
+
+def test_a_verdict_on_an_operation_a_check_does_not_declare_is_shown_never_hidden() -> None:
+    """The declaration blanks only empty cells: were a door to record such a verdict, the report would show it."""
+    report = report_of([])
+    report.ledger.passed("add_bucket", "created_ownership_is_listed")
+    assert not report.ledger.by_design("add_bucket", "created_ownership_is_listed")
+    assert ("add_bucket", "created_ownership_is_listed") in report.ledger.judgeable()
+
+
+@settings(deadline=None)
+@given(st.permutations(["validate_bucket", "delete_bucket", "add_bucket", "list_buckets", "other_op"]))
+def test_every_report_takes_one_column_order_whatever_order_the_run_met_the_operations(order: list[str]) -> None:
+    ledger = Ledger(order[:2], ["not_a_server_error"])
+    for operation in order[2:]:
+        ledger.passed(operation, "not_a_server_error")
+    known = [name for name in api.OPERATIONS if name in order]
+    assert ledger.operations == [*known, "other_op"]
+    report = GateReport("t", 1, "quick", ledger, Credentials(token=SECRET))
+    assert [entry["operation"] for entry in report.as_json()["results"]] == ledger.operations
+    cells = Cells()
+    cells.feed(render_gate_report(report, "check"))
+    assert [operation for operation, _ in cells.states] == ledger.operations
+
+
+class Cells(HTMLParser):
+    """Each matrix cell's state and text, in page order."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.states: dict[tuple[str, str], tuple[str, str]] = {}
+        self._open: tuple[str, str] | None = None
+        self._state = ""
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        found = dict(attrs)
+        if tag == "td" and found.get("data-check"):
+            self._open = (str(found["data-operation"]), str(found["data-check"]))
+            self._state = str(found["data-state"])
+            self.states[self._open] = (self._state, "")
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "td":
+            self._open = None
+
+    def handle_data(self, data: str) -> None:
+        if self._open is not None:
+            self.states[self._open] = (self._state, (self.states[self._open][1] + data).strip())
+
+
+@settings(deadline=None)
+@given(st.text(max_size=80))
+def test_a_flag_in_running_text_never_wraps_and_the_text_stays_escaped(text: str) -> None:
+    """Text from outside in a reason: escaped whole, each `--flag` in one unbreakable span, nothing else added."""
+    shown = str(flags_unbroken(text + " give --bucket"))
+    assert '<span class="flag">--bucket</span>' in shown
+    plain = shown.replace('<span class="flag">', "").replace("</span>", "")
+    assert "<" not in plain and html.unescape(plain) == shown_value(text) + " give --bucket"
+
+
+def test_one_writer_puts_the_four_reports_in_the_folder(tmp_path: Path) -> None:
     write_report_dir(report_of([hostile_failure()]), tmp_path / "out", "verify")
     names = sorted(path.name for path in (tmp_path / "out").iterdir())
-    assert names == ["junit.xml", "report.html", "result.json"]
+    assert names == ["ctrf.json", "junit.xml", "report.html", "result.json"]
     assert all(SECRET not in path.read_text(encoding="utf-8") for path in (tmp_path / "out").iterdir())
     assert "pcaps-contract verify" in (tmp_path / "out" / HTML_FILE).read_text(encoding="utf-8")
 
@@ -157,6 +235,6 @@ def test_another_reports_template_renders_the_shared_matrix_and_card() -> None:
         '{% call failure_card(failure, ["curl -X GET x"], tags=["new"]) %}<p id="extra">replay</p>{% endcall %}'
     )
     page = template.render(report=report, failure=report.redacted(report.ledger.failures()[0]))
-    assert page.count('<td class="cell') == 6 and 'href="#failure-list_buckets-not_a_server_error"' in page
+    assert page.count('<td class="cell') == 8 and 'href="#failure-list_buckets-not_a_server_error"' in page
     assert 'id="failure-list_buckets-not_a_server_error"' in page and '<p id="extra">replay</p>' in page
     assert SECRET not in page

@@ -20,6 +20,7 @@ from pcaps_contract._fuzz.safety import check_target, parse_duration, parse_rate
 from pcaps_contract._ratelimit import RetryPolicy
 from pcaps_contract._report_dir import EVENTS_FILE, RESULT_FILE, UNFINISHED
 from pcaps_contract._sender import ResponseLimits
+from pcaps_contract.report import shown_command
 
 
 def build_plan(args: argparse.Namespace, environ: dict[str, str] | None = None) -> tuple[FuzzPlan, Credentials]:
@@ -96,6 +97,7 @@ def run_fuzz(args: argparse.Namespace) -> int:
 def _write_unjudged(args: argparse.Namespace, result: FuzzResult) -> None:
     if args.report_dir is not None:
         credentials = redacting_placeholder(args.token, args.email, args.api_key, os.environ)
+        result.command = shown_command(args.argv, credentials.redact)
         Reporter(result, credentials).write(args.report_dir)
 
 
@@ -134,6 +136,7 @@ def _run(args: argparse.Namespace) -> int:
             ).run()
     finally:
         events.close()
+    result.command = shown_command(args.argv, credentials.redact)
     reporter = Reporter(result, credentials)
     if plan.report_dir is not None:
         reporter.write(plan.report_dir)

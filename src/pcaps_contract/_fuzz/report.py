@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, cast
 
+from pcaps_contract._api import in_report_order
 from pcaps_contract._credentials import API_KEY_ENV, EMAIL_ENV, TOKEN_ENV, Credentials, redact_data
 from pcaps_contract._files import write_whole
 from pcaps_contract._fuzz.baseline import baseline_document
@@ -20,8 +21,9 @@ from pcaps_contract._fuzz.chart import clock_label
 from pcaps_contract._fuzz.replay import replay_filename, write_replay
 from pcaps_contract._fuzz.result import FuzzResult
 from pcaps_contract._report import Failure, GateReport, Ledger
-from pcaps_contract._report_dir import EVENTS_FILE, HTML_FILE, JUNIT_FILE, RESULT_FILE
+from pcaps_contract._report_dir import CTRF_FILE, EVENTS_FILE, HTML_FILE, JUNIT_FILE, RESULT_FILE
 from pcaps_contract._text import json_text
+from pcaps_contract.report.ctrf import write_ctrf
 
 BASELINE_FILE = "baseline.json"
 REPLAY_DIR = "replay"
@@ -30,6 +32,7 @@ REPORT_FILES = (
     (RESULT_FILE, "everything, machine-readable"),
     (EVENTS_FILE, "one event a line, as it happened"),
     (JUNIT_FILE, "one testcase per operation x check"),
+    (CTRF_FILE, "one test per operation x check, in the Common Test Report Format"),
     (BASELINE_FILE, "accepts every finding of this run (--baseline)"),
 )
 
@@ -78,6 +81,9 @@ class Reporter:
             leftovers=list(self.result.leftovers),
             started_at=self.result.started_at,
             spec_sha256=self.result.spec_sha256,
+            command=self.result.command,
+            documented=self.result.documented,
+            answers={name: dict(stats.answers) for name, stats in self.result.per_operation.items()},
         )
 
     @property
@@ -96,7 +102,8 @@ class Reporter:
             f"{'operation':<16} {'cases':>6} {'2xx':>5} {'4xx':>5} {'5xx':>5} {'429':>5} {'errors':>6} {'findings':>8} "
             "failed checks"
         )
-        for name, stats in result.per_operation.items():
+        for name in in_report_order(result.per_operation):
+            stats = result.per_operation[name]
             s = stats.statuses
             lines.append(
                 f"{name:<16} {stats.cases:>6} {s.get('2xx', 0):>5} {s.get('4xx', 0):>5} {s.get('5xx', 0):>5} "
@@ -133,6 +140,7 @@ class Reporter:
         directory.mkdir(parents=True, exist_ok=True)
         _write(directory / RESULT_FILE, json_text(self.result.as_json(), indent=2))
         self.gate_report().write_junit(directory / JUNIT_FILE)
+        write_ctrf(self.gate_report(), directory / CTRF_FILE)
         _write(directory / BASELINE_FILE, json_text(baseline_document(self.result.findings), indent=2))
         for finding in self.result.findings:
             write_replay(finding, directory / REPLAY_DIR, self._base_url(), self.redact)
@@ -188,6 +196,8 @@ class Reporter:
                 findings=findings,
                 distinct=Counter(finding.operation for finding in result.findings),
                 codes=codes,
+                per_operation=[(name, result.per_operation[name]) for name in in_report_order(result.per_operation)],
+                coverage_rows=report.coverage(),
                 timeline=Markup(timeline_svg(result.timeline, first_seen)) if result.timeline.buckets else None,
                 files=[(name, what) for name, what in REPORT_FILES if (directory / name).is_file()],
                 verdict_class=verdict_class(result.exit_code()),

@@ -7,11 +7,13 @@ from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from typing import Any
 
+from pcaps_contract._api import in_report_order
 from pcaps_contract._fuzz.findings import Finding, merge_findings
 from pcaps_contract._fuzz.latency import Latency
 from pcaps_contract._fuzz.timeline import Timeline
 from pcaps_contract._ownerships import Leftover
 from pcaps_contract._real_answers import COULD_NOT_JUDGE
+from pcaps_contract.report.responses import Covered, coverage
 
 EXIT_OK = 0
 EXIT_FINDINGS = 1  # new findings (not in the baseline)
@@ -103,6 +105,8 @@ class FuzzResult:
     tool: str = ""  # "pcaps-contract VERSION" (empty in results written before it was recorded)
     spec_sha256: str = ""  # of the spec the run judged against
     timeline: Timeline = field(default_factory=Timeline)
+    command: str = ""  # the whole command line, every secret as its $VARIABLE
+    documented: dict[str, list[str]] = field(default_factory=dict)  # operation -> the response keys the spec declares
 
     @property
     def new_findings(self) -> list[Finding]:
@@ -149,12 +153,18 @@ class FuzzResult:
         data["findings"] = [finding.as_json() for finding in self.findings]
         data["per_operation"] = {name: stats.as_json() for name, stats in self.per_operation.items()}
         data["timeline"] = self.timeline.as_json()
+        data["coverage"] = [row.as_json() for row in self.coverage()]
         data["exit_code"] = self.exit_code()
         return data
 
+    def coverage(self) -> list[Covered]:
+        """Each response the spec documents for each fuzzed operation, seen how often; then undocumented statuses."""
+        answers = {name: dict(stats.answers) for name, stats in self.per_operation.items()}
+        return coverage(in_report_order(self.operations), self.documented, answers)
+
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> FuzzResult:
-        fields = {name: value for name, value in data.items() if name != "exit_code"}
+        fields = {name: value for name, value in data.items() if name not in ("exit_code", "coverage")}
         fields["findings"] = [Finding.from_json(item) for item in data.get("findings", [])]
         fields["leftovers"] = [Leftover(**item) for item in data.get("leftovers", [])]
         fields["per_operation"] = {
@@ -204,6 +214,11 @@ def merge_results(results: list[FuzzResult]) -> FuzzResult:
         tool=", ".join(dict.fromkeys(result.tool for result in results if result.tool)),
         spec_sha256=", ".join(dict.fromkeys(result.spec_sha256 for result in results if result.spec_sha256)),
         timeline=timeline,
+        command="; ".join(dict.fromkeys(result.command for result in results if result.command)),
+        documented={
+            name: sorted({key for result in results for key in result.documented.get(name, ())})
+            for name in dict.fromkeys(name for result in results for name in result.documented)
+        },
     )
 
 

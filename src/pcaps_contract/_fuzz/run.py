@@ -103,7 +103,6 @@ class _Shared:
     passes: Counter[str] = field(default_factory=Counter)
     errors: list[str] = field(default_factory=list)
     timeline: Timeline = field(default_factory=Timeline)
-    counted: Counter[str] = field(default_factory=Counter)  # the totals the timeline holds so far
 
 
 class FuzzRun:
@@ -129,13 +128,13 @@ class FuzzRun:
         self.clock = clock
         self.interrupt = interrupt or threading.Event()
         self.stop = threading.Event()
-        self.stats = SendStats()
+        self.shared = _Shared(operations={operation: OperationStats() for operation in plan.operations})
+        self.started = clock()
+        self.stats = SendStats(on_count=self._on_timeline)
         self.limiter = RateLimiter(plan.rate.per_second)
         self.registry = CleanupRegistry()
         self.findings = FindingSet(known, redact=credentials.redact)
-        self.shared = _Shared(operations={operation: OperationStats() for operation in plan.operations})
         self.stop_reason = "budget spent"
-        self.started = clock()
         self.end = self.started + plan.duration if plan.duration is not None else None
         # A SIGTERM or Ctrl-C ends every wait at once, as the end of the budget does; so does the halt, when the
         # target stops answering or asks for a wait the budget cannot afford.
@@ -192,9 +191,7 @@ class FuzzRun:
             self._stopped_by(internal_error(cause_of(exc, self.credentials.redact), self.plan.seed))
         finally:
             self.stop.set()
-            self._sample_timeline()
             cleanup = self._clean_up()
-            self._sample_timeline()
         if not self.crashed and not self.interrupt.is_set():
             self._judged_every_operation()
         seconds = self.clock() - self.started
@@ -226,6 +223,9 @@ class FuzzRun:
             tool=f"pcaps-contract {__version__}",
             spec_sha256=self.spec.sha256,
             timeline=self.shared.timeline,
+            documented={
+                name: sorted(keys) for name, keys in documented_statuses(self.spec, self.plan.operations).items()
+            },
         )
 
     def _judged_every_operation(self) -> None:
@@ -318,7 +318,6 @@ class FuzzRun:
                             self.stop.set()
                         if self.end is not None and self.clock() >= self.end:
                             self.stop.set()
-                        self._sample_timeline()
                         if self.progress is not None:
                             self.progress.update(self.snapshot())
                 finally:
@@ -534,6 +533,7 @@ class FuzzRun:
         finding = Finding(**{**finding.__dict__, "first_seen": round(self.clock() - self.started, 3)})
         with self.shared.lock:
             self.shared.operations[finding.operation].findings += 1
+            self.shared.timeline.add(self.clock() - self.started, findings=1)
         if self.findings.add(finding):
             self.events.emit(
                 "finding",
@@ -567,17 +567,11 @@ class FuzzRun:
         self.events.emit("cleanup_finished", deleted=len(result.deleted), leftovers=len(result.leftovers))
         return result
 
-    def _sample_timeline(self) -> None:
-        """Add what the sender and the checks counted since the last sample to the current second's bucket."""
-        with self.shared.lock:
-            totals = Counter(
-                requests=self.stats["requests"],
-                throttled=self.stats["throttled"],
-                findings=sum(stats.findings for stats in self.shared.operations.values()),
-            )
-            new = {name: totals[name] - self.shared.counted[name] for name in totals}
-            self.shared.counted = totals
-            self.shared.timeline.add(self.clock() - self.started, **new)
+    def _on_timeline(self, name: str, amount: int) -> None:
+        """A request or a 429 counted by the sender, placed on the timeline when it happens (the cleanup's too)."""
+        if name in ("requests", "throttled"):
+            with self.shared.lock:
+                self.shared.timeline.add(self.clock() - self.started, **{name: amount})
 
     def snapshot(self) -> Snapshot:
         with self.shared.lock:

@@ -226,6 +226,8 @@ def run_gate(
     if run.internal is not None:  # before any other reason: the verdicts so far cannot be trusted to be all
         report.error = internal_error(run.internal, seed)
     documented = documented_statuses(spec, run.ledger.operations)
+    report.documented = {operation: sorted(keys) for operation, keys in documented.items()}
+    report.answers = {operation: dict(kinds) for operation, kinds in run.answers.items()}
     report.error = report.error or unjudged(run, lifecycle=options.lifecycle, documented=documented)
     never = without_real_answers(run.answers, documented, run.ledger.operations)
     if never and not report.error:  # the violations on real answers are the verdict; what it could not judge shows
