@@ -147,3 +147,11 @@ def test_ci_page_shows_the_action_used_from_another_repository_with_credentials_
     assert set(gate["with"]) <= set(document(ACTION)["inputs"]), "every input the page shows exists"
     for name in document(ACTION)["inputs"]:
         assert f"| `{name}` |" in page, f"docs/ci.md does not describe the input {name}"
+
+
+def test_the_readme_shows_the_action_with_inputs_it_has_and_the_token_through_env() -> None:
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    (snippet,) = [block for block in re.findall(r"```yaml\n(.*?)```", readme, re.S) if "pcaps-contract@" in block]
+    (step,) = yaml.safe_load(snippet)
+    assert set(step["with"]) <= set(document(ACTION)["inputs"])
+    assert step["env"]["CLOUDFLARE_API_TOKEN"] == "${{ secrets.CLOUDFLARE_API_TOKEN }}"
