@@ -191,7 +191,12 @@ def _add_diff(commands: Commands) -> None:
     diff.add_argument("old", nargs="?", metavar="OLD", help="the old spec: FILE, REV:PATH or REV")
     diff.add_argument("new", nargs="?", metavar="NEW", help="the new spec (default: the working-tree spec)")
     diff.add_argument("--base", metavar="REF", help="compare the working-tree spec with the spec at this git ref")
-    diff.add_argument("--spec", type=Path, help="the working-tree spec (default: the bundled spec)")
+    diff.add_argument(
+        "--spec",
+        type=Path,
+        help="the working-tree spec (default: spec/pcaps-ownership.openapi.yaml of the git working tree around the "
+        "current directory, else the bundled spec)",
+    )
     diff.add_argument("--format", choices=("table", "markdown", "json"), default="table", help="output format")
     diff.add_argument("--allow-breaking", action="store_true", help="exit 0 even when something breaks")
     diff.set_defaults(run=_run_diff)
@@ -202,15 +207,15 @@ def _run_diff(args: argparse.Namespace) -> int:
     from pcaps_contract._diff.render import render
     from pcaps_contract._diff.sources import load_source, load_working_tree
     from pcaps_contract._errors import UsageError
-    from pcaps_contract._spec import default_spec_path
-    from pcaps_contract._terminal import printable_json
+    from pcaps_contract._spec import working_tree_spec_path
+    from pcaps_contract._terminal import printable, printable_json
 
     if args.base is not None and args.old is not None:
         raise UsageError("give either --base REF or OLD [NEW], not both.")
     old_argument = args.base if args.base is not None else args.old
     if old_argument is None:
         raise UsageError("nothing to compare; give OLD [NEW] (files or git revisions) or --base REF.")
-    spec_path = args.spec or default_spec_path()
+    spec_path = args.spec or working_tree_spec_path()
     old = load_source(old_argument, spec_path)
     new = load_source(args.new, spec_path) if args.new is not None else load_working_tree(spec_path)
     changes = diff_documents(old.document, new.document)

@@ -38,6 +38,22 @@ def default_spec_path() -> Path:
     return spec_dir() / SPEC_FILENAME
 
 
+def working_tree_spec_path(cwd: Path | None = None) -> Path:
+    """The spec of the git working tree around `cwd` (its `spec/`), else the bundled spec.
+
+    A CI job installs the toolkit (not editable) and runs it in a checkout: its spec is the checkout's, not the
+    installed copy, which no git revision knows. The search goes up from `cwd` and stops at the repository's top.
+    """
+    start = (cwd or Path.cwd()).resolve()
+    for folder in (start, *start.parents):
+        candidate = folder / "spec" / SPEC_FILENAME
+        if candidate.is_file():
+            return candidate
+        if (folder / ".git").exists():
+            break
+    return default_spec_path()
+
+
 def read_document(path: Path) -> dict[str, Any]:
     """Read a YAML or JSON spec through the one bounded reader (`_documents`), raising SpecError naming the file."""
     return load_document(read_bytes(path), str(path))

@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 
 from pcaps_contract._cli import main
-from pcaps_contract._spec import default_spec_path
+from pcaps_contract._spec import default_spec_path, working_tree_spec_path
 
 SPEC = "spec/pcaps-ownership.openapi.yaml"
 SpecEdit = Callable[[dict[str, Any]], None]  # the `spec_edits` fixture's values
@@ -189,6 +189,28 @@ def test_outside_a_git_repository_a_revision_is_refused(
     code, _, err = run(capsys, "main", "--spec", "spec.yaml")
     assert code == 2
     assert "is not inside a git repository" in err
+
+
+def test_without_spec_a_revision_means_the_spec_of_the_working_tree_around_the_current_directory(
+    repo: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], edit: Edit
+) -> None:
+    edit("breaking")
+    (repo / "deeper" / "still").mkdir(parents=True)
+    monkeypatch.chdir(repo / "deeper" / "still")
+    code, out, err = run(capsys, "--base", "main")
+    assert (code, err) == (1, "")
+    assert "main:spec/pcaps-ownership.openapi.yaml" in out
+    assert "breaking" in out
+
+
+def test_the_search_for_a_working_tree_spec_stops_at_the_repository_top(tmp_path: Path) -> None:
+    (tmp_path / "spec").mkdir()
+    shutil.copy(default_spec_path(), tmp_path / SPEC)
+    inner = tmp_path / "other-repository" / "src"
+    inner.mkdir(parents=True)
+    (tmp_path / "other-repository" / ".git").mkdir()
+    assert working_tree_spec_path(inner) == default_spec_path()
+    assert working_tree_spec_path(tmp_path / "other-repository" / "..") == (tmp_path / SPEC).resolve()
 
 
 def test_the_installed_command_runs_diff_as_a_user_would(repo: Path, edit: Edit) -> None:

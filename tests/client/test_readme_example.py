@@ -1,4 +1,4 @@
-"""The README's example of the generated client runs as printed against the mock."""
+"""The examples of the generated client on its page (docs/generate.md) run as printed against the mock."""
 
 from __future__ import annotations
 
@@ -12,13 +12,13 @@ from typing import Any
 from pcaps_contract.mock import MockConfig, create_app
 from pcaps_contract.mock._server import serve_in_thread
 
-README = Path(__file__).resolve().parents[2] / "README.md"
+PAGE = Path(__file__).resolve().parents[2] / "docs" / "generate.md"
 
 
-def test_the_readme_example_of_the_generated_client_runs_against_the_mock() -> None:
-    section = README.read_text(encoding="utf-8").split("## The generated client", 1)[1]
+def test_the_documented_example_of_the_generated_client_runs_against_the_mock() -> None:
+    section = PAGE.read_text(encoding="utf-8")
     example = re.search(r"```python\n(.*?)```", section, re.S)
-    assert example is not None, "README.md lost its example of the generated client"
+    assert example is not None, "docs/generate.md lost its example of the generated client"
     assert len([line for line in example.group(1).splitlines() if line.strip()]) == 6
     printed = StringIO()
     names: dict[str, Any] = {}
@@ -32,11 +32,11 @@ def test_the_readme_example_of_the_generated_client_runs_against_the_mock() -> N
     assert second == "True"
 
 
-def test_the_readme_example_of_the_async_client_runs_against_the_mock() -> None:
-    section = README.read_text(encoding="utf-8").split("## The generated client", 1)[1]
+def test_the_documented_example_of_the_async_client_runs_against_the_mock() -> None:
+    section = PAGE.read_text(encoding="utf-8")
     examples = re.findall(r"```python\n(.*?)```", section, re.S)
     asynchronous = [textwrap.dedent(example) for example in examples if "AsyncPcapsClient" in example]
-    assert len(asynchronous) == 1, "README.md lost its example of the async client"
+    assert len(asynchronous) == 1, "docs/generate.md lost its example of the async client"
     printed = StringIO()
 
     with serve_in_thread(create_app(MockConfig())) as url, redirect_stdout(printed):

@@ -1,4 +1,4 @@
-"""The project's CI (`.ci/run`) lints before it tests, with the README's commands, and mypy sees every Python file."""
+"""The project's CI (`.ci/run`) lints before it tests, with the documented commands, and mypy sees every Python file."""
 
 from __future__ import annotations
 
@@ -26,16 +26,17 @@ def test_ci_installs_chromium_if_missing_then_lints_then_tests_and_nothing_else(
     assert ci_commands() == [CHROMIUM, "python3 scripts/dev.py lint", "python3 scripts/dev.py test"]
 
 
-def test_each_command_ci_runs_is_one_the_readme_shows() -> None:
-    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+def test_each_command_ci_runs_is_one_the_readme_or_the_development_page_shows() -> None:
+    readme = "\n".join((ROOT / name).read_text(encoding="utf-8") for name in ("README.md", "docs/development.md"))
     shown = {span.strip() for span in re.findall(r"`([^`\n]+)`", readme)}
     shown |= {
         line.split("#")[0].strip()
-        for block in re.findall(r"```\n(.*?)```", readme, re.S)
+        # A fence may name its language (```yaml): matched as a plain one, it would pair with the next block's.
+        for block in re.findall(r"```[a-z]*\n(.*?)```", readme, re.S)
         for line in block.splitlines()
     }
     missing = [command for command in ci_commands() if command not in shown]
-    assert missing == [], f"the README does not show {missing}"
+    assert missing == [], f"neither the README nor docs/development.md shows {missing}"
 
 
 def python_files() -> list[Path]:

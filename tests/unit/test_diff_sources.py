@@ -13,10 +13,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from pcaps_contract._diff.sources import checked, load_source, load_working_tree
 from pcaps_contract._errors import SpecError
-from pcaps_contract._spec import default_spec_path, read_document
+from pcaps_contract._spec import SPEC_FILENAME, default_spec_path, read_document, working_tree_spec_path
 
 SpecEdit = Callable[[dict[str, Any]], None]
 EditFile = Callable[[Path, SpecEdit], None]
@@ -159,3 +161,33 @@ def test_checked_refuses_a_document_that_is_not_openapi_3() -> None:
 
     with pytest.raises(SpecError, match=r"swagger.yaml is not an OpenAPI 3 document"):
         checked({"swagger": "2.0", "info": {}, "paths": {}}, "swagger.yaml")
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    depth=st.integers(min_value=0, max_value=5),
+    spec_at=st.one_of(st.none(), st.integers(min_value=0, max_value=5)),
+    git_at=st.one_of(st.none(), st.integers(min_value=0, max_value=5)),
+)
+def test_the_working_tree_spec_is_the_nearest_spec_folder_above_the_current_one_up_to_the_repository_top(
+    tmp_path_factory: pytest.TempPathFactory, depth: int, spec_at: int | None, git_at: int | None
+) -> None:
+    """Folders 0 (the top of the layout) to `depth` (the current folder): a `spec/` at level `spec_at` and a `.git`
+    at level `git_at`; the search goes up from the current folder and stops after the first folder with `.git`."""
+    top = tmp_path_factory.mktemp("layout")
+    levels = [top]
+    for level in range(1, depth + 1):
+        levels.append(levels[-1] / f"level{level}")
+    levels[-1].mkdir(parents=True, exist_ok=True)
+    if spec_at is not None and spec_at <= depth:
+        (levels[spec_at] / "spec").mkdir()
+        shutil.copy(default_spec_path(), levels[spec_at] / "spec" / SPEC_FILENAME)
+    if git_at is not None and git_at <= depth:
+        (levels[git_at] / ".git").mkdir()
+
+    found = working_tree_spec_path(levels[-1])
+
+    if spec_at is None or spec_at > depth or (git_at is not None and spec_at < git_at <= depth):
+        assert found == default_spec_path()  # no spec, or one beyond the repository's top
+    else:
+        assert found == (levels[spec_at] / "spec" / SPEC_FILENAME).resolve()

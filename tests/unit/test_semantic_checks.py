@@ -291,14 +291,23 @@ def test_a_refused_write_that_changed_the_list_breaks_half_credentials_are_refus
 
 def test_a_list_refused_to_one_style_of_the_run_breaks_given_credentials_are_accepted() -> None:
     for status in (401, 403):
-        breaks("given_credentials_are_accepted", checks.given_credentials_are_accepted, answer(None, status, "list_buckets"), "a")
+        breaks(
+            "given_credentials_are_accepted",
+            checks.given_credentials_are_accepted,
+            answer(None, status, "list_buckets"),
+            "a",
+        )
 
 
 def test_a_list_answered_keeps_given_credentials_are_accepted() -> None:
     assert checks.given_credentials_are_accepted(listing(record()), "the API token") is checks.HELD
     # A throttled or failing list says nothing of the credentials: other checks judge it.
-    assert checks.given_credentials_are_accepted(answer(None, 429, "list_buckets"), "the API token") is checks.OUT_OF_SCOPE
-    assert checks.given_credentials_are_accepted(answer(None, 500, "list_buckets"), "the API token") is checks.OUT_OF_SCOPE
+    assert (
+        checks.given_credentials_are_accepted(answer(None, 429, "list_buckets"), "the API token") is checks.OUT_OF_SCOPE
+    )
+    assert (
+        checks.given_credentials_are_accepted(answer(None, 500, "list_buckets"), "the API token") is checks.OUT_OF_SCOPE
+    )
 
 
 def test_a_refusal_that_changed_nothing_keeps_half_credentials_are_refused() -> None:

@@ -37,7 +37,7 @@ Where = Callable[[str, str], str]  # (documentation key, "old" or "new") -> JSON
 CALLERS = "callers"
 CONSUMERS = "response consumers"
 
-# Every rule: its id, its class, and what fires it. The README's rule table mirrors this one.
+# Every rule: its id, its class, and what fires it. The rule table of docs/diff.md mirrors this one.
 RULES: dict[str, tuple[bool, str]] = {
     "path-removed": (True, "a path and all its operations removed"),
     "operation-removed": (True, "one operation (method + path) removed"),
