@@ -270,7 +270,7 @@ def test_the_html_report_has_the_summary_the_operation_table_and_each_finding_wi
 ) -> None:
     parser = ReportParser()
     parser.feed((rehearsal["report"] / "report.html").read_text())
-    assert [row[0] for row in parser.rows if row] == ["add_bucket", "list_buckets", "validate_bucket", "delete_bucket"]
+    assert [row[0] for row in parser.rows if row] == ["list_buckets", "add_bucket", "delete_bucket", "validate_bucket"]
     keys = [finding["key"] for finding in rehearsal["result"]["findings"]]
     assert parser.findings == [f"finding-{key}" for key in keys]
     assert len(parser.curls) == len(keys) and all(

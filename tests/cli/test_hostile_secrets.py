@@ -133,7 +133,7 @@ def test_verify_of_a_hostile_har_writes_well_formed_reports_without_a_secret(run
     outcome = run_cli("verify", str(har), "--report-dir", str(tmp_path / "out"))
     assert outcome.code == 1, outcome.stdout + outcome.stderr
     shown = read_reports(tmp_path / "out")
-    assert sorted(shown) == ["junit.xml", "report.html", "result.json"]
+    assert sorted(shown) == ["ctrf.json", "junit.xml", "report.html", "result.json"]
     assert "$CLOUDFLARE_API_TOKEN" in shown["result.json"] and "$R2_SECRET_ACCESS_KEY" in shown["result.json"]
     for output in (outcome.stdout, outcome.stderr):
         assert_no_secret(output, "the terminal")
@@ -201,7 +201,7 @@ def test_the_proxy_in_front_of_the_mock_keeps_hostile_secrets_out_of_every_repor
         outcome = running.stop(signal.SIGINT)
     assert outcome.code == 1, outcome.stdout + outcome.stderr
     shown = read_reports(tmp_path / "out")
-    assert sorted(shown) == ["events.ndjson", "exchanges.ndjson", "junit.xml", "report.html", "result.json"]
+    assert sorted(shown) == ["ctrf.json", "events.ndjson", "exchanges.ndjson", "junit.xml", "report.html", "result.json"]
     recording = [json.loads(line) for line in (tmp_path / "out" / "exchanges.ndjson").read_text("utf-8").splitlines()]
     assert len(recording) == 2 * len(TOKENS)
     sent = {

@@ -107,18 +107,6 @@ NEW_DEFECTS: dict[str, str] = {
     "any_challenge_succeeds": "made_up_challenge_never_succeeds",
     "api_key_alone_accepted": "half_credentials_are_refused",
     "list_cut_without_result_info": "listing_is_complete",
-}
-
-# Defects only a run with --bucket reaches (it validates with the challenge delivered there): `s3_endpoint`.
-BUCKET_DEFECTS: dict[str, str] = {
-    "validated_list_still_pending": "record_is_stable",
-    "repeat_validation_fails": "validation_sets_status",
-}
-
-# Defects no run can call a violation (the real API may take minutes to verify): the check named must report its
-# outcome as not judged, with the reason, and never count it passed.
-NOT_JUDGED: dict[str, str] = {
-    "validation_keeps_pending": "validation_sets_status",
     "pages_claim_one_more": "pages_deliver_what_they_claim",
     "page_parameter_ignored": "pages_deliver_what_they_claim",
     "list_cut_counting_only_the_shown": "listing_is_complete",
@@ -135,6 +123,18 @@ NOT_JUDGED: dict[str, str] = {
     "token_accepted_without_bearer": "half_credentials_are_refused",
     "key_pair_refused": "given_credentials_are_accepted",
     "second_account_lists_the_first": "foreign_ownership_is_not_listed",
+}
+
+# Defects only a run with --bucket reaches (it validates with the challenge delivered there): `s3_endpoint`.
+BUCKET_DEFECTS: dict[str, str] = {
+    "validated_list_still_pending": "record_is_stable",
+    "repeat_validation_fails": "validation_sets_status",
+}
+
+# Defects no run can call a violation (the real API may take minutes to verify): the check named must report its
+# outcome as not judged, with the reason, and never count it passed.
+NOT_JUDGED: dict[str, str] = {
+    "validation_keeps_pending": "validation_sets_status",
 }
 # Defects of a server that pages (as variant `paging` does, with its flaw).
 PAGING_DEFECTS = frozenset({"pages_claim_one_more", "page_parameter_ignored"})
