@@ -201,7 +201,8 @@ def test_the_proxy_in_front_of_the_mock_keeps_hostile_secrets_out_of_every_repor
         outcome = running.stop(signal.SIGINT)
     assert outcome.code == 1, outcome.stdout + outcome.stderr
     shown = read_reports(tmp_path / "out")
-    assert sorted(shown) == ["ctrf.json", "events.ndjson", "exchanges.ndjson", "junit.xml", "report.html", "result.json"]
+    files = ["ctrf.json", "events.ndjson", "exchanges.ndjson", "junit.xml", "report.html", "result.json"]
+    assert sorted(shown) == files
     recording = [json.loads(line) for line in (tmp_path / "out" / "exchanges.ndjson").read_text("utf-8").splitlines()]
     assert len(recording) == 2 * len(TOKENS)
     sent = {
