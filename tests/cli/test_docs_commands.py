@@ -19,6 +19,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -137,12 +138,13 @@ def scratch(tmp_path: Path) -> Path:
     return repository
 
 
-@pytest.fixture(scope="module")
-def documented_mock(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """The pages' `pcaps-contract mock` line, served on a free port; yields `127.0.0.1:PORT`. It must stop on
-    Ctrl-C with exit 0, as the pages say."""
-    (mock,) = {shown.command for shown in SHOWN if shown.serves}
-    log = tmp_path_factory.mktemp("mock") / "stderr.txt"
+SERVED = sorted({shown.command for shown in SHOWN if shown.serves})
+
+
+@contextmanager
+def serving(mock: str, log: Path) -> Iterator[str]:
+    """A `pcaps-contract mock` line shown, served on a free port; yields `127.0.0.1:PORT`. It must stop on Ctrl-C
+    with exit 0, as the pages say."""
     with log.open("w") as errors:
         process = subprocess.Popen(
             [PROGRAM, *shlex.split(mock)[1:], "--port", "0"],
@@ -164,6 +166,24 @@ def documented_mock(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         if process.poll() is None:
             process.kill()
             process.wait(timeout=10)
+
+
+@pytest.fixture(scope="module")
+def documented_mock(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The quickstart's `pcaps-contract mock` line, served on a free port; yields `127.0.0.1:PORT`."""
+    (mock,) = [shown.command for shown in SHOWN if shown.serves and shown.page == "README.md"]
+    with serving(mock, tmp_path_factory.mktemp("mock") / "stderr.txt") as address:
+        yield address
+
+
+@pytest.mark.parametrize("mock", SERVED)
+def test_every_mock_line_shown_serves_and_stops_on_ctrl_c(mock: str, tmp_path: Path) -> None:
+    with serving(mock, tmp_path / "stderr.txt") as address:
+        answer = httpx.get(f"http://{address}/client/v4/accounts/023e105f4ecef8ad9ca31a8372d0c353/pcaps/ownership")
+        assert answer.status_code == 401
+        time.sleep(0.5)  # the request log writes a line within 50 ms of the answer
+    logged = re.search(r" GET /client/v4/\S+ 401 ", (tmp_path / "stderr.txt").read_text(encoding="utf-8"))
+    assert (logged is None) == ("--quiet" in shlex.split(mock)), "--quiet alone turns off the line per request"
 
 
 def test_every_command_shown_says_its_exit_code_or_why_it_is_not_run() -> None:
