@@ -3,12 +3,16 @@
 .venv/bin/python scripts/screenshots.py            # every screenshot
 .venv/bin/python scripts/screenshots.py check      # docs/check-report.png only
 .venv/bin/python scripts/screenshots.py fuzz       # docs/fuzz-report.png only (a 15-second run)
+.venv/bin/python scripts/screenshots.py quickstart # docs/quickstart.png only: the README's quickstart in a terminal
 """
 
 from __future__ import annotations
 
 import contextlib
+import html
 import io
+import os
+import subprocess
 import sys
 import tempfile
 from collections.abc import Callable
@@ -45,10 +49,30 @@ def fuzz_report(folder: Path) -> Path:
     return folder / "report.html"
 
 
+def quickstart_terminal(folder: Path) -> Path:
+    """The README's quickstart as a terminal shows it: the mock served on 127.0.0.1, `check --base-url` against it."""
+    from pcaps_contract.mock import DEV_TOKEN, MockConfig, create_app
+    from pcaps_contract.mock._server import serve_in_thread
+
+    account = "023e105f4ecef8ad9ca31a8372d0c353"
+    with serve_in_thread(create_app(MockConfig(accounts=(account,)))) as url:
+        base_url = f"{url}/client/v4"
+        shown = f"$ pcaps-contract check --base-url {base_url} --account-id {account} --report-dir reports"
+        environ = {**os.environ, "CLOUDFLARE_API_TOKEN": DEV_TOKEN, "NO_COLOR": "1", "COLUMNS": "110"}
+        command = [sys.executable, "-m", "pcaps_contract", *shown.split()[2:-1], str(folder / "reports")]
+        done = subprocess.run(command, capture_output=True, text=True, env=environ, timeout=300, check=False)
+    text = "\n".join([shown, done.stdout.rstrip(), done.stderr.rstrip(), f"$ echo $?\n{done.returncode}"])
+    page = folder / "quickstart.html"
+    style = "body{margin:0;background:#1e1e1e}pre{color:#e0e0e0;font:14px/1.35 monospace;padding:16px;margin:0}"
+    page.write_text(f"<!doctype html><meta charset=utf-8><style>{style}</style><pre>{html.escape(text)}</pre>")
+    return page
+
+
 # name -> (how to make the page, the PNG, its height in CSS pixels)
 SCREENSHOTS: dict[str, tuple[Callable[[Path], Path], Path, int]] = {
     "check": (check_report, ROOT / "docs" / "check-report.png", 4000),
     "fuzz": (fuzz_report, ROOT / "docs" / "fuzz-report.png", 6100),
+    "quickstart": (quickstart_terminal, ROOT / "docs" / "quickstart.png", 1000),
 }
 
 

@@ -238,7 +238,7 @@ def test_a_target_that_does_not_advertise_the_mock_s_route_gets_no_request_off_t
     assert "give --bucket" in json.loads(report.read_text())["never_judged"]["validation_sets_status"]
 
 
-@pytest.mark.parametrize("seed", range(1, 11))
+@pytest.mark.parametrize("seed", range(1, 4))  # 10 seeds and the soak's in BENCHMARKS.md
 def test_a_validation_pending_first_and_success_later_passes(
     run_cli: Run, s3_endpoint: str, tmp_path: Path, seed: int
 ) -> None:

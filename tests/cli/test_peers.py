@@ -115,7 +115,7 @@ def test_check_passes_what_the_real_api_legitimately_does(run_cli: Run, variant:
     assert not any(leftovers.values()), leftovers
 
 
-@pytest.mark.parametrize("seed", SEEDS)
+@pytest.mark.parametrize("seed", VARIANT_SEEDS)
 def test_check_passes_a_server_that_pages_right(run_cli: Run, seed: int) -> None:
     """`page`/`per_page` honoured with a truthful `result_info`, 10 records a page: the run reads later pages."""
     with serve_peer(variant="paging") as (base_url, peer):

@@ -42,9 +42,7 @@ def _check(run_cli: Run, base_url: str, style: str, seed: int, *extra: str) -> O
     return run_cli("check", "--base-url", base_url, *STYLES[style], *ACCOUNTS, "--seed", str(seed), *FAST, *extra)
 
 
-@pytest.mark.parametrize(
-    ("style", "seeds"), [("token", range(1, 4)), ("key pair", range(1, 4)), ("both", range(1, 11))]
-)
+@pytest.mark.parametrize(("style", "seeds"), [("token", range(1, 4)), ("key pair", range(1, 4)), ("both", range(1, 4))])
 def test_every_form_and_tenancy_probe_is_judged_on_every_operation_at_every_seed(
     run_cli: Run, tmp_path: Path, style: str, seeds: range
 ) -> None:
@@ -73,13 +71,17 @@ DEFECTS = {
 }
 
 
-@pytest.mark.parametrize(
-    ("defect", "style"), [(defect, style) for defect, (_, _, styles) in DEFECTS.items() for style in styles]
-)
-def test_a_defect_in_one_form_or_one_operation_is_named_at_every_seed(run_cli: Run, defect: str, style: str) -> None:
+CASES = [(defect, style) for defect, (_, _, styles) in DEFECTS.items() for style in styles]
+
+
+@pytest.mark.parametrize(("defect", "style", "seed"), [(*case, 1 + index % 3) for index, case in enumerate(CASES)])
+def test_a_defect_in_one_form_or_one_operation_is_named_whatever_the_seed(
+    run_cli: Run, defect: str, style: str, seed: int
+) -> None:
+    """Each case at one seed, the seeds dealt round the cases: the probes are a table, so no seed can skip a row
+    (the table's rows are judged at three seeds of each style above)."""
     check, operation, _ = DEFECTS[defect]
-    for seed in range(1, 4):
-        with serve_peer(defects={defect}) as (base_url, _):
-            outcome = _check(run_cli, base_url, style, seed)
-        assert outcome.code == 1, outcome.stdout + outcome.stderr
-        assert f"{check} on {operation}" in outcome.stdout, (seed, outcome.stdout)
+    with serve_peer(defects={defect}) as (base_url, _):
+        outcome = _check(run_cli, base_url, style, seed)
+    assert outcome.code == 1, outcome.stdout + outcome.stderr
+    assert f"{check} on {operation}" in outcome.stdout, (seed, outcome.stdout)
