@@ -332,8 +332,11 @@ def _judge_side_by_side(
     table = _probe_table()
     probes = _probes(options, connection, run, seed, source, table) if options.lifecycle else []
     workers = options.resolved_workers()
-    if options.bucket is None:  # the probes first: the longest sequences, so that no worker waits for them at the end
-        stops = _side_by_side([*(probe for probe, _ in probes), *tasks, *(lane for lane, _ in lanes)], workers)
+    if options.bucket is None:
+        # The probes first, each on a thread beside the workers: short sequences that mostly wait on answers, which
+        # would otherwise hold workers the phases and lanes need (the rate limit bounds the target's load either way).
+        beside = len(probes) if workers > 1 else 0
+        stops = _side_by_side([*(probe for probe, _ in probes), *tasks, *(lane for lane, _ in lanes)], workers + beside)
     else:  # every positive body of the phases names that bucket too: their validations would change its records
         _side_by_side(tasks, workers)
         stops = _side_by_side([probe for probe, _ in probes], 1)  # each lists the bucket's every record
