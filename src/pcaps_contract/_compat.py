@@ -5,6 +5,7 @@ import __future__
 
 import ast
 import builtins
+import ctypes
 import functools
 import sys
 import threading
@@ -91,11 +92,30 @@ def warm_hypothesis() -> None:
     st.text().validate()
 
 
+# glibc gives a thread that meets contention an arena of its own, each reserving 64 MiB of address space (up to eight
+# per core): the workers of a run and the probes beside them then reserve more than a 1 GiB address-space limit
+# allows (`ulimit -v`), and an allocation fails inside a thread (an abort: exit -6, no sentence). Two arenas serve
+# threads that mostly wait on sockets; the process's memory stays bounded by what it holds, not by its threads.
+M_ARENA_MAX = -8  # glibc's mallopt parameter
+MALLOC_ARENAS = 2
+
+
+def bound_malloc_arenas() -> None:
+    """At most `MALLOC_ARENAS` malloc arenas for the rest of the process (glibc only; elsewhere nothing to do)."""
+    try:
+        mallopt = ctypes.CDLL(None).mallopt
+    except (OSError, AttributeError):
+        return
+    mallopt(M_ARENA_MAX, MALLOC_ARENAS)
+
+
 @contextmanager
 def ready_for_threads(enabled: bool = True) -> Iterator[None]:
     """Ready this process for concurrent runs: Hypothesis's tables computed, and on interpreters that need it
-    (gh-106905), conversions to and from `ast` objects one at a time from then on (`guard_ast_conversions`)."""
+    (gh-106905), conversions to and from `ast` objects one at a time from then on (`guard_ast_conversions`), and
+    the threads' malloc arenas bounded (`bound_malloc_arenas`)."""
     if enabled:
+        bound_malloc_arenas()
         warm_hypothesis()
         if AST_PARSE_IS_SHARED:
             guard_ast_conversions()
