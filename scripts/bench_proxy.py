@@ -26,7 +26,7 @@ import httpx
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
-from pcaps_contract._traffic import Recorded, har_document  # noqa: E402
+from pcaps_contract.passive.traffic import Recorded, har_document  # noqa: E402
 
 CLI = [sys.executable, "-m", "pcaps_contract._cli"]
 ACCOUNT = "023e105f4ecef8ad9ca31a8372d0c353"

@@ -60,7 +60,7 @@ def main() -> None:
     args = parser.parse_args()
     sys.path.insert(0, str(args.src))
     from pcaps_contract._credentials import Credentials
-    from pcaps_contract._traffic import Secrets
+    from pcaps_contract.passive.traffic import Secrets
 
     rng = random.Random(22)
     long_token = token(rng, 8000)

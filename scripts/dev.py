@@ -108,7 +108,7 @@ def undecorated(source: str) -> str:
 def mutate(args: list[str]) -> int:
     """Mutation-test one module against its own unit tests; print the score and every surviving mutant.
 
-    `mutate src/pcaps_contract/_fuzz/safety.py` runs tests/unit/test_fuzz_safety.py (the module's path, each part
+    `mutate src/pcaps_contract/fuzz/safety.py` runs tests/unit/test_fuzz_safety.py (the module's path, each part
     without its leading `_`); test files named after the module replace that guess. mutmut reads its config
     from `./pyproject.toml`, so each module gets a workspace, `mutants/<module>/`, with the project's
     pyproject plus a `[tool.mutmut]` table and links to src/, tests/ and spec/; it is rebuilt on every run,

@@ -21,7 +21,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from pcaps_contract._spec import default_spec_path
+from pcaps_contract.openapi.spec import default_spec_path
 from pcaps_contract.mock import DEV_TOKEN, MockConfig, create_app
 from pcaps_contract.mock._server import serve_in_thread
 

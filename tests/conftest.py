@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 import yaml
 
-from pcaps_contract._spec import Spec, load_spec
+from pcaps_contract.openapi.spec import Spec, load_spec
 
 SpecEdit = Callable[[dict[str, Any]], None]
 

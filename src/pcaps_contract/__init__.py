@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 from pcaps_contract._errors import PcapsContractError, SpecError, UsageError
 
 if TYPE_CHECKING:
-    from pcaps_contract._spec import Spec, default_spec_path, load_spec
+    from pcaps_contract.openapi.spec import Spec, default_spec_path, load_spec
 
 __version__ = "0.1.0"
 
@@ -30,7 +30,7 @@ _FROM_SPEC = ("Spec", "default_spec_path", "load_spec")
 
 def __getattr__(name: str) -> Any:
     if name in _FROM_SPEC:
-        from pcaps_contract import _spec
+        from pcaps_contract.openapi import spec as _spec
 
         return getattr(_spec, name)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

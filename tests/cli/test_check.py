@@ -10,8 +10,8 @@ from xml.etree import ElementTree
 import httpx
 import pytest
 
-from pcaps_contract import _api as api
-from pcaps_contract._checks import judges
+from pcaps_contract.openapi import api
+from pcaps_contract.judge.checks import judges
 from pcaps_contract.gate import ALL_CHECKS
 from pcaps_contract.mock import DEV_TOKEN, MockConfig, create_app
 from pcaps_contract.mock._server import serve_in_thread

@@ -19,7 +19,7 @@ import boto3
 import pytest
 from moto.server import ThreadedMotoServer
 
-from pcaps_contract._targets import MOCK_ACCOUNTS
+from pcaps_contract.engine.targets import MOCK_ACCOUNTS
 from pcaps_contract.mock import DEV_TOKEN, MockConfig, create_app
 from pcaps_contract.mock._app import CHALLENGE_HEADER
 from pcaps_contract.mock._server import serve_in_thread

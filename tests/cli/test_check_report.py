@@ -13,8 +13,8 @@ from typing import Any
 
 import pytest
 
-from pcaps_contract._checks import CHECKS, judges
-from pcaps_contract._report import NOT_ON_THIS_OPERATION
+from pcaps_contract.judge.checks import CHECKS, judges
+from pcaps_contract.report.run_report import NOT_ON_THIS_OPERATION
 from tests.browser import dump_dom
 from tests.cli.helpers import FAST, Outcome, Run
 from tests.gallery.broken import BREAKS, OTHER, OWNER

@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 
 from pcaps_contract._cli import main
-from pcaps_contract._spec import default_spec_path, working_tree_spec_path
+from pcaps_contract.openapi.spec import default_spec_path, working_tree_spec_path
 
 SPEC = "spec/pcaps-ownership.openapi.yaml"
 SpecEdit = Callable[[dict[str, Any]], None]  # the `spec_edits` fixture's values

@@ -12,7 +12,7 @@ import zipfile
 from email.parser import Parser
 from pathlib import Path
 
-from pcaps_contract._codegen import PACKAGE_NAME
+from pcaps_contract.codegen.render import PACKAGE_NAME
 from tests.cli.wheels import (
     ROOT,
     built,

@@ -26,7 +26,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from pcaps_contract._spec import default_spec_path
+from pcaps_contract.openapi.spec import default_spec_path
 
 ROOT = Path(__file__).resolve().parents[2]
 PAGES = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]

@@ -24,8 +24,8 @@ from xml.etree import ElementTree
 import pytest
 from markupsafe import escape
 
-from pcaps_contract._ownerships import MAY_EXIST, shown_conf
-from pcaps_contract._report_dir import HTML_FILE
+from pcaps_contract.engine.ownerships import MAY_EXIST, shown_conf
+from pcaps_contract.report.folder import HTML_FILE
 from pcaps_contract.mock import MockConfig, create_app
 from pcaps_contract.mock._server import serve_in_thread
 from tests.gallery.broken import OWNER

@@ -12,7 +12,7 @@ import pytest
 import yaml
 
 from pcaps_contract._cli import main
-from pcaps_contract._spec import default_spec_path
+from pcaps_contract.openapi.spec import default_spec_path
 from tests.cli.wheels import built, unpacked
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -45,7 +45,7 @@ def check_the_mock(run_cli: Run, seed: int) -> tuple[Outcome, Served]:
 def test_an_internal_error_in_the_lifecycle_is_reported_with_the_seed_after_the_cleanup(
     run_cli: Run, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from pcaps_contract import _lifecycle
+    from pcaps_contract.gate import lifecycle as _lifecycle
 
     monkeypatch.setattr(_lifecycle, "run_lane", broken_lane)
     outcome, served = check_the_mock(run_cli, 7)
@@ -57,7 +57,7 @@ def test_an_internal_error_in_the_lifecycle_is_reported_with_the_seed_after_the_
 def test_a_check_that_breaks_down_is_an_internal_error_not_a_violation(
     run_cli: Run, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from pcaps_contract.gate import _schemathesis
+    from pcaps_contract.engine import schema as _schemathesis
 
     def crash(response: Any, case: Any) -> Any:
         raise RuntimeError(f"a bug in a check, holding {TOKEN}")
@@ -93,7 +93,7 @@ def served_without_deletes() -> Iterator[tuple[Served, Any]]:
 def test_an_internal_error_keeps_exit_3_when_the_cleanup_leaves_records_behind(
     run_cli: Run, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from pcaps_contract import _lifecycle
+    from pcaps_contract.gate import lifecycle as _lifecycle
 
     monkeypatch.setattr(_lifecycle, "run_lane", broken_lane)
     with served_without_deletes() as (served, app):
@@ -107,7 +107,7 @@ def test_an_internal_error_keeps_exit_3_when_the_cleanup_leaves_records_behind(
 def test_an_internal_error_outside_any_run_is_one_sentence_and_exit_2(
     run_cli: Run, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from pcaps_contract._report import GateReport
+    from pcaps_contract.report.run_report import GateReport
 
     def broken_render(self: Any, verbose: bool = False) -> str:
         raise KeyError(f"a bug while printing, near {TOKEN}")

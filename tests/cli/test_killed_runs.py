@@ -14,7 +14,7 @@ import time
 from pathlib import Path
 from xml.etree import ElementTree
 
-from pcaps_contract._report_dir import UNFINISHED
+from pcaps_contract.report.folder import UNFINISHED
 from pcaps_contract.mock import MockConfig, create_app
 from pcaps_contract.mock._server import serve_in_thread
 from tests.gallery.broken import OWNER

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from pcaps_contract._spec import default_spec_path
+from pcaps_contract.openapi.spec import default_spec_path
 
 
 def run(*args: str) -> subprocess.CompletedProcess[str]:

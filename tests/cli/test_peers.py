@@ -131,8 +131,8 @@ def test_schemathesis_phases_alone_judge_an_add_by_the_window_the_sender_measure
     """The lifecycle off: the phases' answers carry the window their requests were sent and read in."""
     from dataclasses import replace
 
-    from pcaps_contract.gate._options import resolve_options
-    from pcaps_contract.gate._run import run_gate
+    from pcaps_contract.gate.options import resolve_options
+    from pcaps_contract.gate.run import run_gate
 
     with serve_peer(defects={"submitted_an_hour_behind"}) as (base_url, _):
         options = resolve_options(

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from pcaps_contract._credentials import Credentials
-from pcaps_contract.gate._probes import credential_forms
+from pcaps_contract.gate.probes import credential_forms
 from tests.cli.helpers import FAST, Outcome, Run
 from tests.peers.server import PEER_ACCOUNTS, serve_peer
 

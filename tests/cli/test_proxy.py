@@ -26,7 +26,7 @@ import httpx
 import pytest
 from cloudflare import Cloudflare
 
-from pcaps_contract._checks import judges
+from pcaps_contract.judge.checks import judges
 from pcaps_contract.mock import DEV_API_KEY, DEV_EMAIL, DEV_TOKEN, MockConfig, create_app
 from pcaps_contract.mock._server import serve_in_thread
 from tests.cli.helpers import ROOT, Outcome

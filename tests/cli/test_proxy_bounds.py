@@ -19,11 +19,11 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from pcaps_contract._judging import OffPathJudge
+from pcaps_contract.passive.offpath import OffPathJudge
 from pcaps_contract._limits import MAX_PROXIED_REQUEST_BYTES
-from pcaps_contract._passive import PassiveJudge
-from pcaps_contract._proxy import ProxyApp, serve_in_thread
-from pcaps_contract._spec import Spec
+from pcaps_contract.passive.judge import PassiveJudge
+from pcaps_contract.passive.proxy import ProxyApp, serve_in_thread
+from pcaps_contract.openapi.spec import Spec
 from pcaps_contract._urls import parse_target
 from tests.cli.test_proxy import proxy
 

@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from pcaps_contract._spec import Spec, default_spec_path, load_spec
+from pcaps_contract.openapi.spec import Spec, default_spec_path, load_spec
 from tests.cli.test_hostile import Ran, run_command
 from tests.hostile.server import serve_recorder
 
@@ -143,9 +143,9 @@ def test_schemathesis_is_handed_the_loaded_document_and_reads_no_file(
     """The gate's engine works on the document the reader loaded, never on the file (read again, refs followed)."""
     from hypothesis import HealthCheck, given, settings
 
-    from pcaps_contract._profiles import get_profile
-    from pcaps_contract.gate._options import resolve_options
-    from pcaps_contract.gate._schemathesis import build_schema
+    from pcaps_contract.engine.profiles import get_profile
+    from pcaps_contract.gate.options import resolve_options
+    from pcaps_contract.engine.schema import build_schema
 
     url, received = recorder
     loaded = load_spec()

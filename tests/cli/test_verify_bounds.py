@@ -13,7 +13,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from pcaps_contract._errors import UsageError
-from pcaps_contract._traffic import read_traffic
+from pcaps_contract.passive.traffic import read_traffic
 from tests.cli.helpers import Run, cli_runner
 from tests.cli.served import verify_text
 from tests.gallery.broken import OWNER

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from pcaps_contract._checks import judges
+from pcaps_contract.judge.checks import judges
 from tests.cli.helpers import Run
 from tests.cli.served import HAR_SECRET as SECRET
 from tests.cli.served import har_of_a_broken_list

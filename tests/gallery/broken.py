@@ -15,7 +15,7 @@ from typing import Any
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from pcaps_contract._targets import MOCK_ACCOUNTS
+from pcaps_contract.engine.targets import MOCK_ACCOUNTS
 from pcaps_contract.mock import MockConfig, create_app
 
 OWNER, OTHER = MOCK_ACCOUNTS

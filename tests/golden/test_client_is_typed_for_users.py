@@ -16,7 +16,7 @@ import sys
 import sysconfig
 from pathlib import Path
 
-from pcaps_contract import _codegen as codegen
+from pcaps_contract.codegen import render as codegen
 
 GENERATED = Path(__file__).resolve().parents[2] / "generated"
 

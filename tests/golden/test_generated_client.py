@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from pcaps_contract import _codegen as codegen
+from pcaps_contract.codegen import render as codegen
 
 COMMITTED = Path(__file__).resolve().parents[2] / "generated" / codegen.PACKAGE_NAME
 FIX = "run `pcaps-contract generate` and commit generated/ (never edit generated files by hand)"

@@ -18,8 +18,8 @@ import pytest
 import requests
 
 from pcaps_contract._json import too_deep
-from pcaps_contract._ratelimit import RateLimiter, RetryPolicy
-from pcaps_contract._sender import (
+from pcaps_contract.engine.ratelimit import RateLimiter, RetryPolicy
+from pcaps_contract.engine.sender import (
     CrossOriginRefused,
     PoliteAdapter,
     ResponseLimits,

@@ -11,7 +11,7 @@ from urllib.parse import urlsplit
 import httpx
 import pytest
 
-from pcaps_contract._spec import Spec
+from pcaps_contract.openapi.spec import Spec
 from pcaps_contract.mock import DEV_API_KEY, DEV_EMAIL, DEV_TOKEN, MockConfig, create_app
 from pcaps_contract.mock._server import serve_in_thread
 

@@ -7,8 +7,8 @@ from typing import Any
 
 import pytest
 
-from pcaps_contract import _api as api
-from pcaps_contract._spec import Spec, load_spec
+from pcaps_contract.openapi import api
+from pcaps_contract.openapi.spec import Spec, load_spec
 
 ACCOUNT, OWNERSHIP = "023e105f4ecef8ad9ca31a8372d0c353", "9883874ecac311ec8475433579a6bf5f"
 # How each operation is sent: its method, and the builder of its path.

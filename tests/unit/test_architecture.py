@@ -56,7 +56,7 @@ def inside(name: str, *packages: str) -> bool:
 
 
 def test_the_reading_sees_the_modules_and_their_imports() -> None:
-    assert "pcaps_contract.gate._run" in MODULES and "pcaps_contract._checks" in ours("pcaps_contract.gate._run")
+    assert "pcaps_contract.gate.run" in MODULES and "pcaps_contract.judge.checks" in ours("pcaps_contract.gate.run")
 
 
 @pytest.mark.parametrize(
@@ -78,8 +78,8 @@ def test_the_serving_imports_only_the_errors_the_limits_and_the_text_leaves() ->
 
 
 def test_the_spec_reads_its_document_only_through_the_one_reader() -> None:
-    assert ours("pcaps_contract._spec") == {"pcaps_contract._errors", "pcaps_contract._documents"}
-    assert ours("pcaps_contract._documents") <= {
+    assert ours("pcaps_contract.openapi.spec") == {"pcaps_contract._errors", "pcaps_contract.openapi.documents"}
+    assert ours("pcaps_contract.openapi.documents") <= {
         "pcaps_contract._errors",
         "pcaps_contract._files",
         "pcaps_contract._limits",
@@ -88,7 +88,7 @@ def test_the_spec_reads_its_document_only_through_the_one_reader() -> None:
 
 
 def test_nothing_but_the_reader_parses_yaml() -> None:
-    assert {name for name in importers_of("yaml") if inside(name, "pcaps_contract")} == {"pcaps_contract._documents"}
+    assert {name for name in importers_of("yaml") if inside(name, "pcaps_contract")} == {"pcaps_contract.openapi.documents"}
 
 
 def test_the_internal_error_sentence_imports_only_the_text_rule() -> None:
@@ -97,34 +97,34 @@ def test_the_internal_error_sentence_imports_only_the_text_rule() -> None:
 
 def test_only_the_engine_modules_drive_schemathesis() -> None:
     allowed = {
-        "pcaps_contract.gate._schemathesis",
-        "pcaps_contract.gate._events",
-        "pcaps_contract._routing",
-        "pcaps_contract._fuzz.run",
-        "pcaps_contract._targets",  # only `is_asgi_app`, to tell an ASGI app from a WSGI one
+        "pcaps_contract.engine.schema",
+        "pcaps_contract.engine.events",
+        "pcaps_contract.engine.routing",
+        "pcaps_contract.fuzz.run",
+        "pcaps_contract.engine.targets",  # only `is_asgi_app`, to tell an ASGI app from a WSGI one
     }
     assert importers_of("schemathesis") <= allowed
 
 
 def test_only_the_generators_import_hypothesis() -> None:
     allowed = {
-        "pcaps_contract._data",
-        "pcaps_contract._profiles",
+        "pcaps_contract.engine.data",
+        "pcaps_contract.engine.profiles",
         "pcaps_contract._compat",  # only to compute its Unicode tables before threads start
-        "pcaps_contract._lifecycle",
-        "pcaps_contract._fuzz.run",
-        "pcaps_contract.gate._schemathesis",
+        "pcaps_contract.gate.lifecycle",
+        "pcaps_contract.fuzz.run",
+        "pcaps_contract.engine.schema",
     }
     assert importers_of("hypothesis") <= allowed
 
 
 def test_only_targets_and_the_command_line_know_the_mock() -> None:
     outside = {name for name in importers_of("pcaps_contract.mock") if not inside(name, "pcaps_contract.mock")}
-    assert outside <= {"pcaps_contract._targets", "pcaps_contract._cli"}
+    assert outside <= {"pcaps_contract.engine.targets", "pcaps_contract._cli"}
 
 
 def test_the_mock_never_imports_the_judges() -> None:
-    judges = ("pcaps_contract._checks", "pcaps_contract.gate", "pcaps_contract._lifecycle", "pcaps_contract._fuzz")
+    judges = ("pcaps_contract.judge.checks", "pcaps_contract.gate", "pcaps_contract.gate.lifecycle", "pcaps_contract.fuzz")
     for name in MODULES:
         if inside(name, "pcaps_contract.mock"):
             assert not {item for item in ours(name) if inside(item, *judges)}, name
@@ -132,33 +132,33 @@ def test_the_mock_never_imports_the_judges() -> None:
 
 def test_the_judges_never_import_the_mock() -> None:
     for name in MODULES:
-        if inside(name, "pcaps_contract._checks", "pcaps_contract._report", "pcaps_contract._fuzz"):
+        if inside(name, "pcaps_contract.judge.checks", "pcaps_contract.report.run_report", "pcaps_contract.fuzz"):
             assert not {item for item in ours(name) if inside(item, "pcaps_contract.mock")}, name
 
 
 def test_codegen_and_diff_do_not_import_each_other() -> None:
     for name in MODULES:
-        if inside(name, "pcaps_contract._codegen"):
-            assert not {item for item in ours(name) if inside(item, "pcaps_contract._diff")}, name
-        if inside(name, "pcaps_contract._diff"):
-            assert not {item for item in ours(name) if inside(item, "pcaps_contract._codegen")}, name
+        if inside(name, "pcaps_contract.codegen.render"):
+            assert not {item for item in ours(name) if inside(item, "pcaps_contract.diff")}, name
+        if inside(name, "pcaps_contract.diff"):
+            assert not {item for item in ours(name) if inside(item, "pcaps_contract.codegen.render")}, name
 
 
 def test_only_release_imports_both_and_the_command_line_leaves_the_release_to_it() -> None:
     both = {
         name
         for name in MODULES
-        if {item for item in ours(name) if inside(item, "pcaps_contract._codegen")}
-        and {item for item in ours(name) if inside(item, "pcaps_contract._diff")}
+        if {item for item in ours(name) if inside(item, "pcaps_contract.codegen.render")}
+        and {item for item in ours(name) if inside(item, "pcaps_contract.diff")}
     }
-    assert both == {"pcaps_contract._release"}
+    assert both == {"pcaps_contract.codegen.release"}
     cli = ours("pcaps_contract._cli")
-    assert "pcaps_contract._release" in cli
-    assert not {item for item in cli if inside(item, "pcaps_contract._codegen", "pcaps_contract._diff.release")}
+    assert "pcaps_contract.codegen.release" in cli
+    assert not {item for item in cli if inside(item, "pcaps_contract.codegen.render", "pcaps_contract.diff.release")}
 
 
 def test_the_sending_layer_stands_on_its_own() -> None:
-    layer = {"pcaps_contract._urls", "pcaps_contract._ratelimit", "pcaps_contract._sender"}
+    layer = {"pcaps_contract._urls", "pcaps_contract.engine.ratelimit", "pcaps_contract.engine.sender"}
     for name in layer:
         assert ours(name) <= layer | {"pcaps_contract._errors", "pcaps_contract._limits", "pcaps_contract._json"}, name
 
@@ -168,26 +168,26 @@ def test_the_bounded_json_reader_imports_only_the_bounds_and_the_errors() -> Non
 
 
 def test_the_proxy_s_judge_thread_is_plain_rules_and_threads() -> None:
-    assert ours("pcaps_contract._judging") <= {
+    assert ours("pcaps_contract.passive.offpath") <= {
         "pcaps_contract._limits",
-        "pcaps_contract._passive",
-        "pcaps_contract._traffic",
+        "pcaps_contract.passive.judge",
+        "pcaps_contract.passive.traffic",
     }
-    assert not {item for item in MODULES["pcaps_contract._judging"] if item.split(".")[0] in {"httpx", "uvicorn"}}
+    assert not {item for item in MODULES["pcaps_contract.passive.offpath"] if item.split(".")[0] in {"httpx", "uvicorn"}}
 
 
 def test_every_json_body_from_outside_is_read_by_the_bounded_reader() -> None:
-    readers = {"pcaps_contract._checks", "pcaps_contract._conformance", "pcaps_contract._passive"}
-    readers |= {"pcaps_contract._traffic", "pcaps_contract._sender"}
+    readers = {"pcaps_contract.judge.checks", "pcaps_contract.judge.conformance", "pcaps_contract.passive.judge"}
+    readers |= {"pcaps_contract.passive.traffic", "pcaps_contract.engine.sender"}
     for name in readers:
         assert "pcaps_contract._json" in ours(name), name
-        source = (PACKAGE / f"{name.rpartition('.')[2]}.py").read_text(encoding="utf-8")
+        source = (PACKAGE.parent / f"{name.replace('.', '/')}.py").read_text(encoding="utf-8")
         assert not re.search(r"\bjson\.loads?\(", source), name
 
 
 def test_the_pure_modules_import_neither_the_engine_nor_the_mock() -> None:
-    pure: tuple[str, ...] = ("pcaps_contract._checks", "pcaps_contract._report", "pcaps_contract._credentials")
-    pure += ("pcaps_contract._api", "pcaps_contract._real_answers")
+    pure: tuple[str, ...] = ("pcaps_contract.judge.checks", "pcaps_contract.report.run_report", "pcaps_contract._credentials")
+    pure += ("pcaps_contract.openapi.api", "pcaps_contract.judge.real_answers")
     for name in pure:
         heavy = {item for item in MODULES[name] if item.split(".")[0] in {"schemathesis", "hypothesis", "starlette"}}
         assert not heavy, name
@@ -195,13 +195,13 @@ def test_the_pure_modules_import_neither_the_engine_nor_the_mock() -> None:
 
 
 def test_the_rule_of_real_answers_stands_on_the_checks_and_the_spec_alone() -> None:
-    assert ours("pcaps_contract._real_answers") <= {
+    assert ours("pcaps_contract.judge.real_answers") <= {
         "pcaps_contract",  # `from pcaps_contract import _checks`
-        "pcaps_contract._checks",
+        "pcaps_contract.judge.checks",
         "pcaps_contract._errors",
-        "pcaps_contract._spec",
+        "pcaps_contract.openapi.spec",
     }
-    assert "pcaps_contract._real_answers" in ours("pcaps_contract._fuzz.run")
+    assert "pcaps_contract.judge.real_answers" in ours("pcaps_contract.fuzz.run")
 
 
 def test_the_generated_client_imports_nothing_of_the_toolkit() -> None:
@@ -211,14 +211,14 @@ def test_the_generated_client_imports_nothing_of_the_toolkit() -> None:
 
 def test_the_passive_judges_drive_no_engine_and_know_no_mock() -> None:
     passive = (
-        "pcaps_contract._passive",
-        "pcaps_contract._conformance",
-        "pcaps_contract._traffic",
-        "pcaps_contract._proxy",
+        "pcaps_contract.passive.judge",
+        "pcaps_contract.judge.conformance",
+        "pcaps_contract.passive.traffic",
+        "pcaps_contract.passive.proxy",
     )
     for name in passive:
         assert not {item for item in MODULES[name] if item.split(".")[0] in {"schemathesis", "hypothesis"}}, name
-        judges = ("pcaps_contract.mock", "pcaps_contract.gate", "pcaps_contract._lifecycle", "pcaps_contract._fuzz")
+        judges = ("pcaps_contract.mock", "pcaps_contract.gate", "pcaps_contract.gate.lifecycle", "pcaps_contract.fuzz")
         assert not {item for item in ours(name) if inside(item, *judges)}, name
 
 
@@ -232,7 +232,7 @@ def test_the_paging_rules_are_pure_and_their_reader_stands_on_them_alone() -> No
         "pcaps_contract.engine.listing",
         "pcaps_contract.engine.quiet",
     } <= judge | engine
-    plain = {"pcaps_contract", "pcaps_contract._checks", "pcaps_contract._api", "pcaps_contract._json"}
+    plain = {"pcaps_contract", "pcaps_contract.judge.checks", "pcaps_contract.openapi.api", "pcaps_contract._json"}
     plain |= {"pcaps_contract._limits"}
     for name in judge | engine:
         allowed = plain | judge | (engine if name in engine else set())
@@ -240,14 +240,14 @@ def test_the_paging_rules_are_pure_and_their_reader_stands_on_them_alone() -> No
         third_party = {item.split(".")[0] for item in MODULES[name]} - {"pcaps_contract", "__future__"}
         stdlib = {"json", "math", "re", "threading", "collections", "contextlib", "dataclasses", "functools"}
         assert third_party <= stdlib | {"typing", "urllib"}, name
-    assert not {item for item in ours("pcaps_contract._sender") if inside(item, "pcaps_contract.engine")}
+    assert not {item for item in ours("pcaps_contract.engine.sender") if inside(item, "pcaps_contract.engine")}
     readers = {name for name, found in MODULES.items() if "pcaps_contract.engine.read_whole_listing" in found}
-    assert readers == {"pcaps_contract._lifecycle"}
+    assert readers == {"pcaps_contract.gate.lifecycle"}
 
 
 def test_the_account_model_is_plain_rules_that_every_door_may_consult() -> None:
     # Lanes, schemathesis's phases (through the sender) and the passive judge all feed it: it drives nothing.
-    plain = {"pcaps_contract", "pcaps_contract._api", "pcaps_contract._json", "pcaps_contract._limits"}
+    plain = {"pcaps_contract", "pcaps_contract.openapi.api", "pcaps_contract._json", "pcaps_contract._limits"}
     assert ours("pcaps_contract.judge.model") <= plain
     assert not importers_of("schemathesis") & {"pcaps_contract.judge", "pcaps_contract.judge.model"}
 
@@ -259,10 +259,10 @@ def test_the_contract_s_semantics_are_reached_through_their_face_and_know_no_moc
     assert "pcaps_contract.judge.validation" in judges
     for name in set(MODULES) - set(judges):
         assert not {item for item in ours(name) if item.startswith("pcaps_contract.judge.")}, name
-    doors = ("pcaps_contract.mock", "pcaps_contract.gate", "pcaps_contract._cli", "pcaps_contract._targets")
+    doors = ("pcaps_contract.mock", "pcaps_contract.gate", "pcaps_contract._cli", "pcaps_contract.engine.targets")
     for name in judges:
         assert not {item for item in MODULES[name] if item.split(".")[0] in {"schemathesis", "starlette"}}, name
-        assert not {item for item in ours(name) if inside(item, *doors, "pcaps_contract._fuzz")}, name
+        assert not {item for item in ours(name) if inside(item, *doors, "pcaps_contract.fuzz")}, name
 
 
 REPORT_WRITERS = {f"pcaps_contract.report{name}" for name in ("", ".command_line", ".ctrf", ".responses")}
@@ -272,7 +272,7 @@ def test_the_report_writers_write_what_the_report_holds_and_import_no_engine_no_
     """Each writer only encodes a `_report.GateReport`'s redacted data for its format: no library of a run."""
     found = {name for name in MODULES if inside(name, "pcaps_contract.report")}
     assert found == REPORT_WRITERS
-    allowed = {"pcaps_contract", "pcaps_contract._files", "pcaps_contract._text", "pcaps_contract._report"}
+    allowed = {"pcaps_contract", "pcaps_contract._files", "pcaps_contract._text", "pcaps_contract.report.run_report"}
     for name in REPORT_WRITERS:
         assert ours(name) - allowed - REPORT_WRITERS == set(), name
         foreign = {item.split(".")[0] for item in MODULES[name]} - {"__future__", "pcaps_contract"}

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from pcaps_contract import _codegen as codegen
+from pcaps_contract.codegen import render as codegen
 from pcaps_contract._errors import SpecError
 
 

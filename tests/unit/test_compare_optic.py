@@ -12,9 +12,9 @@ from typing import Any
 
 import pytest
 
-from pcaps_contract._diff import diff_documents
-from pcaps_contract._diff.sources import checked
-from pcaps_contract._spec import Spec
+from pcaps_contract.diff import diff_documents
+from pcaps_contract.diff.sources import checked
+from pcaps_contract.openapi.spec import Spec
 
 ROOT = Path(__file__).resolve().parents[2]
 

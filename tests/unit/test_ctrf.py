@@ -14,8 +14,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from pcaps_contract._credentials import Credentials
-from pcaps_contract._ownerships import Leftover
-from pcaps_contract._report import Failure, GateReport, Ledger, Step
+from pcaps_contract.engine.ownerships import Leftover
+from pcaps_contract.report.run_report import Failure, GateReport, Ledger, Step
 from pcaps_contract.report.ctrf import ctrf_document, write_ctrf
 
 SCHEMA_FILE = Path(__file__).resolve().parents[1] / "schemas" / "ctrf.schema.json"

@@ -71,7 +71,7 @@ def test_each_decorator_becomes_a_call_after_its_function_with_the_same_meaning(
 
 
 def test_the_checks_module_keeps_its_registrations_in_order() -> None:
-    source = (ROOT / "src" / "pcaps_contract" / "_checks.py").read_text(encoding="utf-8")
+    source = (ROOT / "src" / "pcaps_contract" / "judge" / "checks.py").read_text(encoding="utf-8")
     rewritten = dev_script().undecorated(source)
     assert not re.search(r"^@.*\ndef ", rewritten, re.MULTILINE)
     order = re.findall(r"^(\w+) = (?:response|lifecycle|tenancy)_check\(judges=", rewritten, re.MULTILINE)

@@ -6,7 +6,7 @@ import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from pcaps_contract._diff import client_names
+from pcaps_contract.diff import client_names
 
 strings = pytest.importorskip("openapi_python_client.strings")  # the `generate` extra; always in development
 

@@ -9,10 +9,10 @@ from typing import Any, cast
 
 import pytest
 
-from pcaps_contract._diff import diff_documents
-from pcaps_contract._diff.normalize import normalize, path_key
+from pcaps_contract.diff import diff_documents
+from pcaps_contract.diff.normalize import normalize, path_key
 from pcaps_contract._errors import SpecError
-from pcaps_contract._spec import Spec
+from pcaps_contract.openapi.spec import Spec
 
 Document = dict[str, Any]
 LIST = "/accounts/{account_id}/pcaps/ownership"

@@ -16,10 +16,10 @@ from typing import Any, cast
 import pytest
 from pcaps_client import models
 
-from pcaps_contract._diff import CALLERS, CONSUMERS, RULES, diff_documents
-from pcaps_contract._diff.client_names import class_name
-from pcaps_contract._diff.normalize import normalize
-from pcaps_contract._spec import Spec
+from pcaps_contract.diff import CALLERS, CONSUMERS, RULES, diff_documents
+from pcaps_contract.diff.client_names import class_name
+from pcaps_contract.diff.normalize import normalize
+from pcaps_contract.openapi.spec import Spec
 
 Document = dict[str, Any]
 

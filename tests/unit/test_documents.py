@@ -21,12 +21,12 @@ import yaml
 from hypothesis import HealthCheck, assume, example, given, settings
 from hypothesis import strategies as st
 
-from pcaps_contract._diff.sources import load_source
-from pcaps_contract._documents import check_revision, load_document, parse_json
+from pcaps_contract.diff.sources import load_source
+from pcaps_contract.openapi.documents import check_revision, load_document, parse_json
 from pcaps_contract._errors import SpecError
 from pcaps_contract._limits import MAX_SPEC_BYTES, MAX_SPEC_DEPTH, MAX_SPEC_NODES
-from pcaps_contract._lint import openapi_is_valid
-from pcaps_contract._spec import Spec, default_spec_path, load_spec
+from pcaps_contract.openapi.lint import openapi_is_valid
+from pcaps_contract.openapi.spec import Spec, default_spec_path, load_spec
 
 SOURCE = "hostile.yaml"
 CANARY = "CANARY-TOKEN-5f1e2d"  # what a refused file holds: never in a message
@@ -553,7 +553,7 @@ def test_no_git_revision_is_ever_read_as_an_option(repository: Path, revision: s
 
 def test_a_percent_encoded_local_ref_names_the_same_place_for_every_reader() -> None:
     """The reader, the spec's `resolve`, its validators and `diff` read `#/a%73` as `#/as` (RFC 6901, section 6)."""
-    from pcaps_contract._diff import diff_documents
+    from pcaps_contract.diff import diff_documents
 
     text = default_spec_path().read_text(encoding="utf-8")
     encoded = text.replace('"#/components/responses/Failure"', '"#/components/respon%73es/Failure"')

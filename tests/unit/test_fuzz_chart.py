@@ -5,8 +5,8 @@ from __future__ import annotations
 import re
 from xml.etree import ElementTree
 
-from pcaps_contract._fuzz.chart import clock_label, nice_step, time_step, timeline_svg
-from pcaps_contract._fuzz.timeline import Timeline
+from pcaps_contract.fuzz.chart import clock_label, nice_step, time_step, timeline_svg
+from pcaps_contract.fuzz.timeline import Timeline
 
 SVG = "{http://www.w3.org/2000/svg}"
 

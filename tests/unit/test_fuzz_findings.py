@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from pcaps_contract._errors import UsageError
-from pcaps_contract._fuzz.baseline import baseline_document, load_baseline
-from pcaps_contract._fuzz.findings import (
+from pcaps_contract.fuzz.baseline import baseline_document, load_baseline
+from pcaps_contract.fuzz.findings import (
     Exemplar,
     Finding,
     FindingSet,
@@ -95,9 +95,9 @@ def test_a_finding_survives_a_round_trip_through_json() -> None:
 
 def test_the_terminal_report_escapes_control_characters_a_server_sent() -> None:
     from pcaps_contract._credentials import Credentials
-    from pcaps_contract._fuzz.command import TEXT_STYLES
-    from pcaps_contract._fuzz.report import Reporter
-    from pcaps_contract._fuzz.result import FuzzResult
+    from pcaps_contract.fuzz.command import TEXT_STYLES
+    from pcaps_contract.fuzz.report import Reporter
+    from pcaps_contract.fuzz.result import FuzzResult
     from pcaps_contract._terminal import painted
 
     hostile = finding(url="/x\x1b[2J\x00")
@@ -109,8 +109,8 @@ def test_the_terminal_report_escapes_control_characters_a_server_sent() -> None:
 
 
 def test_a_merged_report_reproduces_with_the_key_pair_variables_when_the_runs_used_them() -> None:
-    from pcaps_contract._fuzz.report import Reporter, placeholder_credentials
-    from pcaps_contract._fuzz.result import FuzzResult, merge_results
+    from pcaps_contract.fuzz.report import Reporter, placeholder_credentials
+    from pcaps_contract.fuzz.result import FuzzResult, merge_results
 
     result = FuzzResult("http://127.0.0.1:1/client/v4", [], 1, ["add_bucket"], "1m", "1/s", 1, "", 1.0, "budget spent")
     result.findings, result.key_pair = [finding()], True

@@ -7,7 +7,7 @@ import random
 
 import pytest
 
-from pcaps_contract._fuzz.latency import RATIO, Latency, bucket_of, upper_bound
+from pcaps_contract.fuzz.latency import RATIO, Latency, bucket_of, upper_bound
 
 
 def exact_percentile(values: list[float], percent: float) -> float:

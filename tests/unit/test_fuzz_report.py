@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from pcaps_contract._fuzz.report import Reporter, placeholder_credentials
-from pcaps_contract._fuzz.result import FuzzResult
+from pcaps_contract.fuzz.report import Reporter, placeholder_credentials
+from pcaps_contract.fuzz.result import FuzzResult
 from tests.unit.test_fuzz_result import result
 
 

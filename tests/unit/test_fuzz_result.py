@@ -5,10 +5,10 @@ from __future__ import annotations
 import json
 from collections import Counter
 
-from pcaps_contract._fuzz.findings import Exemplar, Finding
-from pcaps_contract._fuzz.latency import Latency
-from pcaps_contract._fuzz.result import FuzzResult, OperationStats, merge_results
-from pcaps_contract._fuzz.timeline import Timeline
+from pcaps_contract.fuzz.findings import Exemplar, Finding
+from pcaps_contract.fuzz.latency import Latency
+from pcaps_contract.fuzz.result import FuzzResult, OperationStats, merge_results
+from pcaps_contract.fuzz.timeline import Timeline
 
 
 def result(started_at: str = "2026-11-26T13:00:00+00:00", **extra: object) -> FuzzResult:

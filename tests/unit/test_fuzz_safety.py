@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from pcaps_contract._errors import UsageError
-from pcaps_contract._fuzz.safety import (
+from pcaps_contract.fuzz.safety import (
     MAX_DURATION,
     MAX_RATE,
     Refusal,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pcaps_contract._fuzz.timeline import MAX_BUCKETS, Timeline
+from pcaps_contract.fuzz.timeline import MAX_BUCKETS, Timeline
 
 
 def test_counts_land_in_the_second_they_happened() -> None:

@@ -17,11 +17,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from pcaps_contract import _api as api
-from pcaps_contract import _checks as checks
-from pcaps_contract._checks import ContractViolation, Exchange
-from pcaps_contract._lifecycle import Judge
-from pcaps_contract._report import Ledger
+from pcaps_contract.openapi import api
+from pcaps_contract.judge import checks
+from pcaps_contract.judge.checks import ContractViolation, Exchange
+from pcaps_contract.gate.lifecycle import Judge
+from pcaps_contract.report.run_report import Ledger
 from pcaps_contract.judge import AccountModel, request_of
 
 BASE = "http://127.0.0.1:9/client/v4"

@@ -11,9 +11,9 @@ from typing import Any
 from hypothesis import given
 from hypothesis import strategies as st
 
-from pcaps_contract import _api as api
-from pcaps_contract._checks import Exchange
-from pcaps_contract._targets import advertises_challenges
+from pcaps_contract.openapi import api
+from pcaps_contract.judge.checks import Exchange
+from pcaps_contract.engine.targets import advertises_challenges
 from pcaps_contract.judge.validation import (
     FIRST_PAUSE,
     LONGEST_PAUSE,

@@ -9,10 +9,10 @@ from typing import Any
 
 import pytest
 
-from pcaps_contract._judging import OffPathJudge
-from pcaps_contract._passive import PassiveJudge
-from pcaps_contract._spec import Spec
-from pcaps_contract._traffic import Recorded
+from pcaps_contract.passive.offpath import OffPathJudge
+from pcaps_contract.passive.judge import PassiveJudge
+from pcaps_contract.openapi.spec import Spec
+from pcaps_contract.passive.traffic import Recorded
 
 URL = "https://api.example.com/client/v4/accounts/023e105f4ecef8ad9ca31a8372d0c353/pcaps/ownership"
 LISTED = b'{"success": true, "errors": [], "messages": [], "result": []}'

@@ -9,11 +9,11 @@ from pathlib import Path
 import pytest
 
 from pcaps_contract._credentials import Credentials
-from pcaps_contract._fuzz.findings import Exemplar, Finding
-from pcaps_contract._fuzz.report import Reporter
-from pcaps_contract._fuzz.result import EXIT_LEFTOVERS, FuzzResult
-from pcaps_contract._ownerships import Leftover
-from pcaps_contract._report import Failure, GateReport, Ledger, Step
+from pcaps_contract.fuzz.findings import Exemplar, Finding
+from pcaps_contract.fuzz.report import Reporter
+from pcaps_contract.fuzz.result import EXIT_LEFTOVERS, FuzzResult
+from pcaps_contract.engine.ownerships import Leftover
+from pcaps_contract.report.run_report import Failure, GateReport, Ledger, Step
 from tests.junit import properties, read_dashboard_junit
 
 TOKEN = "t0ken-5e1c0f"

@@ -14,10 +14,10 @@ import httpx
 import pytest
 import requests
 
-from pcaps_contract import _checks as checks
+from pcaps_contract.judge import checks
 from pcaps_contract._compat import ready_for_threads
 from pcaps_contract._credentials import Credentials
-from pcaps_contract._lifecycle import (
+from pcaps_contract.gate.lifecycle import (
     LOST_AFTER,
     Judge,
     LifecycleMachine,
@@ -27,11 +27,11 @@ from pcaps_contract._lifecycle import (
     run_lane,
     step_of,
 )
-from pcaps_contract._ownerships import CleanupRegistry
-from pcaps_contract._profiles import get_profile
-from pcaps_contract._report import FAILED, PASSED, Ledger
-from pcaps_contract._sender import Cancelled, Throttled
-from pcaps_contract._targets import (
+from pcaps_contract.engine.ownerships import CleanupRegistry
+from pcaps_contract.engine.profiles import get_profile
+from pcaps_contract.report.run_report import FAILED, PASSED, Ledger
+from pcaps_contract.engine.sender import Cancelled, Throttled
+from pcaps_contract.engine.targets import (
     API_BASE_PATH,
     IN_PROCESS_ORIGIN,
     MOCK_ACCOUNTS,
@@ -213,7 +213,7 @@ def test_a_target_that_stops_answering_stops_the_lifecycle_after_a_few_requests_
 
 def test_a_served_target_that_stops_answering_is_left_to_the_senders_halt_and_its_one_sentence() -> None:
     """Over a network the lanes count nothing themselves: the run's one rule (`_sender.Halt`) stops them all."""
-    from pcaps_contract._sender import TargetStoppedAnswering
+    from pcaps_contract.engine.sender import TargetStoppedAnswering
 
     verdict = "the target stopped answering after answering 1 request(s): 6 request(s) in a row got no answer in 4 s"
     sent: list[str] = []

@@ -8,7 +8,7 @@ import json
 import pytest
 
 from pcaps_contract._errors import SpecError
-from pcaps_contract._spec import Spec
+from pcaps_contract.openapi.spec import Spec
 from pcaps_contract.mock import create_app
 from pcaps_contract.mock._envelope import ApiError, ErrorCode
 from pcaps_contract.mock._rules import OperationRule, SpecRules

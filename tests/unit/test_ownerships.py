@@ -15,7 +15,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from pcaps_contract._credentials import r2_secrets
-from pcaps_contract._ownerships import (
+from pcaps_contract.engine.ownerships import (
     MAY_EXIST,
     CleanupRegistry,
     clean_up,
@@ -23,7 +23,7 @@ from pcaps_contract._ownerships import (
     id_problem,
     stop_on_signals,
 )
-from pcaps_contract._sender import Cancelled, TargetStoppedAnswering
+from pcaps_contract.engine.sender import Cancelled, TargetStoppedAnswering
 
 BASE = "http://127.0.0.1:9/client/v4"
 

@@ -12,8 +12,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from pcaps_contract import _checks as checks
-from pcaps_contract._checks import ContractViolation, Exchange
+from pcaps_contract.judge import checks
+from pcaps_contract.judge.checks import ContractViolation, Exchange
 from pcaps_contract.engine import Quiet, read_whole_listing
 from pcaps_contract.judge import MAX_PAGES, Listing
 

@@ -8,8 +8,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from pcaps_contract._credentials import Credentials
-from pcaps_contract._targets import MOCK_ACCOUNTS, bundled_mock
-from pcaps_contract.gate._probes import credential_forms
+from pcaps_contract.engine.targets import MOCK_ACCOUNTS, bundled_mock
+from pcaps_contract.gate.probes import credential_forms
 
 _TEXT = st.text(string.ascii_letters + string.digits + "-._", min_size=8, max_size=40)
 _MADE_UP = st.text("0123456789abcdef", min_size=16, max_size=16)

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from pcaps_contract._ratelimit import RateLimiter, RetryPolicy, Waiter, parse_retry_after
+from pcaps_contract.engine.ratelimit import RateLimiter, RetryPolicy, Waiter, parse_retry_after
 
 
 class FakeWaiter(Waiter):

@@ -7,8 +7,8 @@ import json
 from hypothesis import given
 from hypothesis import strategies as st
 
-from pcaps_contract import _api as api
-from pcaps_contract._real_answers import (
+from pcaps_contract.openapi import api
+from pcaps_contract.judge.real_answers import (
     NO_ROUTE,
     answer_kind,
     could_not_judge,
@@ -17,7 +17,7 @@ from pcaps_contract._real_answers import (
     judges,
     without_real_answers,
 )
-from pcaps_contract._spec import load_spec
+from pcaps_contract.openapi.spec import load_spec
 
 OPERATIONS = (api.LIST, api.ADD, api.DELETE, api.VALIDATE)
 DOCUMENTED = documented_statuses(load_spec(), OPERATIONS)
@@ -50,7 +50,7 @@ def test_the_real_apis_documented_refusals_and_retried_throttles_are_real_answer
 
 
 def test_a_server_error_is_no_real_answer_but_its_violation_is_a_verdict_whatever_the_route() -> None:
-    from pcaps_contract._fuzz.findings import TRANSPORT_CHECK
+    from pcaps_contract.fuzz.findings import TRANSPORT_CHECK
 
     assert not is_real("500", DOCUMENTED[api.DELETE]) and not is_real("503", {"DEFAULT", "5XX", "503"})
     assert without_real_answers({api.DELETE: {"500": 9}}, DOCUMENTED, [api.DELETE]) == {api.DELETE: {"500": 9}}

@@ -11,12 +11,12 @@ from pathlib import Path
 import pytest
 
 from pcaps_contract._credentials import Credentials
-from pcaps_contract._eventlog import EventLog
-from pcaps_contract._fuzz.findings import Exemplar, Finding, FindingSet, normalise_cause
-from pcaps_contract._fuzz.replay import write_replay
-from pcaps_contract._fuzz.report import Reporter
-from pcaps_contract._fuzz.result import FuzzResult
-from pcaps_contract._report import Failure, GateReport, Ledger, Step
+from pcaps_contract.report.eventlog import EventLog
+from pcaps_contract.fuzz.findings import Exemplar, Finding, FindingSet, normalise_cause
+from pcaps_contract.fuzz.replay import write_replay
+from pcaps_contract.fuzz.report import Reporter
+from pcaps_contract.fuzz.result import FuzzResult
+from pcaps_contract.report.run_report import Failure, GateReport, Ledger, Step
 from pcaps_contract._text import clip
 
 PIECE = 12

@@ -12,14 +12,14 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from pcaps_contract import _api as api
+from pcaps_contract.openapi import api
 from pcaps_contract._credentials import Credentials
 from pcaps_contract._errors import UsageError
-from pcaps_contract._eventlog import TEXT_LIMIT
-from pcaps_contract._html import flags_unbroken, render_gate_report, shown_value
-from pcaps_contract._ownerships import Leftover
-from pcaps_contract._report import NEVER_APPLIED, NOT_ON_THIS_OPERATION, Failure, GateReport, Ledger, Step
-from pcaps_contract._report_dir import (
+from pcaps_contract.report.eventlog import TEXT_LIMIT
+from pcaps_contract.report.html import flags_unbroken, render_gate_report, shown_value
+from pcaps_contract.engine.ownerships import Leftover
+from pcaps_contract.report.run_report import NEVER_APPLIED, NOT_ON_THIS_OPERATION, Failure, GateReport, Ledger, Step
+from pcaps_contract.report.folder import (
     EVENTS_FILE,
     HTML_FILE,
     MAX_FAILURE_EVENTS,
@@ -227,10 +227,10 @@ def test_the_event_log_is_redacted_cut_bounded_and_whole_lines_from_many_threads
 
 
 def test_another_reports_template_renders_the_shared_matrix_and_card() -> None:
-    from pcaps_contract._html import environment
+    from pcaps_contract.report.html import environment
 
     report = report_of([hostile_failure()])
-    template = environment(("pcaps_contract._fuzz", "templates")).from_string(
+    template = environment(("pcaps_contract.fuzz", "templates")).from_string(
         '{% from "_macros.html.j2" import matrix, failure_card %}{{ matrix(report) }}'
         '{% call failure_card(failure, ["curl -X GET x"], tags=["new"]) %}<p id="extra">replay</p>{% endcall %}'
     )

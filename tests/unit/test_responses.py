@@ -5,8 +5,8 @@ from __future__ import annotations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from pcaps_contract._real_answers import NO_ROUTE, documented_statuses
-from pcaps_contract._spec import Spec
+from pcaps_contract.judge.real_answers import NO_ROUTE, documented_statuses
+from pcaps_contract.openapi.spec import Spec
 from pcaps_contract.report.responses import Covered, coverage, documenting_key
 
 

@@ -7,8 +7,8 @@ from typing import Any
 
 import pytest
 
-from pcaps_contract import _checks as checks
-from pcaps_contract._checks import ContractViolation, Exchange, Seen
+from pcaps_contract.judge import checks
+from pcaps_contract.judge.checks import ContractViolation, Exchange, Seen
 
 ID, OTHER_ID = "9883874ecac311ec8475433579a6bf5f", "4a1f0e7b9c2d4e8fa3b5c6d7e8f90a1b"
 CONF = "s3://pcaps-bucket?region=us-east-1"

@@ -14,8 +14,8 @@ from hypothesis import strategies as st
 from requests.adapters import HTTPAdapter
 
 from pcaps_contract._limits import Budget
-from pcaps_contract._ratelimit import RateLimiter, RetryPolicy
-from pcaps_contract._sender import (
+from pcaps_contract.engine.ratelimit import RateLimiter, RetryPolicy
+from pcaps_contract.engine.sender import (
     AnyOf,
     Cancelled,
     Halt,
@@ -174,8 +174,8 @@ def test_the_time_an_answer_took_is_its_own_attempt_without_the_waits_before_it(
 ) -> None:
     from types import SimpleNamespace
 
-    from pcaps_contract import _sender as sender
-    from pcaps_contract._sender import last_answer_seconds
+    from pcaps_contract.engine import sender
+    from pcaps_contract.engine.sender import last_answer_seconds
 
     now = [100.0]
 

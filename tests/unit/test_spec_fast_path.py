@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from pcaps_contract._spec import Spec, load_spec
+from pcaps_contract.openapi.spec import Spec, load_spec
 
 SPEC = load_spec()
 POINTERS = [

@@ -9,8 +9,8 @@ from typing import Any, cast
 
 import pytest
 
-from pcaps_contract._lint import lint
-from pcaps_contract._spec import SEED_EXAMPLE_FILENAME, Spec, spec_dir
+from pcaps_contract.openapi.lint import lint
+from pcaps_contract.openapi.spec import SEED_EXAMPLE_FILENAME, Spec, spec_dir
 
 SINGLE = "/components/schemas/OwnershipSingleResponse"
 COLLECTION = "/components/schemas/OwnershipCollectionResponse"

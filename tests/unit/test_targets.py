@@ -15,7 +15,7 @@ from botocore.exceptions import ClientError, EndpointConnectionError
 
 from pcaps_contract._credentials import Credentials
 from pcaps_contract._errors import UsageError
-from pcaps_contract._targets import (
+from pcaps_contract.engine.targets import (
     API_BASE_PATH,
     IN_PROCESS_ORIGIN,
     MOCK_ACCOUNTS,

@@ -12,7 +12,7 @@ from pathlib import Path
 import jinja2
 import pytest
 
-from pcaps_contract import _codegen as codegen
+from pcaps_contract.codegen import render as codegen
 
 RECORD = codegen.templates_dir() / "UPSTREAM.sha256"
 

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from pcaps_contract._errors import UsageError
-from pcaps_contract._traffic import Recorded, Recording, Secrets, decoded, har_document, read_traffic
+from pcaps_contract.passive.traffic import Recorded, Recording, Secrets, decoded, har_document, read_traffic
 
 SECRET = "a-real-token-0123456789"
 EXCHANGE = Recorded(

@@ -11,8 +11,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from pcaps_contract import _checks as checks
-from pcaps_contract._checks import ContractViolation, Exchange, Policy
+from pcaps_contract.judge import checks
+from pcaps_contract.judge.checks import ContractViolation, Exchange, Policy
 
 SENT = datetime(2026, 11, 26, 12, 0, 0, 400_000, tzinfo=UTC)
 READ = SENT + timedelta(milliseconds=300)

@@ -23,7 +23,7 @@ import os
 import pytest
 
 from pcaps_contract import PcapsContractError, load_spec
-from pcaps_contract._checks import judges
+from pcaps_contract.judge.checks import judges
 from pcaps_contract.gate import ALL_CHECKS, GATE_ARGUMENTS, GateReport, options_from, run_gate
 
 _REPORT = pytest.StashKey[GateReport]()

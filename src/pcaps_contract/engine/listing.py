@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from pcaps_contract import _checks as checks
+from pcaps_contract.judge import checks
 from pcaps_contract.engine.quiet import Quiet
 from pcaps_contract.judge import Listing
 

@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 from urllib.parse import unquote, urlsplit
 
-from pcaps_contract import _api as api
+from pcaps_contract.openapi import api
 from pcaps_contract._json import parsed_or_none
 from pcaps_contract._limits import MAX_TRACKED_IDS
 

@@ -11,7 +11,7 @@ import json
 from dataclasses import dataclass, replace
 from functools import cached_property
 
-from pcaps_contract import _checks as checks
+from pcaps_contract.judge import checks
 
 # Pages of one listing read at most (the first included): a list costs at most this many requests.
 MAX_PAGES = 5

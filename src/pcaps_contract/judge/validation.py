@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import replace
 from typing import Any
 
-from pcaps_contract import _checks as checks
+from pcaps_contract.judge import checks
 
 FIRST_PAUSE = 1.0
 LONGEST_PAUSE = 10.0

@@ -13,9 +13,9 @@ from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from pcaps_contract import _api as api
+from pcaps_contract.openapi import api
 from pcaps_contract._errors import SpecError
-from pcaps_contract._spec import Spec, load_spec
+from pcaps_contract.openapi.spec import Spec, load_spec
 from pcaps_contract._text import clip
 from pcaps_contract.mock._auth import authenticate, authorize_account
 from pcaps_contract.mock._challenges import ChallengeDelivery

@@ -17,7 +17,7 @@ from pcaps_contract._files import write_whole
 from pcaps_contract._text import json_text
 
 if TYPE_CHECKING:
-    from pcaps_contract._report import GateReport
+    from pcaps_contract.report.run_report import GateReport
 
 SPEC_VERSION = "0.0.0"  # the version of the format's schema this document follows
 STATUSES = ("passed", "failed", "skipped", "pending", "other")

@@ -1,0 +1,210 @@
+"""`pcaps-contract fuzz`: turn the command line into a plan, refuse what is unsafe, run it, write the reports."""
+
+from __future__ import annotations
+
+import argparse
+import math
+import os
+import random
+import sys
+import threading
+from dataclasses import replace
+from pathlib import Path
+
+from pcaps_contract._credentials import Credentials, redacting_placeholder
+from pcaps_contract._errors import PcapsContractError, UsageError
+from pcaps_contract.fuzz.plan import DEFAULT_DURATION, OPERATIONS, FuzzPlan
+from pcaps_contract.fuzz.report import BASELINE_FILE, Reporter, placeholder_credentials
+from pcaps_contract.fuzz.result import FuzzResult, merge_results
+from pcaps_contract.fuzz.safety import check_target, parse_duration, parse_rate, require_accounts
+from pcaps_contract.engine.ratelimit import RetryPolicy
+from pcaps_contract.report.folder import EVENTS_FILE, RESULT_FILE, UNFINISHED
+from pcaps_contract.engine.sender import ResponseLimits
+from pcaps_contract.report import shown_command
+
+
+def build_plan(args: argparse.Namespace, environ: dict[str, str] | None = None) -> tuple[FuzzPlan, Credentials]:
+    """The plan and the credentials, or a refusal: everything here happens before any request."""
+    from pcaps_contract.gate import resolve_options
+
+    env = dict(os.environ if environ is None else environ)
+    base_url = check_target(args.base_url, allow_production=args.allow_production)
+    options = resolve_options(
+        base_url=base_url,
+        accounts=args.accounts,
+        token=args.token,
+        email=args.email,
+        api_key=args.api_key,
+        environ=env,
+        allow_production=args.allow_production,
+    )
+    accounts = require_accounts(options.accounts)
+    duration = parse_duration(args.duration) if args.duration else None
+    if duration is None and args.max_examples is None:
+        duration = DEFAULT_DURATION
+    if not math.isfinite(args.timeout) or args.timeout <= 0:
+        raise UsageError(f"--timeout must be a finite number of seconds above 0, not {args.timeout:g}.")
+    plan = FuzzPlan(
+        base_url=base_url,
+        accounts=accounts,
+        operations=tuple(dict.fromkeys(args.operations)) if args.operations else OPERATIONS,
+        duration=duration,
+        max_examples=args.max_examples,
+        rate=parse_rate(args.rate_limit),
+        workers=args.workers,
+        seed=args.seed if args.seed is not None else random.randrange(2**31),
+        report_dir=args.report_dir,
+        baseline=args.baseline,
+        policy=RetryPolicy(timeout=args.timeout),
+        limits=ResponseLimits(max_response_bytes=args.max_response_bytes),
+    )
+    return plan, options.credentials
+
+
+# How the end-of-run text is coloured on a terminal (`_terminal.painted`); anywhere else it stays as it is.
+TEXT_STYLES = (
+    (r"^\[NEW\] .*$", "bold red"),
+    (r"^\[known\] .*$", "yellow"),
+    (r"^  (Expected|Received|Reproduce|Replay):", "bold"),
+    (r"^LEFT BEHIND: .*$", "bold red"),
+    (r"^error: .*$", "red"),
+    (r"^.*\(exit [123]\)$", "bold red"),
+    (r"^.*\(exit 130\)$", "bold yellow"),
+    (r"^.*\(exit 0\)$", "bold green"),
+)
+
+
+def run_fuzz(args: argparse.Namespace) -> int:
+    """Run `pcaps-contract fuzz`; returns the exit code (see `result`).
+
+    Once `--report-dir` is known to be writable, a run refused after that (bad flags, an unsafe target, an
+    unreadable baseline or spec) still writes its reports there, saying why.
+    """
+    if args.merge:
+        return merge_reports(args.merge, args.report_dir, args.baseline)
+    if not args.plan:
+        prepare_report_dir(args.report_dir)
+        # Until the run writes its own, the reports say it did not finish: what a killed run leaves behind.
+        _write_unjudged(args, replace(refused_result(args, UNFINISHED), stop_reason=UNFINISHED))
+    try:
+        return _run(args)
+    except PcapsContractError as exc:
+        if not args.plan:
+            _write_unjudged(args, refused_result(args, exc))
+        raise
+
+
+def _write_unjudged(args: argparse.Namespace, result: FuzzResult) -> None:
+    if args.report_dir is not None:
+        credentials = redacting_placeholder(args.token, args.email, args.api_key, os.environ)
+        result.command = shown_command(args.argv, credentials.redact)
+        Reporter(result, credentials).write(args.report_dir)
+
+
+def _run(args: argparse.Namespace) -> int:
+    plan, credentials = build_plan(args)
+    style = "$CLOUDFLARE_EMAIL + $CLOUDFLARE_API_KEY" if credentials.is_key_pair else "a bearer token"
+    if args.plan:
+        print(plan.render(style))
+        return 0
+    from pcaps_contract.report.eventlog import EventLog
+    from pcaps_contract.fuzz.baseline import load_baseline
+    from pcaps_contract.fuzz.progress import segments
+    from pcaps_contract.fuzz.run import FuzzRun
+    from pcaps_contract.engine.ownerships import stop_on_signals
+    from pcaps_contract.report.progress import Progress
+    from pcaps_contract.report.run_report import GateReport, Ledger
+    from pcaps_contract.openapi.spec import load_spec
+    from pcaps_contract._terminal import painted
+
+    known = load_baseline(plan.baseline) if plan.baseline else frozenset()
+    spec = load_spec()
+    redact = GateReport(plan.base_url, plan.seed, "fuzz", Ledger([], []), credentials).redact
+    events = EventLog(plan.report_dir / EVENTS_FILE if plan.report_dir else None, redact)
+    print(f"fuzzing {plan.base_url} for {plan.budget} at {plan.rate.text}, seed {plan.seed}", file=sys.stderr)
+    interrupt = threading.Event()
+    try:
+        with stop_on_signals(interrupt):
+            result = FuzzRun(
+                plan,
+                credentials,
+                spec,
+                events=events,
+                progress=Progress(sys.stderr, segments),
+                known=known,
+                interrupt=interrupt,
+            ).run()
+    finally:
+        events.close()
+    result.command = shown_command(args.argv, credentials.redact)
+    reporter = Reporter(result, credentials)
+    if plan.report_dir is not None:
+        reporter.write(plan.report_dir)
+    print(painted(reporter.render_text(plan.report_dir), TEXT_STYLES))
+    return result.exit_code()
+
+
+def prepare_report_dir(directory: Path | None) -> None:
+    """The report folder created, refused at once (not after the run) when it or a report file cannot be written."""
+    from pcaps_contract.report.folder import prepare_report_dir as prepare
+
+    if directory is not None:
+        prepare(directory, files=(EVENTS_FILE, BASELINE_FILE))
+
+
+def refused_result(args: argparse.Namespace, exc: PcapsContractError | str) -> FuzzResult:
+    """The result of a run refused before it sent anything: nothing fuzzed, the reason as its stop."""
+    from pcaps_contract.report.run_report import utc_now
+
+    budget = args.duration or (f"{args.max_examples} examples per operation" if args.max_examples else "")
+    return FuzzResult(
+        target=args.base_url or "",
+        accounts=list(args.accounts or []),
+        seed=args.seed if args.seed is not None else 0,
+        operations=list(dict.fromkeys(args.operations)) if args.operations else list(OPERATIONS),
+        budget=budget,
+        rate=args.rate_limit,
+        workers=args.workers,
+        started_at=utc_now(),
+        seconds=0.0,
+        stop_reason=f"refused: {exc}",
+        crashed=True,
+        errors=[str(exc)],
+    )
+
+
+def merge_reports(directories: list[Path], out: Path | None, baseline: Path | None = None) -> int:
+    """Merge the `result.json` of several report directories into one report; exit code as for one run.
+
+    With a baseline, a finding is known exactly when the baseline lists it; without, as each run said.
+    """
+    results = []
+    for directory in directories:
+        path = directory / RESULT_FILE
+        try:
+            import json
+
+            results.append(FuzzResult.from_json(json.loads(path.read_text(encoding="utf-8"))))
+        except FileNotFoundError:
+            raise UsageError(
+                f"--merge {directory}: no {RESULT_FILE} there; pass the --report-dir of a fuzz run."
+            ) from None
+        except (ValueError, TypeError, KeyError) as exc:
+            raise UsageError(
+                f"--merge {path} is not a fuzz result ({exc}); pass an unedited report directory."
+            ) from None
+    merged = merge_results(results)
+    if baseline is not None:
+        from dataclasses import replace
+
+        from pcaps_contract.fuzz.baseline import load_baseline
+
+        known = load_baseline(baseline)
+        merged.findings = [replace(finding, known=finding.key in known) for finding in merged.findings]
+    reporter = Reporter(merged, placeholder_credentials(key_pair=merged.key_pair))
+    if out is not None:
+        reporter.write(out)
+    from pcaps_contract._terminal import painted
+
+    print(painted(reporter.render_text(out), TEXT_STYLES))
+    return merged.exit_code()
