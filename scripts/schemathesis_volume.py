@@ -21,9 +21,9 @@ import tempfile
 import time
 from pathlib import Path
 
-from pcaps_contract.openapi.spec import default_spec_path
 from pcaps_contract.mock import DEV_TOKEN, MockConfig, create_app
 from pcaps_contract.mock._server import serve_in_thread
+from pcaps_contract.openapi.spec import default_spec_path
 
 ACCOUNT = "023e105f4ecef8ad9ca31a8372d0c353"
 

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 from pcaps_contract._errors import PcapsContractError, SpecError, UsageError
 
 if TYPE_CHECKING:
-    from pcaps_contract.openapi.spec import Spec, default_spec_path, load_spec
+    from pcaps_contract.openapi import Spec, default_spec_path, load_spec
 
 __version__ = "0.1.0"
 

@@ -16,8 +16,8 @@ from pcaps_contract._terminal import printable
 from pcaps_contract._text import clip
 
 if TYPE_CHECKING:
-    from pcaps_contract.report.run_report import GateReport
     from pcaps_contract.gate import GateOptions
+    from pcaps_contract.report import GateReport
 
 EXIT_OK = 0
 EXIT_FINDINGS = 1
@@ -165,8 +165,7 @@ def _add_lint(commands: Commands) -> None:
 
 
 def _run_lint(args: argparse.Namespace) -> int:
-    from pcaps_contract.openapi.lint import lint
-    from pcaps_contract.openapi.spec import load_spec
+    from pcaps_contract.openapi import lint, load_spec
 
     spec = load_spec(args.spec)
     findings = lint(spec)
@@ -203,12 +202,10 @@ def _add_diff(commands: Commands) -> None:
 
 
 def _run_diff(args: argparse.Namespace) -> int:
-    from pcaps_contract.diff import diff_documents
-    from pcaps_contract.diff.render import render
-    from pcaps_contract.diff.sources import load_source, load_working_tree
     from pcaps_contract._errors import UsageError
-    from pcaps_contract.openapi.spec import working_tree_spec_path
     from pcaps_contract._terminal import printable, printable_json
+    from pcaps_contract.diff import diff_documents, load_source, load_working_tree, render
+    from pcaps_contract.openapi import working_tree_spec_path
 
     if args.base is not None and args.old is not None:
         raise UsageError("give either --base REF or OLD [NEW], not both.")
@@ -250,7 +247,7 @@ def _add_generate(commands: Commands) -> None:
 
 def _run_generate(args: argparse.Namespace) -> int:
     from pcaps_contract.codegen import release as _release
-    from pcaps_contract.diff.render import render_table, summary
+    from pcaps_contract.diff import render_table, summary
 
     if args.check:
         checked = _release.check(args.spec, args.output, args.config)
@@ -358,14 +355,21 @@ def _run_check(args: argparse.Namespace) -> int:
     import os
     import threading
 
-    from pcaps_contract.engine.ownerships import stop_on_signals
-    from pcaps_contract.report.progress import Progress, format_seconds
-    from pcaps_contract.report.run_report import TEXT_STYLES, utc_now
-    from pcaps_contract.report.folder import EVENTS_FILE, UNFINISHED, RunEvents, prepare_report_dir
     from pcaps_contract._terminal import painted
+    from pcaps_contract.engine import stop_on_signals
     from pcaps_contract.gate import options_from, run_gate
     from pcaps_contract.gate.progress import segments
-    from pcaps_contract.report import shown_command
+    from pcaps_contract.report import (
+        EVENTS_FILE,
+        TEXT_STYLES,
+        UNFINISHED,
+        Progress,
+        RunEvents,
+        format_seconds,
+        prepare_report_dir,
+        shown_command,
+        utc_now,
+    )
 
     junit: Path | None = None
     json_path: Path | None = None
@@ -426,7 +430,8 @@ def _refused_report(
     import os
 
     from pcaps_contract._credentials import redacting_placeholder
-    from pcaps_contract.report.run_report import GateReport, Ledger, utc_now
+    from pcaps_contract.judge import Ledger
+    from pcaps_contract.report import GateReport, utc_now
 
     if options is not None:
         target, seed, profile, credentials = (
@@ -474,8 +479,7 @@ def _write_reports(
     argv: tuple[str, ...] = (),
 ) -> None:
     """Every report file asked for; each names the command line it was given (`argv`, shown redacted)."""
-    from pcaps_contract.report.folder import write_report_dir
-    from pcaps_contract.report import shown_command
+    from pcaps_contract.report import shown_command, write_report_dir
 
     report.command = shown_command(argv, report.redact)
     if junit is not None:
@@ -496,8 +500,8 @@ def _add_fuzz(commands: Commands) -> None:
         "anything but loopback, and a run without --account-id. Exit 0 no new findings, 1 new findings, "
         "2 refused or could not judge, 3 ownerships left behind (ids in the report), 130 interrupted.",
     )
-    from pcaps_contract.openapi import api
     from pcaps_contract.gate import GATE_ARGUMENTS
+    from pcaps_contract.openapi import api
 
     gate = dict(GATE_ARGUMENTS)
     fuzz.add_argument("--base-url", metavar="URL", help="the API base, e.g. https://staging.example.com/client/v4")
@@ -532,7 +536,7 @@ def _add_fuzz(commands: Commands) -> None:
 
 
 def _run_fuzz(args: argparse.Namespace) -> int:
-    from pcaps_contract.fuzz.command import run_fuzz
+    from pcaps_contract.fuzz import run_fuzz
 
     return run_fuzz(args)
 
@@ -568,13 +572,12 @@ def _add_proxy(commands: Commands) -> None:
 def _run_proxy(args: argparse.Namespace) -> int:
     from pcaps_contract._errors import UsageError
     from pcaps_contract._limits import DEFAULT_MAX_RESPONSE_BYTES
-    from pcaps_contract.passive.proxy import EXCHANGES_FILE, ProxyApp, ProxyRun, serve
-    from pcaps_contract.report.run_report import TEXT_STYLES
-    from pcaps_contract.report.folder import EVENTS_FILE, prepare_report_dir, write_unfinished
     from pcaps_contract._serving import bind
-    from pcaps_contract.openapi.spec import load_spec
     from pcaps_contract._terminal import painted
     from pcaps_contract._urls import parse_target
+    from pcaps_contract.openapi import load_spec
+    from pcaps_contract.passive import EXCHANGES_FILE, ProxyApp, ProxyRun, serve
+    from pcaps_contract.report import EVENTS_FILE, TEXT_STYLES, prepare_report_dir, write_unfinished
 
     # Production is fine: the proxy sends only what its clients send, to where they meant it to go.
     upstream = parse_target(args.upstream, allow_production=True, flag="--upstream")
@@ -626,12 +629,10 @@ def _add_passive_options(parser: argparse.ArgumentParser, reports: bool = True) 
 def _run_verify(args: argparse.Namespace) -> int:
     from pcaps_contract._errors import UsageError
     from pcaps_contract._limits import DEFAULT_MAX_RESPONSE_BYTES
-    from pcaps_contract.passive.judge import PassiveJudge
-    from pcaps_contract.report.run_report import TEXT_STYLES
-    from pcaps_contract.report.folder import prepare_report_dir
-    from pcaps_contract.openapi.spec import load_spec
     from pcaps_contract._terminal import painted
-    from pcaps_contract.passive.traffic import read_traffic
+    from pcaps_contract.openapi import load_spec
+    from pcaps_contract.passive import PassiveJudge, read_traffic
+    from pcaps_contract.report import TEXT_STYLES, prepare_report_dir
 
     outputs = _report_files(args)
     report_dir = prepare_report_dir(args.report_dir) if args.report_dir else None

@@ -17,8 +17,8 @@ from typing import Any
 
 import httpx
 
-from pcaps_contract.judge import checks as _checks
 from pcaps_contract.fuzz import findings as _findings
+from pcaps_contract.judge import checks as _checks
 
 __all__ = ["BASE_URL_ENV", "replay"]
 
@@ -80,8 +80,8 @@ def replay(request: Mapping[str, Any], recorded_base_url: str, environ: Mapping[
     if check in _checks.RESPONSE_CHECKS:
         _checks.RESPONSE_CHECKS[check](exchange, _checks.Policy())
         return
-    from pcaps_contract.openapi.spec import load_spec
-    from pcaps_contract.engine.schema import judge_builtin
+    from pcaps_contract.engine import judge_builtin
+    from pcaps_contract.openapi import load_spec
 
     judge_builtin(load_spec(), str(request["operation"]), check, request, response)
 

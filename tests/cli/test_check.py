@@ -10,11 +10,11 @@ from xml.etree import ElementTree
 import httpx
 import pytest
 
-from pcaps_contract.openapi import api
-from pcaps_contract.judge.checks import judges
 from pcaps_contract.gate import ALL_CHECKS
+from pcaps_contract.judge.checks import judges
 from pcaps_contract.mock import DEV_TOKEN, MockConfig, create_app
 from pcaps_contract.mock._server import serve_in_thread
+from pcaps_contract.openapi import api
 from tests.cli.helpers import FAST, Run
 from tests.cli.served import serve_not_found
 from tests.gallery.broken import OTHER, OWNER, Broken, Exchange, _fail

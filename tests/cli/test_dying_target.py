@@ -25,9 +25,9 @@ import pytest
 from markupsafe import escape
 
 from pcaps_contract.engine.ownerships import MAY_EXIST, shown_conf
-from pcaps_contract.report.folder import HTML_FILE
 from pcaps_contract.mock import MockConfig, create_app
 from pcaps_contract.mock._server import serve_in_thread
+from pcaps_contract.report.folder import HTML_FILE
 from tests.gallery.broken import OWNER
 
 TOKEN = "a-dying-target-canary-3f9a1c"

@@ -485,8 +485,8 @@ def test_a_crashing_check_stops_the_run_and_the_cleanup_still_deletes_everything
 def test_a_check_whose_request_meets_the_runs_stop_is_no_crashed_check(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, run_cli: Run
 ) -> None:
-    from pcaps_contract.judge import checks
     from pcaps_contract.engine.sender import Cancelled
+    from pcaps_contract.judge import checks
 
     def stopped(self: Any) -> Iterator[dict[str, Any]]:
         raise Cancelled("interrupted (Ctrl-C or SIGTERM)")
@@ -514,11 +514,11 @@ def hangs_on_validate(app: ASGIApp, seconds: float) -> ASGIApp:
 def test_a_timeout_of_a_target_that_still_answers_is_recorded_and_the_run_goes_on(tmp_path: Path) -> None:
     """One request without an answer is a finding, not a dead target: the halt needs two, over 2 x the timeout."""
     from pcaps_contract._credentials import Credentials
-    from pcaps_contract.report.eventlog import EventLog
+    from pcaps_contract.engine.ratelimit import RetryPolicy
     from pcaps_contract.fuzz.plan import FuzzPlan
     from pcaps_contract.fuzz.run import FuzzRun
-    from pcaps_contract.engine.ratelimit import RetryPolicy
     from pcaps_contract.openapi.spec import load_spec
+    from pcaps_contract.report.eventlog import EventLog
 
     policy = RetryPolicy(transport_retries=0, timeout=0.3)
     with serve(hangs_on_validate(mock_app(), 1.0)) as url:

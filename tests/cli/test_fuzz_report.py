@@ -17,12 +17,12 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from pcaps_contract.judge.checks import judges
-from pcaps_contract.fuzz.report import fuzzed_checks
-from pcaps_contract.openapi.spec import load_spec
 from pcaps_contract.engine.targets import MOCK_ACCOUNTS
+from pcaps_contract.fuzz.report import fuzzed_checks
+from pcaps_contract.judge.checks import judges
 from pcaps_contract.mock import MockConfig
 from pcaps_contract.mock._server import serve_in_thread
+from pcaps_contract.openapi.spec import load_spec
 from tests.browser import dump_dom
 from tests.cli.helpers import cli_runner
 from tests.gallery.broken import submitted_with_space

@@ -9,10 +9,10 @@ from typing import Any
 
 import pytest
 
-from pcaps_contract.codegen import render as codegen
 from pcaps_contract._cli import main
-from pcaps_contract.diff import release
 from pcaps_contract._errors import SpecError
+from pcaps_contract.codegen import render as codegen
+from pcaps_contract.diff import release
 from pcaps_contract.openapi.spec import default_spec_path
 
 Document = dict[str, Any]

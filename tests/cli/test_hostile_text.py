@@ -11,8 +11,8 @@ from pathlib import Path
 import yaml
 from markdown_it import MarkdownIt
 
-from pcaps_contract.openapi.spec import default_spec_path
 from pcaps_contract.mock import DEV_TOKEN
+from pcaps_contract.openapi.spec import default_spec_path
 from tests.cli.helpers import FAST, Run
 from tests.gallery.broken import OTHER, OWNER, Broken, Exchange, _on_records, _set
 

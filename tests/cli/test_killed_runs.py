@@ -14,9 +14,9 @@ import time
 from pathlib import Path
 from xml.etree import ElementTree
 
-from pcaps_contract.report.folder import UNFINISHED
 from pcaps_contract.mock import MockConfig, create_app
 from pcaps_contract.mock._server import serve_in_thread
+from pcaps_contract.report.folder import UNFINISHED
 from tests.gallery.broken import OWNER
 
 TOKEN = "a-killed-run-canary-token-5b7c"

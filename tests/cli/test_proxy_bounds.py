@@ -19,12 +19,12 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from pcaps_contract.passive.offpath import OffPathJudge
 from pcaps_contract._limits import MAX_PROXIED_REQUEST_BYTES
-from pcaps_contract.passive.judge import PassiveJudge
-from pcaps_contract.passive.proxy import ProxyApp, serve_in_thread
-from pcaps_contract.openapi.spec import Spec
 from pcaps_contract._urls import parse_target
+from pcaps_contract.openapi.spec import Spec
+from pcaps_contract.passive.judging import PassiveJudge
+from pcaps_contract.passive.off_path import OffPathJudge
+from pcaps_contract.passive.proxy import ProxyApp, serve_in_thread
 from tests.cli.test_proxy import proxy
 
 ACCOUNT = "023e105f4ecef8ad9ca31a8372d0c353"

@@ -144,8 +144,8 @@ def test_schemathesis_is_handed_the_loaded_document_and_reads_no_file(
     from hypothesis import HealthCheck, given, settings
 
     from pcaps_contract.engine.profiles import get_profile
-    from pcaps_contract.gate.options import resolve_options
     from pcaps_contract.engine.schema import build_schema
+    from pcaps_contract.gate.options import resolve_options
 
     url, received = recorder
     loaded = load_spec()

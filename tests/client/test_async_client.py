@@ -22,8 +22,8 @@ from pcaps_client import (
 )
 from pcaps_client.models import OwnershipStatus
 
-from pcaps_contract.openapi import api as _api
 from pcaps_contract.mock import MockConfig, create_app
+from pcaps_contract.openapi import api as _api
 from tests.client.drivers import Driver
 from tests.client.helpers import Credentials
 

@@ -11,9 +11,9 @@ from urllib.parse import urlsplit
 import httpx
 import pytest
 
-from pcaps_contract.openapi.spec import Spec
 from pcaps_contract.mock import DEV_API_KEY, DEV_EMAIL, DEV_TOKEN, MockConfig, create_app
 from pcaps_contract.mock._server import serve_in_thread
+from pcaps_contract.openapi.spec import Spec
 
 BEARER = {"Authorization": f"Bearer {DEV_TOKEN}"}
 JSON = {**BEARER, "Content-Type": "application/json"}

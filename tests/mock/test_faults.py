@@ -8,9 +8,9 @@ import cloudflare
 import httpx
 import pytest
 
-from pcaps_contract.openapi.spec import Spec
 from pcaps_contract.mock import DEV_TOKEN, MockConfig, create_app
 from pcaps_contract.mock._server import serve_in_thread
+from pcaps_contract.openapi.spec import Spec
 
 AUTH = {"Authorization": f"Bearer {DEV_TOKEN}"}
 LIST = "/client/v4/accounts/023e105f4ecef8ad9ca31a8372d0c353/pcaps/ownership"

@@ -8,8 +8,8 @@ from typing import Any, cast
 import httpx
 from starlette.testclient import TestClient
 
-from pcaps_contract.openapi.spec import Spec
 from pcaps_contract.mock import create_app
+from pcaps_contract.openapi.spec import Spec
 
 RFC3339_UTC = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ")
 

@@ -12,9 +12,9 @@ import httpx
 import pytest
 from moto.server import ThreadedMotoServer
 
-from pcaps_contract.openapi.spec import Spec
 from pcaps_contract.mock import DEV_TOKEN, MockConfig, create_app
 from pcaps_contract.mock._server import serve_in_thread
+from pcaps_contract.openapi.spec import Spec
 
 AUTH = {"Authorization": f"Bearer {DEV_TOKEN}"}
 

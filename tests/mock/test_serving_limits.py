@@ -23,10 +23,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from pcaps_contract._serving import Limits
-from pcaps_contract.openapi.spec import Spec
 from pcaps_contract.mock import DEV_TOKEN, MockConfig, create_app
 from pcaps_contract.mock._server import serve_in_thread
 from pcaps_contract.mock._state import Ownership
+from pcaps_contract.openapi.spec import Spec
 
 BEARER = {"Authorization": f"Bearer {DEV_TOKEN}"}
 LIST = "/client/v4/accounts/a/pcaps/ownership"

@@ -10,9 +10,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from pcaps_contract.openapi import api
 from pcaps_contract.judge import checks
 from pcaps_contract.judge.checks import ContractViolation, Exchange, Policy, Verdict
+from pcaps_contract.openapi import api
 
 NOW = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)
 POLICY = Policy(now=lambda: NOW)

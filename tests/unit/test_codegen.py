@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from pcaps_contract.codegen import render as codegen
 from pcaps_contract._errors import SpecError
+from pcaps_contract.codegen import render as codegen
 
 
 def _tree(root: Path, files: dict[str, str]) -> Path:

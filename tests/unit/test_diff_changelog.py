@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 
-from pcaps_contract.diff import Change, bump, changelog_entry, diff_documents
 from pcaps_contract._errors import UsageError
+from pcaps_contract.diff import Change, bump, changelog_entry, diff_documents
 from pcaps_contract.openapi.spec import Spec
 
 SpecEdit = Callable[[dict[str, Any]], None]  # the `spec_edits` fixture's values

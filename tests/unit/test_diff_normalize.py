@@ -9,9 +9,9 @@ from typing import Any, cast
 
 import pytest
 
+from pcaps_contract._errors import SpecError
 from pcaps_contract.diff import diff_documents
 from pcaps_contract.diff.normalize import normalize, path_key
-from pcaps_contract._errors import SpecError
 from pcaps_contract.openapi.spec import Spec
 
 Document = dict[str, Any]

@@ -9,8 +9,8 @@ from typing import Any
 
 import pytest
 
-from pcaps_contract.diff import release
 from pcaps_contract._errors import SpecError, UsageError
+from pcaps_contract.diff import release
 from pcaps_contract.openapi.spec import default_spec_path
 
 SpecEdit = Callable[[dict[str, Any]], None]

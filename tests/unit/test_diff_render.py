@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 from pcaps_contract.diff import CONSUMERS, Change
-from pcaps_contract.diff.render import render
+from pcaps_contract.diff.formats import render
 
 
 def test_json_of_no_changes_still_has_every_key() -> None:

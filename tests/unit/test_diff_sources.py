@@ -16,8 +16,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from pcaps_contract.diff.sources import checked, load_source, load_working_tree
 from pcaps_contract._errors import SpecError
+from pcaps_contract.diff.sources import checked, load_source, load_working_tree
 from pcaps_contract.openapi.spec import SPEC_FILENAME, default_spec_path, read_document, working_tree_spec_path
 
 SpecEdit = Callable[[dict[str, Any]], None]

@@ -21,11 +21,11 @@ import yaml
 from hypothesis import HealthCheck, assume, example, given, settings
 from hypothesis import strategies as st
 
-from pcaps_contract.diff.sources import load_source
-from pcaps_contract.openapi.documents import check_revision, load_document, parse_json
 from pcaps_contract._errors import SpecError
 from pcaps_contract._limits import MAX_SPEC_BYTES, MAX_SPEC_DEPTH, MAX_SPEC_NODES
-from pcaps_contract.openapi.lint import openapi_is_valid
+from pcaps_contract.diff.sources import load_source
+from pcaps_contract.openapi.documents import check_revision, load_document, parse_json
+from pcaps_contract.openapi.lint_rules import openapi_is_valid
 from pcaps_contract.openapi.spec import Spec, default_spec_path, load_spec
 
 SOURCE = "hostile.yaml"

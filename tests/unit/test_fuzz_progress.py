@@ -6,8 +6,8 @@ import io
 import json
 from pathlib import Path
 
-from pcaps_contract.report.eventlog import EventLog
 from pcaps_contract.fuzz.progress import Snapshot, render
+from pcaps_contract.report.eventlog import EventLog
 from pcaps_contract.report.progress import Progress
 
 SNAPSHOT = Snapshot(cases=120, findings=3, new_findings=1, requests=130, throttled=4, elapsed=65.0, left=535.0)

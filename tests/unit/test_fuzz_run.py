@@ -11,11 +11,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from pcaps_contract._credentials import Credentials
-from pcaps_contract.report.eventlog import EventLog
+from pcaps_contract.engine.ownerships import Created
 from pcaps_contract.fuzz.plan import OPERATIONS, FuzzPlan
 from pcaps_contract.fuzz.run import FuzzRun, _shown_cause, operation_seed
-from pcaps_contract.engine.ownerships import Created
 from pcaps_contract.openapi.spec import Spec
+from pcaps_contract.report.eventlog import EventLog
 
 BASE_URL = "http://127.0.0.1:9/client/v4"  # never reached: nothing here sends
 ACCOUNT, OTHER = "023e105f4ecef8ad9ca31a8372d0c353", "9a7806061c88ada191ed06f989cc3dac"

@@ -11,19 +11,20 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from pcaps_contract.openapi.api import is_identifier
 from pcaps_contract._credentials import Credentials, resolve_credentials
-from pcaps_contract.engine.data import destination_confs, ownership_challenges
 from pcaps_contract._errors import UsageError
+from pcaps_contract.engine.data import destination_confs, ownership_challenges
+from pcaps_contract.engine.events import RunState, split_message
+from pcaps_contract.engine.first_list import preflight
 from pcaps_contract.engine.ownerships import CleanupRegistry, created_by
 from pcaps_contract.engine.profiles import PROFILES, get_profile
-from pcaps_contract.judge.real_answers import NO_ROUTE
-from pcaps_contract.report.run_report import FAILED, PASSED, SKIPPED, Failure, GateReport, Ledger, Step, xml_safe
-from pcaps_contract.openapi.spec import Spec
 from pcaps_contract.engine.targets import Target, TargetError
-from pcaps_contract.engine.events import RunState, split_message
-from pcaps_contract.engine.preflight import preflight
 from pcaps_contract.gate.run import refused_everywhere, unjudged
+from pcaps_contract.judge.ledger import FAILED, PASSED, SKIPPED, Failure, Ledger, Step
+from pcaps_contract.judge.real_answers import NO_ROUTE
+from pcaps_contract.openapi.api import is_identifier
+from pcaps_contract.openapi.spec import Spec
+from pcaps_contract.report.run_report import GateReport, xml_safe
 
 CONF_SCHEMA = "/components/schemas/DestinationConf"
 
@@ -406,8 +407,8 @@ def test_a_list_answered_200_passes_the_preflight_and_records_what_existed() -> 
 def test_an_engine_error_that_is_no_lost_throttled_or_cancelled_request_is_internal() -> None:
     import requests
 
-    from pcaps_contract.engine.sender import Cancelled, Throttled
     from pcaps_contract.engine.events import _record_error
+    from pcaps_contract.engine.sender import Cancelled, Throttled
 
     run = run_with({200: 3})
     _record_error(requests.ConnectionError("refused"), "add_bucket: Network Error", run)

@@ -5,8 +5,8 @@ from __future__ import annotations
 import io
 import time
 
-from pcaps_contract.report.progress import Progress
 from pcaps_contract.gate.progress import GateCounts, GateSnapshot, Ticker, render
+from pcaps_contract.report.progress import Progress
 
 
 class Clock:

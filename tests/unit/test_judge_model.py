@@ -17,12 +17,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from pcaps_contract.openapi import api
-from pcaps_contract.judge import checks
-from pcaps_contract.judge.checks import ContractViolation, Exchange
 from pcaps_contract.gate.lifecycle import Judge
-from pcaps_contract.report.run_report import Ledger
-from pcaps_contract.judge import AccountModel, request_of
+from pcaps_contract.judge import AccountModel, checks, request_of
+from pcaps_contract.judge.checks import ContractViolation, Exchange
+from pcaps_contract.judge.ledger import Ledger
+from pcaps_contract.openapi import api
 
 BASE = "http://127.0.0.1:9/client/v4"
 ACCOUNTS = ("a" * 32, "b" * 32)

@@ -11,9 +11,8 @@ from typing import Any
 from hypothesis import given
 from hypothesis import strategies as st
 
-from pcaps_contract.openapi import api
-from pcaps_contract.judge.checks import Exchange
 from pcaps_contract.engine.targets import advertises_challenges
+from pcaps_contract.judge.checks import Exchange
 from pcaps_contract.judge.validation import (
     FIRST_PAUSE,
     LONGEST_PAUSE,
@@ -24,6 +23,7 @@ from pcaps_contract.judge.validation import (
     settled_record,
 )
 from pcaps_contract.mock._app import CHALLENGE_HEADER, CHALLENGE_ROUTE
+from pcaps_contract.openapi import api
 
 OWNERSHIP = "9883874ecac311ec8475433579a6bf5f"
 

@@ -9,9 +9,9 @@ from typing import Any
 
 import pytest
 
-from pcaps_contract.passive.offpath import OffPathJudge
-from pcaps_contract.passive.judge import PassiveJudge
 from pcaps_contract.openapi.spec import Spec
+from pcaps_contract.passive.judging import PassiveJudge
+from pcaps_contract.passive.off_path import OffPathJudge
 from pcaps_contract.passive.traffic import Recorded
 
 URL = "https://api.example.com/client/v4/accounts/023e105f4ecef8ad9ca31a8372d0c353/pcaps/ownership"

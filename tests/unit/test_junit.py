@@ -9,11 +9,12 @@ from pathlib import Path
 import pytest
 
 from pcaps_contract._credentials import Credentials
+from pcaps_contract.engine.ownerships import Leftover
 from pcaps_contract.fuzz.findings import Exemplar, Finding
 from pcaps_contract.fuzz.report import Reporter
 from pcaps_contract.fuzz.result import EXIT_LEFTOVERS, FuzzResult
-from pcaps_contract.engine.ownerships import Leftover
-from pcaps_contract.report.run_report import Failure, GateReport, Ledger, Step
+from pcaps_contract.judge.ledger import Failure, Ledger, Step
+from pcaps_contract.report.run_report import GateReport
 from tests.junit import properties, read_dashboard_junit
 
 TOKEN = "t0ken-5e1c0f"

@@ -14,22 +14,10 @@ import httpx
 import pytest
 import requests
 
-from pcaps_contract.judge import checks
 from pcaps_contract._compat import ready_for_threads
 from pcaps_contract._credentials import Credentials
-from pcaps_contract.gate.lifecycle import (
-    LOST_AFTER,
-    Judge,
-    LifecycleMachine,
-    Record,
-    SeenIds,
-    lane_runs,
-    run_lane,
-    step_of,
-)
 from pcaps_contract.engine.ownerships import CleanupRegistry
 from pcaps_contract.engine.profiles import get_profile
-from pcaps_contract.report.run_report import FAILED, PASSED, Ledger
 from pcaps_contract.engine.sender import Cancelled, Throttled
 from pcaps_contract.engine.targets import (
     API_BASE_PATH,
@@ -40,7 +28,18 @@ from pcaps_contract.engine.targets import (
     bundled_mock,
     mock_credentials,
 )
-from pcaps_contract.judge import AccountModel, Settling
+from pcaps_contract.gate.lifecycle import (
+    LOST_AFTER,
+    Judge,
+    LifecycleMachine,
+    Record,
+    SeenIds,
+    lane_runs,
+    run_lane,
+    step_of,
+)
+from pcaps_contract.judge import AccountModel, Settling, checks
+from pcaps_contract.judge.ledger import FAILED, PASSED, Ledger
 
 BASE_URL = IN_PROCESS_ORIGIN + API_BASE_PATH
 OWNER, OTHER = MOCK_ACCOUNTS

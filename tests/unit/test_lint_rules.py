@@ -13,9 +13,9 @@ import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from pcaps_contract.openapi.documents import load_document
 from pcaps_contract._errors import SpecError
-from pcaps_contract.openapi.lint import Finding, lint
+from pcaps_contract.openapi.documents import load_document
+from pcaps_contract.openapi.lint_rules import Finding, lint
 from pcaps_contract.openapi.spec import SEED_EXAMPLE_FILENAME, Spec, load_spec, spec_dir
 
 CREATE = ("paths", "/accounts/{account_id}/pcaps/ownership", "post")

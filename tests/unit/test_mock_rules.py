@@ -8,10 +8,10 @@ import json
 import pytest
 
 from pcaps_contract._errors import SpecError
-from pcaps_contract.openapi.spec import Spec
 from pcaps_contract.mock import create_app
 from pcaps_contract.mock._envelope import ApiError, ErrorCode
 from pcaps_contract.mock._rules import OperationRule, SpecRules
+from pcaps_contract.openapi.spec import Spec
 
 
 def _edited(spec: Spec, edit: dict[str, object], schema: str) -> Spec:

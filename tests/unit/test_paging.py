@@ -12,10 +12,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from pcaps_contract.judge import checks
-from pcaps_contract.judge.checks import ContractViolation, Exchange
 from pcaps_contract.engine import Quiet, read_whole_listing
-from pcaps_contract.judge import MAX_PAGES, Listing
+from pcaps_contract.judge import MAX_PAGES, Listing, checks
+from pcaps_contract.judge.checks import ContractViolation, Exchange
 
 URL = "http://x/client/v4/accounts/a/pcaps/ownership"
 

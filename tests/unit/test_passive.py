@@ -14,9 +14,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from pcaps_contract._json import too_deep
-from pcaps_contract.passive.judge import PassiveJudge, Router
-from pcaps_contract.report.run_report import SKIPPED
+from pcaps_contract.judge.ledger import SKIPPED
 from pcaps_contract.openapi.spec import Spec
+from pcaps_contract.passive.judging import PassiveJudge, Router
 from pcaps_contract.passive.traffic import Recorded
 
 A, B = "023e105f4ecef8ad9ca31a8372d0c353", "9a7806061c88ada191ed06f989cc3dac"
@@ -706,7 +706,7 @@ def test_a_judge_that_judged_nothing_because_it_failed_says_so(spec: Spec, monke
 def test_the_model_forgets_the_ids_shown_least_recently_and_stays_silent_on_them(
     spec: Spec, traffic: Traffic, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr("pcaps_contract.passive.judge.MAX_TRACKED_IDS", 5)
+    monkeypatch.setattr("pcaps_contract.passive.judging.MAX_TRACKED_IDS", 5)
     for number in range(1, 40):
         traffic.add(A, number)
         traffic.list(A, number)
@@ -721,8 +721,8 @@ def test_the_model_forgets_the_ids_shown_least_recently_and_stays_silent_on_them
 
 
 def test_accounts_and_apis_beyond_the_bounds_are_forgotten_too(spec: Spec, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr("pcaps_contract.passive.judge.MAX_TRACKED_IDS", 5)
-    monkeypatch.setattr("pcaps_contract.passive.judge.MAX_TRACKED_SCOPES", 3)
+    monkeypatch.setattr("pcaps_contract.passive.judging.MAX_TRACKED_IDS", 5)
+    monkeypatch.setattr("pcaps_contract.passive.judging.MAX_TRACKED_SCOPES", 3)
     traffic = Traffic()
     for number in range(40):
         traffic.list(f"{number:032x}")  # each account known whole, once

@@ -7,16 +7,16 @@ import json
 from hypothesis import given
 from hypothesis import strategies as st
 
-from pcaps_contract.openapi import api
 from pcaps_contract.judge.real_answers import (
     NO_ROUTE,
     answer_kind,
     could_not_judge,
     documented_statuses,
+    is_a_verdict,
     is_real,
-    judges,
     without_real_answers,
 )
+from pcaps_contract.openapi import api
 from pcaps_contract.openapi.spec import load_spec
 
 OPERATIONS = (api.LIST, api.ADD, api.DELETE, api.VALIDATE)
@@ -55,9 +55,11 @@ def test_a_server_error_is_no_real_answer_but_its_violation_is_a_verdict_whateve
     assert not is_real("500", DOCUMENTED[api.DELETE]) and not is_real("503", {"DEFAULT", "5XX", "503"})
     assert without_real_answers({api.DELETE: {"500": 9}}, DOCUMENTED, [api.DELETE]) == {api.DELETE: {"500": 9}}
     unjudged = {api.DELETE}
-    assert judges(api.DELETE, "not_a_server_error", unjudged) and judges(api.DELETE, TRANSPORT_CHECK, unjudged)
-    assert not judges(api.DELETE, "content_type_conformance", unjudged)
-    assert judges(api.LIST, "content_type_conformance", unjudged)
+    assert is_a_verdict(api.DELETE, "not_a_server_error", unjudged) and is_a_verdict(
+        api.DELETE, TRANSPORT_CHECK, unjudged
+    )
+    assert not is_a_verdict(api.DELETE, "content_type_conformance", unjudged)
+    assert is_a_verdict(api.LIST, "content_type_conformance", unjudged)
 
 
 def test_without_default_only_2xx_and_the_documented_statuses_are_real() -> None:

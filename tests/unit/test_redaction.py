@@ -11,13 +11,14 @@ from pathlib import Path
 import pytest
 
 from pcaps_contract._credentials import Credentials
-from pcaps_contract.report.eventlog import EventLog
+from pcaps_contract._text import clip
 from pcaps_contract.fuzz.findings import Exemplar, Finding, FindingSet, normalise_cause
 from pcaps_contract.fuzz.replay import write_replay
 from pcaps_contract.fuzz.report import Reporter
 from pcaps_contract.fuzz.result import FuzzResult
-from pcaps_contract.report.run_report import Failure, GateReport, Ledger, Step
-from pcaps_contract._text import clip
+from pcaps_contract.judge.ledger import Failure, Ledger, Step
+from pcaps_contract.report.eventlog import EventLog
+from pcaps_contract.report.run_report import GateReport
 
 PIECE = 12
 OFFSETS = range(150, 260)  # around the cuts at 160 (causes), 200 (bodies) and 300 (messages)

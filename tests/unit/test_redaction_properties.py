@@ -18,11 +18,12 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from pcaps_contract._credentials import FRAGMENT_MIN, Credentials, Redactor, _forms
-from pcaps_contract.report.run_report import TEXT_STYLES, Failure, GateReport, Ledger, Step
-from pcaps_contract.report.folder import EVENTS_FILE, HTML_FILE, JUNIT_FILE, RESULT_FILE, RunEvents, write_report_dir
 from pcaps_contract._terminal import painted
 from pcaps_contract._text import clip
+from pcaps_contract.judge.ledger import Failure, Ledger, Step
 from pcaps_contract.passive.traffic import Recorded, Recording, Secrets
+from pcaps_contract.report.folder import EVENTS_FILE, HTML_FILE, JUNIT_FILE, RESULT_FILE, RunEvents, write_report_dir
+from pcaps_contract.report.run_report import TEXT_STYLES, GateReport
 
 MARK = "\ue000"
 GREEK = "".join(chr(code) for code in range(0x391, 0x39D))  # capital alpha to mu: no report's own text holds them

@@ -13,10 +13,10 @@ from typing import Any
 
 import pytest
 
-from pcaps_contract.codegen import render as codegen
-from pcaps_contract.codegen import release as _release
-from pcaps_contract.diff import release
 from pcaps_contract._errors import SpecError
+from pcaps_contract.codegen import release as _release
+from pcaps_contract.codegen import render as codegen
+from pcaps_contract.diff import release
 from pcaps_contract.openapi.spec import default_spec_path
 
 PACKAGE = Path(_release.__file__).parent

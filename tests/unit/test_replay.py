@@ -14,9 +14,9 @@ from hypothesis import strategies as st
 
 from pcaps_contract import replay as replay_module
 from pcaps_contract._credentials import Credentials
+from pcaps_contract._urls import Refusal
 from pcaps_contract.fuzz.findings import TRANSPORT_CHECK, Exemplar, Finding
 from pcaps_contract.fuzz.replay import replay_source, write_replay
-from pcaps_contract._urls import Refusal
 
 BASE = "http://127.0.0.1:8787/client/v4"
 TOKEN = "replay-canary-token-0123456789abcdefghij"

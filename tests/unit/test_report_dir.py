@@ -12,13 +12,12 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from pcaps_contract.openapi import api
 from pcaps_contract._credentials import Credentials
 from pcaps_contract._errors import UsageError
-from pcaps_contract.report.eventlog import TEXT_LIMIT
-from pcaps_contract.report.html import flags_unbroken, render_gate_report, shown_value
 from pcaps_contract.engine.ownerships import Leftover
-from pcaps_contract.report.run_report import NEVER_APPLIED, NOT_ON_THIS_OPERATION, Failure, GateReport, Ledger, Step
+from pcaps_contract.judge.ledger import Failure, Ledger, Step
+from pcaps_contract.openapi import api
+from pcaps_contract.report.eventlog import TEXT_LIMIT
 from pcaps_contract.report.folder import (
     EVENTS_FILE,
     HTML_FILE,
@@ -27,6 +26,8 @@ from pcaps_contract.report.folder import (
     prepare_report_dir,
     write_report_dir,
 )
+from pcaps_contract.report.html import flags_unbroken, render_gate_report, shown_value
+from pcaps_contract.report.run_report import NEVER_APPLIED, NOT_ON_THIS_OPERATION, GateReport
 
 SECRET = "a-users-secret-token-0123456789"
 

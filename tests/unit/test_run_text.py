@@ -8,7 +8,8 @@ from hypothesis import strategies as st
 
 from pcaps_contract._credentials import Credentials
 from pcaps_contract.engine.ownerships import Leftover
-from pcaps_contract.report.run_report import Failure, GateReport, Ledger
+from pcaps_contract.judge.ledger import Failure, Ledger
+from pcaps_contract.report.run_report import GateReport
 
 OPERATIONS = ["list_buckets", "add_bucket", "delete_bucket", "validate_bucket"]
 NAMES = st.from_regex(r"[a-z][a-z_]{2,30}", fullmatch=True)

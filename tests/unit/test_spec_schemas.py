@@ -9,7 +9,7 @@ from typing import Any, cast
 
 import pytest
 
-from pcaps_contract.openapi.lint import lint
+from pcaps_contract.openapi.lint_rules import lint
 from pcaps_contract.openapi.spec import SEED_EXAMPLE_FILENAME, Spec, spec_dir
 
 SINGLE = "/components/schemas/OwnershipSingleResponse"

@@ -15,6 +15,7 @@ from botocore.exceptions import ClientError, EndpointConnectionError
 
 from pcaps_contract._credentials import Credentials
 from pcaps_contract._errors import UsageError
+from pcaps_contract._urls import Refusal
 from pcaps_contract.engine.targets import (
     API_BASE_PATH,
     IN_PROCESS_ORIGIN,
@@ -29,7 +30,6 @@ from pcaps_contract.engine.targets import (
     load_app,
     mock_credentials,
 )
-from pcaps_contract._urls import Refusal
 
 OWNER, OTHER = MOCK_ACCOUNTS
 STRANGER = "f" * 32

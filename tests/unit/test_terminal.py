@@ -9,13 +9,13 @@ from typing import Any
 import pytest
 from rich.console import Console
 
+from pcaps_contract._terminal import Painter, fit, painted, plain, takes_colour
 from pcaps_contract.fuzz.command import TEXT_STYLES as FUZZ_STYLES
 from pcaps_contract.fuzz.progress import Snapshot
 from pcaps_contract.fuzz.progress import segments as fuzz_segments
+from pcaps_contract.gate.progress import GateSnapshot, segments
 from pcaps_contract.report.progress import Progress
 from pcaps_contract.report.run_report import TEXT_STYLES
-from pcaps_contract._terminal import Painter, fit, painted, plain, takes_colour
-from pcaps_contract.gate.progress import GateSnapshot, segments
 
 ESC = "\x1b["
 GATE = GateSnapshot(75, 412, 6, 31.2, 2, 3, cases=230, phase="coverage", operation="add_bucket")

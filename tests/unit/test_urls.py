@@ -10,10 +10,10 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from pcaps_contract._errors import UsageError
+from pcaps_contract._urls import Refusal, TargetUrl, UnsendableSegment, api_path, is_loopback, parse_target
+from pcaps_contract.engine.targets import base_url_target
 from pcaps_contract.fuzz.safety import Refusal as SafetyRefusal
 from pcaps_contract.fuzz.safety import check_target
-from pcaps_contract.engine.targets import base_url_target
-from pcaps_contract._urls import Refusal, TargetUrl, UnsendableSegment, api_path, is_loopback, parse_target
 
 P = 8787
 # Each of these reached another host than it seemed to, reached production, or could have: (url, why refused).

@@ -1,6 +1,6 @@
 """`generate` as one release of the client: plan the version from the spec's changes, render, record; or check.
 
-The one module that drives both `_codegen` (the package) and `_diff.release` (its release record), which do not
+The one module that drives both `codegen.render` (the package) and `diff.release` (its release record), which do not
 import each other. A generation that fails anywhere, Ctrl-C included, puts the generator config and the release
 record back as they were, so the next one plans the same release again; the package itself is swapped in whole
 or not at all (`_codegen.generate`).
@@ -16,9 +16,8 @@ from pathlib import Path
 # Modules, not their functions: the tests replace `codegen.generate` and `codegen.check` to script a run.
 from pcaps_contract.codegen import render as codegen
 from pcaps_contract.codegen.render import FileChange
-from pcaps_contract.diff import Change, release
-from pcaps_contract.diff.release import Release
-from pcaps_contract.openapi.spec import default_spec_path
+from pcaps_contract.diff import Change, Release, release
+from pcaps_contract.openapi import default_spec_path
 
 
 @dataclass(frozen=True)

@@ -25,7 +25,7 @@ from typing import Literal
 
 from pcaps_contract._errors import SpecError, UsageError
 from pcaps_contract._extras import missing
-from pcaps_contract.openapi.spec import Spec, load_spec, spec_dir
+from pcaps_contract.openapi import Spec, load_spec, spec_dir
 
 PACKAGE_NAME = "pcaps_client"
 CONFIG_FILENAME = "client-config.yaml"
@@ -164,7 +164,7 @@ def render(spec_path: Path | None, destination: Path, config_path: Path | None =
 
 
 def _checked_copy(spec: Spec, folder: Path) -> Path:
-    """The spec as `_documents` read it (bounded, every `$ref` inside it), as JSON: the generator reads that,
+    """The spec as `openapi.documents` read it (bounded, every `$ref` inside it), as JSON: the generator reads that,
     never the file again with its own YAML loader."""
     path = folder / "spec.json"
     path.write_text(json.dumps(spec.document), encoding="utf-8")

@@ -23,8 +23,8 @@ import os
 import pytest
 
 from pcaps_contract import PcapsContractError, load_spec
-from pcaps_contract.judge.checks import judges
 from pcaps_contract.gate import ALL_CHECKS, GATE_ARGUMENTS, GateReport, options_from, run_gate
+from pcaps_contract.judge import judges
 
 _REPORT = pytest.StashKey[GateReport]()
 
@@ -39,7 +39,7 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     if {"operation", "check"} <= set(metafunc.fixturenames):
         spec = load_spec(metafunc.config.getoption("spec"))
         operations = [operation.operation_id or operation.label for operation in spec.operations()]
-        # A check never judges an operation it does not declare (`_checks`): no test of that pair.
+        # A check never judges an operation it does not declare (`judge.checks`): no test of that pair.
         pairs = [(operation, check) for operation in operations for check in ALL_CHECKS if judges(check, operation)]
         metafunc.parametrize(("operation", "check"), pairs, ids=[f"{op}-{check}" for op, check in pairs])
 

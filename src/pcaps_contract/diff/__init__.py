@@ -7,16 +7,35 @@ renames the generated client sees), `render` prints the report, `sources` reads 
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from pcaps_contract.diff.changelog import bump, changelog_entry
-from pcaps_contract.diff.normalize import normalize
-from pcaps_contract.diff.rules import CALLERS, CONSUMERS, RULES, Change, compare
+from pcaps_contract import _face
 
-__all__ = ["CALLERS", "CONSUMERS", "RULES", "Change", "bump", "changelog_entry", "diff_documents"]
+if TYPE_CHECKING:
+    from pcaps_contract.diff import release
+    from pcaps_contract.diff.changelog import bump, changelog_entry
+    from pcaps_contract.diff.formats import render, render_table, summary
+    from pcaps_contract.diff.release import Release
+    from pcaps_contract.diff.rules import CALLERS, CONSUMERS, RULES, Change, diff_documents
+    from pcaps_contract.diff.sources import load_source, load_working_tree
+
+__all__ = [
+    "CALLERS",
+    "CONSUMERS",
+    "RULES",
+    "Change",
+    "Release",
+    "bump",
+    "changelog_entry",
+    "diff_documents",
+    "load_source",
+    "load_working_tree",
+    "release",
+    "render",
+    "render_table",
+    "summary",
+]
 
 
-def diff_documents(old: Mapping[str, Any], new: Mapping[str, Any]) -> list[Change]:
-    """Every change from the old OpenAPI document to the new one, breaking ones first."""
-    return compare(normalize(old), normalize(new))
+def __getattr__(name: str) -> Any:
+    return _face.served(__name__, name)

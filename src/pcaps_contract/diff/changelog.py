@@ -5,8 +5,8 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from pcaps_contract.diff.rules import ADDITIONS, Change
 from pcaps_contract._errors import UsageError
+from pcaps_contract.diff.rules import ADDITIONS, Change
 
 _SEMVER = re.compile(r"(\d+)\.(\d+)\.(\d+)")
 

@@ -15,10 +15,9 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from pcaps_contract.diff.client_names import makes_class
-from pcaps_contract.openapi.documents import local_pointer
 from pcaps_contract._errors import SpecError
-from pcaps_contract.openapi.spec import HTTP_METHODS, json_pointer, resolve_pointer
+from pcaps_contract.diff.client_names import makes_class
+from pcaps_contract.openapi import HTTP_METHODS, json_pointer, local_pointer, resolve_pointer
 
 UPPER_BOUNDS = ("maxLength", "maximum", "exclusiveMaximum", "maxItems", "maxProperties")
 LOWER_BOUNDS = ("minLength", "minimum", "exclusiveMinimum", "minItems", "minProperties")

@@ -7,11 +7,11 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from pcaps_contract.diff import Change, changelog_entry, diff_documents
-from pcaps_contract.diff.changelog import bump
-from pcaps_contract.diff.sources import checked
 from pcaps_contract._errors import SpecError, UsageError
-from pcaps_contract.openapi.spec import read_document
+from pcaps_contract.diff.changelog import bump, changelog_entry
+from pcaps_contract.diff.rules import Change, diff_documents
+from pcaps_contract.diff.sources import checked
+from pcaps_contract.openapi import read_document
 
 SNAPSHOT_FILENAME = "spec.openapi.yaml"
 CHANGELOG_FILENAME = "CHANGELOG.md"

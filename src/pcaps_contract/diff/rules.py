@@ -29,8 +29,9 @@ from pcaps_contract.diff.normalize import (
     Schema,
     canonical,
     documentation,
+    normalize,
 )
-from pcaps_contract.openapi.spec import json_pointer
+from pcaps_contract.openapi import json_pointer
 
 Where = Callable[[str, str], str]  # (documentation key, "old" or "new") -> JSON pointer
 
@@ -709,3 +710,8 @@ def _describe_constraint(value: Any) -> str:
     if isinstance(value, frozenset):
         return " and ".join(f"`{v}`" for v in sorted(value))
     return f"`{canonical(value)}`"
+
+
+def diff_documents(old: Mapping[str, Any], new: Mapping[str, Any]) -> list[Change]:
+    """Every change from the old OpenAPI document to the new one, breaking ones first."""
+    return compare(normalize(old), normalize(new))

@@ -8,12 +8,18 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from pcaps_contract.openapi.documents import check_revision, check_revision_path
 from pcaps_contract._errors import SpecError
 from pcaps_contract._limits import MAX_SPEC_BYTES
-from pcaps_contract.openapi.lint import openapi_is_valid
-from pcaps_contract.openapi.spec import Spec, parse_document, read_document, require_openapi_3
 from pcaps_contract._text import clip
+from pcaps_contract.openapi import (
+    Spec,
+    check_revision,
+    check_revision_path,
+    openapi_is_valid,
+    parse_document,
+    read_document,
+    require_openapi_3,
+)
 
 
 @dataclass(frozen=True)

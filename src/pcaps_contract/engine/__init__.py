@@ -1,6 +1,121 @@
-"""Sending for a judge: what reads the target on behalf of the contract's semantics."""
+"""The engine: everything that sends, and the schemathesis binding. The target (`targets`), the one adapter every
+request goes through (`sender`, `ratelimit`, `routing`), the schema and its phases (`schema`, `events`), the first list
+(`first_list`), the ledger of created ownerships and the cleanup (`ownerships`), the generated data (`data`,
+`profiles`), and what reads the target on behalf of the judges (`listing`, `quiet`)."""
 
-from pcaps_contract.engine.listing import Fetch, read_whole_listing
-from pcaps_contract.engine.quiet import Quiet
+from __future__ import annotations
 
-__all__ = ["Fetch", "Quiet", "read_whole_listing"]
+from typing import TYPE_CHECKING, Any
+
+from pcaps_contract import _face
+
+if TYPE_CHECKING:
+    from pcaps_contract.engine.data import (
+        as_the_server_reads,
+        destination_confs,
+        made_up_challenges,
+        ownership_challenges,
+    )
+    from pcaps_contract.engine.events import RunState, engine_task, split_message
+    from pcaps_contract.engine.first_list import preflight
+    from pcaps_contract.engine.listing import Fetch, read_whole_listing
+    from pcaps_contract.engine.ownerships import (
+        CleanupRegistry,
+        CleanupResult,
+        Leftover,
+        clean_up_in_time,
+        created_by,
+        shown_id,
+        stop_on_signals,
+        text_problem,
+    )
+    from pcaps_contract.engine.profiles import CI_SEED, Profile, get_profile
+    from pcaps_contract.engine.quiet import Quiet
+    from pcaps_contract.engine.ratelimit import MAX_RATE, Rate, RateLimiter, RetryPolicy, parse_rate
+    from pcaps_contract.engine.routing import routed
+    from pcaps_contract.engine.schema import OWN_PHASES, STATEFUL, build_schema, judge_builtin
+    from pcaps_contract.engine.sender import (
+        INTERRUPTED,
+        AnyOf,
+        Cancelled,
+        Halt,
+        PoliteAdapter,
+        ResponseLimits,
+        SendStats,
+        Throttled,
+        last_answer_seconds,
+        polite_session,
+        went_unanswered,
+    )
+    from pcaps_contract.engine.targets import (
+        MOCK_ACCOUNTS,
+        BucketSource,
+        ChallengeSource,
+        MockRouteSource,
+        Target,
+        base_url_target,
+        bundled_mock,
+        challenge_source,
+        load_app,
+        mock_credentials,
+    )
+
+__all__ = [
+    "CI_SEED",
+    "INTERRUPTED",
+    "MAX_RATE",
+    "MOCK_ACCOUNTS",
+    "OWN_PHASES",
+    "STATEFUL",
+    "AnyOf",
+    "BucketSource",
+    "Cancelled",
+    "ChallengeSource",
+    "CleanupRegistry",
+    "CleanupResult",
+    "Fetch",
+    "Halt",
+    "Leftover",
+    "MockRouteSource",
+    "PoliteAdapter",
+    "Profile",
+    "Quiet",
+    "Rate",
+    "RateLimiter",
+    "ResponseLimits",
+    "RetryPolicy",
+    "RunState",
+    "SendStats",
+    "Target",
+    "Throttled",
+    "as_the_server_reads",
+    "base_url_target",
+    "build_schema",
+    "bundled_mock",
+    "challenge_source",
+    "clean_up_in_time",
+    "created_by",
+    "destination_confs",
+    "engine_task",
+    "get_profile",
+    "judge_builtin",
+    "last_answer_seconds",
+    "load_app",
+    "made_up_challenges",
+    "mock_credentials",
+    "ownership_challenges",
+    "parse_rate",
+    "polite_session",
+    "preflight",
+    "read_whole_listing",
+    "routed",
+    "shown_id",
+    "split_message",
+    "stop_on_signals",
+    "text_problem",
+    "went_unanswered",
+]
+
+
+def __getattr__(name: str) -> Any:
+    return _face.served(__name__, name)

@@ -12,12 +12,10 @@ from typing import TYPE_CHECKING, Any
 import requests
 
 from pcaps_contract._internal import cause_of
-from pcaps_contract.engine.ownerships import CleanupRegistry, created_by
-from pcaps_contract.judge.real_answers import answer_kind
-from pcaps_contract.report.run_report import Failure, Ledger, Step
-from pcaps_contract.engine.sender import Cancelled, Throttled
 from pcaps_contract._text import clip
-from pcaps_contract.judge.catalogue import BUILTIN_EXPECTATIONS
+from pcaps_contract.engine.ownerships import CleanupRegistry, created_by
+from pcaps_contract.engine.sender import Cancelled, Throttled
+from pcaps_contract.judge import BUILTIN_EXPECTATIONS, Failure, Ledger, Step, answer_kind
 
 if TYPE_CHECKING:
     from pcaps_contract.engine.sender import AnyOf, PoliteAdapter
@@ -30,7 +28,7 @@ class RunState:
     ledger: Ledger
     registry: CleanupRegistry = field(default_factory=CleanupRegistry)
     statuses: Counter[int] = field(default_factory=Counter)
-    answers: dict[str, Counter[str]] = field(default_factory=dict)  # by operation, each by kind (`_real_answers`)
+    answers: dict[str, Counter[str]] = field(default_factory=dict)  # by operation, each by kind (`judge.real_answers`)
     errors: list[str] = field(default_factory=list)
     throttled: int = 0
     stopped: str | None = None

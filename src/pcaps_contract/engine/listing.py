@@ -10,9 +10,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from pcaps_contract.judge import checks
 from pcaps_contract.engine.quiet import Quiet
-from pcaps_contract.judge import Listing
+from pcaps_contract.judge import Listing, checks
 
 # Sends one list request: the plain list (None), or (page, per_page or None); None when nothing can be judged.
 Fetch = Callable[[tuple[int, int | None] | None], checks.Exchange | None]

@@ -27,11 +27,11 @@ from urllib.parse import unquote, urlsplit
 
 import requests
 
-from pcaps_contract.openapi.api import is_identifier, ownership_path, ownerships_path
 from pcaps_contract._credentials import Redactor, r2_secrets
 from pcaps_contract._errors import UsageError
 from pcaps_contract._limits import CLEANUP_TIME_LIMIT
 from pcaps_contract.engine.sender import AnyOf, Cancelled
+from pcaps_contract.openapi import is_identifier, ownership_path, ownerships_path
 
 # The statuses that mean an ownership is gone: deleted now, or already deleted (e.g. by a fuzzed delete).
 _GONE = frozenset({200, 204, 404})

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import threading
 import time
 from collections.abc import Callable
@@ -9,7 +10,36 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 
+from pcaps_contract._errors import UsageError
+
 Clock = Callable[[], float]
+_RATE = re.compile(r"(?P<count>\d+(?:\.\d+)?)\s*/\s*(?P<unit>s|sec|second|m|min|minute|h|hour)")
+_UNIT_SECONDS = {"s": 1, "sec": 1, "second": 1, "m": 60, "min": 60, "minute": 60, "h": 3600, "hour": 3600}
+MAX_RATE = 1000.0
+
+
+@dataclass(frozen=True)
+class Rate:
+    """At most `count` requests every `per` seconds."""
+
+    count: float
+    per: float
+    text: str
+
+    @property
+    def per_second(self) -> float:
+        return self.count / self.per
+
+
+def parse_rate(text: str) -> Rate:
+    """A rate such as `20/s`, `300/min` or `1000/h`."""
+    match = _RATE.fullmatch(text.strip().lower())
+    if match is None:
+        raise UsageError(f"--rate-limit {text!r} is not a rate; write e.g. 20/s, 300/min or 1000/h.")
+    count, per = float(match["count"]), float(_UNIT_SECONDS[match["unit"]])
+    if not 0 < count / per <= MAX_RATE:
+        raise UsageError(f"--rate-limit {text!r} must be more than 0 and at most {MAX_RATE:g} requests per second.")
+    return Rate(count, per, text.strip())
 
 
 class Waiter:

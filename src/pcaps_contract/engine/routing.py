@@ -18,9 +18,9 @@ import requests
 from schemathesis.engine import context as engine_context
 from schemathesis.transport.requests import REQUESTS_TRANSPORT, RequestsTransport
 
-from pcaps_contract.openapi.api import is_identifier
 from pcaps_contract.engine.data import as_the_server_reads
 from pcaps_contract.engine.sender import PoliteAdapter, adopt
+from pcaps_contract.openapi import is_identifier
 
 OnResponse = Callable[[Any, Any], None]
 # The adapter of each routed schema's configuration (schemathesis hands only the configuration to the

@@ -12,20 +12,20 @@ import json
 import threading
 from collections.abc import Mapping
 from datetime import timedelta
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 from urllib.parse import quote
 
-from pcaps_contract.judge import checks
-from pcaps_contract.openapi.api import is_identifier
+from pcaps_contract._text import clip
 from pcaps_contract.engine.data import as_the_server_reads, destination_confs
 from pcaps_contract.engine.sender import window_of
-from pcaps_contract._text import clip
-from pcaps_contract.judge.catalogue import DISABLED_BUILTINS
+from pcaps_contract.judge import DISABLED_BUILTINS, checks
+from pcaps_contract.openapi import is_identifier
 
 if TYPE_CHECKING:
+    from pcaps_contract._credentials import Credentials
     from pcaps_contract.engine.profiles import Profile
-    from pcaps_contract.openapi.spec import Spec
-    from pcaps_contract.gate.options import GateOptions
+    from pcaps_contract.engine.targets import Target
+    from pcaps_contract.openapi import Spec
 
 
 # The phases of one engine run: an operation's own (examples, coverage, fuzzing), or the stateful phase over all.
@@ -33,8 +33,33 @@ OWN_PHASES = ("examples", "coverage", "fuzzing")
 STATEFUL = ("stateful",)
 
 
+class Aim(Protocol):
+    """What the schema reads of a run's resolved options: where, as whom, with which budget and tolerance."""
+
+    @property
+    def target(self) -> Target: ...
+
+    @property
+    def credentials(self) -> Credentials: ...
+
+    @property
+    def accounts(self) -> tuple[str, ...]: ...
+
+    @property
+    def bucket(self) -> str | None: ...
+
+    @property
+    def max_examples(self) -> int | None: ...
+
+    @property
+    def timeout(self) -> float: ...
+
+    @property
+    def clock_skew(self) -> timedelta: ...
+
+
 def build_schema(
-    spec: Spec, options: GateOptions, profile: Profile, seed: int, phases: tuple[str, ...] = (*OWN_PHASES, *STATEFUL)
+    spec: Spec, options: Aim, profile: Profile, seed: int, phases: tuple[str, ...] = (*OWN_PHASES, *STATEFUL)
 ) -> Any:
     """The schemathesis schema of the spec, aimed at the target, with our data hooks, checks and budget.
 
@@ -86,7 +111,7 @@ def build_schema(
 
 
 def handed_over(spec: Spec) -> dict[str, Any]:
-    """A copy of the spec as `_documents` read it: schemathesis never reads the file, nor a `$ref` out of it."""
+    """A copy of the spec as `openapi.documents` read it: schemathesis never reads the file, nor a `$ref` out of it."""
     return copy.deepcopy(spec.document)
 
 
@@ -198,7 +223,7 @@ _registered = False
 
 
 def register_checks() -> None:
-    """Register each response check of `_checks` with schemathesis, once per process."""
+    """Register each response check of `judge.checks` with schemathesis, once per process."""
     global _registered
     import schemathesis
 

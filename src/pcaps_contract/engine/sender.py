@@ -33,8 +33,8 @@ from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 
 from pcaps_contract._json import too_deep
 from pcaps_contract._limits import DEFAULT_MAX_JSON_DEPTH, DEFAULT_MAX_RESPONSE_BYTES, Budget
-from pcaps_contract.engine.ratelimit import Clock, RateLimiter, RetryPolicy, parse_retry_after
 from pcaps_contract._urls import parse_target
+from pcaps_contract.engine.ratelimit import Clock, RateLimiter, RetryPolicy, parse_retry_after
 
 EventSink = Callable[..., None]
 # Told of each request as it leaves (method, URL, body) and answering with what to call once it ended: its status

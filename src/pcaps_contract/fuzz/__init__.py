@@ -1,5 +1,20 @@
 """`pcaps-contract fuzz`: long, budgeted, rate-limited property-based runs against a staging deployment.
 
-Safe by default (`safety`), polite (`ratelimit`, `sender`), tidy (`cleanup`), and it hands back findings a person
-can replay (`findings`, `baseline`, `report`, `replay`). `run` ties them together; the gate provides the checks.
-"""
+Safe by default (`safety`), planned up front (`plan`), and it hands back findings a person can replay (`findings`,
+`baseline`, `report`, `replay`). `run` ties them together on the engine; `command` is the door."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from pcaps_contract import _face
+
+if TYPE_CHECKING:
+    from pcaps_contract.fuzz import findings
+    from pcaps_contract.fuzz.command import run_fuzz
+
+__all__ = ["findings", "run_fuzz"]
+
+
+def __getattr__(name: str) -> Any:
+    return _face.served(__name__, name)

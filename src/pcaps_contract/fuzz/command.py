@@ -13,14 +13,12 @@ from pathlib import Path
 
 from pcaps_contract._credentials import Credentials, redacting_placeholder
 from pcaps_contract._errors import PcapsContractError, UsageError
+from pcaps_contract.engine import ResponseLimits, RetryPolicy
 from pcaps_contract.fuzz.plan import DEFAULT_DURATION, OPERATIONS, FuzzPlan
 from pcaps_contract.fuzz.report import BASELINE_FILE, Reporter, placeholder_credentials
 from pcaps_contract.fuzz.result import FuzzResult, merge_results
 from pcaps_contract.fuzz.safety import check_target, parse_duration, parse_rate, require_accounts
-from pcaps_contract.engine.ratelimit import RetryPolicy
-from pcaps_contract.report.folder import EVENTS_FILE, RESULT_FILE, UNFINISHED
-from pcaps_contract.engine.sender import ResponseLimits
-from pcaps_contract.report import shown_command
+from pcaps_contract.report import EVENTS_FILE, RESULT_FILE, UNFINISHED, shown_command
 
 
 def build_plan(args: argparse.Namespace, environ: dict[str, str] | None = None) -> tuple[FuzzPlan, Credentials]:
@@ -107,15 +105,14 @@ def _run(args: argparse.Namespace) -> int:
     if args.plan:
         print(plan.render(style))
         return 0
-    from pcaps_contract.report.eventlog import EventLog
+    from pcaps_contract._terminal import painted
+    from pcaps_contract.engine import stop_on_signals
     from pcaps_contract.fuzz.baseline import load_baseline
     from pcaps_contract.fuzz.progress import segments
     from pcaps_contract.fuzz.run import FuzzRun
-    from pcaps_contract.engine.ownerships import stop_on_signals
-    from pcaps_contract.report.progress import Progress
-    from pcaps_contract.report.run_report import GateReport, Ledger
-    from pcaps_contract.openapi.spec import load_spec
-    from pcaps_contract._terminal import painted
+    from pcaps_contract.judge import Ledger
+    from pcaps_contract.openapi import load_spec
+    from pcaps_contract.report import EventLog, GateReport, Progress
 
     known = load_baseline(plan.baseline) if plan.baseline else frozenset()
     spec = load_spec()
@@ -146,7 +143,7 @@ def _run(args: argparse.Namespace) -> int:
 
 def prepare_report_dir(directory: Path | None) -> None:
     """The report folder created, refused at once (not after the run) when it or a report file cannot be written."""
-    from pcaps_contract.report.folder import prepare_report_dir as prepare
+    from pcaps_contract.report import prepare_report_dir as prepare
 
     if directory is not None:
         prepare(directory, files=(EVENTS_FILE, BASELINE_FILE))
@@ -154,7 +151,7 @@ def prepare_report_dir(directory: Path | None) -> None:
 
 def refused_result(args: argparse.Namespace, exc: PcapsContractError | str) -> FuzzResult:
     """The result of a run refused before it sent anything: nothing fuzzed, the reason as its stop."""
-    from pcaps_contract.report.run_report import utc_now
+    from pcaps_contract.report import utc_now
 
     budget = args.duration or (f"{args.max_examples} examples per operation" if args.max_examples else "")
     return FuzzResult(

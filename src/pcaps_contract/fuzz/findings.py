@@ -11,7 +11,7 @@ from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
 from pcaps_contract._credentials import redact_bytes, redact_data
-from pcaps_contract.report.run_report import Step
+from pcaps_contract.judge import Step
 
 # Parts of a message that vary from case to case without changing what it says: ids, timestamps, counts.
 _COUNTED = r"(?= ?(?:bytes?|times|items?|entries|entry|records?|ownerships?|m?s|seconds?)\b)"

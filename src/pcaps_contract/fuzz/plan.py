@@ -5,12 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from pcaps_contract.openapi import api
-from pcaps_contract.fuzz.safety import Rate
 from pcaps_contract._limits import CLEANUP_TIME_LIMIT
-from pcaps_contract.report.progress import format_seconds
-from pcaps_contract.engine.ratelimit import RetryPolicy
-from pcaps_contract.engine.sender import ResponseLimits
+from pcaps_contract.engine import ResponseLimits, RetryPolicy
+from pcaps_contract.fuzz.safety import Rate
+from pcaps_contract.openapi import api
+from pcaps_contract.report import format_seconds
 
 # Creates first, so that fuzzed deletes and validations can use ownerships the run created.
 OPERATIONS = (api.ADD, api.LIST, api.VALIDATE, api.DELETE)

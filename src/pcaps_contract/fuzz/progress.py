@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from pcaps_contract.report.progress import format_seconds
 from pcaps_contract._terminal import Segment, plain, spaced
+from pcaps_contract.report import format_seconds
 
 
 @dataclass(frozen=True)

@@ -13,17 +13,16 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, cast
 
-from pcaps_contract.openapi.api import in_report_order
 from pcaps_contract._credentials import API_KEY_ENV, EMAIL_ENV, TOKEN_ENV, Credentials, redact_data
 from pcaps_contract._files import write_whole
+from pcaps_contract._text import json_text
 from pcaps_contract.fuzz.baseline import baseline_document
 from pcaps_contract.fuzz.chart import clock_label
 from pcaps_contract.fuzz.replay import replay_filename, write_replay
 from pcaps_contract.fuzz.result import FuzzResult
-from pcaps_contract.report.run_report import Failure, GateReport, Ledger
-from pcaps_contract.report.folder import CTRF_FILE, EVENTS_FILE, HTML_FILE, JUNIT_FILE, RESULT_FILE
-from pcaps_contract._text import json_text
-from pcaps_contract.report.ctrf import write_ctrf
+from pcaps_contract.judge import Failure, Ledger
+from pcaps_contract.openapi import in_report_order
+from pcaps_contract.report import CTRF_FILE, EVENTS_FILE, HTML_FILE, JUNIT_FILE, RESULT_FILE, GateReport, write_ctrf
 
 BASELINE_FILE = "baseline.json"
 REPLAY_DIR = "replay"
@@ -157,7 +156,7 @@ class Reporter:
         from markupsafe import Markup
 
         from pcaps_contract.fuzz.chart import timeline_svg
-        from pcaps_contract.report.html import environment, verdict_class
+        from pcaps_contract.report import environment, verdict_class
 
         result = self.result
         findings: list[dict[str, Any]] = []
@@ -207,9 +206,8 @@ class Reporter:
 
 def fuzzed_checks() -> list[str]:
     """The checks a fuzz run judges, in the gate's report order: the built-ins it keeps, then the response checks."""
-    from pcaps_contract.judge.checks import RESPONSE_CHECKS
     from pcaps_contract.fuzz.run import EXCLUDED_BUILTINS
-    from pcaps_contract.judge.catalogue import BUILTIN_CHECKS
+    from pcaps_contract.judge import BUILTIN_CHECKS, RESPONSE_CHECKS
 
     return [name for name in BUILTIN_CHECKS if name not in EXCLUDED_BUILTINS] + list(RESPONSE_CHECKS)
 

@@ -7,13 +7,13 @@ from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from typing import Any
 
-from pcaps_contract.openapi.api import in_report_order
+from pcaps_contract.engine import Leftover
 from pcaps_contract.fuzz.findings import Finding, merge_findings
 from pcaps_contract.fuzz.latency import Latency
 from pcaps_contract.fuzz.timeline import Timeline
-from pcaps_contract.engine.ownerships import Leftover
-from pcaps_contract.judge.real_answers import COULD_NOT_JUDGE
-from pcaps_contract.report.responses import Covered, coverage
+from pcaps_contract.judge import COULD_NOT_JUDGE
+from pcaps_contract.openapi import in_report_order
+from pcaps_contract.report import Covered, coverage
 
 EXIT_OK = 0
 EXIT_FINDINGS = 1  # new findings (not in the baseline)
@@ -33,7 +33,7 @@ class OperationStats:
     transport_errors: int = 0
     codes: Counter[str] = field(default_factory=Counter)  # by exact status of each case's last answer: "200", "429"
     latency: Latency = field(default_factory=Latency)  # how long each case's answer took
-    answers: Counter[str] = field(default_factory=Counter)  # the judged answers by kind (`_real_answers`)
+    answers: Counter[str] = field(default_factory=Counter)  # the judged answers by kind (`judge.real_answers`)
 
     @property
     def judged(self) -> int:

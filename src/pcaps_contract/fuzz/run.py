@@ -22,12 +22,31 @@ from typing import Any
 import requests
 
 from pcaps_contract import __version__
-from pcaps_contract.openapi import api
-from pcaps_contract.judge import checks
 from pcaps_contract._compat import ready_for_threads
 from pcaps_contract._credentials import Credentials
-from pcaps_contract.engine.data import as_the_server_reads
-from pcaps_contract.report.eventlog import EventLog
+from pcaps_contract._internal import cause_of, internal_error
+from pcaps_contract._limits import Budget, cleanup_budget
+from pcaps_contract._text import clip
+from pcaps_contract.engine import (
+    INTERRUPTED,
+    AnyOf,
+    Cancelled,
+    CleanupRegistry,
+    CleanupResult,
+    Halt,
+    PoliteAdapter,
+    RateLimiter,
+    SendStats,
+    Throttled,
+    as_the_server_reads,
+    base_url_target,
+    clean_up_in_time,
+    created_by,
+    last_answer_seconds,
+    polite_session,
+    shown_id,
+    went_unanswered,
+)
 from pcaps_contract.fuzz.findings import (
     TRANSPORT_CHECK,
     Exemplar,
@@ -40,34 +59,17 @@ from pcaps_contract.fuzz.plan import OPERATIONS, FuzzPlan
 from pcaps_contract.fuzz.progress import Snapshot
 from pcaps_contract.fuzz.result import FuzzResult, OperationStats
 from pcaps_contract.fuzz.timeline import Timeline
-from pcaps_contract._internal import cause_of, internal_error
-from pcaps_contract._limits import Budget, cleanup_budget
-from pcaps_contract.engine.ownerships import CleanupRegistry, CleanupResult, clean_up_in_time, created_by, shown_id
-from pcaps_contract.report.progress import Progress
-from pcaps_contract.engine.ratelimit import RateLimiter
-from pcaps_contract.judge.real_answers import (
+from pcaps_contract.gate import GateOptions
+from pcaps_contract.judge import (
     answer_kind,
+    checks,
     could_not_judge,
     documented_statuses,
-    judges,
+    is_a_verdict,
     without_real_answers,
 )
-from pcaps_contract.engine.sender import (
-    INTERRUPTED,
-    AnyOf,
-    Cancelled,
-    Halt,
-    PoliteAdapter,
-    SendStats,
-    Throttled,
-    last_answer_seconds,
-    polite_session,
-    went_unanswered,
-)
-from pcaps_contract.openapi.spec import Spec
-from pcaps_contract.engine.targets import base_url_target
-from pcaps_contract._text import clip
-from pcaps_contract.gate import GateOptions
+from pcaps_contract.openapi import Spec, api
+from pcaps_contract.report import EventLog, Progress
 
 _SECRET_HEADERS = frozenset({"authorization", "x-auth-email", "x-auth-key", "cookie"})
 # Headers the HTTP library adds by itself: a reproduction is clearer without them.
@@ -248,7 +250,9 @@ class FuzzRun:
             f"every case was throttled, timed out or never sent: {self.stats['throttled']} answered 429, "
             f"{self.stats['transport_errors']} transport errors",
         )
-        if any(not found.known and judges(found.operation, found.check, unjudged) for found in self.findings.all()):
+        if any(
+            not found.known and is_a_verdict(found.operation, found.check, unjudged) for found in self.findings.all()
+        ):
             self.shared.errors.append(reason)
         else:
             self._stopped_by(reason)
@@ -272,16 +276,14 @@ class FuzzRun:
 
     def preflight(self) -> None:
         """List each account once: an unreachable target or refused credentials stop the run before it writes."""
-        from pcaps_contract.engine.preflight import preflight
+        from pcaps_contract.engine import preflight
 
         errors = (requests.RequestException, Cancelled)
         preflight(self.gate_options.target, self.plan.accounts, self.session, errors, self.registry)
         self.events.emit("preflight", accounts=list(self.plan.accounts))
 
     def _fuzz(self) -> None:
-        from pcaps_contract.engine.profiles import get_profile
-        from pcaps_contract.engine.routing import routed
-        from pcaps_contract.engine.schema import build_schema
+        from pcaps_contract.engine import build_schema, get_profile, routed
 
         schema = build_schema(self.spec, self.gate_options, get_profile(None), self.plan.seed)
         with routed(schema, self.adapter, self._track_created, self.plan.accounts):
@@ -475,7 +477,7 @@ class FuzzRun:
         from schemathesis.checks import CHECKS
         from schemathesis.core.failures import CustomFailure, FailureGroup
 
-        from pcaps_contract.engine.events import split_message
+        from pcaps_contract.engine import split_message
 
         excluded = CHECKS.get_by_names(list(EXCLUDED_BUILTINS))
         self._results.value = []

@@ -3,31 +3,17 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 
 from pcaps_contract import _urls as urls
 from pcaps_contract._errors import UsageError
 from pcaps_contract._urls import PRODUCTION_HOSTS as PRODUCTION_HOSTS
 from pcaps_contract._urls import Refusal as Refusal
+from pcaps_contract.engine import MAX_RATE as MAX_RATE
+from pcaps_contract.engine import Rate as Rate
+from pcaps_contract.engine import parse_rate as parse_rate
 
 _DURATION = re.compile(r"(?:(?P<h>\d+)h)?(?:(?P<m>\d+)m)?(?:(?P<s>\d+(?:\.\d+)?)s?)?")
-_RATE = re.compile(r"(?P<count>\d+(?:\.\d+)?)\s*/\s*(?P<unit>s|sec|second|m|min|minute|h|hour)")
-_UNIT_SECONDS = {"s": 1, "sec": 1, "second": 1, "m": 60, "min": 60, "minute": 60, "h": 3600, "hour": 3600}
 MAX_DURATION = 7 * 24 * 3600.0
-MAX_RATE = 1000.0
-
-
-@dataclass(frozen=True)
-class Rate:
-    """At most `count` requests every `per` seconds."""
-
-    count: float
-    per: float
-    text: str
-
-    @property
-    def per_second(self) -> float:
-        return self.count / self.per
 
 
 def is_loopback(host: str) -> bool:
@@ -59,14 +45,3 @@ def parse_duration(text: str) -> float:
     if not 0 < seconds <= MAX_DURATION:
         raise UsageError(f"--duration {text!r} must be more than 0 and at most 7 days.")
     return seconds
-
-
-def parse_rate(text: str) -> Rate:
-    """A rate such as `20/s`, `300/min` or `1000/h`."""
-    match = _RATE.fullmatch(text.strip().lower())
-    if match is None:
-        raise UsageError(f"--rate-limit {text!r} is not a rate; write e.g. 20/s, 300/min or 1000/h.")
-    count, per = float(match["count"]), float(_UNIT_SECONDS[match["unit"]])
-    if not 0 < count / per <= MAX_RATE:
-        raise UsageError(f"--rate-limit {text!r} must be more than 0 and at most {MAX_RATE:g} requests per second.")
-    return Rate(count, per, text.strip())

@@ -15,12 +15,13 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from pcaps_contract.report.run_report import FAILED, PASSED, SKIPPED, GateReport
-from pcaps_contract.judge.catalogue import ALL_CHECKS
-from pcaps_contract.gate.options import GATE_ARGUMENTS, GateOptions, options_from, resolve_options
+from pcaps_contract import _face
 
 if TYPE_CHECKING:
+    from pcaps_contract.gate.options import GATE_ARGUMENTS, GateOptions, options_from, resolve_options
     from pcaps_contract.gate.run import run_gate
+    from pcaps_contract.judge import ALL_CHECKS, FAILED, PASSED, SKIPPED
+    from pcaps_contract.report import GateReport
 
 __all__ = [
     "ALL_CHECKS",
@@ -37,8 +38,4 @@ __all__ = [
 
 
 def __getattr__(name: str) -> Any:
-    if name == "run_gate":
-        from pcaps_contract.gate.run import run_gate
-
-        return run_gate
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    return _face.served(__name__, name)

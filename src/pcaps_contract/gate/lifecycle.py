@@ -28,19 +28,37 @@ from hypothesis import settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, precondition, rule, run_state_machine_as_test
 
-from pcaps_contract.openapi import api
-from pcaps_contract.judge import checks
 from pcaps_contract._credentials import Credentials
-from pcaps_contract.engine.data import destination_confs, made_up_challenges, ownership_challenges
-from pcaps_contract.engine.ownerships import CleanupRegistry, text_problem
-from pcaps_contract.engine.profiles import Profile
-from pcaps_contract.judge.real_answers import kind_of
-from pcaps_contract.report.run_report import Failure, Ledger, Step
-from pcaps_contract.engine.sender import Cancelled, Throttled, went_unanswered
-from pcaps_contract.engine.targets import ChallengeSource
 from pcaps_contract._text import clip
-from pcaps_contract.engine import Quiet, read_whole_listing
-from pcaps_contract.judge import AccountModel, Listing, Settling, Ticket, is_pending, narrowed, settled_record
+from pcaps_contract.engine import (
+    Cancelled,
+    ChallengeSource,
+    CleanupRegistry,
+    Profile,
+    Quiet,
+    Throttled,
+    destination_confs,
+    made_up_challenges,
+    ownership_challenges,
+    read_whole_listing,
+    text_problem,
+    went_unanswered,
+)
+from pcaps_contract.judge import (
+    AccountModel,
+    Failure,
+    Ledger,
+    Listing,
+    Settling,
+    Step,
+    Ticket,
+    checks,
+    is_pending,
+    kind_of,
+    narrowed,
+    settled_record,
+)
+from pcaps_contract.openapi import api
 
 # Consecutive requests without an answer after which an in-process app counts as lost for the rest of the
 # lifecycle. A served target needs no count of its own: its sender halts the whole run (`_sender.Halt`).
@@ -137,7 +155,7 @@ class Judge:
         self.settling = settling if settling is not None else Settling(0.0)
         self.followed_up = False
         self.delivered_tried = False  # a validation with the delivered challenge was sent in this lane
-        self.answers: dict[str, Counter[str]] = {}  # by operation, each answer by kind (`_real_answers`)
+        self.answers: dict[str, Counter[str]] = {}  # by operation, each answer by kind (`judge.real_answers`)
         # The run's writes hold it; reading a listing's pages holds it alone (shared by every lane of the run).
         self.quiet = quiet if quiet is not None else Quiet()
         # The run's one model of the accounts; this judge tells it of its own requests when nothing else does (a

@@ -15,8 +15,6 @@ from datetime import timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from pcaps_contract.openapi.api import OPERATIONS, is_identifier
-from pcaps_contract.judge.checks import DEFAULT_CLOCK_SKEW
 from pcaps_contract._credentials import Credentials, r2_secrets
 from pcaps_contract._errors import UsageError
 from pcaps_contract._limits import (
@@ -28,14 +26,15 @@ from pcaps_contract._limits import (
     DEFAULT_VALIDATION_WAIT,
     MIN_RESPONSE_BYTES,
 )
+from pcaps_contract.judge import DEFAULT_CLOCK_SKEW
+from pcaps_contract.openapi import OPERATIONS, is_identifier
 
 # Workers over a network: one per lane of the lifecycle (`_lifecycle.LANES`), and per operation of the phases; the
 # answers' latency, not this machine, sets the pace there.
 SERVED_WORKERS = 6
 
 if TYPE_CHECKING:
-    from pcaps_contract.engine.profiles import Profile
-    from pcaps_contract.engine.targets import Target
+    from pcaps_contract.engine import Profile, Target
 
 
 @dataclass(frozen=True)
@@ -88,7 +87,7 @@ class GateOptions:
     require_all: bool = False
 
     def resolved_profile(self) -> Profile:
-        from pcaps_contract.engine.profiles import get_profile
+        from pcaps_contract.engine import get_profile
 
         return get_profile(self.profile)
 
@@ -110,7 +109,7 @@ class GateOptions:
         return phases + lifecycle + 10
 
     def resolved_seed(self) -> int:
-        from pcaps_contract.engine.profiles import CI_SEED
+        from pcaps_contract.engine import CI_SEED
 
         if self.seed is not None:
             return self.seed
@@ -140,7 +139,7 @@ def check_options(options: GateOptions) -> None:
     if options.s3_endpoint is not None and options.bucket is None:
         raise UsageError("--s3-endpoint is the endpoint of --bucket: give --bucket s3://NAME?region=R too.")
     if options.bucket is not None:
-        from pcaps_contract.engine.targets import BucketSource
+        from pcaps_contract.engine import BucketSource
 
         BucketSource(options.bucket, options.s3_endpoint)  # refuses a URI it cannot read challenges from
 
@@ -163,7 +162,7 @@ def resolve_options(
     development token by default) for exactly the given accounts (two fixed ones by default).
     """
     from pcaps_contract._credentials import ACCOUNT_ENV, resolve_credentials
-    from pcaps_contract.engine.targets import MOCK_ACCOUNTS, base_url_target, bundled_mock, load_app, mock_credentials
+    from pcaps_contract.engine import MOCK_ACCOUNTS, base_url_target, bundled_mock, load_app, mock_credentials
 
     if base_url and app:
         raise UsageError("give --base-url or --app, not both.")
@@ -222,7 +221,7 @@ def positive_seconds(text: str) -> float:
 
 def rate_per_second(text: str) -> float:
     """`--rate-limit` as requests per second (`20/s`, `300/min`, `1000/h`)."""
-    from pcaps_contract.fuzz.safety import parse_rate
+    from pcaps_contract.engine import parse_rate
 
     try:
         return parse_rate(text).per_second

@@ -16,11 +16,11 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import partial
 
-from pcaps_contract.openapi import api
-from pcaps_contract.judge import checks
 from pcaps_contract._credentials import Credentials
+from pcaps_contract.engine import CleanupRegistry
 from pcaps_contract.gate.lifecycle import Judge, LifecycleStopped, send_add, step_of
-from pcaps_contract.engine.ownerships import CleanupRegistry
+from pcaps_contract.judge import checks
+from pcaps_contract.openapi import api
 
 # Every operation a credential form is sent to, in the order each form runs through them.
 PROBED_OPERATIONS = (api.LIST, api.ADD, api.DELETE, api.VALIDATE)

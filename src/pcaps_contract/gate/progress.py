@@ -9,8 +9,8 @@ from collections import deque
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 
-from pcaps_contract.report.progress import Progress, format_seconds
 from pcaps_contract._terminal import Segment, plain, spaced
+from pcaps_contract.report import Progress, format_seconds
 
 # The current rate is the rate over the last few seconds, not since the start.
 RATE_WINDOW = 5.0

@@ -13,38 +13,51 @@ from typing import TYPE_CHECKING, Any
 import httpx
 import requests
 
-from pcaps_contract.openapi import api
-from pcaps_contract.judge import checks
 from pcaps_contract._compat import ready_for_threads
 from pcaps_contract._errors import PcapsContractError, UsageError
 from pcaps_contract._internal import cause_of, internal_error
 from pcaps_contract._limits import Budget, cleanup_budget
-from pcaps_contract.engine.ownerships import CleanupRegistry, CleanupResult, clean_up_in_time
-from pcaps_contract.engine.profiles import Profile
-from pcaps_contract.report.progress import Progress
-from pcaps_contract.engine.ratelimit import RateLimiter, RetryPolicy
-from pcaps_contract.judge.real_answers import could_not_judge, documented_statuses, judges, without_real_answers
-from pcaps_contract.report.run_report import SKIPPED, GateReport, Ledger, RunListener, utc_now
-from pcaps_contract.engine.sender import (
+from pcaps_contract.engine import (
     INTERRUPTED,
+    OWN_PHASES,
+    STATEFUL,
     AnyOf,
     Cancelled,
+    ChallengeSource,
+    CleanupRegistry,
+    CleanupResult,
     Halt,
+    MockRouteSource,
     PoliteAdapter,
+    Profile,
+    Quiet,
+    RateLimiter,
     ResponseLimits,
+    RetryPolicy,
+    RunState,
     SendStats,
+    build_schema,
+    challenge_source,
+    clean_up_in_time,
+    engine_task,
     polite_session,
+    preflight,
 )
-from pcaps_contract.openapi.spec import Spec, load_spec
-from pcaps_contract.engine.targets import ChallengeSource, MockRouteSource, challenge_source
-from pcaps_contract.engine import Quiet
-from pcaps_contract.judge.catalogue import ALL_CHECKS
-from pcaps_contract.engine.events import RunState, engine_task
 from pcaps_contract.gate.options import GateOptions, check_options
-from pcaps_contract.engine.preflight import preflight
 from pcaps_contract.gate.progress import GateCounts, GateSnapshot, Ticker
-from pcaps_contract.engine.schema import OWN_PHASES, STATEFUL, build_schema
-from pcaps_contract.judge import AccountModel
+from pcaps_contract.judge import (
+    ALL_CHECKS,
+    SKIPPED,
+    AccountModel,
+    Ledger,
+    checks,
+    could_not_judge,
+    documented_statuses,
+    is_a_verdict,
+    without_real_answers,
+)
+from pcaps_contract.openapi import Spec, api, load_spec
+from pcaps_contract.report import GateReport, Progress, RunListener, utc_now
 
 if TYPE_CHECKING:
     from pcaps_contract.gate.lifecycle import Judge
@@ -494,7 +507,7 @@ def unjudged(
     run: RunState, *, lifecycle: bool = False, documented: Mapping[str, Collection[str]] | None = None
 ) -> str | None:
     """Why the run cannot give a verdict, if it cannot: nothing answered, or nothing but 404/429/errors, an
-    operation without one real answer (`_real_answers`; `documented`: the spec's statuses of each operation, none
+    operation without one real answer (`judge.real_answers`; `documented`: the spec's statuses of each operation, none
     but 2xx when not given), or (when the lifecycle ran) no add that created anything, so that nothing after an add
     was judged. Failures made only on operations without a real answer judged nothing: they give no verdict."""
     statuses = run.statuses
@@ -516,7 +529,7 @@ def unjudged(
     if not total:
         return "no request got an answer to judge."
     never = without_real_answers(run.answers, documented or {}, run.ledger.operations)
-    if never and not any(judges(failure.operation, failure.check, never) for failure in run.ledger.failures()):
+    if never and not any(is_a_verdict(failure.operation, failure.check, never) for failure in run.ledger.failures()):
         return could_not_judge(never, "every request was throttled, lost or never sent") + "."
     if (
         lifecycle

@@ -22,9 +22,9 @@ from functools import cached_property
 from types import MappingProxyType
 from typing import Any, Generic, ParamSpec
 
-from pcaps_contract.openapi import api
 from pcaps_contract._json import parsed_or_none
 from pcaps_contract._text import clip
+from pcaps_contract.openapi import api
 
 # RFC 3339 section 5.6 date-time; its section 5.6 note allows a lower-case `t` and `z` too.
 _RFC3339 = re.compile(

@@ -2,7 +2,7 @@
 valid against the schema of its status; for judges that send nothing (`proxy`, `verify`).
 
 `check` and `fuzz` get these rules from schemathesis's built-ins of the same names; these are the same rules read
-straight from the spec with its `_spec` validators, so that judging recorded traffic needs no engine. Each is a
+straight from the spec with its `openapi.spec` validators, so that judging recorded traffic needs no engine. Each is a
 `_checks.Check` over (spec, operation, exchange): `HELD`, `OUT_OF_SCOPE` or a ContractViolation carrying its name.
 """
 
@@ -13,9 +13,9 @@ from collections.abc import Iterator
 from typing import Any
 
 from pcaps_contract import _json as bounded_json
-from pcaps_contract.judge.checks import EVERY_OPERATION, HELD, OUT_OF_SCOPE, Check, ContractViolation, Exchange, Verdict
-from pcaps_contract.openapi.spec import Operation, Spec, resolve_pointer
 from pcaps_contract._text import clip
+from pcaps_contract.judge.checks import EVERY_OPERATION, HELD, OUT_OF_SCOPE, Check, ContractViolation, Exchange, Verdict
+from pcaps_contract.openapi import Operation, Spec, resolve_pointer
 
 
 def documented_status(operation: Operation, status: int) -> str | None:
@@ -111,7 +111,7 @@ def _schema_name(spec: Spec, pointer: str, key: str) -> str:
 
 
 SpecCheck = Check[[Spec, Operation, Exchange]]
-# In the gate's report order (gate/_catalogue.BUILTIN_CHECKS). Wrapped, not registered: `_checks`'s registries hold
+# In the gate's report order (gate/_catalogue.BUILTIN_CHECKS). Wrapped, not registered: `judge.checks`'s registries hold
 # the project's own checks; `Check` only puts each one's name on the violations it raises.
 SPEC_CHECKS: dict[str, SpecCheck] = {
     check.name: check

@@ -22,9 +22,9 @@ from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 from urllib.parse import unquote, urlsplit
 
-from pcaps_contract.openapi import api
 from pcaps_contract._json import parsed_or_none
 from pcaps_contract._limits import MAX_TRACKED_IDS
+from pcaps_contract.openapi import api
 
 # The end of each operation's path, whatever base path precedes it.
 _PATH = re.compile(r".*/accounts/(?P<account>[^/]+)/pcaps/ownership(?:/(?P<item>[^/]+))?/?")
@@ -81,7 +81,7 @@ class Expectation(NamedTuple):
 
 
 class Judgement(NamedTuple):
-    """What the model says of one answer's records (`AccountModel.judgement`), as the checks of `_checks` take it.
+    """What the model says of one answer's records (`AccountModel.judgement`), as the checks of `judge.checks` take it.
 
     `known`: every id the run has seen exist anywhere; `adding`: the buckets of adds whose id the run does not
     know (on their way, or without an answer), under which a record of that bucket may exist; `refused_adds`: the

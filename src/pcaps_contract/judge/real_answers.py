@@ -11,9 +11,9 @@ from __future__ import annotations
 
 from collections.abc import Collection, Iterable, Mapping
 
-from pcaps_contract.judge import checks
 from pcaps_contract._errors import SpecError
-from pcaps_contract.openapi.spec import Spec
+from pcaps_contract.judge import checks
+from pcaps_contract.openapi import Spec
 
 NO_ROUTE = "404 without the API's envelope"  # the kind of a no-route answer, as the sentence names it
 COULD_NOT_JUDGE = "could not judge "  # how the sentence starts
@@ -49,7 +49,7 @@ def is_real(kind: str, documented: Collection[str]) -> bool:
     return kind.startswith("2") or (kind < "500" and bool({kind, f"{kind[0]}XX", "DEFAULT"} & set(documented)))
 
 
-def judges(operation: str, check: str, unjudged: Collection[str]) -> bool:
+def is_a_verdict(operation: str, check: str, unjudged: Collection[str]) -> bool:
     """Whether a violation of `check` on `operation` is a verdict, given the operations without a real answer."""
     return operation not in unjudged or check in ALWAYS_A_VERDICT
 

@@ -13,9 +13,7 @@ from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from pcaps_contract.openapi import api
 from pcaps_contract._errors import SpecError
-from pcaps_contract.openapi.spec import Spec, load_spec
 from pcaps_contract._text import clip
 from pcaps_contract.mock._auth import authenticate, authorize_account
 from pcaps_contract.mock._challenges import ChallengeDelivery
@@ -24,6 +22,7 @@ from pcaps_contract.mock._envelope import ApiError, ErrorCode, success
 from pcaps_contract.mock._faults import FaultInjector
 from pcaps_contract.mock._rules import OperationRule, RouteRule, SpecRules
 from pcaps_contract.mock._state import Ownership, Store
+from pcaps_contract.openapi import Spec, api, load_spec
 
 API_PREFIX = "/client/v4"
 CHALLENGE_ROUTE = "/__mock__/accounts/{account_id}/challenges/{ownership_id}"

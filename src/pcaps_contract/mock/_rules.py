@@ -12,9 +12,9 @@ from jsonschema import Draft202012Validator
 from jsonschema.exceptions import ValidationError
 
 from pcaps_contract._errors import SpecError
-from pcaps_contract.openapi.spec import Spec, json_pointer, resolve_pointer
 from pcaps_contract._text import clip
 from pcaps_contract.mock._envelope import ApiError, ErrorCode, ErrorDetail
+from pcaps_contract.openapi import Spec, json_pointer, resolve_pointer
 
 _TEMPLATE_PARAM = re.compile(r"\{([^{}]+)\}")
 

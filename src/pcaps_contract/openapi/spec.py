@@ -15,8 +15,8 @@ from jsonschema.exceptions import ValidationError
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
 
-from pcaps_contract.openapi.documents import load_document, local_pointer, parse_json, read_bytes
 from pcaps_contract._errors import SpecError
+from pcaps_contract.openapi.documents import load_document, local_pointer, parse_json, read_bytes
 
 SPEC_FILENAME = "pcaps-ownership.openapi.yaml"
 SEED_EXAMPLE_FILENAME = "seed-example-response.json"
@@ -55,7 +55,7 @@ def working_tree_spec_path(cwd: Path | None = None) -> Path:
 
 
 def read_document(path: Path) -> dict[str, Any]:
-    """Read a YAML or JSON spec through the one bounded reader (`_documents`), raising SpecError naming the file."""
+    """Read a YAML or JSON spec through the one bounded reader (`documents`), raising SpecError naming the file."""
     return load_document(read_bytes(path), str(path))
 
 

@@ -3,7 +3,7 @@
 Every request is forwarded unchanged (method, path and query as sent, headers, body) to the upstream's origin, and
 the upstream's answer comes back unchanged (status, headers, body bytes as they came, content encoding included),
 streamed: the judge keeps at most the body cap of each answer for itself. Nothing is sent on the proxy's own
-initiative. Each exchange then goes to the passive judge (`_passive`), each violation is printed as it is found,
+initiative. Each exchange then goes to the passive judge (`passive.judging`), each violation is printed as it is found,
 and on Ctrl-C or SIGTERM the reports are written. A raw ASGI app rather than Starlette routes: a route would
 re-read the path and the headers, and the proxy must pass them on byte for byte.
 """
@@ -25,17 +25,16 @@ import uvicorn
 
 from pcaps_contract import _serving as serving
 from pcaps_contract._credentials import Credentials
-from pcaps_contract.passive.offpath import OffPathJudge
 from pcaps_contract._limits import DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_TIMEOUT, MAX_PROXIED_REQUEST_BYTES
-from pcaps_contract.passive.judge import PassiveJudge
-from pcaps_contract.report.run_report import TEXT_STYLES, Failure, GateReport, Ledger
-from pcaps_contract.report.folder import EVENTS_FILE, RunEvents, write_report_dir
-from pcaps_contract.openapi.spec import Spec
 from pcaps_contract._terminal import painted, printable
 from pcaps_contract._text import clip
-from pcaps_contract.passive.traffic import Recorded, Recording, decoded
 from pcaps_contract._urls import TargetUrl
-from pcaps_contract.report import shown_command
+from pcaps_contract.judge import Failure, Ledger
+from pcaps_contract.openapi import Spec
+from pcaps_contract.passive.judging import PassiveJudge
+from pcaps_contract.passive.off_path import OffPathJudge
+from pcaps_contract.passive.traffic import Recorded, Recording, decoded
+from pcaps_contract.report import EVENTS_FILE, TEXT_STYLES, GateReport, RunEvents, shown_command, write_report_dir
 
 EXCHANGES_FILE = "exchanges.ndjson"
 # Hop-by-hop headers (RFC 9110 section 7.6.1) belong to one connection, never forwarded; Host names the upstream.

@@ -12,11 +12,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from pcaps_contract._errors import UsageError
-from pcaps_contract.report.eventlog import EventLog
 from pcaps_contract._files import write_whole
+from pcaps_contract.report.eventlog import EventLog
 
 if TYPE_CHECKING:
-    from pcaps_contract.report.run_report import Failure, GateReport
+    from pcaps_contract.judge import Failure
+    from pcaps_contract.report.run_report import GateReport
 
 RESULT_FILE = "result.json"
 JUNIT_FILE = "junit.xml"
@@ -51,8 +52,8 @@ def prepare_report_dir(directory: Path, flag: str = "--report-dir", files: tuple
 
 def write_report_dir(report: GateReport, directory: Path, command: str) -> None:
     """result.json, junit.xml, ctrf.json and report.html of the report into the folder (each from redacted data)."""
-    from pcaps_contract.report.html import render_gate_report
     from pcaps_contract.report.ctrf import write_ctrf
+    from pcaps_contract.report.html import render_gate_report
 
     directory.mkdir(parents=True, exist_ok=True)
     report.write_json(directory / RESULT_FILE)
@@ -64,7 +65,8 @@ def write_report_dir(report: GateReport, directory: Path, command: str) -> None:
 def write_unfinished(directory: Path, target: str, command: str) -> None:
     """Reports that say the run did not finish: the run writes its own over them, a killed run leaves these."""
     from pcaps_contract._credentials import TOKEN_ENV, Credentials
-    from pcaps_contract.report.run_report import GateReport, Ledger, utc_now
+    from pcaps_contract.judge import Ledger
+    from pcaps_contract.report.run_report import GateReport, utc_now
 
     nothing = Credentials(token=f"${TOKEN_ENV}")  # the variable itself: no secret to redact, none to show
     unfinished = GateReport(target, 0, command, Ledger([], []), nothing, error=UNFINISHED, started_at=utc_now())

@@ -5,13 +5,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from pcaps_contract.openapi import api
-from pcaps_contract.judge import checks
-from pcaps_contract.openapi.api import ownerships_path
+from pcaps_contract._text import clip
 from pcaps_contract.engine.ownerships import CleanupRegistry, listed
 from pcaps_contract.engine.sender import Cancelled, TargetStoppedAnswering, Throttled, ThrottledBeyondBudget
 from pcaps_contract.engine.targets import Target, TargetError, advertises_challenges
-from pcaps_contract._text import clip
+from pcaps_contract.judge import checks
+from pcaps_contract.openapi import api, ownerships_path
 
 
 def preflight(

@@ -1,7 +1,7 @@
 """The passive judge: real traffic, fed in order, judged against the contract without sending anything.
 
-Every answer gets the spec's rules (`_conformance`) and the gate's response checks (`_checks.run_response_checks`).
-Across answers, the lifecycle and tenancy checks of `_checks` are judged against what the traffic itself showed:
+Every answer gets the spec's rules (`judge.conformance`) and the gate's response checks (`_checks.run_response_checks`).
+Across answers, the lifecycle and tenancy checks of `judge.checks` are judged against what the traffic itself showed:
 an id an add returned is listed later, a deleted id is gone from later lists and deleting it again is 404,
 validate answers the id of that bucket's record, no account lists another's ids, records keep their fields, ids
 are new and listed once. A rule that needs state the traffic has not shown stays silent: records from before the
@@ -26,9 +26,6 @@ from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
-from pcaps_contract.openapi import api
-from pcaps_contract.judge import checks
-from pcaps_contract.judge.conformance import SPEC_CHECKS, run_spec_checks
 from pcaps_contract._credentials import Credentials
 from pcaps_contract._errors import SpecError
 from pcaps_contract._json import parsed_or_none, too_deep
@@ -40,13 +37,22 @@ from pcaps_contract._limits import (
     ORDER_WINDOW,
     ORDER_WINDOW_BYTES,
 )
-from pcaps_contract.judge.real_answers import documented_statuses, kind_of
-from pcaps_contract.report.run_report import Failure, GateReport, Ledger, Step, redacted_failure, utc_now
-from pcaps_contract.openapi.spec import Operation, Spec
+from pcaps_contract.judge import (
+    SPEC_CHECKS,
+    Failure,
+    Ledger,
+    Listing,
+    Step,
+    checks,
+    documented_statuses,
+    kind_of,
+    run_spec_checks,
+)
+from pcaps_contract.openapi import Operation, Spec, api
 from pcaps_contract.passive.traffic import Recorded, Secrets
-from pcaps_contract.judge import Listing
+from pcaps_contract.report import GateReport, redacted_failure, utc_now
 
-# The checks of `_checks` a passive judge can decide from traffic alone, in the gate's report order.
+# The checks of `judge.checks` a passive judge can decide from traffic alone, in the gate's report order.
 PASSIVE_LIFECYCLE_CHECKS = tuple(
     name
     for name in checks.LIFECYCLE_CHECKS
@@ -545,7 +551,7 @@ class PassiveJudge:
             self.on_failure(failure, self.secrets.credentials(seen.recorded.request_headers))
 
     def _judge(self, seen: _Seen, check: checks.ModelCheck, *args: Any, trail: Sequence[Step] = ()) -> None:
-        """One registered check of `_checks` on the exchange; one out of scope records nothing."""
+        """One registered check of `judge.checks` on the exchange; one out of scope records nothing."""
         try:
             verdict = check(seen.exchange, *args)
         except checks.ContractViolation as violation:

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import TextIO
 
 from pcaps_contract._limits import JUDGE_QUEUE_BYTES, JUDGE_QUEUE_EVENTS
-from pcaps_contract.passive.judge import PassiveJudge
+from pcaps_contract.passive.judging import PassiveJudge
 from pcaps_contract.passive.traffic import Recorded, Recording
 
 

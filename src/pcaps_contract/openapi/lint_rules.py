@@ -12,8 +12,8 @@ from openapi_spec_validator import OpenAPIV30SpecValidator, OpenAPIV31SpecValida
 from referencing.exceptions import Unresolvable, Unretrievable
 
 from pcaps_contract._errors import SpecError
-from pcaps_contract.openapi.spec import SEED_EXAMPLE_FILENAME, SEED_PATH, Spec, json_pointer, load_json
 from pcaps_contract._text import clip
+from pcaps_contract.openapi.spec import SEED_EXAMPLE_FILENAME, SEED_PATH, Spec, json_pointer, load_json
 
 _SUBSCHEMA_LISTS = ("allOf", "anyOf", "oneOf", "prefixItems")
 _SUBSCHEMA_MAPS = ("properties", "patternProperties", "$defs")
