@@ -24,7 +24,9 @@ from pcaps_contract.report.folder import (
     MAX_FAILURE_EVENTS,
     RunEvents,
     prepare_report_dir,
+    prepare_report_file,
     write_report_dir,
+    write_reports,
 )
 from pcaps_contract.report.html import flags_unbroken, render_gate_report, shown_value
 from pcaps_contract.report.run_report import NEVER_APPLIED, NOT_ON_THIS_OPERATION, GateReport
@@ -195,6 +197,35 @@ def test_a_folder_that_cannot_hold_the_reports_is_refused_in_one_sentence(tmp_pa
         prepare_report_dir(tmp_path / "dir")
     assert prepare_report_dir(tmp_path / "new" / "deep", files=(EVENTS_FILE,)).is_dir()
     assert (tmp_path / "new" / "deep" / EVENTS_FILE).is_file()
+    assert prepare_report_dir(None) is None  # no --report-dir: nothing created
+
+
+def test_a_report_file_is_prepared_before_the_run_or_refused_in_one_sentence(tmp_path: Path) -> None:
+    """`--junit-xml` and `--report` of `check` and `verify`: one rule, its folder created, a folder refused."""
+    (tmp_path / "taken").mkdir()
+    with pytest.raises(UsageError, match=r"--junit-xml .*taken is a folder; give a file name, e\.g\. .*junit\.xml"):
+        prepare_report_file(tmp_path / "taken", "--junit-xml")
+    with pytest.raises(UsageError, match=r"--report .*taken is a folder; give a file name, e\.g\. .*result\.json"):
+        prepare_report_file(tmp_path / "taken", "--report")
+    (tmp_path / "plain").write_text("", encoding="utf-8")
+    with pytest.raises(UsageError, match=r"--report .*cannot be written \(.*\); choose another path\."):
+        prepare_report_file(tmp_path / "plain" / "result.json", "--report")  # its folder is a file
+    assert prepare_report_file(None, "--report") is None
+    made = prepare_report_file(tmp_path / "new" / "deep" / "result.json", "--report")
+    assert made is not None and made.is_file() and made.read_text(encoding="utf-8") == ""
+
+
+def test_every_report_file_asked_for_is_written_naming_the_command_line_redacted(tmp_path: Path) -> None:
+    report = report_of([hostile_failure()])
+    junit, json_path, folder = tmp_path / "junit.xml", tmp_path / "result.json", tmp_path / "dir"
+    write_reports(report, junit, json_path, folder, "verify", ("verify", "--token", SECRET, "x.har"))
+    written = [junit, json_path, *sorted(folder.iterdir())]
+    assert len(written) == 6
+    assert all(SECRET not in path.read_text(encoding="utf-8") for path in written)
+    assert json.loads(json_path.read_text(encoding="utf-8"))["command"] == (
+        'pcaps-contract verify --token "$CLOUDFLARE_API_TOKEN" x.har'
+    )
+    write_reports(report_of([]), None, None, None, "verify")  # none asked for: nothing written, nothing raised
 
 
 def test_the_event_log_is_redacted_cut_bounded_and_whole_lines_from_many_threads(tmp_path: Path) -> None:

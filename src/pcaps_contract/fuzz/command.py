@@ -18,7 +18,7 @@ from pcaps_contract.fuzz.plan import DEFAULT_DURATION, OPERATIONS, FuzzPlan
 from pcaps_contract.fuzz.report import BASELINE_FILE, Reporter, placeholder_credentials
 from pcaps_contract.fuzz.result import FuzzResult, merge_results
 from pcaps_contract.fuzz.safety import check_target, parse_duration, parse_rate, require_accounts
-from pcaps_contract.report import EVENTS_FILE, RESULT_FILE, UNFINISHED, shown_command
+from pcaps_contract.report import EVENTS_FILE, RESULT_FILE, UNFINISHED, prepare_report_dir, shown_command
 
 
 def build_plan(args: argparse.Namespace, environ: dict[str, str] | None = None) -> tuple[FuzzPlan, Credentials]:
@@ -81,7 +81,7 @@ def run_fuzz(args: argparse.Namespace) -> int:
     if args.merge:
         return merge_reports(args.merge, args.report_dir, args.baseline)
     if not args.plan:
-        prepare_report_dir(args.report_dir)
+        prepare_report_dir(args.report_dir, files=(EVENTS_FILE, BASELINE_FILE))
         # Until the run writes its own, the reports say it did not finish: what a killed run leaves behind.
         _write_unjudged(args, replace(refused_result(args, UNFINISHED), stop_reason=UNFINISHED))
     try:
@@ -139,14 +139,6 @@ def _run(args: argparse.Namespace) -> int:
         reporter.write(plan.report_dir)
     print(painted(reporter.render_text(plan.report_dir), TEXT_STYLES))
     return result.exit_code()
-
-
-def prepare_report_dir(directory: Path | None) -> None:
-    """The report folder created, refused at once (not after the run) when it or a report file cannot be written."""
-    from pcaps_contract.report import prepare_report_dir as prepare
-
-    if directory is not None:
-        prepare(directory, files=(EVENTS_FILE, BASELINE_FILE))
 
 
 def refused_result(args: argparse.Namespace, exc: PcapsContractError | str) -> FuzzResult:

@@ -21,7 +21,9 @@ if TYPE_CHECKING:
         UNFINISHED,
         RunEvents,
         prepare_report_dir,
+        prepare_report_file,
         write_report_dir,
+        write_reports,
         write_unfinished,
     )
     from pcaps_contract.report.html import environment, verdict_class
@@ -48,12 +50,14 @@ __all__ = [
     "environment",
     "format_seconds",
     "prepare_report_dir",
+    "prepare_report_file",
     "redacted_failure",
     "shown_command",
     "utc_now",
     "verdict_class",
     "write_ctrf",
     "write_report_dir",
+    "write_reports",
     "write_unfinished",
 ]
 

@@ -9,10 +9,11 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, overload
 
 from pcaps_contract._errors import UsageError
 from pcaps_contract._files import write_whole
+from pcaps_contract.report.command_line import shown_command
 from pcaps_contract.report.eventlog import EventLog
 
 if TYPE_CHECKING:
@@ -32,8 +33,15 @@ MAX_FAILURE_EVENTS = 1000
 UNFINISHED = "the run did not finish: it was stopped (killed, or out of memory) before it wrote its report"
 
 
-def prepare_report_dir(directory: Path, flag: str = "--report-dir", files: tuple[str, ...] = ()) -> Path:
-    """The folder created, refused at once (not after the run) when it or one of its report files cannot be written."""
+@overload
+def prepare_report_dir(directory: Path, flag: str = ..., files: tuple[str, ...] = ...) -> Path: ...
+@overload
+def prepare_report_dir(directory: Path | None, flag: str = ..., files: tuple[str, ...] = ...) -> Path | None: ...
+def prepare_report_dir(directory: Path | None, flag: str = "--report-dir", files: tuple[str, ...] = ()) -> Path | None:
+    """The folder created, refused at once (not after the run) when it or one of its report files (`files` beside
+    the four every command writes) cannot be written; None when no folder was asked for."""
+    if directory is None:
+        return None
     names = (RESULT_FILE, JUNIT_FILE, CTRF_FILE, HTML_FILE, *files)
     if directory.exists() and not directory.is_dir():
         raise UsageError(f"{flag} {directory} is a file; give a folder, e.g. {directory.with_suffix('')}-report.")
@@ -48,6 +56,41 @@ def prepare_report_dir(directory: Path, flag: str = "--report-dir", files: tuple
     except OSError as exc:
         raise UsageError(f"{flag} {directory} cannot be written ({exc.strerror}); choose another folder.") from None
     return directory
+
+
+def prepare_report_file(path: Path | None, flag: str) -> Path | None:
+    """A report file's path (`--junit-xml`, `--report`), its folder created; refused at once (not after the run)
+    when it cannot be written; None when none was asked for."""
+    if path is None:
+        return None
+    if path.is_dir():
+        example = path / (JUNIT_FILE if flag == "--junit-xml" else RESULT_FILE)
+        raise UsageError(f"{flag} {path} is a folder; give a file name, e.g. {example}.")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with path.open("a", encoding="utf-8"):
+            pass
+    except OSError as exc:
+        raise UsageError(f"{flag} {path} cannot be written ({exc.strerror}); choose another path.") from None
+    return path
+
+
+def write_reports(
+    report: GateReport,
+    junit: Path | None,
+    json_path: Path | None,
+    report_dir: Path | None,
+    command: str,
+    argv: tuple[str, ...] = (),
+) -> None:
+    """Every report file asked for; each names the command line it was given (`argv`, shown redacted)."""
+    report.command = shown_command(argv, report.redact)
+    if junit is not None:
+        report.write_junit(junit)
+    if json_path is not None:
+        report.write_json(json_path)
+    if report_dir is not None:
+        write_report_dir(report, report_dir, command)
 
 
 def write_report_dir(report: GateReport, directory: Path, command: str) -> None:
