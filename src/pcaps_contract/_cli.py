@@ -1,4 +1,7 @@
-"""The `pcaps-contract` command line: one subcommand per job, errors as one sentence and exit code 2."""
+"""The `pcaps-contract` command line: one subcommand per job, errors as one sentence and exit code 2.
+
+Only the parsers and the dispatch: each command's handler enters its door by the face (`pcaps_contract.gate`, ...)
+when the command runs, and hands it the parsed values; the body is the door's `command` module."""
 
 from __future__ import annotations
 
@@ -8,20 +11,12 @@ import re
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, NoReturn, TypeAlias
+from typing import Any, NoReturn, TypeAlias
 
 from pcaps_contract import __version__
-from pcaps_contract._errors import PcapsContractError
+from pcaps_contract._errors import EXIT_USAGE, PcapsContractError
 from pcaps_contract._terminal import printable
 from pcaps_contract._text import clip
-
-if TYPE_CHECKING:
-    from pcaps_contract.gate import GateOptions
-    from pcaps_contract.report import GateReport
-
-EXIT_OK = 0
-EXIT_FINDINGS = 1
-EXIT_USAGE = 2
 
 Runner = Callable[[argparse.Namespace], int]
 
@@ -165,17 +160,9 @@ def _add_lint(commands: Commands) -> None:
 
 
 def _run_lint(args: argparse.Namespace) -> int:
-    from pcaps_contract.openapi import lint, load_spec
+    from pcaps_contract.lint import run_lint
 
-    spec = load_spec(args.spec)
-    findings = lint(spec)
-    for finding in findings:
-        print(printable(finding.render(spec.path)))  # a spec's names and values, shown, never obeyed
-    if findings:
-        print(f"{len(findings)} finding(s) in {spec.path}", file=sys.stderr)
-        return EXIT_FINDINGS
-    print(f"{spec.path}: clean ({sum(1 for _ in spec.operations())} operations)")
-    return EXIT_OK
+    return run_lint(args.spec)
 
 
 def _add_diff(commands: Commands) -> None:
@@ -202,25 +189,16 @@ def _add_diff(commands: Commands) -> None:
 
 
 def _run_diff(args: argparse.Namespace) -> int:
-    from pcaps_contract._errors import UsageError
-    from pcaps_contract._terminal import printable, printable_json
-    from pcaps_contract.diff import diff_documents, load_source, load_working_tree, render
-    from pcaps_contract.openapi import working_tree_spec_path
+    from pcaps_contract.diff import run_diff
 
-    if args.base is not None and args.old is not None:
-        raise UsageError("give either --base REF or OLD [NEW], not both.")
-    old_argument = args.base if args.base is not None else args.old
-    if old_argument is None:
-        raise UsageError("nothing to compare; give OLD [NEW] (files or git revisions) or --base REF.")
-    spec_path = args.spec or working_tree_spec_path()
-    old = load_source(old_argument, spec_path)
-    new = load_source(args.new, spec_path) if args.new is not None else load_working_tree(spec_path)
-    changes = diff_documents(old.document, new.document)
-    rendered = render(changes, old.label, new.label, args.format)
-    print(printable_json(rendered) if args.format == "json" else printable(rendered))
-    if any(change.breaking for change in changes) and not args.allow_breaking:
-        return EXIT_FINDINGS
-    return EXIT_OK
+    return run_diff(
+        args.old,
+        args.new,
+        base=args.base,
+        spec=args.spec,
+        output_format=args.format,
+        allow_breaking=args.allow_breaking,
+    )
 
 
 def _add_generate(commands: Commands) -> None:
@@ -246,41 +224,9 @@ def _add_generate(commands: Commands) -> None:
 
 
 def _run_generate(args: argparse.Namespace) -> int:
-    from pcaps_contract.codegen import release as _release
-    from pcaps_contract.diff import render_table, summary
+    from pcaps_contract.codegen import run_generate
 
-    if args.check:
-        checked = _release.check(args.spec, args.output, args.config)
-        for change in checked.files:
-            print(change.render())
-        if checked.files:
-            print(
-                f"{checked.output}: {len(checked.files)} file(s) differ from a fresh generation; "
-                "run `pcaps-contract generate` to update them (never edit generated files by hand).",
-                file=sys.stderr,
-            )
-            return EXIT_FINDINGS
-        if checked.behind:
-            print(
-                f"{checked.snapshot} records an older spec ({summary(checked.behind)}); "
-                "run `pcaps-contract generate` to record the release.",
-                file=sys.stderr,
-            )
-            return EXIT_FINDINGS
-        print(f"{checked.package}: up to date")
-        return EXIT_OK
-    done = _release.generate(args.spec, args.output, args.config)
-    for change in done.files:
-        print(f"{change.kind}: {change.path}")
-    summary_line = f"{len(done.files)} file(s) written" if done.files else "already up to date"
-    print(f"{done.package}: {summary_line}")
-    planned = done.release
-    if planned.changes:
-        print(render_table(planned.changes, "last generated spec", str(done.spec_path)))
-    if planned.entry:
-        how = "first release" if planned.first else f"{planned.level} release, was {planned.old_version}"
-        print(f"{done.package.name} {planned.new_version} ({how}): see {done.changelog}")
-    return EXIT_OK
+    return run_generate(check=args.check, spec=args.spec, output=args.output, config=args.config)
 
 
 def _add_mock(commands: Commands) -> None:
@@ -319,7 +265,7 @@ def _add_mock(commands: Commands) -> None:
 
 
 def _run_mock(args: argparse.Namespace) -> int:
-    from pcaps_contract.mock._command import run_mock
+    from pcaps_contract.mock import run_mock
 
     return run_mock(args)
 
@@ -352,68 +298,16 @@ def _add_check(commands: Commands) -> None:
 
 
 def _run_check(args: argparse.Namespace) -> int:
-    import os
-    import threading
+    from pcaps_contract.gate import run_check
 
-    from pcaps_contract._terminal import painted
-    from pcaps_contract.engine import stop_on_signals
-    from pcaps_contract.gate import options_from, run_gate
-    from pcaps_contract.gate.progress import segments
-    from pcaps_contract.report import (
-        EVENTS_FILE,
-        TEXT_STYLES,
-        UNFINISHED,
-        Progress,
-        RunEvents,
-        format_seconds,
-        prepare_report_dir,
-        shown_command,
-        utc_now,
+    return run_check(
+        vars(args),  # the parsed `GATE_ARGUMENTS`, by dest
+        junit_xml=args.junit_xml,
+        json_report=args.report,
+        report_dir=args.report_dir,
+        verbose=args.verbose,
+        argv=args.argv,
     )
-
-    junit: Path | None = None
-    json_path: Path | None = None
-    report_dir: Path | None = None
-    try:
-        junit = prepare_output(args.junit_xml, "--junit-xml")
-        json_path = prepare_output(args.report, "--report")
-        report_dir = prepare_report_dir(args.report_dir, files=(EVENTS_FILE,)) if args.report_dir else None
-        options = options_from(lambda name: getattr(args, name), os.environ)
-    except PcapsContractError as exc:  # refused once a file was prepared: that file says why, not stays empty
-        _write_reports(_refused_report(args, exc), junit, json_path, report_dir, "check", args.argv)
-        raise
-    outputs = (junit, json_path)
-    # Until the run writes its own, the reports say it did not finish: what a killed run leaves behind.
-    _write_reports(_refused_report(args, UNFINISHED, options), *outputs, report_dir, "check", args.argv)
-    redact = options.credentials.redact
-    events = RunEvents(report_dir / EVENTS_FILE if report_dir else None, redact, shown_command(args.argv, redact))
-    started_at = utc_now()
-    interrupt = threading.Event()
-    # On a terminal a live line (in colour); in CI a plain line every half minute, so a long run shows it is alive.
-    progress = Progress(sys.stderr, segments, interval=30.0)
-    if options.rate is not None and not options.target.in_process:  # said up front: how long the limit makes it
-        expected = options.expected_requests()
-        seconds = expected / options.rate
-        note = (
-            f"note: at most {options.rate:g} requests/s: about {expected} requests, {format_seconds(seconds)} or more"
-        )
-        if seconds > options.max_time:
-            note += f"; --max-time {options.max_time:g}s ends it before (raise it to judge everything)"
-        print(note + ".", file=sys.stderr)
-    try:
-        with stop_on_signals(interrupt):
-            report = run_gate(options, interrupt, progress, events)
-    except PcapsContractError as exc:
-        # Nothing was judged; the files a CI step publishes still exist, saying why.
-        report = _refused_report(args, exc, options)
-        report.started_at = started_at
-        _write_reports(report, *outputs, report_dir, "check", args.argv)
-        events.finished(report)
-        raise
-    print(painted(report.render(args.verbose), TEXT_STYLES))
-    _write_reports(report, *outputs, report_dir, "check", args.argv)
-    events.finished(report)
-    return report.exit_code
 
 
 def add_verbose(parser: argparse.ArgumentParser) -> None:
@@ -421,73 +315,6 @@ def add_verbose(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--verbose", action="store_true", help="list each check never judged, with its reason (the reports always do)"
     )
-
-
-def _refused_report(
-    args: argparse.Namespace, exc: PcapsContractError | str, options: GateOptions | None = None
-) -> GateReport:
-    """The report of a run that judged nothing (refused options, an unreachable target): the reason as its error."""
-    import os
-
-    from pcaps_contract._credentials import redacting_placeholder
-    from pcaps_contract.judge import Ledger
-    from pcaps_contract.report import GateReport, utc_now
-
-    if options is not None:
-        target, seed, profile, credentials = (
-            options.target.description,
-            options.seed or 0,
-            options.profile or "quick",
-            options.credentials,
-        )
-    else:  # the options were refused, so the credentials may not be whole: their values are only redacted
-        credentials = redacting_placeholder(args.token, args.email, args.api_key, os.environ)
-        target = args.base_url or (f"--app {args.app}" if args.app else "the bundled mock")
-        seed, profile = args.seed or 0, args.profile or "quick"
-    return GateReport(target, seed, profile, Ledger([], []), credentials, error=str(exc), started_at=utc_now())
-
-
-def prepare_output(path: Path | None, flag: str) -> Path | None:
-    """An output file's path, its folder created; refused at once (not after the run) when it cannot be written."""
-    if path is None:
-        return None
-    from pcaps_contract._errors import UsageError
-
-    if path.is_dir():
-        example = path / ("junit.xml" if flag == "--junit-xml" else "result.json")
-        raise UsageError(f"{flag} {path} is a folder; give a file name, e.g. {example}.")
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        with path.open("a", encoding="utf-8"):
-            pass
-    except OSError as exc:
-        raise UsageError(f"{flag} {path} cannot be written ({exc.strerror}); choose another path.") from None
-    return path
-
-
-def _report_files(args: argparse.Namespace) -> tuple[Path | None, Path | None]:
-    """The --junit-xml and --report files, each prepared before the run."""
-    return prepare_output(args.junit_xml, "--junit-xml"), prepare_output(args.report, "--report")
-
-
-def _write_reports(
-    report: GateReport,
-    junit: Path | None,
-    json_path: Path | None,
-    report_dir: Path | None,
-    command: str,
-    argv: tuple[str, ...] = (),
-) -> None:
-    """Every report file asked for; each names the command line it was given (`argv`, shown redacted)."""
-    from pcaps_contract.report import shown_command, write_report_dir
-
-    report.command = shown_command(argv, report.redact)
-    if junit is not None:
-        report.write_junit(junit)
-    if json_path is not None:
-        report.write_json(json_path)
-    if report_dir is not None:
-        write_report_dir(report, report_dir, command)
 
 
 def _add_fuzz(commands: Commands) -> None:
@@ -570,30 +397,11 @@ def _add_proxy(commands: Commands) -> None:
 
 
 def _run_proxy(args: argparse.Namespace) -> int:
-    from pcaps_contract._errors import UsageError
-    from pcaps_contract._limits import DEFAULT_MAX_RESPONSE_BYTES
-    from pcaps_contract._serving import bind
-    from pcaps_contract._terminal import painted
-    from pcaps_contract._urls import parse_target
-    from pcaps_contract.openapi import load_spec
-    from pcaps_contract.passive import EXCHANGES_FILE, ProxyApp, ProxyRun, serve
-    from pcaps_contract.report import EVENTS_FILE, TEXT_STYLES, prepare_report_dir, write_unfinished
+    from pcaps_contract.passive import run_proxy
 
-    # Production is fine: the proxy sends only what its clients send, to where they meant it to go.
-    upstream = parse_target(args.upstream, allow_production=True, flag="--upstream")
-    spec = load_spec(args.spec)
-    if args.report_dir is not None:
-        prepare_report_dir(args.report_dir, files=(EXCHANGES_FILE, EVENTS_FILE))
-        write_unfinished(args.report_dir, upstream.base_url, "proxy")
-    sock = bind(args.host, args.port)
-    run = ProxyRun.start(upstream, spec, args.report_dir, argv=args.argv)
-    app = ProxyApp(upstream, run.judging, args.max_response_bytes or DEFAULT_MAX_RESPONSE_BYTES)
-    report = serve(run, app, sock)
-    if report.error:
-        hint = "" if run.judge.tally.judged else "; point the clients at the proxy's address."
-        raise UsageError(f"nothing judged: {report.error}{hint}")
-    print(painted(report.render(args.verbose), TEXT_STYLES))
-    return report.exit_code
+    return run_proxy(
+        args.upstream, host=args.host, port=args.port, report_dir=args.report_dir, argv=args.argv, **_passive(args)
+    )
 
 
 def _add_verify(commands: Commands) -> None:
@@ -626,27 +434,22 @@ def _add_passive_options(parser: argparse.ArgumentParser, reports: bool = True) 
     parser.add_argument("--report-dir", type=Path, metavar="DIR", help="write result.json, junit.xml, report.html")
 
 
-def _run_verify(args: argparse.Namespace) -> int:
-    from pcaps_contract._errors import UsageError
-    from pcaps_contract._limits import DEFAULT_MAX_RESPONSE_BYTES
-    from pcaps_contract._terminal import painted
-    from pcaps_contract.openapi import load_spec
-    from pcaps_contract.passive import PassiveJudge, read_traffic
-    from pcaps_contract.report import TEXT_STYLES, prepare_report_dir
+def _passive(args: argparse.Namespace) -> dict[str, Any]:
+    """The values of the options `_add_passive_options` gives both `verify` and `proxy`, by their names there."""
+    return {"spec": args.spec, "max_response_bytes": args.max_response_bytes, "verbose": args.verbose}
 
-    outputs = _report_files(args)
-    report_dir = prepare_report_dir(args.report_dir) if args.report_dir else None
-    spec = load_spec(args.spec)
-    judge = PassiveJudge(spec)
-    # One pass: every writer redacts what it shows with every secret the recording held (`GateReport.redacted`).
-    judge.judge_all(read_traffic(args.file, args.max_response_bytes or DEFAULT_MAX_RESPONSE_BYTES))
-    report = judge.report(str(args.file), "verify")
-    _write_reports(report, *outputs, report_dir, "verify", args.argv)
-    if report.error:
-        hint = "" if judge.tally.judged else "; record traffic of the ownership API (HAR or `proxy`)."
-        raise UsageError(f"{args.file}: {report.error}{hint}")
-    print(painted(report.render(args.verbose), TEXT_STYLES))
-    return report.exit_code
+
+def _run_verify(args: argparse.Namespace) -> int:
+    from pcaps_contract.passive import run_verify
+
+    return run_verify(
+        args.file,
+        junit_xml=args.junit_xml,
+        json_report=args.report,
+        report_dir=args.report_dir,
+        argv=args.argv,
+        **_passive(args),
+    )
 
 
 if __name__ == "__main__":

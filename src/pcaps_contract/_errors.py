@@ -2,6 +2,12 @@
 
 from __future__ import annotations
 
+# The exit codes every command shares: 0 judged and found nothing wrong, 1 findings (contract violations, breaking
+# changes, lint findings), 2 could not judge (one of the errors below, or a usage error).
+EXIT_OK = 0
+EXIT_FINDINGS = 1
+EXIT_USAGE = 2
+
 
 class PcapsContractError(Exception):
     """Root of every error the toolkit raises on purpose; the CLI prints it as one sentence, exit code 2."""

@@ -36,15 +36,16 @@ PUBLIC = {
         "SKIPPED",
         "options_from",
         "resolve_options",
+        "run_check",
         "run_gate",
     ],
-    "pcaps_contract.mock": ["DEV_API_KEY", "DEV_EMAIL", "DEV_TOKEN", "MockConfig", "create_app"],
+    "pcaps_contract.mock": ["DEV_API_KEY", "DEV_EMAIL", "DEV_TOKEN", "MockConfig", "create_app", "run_mock"],
     "pcaps_contract.replay": ["BASE_URL_ENV", "replay"],
 }
 # The house's packages (ARCHITECTURE.md): internal to the toolkit, each entered by its face (`__init__`), whose
 # `__all__` is exactly the names its type-checked imports serve (tests/unit/test_architecture.py); their modules are
 # named for what they do, without an underscore.
-HOUSE = ("codegen", "diff", "engine", "fuzz", "gate", "judge", "openapi", "passive", "report")
+HOUSE = ("codegen", "diff", "engine", "fuzz", "gate", "judge", "lint", "openapi", "passive", "report")
 TYPING_NAMES = {"annotations", "TYPE_CHECKING", "Any", "Mapping"}
 HEAVY = ("hypothesis", "schemathesis", "httpx", "jsonschema", "starlette")
 

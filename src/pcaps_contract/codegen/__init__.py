@@ -1,4 +1,5 @@
-"""`generate`: the client rendered by the pinned generator and compared (`render`), as one release (`release`)."""
+"""`generate`: the client rendered by the pinned generator and compared (`render`), as one release (`release`);
+`command` is the door."""
 
 from __future__ import annotations
 
@@ -8,8 +9,9 @@ from pcaps_contract import _face
 
 if TYPE_CHECKING:
     from pcaps_contract.codegen import release
+    from pcaps_contract.codegen.command import run_generate
 
-__all__ = ["release"]
+__all__ = ["release", "run_generate"]
 
 
 def __getattr__(name: str) -> Any:

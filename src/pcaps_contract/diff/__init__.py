@@ -1,8 +1,8 @@
 """`pcaps-contract diff`: what changed between two versions of the spec, and whom it breaks.
 
 `normalize` removes spelling differences, `rules` classifies each difference (`client_names` tells which
-renames the generated client sees), `render` prints the report, `sources` reads specs from files or git, and
-`changelog` turns changes into a version bump.
+renames the generated client sees), `formats` prints the report, `sources` reads specs from files or git,
+`changelog` turns changes into a version bump, and `command` is the door.
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ from pcaps_contract import _face
 if TYPE_CHECKING:
     from pcaps_contract.diff import release
     from pcaps_contract.diff.changelog import bump, changelog_entry
+    from pcaps_contract.diff.command import run_diff
     from pcaps_contract.diff.formats import render, render_table, summary
     from pcaps_contract.diff.release import Release
     from pcaps_contract.diff.rules import CALLERS, CONSUMERS, RULES, Change, diff_documents
@@ -33,6 +34,7 @@ __all__ = [
     "release",
     "render",
     "render_table",
+    "run_diff",
     "summary",
 ]
 

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 from pcaps_contract import _face
 
 if TYPE_CHECKING:
+    from pcaps_contract.gate.command import run_check
     from pcaps_contract.gate.options import GATE_ARGUMENTS, GateOptions, options_from, resolve_options
     from pcaps_contract.gate.run import run_gate
     from pcaps_contract.judge import ALL_CHECKS, FAILED, PASSED, SKIPPED
@@ -33,6 +34,7 @@ __all__ = [
     "GateReport",
     "options_from",
     "resolve_options",
+    "run_check",
     "run_gate",
 ]
 

@@ -1,5 +1,6 @@
-"""Judging traffic this toolkit did not send (`proxy` and `verify`): recorded exchanges read and written (`traffic`),
-the passive judge (`judging`), and the proxy (`proxy`) with its judge on a thread of its own (`off_path`)."""
+"""Judging traffic this toolkit did not send (`proxy` and `verify`, the two commands in `command`): recorded
+exchanges read and written (`traffic`), the passive judge (`judging`), and the proxy (`proxy`) with its judge on a
+thread of its own (`off_path`)."""
 
 from __future__ import annotations
 
@@ -8,11 +9,21 @@ from typing import TYPE_CHECKING, Any
 from pcaps_contract import _face
 
 if TYPE_CHECKING:
+    from pcaps_contract.passive.command import run_proxy, run_verify
     from pcaps_contract.passive.judging import PassiveJudge
     from pcaps_contract.passive.proxy import EXCHANGES_FILE, ProxyApp, ProxyRun, serve
     from pcaps_contract.passive.traffic import read_traffic
 
-__all__ = ["EXCHANGES_FILE", "PassiveJudge", "ProxyApp", "ProxyRun", "read_traffic", "serve"]
+__all__ = [
+    "EXCHANGES_FILE",
+    "PassiveJudge",
+    "ProxyApp",
+    "ProxyRun",
+    "read_traffic",
+    "run_proxy",
+    "run_verify",
+    "serve",
+]
 
 
 def __getattr__(name: str) -> Any:
