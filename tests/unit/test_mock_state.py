@@ -12,7 +12,14 @@ from pcaps_contract.mock._state import Ownership, Store, now_rfc3339
 
 
 def test_the_public_surface_of_the_mock_is_small() -> None:
-    assert sorted(pcaps_contract.mock.__all__) == ["DEV_API_KEY", "DEV_EMAIL", "DEV_TOKEN", "MockConfig", "create_app"]
+    assert sorted(pcaps_contract.mock.__all__) == [
+        "DEV_API_KEY",
+        "DEV_EMAIL",
+        "DEV_TOKEN",
+        "MockConfig",
+        "create_app",
+        "run_mock",
+    ]
 
 
 def test_a_new_record_is_pending_with_a_32_hex_id_and_its_own_challenge() -> None:

@@ -8,10 +8,9 @@ from typing import TYPE_CHECKING, Any
 from pcaps_contract import _face
 
 if TYPE_CHECKING:
-    from pcaps_contract.codegen import release
     from pcaps_contract.codegen.command import run_generate
 
-__all__ = ["release", "run_generate"]
+__all__ = ["run_generate"]
 
 
 def __getattr__(name: str) -> Any:

@@ -10,20 +10,8 @@ from pcaps_contract import _face
 
 if TYPE_CHECKING:
     from pcaps_contract.passive.command import run_proxy, run_verify
-    from pcaps_contract.passive.judging import PassiveJudge
-    from pcaps_contract.passive.proxy import EXCHANGES_FILE, ProxyApp, ProxyRun, serve
-    from pcaps_contract.passive.traffic import read_traffic
 
-__all__ = [
-    "EXCHANGES_FILE",
-    "PassiveJudge",
-    "ProxyApp",
-    "ProxyRun",
-    "read_traffic",
-    "run_proxy",
-    "run_verify",
-    "serve",
-]
+__all__ = ["run_proxy", "run_verify"]
 
 
 def __getattr__(name: str) -> Any:
