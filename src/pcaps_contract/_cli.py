@@ -17,7 +17,7 @@ from pcaps_contract._text import clip
 
 if TYPE_CHECKING:
     from pcaps_contract.gate import GateOptions
-    from pcaps_contract.report import GateReport
+    from pcaps_contract.report import RunReport
 
 EXIT_OK = 0
 EXIT_FINDINGS = 1
@@ -425,13 +425,13 @@ def add_verbose(parser: argparse.ArgumentParser) -> None:
 
 def _refused_report(
     args: argparse.Namespace, exc: PcapsContractError | str, options: GateOptions | None = None
-) -> GateReport:
+) -> RunReport:
     """The report of a run that judged nothing (refused options, an unreachable target): the reason as its error."""
     import os
 
     from pcaps_contract._credentials import redacting_placeholder
     from pcaps_contract.judge import Ledger
-    from pcaps_contract.report import GateReport, utc_now
+    from pcaps_contract.report import RunReport, utc_now
 
     if options is not None:
         target, seed, profile, credentials = (
@@ -444,7 +444,7 @@ def _refused_report(
         credentials = redacting_placeholder(args.token, args.email, args.api_key, os.environ)
         target = args.base_url or (f"--app {args.app}" if args.app else "the bundled mock")
         seed, profile = args.seed or 0, args.profile or "quick"
-    return GateReport(target, seed, profile, Ledger([], []), credentials, error=str(exc), started_at=utc_now())
+    return RunReport(target, seed, profile, Ledger([], []), credentials, error=str(exc), started_at=utc_now())
 
 
 def prepare_output(path: Path | None, flag: str) -> Path | None:
@@ -471,7 +471,7 @@ def _report_files(args: argparse.Namespace) -> tuple[Path | None, Path | None]:
 
 
 def _write_reports(
-    report: GateReport,
+    report: RunReport,
     junit: Path | None,
     json_path: Path | None,
     report_dir: Path | None,
@@ -638,7 +638,7 @@ def _run_verify(args: argparse.Namespace) -> int:
     report_dir = prepare_report_dir(args.report_dir) if args.report_dir else None
     spec = load_spec(args.spec)
     judge = PassiveJudge(spec)
-    # One pass: every writer redacts what it shows with every secret the recording held (`GateReport.redacted`).
+    # One pass: every writer redacts what it shows with every secret the recording held (`RunReport.redacted`).
     judge.judge_all(read_traffic(args.file, args.max_response_bytes or DEFAULT_MAX_RESPONSE_BYTES))
     report = judge.report(str(args.file), "verify")
     _write_reports(report, *outputs, report_dir, "verify", args.argv)

@@ -1,4 +1,4 @@
-"""The text a run ends with (`GateReport.render`): the verdict is its last line whatever the run found, and the checks
+"""The text a run ends with (`RunReport.render`): the verdict is its last line whatever the run found, and the checks
 never judged are one line unless `verbose` asks for each with its reason."""
 
 from __future__ import annotations
@@ -9,20 +9,20 @@ from hypothesis import strategies as st
 from pcaps_contract._credentials import Credentials
 from pcaps_contract.engine.ownerships import Leftover
 from pcaps_contract.judge.ledger import Failure, Ledger
-from pcaps_contract.report.run_report import GateReport
+from pcaps_contract.report.run_report import RunReport
 
 OPERATIONS = ["list_buckets", "add_bucket", "delete_bucket", "validate_bucket"]
 NAMES = st.from_regex(r"[a-z][a-z_]{2,30}", fullmatch=True)
 REASONS = st.text(st.characters(blacklist_categories=("Cs", "Cc")), min_size=1, max_size=60)
 
 
-def report(never: dict[str, str], failures: int = 0, leftovers: int = 0, error: str | None = None) -> GateReport:
+def report(never: dict[str, str], failures: int = 0, leftovers: int = 0, error: str | None = None) -> RunReport:
     ledger = Ledger(OPERATIONS, ["not_a_server_error", *never])
     ledger.passed("list_buckets", "not_a_server_error")
     for index in range(failures):
         ledger.failed(Failure(OPERATIONS[index % 4], "not_a_server_error", "a 2xx", "500"))
     left = [Leftover("a" * 32, f"id{index}", "the delete answered 500") for index in range(leftovers)]
-    return GateReport(
+    return RunReport(
         "http://127.0.0.1:1/client/v4",
         1,
         "quick",

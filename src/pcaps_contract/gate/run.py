@@ -1,4 +1,4 @@
-"""One run of the gate: preflight, schemathesis's phases, the lifecycle, the cleanup; GateOptions -> GateReport."""
+"""One run of the gate: preflight, schemathesis's phases, the lifecycle, the cleanup; GateOptions -> RunReport."""
 
 from __future__ import annotations
 
@@ -57,7 +57,7 @@ from pcaps_contract.judge import (
     without_real_answers,
 )
 from pcaps_contract.openapi import Spec, api, load_spec
-from pcaps_contract.report import GateReport, Progress, RunListener, utc_now
+from pcaps_contract.report import Progress, RunListener, RunReport, utc_now
 
 if TYPE_CHECKING:
     from pcaps_contract.gate.lifecycle import Judge
@@ -167,7 +167,7 @@ def run_gate(
     interrupt: threading.Event | None = None,
     progress: Progress[GateSnapshot] | None = None,
     listener: RunListener | None = None,
-) -> GateReport:
+) -> RunReport:
     """Judge the target against the spec; the report says what passed, failed or never applied.
 
     Whatever happens after the preflight, the report comes back (with `error` set when the run could not
@@ -191,7 +191,7 @@ def run_gate(
     started = time.monotonic()
     on_failure = listener.failed if listener is not None else None
     run = RunState(Ledger(operations, ALL_CHECKS, on_failure), redact=options.credentials.redact)
-    report = GateReport(
+    report = RunReport(
         target=options.target.description,
         seed=seed,
         profile=profile.name,
@@ -470,7 +470,7 @@ def _probes(
     return probe_tasks(judge_for, options.credentials, options.accounts, run.registry, seed, table)
 
 
-def _add_notes(report: GateReport, options: GateOptions, run: RunState, stats: SendStats) -> None:
+def _add_notes(report: RunReport, options: GateOptions, run: RunState, stats: SendStats) -> None:
     if len(options.accounts) < 2:
         report.notes.append("tenancy was not judged: give two --account-id values the credentials can use.")
     throttled = stats["throttle_gave_up"] + run.throttled
