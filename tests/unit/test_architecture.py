@@ -231,9 +231,9 @@ def test_only_the_generators_import_hypothesis() -> None:
     assert importers_of("hypothesis") <= allowed
 
 
-def test_only_targets_and_the_command_line_know_the_mock() -> None:
+def test_only_targets_challenges_and_the_command_line_know_the_mock() -> None:
     outside = {name for name in importers_of("pcaps_contract.mock") if not inside(name, "pcaps_contract.mock")}
-    assert outside <= {"pcaps_contract.engine.targets", "pcaps_contract._cli"}
+    assert outside <= {"pcaps_contract.engine.targets", "pcaps_contract.engine.challenges", "pcaps_contract._cli"}
 
 
 def test_codegen_and_diff_meet_only_in_the_release() -> None:

@@ -16,6 +16,7 @@ import requests
 
 from pcaps_contract._compat import ready_for_threads
 from pcaps_contract._credentials import Credentials
+from pcaps_contract.engine.challenges import Delivered, MockRouteSource
 from pcaps_contract.engine.ownerships import CleanupRegistry
 from pcaps_contract.engine.profiles import get_profile
 from pcaps_contract.engine.sender import Cancelled, Throttled
@@ -23,8 +24,6 @@ from pcaps_contract.engine.targets import (
     API_BASE_PATH,
     IN_PROCESS_ORIGIN,
     MOCK_ACCOUNTS,
-    Delivered,
-    MockRouteSource,
     bundled_mock,
     mock_credentials,
 )

@@ -1,7 +1,8 @@
-"""The engine: everything that sends, and the schemathesis binding. The target (`targets`), the one adapter every
-request goes through (`sender`, `ratelimit`, `routing`), the schema and its phases (`schema`, `events`), the first list
-(`first_list`), the ledger of created ownerships and the cleanup (`ownerships`), the generated data (`data`,
-`profiles`), and what reads the target on behalf of the judges (`listing`, `quiet`)."""
+"""The engine: everything that sends, and the schemathesis binding. The target (`targets`), where the challenges are
+read (`challenges`), the one adapter every request goes through (`sender`, `ratelimit`, `routing`), the schema and its
+phases (`schema`, `events`), the first list (`first_list`), the ledger of created ownerships and the cleanup
+(`ownerships`), the generated data (`data`, `profiles`), and what reads the target on behalf of the judges (`listing`,
+`quiet`)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 from pcaps_contract import _face
 
 if TYPE_CHECKING:
+    from pcaps_contract.engine.challenges import BucketSource, ChallengeSource, MockRouteSource, challenge_source
     from pcaps_contract.engine.data import (
         as_the_server_reads,
         destination_confs,
@@ -49,13 +51,9 @@ if TYPE_CHECKING:
     )
     from pcaps_contract.engine.targets import (
         MOCK_ACCOUNTS,
-        BucketSource,
-        ChallengeSource,
-        MockRouteSource,
         Target,
         base_url_target,
         bundled_mock,
-        challenge_source,
         load_app,
         mock_credentials,
     )
