@@ -28,7 +28,6 @@ if TYPE_CHECKING:
         clean_up_in_time,
         created_by,
         shown_id,
-        stop_on_signals,
         text_problem,
     )
     from pcaps_contract.engine.profiles import CI_SEED, Profile, get_profile
@@ -49,6 +48,7 @@ if TYPE_CHECKING:
         polite_session,
         went_unanswered,
     )
+    from pcaps_contract.engine.signals import stop_on_signals
     from pcaps_contract.engine.targets import (
         MOCK_ACCOUNTS,
         Target,
