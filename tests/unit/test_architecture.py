@@ -212,6 +212,7 @@ def test_only_the_engine_drives_schemathesis() -> None:
     allowed = {
         "pcaps_contract.engine.schema",
         "pcaps_contract.engine.events",
+        "pcaps_contract.engine.phases",
         "pcaps_contract.engine.routing",
         "pcaps_contract.fuzz.run",
         "pcaps_contract.engine.targets",  # only `is_asgi_app`, to tell an ASGI app from a WSGI one

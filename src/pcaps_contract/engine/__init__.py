@@ -1,8 +1,8 @@
 """The engine: everything that sends, and the schemathesis binding. The target (`targets`), where the challenges are
-read (`challenges`), the one adapter every request goes through (`sender`, `ratelimit`, `routing`), the schema and its
-phases (`schema`, `events`), the first list (`first_list`), the ledger of created ownerships and the cleanup
-(`ownerships`), the generated data (`data`, `profiles`), and what reads the target on behalf of the judges (`listing`,
-`quiet`)."""
+read (`challenges`), the one adapter every request goes through (`sender`, `ratelimit`, `routing`), the schema
+(`schema`), its phases run (`phases`) and what their events say (`events`), the first list (`first_list`), the ledger
+of created ownerships and the cleanup (`ownerships`), Ctrl-C during a run (`signals`), the generated data (`data`,
+`profiles`), and what reads the target on behalf of the judges (`listing`, `quiet`)."""
 
 from __future__ import annotations
 
@@ -18,7 +18,7 @@ if TYPE_CHECKING:
         made_up_challenges,
         ownership_challenges,
     )
-    from pcaps_contract.engine.events import RunState, engine_task, split_message
+    from pcaps_contract.engine.events import RunState, split_message
     from pcaps_contract.engine.first_list import preflight
     from pcaps_contract.engine.listing import Fetch, read_whole_listing
     from pcaps_contract.engine.ownerships import (
@@ -30,6 +30,7 @@ if TYPE_CHECKING:
         shown_id,
         text_problem,
     )
+    from pcaps_contract.engine.phases import engine_task
     from pcaps_contract.engine.profiles import CI_SEED, Profile, get_profile
     from pcaps_contract.engine.quiet import Quiet
     from pcaps_contract.engine.ratelimit import MAX_RATE, Rate, RateLimiter, RetryPolicy, parse_rate
