@@ -329,7 +329,7 @@ def test_the_paging_rules_are_pure_and_their_reader_stands_on_them_alone() -> No
         ours("pcaps_contract.engine.sender") & {"pcaps_contract.engine.listing", "pcaps_contract.engine.quiet"} == set()
     )
     readers = {name for name, found in MODULES.items() if "pcaps_contract.engine.read_whole_listing" in found}
-    assert readers == {"pcaps_contract.gate.lifecycle"}
+    assert readers == {"pcaps_contract.gate.lanes"}
 
 
 def test_the_account_model_is_plain_rules_that_every_door_may_consult() -> None:
