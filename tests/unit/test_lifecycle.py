@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import re
 from collections import Counter
@@ -285,6 +286,19 @@ def test_a_lane_names_its_own_buckets_and_sees_only_them_in_a_list() -> None:
 )
 def test_the_burst_lane_gets_one_run_and_the_others_share_the_rest(runs: int, lanes: int, counts: list[int]) -> None:
     assert lane_runs(runs, lanes) == counts
+
+
+def test_a_lane_is_built_from_plain_frozen_settings_and_shares_only_what_it_is_given() -> None:
+    settings = LaneSettings(BASE_URL, lane=1, burst=False)
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        settings.lane = 2  # type: ignore[misc]
+    shared = Shared(model=AccountModel())
+    one, other = (Judge(None, Ledger(OPERATIONS, []), settings, shared=shared) for _ in range(2))
+    alone = Judge(None, Ledger(OPERATIONS, []), settings)
+    assert one.model is other.model is shared.model and one.seen_ids is other.seen_ids
+    assert alone.model is not one.model and alone.seen_ids is not one.seen_ids and alone.quiet is not one.quiet
+    assert (one.lane, one.burst_done, one.feeds_model, one.statuses) == (1, True, True, Counter())
+    assert one.in_lane("s3://pcaps-x") == "s3://pcaps-l1-x"
 
 
 # --- the Judge, one request at a time ---------------------------------------------------------------------
