@@ -55,7 +55,7 @@ class Reporter:
         self.result = FuzzResult.from_json(redact_data(self.result.as_json(), self.credentials.redact))
 
     def run_report(self, with_known: bool = False) -> RunReport:
-        """The gate's report over the same results, for its JUnit XML, its matrix and its redaction.
+        """The run's report (`RunReport`) over the same results, for its JUnit XML, its matrix and its redaction.
 
         A known finding (in the baseline) fails its cell only `with_known`: JUnit fails on new findings alone, while
         the HTML matrix shows every check that broke.
