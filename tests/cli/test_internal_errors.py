@@ -107,12 +107,12 @@ def test_an_internal_error_keeps_exit_3_when_the_cleanup_leaves_records_behind(
 def test_an_internal_error_outside_any_run_is_one_sentence_and_exit_2(
     run_cli: Run, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from pcaps_contract.report.run_report import GateReport
+    from pcaps_contract.report.run_report import RunReport
 
     def broken_render(self: Any, verbose: bool = False) -> str:
         raise KeyError(f"a bug while printing, near {TOKEN}")
 
-    monkeypatch.setattr(GateReport, "render", broken_render)
+    monkeypatch.setattr(RunReport, "render", broken_render)
     outcome, _ = check_the_mock(run_cli, 9)
     assert_internal_error(outcome, 2, 9, "KeyError")
     assert outcome.stderr.count("\n") == 1  # one sentence

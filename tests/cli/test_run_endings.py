@@ -24,7 +24,7 @@ from tests.peers.server import PEER_ACCOUNTS, serve_peer
 ACCOUNTS = [arg for account in PEER_ACCOUNTS for arg in ("--account-id", account)]
 MOCK_TOKEN = "pcaps-contract-dev-token"
 BOUND = 300.0
-# The last line of `check`, `verify` and `proxy` (`GateReport.render`), and of `fuzz`.
+# The last line of `check`, `verify` and `proxy` (`RunReport.render`), and of `fuzz`.
 GATE_VERDICT = re.compile(
     r"^\d+ failed, \d+ passed, \d+ skipped \(operation x check\); .*s: "
     r"(the implementation keeps the contract|contract violations found|could not judge: .+"

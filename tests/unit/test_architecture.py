@@ -235,6 +235,7 @@ def test_only_the_engine_drives_schemathesis() -> None:
     allowed = {
         "pcaps_contract.engine.schema",
         "pcaps_contract.engine.events",
+        "pcaps_contract.engine.phases",
         "pcaps_contract.engine.routing",
         "pcaps_contract.fuzz.run",
         "pcaps_contract.engine.targets",  # only `is_asgi_app`, to tell an ASGI app from a WSGI one
@@ -254,9 +255,9 @@ def test_only_the_generators_import_hypothesis() -> None:
     assert importers_of("hypothesis") <= allowed
 
 
-def test_only_targets_and_the_command_line_know_the_mock() -> None:
+def test_only_targets_challenges_and_the_command_line_know_the_mock() -> None:
     outside = {name for name in importers_of("pcaps_contract.mock") if not inside(name, "pcaps_contract.mock")}
-    assert outside <= {"pcaps_contract.engine.targets", "pcaps_contract._cli"}
+    assert outside <= {"pcaps_contract.engine.targets", "pcaps_contract.engine.challenges", "pcaps_contract._cli"}
 
 
 def test_codegen_and_diff_meet_only_in_the_release() -> None:
@@ -351,7 +352,7 @@ def test_the_paging_rules_are_pure_and_their_reader_stands_on_them_alone() -> No
         ours("pcaps_contract.engine.sender") & {"pcaps_contract.engine.listing", "pcaps_contract.engine.quiet"} == set()
     )
     readers = {name for name, found in MODULES.items() if "pcaps_contract.engine.read_whole_listing" in found}
-    assert readers == {"pcaps_contract.gate.lifecycle"}
+    assert readers == {"pcaps_contract.gate.lanes"}
 
 
 def test_the_account_model_is_plain_rules_that_every_door_may_consult() -> None:
@@ -368,3 +369,28 @@ def test_the_report_writers_encode_what_a_run_recorded_and_load_no_run_library()
             assert {room(item) for item in ours(name)} <= allowed, name
             heavy = {item.split(".")[0] for item in MODULES[name]} & {"schemathesis", "hypothesis", "httpx"}
             assert not heavy, name
+
+
+def test_the_report_is_data_and_each_format_has_a_writer_of_its_own() -> None:
+    """`report.run_report` holds what a run found and its verdict; text, JSON and JUnit are each written by a module
+    of their own, which imports no other writer (the report's `render`, `as_json`, `junit_xml` only call them)."""
+    writers = {f"pcaps_contract.report.{name}" for name in ("text", "json_document", "junit")}
+    assert writers <= set(MODULES)
+    assert {"xml.etree", "xml.etree.ElementTree", "pcaps_contract._text"} & MODULES[
+        "pcaps_contract.report.run_report"
+    ] == set()
+    for writer in writers:
+        assert ours(writer) & writers == set(), writer
+    report = {name for name in importers_of("xml.etree") if inside(name, "pcaps_contract.report")}
+    assert report == {"pcaps_contract.report.junit"}
+
+
+def test_each_engine_module_keeps_to_its_one_job() -> None:
+    """The targets do not read challenges, the cleanup handles no signal, and recording the engine's events does
+    not run the engine (routing its requests is the running's part)."""
+    assert importers_of("signal") - {"pcaps_contract._serving"} == {"pcaps_contract.engine.signals"}
+    assert "pcaps_contract.engine.challenges" not in ours("pcaps_contract.engine.targets")
+    assert "pcaps_contract.engine.routing" not in ours("pcaps_contract.engine.events")
+    assert "pcaps_contract.engine.events" in ours("pcaps_contract.engine.phases")
+    assert "schemathesis.engine.from_schema" in MODULES["pcaps_contract.engine.phases"]
+    assert "schemathesis.engine.from_schema" not in MODULES["pcaps_contract.engine.events"]

@@ -17,7 +17,7 @@ from pcaps_contract._credentials import Credentials
 from pcaps_contract.engine.ownerships import Leftover
 from pcaps_contract.judge.ledger import Failure, Ledger, Step
 from pcaps_contract.report.ctrf import ctrf_document, write_ctrf
-from pcaps_contract.report.run_report import GateReport
+from pcaps_contract.report.run_report import RunReport
 
 SCHEMA_FILE = Path(__file__).resolve().parents[1] / "schemas" / "ctrf.schema.json"
 SCHEMA_SHA256 = "742dee4cffda469902a9c30c4a87b0b7000d59d2ee502dcccb12ec471cea96a2"  # npm `ctrf` 0.3.0's
@@ -37,14 +37,14 @@ def valid(document: dict[str, Any]) -> None:
     assert not errors, [error.message for error in errors]
 
 
-def report_of(**fields: Any) -> GateReport:
+def report_of(**fields: Any) -> RunReport:
     ledger = Ledger(["list_buckets", "add_bucket"], CHECKS)
     ledger.passed("list_buckets", "not_a_server_error", 0.25)
     ledger.passed("list_buckets", "created_ownership_is_listed")
     step = Step("POST", f"http://127.0.0.1:1/x?t={SECRET}", {"Authorization": f"Bearer {SECRET}"}, body="{}")
     ledger.failed(Failure("add_bucket", "success_has_result", "a `result`", f"leaked {SECRET}", (step,)), 0.5)
     fields = {"started_at": "2026-12-06T15:10:39Z", "seconds": 2.5, **fields}
-    return GateReport("http://127.0.0.1:1/client/v4", 7, "quick", ledger, Credentials(token=SECRET), **fields)
+    return RunReport("http://127.0.0.1:1/client/v4", 7, "quick", ledger, Credentials(token=SECRET), **fields)
 
 
 def test_one_test_per_cell_a_report_shows_each_with_its_status_and_the_summary_adds_up() -> None:
@@ -90,7 +90,7 @@ def test_a_run_that_could_not_judge_and_each_leftover_are_tests_of_status_other(
 
 
 def test_a_report_of_nothing_is_still_a_valid_document(tmp_path: Path) -> None:
-    empty = GateReport("t", 0, "check", Ledger([], []), Credentials(token=SECRET), error="refused", started_at="")
+    empty = RunReport("t", 0, "check", Ledger([], []), Credentials(token=SECRET), error="refused", started_at="")
     write_ctrf(empty, tmp_path / "ctrf.json")
     document = json.loads((tmp_path / "ctrf.json").read_text(encoding="utf-8"))
     valid(document)
@@ -114,6 +114,6 @@ def test_the_schema_refuses_what_breaks_the_format() -> None:
 def test_any_text_a_server_sent_stays_valid_and_redacted(expected: str, received: str) -> None:
     ledger = Ledger(["add_bucket"], ["not_a_server_error"])
     ledger.failed(Failure("add_bucket", "not_a_server_error", expected, received + SECRET))
-    document = ctrf_document(GateReport("t", 1, "quick", ledger, Credentials(token=SECRET)))
+    document = ctrf_document(RunReport("t", 1, "quick", ledger, Credentials(token=SECRET)))
     valid(document)
     assert SECRET not in json.dumps(document)

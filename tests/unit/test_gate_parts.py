@@ -24,7 +24,8 @@ from pcaps_contract.judge.ledger import FAILED, PASSED, SKIPPED, Failure, Ledger
 from pcaps_contract.judge.real_answers import NO_ROUTE
 from pcaps_contract.openapi.api import is_identifier
 from pcaps_contract.openapi.spec import Spec
-from pcaps_contract.report.run_report import GateReport, xml_safe
+from pcaps_contract.report.junit import xml_safe
+from pcaps_contract.report.run_report import RunReport
 
 CONF_SCHEMA = "/components/schemas/DestinationConf"
 
@@ -113,7 +114,7 @@ def test_a_request_sent_without_credentials_is_reproduced_without_them() -> None
 
 
 def test_the_report_replaces_every_secret_by_its_variable() -> None:
-    report = GateReport("t", 1, "quick", Ledger([], []), Credentials(email="me@example.com", api_key="k3y-value"))
+    report = RunReport("t", 1, "quick", Ledger([], []), Credentials(email="me@example.com", api_key="k3y-value"))
     assert report.redact("me@example.com used k3y-value") == "$CLOUDFLARE_EMAIL used $CLOUDFLARE_API_KEY"
 
 
@@ -181,7 +182,7 @@ def test_junit_stays_well_formed_when_a_fuzzed_body_carries_control_characters(t
     ledger.failed(
         Failure("add_bucket", "success_matches_status", "success true", "a\x00b", (Step("POST", "u", body=body),))
     )
-    GateReport("t", 1, "quick", ledger, Credentials(token="t0ken")).write_junit(tmp_path / "junit.xml")
+    RunReport("t", 1, "quick", ledger, Credentials(token="t0ken")).write_junit(tmp_path / "junit.xml")
     failure = ElementTree.parse(tmp_path / "junit.xml").getroot().find("testsuite/testcase/failure")
     assert failure is not None
     assert "Received: a\\x00b" in failure.get("message", "")

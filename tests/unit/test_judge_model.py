@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import threading
-from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -17,7 +16,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from pcaps_contract.gate.lifecycle import Judge
+from pcaps_contract.gate.lanes import Judge, LaneSettings, Shared
 from pcaps_contract.judge import AccountModel, checks, request_of
 from pcaps_contract.judge.checks import ContractViolation, Exchange
 from pcaps_contract.judge.ledger import Ledger
@@ -268,7 +267,7 @@ OPS = st.builds(
 def test_a_faithful_server_is_never_judged_wrong_in_any_interleaving(ops: list[_Op], data: st.DataObject) -> None:
     server, model = _Server(), AccountModel()
     server.held[ACCOUNTS[0]][BASELINE_ID] = OTHER_CONF  # there before the run
-    judge = Judge(None, BASE, checks.Policy(), Ledger(api.OPERATIONS, []), Counter(), model=model)
+    judge = Judge(None, Ledger(api.OPERATIONS, []), LaneSettings(BASE), shared=Shared(model=model))
     for account in ACCOUNTS:  # the preflight: one list of each account before anything is written
         first = _Op("list", account, "ok")
         first.ticket = model.sending("GET", url(account))
@@ -306,7 +305,7 @@ def test_a_faithful_server_is_never_judged_wrong_in_any_interleaving(ops: list[_
 
 
 def _judged(model: AccountModel, listing: Exchange, since: int) -> set[str]:
-    judge = Judge(None, BASE, checks.Policy(), Ledger(api.OPERATIONS, []), Counter(), model=model)
+    judge = Judge(None, Ledger(api.OPERATIONS, []), LaneSettings(BASE), shared=Shared(model=model))
     judge.judge_shown(listing, ACCOUNTS[0], since, trail=())
     return {failure.check for failure in judge.ledger.failures()}
 

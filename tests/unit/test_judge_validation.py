@@ -11,7 +11,7 @@ from typing import Any
 from hypothesis import given
 from hypothesis import strategies as st
 
-from pcaps_contract.engine.targets import advertises_challenges
+from pcaps_contract.engine.challenges import advertises_challenges
 from pcaps_contract.judge.checks import Exchange
 from pcaps_contract.judge.validation import (
     FIRST_PAUSE,

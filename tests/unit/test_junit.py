@@ -14,7 +14,7 @@ from pcaps_contract.fuzz.findings import Exemplar, Finding
 from pcaps_contract.fuzz.report import Reporter
 from pcaps_contract.fuzz.result import EXIT_LEFTOVERS, FuzzResult
 from pcaps_contract.judge.ledger import Failure, Ledger, Step
-from pcaps_contract.report.run_report import GateReport
+from pcaps_contract.report.run_report import RunReport
 from tests.junit import properties, read_dashboard_junit
 
 TOKEN = "t0ken-5e1c0f"
@@ -22,7 +22,7 @@ OPERATIONS = ["add_bucket", "list_buckets"]
 CHECKS = ["not_a_server_error", "success_matches_status", "no_content_has_empty_body", "tenancy_is_isolated"]
 
 
-def _report(**fields: object) -> GateReport:
+def _report(**fields: object) -> RunReport:
     ledger = Ledger(OPERATIONS, CHECKS)
     ledger.passed("add_bucket", "not_a_server_error", 0.25)
     ledger.passed("add_bucket", "not_a_server_error", 0.5)
@@ -30,7 +30,7 @@ def _report(**fields: object) -> GateReport:
     step = Step("POST", f"http://t/client/v4/accounts/a/pcaps/ownership?k={TOKEN}", body='{"destination_conf": "x"}')
     ledger.failed(Failure("add_bucket", "success_matches_status", "`success: true`", "false", (step,)), 1.0)
     ledger.passed("add_bucket", "success_matches_status", 0.5)
-    report = GateReport(
+    report = RunReport(
         "http://t/client/v4",
         7,
         "quick",
@@ -154,7 +154,7 @@ def test_a_fuzz_run_with_findings_and_leftovers_says_both_and_exits_3(tmp_path: 
     assert result.verdict() == (
         "1 new finding(s); 1 ownership(s) could not be deleted: remove them by hand (ids above)"
     )
-    Reporter(result, Credentials(token=TOKEN)).gate_report().write_junit(tmp_path / "junit.xml")
+    Reporter(result, Credentials(token=TOKEN)).run_report().write_junit(tmp_path / "junit.xml")
     root = read_dashboard_junit(tmp_path / "junit.xml")
     assert root.get("failures") == "1" and root.get("errors") == "1" and root.get("tests") == "3"
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import re
 from collections import Counter
@@ -16,6 +17,7 @@ import requests
 
 from pcaps_contract._compat import ready_for_threads
 from pcaps_contract._credentials import Credentials
+from pcaps_contract.engine.challenges import Delivered, MockRouteSource
 from pcaps_contract.engine.ownerships import CleanupRegistry
 from pcaps_contract.engine.profiles import get_profile
 from pcaps_contract.engine.sender import Cancelled, Throttled
@@ -23,21 +25,11 @@ from pcaps_contract.engine.targets import (
     API_BASE_PATH,
     IN_PROCESS_ORIGIN,
     MOCK_ACCOUNTS,
-    Delivered,
-    MockRouteSource,
     bundled_mock,
     mock_credentials,
 )
-from pcaps_contract.gate.lifecycle import (
-    LOST_AFTER,
-    Judge,
-    LifecycleMachine,
-    Record,
-    SeenIds,
-    lane_runs,
-    run_lane,
-    step_of,
-)
+from pcaps_contract.gate.lanes import LOST_AFTER, Judge, LaneSettings, SeenIds, Shared, lane_runs, step_of
+from pcaps_contract.gate.lifecycle import LifecycleMachine, Record, run_lane
 from pcaps_contract.judge import AccountModel, Settling, checks
 from pcaps_contract.judge.ledger import FAILED, PASSED, Ledger
 
@@ -99,7 +91,7 @@ def hide_the_first_listed(request: httpx.Request, response: httpx.Response) -> h
 
 
 def judge_of(client: Any, credentials: Credentials | None = CREDENTIALS) -> Judge:
-    return Judge(client, BASE_URL, checks.Policy(), Ledger(OPERATIONS, []), Counter(), credentials=credentials)
+    return Judge(client, Ledger(OPERATIONS, []), LaneSettings(BASE_URL, credentials=credentials))
 
 
 def lifecycle(judge: Judge, seed: int = 5, runs: int = 6) -> tuple[str | None, CleanupRegistry]:
@@ -249,13 +241,9 @@ def test_a_lane_draws_the_same_requests_alone_or_beside_another_on_one_server_an
         judges = [
             Judge(
                 server.client,
-                BASE_URL,
-                checks.Policy(),
                 Ledger(OPERATIONS, []),
-                Counter(),
-                lane=lane,
-                seen_ids=seen,
-                model=model,
+                LaneSettings(BASE_URL, lane=lane),
+                shared=Shared(seen_ids=seen, model=model),
             )
             for lane, server in enumerate(servers)
         ]
@@ -282,7 +270,7 @@ def test_a_lane_draws_the_same_requests_alone_or_beside_another_on_one_server_an
 
 
 def test_a_lane_names_its_own_buckets_and_sees_only_them_in_a_list() -> None:
-    judge = Judge(None, BASE_URL, checks.Policy(), Ledger(OPERATIONS, []), Counter(), lane=2)
+    judge = Judge(None, Ledger(OPERATIONS, []), LaneSettings(BASE_URL, lane=2))
     assert judge.in_lane("s3://pcaps-x/y?region=us-east-1") == "s3://pcaps-l2-x/y?region=us-east-1"
     assert judge.in_lane(judge.in_lane("r2://pcaps-x")) == "r2://pcaps-l2-x"
     assert judge.in_lane("s3://another?region=us-east-1") == "s3://another?region=us-east-1"
@@ -298,6 +286,19 @@ def test_a_lane_names_its_own_buckets_and_sees_only_them_in_a_list() -> None:
 )
 def test_the_burst_lane_gets_one_run_and_the_others_share_the_rest(runs: int, lanes: int, counts: list[int]) -> None:
     assert lane_runs(runs, lanes) == counts
+
+
+def test_a_lane_is_built_from_plain_frozen_settings_and_shares_only_what_it_is_given() -> None:
+    settings = LaneSettings(BASE_URL, lane=1, burst=False)
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        settings.lane = 2  # type: ignore[misc]
+    shared = Shared(model=AccountModel())
+    one, other = (Judge(None, Ledger(OPERATIONS, []), settings, shared=shared) for _ in range(2))
+    alone = Judge(None, Ledger(OPERATIONS, []), settings)
+    assert one.model is other.model is shared.model and one.seen_ids is other.seen_ids
+    assert alone.model is not one.model and alone.seen_ids is not one.seen_ids and alone.quiet is not one.quiet
+    assert (one.lane, one.burst_done, one.feeds_model, one.statuses) == (1, True, True, Counter())
+    assert one.in_lane("s3://pcaps-x") == "s3://pcaps-l1-x"
 
 
 # --- the Judge, one request at a time ---------------------------------------------------------------------
@@ -414,7 +415,7 @@ def _record(conf: str, filename: object = "ownership-challenge-abc.txt") -> Reco
 
 def test_a_challenge_is_read_from_the_source_only_for_a_bucket_it_covers_with_the_filename_the_server_gave() -> None:
     source = _Source()
-    judge = Judge(None, BASE_URL, checks.Policy(), Ledger(OPERATIONS, []), Counter(), source=source)
+    judge = Judge(None, Ledger(OPERATIONS, []), LaneSettings(BASE_URL), source)
     assert judge.challenge(_record("s3://another?region=us-east-1")) is None and source.asked == []
     assert judge.challenge(_record(BUCKET)) == "delivered"
     assert source.asked == [(OWNER, "abc", BUCKET, "ownership-challenge-abc.txt")]
@@ -424,7 +425,7 @@ def test_a_challenge_is_read_from_the_source_only_for_a_bucket_it_covers_with_th
 @pytest.mark.parametrize("filename", ["a\ud800.txt", "a\x1b]52;c;x\x07", "a b.txt", "", "x" * 1025, 7, None])
 def test_a_filename_no_request_can_carry_is_never_sent_to_the_bucket(filename: object) -> None:
     source = _Source()
-    judge = Judge(None, BASE_URL, checks.Policy(), Ledger(OPERATIONS, []), Counter(), source=source)
+    judge = Judge(None, Ledger(OPERATIONS, []), LaneSettings(BASE_URL), source)
     judge.challenge(_record(BUCKET, filename))
     assert source.asked == [(OWNER, "abc", BUCKET, "")]
 
@@ -442,7 +443,7 @@ def test_what_the_bucket_held_is_judged_on_the_add_as_challenge_file_is_delivere
     found: Delivered, status: str
 ) -> None:
     ledger = Ledger(OPERATIONS, list(checks.CHECKS))
-    judge = Judge(None, BASE_URL, checks.Policy(), ledger, Counter(), source=_Source(found))
+    judge = Judge(None, ledger, LaneSettings(BASE_URL), _Source(found))
     assert judge.challenge(_record(BUCKET)) == found.content
     assert ledger.status("add_bucket", "challenge_file_is_delivered") == status
     if status == "failed":
@@ -516,7 +517,7 @@ def validated_an_hour_early(request: httpx.Request, response: httpx.Response) ->
 def validating_judge(server: Server) -> Judge:
     """A judge whose validations can succeed: challenges read from the mock's test route, past the recorder."""
     source = MockRouteSource(server.mock, BASE_URL)
-    return Judge(server.client, BASE_URL, checks.Policy(), Ledger(OPERATIONS, []), Counter(), source=source)
+    return Judge(server.client, Ledger(OPERATIONS, []), LaneSettings(BASE_URL), source)
 
 
 def test_the_lifecycle_names_a_validation_stamped_before_it_was_sent() -> None:
@@ -562,7 +563,7 @@ class _Looks:
 def _validating_lifecycle(server: Server, settling: Settling) -> Judge:
     ledger = Ledger(OPERATIONS, list(checks.CHECKS))
     source = MockRouteSource(server.mock, BASE_URL)
-    judge = Judge(server.client, BASE_URL, checks.Policy(), ledger, Counter(), source=source, settling=settling)
+    judge = Judge(server.client, ledger, LaneSettings(BASE_URL), source, Shared(settling=settling))
     stopped, _ = lifecycle(judge, seed=3, runs=8)
     assert stopped is None
     return judge
@@ -601,9 +602,7 @@ def test_the_views_after_a_settled_validation_must_agree_with_it() -> None:
 def _machine(server: Server) -> LifecycleMachine:
     """One lifecycle machine on the mock behind `server`, reading challenges on the mock's route."""
     ledger = Ledger(OPERATIONS, list(checks.CHECKS))
-    judge = Judge(
-        server.client, BASE_URL, checks.Policy(), ledger, Counter(), source=MockRouteSource(server.mock, BASE_URL)
-    )
+    judge = Judge(server.client, ledger, LaneSettings(BASE_URL), MockRouteSource(server.mock, BASE_URL))
     attributes = {"judge": judge, "accounts": MOCK_ACCOUNTS, "registry": CleanupRegistry()}
     machine: LifecycleMachine = type("Lifecycle", (LifecycleMachine,), attributes)()
     return machine

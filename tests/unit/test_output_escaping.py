@@ -15,7 +15,7 @@ from markdown_it import MarkdownIt
 from pcaps_contract._terminal import printable, printable_json
 from pcaps_contract.diff.formats import render_markdown
 from pcaps_contract.diff.rules import RULES, Change
-from pcaps_contract.report.run_report import xml_safe
+from pcaps_contract.report.junit import xml_safe
 
 UNSHOWABLE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
 # Every character class that matters: Markdown and HTML syntax, line breaks of every kind, controls, surrogates.

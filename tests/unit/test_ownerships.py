@@ -3,9 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
-import signal
-import threading
 from typing import Any
 from urllib.parse import unquote
 
@@ -21,7 +18,6 @@ from pcaps_contract.engine.ownerships import (
     clean_up,
     clean_up_in_time,
     id_problem,
-    stop_on_signals,
 )
 from pcaps_contract.engine.sender import Cancelled, TargetStoppedAnswering
 
@@ -129,17 +125,6 @@ def test_account_and_id_are_quoted_in_the_delete_url() -> None:
     session = FakeSession({"x%40y%3A%C3%BC%2B": 204})
     clean_up(session, BASE, registry)  # type: ignore[arg-type]
     assert session.urls == [f"{BASE}/accounts/a%2Fb/pcaps/ownership/x%40y%3A%C3%BC%2B"]
-
-
-def test_ctrl_c_sets_the_stop_event_instead_of_raising_and_a_second_one_raises() -> None:
-    stop = threading.Event()
-    with stop_on_signals(stop):
-        os.kill(os.getpid(), signal.SIGINT)
-        assert stop.wait(2)
-        with pytest.raises(KeyboardInterrupt):
-            os.kill(os.getpid(), signal.SIGINT)
-            threading.Event().wait(2)  # the handler raises here
-    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
 
 
 class ListingSession(FakeSession):

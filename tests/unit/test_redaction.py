@@ -18,7 +18,7 @@ from pcaps_contract.fuzz.report import Reporter
 from pcaps_contract.fuzz.result import FuzzResult
 from pcaps_contract.judge.ledger import Failure, Ledger, Step
 from pcaps_contract.report.eventlog import EventLog
-from pcaps_contract.report.run_report import GateReport
+from pcaps_contract.report.run_report import RunReport
 
 PIECE = 12
 OFFSETS = range(150, 260)  # around the cuts at 160 (causes), 200 (bodies) and 300 (messages)
@@ -140,7 +140,7 @@ def test_the_gates_report_redacts_with_the_same_function(credentials: Credential
         received = cut_the_way_the_run_does(body)[1]
         step = Step("POST", f"{BASE}/accounts/a", {"X-Echo": body[:200]}, body[:200])
         ledger.failed(Failure("add_bucket", "not_a_server_error", "a status below 500", received, (step,)))
-        report = GateReport(BASE, 1, "quick", ledger, credentials)
+        report = RunReport(BASE, 1, "quick", ledger, credentials)
         report.write_json(tmp_path / "r.json")
         report.write_junit(tmp_path / "j.xml")
         for output in (report.render(), (tmp_path / "r.json").read_text(), (tmp_path / "j.xml").read_text()):

@@ -23,7 +23,8 @@ from pcaps_contract._text import clip
 from pcaps_contract.judge.ledger import Failure, Ledger, Step
 from pcaps_contract.passive.traffic import Recorded, Recording, Secrets
 from pcaps_contract.report.folder import EVENTS_FILE, HTML_FILE, JUNIT_FILE, RESULT_FILE, RunEvents, write_report_dir
-from pcaps_contract.report.run_report import TEXT_STYLES, GateReport
+from pcaps_contract.report.run_report import RunReport
+from pcaps_contract.report.text import TEXT_STYLES
 
 MARK = "\ue000"
 GREEK = "".join(chr(code) for code in range(0x391, 0x39D))  # capital alpha to mu: no report's own text holds them
@@ -185,7 +186,7 @@ def test_every_output_is_well_formed_and_holds_no_piece_of_a_secret(
     ledger.failed(
         Failure("add_bucket", "not_a_server_error", f"no {hostile}", clip(f"status 500: {echoed}", 60), steps)
     )
-    report = GateReport(url, 1, "proxy", ledger, secrets.credentials(headers), notes=[echoed], error=None)
+    report = RunReport(url, 1, "proxy", ledger, secrets.credentials(headers), notes=[echoed], error=None)
     report.leftovers = []
     exchange = Recorded(
         "POST",

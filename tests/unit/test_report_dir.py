@@ -28,13 +28,13 @@ from pcaps_contract.report.folder import (
     write_report_dir,
     write_reports,
 )
-from pcaps_contract.report.html import flags_unbroken, render_gate_report, shown_value
-from pcaps_contract.report.run_report import NEVER_APPLIED, NOT_ON_THIS_OPERATION, GateReport
+from pcaps_contract.report.html import flags_unbroken, render_run_report, shown_value
+from pcaps_contract.report.run_report import NEVER_APPLIED, NOT_ON_THIS_OPERATION, RunReport
 
 SECRET = "a-users-secret-token-0123456789"
 
 
-def report_of(failures: list[Failure], **fields: object) -> GateReport:
+def report_of(failures: list[Failure], **fields: object) -> RunReport:
     checks = ["not_a_server_error", "success_has_result", "created_ownership_is_listed", "x_y"]
     ledger = Ledger(["add_bucket", "list_buckets"], checks)
     ledger.passed("add_bucket", "not_a_server_error")
@@ -42,7 +42,7 @@ def report_of(failures: list[Failure], **fields: object) -> GateReport:
     ledger.passed("list_buckets", "created_ownership_is_listed")
     for failure in failures:
         ledger.failed(failure)
-    return GateReport("http://127.0.0.1:1/client/v4", 7, "quick", ledger, Credentials(token=SECRET), **fields)  # type: ignore[arg-type]
+    return RunReport("http://127.0.0.1:1/client/v4", 7, "quick", ledger, Credentials(token=SECRET), **fields)  # type: ignore[arg-type]
 
 
 def hostile_failure() -> Failure:
@@ -66,7 +66,7 @@ class Texts(HTMLParser):
 
 
 def test_the_page_escapes_what_a_server_sent_and_keeps_no_secret() -> None:
-    page = render_gate_report(report_of([hostile_failure()]), "check")
+    page = render_run_report(report_of([hostile_failure()]), "check")
     assert SECRET not in page
     parsed = Texts()
     parsed.feed(page)
@@ -83,7 +83,7 @@ def test_the_page_shows_the_error_the_leftovers_and_the_notes() -> None:
         leftovers=[Leftover("023e105f4ecef8ad9ca31a8372d0c353", "own-1", "delete answered 500")],
         notes=["a note of the run"],
     )
-    page = render_gate_report(report, "check")
+    page = render_run_report(report, "check")
     assert 'id="leftovers"' in page and "own-1" in page and "delete answered 500" in page
     assert "the target stopped answering" in page and "a note of the run" in page
     assert 'class="verdict bad"' in page  # exit 3 outranks the error
@@ -94,7 +94,7 @@ def test_a_cell_says_why_it_never_applied() -> None:
     assert report.why_never_applied("add_bucket", "success_has_result") == NOT_ON_THIS_OPERATION
     assert report.why_never_applied("add_bucket", "x_y") == "give two --account-id values the credentials can use"
     assert report_of([]).why_never_applied("add_bucket", "x_y") == NEVER_APPLIED
-    page = render_gate_report(report, "check")
+    page = render_run_report(report, "check")
     assert "(it applied on list_buckets)" in page
     reasons = {
         entry["check"]: entry.get("reason")
@@ -116,7 +116,7 @@ def test_a_cell_the_check_never_judges_by_design_is_blank_and_counted_nowhere() 
     assert not report.ledger.by_design("add_bucket", "x_y")  # a name no check of ours declares: shown
     assert report.counts() == {"passed": 3, "failed": 0, "skipped": 4}  # 8 cells, 1 blank
     cells = Cells()
-    cells.feed(render_gate_report(report, "check"))
+    cells.feed(render_run_report(report, "check"))
     assert cells.states[("add_bucket", "created_ownership_is_listed")] == ("not judged by design", "")
     assert cells.states[("add_bucket", "success_has_result")][0] == "never applied"
     assert "add_bucket" not in report.not_applicable().get("created_ownership_is_listed", [])
@@ -138,10 +138,10 @@ def test_every_report_takes_one_column_order_whatever_order_the_run_met_the_oper
         ledger.passed(operation, "not_a_server_error")
     known = [name for name in api.OPERATIONS if name in order]
     assert ledger.operations == [*known, "other_op"]
-    report = GateReport("t", 1, "quick", ledger, Credentials(token=SECRET))
+    report = RunReport("t", 1, "quick", ledger, Credentials(token=SECRET))
     assert [entry["operation"] for entry in report.as_json()["results"]] == ledger.operations
     cells = Cells()
-    cells.feed(render_gate_report(report, "check"))
+    cells.feed(render_run_report(report, "check"))
     assert [operation for operation, _ in cells.states] == ledger.operations
 
 

@@ -16,17 +16,14 @@ from botocore.exceptions import ClientError, EndpointConnectionError
 from pcaps_contract._credentials import Credentials
 from pcaps_contract._errors import UsageError
 from pcaps_contract._urls import Refusal
+from pcaps_contract.engine.challenges import BucketSource, Delivered, MockRouteSource, challenge_source
 from pcaps_contract.engine.targets import (
     API_BASE_PATH,
     IN_PROCESS_ORIGIN,
     MOCK_ACCOUNTS,
-    BucketSource,
-    Delivered,
-    MockRouteSource,
     Target,
     base_url_target,
     bundled_mock,
-    challenge_source,
     load_app,
     mock_credentials,
 )

@@ -15,7 +15,7 @@ from pcaps_contract.fuzz.progress import Snapshot
 from pcaps_contract.fuzz.progress import segments as fuzz_segments
 from pcaps_contract.gate.progress import GateSnapshot, segments
 from pcaps_contract.report.progress import Progress
-from pcaps_contract.report.run_report import TEXT_STYLES
+from pcaps_contract.report.text import TEXT_STYLES
 
 ESC = "\x1b["
 GATE = GateSnapshot(75, 412, 6, 31.2, 2, 3, cases=230, phase="coverage", operation="add_bucket")

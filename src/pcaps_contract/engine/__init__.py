@@ -1,6 +1,7 @@
-"""The engine: everything that sends, and the schemathesis binding. The target (`targets`), the one adapter every
-request goes through (`sender`, `ratelimit`, `routing`), the schema and its phases (`schema`, `events`), the first list
-(`first_list`), the ledger of created ownerships and the cleanup (`ownerships`), the generated data (`data`,
+"""The engine: everything that sends, and the schemathesis binding. The target (`targets`), where the challenges are
+read (`challenges`), the one adapter every request goes through (`sender`, `ratelimit`, `routing`), the schema
+(`schema`), its phases run (`phases`) and what their events say (`events`), the first list (`first_list`), the ledger
+of created ownerships and the cleanup (`ownerships`), Ctrl-C during a run (`signals`), the generated data (`data`,
 `profiles`), and what reads the target on behalf of the judges (`listing`, `quiet`)."""
 
 from __future__ import annotations
@@ -10,13 +11,14 @@ from typing import TYPE_CHECKING, Any
 from pcaps_contract import _face
 
 if TYPE_CHECKING:
+    from pcaps_contract.engine.challenges import BucketSource, ChallengeSource, MockRouteSource, challenge_source
     from pcaps_contract.engine.data import (
         as_the_server_reads,
         destination_confs,
         made_up_challenges,
         ownership_challenges,
     )
-    from pcaps_contract.engine.events import RunState, engine_task, split_message
+    from pcaps_contract.engine.events import RunState, split_message
     from pcaps_contract.engine.first_list import preflight
     from pcaps_contract.engine.listing import Fetch, read_whole_listing
     from pcaps_contract.engine.ownerships import (
@@ -26,9 +28,9 @@ if TYPE_CHECKING:
         clean_up_in_time,
         created_by,
         shown_id,
-        stop_on_signals,
         text_problem,
     )
+    from pcaps_contract.engine.phases import engine_task
     from pcaps_contract.engine.profiles import CI_SEED, Profile, get_profile
     from pcaps_contract.engine.quiet import Quiet
     from pcaps_contract.engine.ratelimit import MAX_RATE, Rate, RateLimiter, RetryPolicy, parse_rate
@@ -47,15 +49,12 @@ if TYPE_CHECKING:
         polite_session,
         went_unanswered,
     )
+    from pcaps_contract.engine.signals import stop_on_signals
     from pcaps_contract.engine.targets import (
         MOCK_ACCOUNTS,
-        BucketSource,
-        ChallengeSource,
-        MockRouteSource,
         Target,
         base_url_target,
         bundled_mock,
-        challenge_source,
         load_app,
         mock_credentials,
     )

@@ -1,24 +1,24 @@
-"""Schemathesis's phases over the target, and what their events say, into the run's ledger."""
+"""What schemathesis's events say, into the run's ledger: verdicts, answers seen, errors, the failures with their
+steps (`phases` runs the engine whose events these are)."""
 
 from __future__ import annotations
 
 import threading
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from functools import partial
 from typing import TYPE_CHECKING, Any
 
 import requests
 
 from pcaps_contract._internal import cause_of
 from pcaps_contract._text import clip
-from pcaps_contract.engine.ownerships import CleanupRegistry, created_by
+from pcaps_contract.engine.ownerships import CleanupRegistry
 from pcaps_contract.engine.sender import Cancelled, Throttled
 from pcaps_contract.judge import BUILTIN_EXPECTATIONS, Failure, Ledger, Step, answer_kind
 
 if TYPE_CHECKING:
-    from pcaps_contract.engine.sender import AnyOf, PoliteAdapter
+    from pcaps_contract.engine.sender import AnyOf
 
 
 @dataclass
@@ -41,35 +41,6 @@ class RunState:
     phase: str = ""  # the schemathesis phase of the latest scenario, and the cases so far: for the progress display
     cases: int = 0
     probes: list[dict[str, str]] = field(default_factory=list)  # the enumerated probes and whether each was judged
-
-
-def engine_task(
-    schema: Any, run: RunState, stop: AnyOf, adapter: PoliteAdapter | None = None, accounts: Sequence[str] = ()
-) -> Callable[[], None]:
-    """One schemathesis engine run over `schema`, verdicts into the ledger, until it ends or `stop` is set.
-
-    Every request goes through `adapter` (a served target's sender, writes pinned to `accounts`). Its cases depend
-    on its own schema and seed only, so it may run beside others.
-    """
-    from pcaps_contract.engine.routing import routed
-
-    def task() -> None:
-        if stop.is_set():
-            return
-        if adapter is None:
-            record_events(schema_engine(schema), stop, run)
-            return
-        with routed(schema, adapter, partial(_remember_created, run), tuple(accounts)):
-            record_events(schema_engine(schema), stop, run)
-
-    return task
-
-
-def schema_engine(schema: Any) -> Any:
-    """The event stream of one schemathesis engine run over `schema`."""
-    from schemathesis.engine import from_schema
-
-    return from_schema(schema).execute()
 
 
 def record_events(stream: Any, stop: AnyOf, run: RunState) -> None:
@@ -141,15 +112,6 @@ def _record_scenario(recorder: Any, run: RunState, status_enum: Any) -> None:
                 run.ledger.passed(operation, node.name, seconds)
             elif node.status == status_enum.FAILURE and node.failure_info is not None:
                 run.ledger.failed(_failure(operation, node, recorder, case_id, run.redact), seconds)
-
-
-def _remember_created(run: RunState, case: Any, response: Any) -> None:
-    """Track an ownership the run created as soon as its answer arrives, before any check runs."""
-    created = created_by(
-        str(response.request.method), str(response.request.url), response.status_code, response.content
-    )
-    if created is not None:
-        run.registry.track(*created)
 
 
 def _failure(operation: str, node: Any, recorder: Any, case_id: str, redact: Callable[[str], str]) -> Failure:

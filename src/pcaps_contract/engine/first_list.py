@@ -6,9 +6,10 @@ from collections.abc import Sequence
 from typing import Any
 
 from pcaps_contract._text import clip
+from pcaps_contract.engine.challenges import advertises_challenges
 from pcaps_contract.engine.ownerships import CleanupRegistry, listed
 from pcaps_contract.engine.sender import Cancelled, TargetStoppedAnswering, Throttled, ThrottledBeyondBudget
-from pcaps_contract.engine.targets import Target, TargetError, advertises_challenges
+from pcaps_contract.engine.targets import Target, TargetError
 from pcaps_contract.judge import checks
 from pcaps_contract.openapi import api, ownerships_path
 
@@ -22,7 +23,7 @@ def preflight(
 ) -> bool:
     """List each account once: an unreachable target, refused credentials or a wrong base path stop the run.
 
-    Answers whether every list advertised the bundled mock's challenge route (`_targets.advertises_challenges`).
+    Answers whether every list advertised the bundled mock's challenge route (`challenges.advertises_challenges`).
 
     `client` is anything with `get(url)` (a run's polite session, or an in-process app's client); `errors` are
     the transport errors it raises. The ids each account already holds go to `registry`: the cleanup never

@@ -14,14 +14,11 @@ request is built from it: one it refuses is never sent, and is listed as left be
 from __future__ import annotations
 
 import json
-import signal
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
 from dataclasses import dataclass, field
-from types import FrameType
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
@@ -378,34 +375,6 @@ def _delete(
         if status < 500:
             return reason
     return reason
-
-
-@contextmanager
-def stop_on_signals(
-    stop: threading.Event, signals: tuple[int, ...] = (signal.SIGINT, signal.SIGTERM)
-) -> Iterator[None]:
-    """While inside, Ctrl-C (or SIGTERM) sets `stop` instead of raising, so the run can wind down and clean up.
-
-    A second Ctrl-C raises KeyboardInterrupt as usual. Only the main thread can install handlers; elsewhere this
-    does nothing.
-    """
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-
-    def handler(signum: int, frame: FrameType | None) -> None:
-        if stop.is_set():
-            raise KeyboardInterrupt
-        stop.set()
-
-    previous: dict[int, Any] = {}
-    for number in signals:
-        previous[number] = signal.signal(number, handler)
-    try:
-        yield
-    finally:
-        for number, old in previous.items():
-            signal.signal(number, old)
 
 
 def created_by(method: str, url: str, status: int, content: bytes) -> tuple[str, object] | None:

@@ -110,14 +110,12 @@ def _run(args: argparse.Namespace) -> int:
     from pcaps_contract.fuzz.baseline import load_baseline
     from pcaps_contract.fuzz.progress import segments
     from pcaps_contract.fuzz.run import FuzzRun
-    from pcaps_contract.judge import Ledger
     from pcaps_contract.openapi import load_spec
-    from pcaps_contract.report import EventLog, GateReport, Progress
+    from pcaps_contract.report import EventLog, Progress
 
     known = load_baseline(plan.baseline) if plan.baseline else frozenset()
     spec = load_spec()
-    redact = GateReport(plan.base_url, plan.seed, "fuzz", Ledger([], []), credentials).redact
-    events = EventLog(plan.report_dir / EVENTS_FILE if plan.report_dir else None, redact)
+    events = EventLog(plan.report_dir / EVENTS_FILE if plan.report_dir else None, credentials.redact)
     print(f"fuzzing {plan.base_url} for {plan.budget} at {plan.rate.text}, seed {plan.seed}", file=sys.stderr)
     interrupt = threading.Event()
     try:

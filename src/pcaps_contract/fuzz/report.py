@@ -22,7 +22,7 @@ from pcaps_contract.fuzz.replay import replay_filename, write_replay
 from pcaps_contract.fuzz.result import FuzzResult
 from pcaps_contract.judge import Failure, Ledger
 from pcaps_contract.openapi import in_report_order
-from pcaps_contract.report import CTRF_FILE, EVENTS_FILE, HTML_FILE, JUNIT_FILE, RESULT_FILE, GateReport, write_ctrf
+from pcaps_contract.report import CTRF_FILE, EVENTS_FILE, HTML_FILE, JUNIT_FILE, RESULT_FILE, RunReport, write_ctrf
 
 BASELINE_FILE = "baseline.json"
 REPLAY_DIR = "replay"
@@ -54,8 +54,8 @@ class Reporter:
         # Each value on its own: a value cut short by the run still ends where the secret was cut.
         self.result = FuzzResult.from_json(redact_data(self.result.as_json(), self.credentials.redact))
 
-    def gate_report(self, with_known: bool = False) -> GateReport:
-        """The gate's report over the same results, for its JUnit XML, its matrix and its redaction.
+    def run_report(self, with_known: bool = False) -> RunReport:
+        """The run's report (`RunReport`) over the same results, for its JUnit XML, its matrix and its redaction.
 
         A known finding (in the baseline) fails its cell only `with_known`: JUnit fails on new findings alone, while
         the HTML matrix shows every check that broke.
@@ -68,7 +68,7 @@ class Reporter:
             step = finding.exemplar.step
             ledger.failed(Failure(finding.operation, finding.check, finding.expected, finding.received, (step,)))
             ledger.cells[(finding.operation, finding.check)].failed += finding.count - 1  # every sighting
-        return GateReport(
+        return RunReport(
             target=self.result.target,
             seed=cast(int, self.result.seed),
             profile=f"fuzz ({self.result.budget})",
@@ -138,8 +138,8 @@ class Reporter:
         """Write result.json, junit.xml, report.html, baseline.json and one replay file per finding."""
         directory.mkdir(parents=True, exist_ok=True)
         _write(directory / RESULT_FILE, json_text(self.result.as_json(), indent=2))
-        self.gate_report().write_junit(directory / JUNIT_FILE)
-        write_ctrf(self.gate_report(), directory / CTRF_FILE)
+        self.run_report().write_junit(directory / JUNIT_FILE)
+        write_ctrf(self.run_report(), directory / CTRF_FILE)
         _write(directory / BASELINE_FILE, json_text(baseline_document(self.result.findings), indent=2))
         for finding in self.result.findings:
             write_replay(finding, directory / REPLAY_DIR, self._base_url(), self.redact)
@@ -183,7 +183,7 @@ class Reporter:
             for finding in result.findings
         ]
         codes = sorted({code for stats in result.per_operation.values() for code in stats.codes}, key=_status_order)
-        report = self.gate_report(with_known=True)
+        report = self.run_report(with_known=True)
         return (
             environment(("pcaps_contract.fuzz", "templates"))
             .get_template("report.html.j2")

@@ -22,7 +22,7 @@ if TYPE_CHECKING:
     from pcaps_contract.gate.options import GATE_ARGUMENTS, GateOptions, options_from, resolve_options
     from pcaps_contract.gate.run import run_gate
     from pcaps_contract.judge import ALL_CHECKS, FAILED, PASSED, SKIPPED
-    from pcaps_contract.report import GateReport
+    from pcaps_contract.report import RunReport as GateReport
 
 __all__ = [
     "ALL_CHECKS",

@@ -17,7 +17,7 @@ from pcaps_contract._errors import PcapsContractError
 
 if TYPE_CHECKING:
     from pcaps_contract.gate.options import GateOptions
-    from pcaps_contract.report import GateReport
+    from pcaps_contract.report import RunReport
 
 
 def run_check(
@@ -99,11 +99,11 @@ def _rate_note(rate: float, expected: int, max_time: float) -> str:
 
 def _refused_report(
     flags: Mapping[str, Any], exc: PcapsContractError | str, options: GateOptions | None = None
-) -> GateReport:
+) -> RunReport:
     """The report of a run that judged nothing (refused options, an unreachable target): the reason as its error."""
     from pcaps_contract._credentials import redacting_placeholder
     from pcaps_contract.judge import Ledger
-    from pcaps_contract.report import GateReport, utc_now
+    from pcaps_contract.report import RunReport, utc_now
 
     if options is not None:
         target, seed, profile, credentials = (
@@ -116,4 +116,4 @@ def _refused_report(
         credentials = redacting_placeholder(flags["token"], flags["email"], flags["api_key"], os.environ)
         target = flags["base_url"] or (f"--app {flags['app']}" if flags["app"] else "the bundled mock")
         seed, profile = flags["seed"] or 0, flags["profile"] or "quick"
-    return GateReport(target, seed, profile, Ledger([], []), credentials, error=str(exc), started_at=utc_now())
+    return RunReport(target, seed, profile, Ledger([], []), credentials, error=str(exc), started_at=utc_now())

@@ -29,7 +29,7 @@ from pcaps_contract._limits import (
 from pcaps_contract.judge import DEFAULT_CLOCK_SKEW
 from pcaps_contract.openapi import OPERATIONS, is_identifier
 
-# Workers over a network: one per lane of the lifecycle (`_lifecycle.LANES`), and per operation of the phases; the
+# Workers over a network: one per lane of the lifecycle (`lanes.LANES`), and per operation of the phases; the
 # answers' latency, not this machine, sets the pace there.
 SERVED_WORKERS = 6
 

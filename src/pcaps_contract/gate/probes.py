@@ -18,7 +18,7 @@ from functools import partial
 
 from pcaps_contract._credentials import Credentials
 from pcaps_contract.engine import CleanupRegistry
-from pcaps_contract.gate.lifecycle import Judge, LifecycleStopped, send_add, step_of
+from pcaps_contract.gate.lanes import Judge, LifecycleStopped, send_add, step_of
 from pcaps_contract.judge import checks
 from pcaps_contract.openapi import api
 

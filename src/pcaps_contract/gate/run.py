@@ -1,4 +1,4 @@
-"""One run of the gate: preflight, schemathesis's phases, the lifecycle, the cleanup; GateOptions -> GateReport."""
+"""One run of the gate: preflight, schemathesis's phases, the lifecycle, the cleanup; GateOptions -> RunReport."""
 
 from __future__ import annotations
 
@@ -57,10 +57,10 @@ from pcaps_contract.judge import (
     without_real_answers,
 )
 from pcaps_contract.openapi import Spec, api, load_spec
-from pcaps_contract.report import GateReport, Progress, RunListener, utc_now
+from pcaps_contract.report import Progress, RunListener, RunReport, utc_now
 
 if TYPE_CHECKING:
-    from pcaps_contract.gate.lifecycle import Judge
+    from pcaps_contract.gate.lanes import Judge
     from pcaps_contract.gate.probes import ProbeTable
 
 # Where the reproductions of an in-process run send their requests: `pcaps-contract mock`'s default address.
@@ -167,7 +167,7 @@ def run_gate(
     interrupt: threading.Event | None = None,
     progress: Progress[GateSnapshot] | None = None,
     listener: RunListener | None = None,
-) -> GateReport:
+) -> RunReport:
     """Judge the target against the spec; the report says what passed, failed or never applied.
 
     Whatever happens after the preflight, the report comes back (with `error` set when the run could not
@@ -191,7 +191,7 @@ def run_gate(
     started = time.monotonic()
     on_failure = listener.failed if listener is not None else None
     run = RunState(Ledger(operations, ALL_CHECKS, on_failure), redact=options.credentials.redact)
-    report = GateReport(
+    report = RunReport(
         target=options.target.description,
         seed=seed,
         profile=profile.name,
@@ -391,7 +391,8 @@ def _lanes(
     source: ChallengeSource | None,
 ) -> list[tuple[Callable[[], str | None], Judge]]:
     """The lifecycle's lanes (one with `--bucket`: every add names that bucket), each a task and its judge."""
-    from pcaps_contract.gate.lifecycle import LANES, Judge, SeenIds, lane_runs, run_lane
+    from pcaps_contract.gate.lanes import LANES, Judge, LaneSettings, SeenIds, Shared, lane_runs
+    from pcaps_contract.gate.lifecycle import run_lane
     from pcaps_contract.judge import Settling
 
     target = options.target
@@ -411,24 +412,18 @@ def _lanes(
 
     # Each style of the run's credentials carries lanes in turn, so that each style's success path is used.
     styles = [headers for _, headers in options.credentials.styles()]
+    shared = Shared(seen_ids, settling, connection.quiet, connection.model)
     lanes = []
     for lane in range(count):
-        judge = Judge(
-            connection.lane_client(styles[lane % len(styles)]),
+        settings = LaneSettings(
             target.base_url,
             checks.Policy(clock_skew=options.clock_skew),
-            run.ledger,
-            Counter(),
-            source=source,
-            credentials=options.credentials,
+            options.credentials,
             lane=lane if count > 1 else None,
             burst=lane == 0,
-            seen_ids=seen_ids,
-            quiet=connection.quiet,
-            model=connection.model,
             feeds_model=connection.adapter is None,
-            settling=settling,
         )
+        judge = Judge(connection.lane_client(styles[lane % len(styles)]), run.ledger, settings, source, shared)
         lanes.append((task(judge, lane), judge))
     return lanes
 
@@ -449,28 +444,25 @@ def _probes(
 ) -> list[tuple[Callable[[], str | None], Judge]]:
     """The enumerated probes (`_probes`), each task on a lane of its own after the lifecycle's (one lane
     for all with `--bucket`, where they run one after another)."""
-    from pcaps_contract.gate.lifecycle import LANES, Judge
+    from pcaps_contract.gate.lanes import LANES, Judge, LaneSettings
     from pcaps_contract.gate.probes import probe_tasks
 
     def judge_for(number: int) -> Judge:
-        return Judge(
-            connection.lane_client(),
+        settings = LaneSettings(
             options.target.base_url,
             checks.Policy(clock_skew=options.clock_skew),
-            run.ledger,
-            Counter(),
-            source=source,
-            credentials=options.credentials,
+            options.credentials,
             lane=LANES + number if options.bucket is None else None,
             burst=False,
         )
+        return Judge(connection.lane_client(), run.ledger, settings, source)
 
     if connection.stop.is_set():
         return []
     return probe_tasks(judge_for, options.credentials, options.accounts, run.registry, seed, table)
 
 
-def _add_notes(report: GateReport, options: GateOptions, run: RunState, stats: SendStats) -> None:
+def _add_notes(report: RunReport, options: GateOptions, run: RunState, stats: SendStats) -> None:
     if len(options.accounts) < 2:
         report.notes.append("tenancy was not judged: give two --account-id values the credentials can use.")
     throttled = stats["throttle_gave_up"] + run.throttled

@@ -33,7 +33,7 @@ def run_verify(
     outputs = prepare_report_file(junit_xml, "--junit-xml"), prepare_report_file(json_report, "--report")
     folder = prepare_report_dir(report_dir)
     judge = PassiveJudge(load_spec(spec))
-    # One pass: every writer redacts what it shows with every secret the recording held (`GateReport.redacted`).
+    # One pass: every writer redacts what it shows with every secret the recording held (`RunReport.redacted`).
     judge.judge_all(read_traffic(file, max_response_bytes or DEFAULT_MAX_RESPONSE_BYTES))
     report = judge.report(str(file), "verify")
     write_reports(report, *outputs, folder, "verify", argv)

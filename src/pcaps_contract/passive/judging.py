@@ -50,7 +50,7 @@ from pcaps_contract.judge import (
 )
 from pcaps_contract.openapi import Operation, Spec, api
 from pcaps_contract.passive.traffic import Recorded, Secrets
-from pcaps_contract.report import GateReport, redacted_failure, utc_now
+from pcaps_contract.report import RunReport, redacted_failure, utc_now
 
 # The checks of `judge.checks` a passive judge can decide from traffic alone, in the gate's report order.
 PASSIVE_LIFECYCLE_CHECKS = tuple(
@@ -753,7 +753,7 @@ class PassiveJudge:
 
     # --- the report ----------------------------------------------------------------------------------------------
 
-    def report(self, target: str, profile: str, seconds: float | None = None) -> GateReport:
+    def report(self, target: str, profile: str, seconds: float | None = None) -> RunReport:
         """The verdicts so far as the gate's report: table, failures with curl, JSON and JUnit."""
         tally = self.tally
         notes = [
@@ -793,7 +793,7 @@ class PassiveJudge:
                 if tally.exchanges == 0
                 else "every answer was 429"
             )
-        return GateReport(
+        return RunReport(
             target=target,
             seed=0,
             profile=profile,

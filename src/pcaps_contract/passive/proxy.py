@@ -29,12 +29,20 @@ from pcaps_contract._limits import DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_TIMEOUT, 
 from pcaps_contract._terminal import painted, printable
 from pcaps_contract._text import clip
 from pcaps_contract._urls import TargetUrl
-from pcaps_contract.judge import Failure, Ledger
+from pcaps_contract.judge import Failure
 from pcaps_contract.openapi import Spec
 from pcaps_contract.passive.judging import PassiveJudge
 from pcaps_contract.passive.off_path import OffPathJudge
 from pcaps_contract.passive.traffic import Recorded, Recording, decoded
-from pcaps_contract.report import EVENTS_FILE, TEXT_STYLES, GateReport, RunEvents, shown_command, write_report_dir
+from pcaps_contract.report import (
+    EVENTS_FILE,
+    TEXT_STYLES,
+    RunEvents,
+    RunReport,
+    failure_text,
+    shown_command,
+    write_report_dir,
+)
 
 EXCHANGES_FILE = "exchanges.ndjson"
 # Hop-by-hop headers (RFC 9110 section 7.6.1) belong to one connection, never forwarded; Host names the upstream.
@@ -290,9 +298,10 @@ def live_printer(target: str, out: TextIO | None = None) -> Callable[[Failure, C
     """What prints each violation as it is found: check, operation, Expected / Received, a curl with variables."""
 
     def show(failure: Failure, credentials: Credentials) -> None:
-        view = GateReport(target, 0, "proxy", Ledger([], []), credentials)
         stream = out if out is not None else sys.stdout
-        print(painted(f"VIOLATION {view.render_failure(failure)}\n", TEXT_STYLES, stream), file=stream, flush=True)
+        print(
+            painted(f"VIOLATION {failure_text(failure, credentials)}\n", TEXT_STYLES, stream), file=stream, flush=True
+        )
 
     return show
 
@@ -334,7 +343,7 @@ class ProxyRun:
         recording = Recording(report_dir / EXCHANGES_FILE, judge.secrets) if report_dir is not None else None
         return cls(upstream, judge, recording, report_dir, events, OffPathJudge(judge, recording), command)
 
-    def finish(self) -> GateReport:
+    def finish(self) -> RunReport:
         """The report of everything seen, written into the report folder (JSON, JUnit, HTML, the event log's last
         line); the recording closed."""
         self.judging.close()  # everything forwarded so far judged and recorded first
@@ -362,7 +371,7 @@ def _server(app: ProxyApp) -> uvicorn.Server:
     return uvicorn.Server(config)
 
 
-def serve(run: ProxyRun, app: ProxyApp, sock: socket.socket) -> GateReport:
+def serve(run: ProxyRun, app: ProxyApp, sock: socket.socket) -> RunReport:
     """Serve in the foreground until SIGINT or SIGTERM, then write the reports."""
     host, port = sock.getsockname()[:2]
     banner = (

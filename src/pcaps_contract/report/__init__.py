@@ -1,6 +1,7 @@
-"""Reports of a run: the run's report and its text, JSON and JUnit (`run_report`), HTML (`html`), the report folder
-(`folder`), the event log (`eventlog`), the progress line (`progress`), the command line a report shows
-(`command_line`), the documented responses a run saw (`responses`) and CTRF (`ctrf`)."""
+"""Reports of a run: the run's report and its verdict (`run_report`), each format by its own writer (text `text`,
+JSON `json_document`, JUnit `junit`, HTML `html`, CTRF `ctrf`), the report folder (`folder`), the event log
+(`eventlog`), the progress line (`progress`), the command line a report shows (`command_line`) and the documented
+responses a run saw (`responses`)."""
 
 from __future__ import annotations
 
@@ -29,7 +30,8 @@ if TYPE_CHECKING:
     from pcaps_contract.report.html import environment, verdict_class
     from pcaps_contract.report.progress import Progress, format_seconds
     from pcaps_contract.report.responses import Covered, coverage
-    from pcaps_contract.report.run_report import TEXT_STYLES, GateReport, RunListener, redacted_failure, utc_now
+    from pcaps_contract.report.run_report import RunListener, RunReport, redacted_failure, utc_now
+    from pcaps_contract.report.text import TEXT_STYLES, failure_text
 
 __all__ = [
     "CTRF_FILE",
@@ -41,13 +43,14 @@ __all__ = [
     "UNFINISHED",
     "Covered",
     "EventLog",
-    "GateReport",
     "Progress",
     "RunEvents",
     "RunListener",
+    "RunReport",
     "coverage",
     "ctrf_document",
     "environment",
+    "failure_text",
     "format_seconds",
     "prepare_report_dir",
     "prepare_report_file",

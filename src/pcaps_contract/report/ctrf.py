@@ -17,13 +17,13 @@ from pcaps_contract._files import write_whole
 from pcaps_contract._text import json_text
 
 if TYPE_CHECKING:
-    from pcaps_contract.report.run_report import GateReport
+    from pcaps_contract.report.run_report import RunReport
 
 SPEC_VERSION = "0.0.0"  # the version of the format's schema this document follows
 STATUSES = ("passed", "failed", "skipped", "pending", "other")
 
 
-def ctrf_document(report: GateReport) -> dict[str, Any]:
+def ctrf_document(report: RunReport) -> dict[str, Any]:
     """The CTRF document of a gate report (`check`, `proxy`, `verify` and `fuzz` alike)."""
     shown = report.shown()
     ledger = report.ledger
@@ -76,7 +76,7 @@ def ctrf_document(report: GateReport) -> dict[str, Any]:
     }
 
 
-def write_ctrf(report: GateReport, path: Path) -> None:
+def write_ctrf(report: RunReport, path: Path) -> None:
     """The CTRF document into `path`, whole or not at all."""
     write_whole(path, json_text(ctrf_document(report), indent=2) + "\n")
 

@@ -18,7 +18,7 @@ from pcaps_contract.report.eventlog import EventLog
 
 if TYPE_CHECKING:
     from pcaps_contract.judge import Failure
-    from pcaps_contract.report.run_report import GateReport
+    from pcaps_contract.report.run_report import RunReport
 
 RESULT_FILE = "result.json"
 JUNIT_FILE = "junit.xml"
@@ -76,7 +76,7 @@ def prepare_report_file(path: Path | None, flag: str) -> Path | None:
 
 
 def write_reports(
-    report: GateReport,
+    report: RunReport,
     junit: Path | None,
     json_path: Path | None,
     report_dir: Path | None,
@@ -93,26 +93,26 @@ def write_reports(
         write_report_dir(report, report_dir, command)
 
 
-def write_report_dir(report: GateReport, directory: Path, command: str) -> None:
+def write_report_dir(report: RunReport, directory: Path, command: str) -> None:
     """result.json, junit.xml, ctrf.json and report.html of the report into the folder (each from redacted data)."""
     from pcaps_contract.report.ctrf import write_ctrf
-    from pcaps_contract.report.html import render_gate_report
+    from pcaps_contract.report.html import render_run_report
 
     directory.mkdir(parents=True, exist_ok=True)
     report.write_json(directory / RESULT_FILE)
     report.write_junit(directory / JUNIT_FILE)
     write_ctrf(report, directory / CTRF_FILE)
-    write_whole(directory / HTML_FILE, render_gate_report(report, command) + "\n")
+    write_whole(directory / HTML_FILE, render_run_report(report, command) + "\n")
 
 
 def write_unfinished(directory: Path, target: str, command: str) -> None:
     """Reports that say the run did not finish: the run writes its own over them, a killed run leaves these."""
     from pcaps_contract._credentials import TOKEN_ENV, Credentials
     from pcaps_contract.judge import Ledger
-    from pcaps_contract.report.run_report import GateReport, utc_now
+    from pcaps_contract.report.run_report import RunReport, utc_now
 
     nothing = Credentials(token=f"${TOKEN_ENV}")  # the variable itself: no secret to redact, none to show
-    unfinished = GateReport(target, 0, command, Ledger([], []), nothing, error=UNFINISHED, started_at=utc_now())
+    unfinished = RunReport(target, 0, command, Ledger([], []), nothing, error=UNFINISHED, started_at=utc_now())
     write_report_dir(unfinished, directory, command)
 
 
@@ -127,10 +127,10 @@ class RunEvents:
         self._log = EventLog(path, redact)
         self.command = command  # the command line (secrets as $VARIABLES), for a report that does not hold it yet
         self._lock = threading.Lock()
-        self._report: GateReport | None = None
+        self._report: RunReport | None = None
         self._failures = 0
 
-    def started(self, report: GateReport) -> None:
+    def started(self, report: RunReport) -> None:
         with self._lock:
             if self._report is not None:
                 return
@@ -153,7 +153,7 @@ class RunEvents:
             reproduce=report.reproduction(failure),
         )
 
-    def finished(self, report: GateReport) -> None:
+    def finished(self, report: RunReport) -> None:
         """The last line: counts, verdict and exit code (after a run that could not start, its start first)."""
         self.started(report)
         counts = report.counts()

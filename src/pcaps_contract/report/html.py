@@ -1,7 +1,7 @@
 """HTML reports: the Jinja environment of the shared templates (`_templates/_macros.html.j2`) and the gate's page.
 
-Self-contained (inline CSS, no script, no external URL) and rendered from redacted data (`GateReport.shown`, each
-failure's texts by `GateReport.redacted`): nothing is replaced in the page after it is rendered. Every value is
+Self-contained (inline CSS, no script, no external URL) and rendered from redacted data (`RunReport.shown`, each
+failure's texts by `RunReport.redacted`): nothing is replaced in the page after it is rendered. Every value is
 HTML-escaped (autoescape on for every template) and every page carries a Content-Security-Policy that lets nothing
 run (no script source at all) and no style but the shared stylesheet (allowed by its hash): text that escaped its
 escaping still could not act.
@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from jinja2 import Environment
 
-    from pcaps_contract.report.run_report import GateReport
+    from pcaps_contract.report.run_report import RunReport
 
 GATE_TEMPLATE = "gate_report.html.j2"
 _SURROGATE = re.compile("[\ud800-\udfff]")
@@ -87,7 +87,7 @@ def verdict_class(exit_code: int) -> str:
     return "ok" if exit_code == 0 else "bad" if exit_code in (1, 3) else "warn"
 
 
-def render_gate_report(report: GateReport, command: str, packages: Sequence[tuple[str, str]] = ()) -> str:
+def render_run_report(report: RunReport, command: str, packages: Sequence[tuple[str, str]] = ()) -> str:
     """The page of a `check`, `proxy` or `verify` run, the verdict first: what stopped the judging, what was left
     behind, the failures; then the matrix, the documented responses seen, the run (its whole command line), notes."""
     shown = report.shown()
