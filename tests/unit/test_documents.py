@@ -531,6 +531,7 @@ OUR_GIT_FLAGS = {"--show-toplevel", "--verify", "--quiet", "--end-of-options"}
 )
 @example(revision="HEAD", inside="spec\x00.yaml")
 @example(revision="--output=victim", inside="x")
+@example(revision="\n", inside="")  # a name no file or revision has, with a line break to show on one line
 def test_no_git_revision_is_ever_read_as_an_option(repository: Path, revision: str, inside: str | None) -> None:
     """Whatever the user names, git sees it only after `--end-of-options` (or never), and writes nothing."""
     argument = revision if inside is None else f"{revision}:{inside}"

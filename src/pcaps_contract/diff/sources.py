@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 import tempfile
 from dataclasses import dataclass
@@ -10,6 +11,7 @@ from typing import Any
 
 from pcaps_contract._errors import SpecError
 from pcaps_contract._limits import MAX_SPEC_BYTES
+from pcaps_contract._terminal import printable
 from pcaps_contract._text import clip
 from pcaps_contract.openapi import (
     Spec,
@@ -52,7 +54,8 @@ def load_source(argument: str, spec_path: Path) -> Source:
         _git(["rev-parse", "--verify", "--quiet", "--end-of-options", f"{argument}^{{commit}}"], top, argument)
     except SpecError:
         raise SpecError(
-            f"`{argument}` is neither a file nor a git revision of {top}; name an existing file, `REV:path` or `REV`."
+            f"`{_escaped(argument)}` is neither a file nor a git revision of {top}; "
+            "name an existing file, `REV:path` or `REV`."
         ) from None
     return _from_git(argument, inside, top, f"{argument}:{inside}")
 
@@ -72,13 +75,15 @@ def checked(document: dict[str, Any], label: str) -> dict[str, Any]:
     for finding in openapi_is_valid(Spec(Path(label), document)):
         where = finding.pointer or "the top"
         what = clip(finding.what, 200)
-        raise SpecError(f"{label} is {what} (at {where}); run `pcaps-contract lint` on it and fix it.")
+        raise SpecError(f"{_escaped(label)} is {what} (at {where}); run `pcaps-contract lint` on it and fix it.")
     return document
 
 
 def _from_git(revision: str, inside: str, where: Path, label: str) -> Source:
     if not revision or not inside:
-        raise SpecError(f"`{label}` is neither a file nor `REV:path`; name an existing file, `REV:path` or `REV`.")
+        raise SpecError(
+            f"`{_escaped(label)}` is neither a file nor `REV:path`; name an existing file, `REV:path` or `REV`."
+        )
     check_revision(revision, label)
     check_revision_path(inside, label)
     text = _git(["show", "--end-of-options", f"{revision}:{inside}"], where, label)
@@ -92,12 +97,14 @@ def _toplevel(directory: Path) -> Path:
 def _git(arguments: list[str], where: Path, label: str) -> bytes:
     """What git prints, cut one byte past MAX_SPEC_BYTES (the reader refuses that much), or a SpecError."""
     if not where.is_dir():
-        raise SpecError(f"{where} is not a directory, so `{label}` cannot be read from git; check --spec.")
+        raise SpecError(f"{where} is not a directory, so `{_escaped(label)}` cannot be read from git; check --spec.")
     with tempfile.TemporaryFile() as errors:
         try:
             process = subprocess.Popen(["git", *arguments], cwd=where, stdout=subprocess.PIPE, stderr=errors)
         except FileNotFoundError:
-            raise SpecError(f"git is not installed, so `{label}` cannot be read; pass spec files instead.") from None
+            raise SpecError(
+                f"git is not installed, so `{_escaped(label)}` cannot be read; pass spec files instead."
+            ) from None
         with process:
             assert process.stdout is not None
             output = process.stdout.read(MAX_SPEC_BYTES + 1)
@@ -111,6 +118,11 @@ def _git(arguments: list[str], where: Path, label: str) -> bytes:
     reason = (lines or ["git failed"])[-1].removeprefix("fatal: ")
     if "not a git repository" in reason:
         raise SpecError(
-            f"{where} is not inside a git repository, so `{label}` cannot be read; pass spec files instead."
+            f"{where} is not inside a git repository, so `{_escaped(label)}` cannot be read; pass spec files instead."
         )
-    raise SpecError(f"`{label}` cannot be read from git ({reason}); check the revision and the path.")
+    raise SpecError(f"`{_escaped(label)}` cannot be read from git ({reason}); check the revision and the path.")
+
+
+def _escaped(argument: str) -> str:
+    """What the user named, for a sentence: on one line, every control character escaped, cut short."""
+    return clip(printable(json.dumps(argument, ensure_ascii=False)[1:-1]), 120)
