@@ -23,7 +23,7 @@ import requests
 
 from pcaps_contract import __version__
 from pcaps_contract._compat import ready_for_threads
-from pcaps_contract._credentials import Credentials
+from pcaps_contract._credentials import SECRET_HEADERS, Credentials, carries_credentials
 from pcaps_contract._internal import cause_of, internal_error
 from pcaps_contract._limits import Budget, cleanup_budget
 from pcaps_contract._text import clip
@@ -71,7 +71,6 @@ from pcaps_contract.judge import (
 from pcaps_contract.openapi import Spec, api
 from pcaps_contract.report import EventLog, Progress
 
-_SECRET_HEADERS = frozenset({"authorization", "x-auth-email", "x-auth-key", "cookie"})
 # Headers the HTTP library adds by itself: a reproduction is clearer without them.
 _NOISE_HEADERS = frozenset(
     {"x-schemathesis-testcaseid", "user-agent", "accept-encoding", "accept", "connection", "content-length"}
@@ -634,11 +633,9 @@ def _exemplar(case: Any, operation_id: str, response: Any, request: Any = None) 
         url=str(getattr(request, "url", None) or case.formatted_path),
         path_parameters={str(k): v for k, v in (case.path_parameters or {}).items()},
         query={str(k): v for k, v in (case.query or {}).items()},
-        headers={
-            name: value for name, value in headers.items() if name.lower() not in _SECRET_HEADERS | _NOISE_HEADERS
-        },
+        headers={name: value for name, value in headers.items() if name.lower() not in SECRET_HEADERS | _NOISE_HEADERS},
         body=body if isinstance(body, str) else None,
         status=response.status_code if response is not None else None,
-        authenticated=any(name.lower() in _SECRET_HEADERS for name in headers),
+        authenticated=carries_credentials(headers),
         body_base64=base64.b64encode(raw).decode("ascii") if raw is not None else None,
     )

@@ -1,0 +1,104 @@
+"""Rules that two doors once wrote each in their own words, now written once: every place that applies one agrees
+with it on the whole class of its inputs, so that the places cannot drift apart again."""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+from typing import Any
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from pcaps_contract._credentials import (
+    API_KEY_ENV,
+    CREDENTIAL_HEADERS,
+    EMAIL_ENV,
+    SECRET_HEADERS,
+    TOKEN_ENV,
+    Credentials,
+    carries_credentials,
+)
+from pcaps_contract.engine.events import _step
+from pcaps_contract.fuzz.run import _exemplar
+
+# --- the secret headers, and "was this request authenticated" ---------------------------------------------------
+
+_MARK = "s3cr3t-"  # every header value drawn starts with it, so that a value left in a reproduction is found
+_NAMES = st.sampled_from(sorted(SECRET_HEADERS | {"content-type", "x-trace", "accept", "x-auth-emailx"}))
+
+
+def _any_case(name: str) -> st.SearchStrategy[str]:
+    return st.lists(st.booleans(), min_size=len(name), max_size=len(name)).map(
+        lambda upper: "".join(char.upper() if up else char for char, up in zip(name, upper, strict=True))
+    )
+
+
+_HEADERS = st.lists(
+    st.tuples(_NAMES.flatmap(_any_case), st.text(alphabet="abcdefghij0123456789", min_size=4, max_size=12)),
+    max_size=6,
+).map(lambda pairs: {name: f"{_MARK}{name.lower()}:{value}" for name, value in pairs})  # each value its own
+
+
+def _engine_step(headers: dict[str, str]) -> Any:
+    """The step `check` records for a request schemathesis sent with these headers (lists, as it keeps them)."""
+    request = SimpleNamespace(
+        method="POST", uri="http://h/x", body=None, headers={name: [value] for name, value in headers.items()}
+    )
+    return _step(request)
+
+
+def _fuzz_exemplar(headers: dict[str, str]) -> Any:
+    """The exemplar `fuzz` records for a request sent with these headers."""
+    case = SimpleNamespace(path_parameters={}, query={}, method="POST", formatted_path="/x")
+    request = SimpleNamespace(method="POST", url="http://h/x", body=None, headers=headers)
+    return _exemplar(case, "add_bucket", None, request)
+
+
+@settings(deadline=None)  # a loaded machine: no wall-clock bound per example
+@given(_HEADERS)
+def test_check_and_fuzz_agree_on_whether_a_request_was_authenticated(headers: dict[str, str]) -> None:
+    expected = any(name.lower() in CREDENTIAL_HEADERS for name in headers)
+    assert _engine_step(headers).authenticated is expected
+    assert _fuzz_exemplar(headers).authenticated is expected
+    assert carries_credentials(headers) is expected
+
+
+@settings(deadline=None)  # a loaded machine: no wall-clock bound per example
+@given(_HEADERS)
+def test_no_reproduction_of_either_door_carries_a_secret_header(headers: dict[str, str]) -> None:
+    secrets = {value for name, value in headers.items() if name.lower() in SECRET_HEADERS}
+    exemplar = _fuzz_exemplar(headers)
+    assert not {name.lower() for name in exemplar.headers} & SECRET_HEADERS
+    credentials = Credentials(token="run-token-1234567890")
+    for curl in (_engine_step(headers).curl(credentials), exemplar.step.curl(credentials)):
+        assert not any(secret in curl for secret in secrets), curl
+        assert (f"${TOKEN_ENV}" in curl) is carries_credentials(headers)
+
+
+@settings(deadline=None)  # a loaded machine: no wall-clock bound per example
+@given(st.sampled_from(["token", "pair", "both"]))
+def test_every_header_a_credential_style_sends_is_a_credential_header(kind: str) -> None:
+    token = "t" * 20 if kind != "pair" else None
+    email, api_key = ("e@example.com", "k" * 20) if kind != "token" else (None, None)
+    credentials = Credentials(token=token, email=email, api_key=api_key)
+    for _, headers in credentials.styles():
+        assert {name.lower() for name in headers} <= CREDENTIAL_HEADERS
+        assert carries_credentials(headers)
+    assert CREDENTIAL_HEADERS < SECRET_HEADERS
+
+
+@pytest.mark.parametrize("name", ["X-Auth-Email", "x-auth-key", "AUTHORIZATION"])
+def test_half_of_the_key_pair_is_a_request_with_credentials_in_both_doors(name: str) -> None:
+    headers = {name: _MARK + "half", "Accept": "*/*"}
+    assert _engine_step(headers).authenticated and _fuzz_exemplar(headers).authenticated
+    curl = _engine_step(headers).curl(Credentials(email="e@example.com", api_key="k" * 20))
+    assert f"${EMAIL_ENV}" in curl and f"${API_KEY_ENV}" in curl and _MARK not in curl
+
+
+def test_a_cookie_alone_is_an_anonymous_request_whose_reproduction_stays_anonymous() -> None:
+    headers = {"Cookie": _MARK + "session"}
+    assert not _engine_step(headers).authenticated and not _fuzz_exemplar(headers).authenticated
+    credentials = Credentials(token="t" * 20)
+    for curl in (_engine_step(headers).curl(credentials), _fuzz_exemplar(headers).step.curl(credentials)):
+        assert "Authorization" not in curl and "Cookie" not in curl and _MARK not in curl
