@@ -3,6 +3,9 @@ with it on the whole class of its inputs, so that the places cannot drift apart 
 
 from __future__ import annotations
 
+import json
+from collections.abc import Iterator
+from contextlib import contextmanager
 from types import SimpleNamespace
 from typing import Any
 
@@ -20,7 +23,10 @@ from pcaps_contract._credentials import (
     carries_credentials,
 )
 from pcaps_contract.engine.events import _step
+from pcaps_contract.engine.ownerships import CleanupRegistry
+from pcaps_contract.engine.sender import AnyOf
 from pcaps_contract.fuzz.run import _exemplar
+from pcaps_contract.judge.ledger import Ledger
 
 # --- the secret headers, and "was this request authenticated" ---------------------------------------------------
 
@@ -102,3 +108,70 @@ def test_a_cookie_alone_is_an_anonymous_request_whose_reproduction_stays_anonymo
     credentials = Credentials(token="t" * 20)
     for curl in (_engine_step(headers).curl(credentials), _fuzz_exemplar(headers).step.curl(credentials)):
         assert "Authorization" not in curl and "Cookie" not in curl and _MARK not in curl
+
+
+# --- tracking created ownerships --------------------------------------------------------------------------------
+
+_CREATE_URLS = st.sampled_from(
+    [
+        "http://h/client/v4/accounts/a/pcaps/ownership",
+        "http://h/client/v4/accounts/a%C3%91/pcaps/ownership/",
+        "http://h/client/v4/accounts/a/pcaps/ownership/validate",
+        "http://h/client/v4/accounts/a/pcaps/ownership/x1",
+    ]
+)
+_IDS = st.one_of(st.text(max_size=8), st.integers(), st.none(), st.just("a/b"), st.just("x1"))
+_BODIES = st.one_of(
+    _IDS.map(lambda ownership_id: json.dumps({"result": {"id": ownership_id}}).encode()),
+    st.just(b'{"result": {}}'),
+    st.just(b"[" * 1000),
+    st.binary(max_size=20),
+)
+
+
+def _checks_tracker() -> tuple[Any, Any]:
+    """What `check`'s engine hands the transport to see each answer first, and the registry it fills."""
+    from pcaps_contract.engine import events
+    from pcaps_contract.engine.routing import routed as real_routed
+
+    seen: list[Any] = []
+
+    @contextmanager
+    def routed(schema: Any, adapter: Any, on_response: Any, accounts: Any) -> Iterator[None]:
+        seen.append(on_response)
+        yield
+
+    run = events.RunState(Ledger(["add_bucket"], ["not_a_server_error"]))
+    import pcaps_contract.engine.routing as routing
+
+    routing.routed = routed  # type: ignore[assignment]
+    original_engine = events.schema_engine
+    events.schema_engine = lambda schema: iter(())
+    try:
+        events.engine_task(None, run, AnyOf(), adapter=object(), accounts=("a",))()  # type: ignore[arg-type]
+    finally:
+        routing.routed = real_routed
+        events.schema_engine = original_engine
+    (on_response,) = seen
+    return on_response, run.registry
+
+
+@settings(deadline=None)  # a loaded machine: no wall-clock bound per example
+@given(st.sampled_from(["POST", "GET", "DELETE"]), _CREATE_URLS, st.sampled_from([200, 201, 204, 400, 500]), _BODIES)
+def test_check_and_fuzz_hold_the_same_ownerships_after_the_same_answer(
+    method: str, url: str, status: int, content: bytes
+) -> None:
+    from pcaps_contract.fuzz.run import FuzzRun, _Shared
+
+    request = SimpleNamespace(method=method, url=url)
+    response = SimpleNamespace(request=request, status_code=status, content=content)
+    operation = SimpleNamespace(definition=SimpleNamespace(raw={"operationId": "add_bucket"}))
+    case = SimpleNamespace(body={"destination_conf": "s3://pcaps-b?region=us-east-1"}, operation=operation)
+    on_response, checked = _checks_tracker()
+    on_response(case, response)
+    fuzzed = SimpleNamespace(
+        registry=CleanupRegistry(), shared=_Shared(), events=SimpleNamespace(emit=lambda *a, **k: None)
+    )
+    FuzzRun._track_created(fuzzed, case, response)  # type: ignore[arg-type]
+    assert checked.held() == fuzzed.registry.held() and checked.refused() == fuzzed.registry.refused()
+    assert checked.created == fuzzed.registry.created == len(checked.held()) + len(checked.refused())

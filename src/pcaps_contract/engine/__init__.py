@@ -24,10 +24,10 @@ if TYPE_CHECKING:
         CleanupResult,
         Leftover,
         clean_up_in_time,
-        created_by,
         shown_id,
         stop_on_signals,
         text_problem,
+        track_created,
     )
     from pcaps_contract.engine.profiles import CI_SEED, Profile, get_profile
     from pcaps_contract.engine.quiet import Quiet
@@ -94,7 +94,6 @@ __all__ = [
     "bundled_mock",
     "challenge_source",
     "clean_up_in_time",
-    "created_by",
     "destination_confs",
     "engine_task",
     "get_profile",
@@ -113,6 +112,7 @@ __all__ = [
     "split_message",
     "stop_on_signals",
     "text_problem",
+    "track_created",
     "went_unanswered",
 ]
 

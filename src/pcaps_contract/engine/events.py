@@ -14,7 +14,7 @@ import requests
 from pcaps_contract._credentials import carries_credentials
 from pcaps_contract._internal import cause_of
 from pcaps_contract._text import clip
-from pcaps_contract.engine.ownerships import CleanupRegistry, created_by
+from pcaps_contract.engine.ownerships import CleanupRegistry, track_created
 from pcaps_contract.engine.sender import Cancelled, Throttled
 from pcaps_contract.judge import BUILTIN_EXPECTATIONS, Failure, Ledger, Step, answer_kind
 
@@ -60,7 +60,7 @@ def engine_task(
         if adapter is None:
             record_events(schema_engine(schema), stop, run)
             return
-        with routed(schema, adapter, partial(_remember_created, run), tuple(accounts)):
+        with routed(schema, adapter, partial(track_created, run.registry), tuple(accounts)):
             record_events(schema_engine(schema), stop, run)
 
     return task
@@ -142,15 +142,6 @@ def _record_scenario(recorder: Any, run: RunState, status_enum: Any) -> None:
                 run.ledger.passed(operation, node.name, seconds)
             elif node.status == status_enum.FAILURE and node.failure_info is not None:
                 run.ledger.failed(_failure(operation, node, recorder, case_id, run.redact), seconds)
-
-
-def _remember_created(run: RunState, case: Any, response: Any) -> None:
-    """Track an ownership the run created as soon as its answer arrives, before any check runs."""
-    created = created_by(
-        str(response.request.method), str(response.request.url), response.status_code, response.content
-    )
-    if created is not None:
-        run.registry.track(*created)
 
 
 def _failure(operation: str, node: Any, recorder: Any, case_id: str, redact: Callable[[str], str]) -> Failure:

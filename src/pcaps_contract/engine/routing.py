@@ -22,7 +22,7 @@ from pcaps_contract.engine.data import as_the_server_reads
 from pcaps_contract.engine.sender import PoliteAdapter, adopt
 from pcaps_contract.openapi import is_identifier
 
-OnResponse = Callable[[Any, Any], None]
+OnResponse = Callable[[Any, Any], object]  # what it answers is not read
 # The adapter of each routed schema's configuration (schemathesis hands only the configuration to the
 # function that makes its sessions). Entries live exactly as long as their `routed` block.
 _ADAPTERS: dict[int, PoliteAdapter] = {}

@@ -41,10 +41,10 @@ from pcaps_contract.engine import (
     as_the_server_reads,
     base_url_target,
     clean_up_in_time,
-    created_by,
     last_answer_seconds,
     polite_session,
     shown_id,
+    track_created,
     went_unanswered,
 )
 from pcaps_contract.fuzz.findings import (
@@ -446,20 +446,13 @@ class FuzzRun:
             case.body = {**case.body, "destination_conf": target.destination_conf}
 
     def _track_created(self, case: Any, response: Any) -> None:
-        """Register a created ownership as soon as its answer arrives, before any check runs.
-
-        The account is read from the URL that was sent (decoded once), so the cleanup deletes it where it is.
-        """
-        created = created_by(
-            str(response.request.method), str(response.request.url), response.status_code, response.content
-        )
+        """Register a created ownership as soon as its answer arrives (`track_created`), and say so."""
+        created = track_created(self.registry, case, response)
         if created is None:
             if case.operation.definition.raw.get("operationId") == api.ADD and 200 <= response.status_code < 300:
                 self.shared.errors.append("a create answered 2xx without a result id; the cleanup cannot delete it")
             return
         account, ownership_id = created
-        conf = case.body.get("destination_conf") if isinstance(case.body, dict) else None
-        self.registry.track(account, ownership_id, conf)
         self.events.emit("created", account=account, id=shown_id(ownership_id))
 
     def _expect_lost_add(self, operation_id: str, account: str, case: Any) -> None:
