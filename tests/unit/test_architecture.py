@@ -31,7 +31,6 @@ DOOR_ARROWS = {
     ("codegen", "diff"),  # a release records what changed since the last one
     ("contract_tests", "gate"),  # the pytest door is the gate's run, told through pytest
     ("replay", "fuzz"),  # a replay file names a finding of fuzz
-    ("fuzz", "gate"),  # to go: fuzz resolves its credentials and accounts through the gate's options
 }
 # To go: a door's body still in the command line, reaching into the door.
 THROUGH_THE_WALL = {("pcaps_contract._cli", "pcaps_contract.gate.progress")}

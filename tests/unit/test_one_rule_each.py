@@ -4,6 +4,7 @@ with it on the whole class of its inputs, so that the places cannot drift apart 
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Iterator
 from contextlib import contextmanager
 from types import SimpleNamespace
@@ -22,11 +23,15 @@ from pcaps_contract._credentials import (
     Credentials,
     carries_credentials,
 )
+from pcaps_contract._errors import UsageError
+from pcaps_contract._urls import Refusal
+from pcaps_contract.engine.aim import NO_ACCOUNT, checked_accounts, checked_seconds, resolve_aim
 from pcaps_contract.engine.events import _step
 from pcaps_contract.engine.ownerships import CleanupRegistry
 from pcaps_contract.engine.sender import AnyOf
 from pcaps_contract.fuzz.run import _exemplar
 from pcaps_contract.judge.ledger import Ledger
+from pcaps_contract.openapi import is_identifier
 
 # --- the secret headers, and "was this request authenticated" ---------------------------------------------------
 
@@ -110,6 +115,44 @@ def test_a_cookie_alone_is_an_anonymous_request_whose_reproduction_stays_anonymo
         assert "Authorization" not in curl and "Cookie" not in curl and _MARK not in curl
 
 
+# --- accounts and seconds, refused the same way by both doors -----------------------------------------------------
+
+
+@settings(deadline=None)  # a loaded machine: no wall-clock bound per example
+@given(st.lists(st.text(max_size=40), max_size=4))
+def test_an_account_list_is_refused_by_one_rule(accounts: list[str]) -> None:
+    try:
+        kept = checked_accounts(accounts)
+    except Refusal as refusal:
+        assert not accounts and str(refusal) == NO_ACCOUNT
+    except UsageError as error:
+        assert any(not is_identifier(account) for account in accounts) and "is not an account id" in str(error)
+    else:
+        assert kept == tuple(dict.fromkeys(accounts)) and all(map(is_identifier, kept))
+
+
+@settings(deadline=None)  # a loaded machine: no wall-clock bound per example
+@given(st.floats(allow_nan=True, allow_infinity=True), st.booleans())
+def test_seconds_are_refused_by_one_rule(value: float, may_be_zero: bool) -> None:
+    good = math.isfinite(value) and (value > 0 or (value == 0 and may_be_zero))
+    try:
+        assert checked_seconds("--timeout", value, may_be_zero=may_be_zero) == value and good
+    except UsageError as error:
+        assert not good and str(error).startswith("--timeout must be a finite number of seconds")
+
+
+def test_fuzz_and_check_refuse_a_missing_account_in_the_same_sentence() -> None:
+    from pcaps_contract.gate.options import GateOptions, check_options
+
+    environ = {TOKEN_ENV: "t" * 20}
+    with pytest.raises(Refusal) as fuzzed:
+        resolve_aim(base_url="http://127.0.0.1:9/client/v4", environ=environ, bundled=False)
+    aim = resolve_aim(environ=environ)  # the bundled mock: its own accounts
+    with pytest.raises(Refusal) as checked:
+        check_options(GateOptions(target=aim.target, credentials=aim.credentials, accounts=()))
+    assert str(fuzzed.value) == str(checked.value) == NO_ACCOUNT
+
+
 # --- tracking created ownerships --------------------------------------------------------------------------------
 
 _CREATE_URLS = st.sampled_from(
@@ -175,3 +218,31 @@ def test_check_and_fuzz_hold_the_same_ownerships_after_the_same_answer(
     FuzzRun._track_created(fuzzed, case, response)  # type: ignore[arg-type]
     assert checked.held() == fuzzed.registry.held() and checked.refused() == fuzzed.registry.refused()
     assert checked.created == fuzzed.registry.created == len(checked.held()) + len(checked.refused())
+
+
+# --- the target URL, read once ----------------------------------------------------------------------------------
+
+
+def test_a_fuzz_run_reads_its_target_url_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    from pcaps_contract import _urls
+    from pcaps_contract._cli import build_parser
+    from pcaps_contract.fuzz.command import build_plan
+    from pcaps_contract.fuzz.run import FuzzRun
+    from pcaps_contract.openapi import load_spec
+    from pcaps_contract.report.eventlog import EventLog
+
+    reads: list[str] = []
+    parse = _urls._parse
+
+    def counted(text: str, *, flag: str, allow_path_extras: bool) -> Any:
+        if not allow_path_extras:  # a target, not a request's URL judged against it
+            reads.append(text)
+        return parse(text, flag=flag, allow_path_extras=allow_path_extras)
+
+    monkeypatch.setattr(_urls, "_parse", counted)
+    words = ["fuzz", "--base-url", "http://127.0.0.1:9/client/v4", "--account-id", "a" * 32, "--max-examples", "1"]
+    plan, credentials = build_plan(build_parser().parse_args(words), environ={TOKEN_ENV: "t" * 20})
+    run = FuzzRun(plan, credentials, load_spec(), events=EventLog(None, str))
+    run._adapter(AnyOf(), run.halt.for_cleanup(), None)  # the cleanup's own sender
+    assert reads == ["http://127.0.0.1:9/client/v4"]
+    assert run.aim.target.url is plan.url is run.adapter.origin

@@ -1,4 +1,5 @@
-"""The engine: everything that sends, and the schemathesis binding. The target (`targets`), the one adapter every
+"""The engine: everything that sends, and the schemathesis binding. Where and as whom a run aims (`aim`: the one
+resolution of both doors), the target (`targets`), the one adapter every
 request goes through (`sender`, `ratelimit`, `routing`), the schema and its phases (`schema`, `events`), the first list
 (`first_list`), the ledger of created ownerships and the cleanup (`ownerships`), the generated data (`data`,
 `profiles`), and what reads the target on behalf of the judges (`listing`, `quiet`)."""
@@ -10,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 from pcaps_contract import _face
 
 if TYPE_CHECKING:
+    from pcaps_contract.engine.aim import Aimed, checked_accounts, checked_seconds, resolve_aim
     from pcaps_contract.engine.data import (
         as_the_server_reads,
         destination_confs,
@@ -53,7 +55,6 @@ if TYPE_CHECKING:
         ChallengeSource,
         MockRouteSource,
         Target,
-        base_url_target,
         bundled_mock,
         challenge_source,
         load_app,
@@ -67,6 +68,7 @@ __all__ = [
     "MOCK_ACCOUNTS",
     "OWN_PHASES",
     "STATEFUL",
+    "Aimed",
     "AnyOf",
     "BucketSource",
     "Cancelled",
@@ -89,10 +91,11 @@ __all__ = [
     "Target",
     "Throttled",
     "as_the_server_reads",
-    "base_url_target",
     "build_schema",
     "bundled_mock",
     "challenge_source",
+    "checked_accounts",
+    "checked_seconds",
     "clean_up_in_time",
     "destination_confs",
     "engine_task",
@@ -107,6 +110,7 @@ __all__ = [
     "polite_session",
     "preflight",
     "read_whole_listing",
+    "resolve_aim",
     "routed",
     "shown_id",
     "split_message",

@@ -11,7 +11,7 @@ import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 from urllib.parse import parse_qs
 
 import httpx
@@ -21,6 +21,9 @@ from pcaps_contract._errors import PcapsContractError, UsageError
 from pcaps_contract._extras import require
 from pcaps_contract._limits import DEFAULT_CHALLENGE_WAIT
 from pcaps_contract._text import clip
+
+if TYPE_CHECKING:
+    from pcaps_contract._urls import TargetUrl
 
 API_BASE_PATH = "/client/v4"
 IN_PROCESS_ORIGIN = "http://localhost"
@@ -95,6 +98,12 @@ class Target:
     description: str
     base_url: str
     app: Any = None
+    url: TargetUrl | None = None  # a served target's base URL as `_urls.parse_target` read it, once
+
+    @classmethod
+    def served_at(cls, url: TargetUrl) -> Target:
+        """The server at a base URL already read (and refused where it had to be) by `_urls.parse_target`."""
+        return cls(url.base_url, url.base_url, url=url)
 
     @property
     def in_process(self) -> bool:
@@ -160,12 +169,11 @@ def load_app(reference: str) -> Target:
     return Target(f"{reference} (in-process)", IN_PROCESS_ORIGIN + API_BASE_PATH, as_server(app))
 
 
-def base_url_target(base_url: str, *, allow_production: bool = False) -> Target:
+def base_url_target(base_url: str | None, *, allow_production: bool = False) -> Target:
     """A server at a base URL such as `http://127.0.0.1:8787/client/v4`, read and refused by `urls.parse_target`."""
     from pcaps_contract._urls import parse_target
 
-    url = parse_target(base_url, allow_production=allow_production).base_url
-    return Target(url, url)
+    return Target.served_at(parse_target(base_url, allow_production=allow_production))
 
 
 # --- where the lifecycle reads the challenge a server delivered ----------------------------------------

@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor, wait
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import requests
@@ -27,6 +27,7 @@ from pcaps_contract._credentials import SECRET_HEADERS, Credentials, carries_cre
 from pcaps_contract._internal import cause_of, internal_error
 from pcaps_contract._limits import Budget, cleanup_budget
 from pcaps_contract._text import clip
+from pcaps_contract._urls import parse_target
 from pcaps_contract.engine import (
     INTERRUPTED,
     AnyOf,
@@ -37,9 +38,9 @@ from pcaps_contract.engine import (
     PoliteAdapter,
     RateLimiter,
     SendStats,
+    Target,
     Throttled,
     as_the_server_reads,
-    base_url_target,
     clean_up_in_time,
     last_answer_seconds,
     polite_session,
@@ -59,8 +60,8 @@ from pcaps_contract.fuzz.plan import OPERATIONS, FuzzPlan
 from pcaps_contract.fuzz.progress import Snapshot
 from pcaps_contract.fuzz.result import FuzzResult, OperationStats
 from pcaps_contract.fuzz.timeline import Timeline
-from pcaps_contract.gate import GateOptions
 from pcaps_contract.judge import (
+    DEFAULT_CLOCK_SKEW,
     answer_kind,
     checks,
     could_not_judge,
@@ -106,6 +107,20 @@ class _Shared:
     timeline: Timeline = field(default_factory=Timeline)
 
 
+@dataclass(frozen=True)
+class FuzzAim:
+    """What the schema reads of a fuzz run (`engine.schema.Aim`): the plan's target (its URL as the plan read it,
+    once), credentials, accounts and timeout; no bucket, the profile's examples, the default clock skew."""
+
+    target: Target
+    credentials: Credentials
+    accounts: tuple[str, ...]
+    timeout: float
+    bucket: str | None = None
+    max_examples: int | None = None
+    clock_skew: timedelta = DEFAULT_CLOCK_SKEW
+
+
 class FuzzRun:
     """One run of `pcaps-contract fuzz`: build it from a plan, then `run()` it once."""
 
@@ -122,6 +137,7 @@ class FuzzRun:
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.plan = plan
+        self.url = plan.url or parse_target(plan.base_url, allow_production=True)  # the plan's refusals already ran
         self.credentials = credentials
         self.spec = spec
         self.events = events
@@ -147,11 +163,7 @@ class FuzzRun:
         self.adapter = self._adapter(stop, self.halt, budget)
         self.session = polite_session(self.adapter, credentials.headers())
         self._results = threading.local()
-        self.gate_options = GateOptions(
-            target=base_url_target(plan.base_url, allow_production=True),  # the plan's refusals already ran
-            credentials=credentials,
-            accounts=plan.accounts,
-        )
+        self.aim = FuzzAim(Target.served_at(self.url), credentials, plan.accounts, plan.policy.timeout)
         # Workers generate and judge cases one at a time and wait for the network together: Hypothesis describes
         # strategies with `ast.parse`, which CPython 3.11 cannot run from several threads at once, and on the GIL
         # only the waiting gains from threads anyway.
@@ -166,7 +178,7 @@ class FuzzRun:
             self.stats,
             stop,
             self.events.emit,
-            origin=self.plan.base_url,
+            origin=self.url,
             limits=self.plan.limits,
             halt=halt,
             budget=budget,
@@ -278,13 +290,13 @@ class FuzzRun:
         from pcaps_contract.engine import preflight
 
         errors = (requests.RequestException, Cancelled)
-        preflight(self.gate_options.target, self.plan.accounts, self.session, errors, self.registry)
+        preflight(self.aim.target, self.plan.accounts, self.session, errors, self.registry)
         self.events.emit("preflight", accounts=list(self.plan.accounts))
 
     def _fuzz(self) -> None:
         from pcaps_contract.engine import build_schema, get_profile, routed
 
-        schema = build_schema(self.spec, self.gate_options, get_profile(None), self.plan.seed)
+        schema = build_schema(self.spec, self.aim, get_profile(None), self.plan.seed)
         with routed(schema, self.adapter, self._track_created, self.plan.accounts):
             self._fuzz_schema(schema)
 
