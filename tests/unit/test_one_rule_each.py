@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from types import SimpleNamespace
 from typing import Any
+from urllib.parse import quote
 
 import pytest
 from hypothesis import given, settings
@@ -26,8 +27,10 @@ from pcaps_contract._credentials import (
 from pcaps_contract._errors import UsageError
 from pcaps_contract._urls import Refusal
 from pcaps_contract.engine.aim import NO_ACCOUNT, checked_accounts, checked_seconds, resolve_aim
+from pcaps_contract.engine.data import as_the_server_reads, pinned_account
 from pcaps_contract.engine.events import _step
 from pcaps_contract.engine.ownerships import CleanupRegistry
+from pcaps_contract.engine.routing import keep_writes_in
 from pcaps_contract.engine.sender import AnyOf
 from pcaps_contract.fuzz.run import _exemplar
 from pcaps_contract.judge.ledger import Ledger
@@ -113,6 +116,68 @@ def test_a_cookie_alone_is_an_anonymous_request_whose_reproduction_stays_anonymo
     credentials = Credentials(token="t" * 20)
     for curl in (_engine_step(headers).curl(credentials), _fuzz_exemplar(headers).step.curl(credentials)):
         assert "Authorization" not in curl and "Cookie" not in curl and _MARK not in curl
+
+
+# --- account pinning ----------------------------------------------------------------------------------------------
+
+_ACCOUNT = st.text(alphabet="0123456789abcdef", min_size=1, max_size=32)
+_DRAWN = st.one_of(
+    _ACCOUNT,
+    st.text(max_size=40),
+    st.text(max_size=12).map(lambda text: quote(text, safe="")),
+    st.none(),
+    st.integers(),
+)
+
+
+@settings(deadline=None)  # a loaded machine: no wall-clock bound per example
+@given(_DRAWN, st.lists(_ACCOUNT, min_size=1, max_size=3, unique=True).map(tuple))
+def test_a_pinned_account_is_one_the_run_may_use_unless_it_breaks_the_spec(
+    drawn: Any, accounts: tuple[str, ...]
+) -> None:
+    pinned = pinned_account(drawn, accounts)
+    if is_identifier(as_the_server_reads(drawn)):
+        assert as_the_server_reads(pinned) in accounts
+        assert pinned == quote(as_the_server_reads(pinned), safe="")  # in wire form, encoded once
+        if as_the_server_reads(drawn) in accounts:
+            assert as_the_server_reads(pinned) == as_the_server_reads(drawn)  # a usable account is kept
+    else:
+        assert pinned is drawn  # a negative case goes as drawn
+
+
+def _schema_pin(accounts: tuple[str, ...]) -> Any:
+    """The `map_case` hook the schema of a run pinned to `accounts` applies to every case."""
+    from pcaps_contract.engine.profiles import get_profile
+    from pcaps_contract.engine.schema import build_schema
+    from pcaps_contract.engine.targets import Target
+    from pcaps_contract.fuzz.run import FuzzAim
+    from pcaps_contract.openapi import load_spec
+
+    aim = FuzzAim(Target("u", "http://127.0.0.1:9/client/v4"), Credentials(token="t" * 20), accounts, 5.0)
+    schema = build_schema(load_spec(), aim, get_profile(None), seed=1)
+    (hook,) = schema.hooks.get_all_by_name("map_case")
+    return hook
+
+
+_ACCOUNT_SETS = (("a" * 32,), ("a" * 32, "b" * 32))
+
+
+@pytest.fixture(scope="module")
+def schema_pins() -> dict[tuple[str, ...], Any]:
+    return {accounts: _schema_pin(accounts) for accounts in _ACCOUNT_SETS}
+
+
+@settings(deadline=None)  # a loaded machine: no wall-clock bound per example
+@given(drawn=_DRAWN, accounts=st.sampled_from(_ACCOUNT_SETS))
+def test_the_schema_and_the_transport_pin_a_write_to_the_same_account(
+    schema_pins: dict[tuple[str, ...], Any], drawn: Any, accounts: tuple[str, ...]
+) -> None:
+    pin = schema_pins[accounts]
+    mapped = SimpleNamespace(path_parameters={"account_id": drawn}, body=None, meta=None, operation=None)
+    pin(None, mapped)
+    routed = SimpleNamespace(method="POST", path_parameters={"account_id": drawn})
+    keep_writes_in(routed, accounts)
+    assert mapped.path_parameters["account_id"] == routed.path_parameters["account_id"]
 
 
 # --- accounts and seconds, refused the same way by both doors -----------------------------------------------------
