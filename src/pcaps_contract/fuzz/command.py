@@ -17,7 +17,7 @@ from pcaps_contract.fuzz.plan import DEFAULT_DURATION, OPERATIONS, FuzzPlan
 from pcaps_contract.fuzz.report import BASELINE_FILE, Reporter, placeholder_credentials
 from pcaps_contract.fuzz.result import FuzzResult, merge_results
 from pcaps_contract.fuzz.safety import parse_duration, parse_rate
-from pcaps_contract.report import EVENTS_FILE, RESULT_FILE, UNFINISHED, shown_command
+from pcaps_contract.report import EVENTS_FILE, RESULT_FILE, TEXT_STYLES, UNFINISHED, shown_command
 
 
 def build_plan(args: argparse.Namespace, environ: dict[str, str] | None = None) -> tuple[FuzzPlan, Credentials]:
@@ -55,19 +55,6 @@ def build_plan(args: argparse.Namespace, environ: dict[str, str] | None = None) 
         limits=ResponseLimits(max_response_bytes=args.max_response_bytes),
     )
     return plan, aim.credentials
-
-
-# How the end-of-run text is coloured on a terminal (`_terminal.painted`); anywhere else it stays as it is.
-TEXT_STYLES = (
-    (r"^\[NEW\] .*$", "bold red"),
-    (r"^\[known\] .*$", "yellow"),
-    (r"^  (Expected|Received|Reproduce|Replay):", "bold"),
-    (r"^LEFT BEHIND: .*$", "bold red"),
-    (r"^error: .*$", "red"),
-    (r"^.*\(exit [123]\)$", "bold red"),
-    (r"^.*\(exit 130\)$", "bold yellow"),
-    (r"^.*\(exit 0\)$", "bold green"),
-)
 
 
 def run_fuzz(args: argparse.Namespace) -> int:
