@@ -9,7 +9,7 @@ import sys
 import time
 import warnings
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 from urllib.parse import parse_qs
@@ -98,7 +98,8 @@ class Target:
     description: str
     base_url: str
     app: Any = None
-    url: TargetUrl | None = None  # a served target's base URL as `_urls.parse_target` read it, once
+    # A served target's base URL as `_urls.parse_target` read it, once (the same URL as `base_url`: not compared).
+    url: TargetUrl | None = field(default=None, compare=False, repr=False)
 
     @classmethod
     def served_at(cls, url: TargetUrl) -> Target:
