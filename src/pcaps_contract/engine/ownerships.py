@@ -429,8 +429,8 @@ def track_created(registry: CleanupRegistry, case: Any, response: Any) -> tuple[
     """Hold the ownership an answer to a schemathesis case created, as soon as it arrives, before any check runs.
 
     The account is read from the URL that was sent (decoded once), so the cleanup deletes it where it is; the
-    bucket from the case's body, so that a record whose id cannot be sent back is still named. Answers (account,
-    id) as `created_by` does, or None when the answer created nothing it names.
+    bucket from the case's body, for a later case to aim at (fuzz's validations of what the run created). Answers
+    (account, id) as `created_by` does, or None when the answer created nothing it names.
     """
     request = response.request
     created = created_by(str(request.method), str(request.url), response.status_code, response.content)
