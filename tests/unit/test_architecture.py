@@ -344,3 +344,19 @@ def test_the_report_writers_encode_what_a_run_recorded_and_load_no_run_library()
             assert {room(item) for item in ours(name)} <= allowed, name
             heavy = {item.split(".")[0] for item in MODULES[name]} & {"schemathesis", "hypothesis", "httpx"}
             assert not heavy, name
+
+
+def test_a_runs_aim_is_resolved_in_one_place() -> None:
+    """Check and fuzz resolve their target, credentials and accounts through `engine.aim` alone (no door builds
+    a target or reads credentials on its own); `replay` only re-sends a recorded request with the credentials of
+    the environment."""
+    resolving = {
+        "pcaps_contract._credentials.resolve_credentials",
+        "pcaps_contract.engine.targets.base_url_target",
+        "pcaps_contract.engine.targets.bundled_mock",
+        "pcaps_contract.engine.targets.load_app",
+    }
+    assert {name for name, found in MODULES.items() if found & resolving} == {
+        "pcaps_contract.engine.aim",
+        "pcaps_contract.replay",
+    }

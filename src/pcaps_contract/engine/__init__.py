@@ -55,10 +55,7 @@ if TYPE_CHECKING:
         ChallengeSource,
         MockRouteSource,
         Target,
-        bundled_mock,
         challenge_source,
-        load_app,
-        mock_credentials,
     )
 
 __all__ = [
@@ -92,7 +89,6 @@ __all__ = [
     "Throttled",
     "as_the_server_reads",
     "build_schema",
-    "bundled_mock",
     "challenge_source",
     "checked_accounts",
     "checked_seconds",
@@ -102,9 +98,7 @@ __all__ = [
     "get_profile",
     "judge_builtin",
     "last_answer_seconds",
-    "load_app",
     "made_up_challenges",
-    "mock_credentials",
     "ownership_challenges",
     "parse_rate",
     "polite_session",
