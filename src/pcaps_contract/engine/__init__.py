@@ -1,8 +1,8 @@
 """The engine: everything that sends, and the schemathesis binding. Where and as whom a run aims (`aim`: the one
-resolution of both doors), the target (`targets`), the one adapter every
-request goes through (`sender`, `ratelimit`, `routing`), the schema and its phases (`schema`, `events`), the first list
-(`first_list`), the ledger of created ownerships and the cleanup (`ownerships`), the generated data (`data`,
-`profiles`), and what reads the target on behalf of the judges (`listing`, `quiet`)."""
+resolution of both doors), the target (`targets`), the one adapter every request goes through (`sender`,
+`ratelimit`, `routing`), the schema and its phases (`schema`, `events`), the first list (`first_list`), the ledger
+of created ownerships and the cleanup (`ownerships`), the generated data (`data`, `profiles`), and what reads the
+target on behalf of the judges (`listing`, `quiet`)."""
 
 from __future__ import annotations
 
