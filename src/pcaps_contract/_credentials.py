@@ -27,6 +27,23 @@ FRAGMENT_MIN = 8
 # The keys an `r2://` destination_conf carries (`r2://BUCKET?account-id=...&access-key-id=...&secret-access-key=...`),
 # with the variable each is shown as.
 R2_KEYS = (("secret-access-key", "$R2_SECRET_ACCESS_KEY"), ("access-key-id", "$R2_ACCESS_KEY_ID"))
+# The headers of the API's two credential styles (`Credentials.styles`), lowercase: a bearer token, or the
+# X-Auth-Email + X-Auth-Key pair.
+CREDENTIAL_HEADERS = frozenset({"authorization", "x-auth-email", "x-auth-key"})
+# Headers never copied into a reproduction: the credentials come back as environment variables instead, and a
+# cookie may hold another service's session, though the API reads none.
+SECRET_HEADERS = CREDENTIAL_HEADERS | {"cookie"}
+
+
+def carries_credentials(header_names: Iterable[str]) -> bool:
+    """Whether a request with these headers was sent with credentials of either style, whole or in part.
+
+    A reproduction drops every secret header and puts the run's credentials back, as variables, exactly when this
+    holds. Any header of either style counts (an X-Auth-Email alone too, the key pair's half): the API answers a
+    request with some credential differently from one with none. A cookie alone does not: the API reads none, so
+    its request was anonymous and its reproduction must stay so.
+    """
+    return any(name.lower() in CREDENTIAL_HEADERS for name in header_names)
 
 
 @dataclass(frozen=True, repr=False)

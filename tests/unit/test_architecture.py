@@ -31,7 +31,6 @@ DOOR_ARROWS = {
     ("codegen", "diff"),  # a release records what changed since the last one
     ("contract_tests", "gate"),  # the pytest door is the gate's run, told through pytest
     ("replay", "fuzz"),  # a replay file names a finding of fuzz
-    ("fuzz", "gate"),  # to go: fuzz resolves its credentials and accounts through the gate's options
 }
 
 
@@ -394,3 +393,19 @@ def test_each_engine_module_keeps_to_its_one_job() -> None:
     assert "pcaps_contract.engine.events" in ours("pcaps_contract.engine.phases")
     assert "schemathesis.engine.from_schema" in MODULES["pcaps_contract.engine.phases"]
     assert "schemathesis.engine.from_schema" not in MODULES["pcaps_contract.engine.events"]
+
+
+def test_a_runs_aim_is_resolved_in_one_place() -> None:
+    """Check and fuzz resolve their target, credentials and accounts through `engine.aim` alone (no door builds
+    a target or reads credentials on its own); `replay` only re-sends a recorded request with the credentials of
+    the environment."""
+    resolving = {
+        "pcaps_contract._credentials.resolve_credentials",
+        "pcaps_contract.engine.targets.base_url_target",
+        "pcaps_contract.engine.targets.bundled_mock",
+        "pcaps_contract.engine.targets.load_app",
+    }
+    assert {name for name, found in MODULES.items() if found & resolving} == {
+        "pcaps_contract.engine.aim",
+        "pcaps_contract.replay",
+    }

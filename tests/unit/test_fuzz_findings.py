@@ -96,9 +96,9 @@ def test_a_finding_survives_a_round_trip_through_json() -> None:
 def test_the_terminal_report_escapes_control_characters_a_server_sent() -> None:
     from pcaps_contract._credentials import Credentials
     from pcaps_contract._terminal import painted
-    from pcaps_contract.fuzz.command import TEXT_STYLES
     from pcaps_contract.fuzz.report import Reporter
     from pcaps_contract.fuzz.result import FuzzResult
+    from pcaps_contract.report import TEXT_STYLES
 
     hostile = finding(url="/x\x1b[2J\x00")
     result = FuzzResult("http://127.0.0.1:1/client/v4", [], 1, ["add_bucket"], "1m", "1/s", 1, "", 1.0, "budget spent")

@@ -5,16 +5,14 @@ from __future__ import annotations
 import pytest
 
 from pcaps_contract._errors import UsageError
-from pcaps_contract.fuzz.safety import (
-    MAX_DURATION,
-    MAX_RATE,
-    Refusal,
-    check_target,
-    is_loopback,
-    parse_duration,
-    parse_rate,
-    require_accounts,
-)
+from pcaps_contract._urls import Refusal, is_loopback, parse_target
+from pcaps_contract.engine.aim import checked_accounts as require_accounts
+from pcaps_contract.fuzz.safety import MAX_DURATION, MAX_RATE, parse_duration, parse_rate
+
+
+def check_target(base_url: str | None, *, allow_production: bool) -> str:
+    """The canonical base URL a fuzz run aims at (read once, by `_urls.parse_target`)."""
+    return parse_target(base_url, allow_production=allow_production).base_url
 
 
 @pytest.mark.parametrize(
@@ -74,7 +72,7 @@ def test_loopback_detection_does_not_trust_look_alike_names() -> None:
 
 
 def test_a_run_without_an_account_is_refused() -> None:
-    with pytest.raises(Refusal, match=r"^no account: pass --account-id \(or set CLOUDFLARE_ACCOUNT_ID\); fuzz never"):
+    with pytest.raises(Refusal, match=r"^no account: pass --account-id \(or set CLOUDFLARE_ACCOUNT_ID\); a run never"):
         require_accounts([])
 
 

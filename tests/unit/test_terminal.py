@@ -10,7 +10,6 @@ import pytest
 from rich.console import Console
 
 from pcaps_contract._terminal import Painter, fit, painted, plain, takes_colour
-from pcaps_contract.fuzz.command import TEXT_STYLES as FUZZ_STYLES
 from pcaps_contract.fuzz.progress import Snapshot
 from pcaps_contract.fuzz.progress import segments as fuzz_segments
 from pcaps_contract.gate.progress import GateSnapshot, segments
@@ -78,8 +77,8 @@ def test_the_summary_table_is_coloured_on_a_terminal_only() -> None:
     assert "\x1b[32mok 12\x1b[0m" in coloured and "\x1b[1;31mFAIL 3\x1b[0m" in coloured
     assert painted(TABLE, TEXT_STYLES, io.StringIO()) == TABLE  # byte for byte off a terminal
     fuzz = "[NEW] not_a_server_error on add_bucket (2x, k)\n1 new finding(s) (exit 1)"
-    assert ESC in fake_console().highlight(fuzz, FUZZ_STYLES)
-    assert painted(fuzz, FUZZ_STYLES, io.StringIO()) == fuzz
+    assert ESC in fake_console().highlight(fuzz, TEXT_STYLES)
+    assert painted(fuzz, TEXT_STYLES, io.StringIO()) == fuzz
 
 
 def test_off_a_terminal_the_lines_are_plain_and_carry_no_escape_code() -> None:

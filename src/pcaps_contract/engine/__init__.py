@@ -1,8 +1,9 @@
-"""The engine: everything that sends, and the schemathesis binding. The target (`targets`), where the challenges are
-read (`challenges`), the one adapter every request goes through (`sender`, `ratelimit`, `routing`), the schema
-(`schema`), its phases run (`phases`) and what their events say (`events`), the first list (`first_list`), the ledger
-of created ownerships and the cleanup (`ownerships`), Ctrl-C during a run (`signals`), the generated data (`data`,
-`profiles`), and what reads the target on behalf of the judges (`listing`, `quiet`)."""
+"""The engine: everything that sends, and the schemathesis binding. Where and as whom a run aims (`aim`: the one
+resolution of both doors), the target (`targets`), where the challenges are read (`challenges`), the one adapter
+every request goes through (`sender`, `ratelimit`, `routing`), the schema (`schema`), its phases run (`phases`) and
+what their events say (`events`), the first list (`first_list`), the ledger of created ownerships and the cleanup
+(`ownerships`), Ctrl-C during a run (`signals`), the generated data (`data`, `profiles`), and what reads the target
+on behalf of the judges (`listing`, `quiet`)."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 from pcaps_contract import _face
 
 if TYPE_CHECKING:
+    from pcaps_contract.engine.aim import Aimed, checked_accounts, checked_seconds, resolve_aim
     from pcaps_contract.engine.challenges import BucketSource, ChallengeSource, MockRouteSource, challenge_source
     from pcaps_contract.engine.data import (
         as_the_server_reads,
@@ -26,9 +28,9 @@ if TYPE_CHECKING:
         CleanupResult,
         Leftover,
         clean_up_in_time,
-        created_by,
         shown_id,
         text_problem,
+        track_created,
     )
     from pcaps_contract.engine.phases import engine_task
     from pcaps_contract.engine.profiles import CI_SEED, Profile, get_profile
@@ -53,10 +55,6 @@ if TYPE_CHECKING:
     from pcaps_contract.engine.targets import (
         MOCK_ACCOUNTS,
         Target,
-        base_url_target,
-        bundled_mock,
-        load_app,
-        mock_credentials,
     )
 
 __all__ = [
@@ -66,6 +64,7 @@ __all__ = [
     "MOCK_ACCOUNTS",
     "OWN_PHASES",
     "STATEFUL",
+    "Aimed",
     "AnyOf",
     "BucketSource",
     "Cancelled",
@@ -88,30 +87,29 @@ __all__ = [
     "Target",
     "Throttled",
     "as_the_server_reads",
-    "base_url_target",
     "build_schema",
-    "bundled_mock",
     "challenge_source",
+    "checked_accounts",
+    "checked_seconds",
     "clean_up_in_time",
-    "created_by",
     "destination_confs",
     "engine_task",
     "get_profile",
     "judge_builtin",
     "last_answer_seconds",
-    "load_app",
     "made_up_challenges",
-    "mock_credentials",
     "ownership_challenges",
     "parse_rate",
     "polite_session",
     "preflight",
     "read_whole_listing",
+    "resolve_aim",
     "routed",
     "shown_id",
     "split_message",
     "stop_on_signals",
     "text_problem",
+    "track_created",
     "went_unanswered",
 ]
 

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import string
+from collections.abc import Sequence
 from typing import Any
-from urllib.parse import unquote
+from urllib.parse import quote, unquote
 
 from hypothesis import strategies as st
+
+from pcaps_contract.openapi import is_identifier
 
 _BUCKET = st.text(alphabet=string.ascii_lowercase + string.digits, min_size=3, max_size=20).map(
     lambda name: f"pcaps-{name}"
@@ -19,6 +22,19 @@ _PATHS = st.sampled_from(["", "/captures", "/pcaps/2026", "/a/b/c"])
 def as_the_server_reads(path_value: Any) -> Any:
     """A path parameter as the server reads it: schemathesis keeps path values in their wire form, escapes and all."""
     return unquote(path_value) if isinstance(path_value, str) else path_value
+
+
+def pinned_account(drawn: Any, accounts: Sequence[str]) -> Any:
+    """The `account_id` a case is sent with, in wire form: a valid id the credentials cannot use becomes the first
+    of `accounts`, so that the case reaches the handler and writes only where the run may write.
+
+    An id that breaks the spec (e.g. 33 characters) stays as drawn: it is a negative case, refused before anything
+    is written. Without accounts nothing is pinned.
+    """
+    account = as_the_server_reads(drawn)
+    if not accounts or not is_identifier(account):
+        return drawn
+    return quote(account if account in accounts else accounts[0], safe="")
 
 
 def s3_destination_confs() -> st.SearchStrategy[str]:

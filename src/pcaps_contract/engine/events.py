@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 import requests
 
+from pcaps_contract._credentials import carries_credentials
 from pcaps_contract._internal import cause_of
 from pcaps_contract._text import clip
 from pcaps_contract.engine.ownerships import CleanupRegistry
@@ -134,10 +135,8 @@ def _failure(operation: str, node: Any, recorder: Any, case_id: str, redact: Cal
 
 def _step(request: Any) -> Step:
     headers = {key: values[0] if isinstance(values, list) else values for key, values in request.headers.items()}
-    lowered = {key.lower() for key in headers}
     body = request.body.decode("utf-8", "replace") if request.body else None
-    authenticated = bool(lowered & {"authorization", "x-auth-key"})
-    return Step(request.method, request.uri, headers, body, authenticated)
+    return Step(request.method, request.uri, headers, body, carries_credentials(headers))
 
 
 def split_message(check: str, title: str, message: str, status: int | None) -> tuple[str, str]:

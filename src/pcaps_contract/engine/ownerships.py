@@ -392,3 +392,18 @@ def created_by(method: str, url: str, status: int, content: bytes) -> tuple[str,
     if isinstance(result, dict) and "id" in result:
         return segments[-3], result["id"]
     return None
+
+
+def track_created(registry: CleanupRegistry, case: Any, response: Any) -> tuple[str, object] | None:
+    """Hold the ownership an answer to a schemathesis case created, as soon as it arrives, before any check runs.
+
+    The account is read from the URL that was sent (decoded once), so the cleanup deletes it where it is; the
+    bucket from the case's body, for a later case to aim at (fuzz's validations of what the run created). Answers
+    (account, id) as `created_by` does, or None when the answer created nothing it names.
+    """
+    request = response.request
+    created = created_by(str(request.method), str(request.url), response.status_code, response.content)
+    if created is not None:
+        conf = case.body.get("destination_conf") if isinstance(case.body, dict) else None
+        registry.track(*created, conf if isinstance(conf, str) else None)
+    return created

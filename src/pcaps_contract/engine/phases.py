@@ -8,7 +8,7 @@ from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from pcaps_contract.engine.events import RunState, record_events
-from pcaps_contract.engine.ownerships import created_by
+from pcaps_contract.engine.ownerships import track_created
 
 if TYPE_CHECKING:
     from pcaps_contract.engine.sender import AnyOf, PoliteAdapter
@@ -30,7 +30,7 @@ def engine_task(
         if adapter is None:
             record_events(schema_engine(schema), stop, run)
             return
-        with routed(schema, adapter, partial(_remember_created, run), tuple(accounts)):
+        with routed(schema, adapter, partial(track_created, run.registry), tuple(accounts)):
             record_events(schema_engine(schema), stop, run)
 
     return task
@@ -41,12 +41,3 @@ def schema_engine(schema: Any) -> Any:
     from schemathesis.engine import from_schema
 
     return from_schema(schema).execute()
-
-
-def _remember_created(run: RunState, case: Any, response: Any) -> None:
-    """Track an ownership the run created as soon as its answer arrives, before any check runs."""
-    created = created_by(
-        str(response.request.method), str(response.request.url), response.status_code, response.content
-    )
-    if created is not None:
-        run.registry.track(*created)

@@ -12,17 +12,15 @@ import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
-from urllib.parse import quote
 
 import requests
 from schemathesis.engine import context as engine_context
 from schemathesis.transport.requests import REQUESTS_TRANSPORT, RequestsTransport
 
-from pcaps_contract.engine.data import as_the_server_reads
+from pcaps_contract.engine.data import pinned_account
 from pcaps_contract.engine.sender import PoliteAdapter, adopt
-from pcaps_contract.openapi import is_identifier
 
-OnResponse = Callable[[Any, Any], None]
+OnResponse = Callable[[Any, Any], object]  # what it answers is not read
 # The adapter of each routed schema's configuration (schemathesis hands only the configuration to the
 # function that makes its sessions). Entries live exactly as long as their `routed` block.
 _ADAPTERS: dict[int, PoliteAdapter] = {}
@@ -65,17 +63,12 @@ _WRITES = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 
 
 def keep_writes_in(case: Any, accounts: tuple[str, ...]) -> None:
-    """A request that can create or change something goes to a given account, whatever schemathesis drew.
-
-    An account id that breaks the spec (e.g. 33 characters) stays as drawn: it is a negative case, refused
-    before anything is written. Reads may go to any account id.
-    """
+    """A request that can create or change something goes to a given account, whatever schemathesis drew (the
+    rule is `data.pinned_account`'s; reads may go to any account id)."""
     parameters = case.path_parameters
-    if not accounts or not parameters or str(case.method).upper() not in _WRITES:
+    if not accounts or not parameters or str(case.method).upper() not in _WRITES or "account_id" not in parameters:
         return
-    account = as_the_server_reads(parameters.get("account_id"))
-    if is_identifier(account) and account not in accounts:
-        parameters["account_id"] = quote(accounts[0], safe="")
+    parameters["account_id"] = pinned_account(parameters["account_id"], accounts)
 
 
 @contextmanager

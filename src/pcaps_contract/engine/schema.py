@@ -13,13 +13,11 @@ import threading
 from collections.abc import Mapping
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any, Protocol
-from urllib.parse import quote
 
 from pcaps_contract._text import clip
-from pcaps_contract.engine.data import as_the_server_reads, destination_confs
+from pcaps_contract.engine.data import destination_confs, pinned_account
 from pcaps_contract.engine.sender import window_of
 from pcaps_contract.judge import DISABLED_BUILTINS, checks
-from pcaps_contract.openapi import is_identifier
 
 if TYPE_CHECKING:
     from pcaps_contract._credentials import Credentials
@@ -106,7 +104,7 @@ def build_schema(
         schema.app = options.target.app
     else:
         schema.config.update(base_url=options.target.base_url)
-    _add_data_hooks(schema, spec, options.accounts[0], options.bucket)
+    _add_data_hooks(schema, spec, options.accounts, options.bucket)
     return schema
 
 
@@ -115,7 +113,7 @@ def handed_over(spec: Spec) -> dict[str, Any]:
     return copy.deepcopy(spec.document)
 
 
-def _add_data_hooks(schema: Any, spec: Spec, account: str, bucket: str | None = None) -> None:
+def _add_data_hooks(schema: Any, spec: Spec, accounts: tuple[str, ...], bucket: str | None = None) -> None:
     """Pin `account_id` on every case whose account is valid; give positive fuzzed bodies real bucket URIs.
 
     With `bucket` (`--bucket`), every positive body of every phase names that bucket: a server that writes
@@ -133,11 +131,9 @@ def _add_data_hooks(schema: Any, spec: Spec, account: str, bucket: str | None = 
 
     def pinned(case: Any) -> tuple[Any, Any]:
         """The path parameters and body `pin_account` makes of `case`, without changing it."""
-        # A valid account id is replaced by the one the credentials can use, so that the case reaches the
-        # handler; an invalid one (negative data, e.g. 33 characters) is kept, so that it is still rejected.
         parameters, body = case.path_parameters, case.body
-        if parameters and is_identifier(as_the_server_reads(parameters.get("account_id"))):
-            parameters = {**parameters, "account_id": quote(account, safe="")}
+        if parameters and "account_id" in parameters:
+            parameters = {**parameters, "account_id": pinned_account(parameters["account_id"], accounts)}
         if bucket is not None and _positive_body(case):
             body = {**body, "destination_conf": bucket}
         return parameters, body

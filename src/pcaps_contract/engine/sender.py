@@ -33,7 +33,7 @@ from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 
 from pcaps_contract._json import too_deep
 from pcaps_contract._limits import DEFAULT_MAX_JSON_DEPTH, DEFAULT_MAX_RESPONSE_BYTES, Budget
-from pcaps_contract._urls import parse_target
+from pcaps_contract._urls import TargetUrl, parse_target
 from pcaps_contract.engine.ratelimit import Clock, RateLimiter, RetryPolicy, parse_retry_after
 
 EventSink = Callable[..., None]
@@ -393,7 +393,7 @@ class PoliteAdapter(HTTPAdapter):
         stop: threading.Event | AnyOf | None = None,
         on_event: EventSink | None = None,
         *,
-        origin: str | None = None,
+        origin: str | TargetUrl | None = None,
         limits: ResponseLimits | None = None,
         halt: Halt | None = None,
         budget: Budget | None = None,
@@ -408,8 +408,11 @@ class PoliteAdapter(HTTPAdapter):
         self.stats = stats
         self.stop = stop
         self.on_event = on_event or (lambda kind, **data: None)
-        # Read by the parser the refusals used: the host they judged is the only host requests may go to.
-        self.origin = parse_target(origin, allow_production=True) if origin else None
+        # Read by the parser the refusals used (or already read by it: a run reads its target once): the host they
+        # judged is the only host requests may go to.
+        self.origin = (
+            parse_target(origin, allow_production=True) if isinstance(origin, str) and origin else origin or None
+        )
         self.limits = limits or ResponseLimits()
         self.halt = halt or Halt(policy.timeout, limiter.waiter.clock)
         self.budget = budget

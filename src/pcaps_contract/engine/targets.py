@@ -6,14 +6,17 @@ import importlib
 import sys
 import warnings
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import httpx
 
 from pcaps_contract._credentials import Credentials
 from pcaps_contract._errors import PcapsContractError, UsageError
+
+if TYPE_CHECKING:
+    from pcaps_contract._urls import TargetUrl
 
 API_BASE_PATH = "/client/v4"
 IN_PROCESS_ORIGIN = "http://localhost"
@@ -88,6 +91,13 @@ class Target:
     description: str
     base_url: str
     app: Any = None
+    # A served target's base URL as `_urls.parse_target` read it, once (the same URL as `base_url`: not compared).
+    url: TargetUrl | None = field(default=None, compare=False, repr=False)
+
+    @classmethod
+    def served_at(cls, url: TargetUrl) -> Target:
+        """The server at a base URL already read (and refused where it had to be) by `_urls.parse_target`."""
+        return cls(url.base_url, url.base_url, url=url)
 
     @property
     def in_process(self) -> bool:
@@ -153,9 +163,8 @@ def load_app(reference: str) -> Target:
     return Target(f"{reference} (in-process)", IN_PROCESS_ORIGIN + API_BASE_PATH, as_server(app))
 
 
-def base_url_target(base_url: str, *, allow_production: bool = False) -> Target:
+def base_url_target(base_url: str | None, *, allow_production: bool = False) -> Target:
     """A server at a base URL such as `http://127.0.0.1:8787/client/v4`, read and refused by `urls.parse_target`."""
     from pcaps_contract._urls import parse_target
 
-    url = parse_target(base_url, allow_production=allow_production).base_url
-    return Target(url, url)
+    return Target.served_at(parse_target(base_url, allow_production=allow_production))

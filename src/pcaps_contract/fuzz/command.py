@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import math
 import os
 import random
 import sys
@@ -13,38 +12,37 @@ from pathlib import Path
 
 from pcaps_contract._credentials import Credentials, redacting_placeholder
 from pcaps_contract._errors import PcapsContractError, UsageError
-from pcaps_contract.engine import ResponseLimits, RetryPolicy
+from pcaps_contract.engine import ResponseLimits, RetryPolicy, checked_seconds
 from pcaps_contract.fuzz.plan import DEFAULT_DURATION, OPERATIONS, FuzzPlan
 from pcaps_contract.fuzz.report import BASELINE_FILE, Reporter, placeholder_credentials
 from pcaps_contract.fuzz.result import FuzzResult, merge_results
-from pcaps_contract.fuzz.safety import check_target, parse_duration, parse_rate, require_accounts
-from pcaps_contract.report import EVENTS_FILE, RESULT_FILE, UNFINISHED, prepare_report_dir, shown_command
+from pcaps_contract.fuzz.safety import parse_duration, parse_rate
+from pcaps_contract.report import EVENTS_FILE, RESULT_FILE, TEXT_STYLES, UNFINISHED, prepare_report_dir, shown_command
 
 
 def build_plan(args: argparse.Namespace, environ: dict[str, str] | None = None) -> tuple[FuzzPlan, Credentials]:
     """The plan and the credentials, or a refusal: everything here happens before any request."""
-    from pcaps_contract.gate import resolve_options
+    from pcaps_contract.engine import resolve_aim
 
     env = dict(os.environ if environ is None else environ)
-    base_url = check_target(args.base_url, allow_production=args.allow_production)
-    options = resolve_options(
-        base_url=base_url,
+    aim = resolve_aim(
+        base_url=args.base_url,
         accounts=args.accounts,
         token=args.token,
         email=args.email,
         api_key=args.api_key,
         environ=env,
         allow_production=args.allow_production,
+        bundled=False,  # fuzz aims only where it is told
     )
-    accounts = require_accounts(options.accounts)
     duration = parse_duration(args.duration) if args.duration else None
     if duration is None and args.max_examples is None:
         duration = DEFAULT_DURATION
-    if not math.isfinite(args.timeout) or args.timeout <= 0:
-        raise UsageError(f"--timeout must be a finite number of seconds above 0, not {args.timeout:g}.")
+    checked_seconds("--timeout", args.timeout)
     plan = FuzzPlan(
-        base_url=base_url,
-        accounts=accounts,
+        base_url=aim.target.base_url,
+        url=aim.target.url,
+        accounts=aim.accounts,
         operations=tuple(dict.fromkeys(args.operations)) if args.operations else OPERATIONS,
         duration=duration,
         max_examples=args.max_examples,
@@ -56,20 +54,7 @@ def build_plan(args: argparse.Namespace, environ: dict[str, str] | None = None) 
         policy=RetryPolicy(timeout=args.timeout),
         limits=ResponseLimits(max_response_bytes=args.max_response_bytes),
     )
-    return plan, options.credentials
-
-
-# How the end-of-run text is coloured on a terminal (`_terminal.painted`); anywhere else it stays as it is.
-TEXT_STYLES = (
-    (r"^\[NEW\] .*$", "bold red"),
-    (r"^\[known\] .*$", "yellow"),
-    (r"^  (Expected|Received|Reproduce|Replay):", "bold"),
-    (r"^LEFT BEHIND: .*$", "bold red"),
-    (r"^error: .*$", "red"),
-    (r"^.*\(exit [123]\)$", "bold red"),
-    (r"^.*\(exit 130\)$", "bold yellow"),
-    (r"^.*\(exit 0\)$", "bold green"),
-)
+    return plan, aim.credentials
 
 
 def run_fuzz(args: argparse.Namespace) -> int:

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from pcaps_contract._limits import CLEANUP_TIME_LIMIT
+from pcaps_contract._urls import TargetUrl
 from pcaps_contract.engine import ResponseLimits, RetryPolicy
 from pcaps_contract.fuzz.safety import Rate
 from pcaps_contract.openapi import api
@@ -49,6 +50,8 @@ class FuzzPlan:
     policy: RetryPolicy = field(default_factory=RetryPolicy)
     cleanup_time_limit: float = CLEANUP_TIME_LIMIT
     limits: ResponseLimits = field(default_factory=ResponseLimits)
+    # `base_url` as the refusals read it (`_urls.parse_target`): the run reads its target once. None: read at start.
+    url: TargetUrl | None = field(default=None, compare=False, repr=False)
 
     @property
     def budget(self) -> str:

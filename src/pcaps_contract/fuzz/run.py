@@ -16,17 +16,18 @@ from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor, wait
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import requests
 
 from pcaps_contract import __version__
 from pcaps_contract._compat import ready_for_threads
-from pcaps_contract._credentials import Credentials
+from pcaps_contract._credentials import SECRET_HEADERS, Credentials, carries_credentials
 from pcaps_contract._internal import cause_of, internal_error
 from pcaps_contract._limits import Budget, cleanup_budget
 from pcaps_contract._text import clip
+from pcaps_contract._urls import parse_target
 from pcaps_contract.engine import (
     INTERRUPTED,
     AnyOf,
@@ -37,14 +38,14 @@ from pcaps_contract.engine import (
     PoliteAdapter,
     RateLimiter,
     SendStats,
+    Target,
     Throttled,
     as_the_server_reads,
-    base_url_target,
     clean_up_in_time,
-    created_by,
     last_answer_seconds,
     polite_session,
     shown_id,
+    track_created,
     went_unanswered,
 )
 from pcaps_contract.fuzz.findings import (
@@ -59,8 +60,8 @@ from pcaps_contract.fuzz.plan import OPERATIONS, FuzzPlan
 from pcaps_contract.fuzz.progress import Snapshot
 from pcaps_contract.fuzz.result import FuzzResult, OperationStats
 from pcaps_contract.fuzz.timeline import Timeline
-from pcaps_contract.gate import GateOptions
 from pcaps_contract.judge import (
+    DEFAULT_CLOCK_SKEW,
     answer_kind,
     checks,
     could_not_judge,
@@ -71,7 +72,6 @@ from pcaps_contract.judge import (
 from pcaps_contract.openapi import Spec, api
 from pcaps_contract.report import EventLog, Progress
 
-_SECRET_HEADERS = frozenset({"authorization", "x-auth-email", "x-auth-key", "cookie"})
 # Headers the HTTP library adds by itself: a reproduction is clearer without them.
 _NOISE_HEADERS = frozenset(
     {"x-schemathesis-testcaseid", "user-agent", "accept-encoding", "accept", "connection", "content-length"}
@@ -107,6 +107,20 @@ class _Shared:
     timeline: Timeline = field(default_factory=Timeline)
 
 
+@dataclass(frozen=True)
+class FuzzAim:
+    """What the schema reads of a fuzz run (`engine.schema.Aim`): the plan's target (its URL as the plan read it,
+    once), credentials, accounts and timeout; no bucket, the profile's examples, the default clock skew."""
+
+    target: Target
+    credentials: Credentials
+    accounts: tuple[str, ...]
+    timeout: float
+    bucket: str | None = None
+    max_examples: int | None = None
+    clock_skew: timedelta = DEFAULT_CLOCK_SKEW
+
+
 class FuzzRun:
     """One run of `pcaps-contract fuzz`: build it from a plan, then `run()` it once."""
 
@@ -123,6 +137,7 @@ class FuzzRun:
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.plan = plan
+        self.url = plan.url or parse_target(plan.base_url, allow_production=True)  # the plan's refusals already ran
         self.credentials = credentials
         self.spec = spec
         self.events = events
@@ -148,11 +163,7 @@ class FuzzRun:
         self.adapter = self._adapter(stop, self.halt, budget)
         self.session = polite_session(self.adapter, credentials.headers())
         self._results = threading.local()
-        self.gate_options = GateOptions(
-            target=base_url_target(plan.base_url, allow_production=True),  # the plan's refusals already ran
-            credentials=credentials,
-            accounts=plan.accounts,
-        )
+        self.aim = FuzzAim(Target.served_at(self.url), credentials, plan.accounts, plan.policy.timeout)
         # Workers generate and judge cases one at a time and wait for the network together: Hypothesis describes
         # strategies with `ast.parse`, which CPython 3.11 cannot run from several threads at once, and on the GIL
         # only the waiting gains from threads anyway.
@@ -167,7 +178,7 @@ class FuzzRun:
             self.stats,
             stop,
             self.events.emit,
-            origin=self.plan.base_url,
+            origin=self.url,
             limits=self.plan.limits,
             halt=halt,
             budget=budget,
@@ -279,13 +290,13 @@ class FuzzRun:
         from pcaps_contract.engine import preflight
 
         errors = (requests.RequestException, Cancelled)
-        preflight(self.gate_options.target, self.plan.accounts, self.session, errors, self.registry)
+        preflight(self.aim.target, self.plan.accounts, self.session, errors, self.registry)
         self.events.emit("preflight", accounts=list(self.plan.accounts))
 
     def _fuzz(self) -> None:
         from pcaps_contract.engine import build_schema, get_profile, routed
 
-        schema = build_schema(self.spec, self.gate_options, get_profile(None), self.plan.seed)
+        schema = build_schema(self.spec, self.aim, get_profile(None), self.plan.seed)
         with routed(schema, self.adapter, self._track_created, self.plan.accounts):
             self._fuzz_schema(schema)
 
@@ -447,20 +458,13 @@ class FuzzRun:
             case.body = {**case.body, "destination_conf": target.destination_conf}
 
     def _track_created(self, case: Any, response: Any) -> None:
-        """Register a created ownership as soon as its answer arrives, before any check runs.
-
-        The account is read from the URL that was sent (decoded once), so the cleanup deletes it where it is.
-        """
-        created = created_by(
-            str(response.request.method), str(response.request.url), response.status_code, response.content
-        )
+        """Register a created ownership as soon as its answer arrives (`track_created`), and say so."""
+        created = track_created(self.registry, case, response)
         if created is None:
             if case.operation.definition.raw.get("operationId") == api.ADD and 200 <= response.status_code < 300:
                 self.shared.errors.append("a create answered 2xx without a result id; the cleanup cannot delete it")
             return
         account, ownership_id = created
-        conf = case.body.get("destination_conf") if isinstance(case.body, dict) else None
-        self.registry.track(account, ownership_id, conf)
         self.events.emit("created", account=account, id=shown_id(ownership_id))
 
     def _expect_lost_add(self, operation_id: str, account: str, case: Any) -> None:
@@ -634,11 +638,9 @@ def _exemplar(case: Any, operation_id: str, response: Any, request: Any = None) 
         url=str(getattr(request, "url", None) or case.formatted_path),
         path_parameters={str(k): v for k, v in (case.path_parameters or {}).items()},
         query={str(k): v for k, v in (case.query or {}).items()},
-        headers={
-            name: value for name, value in headers.items() if name.lower() not in _SECRET_HEADERS | _NOISE_HEADERS
-        },
+        headers={name: value for name, value in headers.items() if name.lower() not in SECRET_HEADERS | _NOISE_HEADERS},
         body=body if isinstance(body, str) else None,
         status=response.status_code if response is not None else None,
-        authenticated=any(name.lower() in _SECRET_HEADERS for name in headers),
+        authenticated=carries_credentials(headers),
         body_base64=base64.b64encode(raw).decode("ascii") if raw is not None else None,
     )

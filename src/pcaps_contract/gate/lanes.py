@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 import httpx
 import requests
 
-from pcaps_contract._credentials import Credentials
+from pcaps_contract._credentials import CREDENTIAL_HEADERS, Credentials
 from pcaps_contract._text import clip
 from pcaps_contract.engine import (
     Cancelled,
@@ -53,7 +53,6 @@ _LONGEST_KEY = 1024
 # Lanes of the lifecycle: independent machines side by side on the same accounts, each with its own buckets
 # (`Judge.in_lane`) and seed. Fixed, so that a run draws the same cases whatever number of threads runs them.
 LANES = 6
-AUTH_HEADERS = ("Authorization", "X-Auth-Email", "X-Auth-Key")
 TRANSPORT_ERRORS: tuple[type[Exception], ...] = (requests.RequestException, httpx.HTTPError)
 
 
@@ -300,12 +299,12 @@ class Judge:
             return self.client.request(method, url, json=body)
         if isinstance(self.client, httpx.Client):
             request = self.client.build_request(method, url, json=body)
-            for name in AUTH_HEADERS:
+            for name in CREDENTIAL_HEADERS:
                 request.headers.pop(name, None)
             request.headers.update(headers)
             return self.client.send(request)
         # requests drops a session header whose per-request value is None.
-        replaced: dict[str, str | None] = {name: None for name in AUTH_HEADERS}
+        replaced: dict[str, str | None] = {name: None for name in CREDENTIAL_HEADERS}
         replaced.update(headers)
         return self.client.request(method, url, json=body, headers=replaced)
 

@@ -10,12 +10,12 @@ import argparse
 import math
 import random
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from pcaps_contract._credentials import Credentials, r2_secrets
+from pcaps_contract._credentials import Credentials
 from pcaps_contract._errors import UsageError
 from pcaps_contract._limits import (
     CLEANUP_TIME_LIMIT,
@@ -27,7 +27,7 @@ from pcaps_contract._limits import (
     MIN_RESPONSE_BYTES,
 )
 from pcaps_contract.judge import DEFAULT_CLOCK_SKEW
-from pcaps_contract.openapi import OPERATIONS, is_identifier
+from pcaps_contract.openapi import OPERATIONS
 
 # Workers over a network: one per lane of the lifecycle (`lanes.LANES`), and per operation of the phases; the
 # answers' latency, not this machine, sets the pace there.
@@ -118,22 +118,14 @@ class GateOptions:
 
 def check_options(options: GateOptions) -> None:
     """Refuse, before anything is sent, options that cannot work (each a sentence saying how to fix it)."""
-    if not options.accounts:
-        raise UsageError("no account: pass --account-id (or set CLOUDFLARE_ACCOUNT_ID).")
-    for account in options.accounts:
-        if not is_identifier(account):
-            raise UsageError(f"--account-id {account!r} is not an account id (1 to 32 characters, e.g. 32 hex).")
-    skew = options.clock_skew.total_seconds()
-    for flag, value, may_be_zero in (
-        ("--clock-skew", skew, True),
-        ("--timeout", options.timeout, False),
-        ("--max-time", options.max_time, False),
-        ("--challenge-wait", options.challenge_wait, True),
-        ("--validation-wait", options.validation_wait, True),
-    ):
-        if not math.isfinite(value) or value < 0 or (value == 0 and not may_be_zero):
-            above = " of 0 or more" if may_be_zero else " above 0"
-            raise UsageError(f"{flag} must be a finite number of seconds{above}, not {value:g}.")
+    from pcaps_contract.engine import checked_accounts, checked_seconds
+
+    checked_accounts(options.accounts)
+    checked_seconds("--clock-skew", options.clock_skew.total_seconds(), may_be_zero=True)
+    checked_seconds("--timeout", options.timeout)
+    checked_seconds("--max-time", options.max_time)
+    checked_seconds("--challenge-wait", options.challenge_wait, may_be_zero=True)
+    checked_seconds("--validation-wait", options.validation_wait, may_be_zero=True)
     if options.max_response_bytes < MIN_RESPONSE_BYTES:
         raise UsageError(f"--max-response-bytes {options.max_response_bytes} must be at least {MIN_RESPONSE_BYTES}.")
     if options.s3_endpoint is not None and options.bucket is None:
@@ -156,33 +148,21 @@ def resolve_options(
     allow_production: bool = False,
     **settings: Any,
 ) -> GateOptions:
-    """The options of a run from what a person typed (either door) and the environment.
+    """The options of a run from what a person typed (either door) and the environment (`engine.resolve_aim`)."""
+    from pcaps_contract.engine import resolve_aim
 
-    No target means the bundled mock in-process, which then accepts exactly the given credentials (the
-    development token by default) for exactly the given accounts (two fixed ones by default).
-    """
-    from pcaps_contract._credentials import ACCOUNT_ENV, resolve_credentials
-    from pcaps_contract.engine import MOCK_ACCOUNTS, base_url_target, bundled_mock, load_app, mock_credentials
-
-    if base_url and app:
-        raise UsageError("give --base-url or --app, not both.")
-    chosen = tuple(accounts or [item.strip() for item in environ.get(ACCOUNT_ENV, "").split(",") if item.strip()])
-    if base_url or app:
-        credentials = resolve_credentials(token, email, api_key, environ)
-        target = base_url_target(base_url, allow_production=allow_production) if base_url else load_app(app or "")
-    else:
-        credentials = resolve_credentials(token, email, api_key, environ, default=mock_credentials())
-        chosen = chosen or MOCK_ACCOUNTS
-        target = bundled_mock(credentials, chosen)
-    bucket_keys = bucket_secrets(settings.get("bucket"))
-    if bucket_keys:
-        credentials = replace(credentials, others=bucket_keys)
-    return GateOptions(target=target, credentials=credentials, accounts=chosen, **settings)
-
-
-def bucket_secrets(bucket: str | None) -> tuple[tuple[str, str], ...]:
-    """The keys an `r2://` --bucket URI carries, each with the variable it is shown as (every body names it)."""
-    return tuple(r2_secrets(bucket or ""))
+    aim = resolve_aim(
+        base_url=base_url,
+        app=app,
+        accounts=accounts,
+        token=token,
+        email=email,
+        api_key=api_key,
+        environ=environ,
+        allow_production=allow_production,
+        bucket=settings.get("bucket"),
+    )
+    return GateOptions(target=aim.target, credentials=aim.credentials, accounts=aim.accounts, **settings)
 
 
 def _positive(text: str) -> int:

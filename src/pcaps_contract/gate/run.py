@@ -113,7 +113,7 @@ class _Connection:
             self.policy,
             self.stats,
             stop,
-            origin=self.target.base_url,
+            origin=self.target.url or self.target.base_url,
             limits=self.limits,
             halt=halt,
             budget=budget,

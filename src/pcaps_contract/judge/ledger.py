@@ -9,13 +9,11 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit, urlunsplit
 
-from pcaps_contract._credentials import Credentials
+from pcaps_contract._credentials import SECRET_HEADERS, Credentials
 from pcaps_contract.judge.checks import judges
 from pcaps_contract.openapi import in_report_order
 
 PASSED, FAILED, SKIPPED = "passed", "failed", "skipped"
-# Headers never copied into a reproduction: the credentials come back as environment variables instead.
-_SECRET_HEADERS = frozenset({"authorization", "x-auth-email", "x-auth-key", "cookie"})
 _DROPPED_HEADERS = frozenset(
     {"content-length", "user-agent", "accept-encoding", "connection", "host", "accept", "x-schemathesis-testcaseid"}
 )
@@ -45,7 +43,7 @@ class Step:
         if self.authenticated:
             parts.extend(credentials.curl_headers())
         for name, value in self.headers.items():
-            if name.lower() not in _SECRET_HEADERS | _DROPPED_HEADERS:
+            if name.lower() not in SECRET_HEADERS | _DROPPED_HEADERS:
                 parts.extend(["-H", shlex.quote(f"{name}: {value}")])
         if self.body is not None:
             parts.extend(["--data-raw", shlex.quote(self.body)])

@@ -384,13 +384,20 @@ class PassiveJudge:
         """Drop the model of what the traffic showed (after a gap in it): silent until later traffic shows enough."""
         self.scopes.clear()
 
-    def _begun(self, method: str, url: str, request_body: bytes, at: float | None) -> None:
+    def _write_of(self, method: str, url: str) -> tuple[_Scope, Operation, dict[str, str], str] | None:
+        """What a request of the API is to the model (its scope, operation, path parameters, account), a write of
+        that account unless it lists; None for a request that is not the API's."""
         matched = self.router.match(method, url)
         if matched is None:
-            return
+            return None
         scope_name, operation, parameters = matched
-        scope = self._scope(scope_name)
-        account = parameters.get("account_id", "")
+        return self._scope(scope_name), operation, parameters, parameters.get("account_id", "")
+
+    def _begun(self, method: str, url: str, request_body: bytes, at: float | None) -> None:
+        write = self._write_of(method, url)
+        if write is None:
+            return
+        scope, operation, parameters, account = write
         if operation.operation_id != api.LIST:
             scope.writes[account] += 1
             scope.writing[account] += 1
@@ -406,12 +413,10 @@ class PassiveJudge:
                     scope.seen[ownership_id] = seen.validated_again(sent)
 
     def _lost(self, method: str, url: str, request_body: bytes) -> None:
-        matched = self.router.match(method, url)
-        if matched is None:
+        write = self._write_of(method, url)
+        if write is None:
             return
-        scope_name, operation, parameters = matched
-        scope = self._scope(scope_name)
-        account = parameters.get("account_id", "")
+        scope, operation, parameters, account = write
         if operation.operation_id != api.LIST:
             _written(scope, account, math.inf)  # it may still change the account: no view of it is one from now
         if operation.operation_id == api.ADD:

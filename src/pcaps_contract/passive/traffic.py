@@ -11,9 +11,10 @@ import base64
 import binascii
 import math
 import zlib
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
 from typing import IO, Any
 from urllib.parse import urlsplit
@@ -285,16 +286,21 @@ def read_har(handle: IO[bytes], path: Path, cap: int = DEFAULT_MAX_RESPONSE_BYTE
         if text is None:
             return
         where = f"{path}: entry {number}"
-        try:
-            entry = bounded_json.loads(text, max_depth=0)  # nesting counted by the stream already
-            yield _checked(_har_entry(entry, cap), where)
-        except BadRecord as exc:
-            raise UsageError(f"{where} {exc}; correct or remove it.") from None
-        except (KeyError, TypeError, ValueError, AttributeError, binascii.Error, OverflowError):
-            raise UsageError(f"{where} is not a HAR 1.2 entry (request, response, times).") from None
+        yield _read(partial(_har_entry, text, cap), where, "a HAR 1.2 entry (request, response, times)")
 
 
-def _har_entry(entry: dict[str, Any], cap: int) -> Recorded:
+def _read(record: Callable[[], Recorded], where: str, kind: str) -> Recorded:
+    """One recorded exchange read and checked, or the sentence naming the entry or line that is not one."""
+    try:
+        return _checked(record(), where)
+    except BadRecord as exc:
+        raise UsageError(f"{where} {exc}; correct or remove it.") from None
+    except (KeyError, TypeError, ValueError, AttributeError, binascii.Error, OverflowError):
+        raise UsageError(f"{where} is not {kind}.") from None
+
+
+def _har_entry(raw: bytes, cap: int) -> Recorded:
+    entry = bounded_json.loads(raw, max_depth=0)  # nesting counted by the stream already
     request, response = entry["request"], entry["response"]
     started = _moment(entry["startedDateTime"])
     took = _duration(entry.get("time")) / 1000
@@ -348,12 +354,7 @@ def read_ndjson(handle: IO[bytes], path: Path, cap: int = DEFAULT_MAX_RESPONSE_B
             raise UsageError(f"{where} is not JSON; give the proxy's exchanges.ndjson.") from None
         if not isinstance(record, dict) or record.get("kind") != NDJSON_KIND:
             continue
-        try:
-            yield _checked(_ndjson_record(record, cap), where)
-        except BadRecord as exc:
-            raise UsageError(f"{where} {exc}; correct or remove it.") from None
-        except (KeyError, TypeError, ValueError, AttributeError, binascii.Error, OverflowError):
-            raise UsageError(f"{where} is not an exchange of the proxy's recording.") from None
+        yield _read(partial(_ndjson_record, record, cap), where, "an exchange of the proxy's recording")
 
 
 def _ndjson_record(record: dict[str, Any], cap: int) -> Recorded:

@@ -13,19 +13,25 @@ if TYPE_CHECKING:
     from pcaps_contract._credentials import Credentials
     from pcaps_contract.report.run_report import RunReport
 
-# How `render_text`'s text is coloured on a terminal (`_terminal.Painter.highlight`: regex, rich style);
-# anywhere else the text stays as it is, byte for byte.
+# How a run's text is coloured on a terminal (`_terminal.Painter.highlight`: regex, rich style), whichever command
+# wrote it (`RunReport.render`, fuzz's report); anywhere else the text stays as it is, byte for byte.
 TEXT_STYLES = (
     (r"\bFAIL \d+", "bold red"),
     (r"\bok \d+", "green"),
     (r"^\S+ on \S+$", "bold"),
-    (r"^  (Expected|Received|Reproduce[^:]*):", "bold"),
+    (r"^\[NEW\] .*$", "bold red"),
+    (r"^\[known\] .*$", "yellow"),
+    (r"^  (Expected|Received|Reproduce[^:]*|Replay):", "bold"),
     (r"^LEFT BEHIND: .*$", "bold red"),
     (r"^note: .*$", "yellow"),
+    (r"^error: .*$", "red"),
     (r"contract violations found$", "bold red"),
     (r"could not judge: .*$", "bold yellow"),
     (r"ownership\(s\) left on the target .*$", "bold red"),
     (r"the implementation keeps the contract$", "bold green"),
+    (r"^.*\(exit [123]\)$", "bold red"),
+    (r"^.*\(exit 130\)$", "bold yellow"),
+    (r"^.*\(exit 0\)$", "bold green"),
 )
 
 
