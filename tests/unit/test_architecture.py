@@ -277,3 +277,26 @@ def test_the_report_writers_write_what_the_report_holds_and_import_no_engine_no_
         assert ours(name) - allowed - REPORT_WRITERS == set(), name
         foreign = {item.split(".")[0] for item in MODULES[name]} - {"__future__", "pcaps_contract"}
         assert foreign <= {"collections", "dataclasses", "datetime", "pathlib", "re", "shlex", "typing"}, name
+
+
+COMPARE_PURE = (
+    "pcaps_contract.compare.normalize",
+    "pcaps_contract.compare.divergence",
+    "pcaps_contract.compare.result",
+)
+
+
+def test_compare_drives_no_engine_of_its_own_and_its_rules_are_pure() -> None:
+    """`compare/` sends through the gate's connection and judges through the passive judge: it drives neither
+    schemathesis nor Hypothesis, knows the mock only as `_targets` hands it, and only the command line imports it;
+    its normalisation and divergence rules import neither the sender nor the judges."""
+    found = {name for name in MODULES if inside(name, "pcaps_contract.compare")}
+    assert set(COMPARE_PURE) <= found
+    for name in found:
+        assert not {item for item in MODULES[name] if item.split(".")[0] in {"schemathesis", "hypothesis"}}, name
+        assert not {item for item in ours(name) if inside(item, "pcaps_contract.mock")}, name
+    outside = {name for name in importers_of("pcaps_contract.compare") if not inside(name, "pcaps_contract.compare")}
+    assert outside == {"pcaps_contract._cli"}
+    pure = {"pcaps_contract", "pcaps_contract._api", "pcaps_contract._checks", *COMPARE_PURE}
+    for name in COMPARE_PURE:
+        assert ours(name) <= pure, name
