@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from pcaps_contract import _api as api
 from pcaps_contract._credentials import ACCOUNT_ENV, API_KEY_ENV, EMAIL_ENV, TOKEN_ENV, Credentials
+from pcaps_contract._json import parsed_or_none
 from pcaps_contract._ownerships import CleanupResult, created_by
 from pcaps_contract._traffic import Recorded
 from pcaps_contract._urls import api_path
@@ -151,6 +152,7 @@ class Side:
         except self.connection.errors as exc:
             self.judge.lost(method, url, body or b"")
             sent.error = f"no answer ({type(exc).__name__})"
+            self._expect(method, url, body or b"")
             return sent
         ended = time.time()
         self.sent += 1
@@ -190,8 +192,20 @@ class Side:
         created = created_by(recorded.method, recorded.url, recorded.status, recorded.response_body)
         if created is not None:
             self.registry.track(created[0], created[1])
-        elif deleting is not None and recorded.status in (200, 204, 404):
+        elif recorded.status < 400 or recorded.status >= 500:
+            self._expect(recorded.method, recorded.url, recorded.request_body)
+        if deleting is not None and recorded.status in (200, 204, 404):
             self.registry.forget(self.account, deleting)
+
+    def _expect(self, method: str, url: str, body: bytes) -> None:
+        """An add whose answer names no id (none, a 5xx, or a 2xx of another shape) may have created a record all the
+        same: the cleanup looks for it by its bucket (`CleanupRegistry.expect`)."""
+        if method != "POST" or url != self.path():
+            return
+        document = parsed_or_none(body)
+        conf = document.get("destination_conf") if isinstance(document, dict) else None
+        if isinstance(conf, str):
+            self.registry.expect(self.account, conf)
 
     def _failed(self, failure: Failure, credentials: Any) -> None:
         self._broken.append(failure)

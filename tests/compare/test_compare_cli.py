@@ -1,0 +1,157 @@
+"""`compare` end to end over real sockets: the served mock against itself, against the independent peer's faithful
+variants, and against its seeded defects; refusals in one sentence; no secret of either side in any output.
+
+One seed per case here (CI's budget); the ten-seed runs are measured outside CI (BENCHMARKS.md).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+from pcaps_contract.mock import DEV_TOKEN
+from tests.cli.helpers import Outcome, Run, cli_runner
+from tests.cli.served import served_mock
+from tests.peers.server import DIVERGENCES, PEER_ACCOUNTS, VARIANTS, serve_peer
+
+OWNER = PEER_ACCOUNTS[0]
+PEER_SECRET = "peer-secret-token-0123456789abcdef"
+# Seeded defects of the peer, each with the operation and the field where it must diverge from the mock.
+DEFECT_DIVERGES_AT = {
+    "delete_remembers_tombstones": ("delete_bucket", "status"),
+    "add_result_under_data": ("add_bucket", "result"),
+    "destination_conf_query_dropped": ("add_bucket", "result.destination_conf"),
+    **DIVERGENCES,
+}
+DIVERGENCE_LINE = re.compile(r"^\d+\. (\w+), case \d+ \([^)]*\): (\S+) \(", re.MULTILINE)
+
+
+@pytest.fixture
+def run_cli(monkeypatch: pytest.MonkeyPatch) -> Run:
+    """The command line in-process; side A is the served mock (its development token), side B the peer."""
+    run = cli_runner(monkeypatch)
+    for name in ("CLOUDFLARE_API_TOKEN_B", "CLOUDFLARE_ACCOUNT_ID_B", "CLOUDFLARE_EMAIL_B", "CLOUDFLARE_API_KEY_B"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("CLOUDFLARE_API_TOKEN", DEV_TOKEN)
+    monkeypatch.setenv("CLOUDFLARE_ACCOUNT_ID", OWNER)
+    monkeypatch.setenv("CLOUDFLARE_API_TOKEN_B", PEER_SECRET)
+    monkeypatch.setenv("CLOUDFLARE_ACCOUNT_ID_B", OWNER)
+    return run
+
+
+def diverged_at(outcome: Outcome) -> set[tuple[str, str]]:
+    return set(DIVERGENCE_LINE.findall(outcome.stdout))
+
+
+def compare(run_cli: Run, a: str, b: str | None, *extra: str) -> Outcome:
+    return run_cli("compare", "--base-url", a, *(["--base-url", b] if b else []), "--seed", "1", *extra)
+
+
+def test_the_served_mock_against_another_served_mock_shows_no_divergence(
+    run_cli: Run, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setenv("CLOUDFLARE_API_TOKEN_B", DEV_TOKEN)
+    with served_mock() as a, served_mock() as b:
+        outcome = compare(run_cli, a, b, "--report-dir", str(tmp_path))
+    assert outcome.code == 0, outcome.stdout + outcome.stderr
+    assert outcome.stdout.startswith("compare: no divergence between A and B over ")
+    result = json.loads((tmp_path / "result.json").read_text(encoding="utf-8"))
+    assert result["exit_code"] == 0 and result["divergences"] == [] and result["cases"] >= 25
+    assert {side["requests"] for side in result["sides"]} == {result["cases"]}  # every case reached both sides
+    assert not (tmp_path / "ctrf.json").exists()
+    html = (tmp_path / "report.html").read_text(encoding="utf-8")
+    assert "Content-Security-Policy" in html and "No divergence." in html
+
+
+def test_one_base_url_is_compared_with_the_bundled_mock_in_process(run_cli: Run) -> None:
+    with served_mock() as a:
+        outcome = compare(run_cli, a, None)
+    assert outcome.code == 0, outcome.stdout + outcome.stderr
+    assert "side B: the bundled mock (in-process)" in outcome.stdout
+
+
+@pytest.mark.parametrize("variant", [None, *VARIANTS])
+def test_the_mock_and_each_faithful_variant_of_the_peer_do_not_diverge(run_cli: Run, variant: str | None) -> None:
+    with served_mock() as a, serve_peer(token=PEER_SECRET, variant=variant) as (b, _):
+        outcome = compare(run_cli, a, b)
+    assert outcome.code == 0, outcome.stdout + outcome.stderr
+    assert "difference(s) allowed" in outcome.stdout  # error codes and texts differ, as the contract allows
+    assert PEER_SECRET not in outcome.stdout + outcome.stderr
+
+
+def test_strict_reports_what_the_contract_allows_as_divergences(run_cli: Run) -> None:
+    with served_mock() as a, serve_peer(token=PEER_SECRET) as (b, _):
+        outcome = compare(run_cli, a, b, "--strict")
+    assert outcome.code == 1, outcome.stdout
+    assert ("delete_bucket", "errors") in diverged_at(outcome)
+
+
+@pytest.mark.parametrize("defect", sorted(DEFECT_DIVERGES_AT))
+def test_a_seeded_defect_diverges_at_its_operation_and_field(run_cli: Run, tmp_path: Path, defect: str) -> None:
+    with served_mock() as a, serve_peer(token=PEER_SECRET, defects={defect}) as (b, peer):
+        outcome = compare(run_cli, a, b, "--report-dir", str(tmp_path))
+        held = {account: dict(records) for account, records in peer.store.items() if records}
+    assert outcome.code == 1, outcome.stdout + outcome.stderr
+    assert DEFECT_DIVERGES_AT[defect] in diverged_at(outcome), outcome.stdout
+    assert held == {}  # every record the run made on the peer was deleted
+    shown = outcome.stdout + "".join(path.read_text(encoding="utf-8") for path in tmp_path.iterdir())
+    assert PEER_SECRET not in shown and "$CLOUDFLARE_API_TOKEN_B" in shown  # both requests as curl, as variables
+
+
+def test_ignore_order_accepts_a_list_in_another_order(run_cli: Run) -> None:
+    with served_mock() as a, serve_peer(token=PEER_SECRET, defects={"lists_newest_first"}) as (b, _):
+        outcome = compare(run_cli, a, b, "--ignore-order")
+    assert outcome.code == 0, outcome.stdout
+
+
+def test_a_field_where_side_a_and_its_known_good_twin_differ_is_noise(
+    run_cli: Run, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Side A lists newest first, its twin oldest first: the list's order is noise, not a divergence from B."""
+    monkeypatch.setenv("CLOUDFLARE_API_TOKEN", PEER_SECRET)
+    monkeypatch.setenv("CLOUDFLARE_API_TOKEN_NOISE", PEER_SECRET)
+    monkeypatch.setenv("CLOUDFLARE_ACCOUNT_ID_NOISE", OWNER)
+    monkeypatch.setenv("CLOUDFLARE_API_TOKEN_B", DEV_TOKEN)
+    with (
+        serve_peer(token=PEER_SECRET, defects={"lists_newest_first"}) as (a, _),
+        serve_peer(token=PEER_SECRET) as (twin, _),
+        served_mock() as b,
+    ):
+        plain = compare(run_cli, a, b)
+        learned = compare(run_cli, a, b, "--noise-from", twin)
+    assert plain.code == 1 and ("list_buckets", "result") in diverged_at(plain), plain.stdout
+    assert learned.code == 0, learned.stdout
+    assert "difference(s) noise" in learned.stdout
+
+
+@pytest.mark.parametrize(
+    ("arguments", "sentence"),
+    [
+        ((), "give --base-url URL (side A)"),
+        (("--base-url", "http://127.0.0.1:1/client/v4") * 3, "at most twice"),
+        (("--base-url", "https://api.cloudflare.com/client/v4"), "api.cloudflare.com"),
+        (("--base-url", "http://127.0.0.1:1/client/v4", "--allow-writes"), "--allow-writes applies to --replay"),
+        (("--base-url", "http://127.0.0.1:1/client/v4", "--ignore-field", "result..id"), "not a field path"),
+        (("--base-url", "http://127.0.0.1:1/client/v4"), "cannot reach"),
+    ],
+)
+def test_what_cannot_be_compared_is_said_in_one_sentence(
+    run_cli: Run, arguments: tuple[str, ...], sentence: str
+) -> None:
+    outcome = run_cli("compare", *arguments, "--timeout", "2")
+    assert outcome.code == 2, outcome.stdout + outcome.stderr
+    said = outcome.stdout + outcome.stderr
+    assert sentence in said and "Traceback" not in said
+
+
+def test_a_side_without_an_account_is_refused_naming_its_variable(
+    run_cli: Run, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("CLOUDFLARE_ACCOUNT_ID_B")
+    with served_mock() as a, serve_peer(token=PEER_SECRET) as (b, _):
+        outcome = compare(run_cli, a, b)
+    assert outcome.code == 2
+    assert "side B has no account" in outcome.stderr and "CLOUDFLARE_ACCOUNT_ID_B" in outcome.stderr
