@@ -239,7 +239,7 @@ def _judge(
     if interrupt.is_set() and not outcome.error:
         outcome.error = "interrupted (Ctrl-C or SIGTERM) before the run was over"
     outcome.seconds = time.monotonic() - started
-    outcome.sides = summaries(sides)
+    outcome.sides = summaries(sides, (lambda side: "target") if args.replay else (lambda side: side.name))
     if noise is not None:
         outcome.sides += summaries([noise])
     if not outcome.error and outcome.cases == 0:

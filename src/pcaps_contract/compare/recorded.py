@@ -26,6 +26,7 @@ from pcaps_contract.compare.sequence import answer_of, comparable, curl_of, foun
 from pcaps_contract.compare.sides import Sent, Side, operation_url
 
 RECORDED = "recording"
+TARGET = "target"
 
 
 def replay(
@@ -95,7 +96,7 @@ def replay(
         before = answer_of(exchange.status, exchange.response_body, recorded_roles, then, adding=creates is not None)
         now = comparable(side, case, sent)
         original = Sent(exchange.method, exchange.url, exchange.request_body or None, recorded=exchange)
-        requests = ((RECORDED, _recorded_curl(original)), (side.name, curl_of(side, sent)))
+        requests = ((RECORDED, _recorded_curl(original)), (TARGET, curl_of(side, sent)))
         for difference in differences(operation, before, now, policy):
             outcome.add(found_of(case, difference, policy, requests))
     said = {

@@ -51,12 +51,13 @@ def text(outcome: Outcome, redact: Redact) -> str:
         lines.append(
             f"{number}. {item['operation']}, case {item['case']} ({item['label']}): {item['path']} ({item['kind']})"
         )
-        lines.append(f"   A: {item['a_shown']}")
-        lines.append(f"   B: {item['b_shown']}")
+        first, second = [*item["requests"], "A", "B"][:2]
+        lines.append(f"   {first}: {item['a_shown']}")
+        lines.append(f"   {second}: {item['b_shown']}")
         if item["breaks_the_contract"]:
             lines.append(f"   side {item['breaks_the_contract']} breaks the contract here")
         for name, curl in item["requests"].items():
-            lines.append(f"   {name}: {curl}")
+            lines.append(f"   {name} request: {curl}")
     if data["not_kept"]:
         lines.append(f"... and {data['not_kept']} more difference(s), counted only.")
     for key, what in (("noise", "noise (A and its --noise-from twin differ there too)"), ("allowed", "allowed")):

@@ -113,7 +113,7 @@ class Outcome:
             return f"{len(self.leftovers)} ownership(s) left behind (listed above){also}"
         if self.error:
             return f"could not judge: {self.error}"
-        names = " and ".join(side.name for side in self.sides[:2])
+        names = "the recording and the target" if self.mode == "replay" else "A and B"
         count = len(self.divergences) + self.dropped
         if count:
             return f"{count} divergence(s) between {names} over {self.cases} case(s)"
