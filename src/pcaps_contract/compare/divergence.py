@@ -37,6 +37,11 @@ class Answer:
     status: int | None
     body: Any = None
     json: bool = True
+    missing: str | None = None  # why there is no answer (status None): not sent, or none came
+
+    @property
+    def shown_status(self) -> int | str:
+        return self.status if self.status is not None else self.missing or "no answer"
 
 
 @dataclass(frozen=True)
@@ -90,7 +95,7 @@ class _Walk:
 
     def answers(self, a: Answer, b: Answer) -> None:
         if a.status != b.status:
-            self.add("status", "status", a.status, b.status)
+            self.add("status", "status", a.shown_status, b.shown_status)
         if a.status is None or b.status is None or a.status == 204 or b.status == 204:
             return  # no body to compare (an answer missing, or the contract's empty 204)
         if a.json != b.json:

@@ -14,6 +14,7 @@ from typing import Any
 
 from pcaps_contract import _api as api
 from pcaps_contract._json import loads
+from pcaps_contract._ownerships import id_problem
 from pcaps_contract._report import Step
 from pcaps_contract.compare.cases import Case, Delivered
 from pcaps_contract.compare.divergence import Answer, Difference, Policy, differences, is_divergence
@@ -52,6 +53,8 @@ def contract_differences(broken_a: Sequence[str], broken_b: Sequence[str]) -> li
 
 def curl_of(side: Side, sent: Sent) -> str:
     """The request as a runnable curl, the side's secrets as its own variables (`$CLOUDFLARE_API_TOKEN_B`)."""
+    if sent.skipped:
+        return f"(not sent: {sent.skipped})"
     body = sent.body.decode("utf-8", "replace") if sent.body is not None else None
     headers = {"Content-Type": "application/json"} if body is not None else {}
     origin = SERVED_ORIGIN if side.options.target.in_process else None
@@ -124,6 +127,9 @@ def send_case(side: Side, case: Case) -> Sent:
         if ownership_id is None:
             url = operation_url(side, case.operation, f"<{case.target}>")
             return Sent(case.method, url, None, skipped=f"no record {case.target} on this side (its add made none)")
+    problem = id_problem(ownership_id) if case.target is not None else None
+    if problem is not None:  # an id the side answered that no request can carry (the cleanup's rule): never sent
+        return Sent(case.method, side.path("<unsendable id>"), None, skipped=problem)
     url = operation_url(side, case.operation, ownership_id)
     body = case.raw if case.raw is not None else _body(side, case.body)
     sent = side.send(case.method, url, body, ownership_id if case.operation == api.DELETE else None)
@@ -141,7 +147,7 @@ def send_case(side: Side, case: Case) -> Sent:
 def comparable(side: Side, case: Case, sent: Sent) -> Answer:
     recorded = sent.recorded
     if recorded is None:
-        return Answer(None)
+        return Answer(None, missing=f"not sent: {sent.skipped}" if sent.skipped else sent.error)
     window = Window(*side.window(sent), skew=side.options.clock_skew)
     return answer_of(recorded.status, recorded.response_body, side.roles, window, adding=case.creates is not None)
 
