@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from pcaps_contract._report import run_ending
 from pcaps_contract.compare.divergence import Difference
 
 DIVERGENCE = "divergence"
@@ -12,8 +13,6 @@ ALLOWED = "allowed"
 NOISE = "noise"
 EXIT_SAME = 0
 EXIT_DIVERGED = 1
-EXIT_COULD_NOT_JUDGE = 2
-EXIT_LEFTOVERS = 3
 MAX_KEPT = 5000  # differences kept for the reports; beyond it they are counted only
 
 
@@ -100,19 +99,16 @@ class Outcome:
 
     @property
     def exit_code(self) -> int:
-        if self.leftovers:
-            return EXIT_LEFTOVERS
-        if self.error:
-            return EXIT_COULD_NOT_JUDGE
+        ending = run_ending(len(self.leftovers), self.error, "behind")
+        if ending is not None:
+            return ending[0]
         return EXIT_DIVERGED if self.divergences or self.dropped else EXIT_SAME
 
     @property
     def verdict(self) -> str:
-        if self.leftovers:
-            also = f"; could not judge: {self.error}" if self.error else ""
-            return f"{len(self.leftovers)} ownership(s) left behind (listed above){also}"
-        if self.error:
-            return f"could not judge: {self.error}"
+        ending = run_ending(len(self.leftovers), self.error, "behind")
+        if ending is not None:
+            return ending[1]
         names = "the recording and the target" if self.mode == "replay" else "A and B"
         count = len(self.divergences) + self.dropped
         if count:
