@@ -1,12 +1,14 @@
 """`compare` end to end over real sockets: the served mock against itself, against the independent peer's faithful
 variants, and against its seeded defects; refusals in one sentence; no secret of either side in any output.
 
-One seed per case here (CI's budget); the ten-seed runs are measured outside CI (BENCHMARKS.md).
+One seed per case in CI (its budget); `PCAPS_COMPARE_SEEDS=10` runs the no-divergence proofs at ten seeds, measured
+outside CI (BENCHMARKS.md).
 """
 
 from __future__ import annotations
 
 import json
+import os
 import re
 from pathlib import Path
 
@@ -26,6 +28,7 @@ DEFECT_DIVERGES_AT = {
     "destination_conf_query_dropped": ("add_bucket", "result.destination_conf"),
     **DIVERGENCES,
 }
+SEEDS = range(1, int(os.environ.get("PCAPS_COMPARE_SEEDS", "1")) + 1)
 DIVERGENCE_LINE = re.compile(r"^\d+\. (\w+), case \d+ \([^)]*\): (\S+) \(", re.MULTILINE)
 
 
@@ -46,21 +49,23 @@ def diverged_at(outcome: Outcome) -> set[tuple[str, str]]:
     return set(DIVERGENCE_LINE.findall(outcome.stdout))
 
 
-def compare(run_cli: Run, a: str, b: str | None, *extra: str) -> Outcome:
-    return run_cli("compare", "--base-url", a, *(["--base-url", b] if b else []), "--seed", "1", *extra)
+def compare(run_cli: Run, a: str, b: str | None, *extra: str, seed: int = 1) -> Outcome:
+    return run_cli("compare", "--base-url", a, *(["--base-url", b] if b else []), "--seed", str(seed), *extra)
 
 
+@pytest.mark.parametrize("seed", SEEDS)
 def test_the_served_mock_against_another_served_mock_shows_no_divergence(
-    run_cli: Run, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+    run_cli: Run, monkeypatch: pytest.MonkeyPatch, tmp_path: Path, seed: int
 ) -> None:
     monkeypatch.setenv("CLOUDFLARE_API_TOKEN_B", DEV_TOKEN)
     with served_mock() as a, served_mock() as b:
-        outcome = compare(run_cli, a, b, "--report-dir", str(tmp_path))
+        outcome = compare(run_cli, a, b, "--report-dir", str(tmp_path), seed=seed)
     assert outcome.code == 0, outcome.stdout + outcome.stderr
     assert outcome.stdout.startswith("compare: no divergence between A and B over ")
     result = json.loads((tmp_path / "result.json").read_text(encoding="utf-8"))
     assert result["exit_code"] == 0 and result["divergences"] == [] and result["cases"] >= 25
-    assert {side["requests"] for side in result["sides"]} == {result["cases"]}  # every case reached both sides
+    # Every case reached both sides; the sender counts the preflight's list and the cleanup's requests too.
+    assert all(result["cases"] < side["requests"] <= result["cases"] + 4 for side in result["sides"]), result["sides"]
     assert not (tmp_path / "ctrf.json").exists()
     html = (tmp_path / "report.html").read_text(encoding="utf-8")
     assert "Content-Security-Policy" in html and "No divergence." in html
@@ -73,13 +78,18 @@ def test_one_base_url_is_compared_with_the_bundled_mock_in_process(run_cli: Run)
     assert "side B: the bundled mock (in-process)" in outcome.stdout
 
 
+@pytest.mark.parametrize("seed", SEEDS)
 @pytest.mark.parametrize("variant", [None, *VARIANTS])
-def test_the_mock_and_each_faithful_variant_of_the_peer_do_not_diverge(run_cli: Run, variant: str | None) -> None:
-    with served_mock() as a, serve_peer(token=PEER_SECRET, variant=variant) as (b, _):
-        outcome = compare(run_cli, a, b)
+def test_the_mock_and_each_faithful_variant_of_the_peer_do_not_diverge(
+    run_cli: Run, variant: str | None, seed: int
+) -> None:
+    with served_mock() as a, serve_peer(token=PEER_SECRET, variant=variant) as (b, peer):
+        outcome = compare(run_cli, a, b, seed=seed)
+        left = [ownership for records in peer.store.values() for ownership in records]
     assert outcome.code == 0, outcome.stdout + outcome.stderr
     assert "difference(s) allowed" in outcome.stdout  # error codes and texts differ, as the contract allows
     assert PEER_SECRET not in outcome.stdout + outcome.stderr
+    assert left == []
 
 
 def test_strict_reports_what_the_contract_allows_as_divergences(run_cli: Run) -> None:

@@ -172,5 +172,7 @@ def summaries(sides: Sequence[Side], name: Callable[[Side], str] = lambda side: 
                 cell = side.judge.ledger.cells.get((operation, check))
                 if cell is not None and cell.failed:
                     broken[check] = broken.get(check, 0) + cell.failed
-        summary.append(SideSummary(name(side), side.description, side.sent, dict(side.statuses), broken))
+        # Over a network every request the sender sent (the preflight's and the cleanup's too); in-process the cases'.
+        sent = side.connection.stats["requests"] if side.connection.adapter is not None else side.sent
+        summary.append(SideSummary(name(side), side.description, sent, dict(side.statuses), broken))
     return summary
