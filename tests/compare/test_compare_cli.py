@@ -165,3 +165,21 @@ def test_a_side_without_an_account_is_refused_naming_its_variable(
         outcome = compare(run_cli, a, b)
     assert outcome.code == 2
     assert "side B has no account" in outcome.stderr and "CLOUDFLARE_ACCOUNT_ID_B" in outcome.stderr
+
+
+@pytest.mark.parametrize(
+    ("mode", "said"),
+    [("hang-after-first", "stopped answering"), ("throttle-forever", "429"), ("unauthorized", "refused")],
+)
+def test_a_side_that_stops_answering_or_refuses_ends_the_comparison_in_one_sentence(
+    run_cli: Run, monkeypatch: pytest.MonkeyPatch, mode: str, said: str
+) -> None:
+    from tests.hostile.server import serve_hostile
+
+    monkeypatch.setenv("CLOUDFLARE_API_TOKEN", PEER_SECRET)
+    with serve_hostile(mode) as url:
+        outcome = compare(run_cli, url, None, "--timeout", "2", "--max-time", "30")
+    assert outcome.code == 2, outcome.stdout + outcome.stderr
+    verdict = outcome.stdout.splitlines()[0] if outcome.stdout else outcome.stderr
+    assert said in verdict and "Traceback" not in outcome.stdout + outcome.stderr
+    assert PEER_SECRET not in outcome.stdout + outcome.stderr
