@@ -46,10 +46,12 @@ class Case:
     literal: str | None = None
     creates: str | None = None
     holds: bool = False
+    verb: str | None = None  # a method the operation's path does not declare (the answer names what it allows)
+    account: str | None = None  # an account id in the path other than the side's own (one no account can have)
 
     @property
     def method(self) -> str:
-        return {api.LIST: "GET", api.DELETE: "DELETE"}.get(self.operation, "POST")
+        return self.verb or {api.LIST: "GET", api.DELETE: "DELETE"}.get(self.operation, "POST")
 
     @property
     def writes(self) -> bool:
@@ -106,6 +108,22 @@ def plan(seed: int, examples: int = DEFAULT_EXAMPLES) -> list[Case]:
         (api.ADD, "add a destination_conf that is not a string", {"body": {"destination_conf": rng.randint(1, 999)}}),
         (api.VALIDATE, "validate without ownership_challenge", {"body": {"destination_conf": confs[second]}}),
         (api.DELETE, "delete an id never created", {"literal": never_created}),
+        (api.ADD, "add an empty destination_conf", {"body": {"destination_conf": ""}}),
+        (api.ADD, "add a destination_conf of another scheme", {"body": {"destination_conf": "ftp://pcaps-cmp-x"}}),
+        (api.ADD, "add a body that is a JSON array", {"body": [confs[first]]}),
+        (
+            api.VALIDATE,
+            "validate an ownership_challenge that is not a string",
+            {"body": {"destination_conf": confs[second], "ownership_challenge": 7}},
+        ),
+        (
+            api.VALIDATE,
+            "validate a bucket never added",
+            {"body": {"destination_conf": destination_conf(rng), "ownership_challenge": made_up}},
+        ),
+        (api.DELETE, "delete an id longer than 32 characters", {"literal": never_created + "0"}),
+        (api.LIST, "list an account id longer than 32 characters", {"account": hex32(rng) + "0"}),
+        (api.LIST, "list with a method the path does not declare", {"verb": "PUT"}),
         *((api.DELETE, f"delete {role}", {"target": role}) for role in roles[1:]),
     ]
     cases: list[Case] = []

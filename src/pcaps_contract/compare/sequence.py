@@ -130,7 +130,7 @@ def send_case(side: Side, case: Case) -> Sent:
     problem = id_problem(ownership_id) if case.target is not None else None
     if problem is not None:  # an id the side answered that no request can carry (the cleanup's rule): never sent
         return Sent(case.method, side.path("<unsendable id>"), None, skipped=problem)
-    url = operation_url(side, case.operation, ownership_id)
+    url = operation_url(side, case.operation, ownership_id, case.account)
     body = case.raw if case.raw is not None else _body(side, case.body)
     sent = side.send(case.method, url, body, ownership_id if case.operation == api.DELETE else None)
     if case.creates is not None and sent.recorded is not None and 200 <= sent.recorded.status < 300:

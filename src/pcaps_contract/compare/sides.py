@@ -132,8 +132,8 @@ class Side:
             return str(connection.halt.error)
         return connection.stop.reason() if connection.stop.is_set() else None
 
-    def path(self, *segments: str) -> str:
-        return self.base_url + api_path("accounts", self.account, "pcaps", "ownership", *segments)
+    def path(self, *segments: str, account: str | None = None) -> str:
+        return self.base_url + api_path("accounts", account or self.account, "pcaps", "ownership", *segments)
 
     def send(self, method: str, url: str, body: bytes | None, deleting: str | None = None) -> Sent:
         """One request through the side's sender, judged by its passive judge; never raises for a lost answer."""
@@ -211,10 +211,10 @@ class Side:
         self._broken.append(failure)
 
 
-def operation_url(side: Side, operation: str, ownership_id: str | None = None) -> str:
-    """The URL of an operation on the side's first account (`ownership_id` for a delete)."""
+def operation_url(side: Side, operation: str, ownership_id: str | None = None, account: str | None = None) -> str:
+    """The URL of an operation on the side's account (or `account`; `ownership_id` for a delete)."""
     if operation == api.DELETE:
-        return side.path(ownership_id or "")
+        return side.path(ownership_id or "", account=account)
     if operation == api.VALIDATE:
-        return side.path("validate")
-    return side.path()
+        return side.path("validate", account=account)
+    return side.path(account=account)
