@@ -183,3 +183,20 @@ def test_a_side_that_stops_answering_or_refuses_ends_the_comparison_in_one_sente
     verdict = outcome.stdout.splitlines()[0] if outcome.stdout else outcome.stderr
     assert said in verdict and "Traceback" not in outcome.stdout + outcome.stderr
     assert PEER_SECRET not in outcome.stdout + outcome.stderr
+
+
+def test_a_budget_spent_before_the_last_case_cannot_say_there_is_no_divergence(run_cli: Run) -> None:
+    with served_mock() as a, serve_peer(token=PEER_SECRET) as (b, peer):
+        outcome = compare(run_cli, a, b, "--max-requests", "5")
+        left = [ownership for records in peer.store.values() for ownership in records]
+    assert outcome.code == 2, outcome.stdout
+    assert "could not judge every case: --max-requests 5 was reached after 5 case(s)" in outcome.stdout
+    assert left == []  # what the five cases created was cleaned up
+
+
+def test_a_divergence_found_before_the_budget_is_spent_is_the_verdict(run_cli: Run) -> None:
+    with served_mock() as a, serve_peer(token=PEER_SECRET, defects={"add_result_under_data"}) as (b, _):
+        outcome = compare(run_cli, a, b, "--max-requests", "3")
+    assert outcome.code == 1, outcome.stdout
+    assert ("add_bucket", "result") in diverged_at(outcome)
+    assert "note: the run stopped early: --max-requests 3 was reached" in outcome.stdout

@@ -238,6 +238,11 @@ def _judge(
             outcome.leftovers += [f"side {side.name}: {leftover.described}" for leftover in result.leftovers]
     if interrupt.is_set() and not outcome.error:
         outcome.error = "interrupted (Ctrl-C or SIGTERM) before the run was over"
+    if outcome.stopped is not None:  # the divergences found are the verdict; without one, nothing says there is none
+        if outcome.divergences:
+            outcome.notes.append(f"the run stopped early: {outcome.stopped}.")
+        else:
+            outcome.error = outcome.error or f"could not judge every case: {outcome.stopped}"
     outcome.seconds = time.monotonic() - started
     outcome.sides = summaries(sides, (lambda side: "target") if args.replay else (lambda side: side.name))
     if noise is not None:

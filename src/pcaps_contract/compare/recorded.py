@@ -22,7 +22,7 @@ from pcaps_contract.compare.cases import Case
 from pcaps_contract.compare.divergence import Policy, differences
 from pcaps_contract.compare.normalize import Roles, Window
 from pcaps_contract.compare.result import Outcome
-from pcaps_contract.compare.sequence import answer_of, comparable, curl_of, found_of
+from pcaps_contract.compare.sequence import answer_of, comparable, curl_of, found_of, stop
 from pcaps_contract.compare.sides import Sent, Side, operation_url
 
 RECORDED = "recording"
@@ -51,11 +51,7 @@ def replay(
     adds = 0
     for exchange in read_traffic(path, side.options.max_response_bytes):
         _learn(secrets, exchange, redact)
-        if side.stopped:
-            outcome.error = f"could not replay every exchange: {side.stopped}"
-            break
-        if max_requests is not None and side.sent >= max_requests:
-            outcome.notes.append(f"--max-requests {max_requests} reached after {outcome.cases} exchange(s).")
+        if stop(outcome, [side], max_requests):
             break
         matched = router.match(exchange.method, exchange.url)
         if matched is None:

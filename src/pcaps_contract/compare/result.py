@@ -80,6 +80,7 @@ class Outcome:
     leftovers: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     error: str | None = None
+    stopped: str | None = None  # why the run sent no more before its last case (its budget, an interrupt)
     seconds: float = 0.0
     dropped: int = 0  # differences beyond MAX_KEPT, counted only
     command: str = ""

@@ -76,12 +76,7 @@ def run_cases(
     learned_noise: set[tuple[str, str]] = set()
     kept: list[Found] = []
     for case in cases:
-        stopped = next((side.stopped for side in (*sides, *([noise] if noise else [])) if side.stopped), None)
-        if stopped is not None:
-            outcome.error = outcome.error or f"could not judge every case: {stopped}"
-            break
-        if max_requests is not None and max(a.sent, b.sent) >= max_requests:
-            outcome.notes.append(f"--max-requests {max_requests} reached after {outcome.cases} case(s).")
+        if stop(outcome, [*sides, *([noise] if noise else [])], max_requests):
             break
         if case.needs_challenges and any(side.source is None for side in (*sides, *([noise] if noise else []))):
             outcome.skipped.append(f"case {case.number} ({case.label}): a side delivers no challenge the run can read")
@@ -110,6 +105,21 @@ def run_cases(
                 found.case, found.operation, found.label, found.difference, NOISE, found.requests, found.breaks
             )
         outcome.add(found)
+
+
+def stop(outcome: Outcome, sides: Sequence[Side], max_requests: int | None) -> bool:
+    """Whether the run sends no more: a side's target halted (the verdict), or the budget is spent (`stopped`)."""
+    halted = next((side.halted for side in sides if side.halted), None)
+    if halted is not None:
+        outcome.error = outcome.error or f"could not judge every case: {halted}"
+        return True
+    stopped = next((side.stopped for side in sides if side.stopped), None)
+    if stopped is None and max_requests is not None and max(side.sent for side in sides) >= max_requests:
+        stopped = f"--max-requests {max_requests} was reached"
+    if stopped is not None:
+        outcome.stopped = f"{stopped} after {outcome.cases} case(s)"
+        return True
+    return False
 
 
 def found_of(

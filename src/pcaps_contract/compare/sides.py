@@ -125,12 +125,17 @@ class Side:
             self.connection.__exit__(None, None, None)
 
     @property
+    def halted(self) -> str | None:
+        """Why the side's target could not be judged any more (it stopped answering, or asked for a wait the budget
+        cannot afford), or None: the comparison's verdict then, whatever it found before."""
+        error = self.connection.halt.error
+        return str(error) if error is not None else None
+
+    @property
     def stopped(self) -> str | None:
-        """Why the side may send no more (interrupted, --max-time spent, the target halted), or None."""
+        """Why the side may send no more (the target halted, interrupted, --max-time spent), or None."""
         connection = self.connection
-        if connection.halt.error is not None:
-            return str(connection.halt.error)
-        return connection.stop.reason() if connection.stop.is_set() else None
+        return self.halted or (connection.stop.reason() if connection.stop.is_set() else None)
 
     def path(self, *segments: str, account: str | None = None) -> str:
         return self.base_url + api_path("accounts", account or self.account, "pcaps", "ownership", *segments)
