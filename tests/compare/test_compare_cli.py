@@ -200,3 +200,36 @@ def test_a_divergence_found_before_the_budget_is_spent_is_the_verdict(run_cli: R
     assert outcome.code == 1, outcome.stdout
     assert ("add_bucket", "result") in diverged_at(outcome)
     assert "note: the run stopped early: --max-requests 3 was reached" in outcome.stdout
+
+
+def test_an_in_process_app_is_side_b_with_app(run_cli: Run, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A gallery variant of the mock that leaves a deleted record listed, loaded in-process with --app."""
+    monkeypatch.setenv("CLOUDFLARE_API_TOKEN_B", DEV_TOKEN)
+    with served_mock() as a:
+        outcome = compare(run_cli, a, None, "--app", "tests.gallery.broken:deleted_still_listed")
+    assert outcome.code == 1, outcome.stdout + outcome.stderr
+    assert "side B: tests.gallery.broken:deleted_still_listed (in-process)" in outcome.stdout
+    assert ("list_buckets", "result") in diverged_at(outcome)
+    assert "side B breaks the contract here" in outcome.stdout
+
+
+def test_side_b_may_use_the_key_pair_and_each_side_reads_only_its_own_variables(
+    run_cli: Run, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("CLOUDFLARE_API_TOKEN_B")
+    monkeypatch.setenv("CLOUDFLARE_EMAIL_B", "peer@example.com")
+    monkeypatch.setenv("CLOUDFLARE_API_KEY_B", PEER_SECRET)
+    with served_mock() as a, serve_peer(api_key=PEER_SECRET, defects={"delete_remembers_tombstones"}) as (b, _):
+        outcome = compare(run_cli, a, b)
+    assert outcome.code == 1, outcome.stdout + outcome.stderr
+    assert '-H "X-Auth-Key: $CLOUDFLARE_API_KEY_B"' in outcome.stdout and PEER_SECRET not in outcome.stdout
+    assert '-H "Authorization: Bearer $CLOUDFLARE_API_TOKEN"' in outcome.stdout  # side A's, by its own name
+
+
+def test_a_side_s_environment_holds_its_own_variables_only() -> None:
+    from pcaps_contract.compare.sides import side_environ
+
+    environ = {"CLOUDFLARE_API_TOKEN": "a", "CLOUDFLARE_API_TOKEN_B": "b", "CLOUDFLARE_ACCOUNT_ID_B": "x"}
+    assert side_environ(environ, "_B") == {"CLOUDFLARE_API_TOKEN": "b", "CLOUDFLARE_ACCOUNT_ID": "x"}
+    assert side_environ(environ, "") == {"CLOUDFLARE_API_TOKEN": "a"}
+    assert side_environ(environ, "_NOISE") == {}
