@@ -88,6 +88,8 @@ def test_a_recording_replayed_against_a_defective_implementation_diverges_where_
         outcome = replay(run_cli, recording, target, "--allow-writes")
         held = [record for records in peer.store.values() for record in records]
     assert outcome.code == 1, outcome.stdout + outcome.stderr
-    assert ("add_bucket", "result.destination_conf") in set(DIVERGENCE_LINE.findall(outcome.stdout))
+    found = set(DIVERGENCE_LINE.findall(outcome.stdout))
+    assert {("add_bucket", "result.destination_conf"), ("add_bucket", "destination_conf_is_echoed")} <= found
+    assert "side target breaks the contract here" in outcome.stdout  # the recording, judged too, kept it
     assert held == []  # the replay's records were deleted
     assert PEER_SECRET not in outcome.stdout + outcome.stderr

@@ -22,7 +22,14 @@ from pcaps_contract.compare.cases import Case
 from pcaps_contract.compare.divergence import Policy, differences
 from pcaps_contract.compare.normalize import Roles, Window
 from pcaps_contract.compare.result import Outcome
-from pcaps_contract.compare.sequence import answer_of, comparable, curl_of, found_of, stop
+from pcaps_contract.compare.sequence import (
+    answer_of,
+    comparable,
+    contract_differences,
+    curl_of,
+    found_of,
+    stop,
+)
 from pcaps_contract.compare.sides import Sent, Side, operation_url
 
 RECORDED = "recording"
@@ -40,10 +47,15 @@ def replay(
     redact: Any,
 ) -> None:
     """Replay the recording against the side; the differences into `outcome`."""
-    from pcaps_contract._passive import Router
+    from pcaps_contract._passive import PassiveJudge, Router
     from pcaps_contract._traffic import read_traffic
 
     router = Router(spec)
+    # The recording judged as `verify` judges it, every exchange in order: which checks each recorded answer broke.
+    recorded_broken: list[str] = []
+    judge = PassiveJudge(
+        spec, on_failure=lambda failure, _: recorded_broken.append(failure.check), clock_skew=side.options.clock_skew
+    )
     recorded_roles = Roles()
     secrets = Secrets()
     accounts: dict[str, str] = {}
@@ -53,6 +65,9 @@ def replay(
         _learn(secrets, exchange, redact)
         if stop(outcome, [side], max_requests):
             break
+        recorded_broken.clear()
+        judge.begin(exchange.method, exchange.url, exchange.request_body, exchange.started)
+        judge.feed(exchange)
         matched = router.match(exchange.method, exchange.url)
         if matched is None:
             counts["other"] += 1
@@ -93,8 +108,14 @@ def replay(
         now = comparable(side, case, sent)
         original = Sent(exchange.method, exchange.url, exchange.request_body or None, recorded=exchange)
         requests = ((RECORDED, _recorded_curl(original)), (TARGET, curl_of(side, sent)))
+        target_broken = [failure.check for failure in sent.broken]
+        breaker = {"A": RECORDED, "B": TARGET}
+        one = breaker["A"] if recorded_broken and not target_broken else None
+        one = breaker["B"] if target_broken and not recorded_broken else one
         for difference in differences(operation, before, now, policy):
-            outcome.add(found_of(case, difference, policy, requests))
+            outcome.add(found_of(case, difference, policy, requests, breaks=one))
+        for difference, side_name in contract_differences(recorded_broken, target_broken):
+            outcome.add(found_of(case, difference, policy, requests, breaks=breaker[side_name]))
     said = {
         "writes": "recorded write(s) (POST, DELETE) skipped: give --allow-writes to replay them against this target",
         "other": "recorded exchange(s) not of an operation of the spec, skipped",
