@@ -63,3 +63,21 @@ def test_an_id_no_request_can_carry_is_never_sent_and_is_left_behind(run_cli: Ru
 def test_a_hostile_value_on_the_terminal_keeps_its_escape_visible(value: object) -> None:
     shown = text(outcome_of(value, "x", "unused-secret-0000"), Redactor())
     assert "\x1b" not in shown and ("\\x1b" in shown or "\\u001b" in shown)
+
+
+def test_a_writer_that_fails_ends_in_one_sentence_without_either_side_s_secret(
+    run_cli: Run,  # noqa: F811
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+) -> None:
+    import pcaps_contract.compare.report as report
+
+    def broken(*_: object) -> str:
+        raise RuntimeError(f"the page could not be rendered for {PEER_SECRET}")
+
+    monkeypatch.setattr(report, "html", broken)
+    with served_mock() as a, serve_peer(token=PEER_SECRET) as (b, _):
+        outcome = run_cli("compare", "--base-url", a, "--base-url", b, "--seed", "1", "--report-dir", str(tmp_path))
+    assert outcome.code == 2
+    assert outcome.stderr.count("\n") == 1 and "please report it" in outcome.stderr, outcome.stderr
+    assert PEER_SECRET not in outcome.stdout + outcome.stderr and "$CLOUDFLARE_API_TOKEN_B" in outcome.stderr

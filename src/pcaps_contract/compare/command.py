@@ -186,10 +186,15 @@ def run(args: argparse.Namespace, environ: Mapping[str, str] | None = None) -> i
         outcome, redact = _judge(args, options, noise, policy, interrupt)
     from pcaps_contract.report import shown_command
 
-    outcome.command = shown_command(args.argv, redact)
-    print_outcome(outcome, redact, sys.stdout)
-    if report_dir is not None:
-        write_report_dir(outcome, redact, report_dir)
+    try:
+        outcome.command = shown_command(args.argv, redact)
+        print_outcome(outcome, redact, sys.stdout)
+        if report_dir is not None:
+            write_report_dir(outcome, redact, report_dir)
+    except Exception as exc:  # a writer's failure: one sentence, every side's secrets redacted, never a traceback
+        from pcaps_contract._internal import cause_of, internal_error
+
+        raise PcapsContractError(internal_error(cause_of(exc, redact), outcome.seed)) from None
     return outcome.exit_code
 
 
