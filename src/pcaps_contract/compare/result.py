@@ -82,13 +82,14 @@ class Outcome:
     error: str | None = None
     stopped: str | None = None  # why the run sent no more before its last case (its budget, an interrupt)
     seconds: float = 0.0
-    dropped: int = 0  # differences beyond MAX_KEPT, counted only
+    dropped: int = 0  # divergences beyond MAX_KEPT, counted only
     command: str = ""
 
     def add(self, found: Found) -> None:
+        """Keep the difference for the reports; beyond `MAX_KEPT`, count it (a divergence still decides the exit)."""
         if len(self.found) < MAX_KEPT:
             self.found.append(found)
-        else:
+        elif found.verdict == DIVERGENCE:
             self.dropped += 1
 
     def of(self, verdict: str) -> list[Found]:

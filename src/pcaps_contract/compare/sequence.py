@@ -19,7 +19,7 @@ from pcaps_contract._report import Step
 from pcaps_contract.compare.cases import Case, Delivered
 from pcaps_contract.compare.divergence import Answer, Difference, Policy, differences, is_divergence
 from pcaps_contract.compare.normalize import Roles, Window, normalized
-from pcaps_contract.compare.result import ALLOWED, DIVERGENCE, NOISE, Found, Outcome, SideSummary
+from pcaps_contract.compare.result import ALLOWED, DIVERGENCE, MAX_KEPT, NOISE, Found, Outcome, SideSummary
 from pcaps_contract.compare.sides import Sent, Side, operation_url
 
 # Where the reproductions of an in-process side send their requests: `pcaps-contract mock`'s default address.
@@ -74,7 +74,14 @@ def run_cases(
     """Every case to every side (and the noise twin), in order; the differences into `outcome`."""
     a, b = sides
     learned_noise: set[tuple[str, str]] = set()
-    kept: list[Found] = []
+    kept: list[Found] = []  # until the run ends, so that noise learned later reclasses them (bounded: MAX_KEPT)
+
+    def keep(found: Found) -> None:
+        if len(kept) < MAX_KEPT:
+            kept.append(found)
+        else:
+            outcome.add(found)
+
     for case in cases:
         if stop(outcome, [*sides, *([noise] if noise else [])], max_requests):
             break
@@ -89,9 +96,9 @@ def run_cases(
         broken_b = [failure.check for failure in sent_b.broken]
         breaker = "A" if broken_a and not broken_b else "B" if broken_b and not broken_a else None
         for difference in differences(case.operation, answer_a, answer_b, policy):
-            kept.append(found_of(case, difference, policy, requests, breaks=breaker))
+            keep(found_of(case, difference, policy, requests, breaks=breaker))
         for difference, side in contract_differences(broken_a, broken_b):
-            kept.append(found_of(case, difference, policy, requests, breaks=side))
+            keep(found_of(case, difference, policy, requests, breaks=side))
         for check in sorted(set(broken_a) & set(broken_b)):
             outcome.notes.append(f"both sides break {check} at case {case.number} ({case.label}).")
         if noise is not None:
@@ -99,7 +106,8 @@ def run_cases(
             answer_n = comparable(noise, case, sent_n)
             for difference in differences(case.operation, answer_a, answer_n, policy):
                 learned_noise.add((case.operation, difference.field))
-    for found in kept:
+    overflow, outcome.found = outcome.found, []
+    for found in [*kept, *overflow]:
         if found.verdict == DIVERGENCE and (found.operation, found.difference.field) in learned_noise:
             found = Found(
                 found.case, found.operation, found.label, found.difference, NOISE, found.requests, found.breaks
