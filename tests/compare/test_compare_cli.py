@@ -233,3 +233,38 @@ def test_a_side_s_environment_holds_its_own_variables_only() -> None:
     assert side_environ(environ, "_B") == {"CLOUDFLARE_API_TOKEN": "b", "CLOUDFLARE_ACCOUNT_ID": "x"}
     assert side_environ(environ, "") == {"CLOUDFLARE_API_TOKEN": "a"}
     assert side_environ(environ, "_NOISE") == {}
+
+
+def test_the_html_report_shows_the_verdict_first_and_each_divergence_side_by_side(run_cli: Run, tmp_path: Path) -> None:
+    from html.parser import HTMLParser
+
+    from tests.browser import dump_dom
+
+    with served_mock() as a, serve_peer(token=PEER_SECRET, defects={"delete_remembers_tombstones"}) as (b, _):
+        outcome = compare(run_cli, a, b, "--report-dir", str(tmp_path))
+    assert outcome.code == 1
+    dom = dump_dom(tmp_path / "report.html")
+
+    class Cells(HTMLParser):
+        def __init__(self) -> None:
+            super().__init__()
+            self.ids: list[str] = []
+            self.headers: list[str] = []
+            self.scripts = 0
+            self._in_th = False
+
+        def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+            self.ids += [value or "" for name, value in attrs if name == "id"]
+            self.scripts += tag == "script"
+            self._in_th = tag == "th"
+
+        def handle_data(self, data: str) -> None:
+            if self._in_th and data.strip():
+                self.headers.append(data.strip())
+                self._in_th = False
+
+    page = Cells()
+    page.feed(dom)
+    assert page.ids[0] == "verdict" and "divergence-1" in page.ids and page.scripts == 0
+    assert page.headers[:2] == ["A", "B"]  # the first divergence's two columns
+    assert "$CLOUDFLARE_API_TOKEN_B" in dom and PEER_SECRET not in dom
