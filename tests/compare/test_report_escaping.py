@@ -32,7 +32,7 @@ def outcome_of(a: object, b: object, secret: str) -> Outcome:
     return Outcome("compare", 1, [SideSummary("A", "a"), SideSummary("B", "b")], [found], cases=3)
 
 
-@settings(max_examples=80, deadline=None)
+@settings(max_examples=30, deadline=None)
 @given(st.text(max_size=40), st.text(max_size=40))
 def test_whatever_a_server_answers_is_shown_escaped_in_every_writer(a: str, b: str) -> None:
     secret = "s3cr3t-token-value-000111"
