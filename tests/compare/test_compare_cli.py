@@ -268,3 +268,14 @@ def test_the_html_report_shows_the_verdict_first_and_each_divergence_side_by_sid
     assert page.ids[0] == "verdict" and "divergence-1" in page.ids and page.scripts == 0
     assert page.headers[:2] == ["A", "B"]  # the first divergence's two columns
     assert "$CLOUDFLARE_API_TOKEN_B" in dom and PEER_SECRET not in dom
+
+
+def test_a_refused_side_leaves_a_report_folder_that_says_why(run_cli: Run, tmp_path: Path) -> None:
+    outcome = run_cli(
+        "compare", "--base-url", "http://127.0.0.1:1/client/v4", "--account-id", "x" * 33, "--report-dir", str(tmp_path)
+    )
+    assert outcome.code == 2, outcome.stdout + outcome.stderr
+    result = json.loads((tmp_path / "result.json").read_text(encoding="utf-8"))
+    assert result["exit_code"] == 2 and "is not an account id" in result["error"]
+    assert "could not judge" in (tmp_path / "report.html").read_text(encoding="utf-8")
+    assert PEER_SECRET not in "".join(path.read_text(encoding="utf-8") for path in tmp_path.iterdir())

@@ -166,7 +166,7 @@ def redactor_of(sides: list[Side]) -> Redactor:
 def run(args: argparse.Namespace, environ: Mapping[str, str] | None = None) -> int:
     """Run `compare` as the command line asked; print the report; the exit code."""
     from pcaps_contract._ownerships import stop_on_signals
-    from pcaps_contract._report_dir import prepare_report_dir
+    from pcaps_contract._report_dir import UNFINISHED, prepare_report_dir
     from pcaps_contract.compare.report import REPORT_FILES, print_outcome, write_report_dir
 
     environ = os.environ if environ is None else environ
@@ -177,10 +177,17 @@ def run(args: argparse.Namespace, environ: Mapping[str, str] | None = None) -> i
     requests = side_requests(args)
     policy = policy_of(args)
     report_dir = prepare_report_dir(args.report_dir, files=REPORT_FILES) if args.report_dir else None
-    options = [side_options(request, args, environ) for request in requests]
-    noise = None
-    if args.noise_from:
-        noise = side_options(SideRequest("noise", args.noise_from), args, environ)
+    if report_dir is not None:  # until the run writes its own, the folder says it did not finish (a killed run's)
+        _write_ended(report_dir, UNFINISHED, args, environ)
+    try:
+        options = [side_options(request, args, environ) for request in requests]
+        noise = None
+        if args.noise_from:
+            noise = side_options(SideRequest("noise", args.noise_from), args, environ)
+    except PcapsContractError as exc:  # refused once the folder was prepared: its files say why
+        if report_dir is not None:
+            _write_ended(report_dir, str(exc), args, environ)
+        raise
     interrupt = threading.Event()
     with stop_on_signals(interrupt):
         outcome, redact = _judge(args, options, noise, policy, interrupt)
@@ -196,6 +203,25 @@ def run(args: argparse.Namespace, environ: Mapping[str, str] | None = None) -> i
 
         raise PcapsContractError(internal_error(cause_of(exc, redact), outcome.seed)) from None
     return outcome.exit_code
+
+
+def _write_ended(directory: Path, reason: str, args: argparse.Namespace, environ: Mapping[str, str]) -> None:
+    """The report folder of a run that judged nothing (yet): the reason as its error, every side's secrets redacted."""
+    from pcaps_contract._credentials import Redactor
+    from pcaps_contract.compare.report import write_report_dir
+    from pcaps_contract.compare.result import Outcome
+    from pcaps_contract.compare.sides import SIDE_VARIABLES, SUFFIXES
+    from pcaps_contract.report import shown_command
+
+    redact = Redactor(
+        (environ.get(name + suffix), f"${name}{suffix}")
+        for suffix in SUFFIXES.values()
+        for name in SIDE_VARIABLES
+        if name != ACCOUNT_ENV
+    )
+    outcome = Outcome("replay" if args.replay else "compare", args.seed, error=reason)
+    outcome.command = shown_command(args.argv, redact)
+    write_report_dir(outcome, redact, directory)
 
 
 def _judge(
