@@ -10,7 +10,8 @@ import os
 import sys
 import threading
 import time
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
@@ -193,16 +194,26 @@ def run(args: argparse.Namespace, environ: Mapping[str, str] | None = None) -> i
         outcome, redact = _judge(args, options, noise, policy, interrupt)
     from pcaps_contract.report import shown_command
 
-    try:
+    with _writing(redact, outcome.seed):
         outcome.command = shown_command(args.argv, redact)
         print_outcome(outcome, redact, sys.stdout)
         if report_dir is not None:
             write_report_dir(outcome, redact, report_dir)
-    except Exception as exc:  # a writer's failure: one sentence, every side's secrets redacted, never a traceback
+    return outcome.exit_code
+
+
+@contextmanager
+def _writing(redact: Redactor, seed: int | None) -> Iterator[None]:
+    """A writer's failure as the internal error's one sentence (exit 2), every side's secrets redacted: the command
+    line's last resort knows only side A's variables."""
+    try:
+        yield
+    except PcapsContractError:
+        raise
+    except Exception as exc:
         from pcaps_contract._internal import cause_of, internal_error
 
-        raise PcapsContractError(internal_error(cause_of(exc, redact), outcome.seed)) from None
-    return outcome.exit_code
+        raise PcapsContractError(internal_error(cause_of(exc, redact), seed)) from None
 
 
 def _write_ended(directory: Path, reason: str, args: argparse.Namespace, environ: Mapping[str, str]) -> None:
@@ -220,8 +231,9 @@ def _write_ended(directory: Path, reason: str, args: argparse.Namespace, environ
         if name != ACCOUNT_ENV
     )
     outcome = Outcome("replay" if args.replay else "compare", args.seed, error=reason)
-    outcome.command = shown_command(args.argv, redact)
-    write_report_dir(outcome, redact, directory)
+    with _writing(redact, args.seed):
+        outcome.command = shown_command(args.argv, redact)
+        write_report_dir(outcome, redact, directory)
 
 
 def _judge(
