@@ -211,6 +211,9 @@ def test_an_in_process_app_is_side_b_with_app(run_cli: Run, monkeypatch: pytest.
     assert "side B: tests.gallery.broken:deleted_still_listed (in-process)" in outcome.stdout
     assert ("list_buckets", "result") in diverged_at(outcome)
     assert "side B breaks the contract here" in outcome.stdout
+    assert (
+        "note: side B ran in-process: its curl requests assume it is served at http://127.0.0.1:8787" in outcome.stdout
+    )
 
 
 def test_side_b_may_use_the_key_pair_and_each_side_reads_only_its_own_variables(

@@ -247,7 +247,7 @@ def _judge(
     from pcaps_contract._spec import load_spec
     from pcaps_contract.compare.cases import DEFAULT_EXAMPLES, plan
     from pcaps_contract.compare.result import Outcome
-    from pcaps_contract.compare.sequence import run_cases, summaries
+    from pcaps_contract.compare.sequence import SERVED_ORIGIN, run_cases, summaries
     from pcaps_contract.compare.sides import Side
 
     spec = load_spec(None)
@@ -286,6 +286,12 @@ def _judge(
             outcome.notes.append(f"the run stopped early: {outcome.stopped}.")
         else:
             outcome.error = outcome.error or f"could not judge every case: {outcome.stopped}"
+    for side in sides:
+        if side.options.target.in_process and outcome.divergences:
+            outcome.notes.append(
+                f"side {side.name} ran in-process: its curl requests assume it is served at {SERVED_ORIGIN} "
+                "(the bundled mock: `pcaps-contract mock`)."
+            )
     outcome.seconds = time.monotonic() - started
     outcome.sides = summaries(sides, (lambda side: "target") if args.replay else (lambda side: side.name))
     if noise is not None:
