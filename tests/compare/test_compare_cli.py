@@ -282,3 +282,12 @@ def test_a_refused_side_leaves_a_report_folder_that_says_why(run_cli: Run, tmp_p
     assert result["exit_code"] == 2 and "is not an account id" in result["error"]
     assert "could not judge" in (tmp_path / "report.html").read_text(encoding="utf-8")
     assert PEER_SECRET not in "".join(path.read_text(encoding="utf-8") for path in tmp_path.iterdir())
+
+
+def test_strict_reports_an_absent_validated_and_ignore_field_drops_it(run_cli: Run) -> None:
+    with served_mock() as a, serve_peer(token=PEER_SECRET, variant="validated_absent") as (b, _):
+        strict = compare(run_cli, a, b, "--strict")
+        ignored = compare(run_cli, a, b, "--strict", "--ignore-field", "result.validated")
+    assert strict.code == 1 and ("add_bucket", "result.validated") in diverged_at(strict), strict.stdout
+    assert ("list_buckets", "result[r1].validated") in diverged_at(strict)
+    assert not {field for _, field in diverged_at(ignored) if field.endswith(".validated")}, ignored.stdout
