@@ -247,8 +247,9 @@ def _judge(
     from pcaps_contract._spec import load_spec
     from pcaps_contract.compare.cases import DEFAULT_EXAMPLES, plan
     from pcaps_contract.compare.result import Outcome
-    from pcaps_contract.compare.sequence import SERVED_ORIGIN, run_cases, summaries
+    from pcaps_contract.compare.sequence import run_cases, summaries
     from pcaps_contract.compare.sides import Side
+    from pcaps_contract.gate._run import SERVED_ORIGIN
 
     spec = load_spec(None)
     seed = options[0].resolved_seed()

@@ -13,7 +13,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from pcaps_contract import _api as api
-from pcaps_contract._json import loads
+from pcaps_contract._json import loads, parsed_or_none
 from pcaps_contract._ownerships import id_problem
 from pcaps_contract._report import Step
 from pcaps_contract.compare.cases import Case, Delivered
@@ -21,9 +21,8 @@ from pcaps_contract.compare.divergence import Answer, Difference, Policy, differ
 from pcaps_contract.compare.normalize import Roles, Window, normalized
 from pcaps_contract.compare.result import ALLOWED, DIVERGENCE, MAX_KEPT, NOISE, Found, Outcome, SideSummary
 from pcaps_contract.compare.sides import Sent, Side, operation_url
+from pcaps_contract.gate._run import SERVED_ORIGIN
 
-# Where the reproductions of an in-process side send their requests: `pcaps-contract mock`'s default address.
-SERVED_ORIGIN = "http://127.0.0.1:8787"
 CONTRACT = "contract"
 
 
@@ -152,10 +151,8 @@ def send_case(side: Side, case: Case) -> Sent:
     body = case.raw if case.raw is not None else _body(side, case.body)
     sent = side.send(case.method, url, body, ownership_id if case.operation == api.DELETE else None)
     if case.creates is not None and sent.recorded is not None and 200 <= sent.recorded.status < 300:
-        try:
-            result = json.loads(sent.recorded.response_body).get("result")
-        except (ValueError, AttributeError, RecursionError):
-            result = None
+        document = parsed_or_none(sent.recorded.response_body)
+        result = document.get("result") if isinstance(document, dict) else None
         if isinstance(result, dict):
             side.roles.name(result.get("id"), case.creates)
             side.added[case.creates] = time.monotonic()
