@@ -146,6 +146,7 @@ def test_a_field_where_side_a_and_its_known_good_twin_differ_is_noise(
         (("--base-url", "http://127.0.0.1:1/client/v4", "--allow-writes"), "--allow-writes applies to --replay"),
         (("--base-url", "http://127.0.0.1:1/client/v4", "--ignore-field", "result..id"), "not a field path"),
         (("--base-url", "http://127.0.0.1:1/client/v4"), "cannot reach"),
+        (("--base-url", "http://127.0.0.1:1/client/v4", "--max-examples", "1001"), "1000 or fewer"),
     ],
 )
 def test_what_cannot_be_compared_is_said_in_one_sentence(

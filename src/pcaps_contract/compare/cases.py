@@ -19,6 +19,7 @@ _REGIONS = ("us-east-1", "us-west-2", "eu-west-1", "eu-central-1", "ap-southeast
 _PATHS = ("", "/captures", "/pcaps/2026", "/a/b/c")
 _HEX = "0123456789abcdef"
 DEFAULT_EXAMPLES = 3
+MAX_EXAMPLES = 1000  # the plan is drawn whole before anything is sent: bounded, as every value from outside
 
 
 @dataclass(frozen=True)

@@ -177,6 +177,12 @@ def run(args: argparse.Namespace, environ: Mapping[str, str] | None = None) -> i
         raise UsageError("--noise-from learns noise between two live sides; it does not apply to --replay.")
     requests = side_requests(args)
     policy = policy_of(args)
+    from pcaps_contract.compare.cases import MAX_EXAMPLES
+
+    if args.max_examples is not None and args.max_examples > MAX_EXAMPLES:
+        raise UsageError(
+            f"--max-examples {args.max_examples} is more than {MAX_EXAMPLES}: give {MAX_EXAMPLES} or fewer."
+        )
     report_dir = prepare_report_dir(args.report_dir, files=REPORT_FILES) if args.report_dir else None
     if report_dir is not None:  # until the run writes its own, the folder says it did not finish (a killed run's)
         _write_ended(report_dir, UNFINISHED, args, environ)
