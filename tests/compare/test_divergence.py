@@ -6,6 +6,7 @@ import string
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -119,6 +120,17 @@ def test_an_ignored_field_is_not_reported() -> None:
     b = side(envelope(record("b" * 32, status="success")), {"b" * 32: "r1"})
     assert [difference.path for difference in differences(api.ADD, a, b)] == ["result.status"]
     assert differences(api.ADD, a, b, Policy(ignore_fields=frozenset({"result.status"}))) == []
+
+
+def test_roles_are_bounded_and_a_record_beyond_them_is_another_client_s(monkeypatch: pytest.MonkeyPatch) -> None:
+    from pcaps_contract.compare import normalize
+
+    monkeypatch.setattr(normalize, "MAX_TRACKED_IDS", 2)
+    roles = Roles()
+    for index in range(4):
+        roles.name(f"id-{index}", f"r{index}")
+    roles.name("id-0", "r9")  # a known record may still be named again
+    assert roles.ids == {"id-0": "r9", "id-1": "r1"}
 
 
 def test_a_filename_that_changes_after_its_add_diverges() -> None:

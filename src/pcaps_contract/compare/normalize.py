@@ -14,6 +14,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from pcaps_contract._checks import DEFAULT_CLOCK_SKEW, parse_rfc3339
+from pcaps_contract._limits import MAX_TRACKED_IDS
 
 EMPTY = "<empty>"
 A_TIME = "<a time>"
@@ -34,8 +35,9 @@ class Roles:
     submitted: dict[str, str] = field(default_factory=dict)  # role -> submitted first shown
 
     def name(self, ownership_id: object, role: str) -> None:
-        """The record `ownership_id` plays `role` on this side (its add answered it)."""
-        if isinstance(ownership_id, str):
+        """The record `ownership_id` plays `role` on this side (its add answered it); beyond `MAX_TRACKED_IDS` roles
+        (a recording of endless adds) a record is no role of the run's, compared as another client's."""
+        if isinstance(ownership_id, str) and (ownership_id in self.ids or len(self.ids) < MAX_TRACKED_IDS):
             self.ids[ownership_id] = role
 
     def id_of(self, role: str) -> str | None:
