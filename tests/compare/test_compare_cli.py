@@ -292,3 +292,28 @@ def test_strict_reports_an_absent_validated_and_ignore_field_drops_it(run_cli: R
     assert strict.code == 1 and ("add_bucket", "result.validated") in diverged_at(strict), strict.stdout
     assert ("list_buckets", "result[r1].validated") in diverged_at(strict)
     assert not {field for _, field in diverged_at(ignored) if field.endswith(".validated")}, ignored.stdout
+
+
+TENANCY_DIVERGES_AT = {
+    None: None,
+    "delete_searches_every_account": ("delete_bucket", "status"),
+    "list_merges_accounts": ("list_buckets", "result"),
+    "validate_searches_every_account": ("validate_bucket", "status"),
+}
+
+
+@pytest.mark.parametrize("defect", list(TENANCY_DIVERGES_AT), ids=str)
+def test_with_two_accounts_each_side_s_tenancy_is_compared(
+    run_cli: Run, monkeypatch: pytest.MonkeyPatch, defect: str | None
+) -> None:
+    monkeypatch.setenv("CLOUDFLARE_ACCOUNT_ID", ",".join(PEER_ACCOUNTS))
+    monkeypatch.setenv("CLOUDFLARE_ACCOUNT_ID_B", ",".join(PEER_ACCOUNTS))
+    with served_mock() as a, serve_peer(token=PEER_SECRET, defects={defect} if defect else set()) as (b, peer):
+        outcome = compare(run_cli, a, b)
+        left = [ownership for records in peer.store.values() for ownership in records]
+    assert left == []
+    assert "give each side two accounts" not in outcome.stdout
+    if defect is None:
+        assert outcome.code == 0, outcome.stdout
+    else:
+        assert outcome.code == 1 and TENANCY_DIVERGES_AT[defect] in diverged_at(outcome), outcome.stdout

@@ -49,6 +49,7 @@ class Case:
     holds: bool = False
     verb: str | None = None  # a method the operation's path does not declare (the answer names what it allows)
     account: str | None = None  # an account id in the path other than the side's own (one no account can have)
+    foreign: bool = False  # in the side's second account, whose records are not the first's (tenancy)
 
     @property
     def method(self) -> str:
@@ -102,6 +103,13 @@ def plan(seed: int, examples: int = DEFAULT_EXAMPLES) -> list[Case]:
             f"validate {second} with the delivered challenge",
             {"body": {"destination_conf": confs[second], "ownership_challenge": Delivered(second)}},
         ),
+        (api.LIST, "list the second account after the adds", {"foreign": True}),
+        (
+            api.VALIDATE,
+            f"validate {second}'s bucket in the second account",
+            {"body": {"destination_conf": confs[second], "ownership_challenge": made_up}, "foreign": True},
+        ),
+        (api.DELETE, f"delete {first} in the second account", {"target": first, "foreign": True}),
         (api.DELETE, f"delete {first}", {"target": first}),
         (api.DELETE, f"delete {first} again", {"target": first}),
         (api.ADD, "add without destination_conf", {"body": {}}),

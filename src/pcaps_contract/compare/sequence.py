@@ -84,8 +84,12 @@ def run_cases(
     for case in cases:
         if stop(outcome, [*sides, *([noise] if noise else [])], max_requests):
             break
-        if case.needs_challenges and any(side.source is None for side in (*sides, *([noise] if noise else []))):
+        everyone = (*sides, *([noise] if noise else []))
+        if case.needs_challenges and any(side.source is None for side in everyone):
             outcome.skipped.append(f"case {case.number} ({case.label}): a side delivers no challenge the run can read")
+            continue
+        if case.foreign and any(len(side.options.accounts) < 2 for side in everyone):
+            outcome.skipped.append(f"case {case.number} ({case.label}): give each side two accounts to compare tenancy")
             continue
         sent_a, sent_b = send_case(a, case), send_case(b, case)
         outcome.cases += 1
@@ -147,9 +151,12 @@ def send_case(side: Side, case: Case) -> Sent:
     problem = id_problem(ownership_id) if case.target is not None else None
     if problem is not None:  # an id the side answered that no request can carry (the cleanup's rule): never sent
         return Sent(case.method, side.path("<unsendable id>"), None, skipped=problem)
-    url = operation_url(side, case.operation, ownership_id, case.account)
+    account = side.options.accounts[1] if case.foreign else case.account
+    url = operation_url(side, case.operation, ownership_id, account)
     body = case.raw if case.raw is not None else _body(side, case.body)
-    sent = side.send(case.method, url, body, ownership_id if case.operation == api.DELETE else None)
+    # A delete in another account leaves the record where it is (404 says nothing of it): the cleanup still holds it.
+    deleting = ownership_id if case.operation == api.DELETE and not case.foreign else None
+    sent = side.send(case.method, url, body, deleting)
     if case.creates is not None and sent.recorded is not None and 200 <= sent.recorded.status < 300:
         document = parsed_or_none(sent.recorded.response_body)
         result = document.get("result") if isinstance(document, dict) else None
