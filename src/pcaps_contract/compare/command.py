@@ -156,6 +156,20 @@ def policy_of(args: argparse.Namespace) -> Policy:
     return Policy(frozenset(args.ignore_fields), args.ignore_order, args.strict)
 
 
+def refuse_what_cannot_work(args: argparse.Namespace) -> None:
+    """Flags that cannot go together, or a value past its bound: one sentence each, before anything is prepared."""
+    from pcaps_contract.compare.cases import MAX_EXAMPLES
+
+    if args.allow_writes and not args.replay:
+        raise UsageError("--allow-writes applies to --replay only: compare always writes (and cleans up).")
+    if args.noise_from and args.replay:
+        raise UsageError("--noise-from learns noise between two live sides; it does not apply to --replay.")
+    if args.max_examples is not None and args.max_examples > MAX_EXAMPLES:
+        raise UsageError(
+            f"--max-examples {args.max_examples} is more than {MAX_EXAMPLES}: give {MAX_EXAMPLES} or fewer."
+        )
+
+
 def redactor_of(sides: list[Side]) -> Redactor:
     """One redaction of every side's secrets, each shown as its side's variable."""
     from pcaps_contract._credentials import Redactor
@@ -171,18 +185,9 @@ def run(args: argparse.Namespace, environ: Mapping[str, str] | None = None) -> i
     from pcaps_contract.compare.report import REPORT_FILES, print_outcome, write_report_dir
 
     environ = os.environ if environ is None else environ
-    if args.allow_writes and not args.replay:
-        raise UsageError("--allow-writes applies to --replay only: compare always writes (and cleans up).")
-    if args.noise_from and args.replay:
-        raise UsageError("--noise-from learns noise between two live sides; it does not apply to --replay.")
+    refuse_what_cannot_work(args)
     requests = side_requests(args)
     policy = policy_of(args)
-    from pcaps_contract.compare.cases import MAX_EXAMPLES
-
-    if args.max_examples is not None and args.max_examples > MAX_EXAMPLES:
-        raise UsageError(
-            f"--max-examples {args.max_examples} is more than {MAX_EXAMPLES}: give {MAX_EXAMPLES} or fewer."
-        )
     report_dir = prepare_report_dir(args.report_dir, files=REPORT_FILES) if args.report_dir else None
     if report_dir is not None:  # until the run writes its own, the folder says it did not finish (a killed run's)
         _write_ended(report_dir, UNFINISHED, args, environ)
