@@ -126,12 +126,14 @@ def test_a_field_where_side_a_and_its_known_good_twin_differ_is_noise(
     monkeypatch.setenv("CLOUDFLARE_ACCOUNT_ID_NOISE", OWNER)
     monkeypatch.setenv("CLOUDFLARE_API_TOKEN_B", DEV_TOKEN)
     with (
-        serve_peer(token=PEER_SECRET, defects={"lists_newest_first"}) as (a, _),
-        serve_peer(token=PEER_SECRET) as (twin, _),
+        serve_peer(token=PEER_SECRET, defects={"lists_newest_first"}) as (a, side_a),
+        serve_peer(token=PEER_SECRET) as (twin, side_twin),
         served_mock() as b,
     ):
         plain = compare(run_cli, a, b)
         learned = compare(run_cli, a, b, "--noise-from", twin)
+        left = [ownership for peer in (side_a, side_twin) for records in peer.store.values() for ownership in records]
+    assert left == []  # side A and the noise twin cleaned up too
     assert plain.code == 1 and ("list_buckets", "result") in diverged_at(plain), plain.stdout
     assert learned.code == 0, learned.stdout
     assert "difference(s) noise" in learned.stdout
