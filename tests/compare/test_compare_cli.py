@@ -319,3 +319,32 @@ def test_with_two_accounts_each_side_s_tenancy_is_compared(
         assert outcome.code == 0, outcome.stdout
     else:
         assert outcome.code == 1 and TENANCY_DIVERGES_AT[defect] in diverged_at(outcome), outcome.stdout
+
+
+def test_ctrl_c_ends_a_comparison_with_both_sides_cleaned_up(tmp_path: Path) -> None:
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    from tests.cli.helpers import ROOT
+
+    env = {key: value for key, value in os.environ.items() if not key.startswith("CLOUDFLARE_")}
+    env |= {"CLOUDFLARE_API_TOKEN": PEER_SECRET, "CLOUDFLARE_API_TOKEN_B": PEER_SECRET}
+    env |= {"CLOUDFLARE_ACCOUNT_ID": OWNER, "CLOUDFLARE_ACCOUNT_ID_B": OWNER}
+    with serve_peer(token=PEER_SECRET) as (a, side_a), serve_peer(token=PEER_SECRET) as (b, side_b):
+        command = [sys.executable, "-m", "pcaps_contract", "compare", "--base-url", a, "--base-url", b]
+        command += ["--max-examples", "1000", "--rate-limit", "50/s", "--report-dir", str(tmp_path)]
+        with subprocess.Popen(
+            command, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+        ) as run:
+            deadline = time.monotonic() + 60
+            while side_b.requests < 20 and time.monotonic() < deadline:  # well into the adds
+                time.sleep(0.1)
+            run.send_signal(signal.SIGINT)
+            stdout, stderr = run.communicate(timeout=120)
+        left = [ownership for peer in (side_a, side_b) for records in peer.store.values() for ownership in records]
+    assert run.returncode == 2, stdout + stderr
+    assert "could not judge: interrupted (Ctrl-C or SIGTERM)" in stdout and "Traceback" not in stdout + stderr
+    assert left == [] and PEER_SECRET not in stdout + stderr
+    assert json.loads((tmp_path / "result.json").read_text(encoding="utf-8"))["exit_code"] == 2
