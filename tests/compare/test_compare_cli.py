@@ -160,6 +160,23 @@ def test_what_cannot_be_compared_is_said_in_one_sentence(
     assert sentence in said and "Traceback" not in said
 
 
+@pytest.mark.parametrize(
+    ("removed", "sentence"),
+    [
+        (("CLOUDFLARE_API_TOKEN_B",), "side B has no credentials: set CLOUDFLARE_API_TOKEN_B"),
+        (("CLOUDFLARE_API_TOKEN",), "side A has no credentials: set CLOUDFLARE_API_TOKEN (or"),
+    ],
+)
+def test_a_side_without_credentials_is_refused_naming_its_own_variables(
+    run_cli: Run, monkeypatch: pytest.MonkeyPatch, removed: tuple[str, ...], sentence: str
+) -> None:
+    for name in removed:
+        monkeypatch.delenv(name)
+    monkeypatch.setenv("CLOUDFLARE_EMAIL_NOISE", "someone@example.com")  # another side's: never side A's or B's
+    outcome = compare(run_cli, "http://127.0.0.1:9/client/v4", "http://127.0.0.1:8/client/v4")
+    assert outcome.code == 2 and sentence in outcome.stderr, outcome.stderr
+
+
 def test_a_side_without_an_account_is_refused_naming_its_variable(
     run_cli: Run, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -126,6 +126,8 @@ def side_options(request: SideRequest, args: argparse.Namespace, environ: Mappin
 
     suffix = SUFFIXES[request.name]
     own = side_environ(environ, suffix)
+    if request.base_url or request.app:  # the bundled mock has credentials of its own
+        _refuse_missing_credentials(request.name, own, suffix)
     options = resolve_options(
         base_url=request.base_url,
         app=request.app,
@@ -145,6 +147,19 @@ def side_options(request: SideRequest, args: argparse.Namespace, environ: Mappin
         raise UsageError(f"side {request.name} has no account: pass {flag} (or set {ACCOUNT_ENV}{suffix}).")
     check_options(options)
     return options
+
+
+def _refuse_missing_credentials(name: str, own: Mapping[str, str], suffix: str) -> None:
+    """A side without whole credentials, named with its own variables (compare has no --token: secrets stay off
+    the command line)."""
+    from pcaps_contract._credentials import API_KEY_ENV, EMAIL_ENV, TOKEN_ENV
+
+    if own.get(TOKEN_ENV) or (own.get(EMAIL_ENV) and own.get(API_KEY_ENV)):
+        return
+    pair = f"{EMAIL_ENV}{suffix} and {API_KEY_ENV}{suffix}"
+    if own.get(EMAIL_ENV) or own.get(API_KEY_ENV):
+        raise UsageError(f"side {name}: set both {pair}, or {TOKEN_ENV}{suffix}.")
+    raise UsageError(f"side {name} has no credentials: set {TOKEN_ENV}{suffix} (or {pair}).")
 
 
 def policy_of(args: argparse.Namespace) -> Policy:
