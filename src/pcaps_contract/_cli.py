@@ -139,6 +139,7 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(title="commands", metavar="COMMAND")
     _add_lint(commands)
     _add_check(commands)
+    _add_compare(commands)
     _add_diff(commands)
     _add_fuzz(commands)
     _add_proxy(commands)
@@ -315,6 +316,27 @@ def add_verbose(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--verbose", action="store_true", help="list each check never judged, with its reason (the reports always do)"
     )
+
+
+def _add_compare(commands: Commands) -> None:
+    compare = commands.add_parser(
+        "compare",
+        help="the same seeded cases against two implementations, and every divergence between them",
+        description="Send the same seeded cases (and the lifecycle's steps, each side with its own ids) to side A "
+        "and side B, then report every divergence: status, envelope, fields, values by role, lists, each side's "
+        "contract verdicts. Side B is the bundled mock in-process unless a second --base-url (or --app) says. "
+        "Exit 0 no divergence, 1 divergences, 2 could not judge, 3 ownerships left behind.",
+    )
+    from pcaps_contract.compare import add_arguments
+
+    add_arguments(compare)
+    compare.set_defaults(run=_run_compare)
+
+
+def _run_compare(args: argparse.Namespace) -> int:
+    from pcaps_contract.compare import run
+
+    return run(args)
 
 
 def _add_fuzz(commands: Commands) -> None:

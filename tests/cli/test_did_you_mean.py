@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 from pcaps_contract._cli import build_parser, main
 
 SECRET = "tok-3f9a1c0d7e5b42a8b6c1d9e0f7a2b4c6"
-COMMANDS = ["lint", "check", "diff", "fuzz", "proxy", "verify", "mock", "generate"]
+COMMANDS = ["lint", "check", "compare", "diff", "fuzz", "proxy", "verify", "mock", "generate"]
 # What a command cannot go without: argparse says that first, before anything it did not recognise.
 REQUIRED = {"verify": ["traffic.har"], "proxy": ["--upstream", "http://127.0.0.1:9/client/v4"]}
 
@@ -56,7 +56,7 @@ def test_a_command_like_no_other_lists_them_all_without_echoing_it(argv: list[st
     stderr = refused(argv)  # an option before the command: its value is read as the command
     assert SECRET not in stderr and SECRET[:8] not in stderr
     assert stderr == (
-        "error: pcaps-contract: unknown command (choose from lint, check, diff, fuzz, proxy, verify, mock, "
+        "error: pcaps-contract: unknown command (choose from lint, check, compare, diff, fuzz, proxy, verify, mock, "
         "generate); see `pcaps-contract --help`.\n"
     )
 

@@ -125,6 +125,12 @@ NEW_DEFECTS: dict[str, str] = {
     "second_account_lists_the_first": "foreign_ownership_is_not_listed",
 }
 
+# Behaviours the contract leaves open that callers may still depend on: no check names them, and `compare` against
+# the mock must report each as a divergence at this operation and field.
+DIVERGENCES: dict[str, tuple[str, str]] = {
+    "lists_newest_first": ("list_buckets", "result"),
+}
+
 # Defects only a run with --bucket reaches (it validates with the challenge delivered there): `s3_endpoint`.
 BUCKET_DEFECTS: dict[str, str] = {
     "validated_list_still_pending": "record_is_stable",
@@ -234,7 +240,7 @@ class PeerServer:
         defects: frozenset[str],
         variant: str | None,
     ) -> None:
-        unknown = set(defects) - {*DEFECTS, *NEW_DEFECTS, *UNREACHABLE, *BUCKET_DEFECTS, *NOT_JUDGED}
+        unknown = set(defects) - {*DEFECTS, *NEW_DEFECTS, *UNREACHABLE, *BUCKET_DEFECTS, *NOT_JUDGED, *DIVERGENCES}
         if unknown:
             raise ValueError(f"no such defect: {', '.join(sorted(unknown))}")
         if variant is not None and variant not in VARIANTS:
@@ -452,6 +458,8 @@ class PeerServer:
                     accounts = [PEER_ACCOUNTS[0], account_id]  # BUG: the second account inherits the first's
                 # Soft-deleted records stay in `store` (only with `delete_is_soft`), and the listing forgets them.
                 held = [record for account in accounts for record in self.store.get(account, {}).values()]
+                if self.has("lists_newest_first"):
+                    held = held[::-1]  # newest first: the contract names no order, a caller may assume one
                 if self.has("list_shows_only_validated"):
                     held = [record for record in held if record.status == "success"]  # BUG: a dashboard filter
                 for record in held:

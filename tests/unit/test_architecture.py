@@ -24,13 +24,15 @@ GROUND = {"_compat", "_credentials", "_errors", "_extras", "_face", "_files", "_
 GROUND |= {"_serving", "_terminal", "_text", "_urls"}
 # Each layer may import the ground floor and the layers before it, never one after it.
 LAYERS = ("openapi", "judge", "engine", "report")
-DOORS = ("gate", "fuzz", "passive", "codegen", "diff", "lint", "mock", "contract_tests")
+DOORS = ("gate", "fuzz", "passive", "compare", "codegen", "diff", "lint", "mock", "contract_tests")
 HOUSE = (*LAYERS, *DOORS[:-2])  # the packages entered by a face; the mock's and the pytest suite's are public
 # A door may stand on another door only here, each for the reason given.
 DOOR_ARROWS = {
     ("codegen", "diff"),  # a release records what changed since the last one
     ("contract_tests", "gate"),  # the pytest door is the gate's run, told through pytest
     ("replay", "fuzz"),  # a replay file names a finding of fuzz
+    ("compare", "gate"),  # each side is resolved and refused as `check` resolves and refuses its target
+    ("compare", "passive"),  # each side's verdicts, and a recording, are judged and read as `verify` does
 }
 
 
@@ -409,3 +411,30 @@ def test_a_runs_aim_is_resolved_in_one_place() -> None:
         "pcaps_contract.engine.aim",
         "pcaps_contract.replay",
     }
+
+
+COMPARE_PURE = (
+    "pcaps_contract.compare.normalize",
+    "pcaps_contract.compare.divergence",
+    "pcaps_contract.compare.result",
+)
+
+
+def test_compare_drives_no_engine_of_its_own_and_its_rules_are_pure() -> None:
+    """`compare/` sends through the engine and judges through the passive judge: it drives neither
+    schemathesis nor Hypothesis, knows the mock only as `engine` hands it, and only the command line imports it;
+    its normalisation and divergence rules import neither the sender nor the judges."""
+    found = {name for name in MODULES if inside(name, "pcaps_contract.compare")}
+    assert set(COMPARE_PURE) <= found
+    for name in found:
+        assert not {item for item in MODULES[name] if item.split(".")[0] in {"schemathesis", "hypothesis"}}, name
+        assert not {item for item in ours(name) if inside(item, "pcaps_contract.mock")}, name
+    outside = {name for name in importers_of("pcaps_contract.compare") if not inside(name, "pcaps_contract.compare")}
+    assert outside == {"pcaps_contract._cli"}
+    pure = {"pcaps_contract", "pcaps_contract.openapi", "pcaps_contract.openapi.api", "pcaps_contract.judge"}
+    pure |= {"pcaps_contract.judge.checks", "pcaps_contract.report"}
+    pure |= {"pcaps_contract._limits", *COMPARE_PURE}
+    for path in (PACKAGE / "compare").glob("*.py"):  # answers and recordings are read by the bounded reader only
+        assert not re.search(r"\bjson\.loads?\(", path.read_text(encoding="utf-8")), path.name
+    for name in COMPARE_PURE:
+        assert ours(name) <= pure, name

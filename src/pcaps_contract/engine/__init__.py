@@ -14,6 +14,7 @@ from pcaps_contract import _face
 if TYPE_CHECKING:
     from pcaps_contract.engine.aim import Aimed, checked_accounts, checked_seconds, resolve_aim
     from pcaps_contract.engine.challenges import BucketSource, ChallengeSource, MockRouteSource, challenge_source
+    from pcaps_contract.engine.connection import SERVED_ORIGIN, Connection, RunSettings
     from pcaps_contract.engine.data import (
         as_the_server_reads,
         destination_confs,
@@ -28,6 +29,8 @@ if TYPE_CHECKING:
         CleanupResult,
         Leftover,
         clean_up_in_time,
+        created_by,
+        id_problem,
         shown_id,
         text_problem,
         track_created,
@@ -63,6 +66,7 @@ __all__ = [
     "MAX_RATE",
     "MOCK_ACCOUNTS",
     "OWN_PHASES",
+    "SERVED_ORIGIN",
     "STATEFUL",
     "Aimed",
     "AnyOf",
@@ -71,6 +75,7 @@ __all__ = [
     "ChallengeSource",
     "CleanupRegistry",
     "CleanupResult",
+    "Connection",
     "Fetch",
     "Halt",
     "Leftover",
@@ -82,6 +87,7 @@ __all__ = [
     "RateLimiter",
     "ResponseLimits",
     "RetryPolicy",
+    "RunSettings",
     "RunState",
     "SendStats",
     "Target",
@@ -92,9 +98,11 @@ __all__ = [
     "checked_accounts",
     "checked_seconds",
     "clean_up_in_time",
+    "created_by",
     "destination_confs",
     "engine_task",
     "get_profile",
+    "id_problem",
     "judge_builtin",
     "last_answer_seconds",
     "made_up_challenges",
@@ -114,5 +122,7 @@ __all__ = [
 ]
 
 
-def __getattr__(name: str) -> Any:
-    return _face.served(__name__, name)
+if not TYPE_CHECKING:  # unseen by the type checker, which then holds every import to the names above
+
+    def __getattr__(name: str) -> Any:
+        return _face.served(__name__, name)

@@ -16,5 +16,7 @@ if TYPE_CHECKING:
 __all__ = ["findings", "run_fuzz"]
 
 
-def __getattr__(name: str) -> Any:
-    return _face.served(__name__, name)
+if not TYPE_CHECKING:  # unseen by the type checker, which then holds every import to the names above
+
+    def __getattr__(name: str) -> Any:
+        return _face.served(__name__, name)

@@ -19,7 +19,7 @@ from pcaps_contract import _face
 
 if TYPE_CHECKING:
     from pcaps_contract.gate.command import run_check
-    from pcaps_contract.gate.options import GATE_ARGUMENTS, GateOptions, options_from, resolve_options
+    from pcaps_contract.gate.options import GATE_ARGUMENTS, GateOptions, check_options, options_from, resolve_options
     from pcaps_contract.gate.run import run_gate
     from pcaps_contract.judge import ALL_CHECKS, FAILED, PASSED, SKIPPED
     from pcaps_contract.report import RunReport as GateReport
@@ -32,6 +32,7 @@ __all__ = [
     "SKIPPED",
     "GateOptions",
     "GateReport",
+    "check_options",
     "options_from",
     "resolve_options",
     "run_check",
@@ -39,5 +40,7 @@ __all__ = [
 ]
 
 
-def __getattr__(name: str) -> Any:
-    return _face.served(__name__, name)
+if not TYPE_CHECKING:  # unseen by the type checker, which then holds every import to the names above
+
+    def __getattr__(name: str) -> Any:
+        return _face.served(__name__, name)

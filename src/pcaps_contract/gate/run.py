@@ -10,37 +10,22 @@ from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
-import httpx
-import requests
-
 from pcaps_contract._compat import ready_for_threads
 from pcaps_contract._errors import PcapsContractError, UsageError
 from pcaps_contract._internal import cause_of, internal_error
-from pcaps_contract._limits import Budget, cleanup_budget
 from pcaps_contract.engine import (
     INTERRUPTED,
     OWN_PHASES,
+    SERVED_ORIGIN,
     STATEFUL,
-    AnyOf,
-    Cancelled,
     ChallengeSource,
-    CleanupRegistry,
-    CleanupResult,
-    Halt,
-    MockRouteSource,
-    PoliteAdapter,
+    Connection,
     Profile,
-    Quiet,
-    RateLimiter,
-    ResponseLimits,
-    RetryPolicy,
     RunState,
     SendStats,
     build_schema,
     challenge_source,
-    clean_up_in_time,
     engine_task,
-    polite_session,
     preflight,
 )
 from pcaps_contract.gate.options import GateOptions, check_options
@@ -48,7 +33,6 @@ from pcaps_contract.gate.progress import GateCounts, GateSnapshot, Ticker
 from pcaps_contract.judge import (
     ALL_CHECKS,
     SKIPPED,
-    AccountModel,
     Ledger,
     checks,
     could_not_judge,
@@ -62,104 +46,6 @@ from pcaps_contract.report import Progress, RunListener, RunReport, utc_now
 if TYPE_CHECKING:
     from pcaps_contract.gate.lanes import Judge
     from pcaps_contract.gate.probes import ProbeTable
-
-# Where the reproductions of an in-process run send their requests: `pcaps-contract mock`'s default address.
-SERVED_ORIGIN = "http://127.0.0.1:8787"
-_UNLIMITED = 1e9
-
-
-class _Connection:
-    """How one run talks to its target: the polite session of a served target, or the app's in-process client."""
-
-    def __init__(self, options: GateOptions, interrupt: threading.Event | None) -> None:
-        self.options = options
-        self.target = options.target
-        self.stats = SendStats()
-        self.time_up = threading.Event()
-        self.interrupt = interrupt or threading.Event()
-        # Whether the target stopped answering or asked for a wait the budget cannot afford: every worker at once.
-        self.halt = Halt(options.timeout)
-        # Every write of the run holds it; the lifecycle reads a listing's pages with it held alone. An in-process
-        # app's phases write past the sender, so pages read there are never judged together.
-        self.quiet = Quiet(holds_every_write=not self.target.in_process)
-        self.stop = AnyOf(
-            self.interrupt,
-            self.time_up,
-            self.halt.event,
-            reasons=(INTERRUPTED, f"--max-time {options.max_time:g}s was spent"),
-        )
-        self.budget = Budget.until(f"--max-time {options.max_time:g}s", options.max_time)
-        self.timer = threading.Timer(options.max_time, self.time_up.set)
-        self.timer.daemon = True
-        self.limiter = RateLimiter(options.rate or _UNLIMITED)
-        self.policy = RetryPolicy(timeout=options.timeout)
-        self.limits = ResponseLimits(max_response_bytes=options.max_response_bytes)
-        # What each account holds, fed by every request the run's adapter sends (the phases', the lanes', the
-        # preflight's). An in-process app's phases go round it: the model then knows it does not see every write.
-        self.model = AccountModel(sighted=not self.target.in_process)
-        self.adapter: PoliteAdapter | None = None
-        self._sessions: list[Any] = []
-        if not self.target.in_process:
-            self.adapter = self._adapter(self.stop, self.halt, self.budget, watched=True)
-            self.client: Any = polite_session(self.adapter, options.credentials.headers())
-            self.errors: tuple[type[Exception], ...] = (requests.RequestException, Cancelled)
-        else:
-            self.client = self.target.client(options.credentials.headers())
-            self.errors = (httpx.HTTPError,)
-
-    def _adapter(self, stop: AnyOf, halt: Halt, budget: Budget, *, watched: bool = False) -> PoliteAdapter:
-        return PoliteAdapter(
-            self.limiter,
-            self.policy,
-            self.stats,
-            stop,
-            origin=self.target.url or self.target.base_url,
-            limits=self.limits,
-            halt=halt,
-            budget=budget,
-            around_writes=self.quiet.writing,
-            watch=self.model.watch if watched else None,
-        )
-
-    def lane_client(self, headers: dict[str, str] | None = None) -> Any:
-        """A client for one lane of the lifecycle: a session of its own on the run's adapter (in-process: the run's
-        client), sending `headers` (one style of the run's credentials; the first style's when None)."""
-        if headers is None or headers == self.options.credentials.headers():
-            if self.adapter is None:
-                return self.client
-            headers = self.options.credentials.headers()
-        session = polite_session(self.adapter, headers) if self.adapter is not None else self.target.client(headers)
-        self._sessions.append(session)
-        return session
-
-    def served_mock_source(self, advertised: bool) -> ChallengeSource | None:
-        """The challenge route of a served mock that advertised it, read by a session without credentials (the
-        route needs none): a target that did not advertise it gets no request there."""
-        if not advertised or self.adapter is None:
-            return None
-        session = polite_session(self.adapter)
-        self._sessions.append(session)
-        return MockRouteSource(session, self.target.base_url)
-
-    def __enter__(self) -> _Connection:
-        self.timer.start()
-        return self
-
-    def __exit__(self, *exc_info: Any) -> None:
-        self.timer.cancel()
-        for session in self._sessions:
-            session.close()
-        self.client.close()
-
-    def clean_up(self, registry: CleanupRegistry) -> CleanupResult:
-        """Delete what the run created, within the cleanup's own time limit."""
-        headers = self.options.credentials.headers()
-        return clean_up_in_time(
-            lambda stop: polite_session(self._adapter(stop, self.halt.for_cleanup(), cleanup_budget()), headers),
-            self.target.base_url,
-            registry,
-            workers=self.options.resolved_workers(),
-        )
 
 
 def run_gate(
@@ -202,7 +88,7 @@ def run_gate(
     )
     if listener is not None:
         listener.started(report)
-    with _Connection(options, interrupt) as connection, _ticking(progress, connection, run):
+    with Connection(options, interrupt) as connection, _ticking(progress, connection, run):
         # Before anything is sent: a --bucket the run cannot read stops it here.
         source = challenge_source(
             options.target,
@@ -294,7 +180,7 @@ def never_judged(
 
 
 @contextmanager
-def _ticking(progress: Progress[GateSnapshot] | None, connection: _Connection, run: RunState) -> Iterator[None]:
+def _ticking(progress: Progress[GateSnapshot] | None, connection: Connection, run: RunState) -> Iterator[None]:
     if progress is None:
         yield
         return
@@ -319,7 +205,7 @@ def _judge_side_by_side(
     options: GateOptions,
     profile: Profile,
     seed: int,
-    connection: _Connection,
+    connection: Connection,
     run: RunState,
     source: ChallengeSource | None,
 ) -> None:
@@ -384,7 +270,7 @@ def _side_by_side(tasks: Sequence[Callable[[], Any]], workers: int) -> list[Any]
 
 def _lanes(
     options: GateOptions,
-    connection: _Connection,
+    connection: Connection,
     run: RunState,
     profile: Profile,
     seed: int,
@@ -436,7 +322,7 @@ def _probe_table() -> ProbeTable:
 
 def _probes(
     options: GateOptions,
-    connection: _Connection,
+    connection: Connection,
     run: RunState,
     seed: int,
     source: ChallengeSource | None,

@@ -12,7 +12,7 @@ from pcaps_contract import _face
 if TYPE_CHECKING:
     from pcaps_contract.judge import checks
     from pcaps_contract.judge.catalogue import ALL_CHECKS, BUILTIN_CHECKS, BUILTIN_EXPECTATIONS, DISABLED_BUILTINS
-    from pcaps_contract.judge.checks import DEFAULT_CLOCK_SKEW, RESPONSE_CHECKS, judges
+    from pcaps_contract.judge.checks import DEFAULT_CLOCK_SKEW, RESPONSE_CHECKS, judges, parse_rfc3339
     from pcaps_contract.judge.conformance import SPEC_CHECKS, run_spec_checks
     from pcaps_contract.judge.ledger import FAILED, PASSED, SKIPPED, Cell, Failure, Ledger, Step
     from pcaps_contract.judge.model import AccountModel, Expectation, Judgement, Request, Ticket, request_of
@@ -61,6 +61,7 @@ __all__ = [
     "judges",
     "kind_of",
     "narrowed",
+    "parse_rfc3339",
     "request_of",
     "run_spec_checks",
     "settled_record",
@@ -68,5 +69,7 @@ __all__ = [
 ]
 
 
-def __getattr__(name: str) -> Any:
-    return _face.served(__name__, name)
+if not TYPE_CHECKING:  # unseen by the type checker, which then holds every import to the names above
+
+    def __getattr__(name: str) -> Any:
+        return _face.served(__name__, name)

@@ -13,5 +13,7 @@ if TYPE_CHECKING:
 __all__ = ["run_lint"]
 
 
-def __getattr__(name: str) -> Any:
-    return _face.served(__name__, name)
+if not TYPE_CHECKING:  # unseen by the type checker, which then holds every import to the names above
+
+    def __getattr__(name: str) -> Any:
+        return _face.served(__name__, name)

@@ -55,5 +55,7 @@ __all__ = [
 ]
 
 
-def __getattr__(name: str) -> Any:
-    return _face.served(__name__, name)
+if not TYPE_CHECKING:  # unseen by the type checker, which then holds every import to the names above
+
+    def __getattr__(name: str) -> Any:
+        return _face.served(__name__, name)

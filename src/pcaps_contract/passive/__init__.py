@@ -10,9 +10,13 @@ from pcaps_contract import _face
 
 if TYPE_CHECKING:
     from pcaps_contract.passive.command import run_proxy, run_verify
+    from pcaps_contract.passive.judging import PassiveJudge, Router
+    from pcaps_contract.passive.traffic import Recorded, Secrets, read_traffic
 
-__all__ = ["run_proxy", "run_verify"]
+__all__ = ["PassiveJudge", "Recorded", "Router", "Secrets", "read_traffic", "run_proxy", "run_verify"]
 
 
-def __getattr__(name: str) -> Any:
-    return _face.served(__name__, name)
+if not TYPE_CHECKING:  # unseen by the type checker, which then holds every import to the names above
+
+    def __getattr__(name: str) -> Any:
+        return _face.served(__name__, name)

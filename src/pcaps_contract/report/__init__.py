@@ -28,9 +28,10 @@ if TYPE_CHECKING:
         write_unfinished,
     )
     from pcaps_contract.report.html import environment, verdict_class
+    from pcaps_contract.report.junit import xml_safe
     from pcaps_contract.report.progress import Progress, format_seconds
     from pcaps_contract.report.responses import Covered, coverage
-    from pcaps_contract.report.run_report import RunListener, RunReport, redacted_failure, utc_now
+    from pcaps_contract.report.run_report import RunListener, RunReport, redacted_failure, run_ending, utc_now
     from pcaps_contract.report.text import TEXT_STYLES, failure_text
 
 __all__ = [
@@ -55,6 +56,7 @@ __all__ = [
     "prepare_report_dir",
     "prepare_report_file",
     "redacted_failure",
+    "run_ending",
     "shown_command",
     "utc_now",
     "verdict_class",
@@ -62,8 +64,11 @@ __all__ = [
     "write_report_dir",
     "write_reports",
     "write_unfinished",
+    "xml_safe",
 ]
 
 
-def __getattr__(name: str) -> Any:
-    return _face.served(__name__, name)
+if not TYPE_CHECKING:  # unseen by the type checker, which then holds every import to the names above
+
+    def __getattr__(name: str) -> Any:
+        return _face.served(__name__, name)

@@ -25,6 +25,16 @@ NEVER_APPLIED = "no response of the run fell under it"
 NOT_ON_THIS_OPERATION = "no response of this operation reached this check"
 
 
+def run_ending(leftovers: int, error: str | None, where: str = "on the target") -> tuple[int, str] | None:
+    """How a run ends before its findings count, or None: records left behind (3), then could not judge (2)."""
+    if leftovers:
+        also = f"; could not judge: {error}" if error else ""
+        return EXIT_LEFTOVERS, f"{leftovers} ownership(s) left {where} (listed above){also}"
+    if error:
+        return EXIT_COULD_NOT_JUDGE, f"could not judge: {error}"
+    return None
+
+
 def utc_now() -> str:
     """The time now as RFC 3339 UTC to the second, as every report writes a run's start."""
     return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
@@ -84,19 +94,16 @@ class RunReport:
     @property
     def exit_code(self) -> int:
         """3 something left on the target, 2 could not judge, 1 violations, 0 conforms (the first that applies)."""
-        if self.leftovers:
-            return EXIT_LEFTOVERS
-        if self.error:
-            return EXIT_COULD_NOT_JUDGE
+        ending = run_ending(len(self.leftovers), self.error)
+        if ending is not None:
+            return ending[0]
         return EXIT_CONFORMS if self.conforms else EXIT_VIOLATIONS
 
     @property
     def verdict(self) -> str:
-        if self.leftovers:
-            also = f"; could not judge: {self.error}" if self.error else ""
-            return f"{len(self.leftovers)} ownership(s) left on the target (listed above){also}"
-        if self.error:
-            return f"could not judge: {self.error}"
+        ending = run_ending(len(self.leftovers), self.error)
+        if ending is not None:
+            return ending[1]
         return "contract violations found" if not self.conforms else "the implementation keeps the contract"
 
     def redact(self, text: str) -> str:
