@@ -29,7 +29,7 @@ from pcaps_contract.engine.sender import (
     went_unanswered,
     window_of,
 )
-from tests.unit.test_ratelimit import FakeWaiter
+from tests.unit.engine.test_ratelimit import FakeWaiter
 
 URL = "http://127.0.0.1:9/client/v4/accounts/a/pcaps/ownership"
 
