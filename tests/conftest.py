@@ -10,8 +10,20 @@ import pytest
 import yaml
 
 from pcaps_contract.openapi.spec import Spec, load_spec
+from tests.fast import add_option, fast_tests_stay_in_process, mark_and_select
+
+__all__ = ["fast_tests_stay_in_process"]  # an autouse fixture: every test is held to its marks
+pytest_plugins = ["pytester"]  # tests/unit/test_fast.py runs scratch suites in-process
 
 SpecEdit = Callable[[dict[str, Any]], None]
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    add_option(parser)
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    mark_and_select(config, items)
 
 
 @pytest.fixture(scope="session")
