@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 import yaml
+from hypothesis import settings
 
 from pcaps_contract.openapi.spec import Spec, load_spec
 from tests.fast import add_option, fast_tests_stay_in_process, mark_and_select
@@ -16,6 +17,12 @@ __all__ = ["fast_tests_stay_in_process"]  # an autouse fixture: every test is he
 pytest_plugins = ["pytester"]  # tests/unit/test_fast.py runs scratch suites in-process
 
 SpecEdit = Callable[[dict[str, Any]], None]
+
+# No example may fail for taking long: on two cores shared with other jobs one example in thousands waits a second
+# for the CPU, and Hypothesis's default deadline (200 ms) would call that a failure. Tests bound time where it is
+# the claim, and budgets bound every run.
+settings.register_profile("suite", deadline=None)
+settings.load_profile("suite")
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:

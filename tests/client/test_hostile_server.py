@@ -358,12 +358,12 @@ def test_nesting_up_to_the_limit_parses_and_brackets_inside_strings_do_not_count
 
 def test_the_depth_guard_stays_linear_on_an_unterminated_string_of_escapes() -> None:
     body = b"[" * 65 + b'"' + b'\\"' * 500_000
-    started = time.monotonic()
+    started = time.thread_time()  # the time this thread computed: a loaded machine does not stretch it
 
     with pytest.raises(ContractViolation):
         parse_json(body)
 
-    assert time.monotonic() - started < 1.0
+    assert time.thread_time() - started < 1.0
 
 
 # -- no redirect is followed ---------------------------------------------------------------------------------------

@@ -7,6 +7,7 @@ import tomllib
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
 
 from tests.fast import NOT_FAST
 
@@ -69,3 +70,7 @@ def test_fast_leaves_out_exactly_the_marked_tests(suite: pytest.Pytester) -> Non
 def test_the_project_registers_each_mark_that_fast_leaves_out() -> None:
     options = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["tool"]["pytest"]["ini_options"]
     assert sorted(line.split(":")[0] for line in options["markers"]) == sorted(NOT_FAST)
+
+
+def test_no_example_fails_for_the_time_a_loaded_machine_takes() -> None:
+    assert settings.default.deadline is None
