@@ -73,4 +73,5 @@ def test_the_project_registers_each_mark_that_fast_leaves_out() -> None:
 
 
 def test_no_example_fails_for_the_time_a_loaded_machine_takes() -> None:
-    assert settings.default.deadline is None
+    default = settings.default
+    assert default is not None and default.deadline is None
