@@ -7,14 +7,7 @@ import threading
 
 from pcaps_contract.gate.progress import GateCounts, GateSnapshot, Ticker, render
 from pcaps_contract.report.progress import Progress
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = 100.0
-
-    def __call__(self) -> float:
-        return self.now
+from tests.clock import Clock
 
 
 def test_the_line_shows_requests_in_flight_and_the_rate() -> None:
