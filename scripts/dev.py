@@ -3,6 +3,7 @@
 
     python3 scripts/dev.py check   # the contract gate against the bundled mock
     python3 scripts/dev.py test    # the project's tests
+    python3 scripts/dev.py test --fast   # only the in-process tests that take seconds (tests/fast.py)
     python3 scripts/dev.py lint    # ruff check, ruff format --check and mypy --strict, as CI runs them
     python3 scripts/dev.py setup   # only the set-up (quick when nothing changed)
     python3 scripts/dev.py mutate src/pcaps_contract/_urls.py   # mutation score of one module
