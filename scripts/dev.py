@@ -3,6 +3,7 @@
 
     python3 scripts/dev.py check   # the contract gate against the bundled mock
     python3 scripts/dev.py test    # the project's tests
+    python3 scripts/dev.py test --fast   # only the in-process tests that take seconds (tests/fast.py)
     python3 scripts/dev.py lint    # ruff check, ruff format --check and mypy --strict, as CI runs them
     python3 scripts/dev.py setup   # only the set-up (quick when nothing changed)
     python3 scripts/dev.py mutate src/pcaps_contract/_urls.py   # mutation score of one module
@@ -105,11 +106,18 @@ def undecorated(source: str) -> str:
     return source
 
 
+def unit_tests_of(module: str) -> str:
+    """The unit test file of a module: tests/unit mirrors the packages, each name without its leading `_`, and the
+    modules at the root of the package are the ground floor (`_urls.py` -> tests/unit/ground/test_urls.py)."""
+    *folders, name = (part.lstrip("_") for part in Path(module).relative_to("src/pcaps_contract").with_suffix("").parts)
+    return (Path("tests/unit", *(folders or ["ground"])) / f"test_{name}.py").as_posix()
+
+
 def mutate(args: list[str]) -> int:
     """Mutation-test one module against its own unit tests; print the score and every surviving mutant.
 
-    `mutate src/pcaps_contract/fuzz/safety.py` runs tests/unit/test_fuzz_safety.py (the module's path, each part
-    without its leading `_`); test files named after the module replace that guess. mutmut reads its config
+    `mutate src/pcaps_contract/fuzz/safety.py` runs tests/unit/fuzz/test_safety.py (`unit_tests_of`); test files
+    named after the module replace that guess. mutmut reads its config
     from `./pyproject.toml`, so each module gets a workspace, `mutants/<module>/`, with the project's
     pyproject plus a `[tool.mutmut]` table and links to src/, tests/ and spec/; it is rebuilt on every run,
     so the score is never an old run's, and kept afterwards for `mutmut show` and `mutmut browse` in it.
@@ -119,7 +127,7 @@ def mutate(args: list[str]) -> int:
         return 2
     module = Path(args[0]).as_posix()
     parts = Path(module).relative_to("src/pcaps_contract").with_suffix("").parts
-    tests = args[1:] or [f"tests/unit/test_{'_'.join(part.lstrip('_') for part in parts)}.py"]
+    tests = args[1:] or [unit_tests_of(module)]
     missing = [test for test in tests if not (ROOT / test).is_file()]
     if missing:
         print(f"error: no {missing[0]}; name the module's unit test files after the module.", file=sys.stderr)

@@ -8,10 +8,29 @@ from typing import Any
 
 import pytest
 import yaml
+from hypothesis import settings
 
 from pcaps_contract.openapi.spec import Spec, load_spec
+from tests.fast import add_option, fast_tests_stay_in_process, mark_and_select
+
+__all__ = ["fast_tests_stay_in_process"]  # an autouse fixture: every test is held to its marks
+pytest_plugins = ["pytester"]  # tests/unit/test_fast.py runs scratch suites in-process
 
 SpecEdit = Callable[[dict[str, Any]], None]
+
+# No example may fail for taking long: on two cores shared with other jobs one example in thousands waits a second
+# for the CPU, and Hypothesis's default deadline (200 ms) would call that a failure. Tests bound time where it is
+# the claim, and budgets bound every run.
+settings.register_profile("suite", deadline=None)
+settings.load_profile("suite")
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    add_option(parser)
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    mark_and_select(config, items)
 
 
 @pytest.fixture(scope="session")

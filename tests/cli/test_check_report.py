@@ -264,7 +264,7 @@ def test_the_documented_responses_seen_are_in_result_json_and_on_the_page(
 def test_ctrf_json_holds_one_valid_test_per_cell_of_result_json(
     served_run: tuple[Outcome, Path, str], broken_run: tuple[Outcome, Path]
 ) -> None:
-    from tests.unit.test_ctrf import valid
+    from tests.unit.report.test_ctrf import valid
 
     for folder in (served_run[1], broken_run[1]):
         result = json.loads((folder / "result.json").read_text(encoding="utf-8"))

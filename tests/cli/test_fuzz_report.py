@@ -280,7 +280,7 @@ def test_each_documented_response_is_listed_seen_or_not_as_the_answers_were(down
 
 
 def test_ctrf_json_has_a_test_per_cell_of_the_matrix_and_the_findings_failed(downloaded: dict[str, Any]) -> None:
-    from tests.unit.test_ctrf import valid
+    from tests.unit.report.test_ctrf import valid
 
     document = json.loads((downloaded["folder"] / "ctrf.json").read_text(encoding="utf-8"))
     valid(document)

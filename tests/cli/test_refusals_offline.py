@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from tests.cli.helpers import Run
-from tests.unit.test_urls import REFUSED
+from tests.unit.ground.test_urls import REFUSED
 
 ACCOUNT = "023e105f4ecef8ad9ca31a8372d0c353"
 CANARY = "canary-token-0123456789abcdefghijklmnop"

@@ -109,7 +109,9 @@ def assert_faults_are_not_violations(outcome: Outcome, served: Served) -> None:
     assert served.holdings() == {}, f"left behind: {served.holdings()}\n{describe(outcome)}"
 
 
-@pytest.mark.parametrize("seed", range(1, 21))
+# Five seeds here: `scripts/soak.py` ran `check` against the served mock at 53 seeds, every run clean (BENCHMARKS.md,
+# "The soak"); a change that breaks a seed in twenty shows there, not in every CI run.
+@pytest.mark.parametrize("seed", range(1, 6))
 def test_check_passes_the_served_mock_and_leaves_nothing_at_every_seed(run_cli: Run, seed: int) -> None:
     with served_mock() as served:
         outcome = run_cli(*command("check", served, "--max-examples", "5", "--seed", str(seed)))

@@ -292,6 +292,7 @@ def _dripping(handler: http.server.BaseHTTPRequestHandler) -> None:
         pass
 
 
+@pytest.mark.sockets
 def test_a_server_dripping_its_body_raises_response_too_slow_at_the_deadline() -> None:
     with _serving("127.0.0.1", _dripping) as origin:
         client = PcapsClient(base_url=origin, api_token="t", timeout=httpx.Timeout(0.5))
@@ -357,12 +358,12 @@ def test_nesting_up_to_the_limit_parses_and_brackets_inside_strings_do_not_count
 
 def test_the_depth_guard_stays_linear_on_an_unterminated_string_of_escapes() -> None:
     body = b"[" * 65 + b'"' + b'\\"' * 500_000
-    started = time.monotonic()
+    started = time.thread_time()  # the time this thread computed: a loaded machine does not stretch it
 
     with pytest.raises(ContractViolation):
         parse_json(body)
 
-    assert time.monotonic() - started < 1.0
+    assert time.thread_time() - started < 1.0
 
 
 # -- no redirect is followed ---------------------------------------------------------------------------------------
@@ -386,6 +387,7 @@ def _redirect_to_another_host() -> Iterator[tuple[str, list[dict[str, str]]]]:
             yield origin, received
 
 
+@pytest.mark.sockets
 @pytest.mark.parametrize(
     "credentials",
     [{"api_token": "s3cret-t0ken"}, {"api_email": "me@example.com", "api_key": "s3cret-k3y"}],
@@ -404,6 +406,7 @@ def test_a_redirect_to_another_host_is_a_pcaps_api_error_and_nothing_reaches_tha
     assert received == []
 
 
+@pytest.mark.sockets
 def test_the_stock_functions_and_a_given_httpx_client_follow_no_redirect_either() -> None:
     with _redirect_to_another_host() as (origin, received):
         stock = AuthenticatedClient(base_url=origin, token="s3cret-t0ken")
@@ -419,6 +422,7 @@ def test_the_stock_functions_and_a_given_httpx_client_follow_no_redirect_either(
     assert received == []
 
 
+@pytest.mark.sockets
 def test_the_redirect_servers_do_reach_the_other_host_when_following_is_asked_for() -> None:
     with _redirect_to_another_host() as (origin, received):
         client = PcapsClient(base_url=origin, api_token="s3cret-t0ken", follow_redirects=True)

@@ -9,8 +9,12 @@ from io import StringIO
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from pcaps_contract.mock import MockConfig, create_app
 from pcaps_contract.mock._server import serve_in_thread
+
+pytestmark = pytest.mark.sockets  # each example runs against the mock served on 127.0.0.1
 
 PAGE = Path(__file__).resolve().parents[2] / "docs" / "generate.md"
 

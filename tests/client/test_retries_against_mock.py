@@ -19,7 +19,7 @@ from tests.client.drivers import AnyClient, Driver
 # Seed 3 draws 429, 500 and success in an order with faults on the first request and never three in a row over the
 # onboarding's requests, so that two retries always get through (a 0.2 share of each fault).
 FLAKY = MockConfig(rate_limit_rate=0.2, server_error_rate=0.2, retry_after=2, seed=3)
-WHERE = ["in-process", "over a socket"]
+WHERE = ["in-process", pytest.param("over a socket", marks=pytest.mark.sockets)]
 
 
 @contextmanager

@@ -90,9 +90,6 @@ UNREACHABLE: dict[str, str] = {
     "add_answers_201": "status_code_conformance",
     # use_after_free judges reads *below* a deleted resource's path; the spec has no GET /ownership/{id}.
     "delete_is_soft": "use_after_free",
-    # schemathesis counts the security schemes' headers as parameters, and a link never supplies them, so it
-    # never finds every parameter of the follow-up "from links"; and the lifecycle lists before it deletes.
-    "delete_needs_a_listing_first": "ensure_resource_availability",
 }
 UNREACHABLE_CAUGHT_BY: dict[str, str] = {
     "add_answers_201": "response_schema_conformance",
@@ -186,7 +183,6 @@ class _Record:
     submitted: str
     status: str = "pending"
     validated: str = ""
-    listed: bool = False
     settles_at: datetime | None = None  # `settles_later`: when a pending verification shows `success`
     verified: str = ""  # the `validated` it then shows
 
@@ -462,8 +458,6 @@ class PeerServer:
                     held = held[::-1]  # newest first: the contract names no order, a caller may assume one
                 if self.has("list_shows_only_validated"):
                     held = [record for record in held if record.status == "success"]  # BUG: a dashboard filter
-                for record in held:
-                    record.listed = True
                 shown = [self.show(record) for record in held]
                 if self.has("validated_list_still_pending"):
                     for listed in shown:  # BUG: the list reads a replica the verification never reached
@@ -525,8 +519,6 @@ class PeerServer:
                     found = held.get(ownership_id)
                 if found is not None and found.id in self.soft_deleted.get(account, set()):
                     found = None
-                if found is not None and self.has("delete_needs_a_listing_first") and not found.listed:
-                    found = None  # BUG: the delete index is only built by a listing
                 if found is None:
                     continue
                 if self.has("delete_is_soft"):

@@ -184,6 +184,7 @@ def test_a_face_serves_what_its_type_checked_imports_name_and_every_name_loads(p
             assert module == f"pcaps_contract.{package}" and attribute == member, member
 
 
+@pytest.mark.subprocess  # a fresh interpreter: this one has loaded every module already
 def test_importing_a_face_loads_none_of_its_modules() -> None:
     import subprocess
     import sys

@@ -77,3 +77,24 @@ def test_the_checks_module_keeps_its_registrations_in_order() -> None:
     order = re.findall(r"^(\w+) = (?:response|lifecycle|tenancy)_check\(judges=", rewritten, re.MULTILINE)
     declared = re.findall(r"^@(?:response|lifecycle|tenancy)_check\(judges=.*\)\ndef (\w+)\(", source, re.MULTILINE)
     assert order == declared and len(order) >= 25
+
+
+def test_the_guessed_unit_tests_of_a_module_mirror_its_package() -> None:
+    guess = dev_script().unit_tests_of
+    assert guess("src/pcaps_contract/fuzz/safety.py") == "tests/unit/fuzz/test_safety.py"
+    assert guess("src/pcaps_contract/mock/_auth.py") == "tests/unit/mock/test_auth.py"
+    assert guess("src/pcaps_contract/_urls.py") == "tests/unit/ground/test_urls.py"
+
+
+def test_every_unit_test_file_named_after_a_module_is_the_guess_for_that_module() -> None:
+    guess = dev_script().unit_tests_of
+    source = ROOT / "src" / "pcaps_contract"
+    modules = [path for path in source.rglob("*.py") if path.name != "__init__.py"]
+    guessed = {guess(path.relative_to(ROOT).as_posix()): path for path in modules}
+    named = [path.relative_to(ROOT).as_posix() for path in (ROOT / "tests" / "unit").rglob("test_*.py")]
+    found = [name for name in named if name in guessed]
+    # A test folder per package, each module's file where `mutate` looks for it: renaming either side breaks this.
+    assert len(found) >= 50, sorted(set(named) - set(found))
+    for folder in (ROOT / "tests" / "unit").iterdir():
+        if folder.is_dir() and folder.name != "__pycache__":
+            assert folder.name == "ground" or (source / folder.name).is_dir(), folder

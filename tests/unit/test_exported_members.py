@@ -88,6 +88,7 @@ def test_every_other_module_is_private() -> None:
 @pytest.mark.parametrize(
     "command", [[], ["check"], ["fuzz"], ["mock"], ["diff"], ["generate"], ["lint"], ["verify"], ["proxy"]]
 )
+@pytest.mark.subprocess
 def test_help_loads_no_heavy_library(command: list[str]) -> None:
     done = subprocess.run(
         [sys.executable, "-X", "importtime", "-m", "pcaps_contract._cli", *command, "--help"],

@@ -8,6 +8,7 @@ import json
 import re
 from xml.etree import ElementTree
 
+import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 from markdown_it import MarkdownIt
@@ -35,6 +36,7 @@ def test_the_terminal_gets_every_character_it_would_obey_escaped(text: str) -> N
     assert printable("plain text\tand a new line\n") == "plain text\tand a new line\n"
 
 
+@pytest.mark.slow  # over ten seconds on two shared cores
 @settings(max_examples=300, deadline=None)
 @given(data=st.recursive(hostile | st.integers(), lambda inner: st.lists(inner) | st.dictionaries(hostile, inner)))
 def test_json_for_a_terminal_is_still_the_same_json(data: object) -> None:

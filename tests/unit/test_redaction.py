@@ -99,6 +99,7 @@ def test_a_value_cut_before_redaction_still_loses_the_cut_piece_of_a_secret(cred
         assert_no_piece(credentials, credentials.redact(body[-(len(body) - 170) :]))
 
 
+@pytest.mark.slow  # over ten seconds on two shared cores
 @pytest.mark.parametrize("credentials", CREDENTIALS)
 def test_findings_hold_redacted_text_and_the_fuzz_reports_keep_no_piece(
     credentials: Credentials, tmp_path: Path

@@ -14,6 +14,7 @@ from tempfile import TemporaryDirectory
 from urllib.parse import quote
 from xml.etree import ElementTree
 
+import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
@@ -79,6 +80,7 @@ def assert_no_piece(secrets: list[str], text: str, where: str) -> None:
             assert piece not in text, f"{piece!r} of a secret in {where}"
 
 
+@pytest.mark.slow  # over ten seconds on two shared cores
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
     secrets=st.lists(secret, min_size=1, max_size=4),
@@ -97,6 +99,7 @@ def test_one_pass_redaction_covers_exactly_what_the_reference_covers(
         assert re.sub(f"{MARK}+", MARK, redactor(cut)) == naive_redaction(secrets, cut), cut
 
 
+@pytest.mark.slow  # over ten seconds on two shared cores
 @settings(max_examples=200, deadline=None)
 @given(secrets=st.lists(secret, min_size=1, max_size=6), prefix=hostile_text, suffix=hostile_text)
 def test_secrets_learned_one_by_one_redact_as_those_known_at_once(secrets: list[str], prefix: str, suffix: str) -> None:
@@ -108,6 +111,7 @@ def test_secrets_learned_one_by_one_redact_as_those_known_at_once(secrets: list[
     assert_no_piece(secrets, learned(text), "the redacted text")
 
 
+@pytest.mark.slow  # over ten seconds on two shared cores
 def test_an_eight_thousand_character_token_and_nine_hundred_tokens_take_linear_time() -> None:
     # The worst text for the old pattern: every prefix of the token before a cut. It grew with the square of the
     # token (a MemoryError); one pass reads each character a bounded number of times.
@@ -166,6 +170,7 @@ def xml_strings(root: ElementTree.Element) -> list[str]:
 UNSHOWABLE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
 
 
+@pytest.mark.slow  # over ten seconds on two shared cores
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(token=secret, key=secret, hostile=hostile_text, long_core=st.integers(min_value=0, max_value=3000))
 @example(token=f'class="curl"><code>{GREEK}', key=f"null{GREEK}null", hostile="'\"\x1b]52;c;", long_core=0)

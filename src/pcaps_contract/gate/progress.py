@@ -98,8 +98,12 @@ class Ticker:
 
     def _run(self) -> None:
         while not self._done.wait(self.every):
-            if not self.progress.tty and self.clock() - self.started < self.progress.interval:
-                continue  # off a terminal the first line waits a whole interval: short runs print none
+            self.tick()
+
+    def tick(self) -> None:
+        """One beat of the thread: the current snapshot shown, unless off a terminal the first interval has not
+        passed (short runs print none)."""
+        if self.progress.tty or self.clock() - self.started >= self.progress.interval:
             self._show()
 
     def _show(self, last: bool = False) -> None:

@@ -86,6 +86,7 @@ def test_every_finite_float_reads_back(number: float) -> None:
     assert loads(json.dumps([number])) == [number] and math.isfinite(loads(json.dumps(number)))
 
 
+@pytest.mark.slow  # 300 examples, each streamed in every chunking: about 10 s
 @settings(max_examples=300, deadline=None)
 @given(st.lists(VALUES, max_size=6), VALUES, st.integers(min_value=1, max_value=64), st.booleans())
 def test_the_items_of_an_array_stream_back_whole_whatever_the_chunks(

@@ -262,6 +262,7 @@ OPS = st.builds(
 )
 
 
+@pytest.mark.slow  # 300 interleavings, each judged against the model: about 6 s
 @settings(max_examples=300, deadline=None)
 @given(ops=st.lists(OPS, min_size=1, max_size=10), data=st.data())
 def test_a_faithful_server_is_never_judged_wrong_in_any_interleaving(ops: list[_Op], data: st.DataObject) -> None:

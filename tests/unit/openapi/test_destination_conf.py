@@ -72,6 +72,7 @@ def test_malformed_bucket_uri_is_rejected(spec: Spec, pattern: re.Pattern[str], 
     assert not pattern.search(value)
 
 
+@pytest.mark.slow  # over ten seconds on two shared cores
 @settings(max_examples=300, deadline=None, derandomize=True)
 @given(st.from_regex(PATTERN))
 def test_values_generated_from_the_pattern_never_end_in_a_newline(value: str) -> None:

@@ -193,6 +193,7 @@ SERVER_IDS = st.one_of(
 )
 
 
+@pytest.mark.slow  # a whole lifecycle per example: about 15 s
 @given(st.lists(SERVER_IDS, min_size=1, max_size=5))
 def test_every_id_a_server_hands_back_is_deleted_by_a_plain_url_or_listed_escaped_and_never_sent(
     ids: list[object],

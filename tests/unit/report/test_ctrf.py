@@ -19,7 +19,7 @@ from pcaps_contract.judge.ledger import Failure, Ledger, Step
 from pcaps_contract.report.ctrf import ctrf_document, write_ctrf
 from pcaps_contract.report.run_report import RunReport
 
-SCHEMA_FILE = Path(__file__).resolve().parents[1] / "schemas" / "ctrf.schema.json"
+SCHEMA_FILE = Path(__file__).resolve().parents[2] / "schemas" / "ctrf.schema.json"
 SCHEMA_SHA256 = "742dee4cffda469902a9c30c4a87b0b7000d59d2ee502dcccb12ec471cea96a2"  # npm `ctrf` 0.3.0's
 SECRET = "ctrf-secret-token-4b1d9e"
 CHECKS = ["not_a_server_error", "success_has_result", "created_ownership_is_listed", "destination_conf_is_echoed"]

@@ -112,6 +112,7 @@ def test_a_path_the_revision_does_not_hold_gives_gits_reason(repo: Path, monkeyp
         load_source("HEAD:spec/gone.yaml", repo / "spec" / "api.yaml")
 
 
+@pytest.mark.subprocess  # git, asked where the repository is
 def test_outside_a_repository_a_revision_cannot_be_read(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("GIT_CEILING_DIRECTORIES", str(tmp_path))
     (tmp_path / "plain").mkdir()

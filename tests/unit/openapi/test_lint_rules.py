@@ -216,6 +216,7 @@ _VALUES = st.recursive(
 )
 
 
+@pytest.mark.slow  # over ten seconds on two shared cores
 @settings(max_examples=150, deadline=None, derandomize=True)
 @given(st.dictionaries(_KEYS, _VALUES, max_size=4), st.sampled_from(["3.1.0", "3.0.3"]))
 def test_lint_of_any_readable_document_is_findings_or_one_sentence(extra: dict[str, Any], version: str) -> None:

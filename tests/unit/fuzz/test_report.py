@@ -7,7 +7,7 @@ from pathlib import Path
 
 from pcaps_contract.fuzz.report import Reporter, placeholder_credentials
 from pcaps_contract.fuzz.result import FuzzResult
-from tests.unit.test_fuzz_result import result
+from tests.unit.fuzz.test_result import result
 
 
 def page(fuzz: FuzzResult, folder: Path) -> str:

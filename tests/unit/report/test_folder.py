@@ -130,6 +130,7 @@ def test_a_verdict_on_an_operation_a_check_does_not_declare_is_shown_never_hidde
     assert ("add_bucket", "created_ownership_is_listed") in report.ledger.judgeable()
 
 
+@pytest.mark.slow  # a report rendered to HTML per example: about 20 s
 @settings(deadline=None)
 @given(st.permutations(["validate_bucket", "delete_bucket", "add_bucket", "list_buckets", "other_op"]))
 def test_every_report_takes_one_column_order_whatever_order_the_run_met_the_operations(order: list[str]) -> None:

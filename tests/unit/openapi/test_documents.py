@@ -328,6 +328,7 @@ def test_a_ref_outside_the_document_is_refused_and_nothing_is_opened_or_fetched(
     assert watch.connected() == []
 
 
+@pytest.mark.slow  # over ten seconds on two shared cores
 @PROPERTY
 @given(data=st.data(), where=st.integers(0, 3))
 def test_lint_resolves_no_ref_out_of_a_document_it_is_handed(canaries: Path, data: st.DataObject, where: int) -> None:

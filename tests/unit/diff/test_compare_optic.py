@@ -16,7 +16,7 @@ from pcaps_contract.diff import diff_documents
 from pcaps_contract.diff.sources import checked
 from pcaps_contract.openapi.spec import Spec
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 
 
 def load_script() -> ModuleType:

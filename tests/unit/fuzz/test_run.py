@@ -16,6 +16,7 @@ from pcaps_contract.fuzz.plan import OPERATIONS, FuzzPlan
 from pcaps_contract.fuzz.run import FuzzRun, _shown_cause, operation_seed
 from pcaps_contract.openapi.spec import Spec
 from pcaps_contract.report.eventlog import EventLog
+from tests.clock import Clock
 
 BASE_URL = "http://127.0.0.1:9/client/v4"  # never reached: nothing here sends
 ACCOUNT, OTHER = "023e105f4ecef8ad9ca31a8372d0c353", "9a7806061c88ada191ed06f989cc3dac"
@@ -31,16 +32,6 @@ class Events(EventLog):
 
     def emit(self, event: str, **data: Any) -> None:
         self.emitted.append((event, data))
-
-
-class Clock:
-    """A clock that moves only when told."""
-
-    def __init__(self) -> None:
-        self.now = 0.0
-
-    def __call__(self) -> float:
-        return self.now
 
 
 def fuzz_run(spec: Spec, clock: Clock | None = None, **plan: Any) -> FuzzRun:

@@ -114,6 +114,7 @@ def failing(handler: Callable[[httpx.Request], httpx.Response]) -> tuple[httpx.C
 # --- the machine, whole -----------------------------------------------------------------------------------
 
 
+@pytest.mark.slow  # whole runs against several servers: about 6 s
 def test_the_machine_sends_the_same_requests_whatever_the_server_answers() -> None:
     correct, hiding = Server(), Server(hide_the_first_listed)
     lifecycle(judge_of(correct.client))
@@ -122,6 +123,7 @@ def test_the_machine_sends_the_same_requests_whatever_the_server_answers() -> No
     assert len(correct.requests()) > 20
 
 
+@pytest.mark.slow  # whole runs at several seeds: about 8 s
 def test_the_seed_decides_the_requests() -> None:
     first, again, other = Server(), Server(), Server()
     for server, seed in ((first, 5), (again, 5), (other, 6)):

@@ -29,7 +29,7 @@ from pcaps_contract.engine.sender import (
     went_unanswered,
     window_of,
 )
-from tests.unit.test_ratelimit import FakeWaiter
+from tests.unit.engine.test_ratelimit import FakeWaiter
 
 URL = "http://127.0.0.1:9/client/v4/accounts/a/pcaps/ownership"
 
@@ -332,6 +332,7 @@ def test_a_request_tells_whether_it_went_out_without_an_answer_whatever_ended_it
     assert not went_unanswered()  # refused before it was sent
 
 
+@pytest.mark.sockets
 def test_a_halt_ends_a_read_already_waiting_for_its_answer() -> None:
     """A worker blocked on a hanging socket is let go as soon as another worker's failure halts the run."""
     import socket
@@ -434,7 +435,8 @@ def test_the_time_waited_is_wall_time_while_some_request_waited_not_the_sum_of_t
         worker.join(timeout=20)
     wall = time.monotonic() - started
     assert statuses == [200, 200] and stats["throttled"] == 2
-    assert 1.0 <= stats.waited <= wall < 1.9, (stats.waited, wall)
+    # The waits overlap: one second of waiting, however late a loaded machine starts the second; the sum is 2.
+    assert 1.0 <= stats.waited <= wall and stats.waited < 2.0, (stats.waited, wall)
 
 
 @pytest.mark.parametrize(("left", "halts"), [(0.5, False), (2.9, False), (3.1, True), (30.0, True)])

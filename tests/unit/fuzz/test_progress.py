@@ -9,16 +9,9 @@ from pathlib import Path
 from pcaps_contract.fuzz.progress import Snapshot, render
 from pcaps_contract.report.eventlog import EventLog
 from pcaps_contract.report.progress import Progress
+from tests.clock import Clock
 
 SNAPSHOT = Snapshot(cases=120, findings=3, new_findings=1, requests=130, throttled=4, elapsed=65.0, left=535.0)
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = 0.0
-
-    def __call__(self) -> float:
-        return self.now
 
 
 def test_on_a_terminal_the_line_is_rewritten_in_place_and_ends_with_a_newline() -> None:

@@ -1,0 +1,1 @@
+"""The generated client's rendering and release (`pcaps_contract.codegen`)."""

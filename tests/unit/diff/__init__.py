@@ -1,0 +1,1 @@
+"""The spec comparison of `diff` (`pcaps_contract.diff`)."""

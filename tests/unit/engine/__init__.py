@@ -1,0 +1,1 @@
+"""Sending and the schemathesis binding (`pcaps_contract.engine`), without sockets."""

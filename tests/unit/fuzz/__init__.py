@@ -1,0 +1,1 @@
+"""The `fuzz` door (`pcaps_contract.fuzz`), in-process."""

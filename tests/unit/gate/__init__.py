@@ -1,0 +1,1 @@
+"""The `check` door (`pcaps_contract.gate`), in-process."""

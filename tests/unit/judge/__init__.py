@@ -1,0 +1,1 @@
+"""The contract's semantics (`pcaps_contract.judge`), on hand-built answers."""

@@ -1,0 +1,1 @@
+"""The mock's parts (`pcaps_contract.mock`), in-process."""

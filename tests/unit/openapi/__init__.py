@@ -1,0 +1,1 @@
+"""The spec, read one way (`pcaps_contract.openapi`)."""

@@ -1,0 +1,1 @@
+"""The passive judges of `verify` and `proxy` (`pcaps_contract.passive`)."""

@@ -1,0 +1,1 @@
+"""Reports of a run and their writers (`pcaps_contract.report`)."""
