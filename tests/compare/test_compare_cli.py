@@ -19,6 +19,8 @@ from tests.cli.helpers import Outcome, Run, cli_runner
 from tests.cli.served import served_mock
 from tests.peers.server import DIVERGENCES, PEER_ACCOUNTS, VARIANTS, serve_peer
 
+pytestmark = pytest.mark.sockets  # compare served or in a process, over 127.0.0.1
+
 OWNER = PEER_ACCOUNTS[0]
 PEER_SECRET = "peer-secret-token-0123456789abcdef"
 # Seeded defects of the peer, each with the operation and the field where it must diverge from the mock.

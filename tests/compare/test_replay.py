@@ -20,6 +20,8 @@ from tests.cli.test_proxy import proxy
 from tests.compare.test_compare_cli import DIVERGENCE_LINE, PEER_SECRET
 from tests.peers.server import PEER_ACCOUNTS, serve_peer
 
+pytestmark = pytest.mark.sockets  # compare served or in a process, over 127.0.0.1
+
 S3, GS = "s3://pcaps-replayed?region=us-east-1", "gs://pcaps-replayed/captures"
 
 

@@ -22,6 +22,8 @@ from tests.cli.served import served_mock
 from tests.compare.test_compare_cli import PEER_SECRET, run_cli  # noqa: F401 (the fixture)
 from tests.peers.server import serve_peer
 
+pytestmark = pytest.mark.sockets  # compare served or in a process, over 127.0.0.1
+
 HOSTILE = "\x1b[31m<script>\u202e"
 UNSHOWABLE = {chr(code) for code in (*range(0x00, 0x09), *range(0x0B, 0x20), *range(0x7F, 0xA0))} | {"\u202e"}
 
