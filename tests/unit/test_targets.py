@@ -24,11 +24,13 @@ from pcaps_contract.engine.targets import (
     Delivered,
     MockRouteSource,
     Target,
+    TargetName,
     base_url_target,
     bundled_mock,
     challenge_source,
     load_app,
     mock_credentials,
+    open_target,
 )
 
 OWNER, OTHER = MOCK_ACCOUNTS
@@ -146,8 +148,10 @@ def test_an_app_that_crashes_after_its_answer_began_is_not_given_a_second_start(
 
 def test_a_base_url_target_is_its_canonical_url_and_not_in_process() -> None:
     target = base_url_target("HTTP://LOCALHOST:8787/client/v4/")
-    assert target == Target("http://localhost:8787/client/v4", "http://localhost:8787/client/v4")
-    assert not target.in_process
+    assert target == TargetName(url="http://localhost:8787/client/v4")
+    assert not target.in_process and target.base_url == target.description == "http://localhost:8787/client/v4"
+    opened = open_target(target, Credentials(token="t" * 20), MOCK_ACCOUNTS)
+    assert opened == Target("http://localhost:8787/client/v4", "http://localhost:8787/client/v4")
 
 
 @pytest.mark.parametrize(

@@ -53,11 +53,14 @@ if TYPE_CHECKING:
         ChallengeSource,
         MockRouteSource,
         Target,
+        TargetName,
+        app_target,
         base_url_target,
         bundled_mock,
         challenge_source,
         load_app,
         mock_credentials,
+        open_target,
     )
 
 __all__ = [
@@ -87,7 +90,9 @@ __all__ = [
     "RunState",
     "SendStats",
     "Target",
+    "TargetName",
     "Throttled",
+    "app_target",
     "as_the_server_reads",
     "base_url_target",
     "build_schema",
@@ -103,6 +108,7 @@ __all__ = [
     "load_app",
     "made_up_challenges",
     "mock_credentials",
+    "open_target",
     "ownership_challenges",
     "parse_rate",
     "polite_session",

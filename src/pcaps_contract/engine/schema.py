@@ -24,7 +24,7 @@ from pcaps_contract.openapi import is_identifier
 if TYPE_CHECKING:
     from pcaps_contract._credentials import Credentials
     from pcaps_contract.engine.profiles import Profile
-    from pcaps_contract.engine.targets import Target
+    from pcaps_contract.engine.targets import Target, TargetName
     from pcaps_contract.openapi import Spec
 
 
@@ -37,7 +37,7 @@ class Aim(Protocol):
     """What the schema reads of a run's resolved options: where, as whom, with which budget and tolerance."""
 
     @property
-    def target(self) -> Target: ...
+    def target(self) -> TargetName: ...
 
     @property
     def credentials(self) -> Credentials: ...
@@ -59,14 +59,24 @@ class Aim(Protocol):
 
 
 def build_schema(
-    spec: Spec, options: Aim, profile: Profile, seed: int, phases: tuple[str, ...] = (*OWN_PHASES, *STATEFUL)
+    spec: Spec,
+    options: Aim,
+    profile: Profile,
+    seed: int,
+    phases: tuple[str, ...] = (*OWN_PHASES, *STATEFUL),
+    *,
+    target: Target | None = None,
 ) -> Any:
     """The schemathesis schema of the spec, aimed at the target, with our data hooks, checks and budget.
 
     Only `phases` run on it; each engine run of the gate is one worker (the gate runs engines side by side).
+    `target` is the run's opened target (`open_target`): every schema of a run aims at the one app, whose state
+    they share; None opens the options' target for this schema alone.
     """
     import schemathesis
     from schemathesis.config import SchemathesisConfig
+
+    from pcaps_contract.engine.targets import open_target
 
     register_checks()
     skew = {"clock_skew": options.clock_skew.total_seconds()}
@@ -102,10 +112,11 @@ def build_schema(
         }
     )
     schema = schemathesis.openapi.from_dict(handed_over(spec), config=config)
-    if options.target.in_process:
-        schema.app = options.target.app
+    opened = target or open_target(options.target, options.credentials, options.accounts)
+    if opened.in_process:
+        schema.app = opened.app
     else:
-        schema.config.update(base_url=options.target.base_url)
+        schema.config.update(base_url=opened.base_url)
     _add_data_hooks(schema, spec, options.accounts[0], options.bucket)
     return schema
 

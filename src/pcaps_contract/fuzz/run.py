@@ -43,6 +43,7 @@ from pcaps_contract.engine import (
     clean_up_in_time,
     created_by,
     last_answer_seconds,
+    open_target,
     polite_session,
     shown_id,
     went_unanswered,
@@ -153,6 +154,7 @@ class FuzzRun:
             credentials=credentials,
             accounts=plan.accounts,
         )
+        self.target = open_target(self.gate_options.target, credentials, plan.accounts)
         # Workers generate and judge cases one at a time and wait for the network together: Hypothesis describes
         # strategies with `ast.parse`, which CPython 3.11 cannot run from several threads at once, and on the GIL
         # only the waiting gains from threads anyway.
@@ -279,13 +281,13 @@ class FuzzRun:
         from pcaps_contract.engine import preflight
 
         errors = (requests.RequestException, Cancelled)
-        preflight(self.gate_options.target, self.plan.accounts, self.session, errors, self.registry)
+        preflight(self.target, self.plan.accounts, self.session, errors, self.registry)
         self.events.emit("preflight", accounts=list(self.plan.accounts))
 
     def _fuzz(self) -> None:
         from pcaps_contract.engine import build_schema, get_profile, routed
 
-        schema = build_schema(self.spec, self.gate_options, get_profile(None), self.plan.seed)
+        schema = build_schema(self.spec, self.gate_options, get_profile(None), self.plan.seed, target=self.target)
         with routed(schema, self.adapter, self._track_created, self.plan.accounts):
             self._fuzz_schema(schema)
 

@@ -1,7 +1,7 @@
 """The options of one gate run, and the flags of both doors (`pcaps-contract check`, `pytest contract_tests`).
 
-Plain data and argparse types only: building the command line imports nothing heavy (no schemathesis,
-Hypothesis, httpx or the mock); the target is loaded when the options are resolved.
+Plain, frozen data and argparse types only: building the command line imports nothing heavy (no schemathesis,
+Hypothesis, httpx or the mock), and resolving the options imports nothing of the target: the run opens it.
 """
 
 from __future__ import annotations
@@ -34,7 +34,7 @@ from pcaps_contract.openapi import OPERATIONS, is_identifier
 SERVED_WORKERS = 6
 
 if TYPE_CHECKING:
-    from pcaps_contract.engine import Profile, Target
+    from pcaps_contract.engine import Profile, TargetName
 
 
 @dataclass(frozen=True)
@@ -42,7 +42,8 @@ class GateOptions:
     """One run of the gate.
 
     Args:
-        target: what to judge (see `targets`).
+        target: what to judge, as named (a base URL, an app's `MODULE:ATTR`, or the bundled mock); the run
+            opens it when it starts (`engine.open_target`).
         credentials: sent with every positive request.
         accounts: the accounts the credentials may use; the first one or two are exercised.
         spec_path: the spec (the bundled one when None).
@@ -66,7 +67,7 @@ class GateOptions:
         require_all: a run with any check never judged could not judge (exit 2).
     """
 
-    target: Target
+    target: TargetName
     credentials: Credentials
     accounts: tuple[str, ...]
     spec_path: Path | None = None
@@ -162,18 +163,18 @@ def resolve_options(
     development token by default) for exactly the given accounts (two fixed ones by default).
     """
     from pcaps_contract._credentials import ACCOUNT_ENV, resolve_credentials
-    from pcaps_contract.engine import MOCK_ACCOUNTS, base_url_target, bundled_mock, load_app, mock_credentials
+    from pcaps_contract.engine import MOCK_ACCOUNTS, TargetName, app_target, base_url_target, mock_credentials
 
     if base_url and app:
         raise UsageError("give --base-url or --app, not both.")
     chosen = tuple(accounts or [item.strip() for item in environ.get(ACCOUNT_ENV, "").split(",") if item.strip()])
     if base_url or app:
         credentials = resolve_credentials(token, email, api_key, environ)
-        target = base_url_target(base_url, allow_production=allow_production) if base_url else load_app(app or "")
+        target = base_url_target(base_url, allow_production=allow_production) if base_url else app_target(app or "")
     else:
         credentials = resolve_credentials(token, email, api_key, environ, default=mock_credentials())
         chosen = chosen or MOCK_ACCOUNTS
-        target = bundled_mock(credentials, chosen)
+        target = TargetName()
     bucket_keys = bucket_secrets(settings.get("bucket"))
     if bucket_keys:
         credentials = replace(credentials, others=bucket_keys)
@@ -219,6 +220,11 @@ def positive_seconds(text: str) -> float:
     return value
 
 
+def duration(text: str) -> timedelta:
+    """`--clock-skew`: a finite number of seconds, 0 or more, as the time it stands for."""
+    return timedelta(seconds=seconds(text))
+
+
 def rate_per_second(text: str) -> float:
     """`--rate-limit` as requests per second (`20/s`, `300/min`, `1000/h`)."""
     from pcaps_contract.engine import parse_rate
@@ -261,10 +267,11 @@ GATE_ARGUMENTS: tuple[tuple[str, dict[str, Any]], ...] = (
     (
         "--clock-skew",
         {
-            "type": seconds,
-            "default": 300.0,
+            "type": duration,
+            "default": DEFAULT_CLOCK_SKEW,
             "metavar": "SECONDS",
-            "help": "how far the server's clock may be ahead or behind: each request's window is widened by it (300)",
+            "help": "how far the server's clock may be ahead or behind: each request's window is widened by it "
+            f"({DEFAULT_CLOCK_SKEW.total_seconds():g})",
         },
     ),
     (
@@ -345,30 +352,16 @@ GATE_ARGUMENTS: tuple[tuple[str, dict[str, Any]], ...] = (
 )
 
 
+# The one flag whose option has another name: `--spec` names the file (`GateOptions.spec_path`).
+_OPTION_OF_DEST = {"spec": "spec_path"}
+
+
+def gate_dests() -> tuple[str, ...]:
+    """Where argparse (and pytest) keep each of `GATE_ARGUMENTS`: its `dest`, else its flag in snake_case."""
+    return tuple(keywords.get("dest", flag.removeprefix("--").replace("-", "_")) for flag, keywords in GATE_ARGUMENTS)
+
+
 def options_from(value: Callable[[str], Any], environ: Mapping[str, str]) -> GateOptions:
-    """The options of a run from the parsed `GATE_ARGUMENTS` (`value(dest)` reads one)."""
-    return resolve_options(
-        base_url=value("base_url"),
-        app=value("app"),
-        accounts=value("accounts"),
-        token=value("token"),
-        email=value("email"),
-        api_key=value("api_key"),
-        environ=environ,
-        spec_path=value("spec"),
-        profile=value("profile"),
-        seed=value("seed"),
-        max_examples=value("max_examples"),
-        workers=value("workers"),
-        clock_skew=timedelta(seconds=value("clock_skew")),
-        timeout=value("timeout"),
-        max_time=value("max_time"),
-        rate=value("rate"),
-        max_response_bytes=value("max_response_bytes"),
-        allow_production=value("allow_production"),
-        bucket=value("bucket"),
-        s3_endpoint=value("s3_endpoint"),
-        challenge_wait=value("challenge_wait"),
-        validation_wait=value("validation_wait"),
-        require_all=value("require_all"),
-    )
+    """The options of a run from the parsed `GATE_ARGUMENTS` (`value(dest)` reads one): each flag is the keyword
+    of `resolve_options` its dest names, so a flag added to the table reaches the run without a line here."""
+    return resolve_options(environ=environ, **{_OPTION_OF_DEST.get(dest, dest): value(dest) for dest in gate_dests()})

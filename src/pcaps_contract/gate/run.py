@@ -36,10 +36,12 @@ from pcaps_contract.engine import (
     RetryPolicy,
     RunState,
     SendStats,
+    Target,
     build_schema,
     challenge_source,
     clean_up_in_time,
     engine_task,
+    open_target,
     polite_session,
     preflight,
 )
@@ -71,9 +73,9 @@ _UNLIMITED = 1e9
 class _Connection:
     """How one run talks to its target: the polite session of a served target, or the app's in-process client."""
 
-    def __init__(self, options: GateOptions, interrupt: threading.Event | None) -> None:
+    def __init__(self, options: GateOptions, target: Target, interrupt: threading.Event | None) -> None:
         self.options = options
-        self.target = options.target
+        self.target = target
         self.stats = SendStats()
         self.time_up = threading.Event()
         self.interrupt = interrupt or threading.Event()
@@ -202,10 +204,11 @@ def run_gate(
     )
     if listener is not None:
         listener.started(report)
-    with _Connection(options, interrupt) as connection, _ticking(progress, connection, run):
+    target = open_target(options.target, options.credentials, options.accounts)
+    with _Connection(options, target, interrupt) as connection, _ticking(progress, connection, run):
         # Before anything is sent: a --bucket the run cannot read stops it here.
         source = challenge_source(
-            options.target,
+            target,
             connection.client,
             options.bucket,
             options.s3_endpoint,
@@ -213,7 +216,7 @@ def run_gate(
             stop=connection.stop,
         )
         try:
-            mock = preflight(options.target, options.accounts, connection.client, connection.errors, run.registry)
+            mock = preflight(target, options.accounts, connection.client, connection.errors, run.registry)
             source = source or connection.served_mock_source(mock)
             with ready_for_threads(options.resolved_workers() > 1):
                 _judge_side_by_side(spec, options, profile, seed, connection, run, source)
@@ -332,11 +335,12 @@ def _judge_side_by_side(
     every task draws the same cases, and gets the same verdicts, in any order and beside any other. With
     `--bucket` every positive body of the phases names that one bucket, so the lifecycle runs after them.
     """
+    target = connection.target
     engines = [
-        build_schema(spec, options, profile, seed, OWN_PHASES).include(operation_id=operation)
+        build_schema(spec, options, profile, seed, OWN_PHASES, target=target).include(operation_id=operation)
         for operation in run.ledger.operations
     ]
-    stateful = build_schema(spec, options, profile, seed, STATEFUL)
+    stateful = build_schema(spec, options, profile, seed, STATEFUL, target=target)
     tasks = [
         engine_task(schema, run, connection.stop, connection.adapter, options.accounts)
         for schema in [*engines, stateful]

@@ -1,0 +1,140 @@
+"""A run's options are plain, frozen values resolved once: every flag of `GATE_ARGUMENTS` reaches them through the
+table, and the target is what the person named, opened only when a run starts."""
+
+from __future__ import annotations
+
+import argparse
+import pickle
+import sys
+from collections.abc import Iterator
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from pcaps_contract._errors import UsageError
+from pcaps_contract.engine.targets import BUNDLED_MOCK, TargetName, open_target
+from pcaps_contract.gate.options import GATE_ARGUMENTS, gate_dests, options_from, resolve_options
+from pcaps_contract.gate.run import run_gate
+
+OWNER = "a" * 32
+APP_MODULE = "pcaps_unit_options_app"
+# Importing the module leaves a mark: a run that imports it too early is seen.
+APP_SOURCE = """
+import pathlib
+pathlib.Path("imported").write_text("yes")
+
+async def app(scope, receive, send):
+    await send({"type": "http.response.start", "status": 404, "headers": []})
+    await send({"type": "http.response.body", "body": b""})
+"""
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(exit_on_error=False)
+    for flag, keywords in GATE_ARGUMENTS:
+        parser.add_argument(flag, **keywords)
+    return parser
+
+
+@pytest.fixture
+def app_module(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    """A module of an app in the current directory, importable as `--app` imports it; removed afterwards."""
+    (tmp_path / f"{APP_MODULE}.py").write_text(APP_SOURCE, encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(sys, "path", [entry for entry in sys.path if entry not in ("", str(tmp_path))])
+    yield tmp_path
+    sys.modules.pop(APP_MODULE, None)
+
+
+def test_resolving_an_app_target_imports_nothing_and_leaves_sys_path_alone(app_module: Path) -> None:
+    path_before = list(sys.path)
+    options = resolve_options(app=f"{APP_MODULE}:app", token="t" * 20, accounts=[OWNER], environ={})
+    assert options.target == TargetName(app=f"{APP_MODULE}:app")
+    assert APP_MODULE not in sys.modules and not (app_module / "imported").exists()
+    assert sys.path == path_before
+    assert pickle.loads(pickle.dumps(options)) == options  # plain data: nothing loaded rides along
+
+
+def test_an_app_is_imported_when_the_run_opens_it(app_module: Path) -> None:
+    name = resolve_options(app=f"{APP_MODULE}:app", token="t" * 20, accounts=[OWNER], environ={}).target
+    opened = open_target(name, resolve_options(environ={}).credentials, (OWNER,))
+    assert (app_module / "imported").read_text() == "yes"
+    assert opened.in_process and opened.description == name.description == f"{APP_MODULE}:app (in-process)"
+
+
+def test_an_app_that_cannot_be_imported_is_refused_in_one_sentence_when_the_run_starts(app_module: Path) -> None:
+    options = resolve_options(app="pcaps_no_such_module_here:app", token="t" * 20, accounts=[OWNER], environ={})
+    with pytest.raises(UsageError) as refused:
+        run_gate(options)
+    text = str(refused.value)
+    assert "cannot import pcaps_no_such_module_here" in text and "\n" not in text and text.endswith(".")
+
+
+def test_a_malformed_app_reference_is_refused_as_the_options_resolve() -> None:
+    with pytest.raises(UsageError, match="is not MODULE:ATTRIBUTE"):
+        resolve_options(app="no-colon-here", token="t" * 20, accounts=[OWNER], environ={})
+
+
+def test_the_bundled_mock_is_named_plainly_and_built_per_run() -> None:
+    options = resolve_options(environ={})
+    assert options.target == TargetName() and options.target.description == BUNDLED_MOCK
+    first = open_target(options.target, options.credentials, options.accounts)
+    second = open_target(options.target, options.credentials, options.accounts)
+    assert first.in_process and first.app is not second.app  # one run's records never reach the next
+
+
+def test_every_flag_of_the_table_has_an_option() -> None:
+    dests = gate_dests()
+    assert len(dests) == len(GATE_ARGUMENTS) == len(set(dests))
+    options = options_from(lambda dest: vars(_parser().parse_args([]))[dest], {})
+    assert options.clock_skew == timedelta(minutes=5) and options.spec_path is None
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    seed=st.integers(0, 2**31 - 1),
+    max_examples=st.integers(1, 500),
+    workers=st.integers(1, 16),
+    skew=st.integers(0, 10_000),
+    timeout=st.integers(1, 600),
+    max_time=st.integers(1, 86_400),
+    response_bytes=st.integers(1024, 2**30),
+    waits=st.tuples(st.integers(0, 3600), st.integers(0, 3600)),
+    profile=st.sampled_from(["quick", "ci", "thorough"]),
+    require_all=st.booleans(),
+    rate=st.integers(1, 1000),
+)
+def test_each_flag_typed_reaches_its_option(
+    seed: int,
+    max_examples: int,
+    workers: int,
+    skew: int,
+    timeout: int,
+    max_time: int,
+    response_bytes: int,
+    waits: tuple[int, int],
+    profile: str,
+    require_all: bool,
+    rate: int,
+) -> None:
+    argv = [
+        *("--token", "t" * 20, "--account-id", OWNER, "--spec", "spec.yaml", "--profile", profile),
+        *("--seed", str(seed), "--max-examples", str(max_examples), "--workers", str(workers)),
+        *("--clock-skew", str(skew), "--timeout", str(timeout), "--max-time", str(max_time)),
+        *("--rate-limit", f"{rate}/s", "--max-response-bytes", str(response_bytes)),
+        *("--challenge-wait", str(waits[0]), "--validation-wait", str(waits[1])),
+        *(["--require-all"] if require_all else []),
+    ]
+    parsed = vars(_parser().parse_args(argv))
+    options = options_from(parsed.__getitem__, {})
+    assert options.accounts == (OWNER,) and options.credentials.token == "t" * 20
+    assert options.spec_path == Path("spec.yaml") and options.profile == profile
+    assert (options.seed, options.max_examples, options.workers) == (seed, max_examples, workers)
+    assert options.clock_skew == timedelta(seconds=skew)
+    assert (options.timeout, options.max_time, options.rate) == (timeout, max_time, rate)
+    assert options.max_response_bytes == response_bytes
+    assert (options.challenge_wait, options.validation_wait) == waits
+    assert options.require_all is require_all
