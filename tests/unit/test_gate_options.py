@@ -7,6 +7,7 @@ import argparse
 import pickle
 import sys
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import timedelta
 from pathlib import Path
 
@@ -15,7 +16,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from pcaps_contract._errors import UsageError
-from pcaps_contract.engine.targets import BUNDLED_MOCK, TargetName, open_target
+from pcaps_contract.engine.targets import BUNDLED_MOCK, Bucket, TargetName, open_target
 from pcaps_contract.gate.options import GATE_ARGUMENTS, gate_dests, options_from, resolve_options
 from pcaps_contract.gate.run import run_gate
 
@@ -138,3 +139,29 @@ def test_each_flag_typed_reaches_its_option(
     assert options.max_response_bytes == response_bytes
     assert (options.challenge_wait, options.validation_wait) == waits
     assert options.require_all is require_all
+
+
+def test_a_bucket_is_read_once_as_the_options_resolve_and_refused_there() -> None:
+    options = resolve_options(
+        token="t" * 20, accounts=[OWNER], environ={}, bucket="s3://pcaps/under?region=eu-west-1", s3_endpoint=None
+    )
+    assert options.bucket == Bucket("s3://pcaps/under?region=eu-west-1", "pcaps", "under", None, "eu-west-1")
+    with pytest.raises(UsageError, match="is not an s3:// or r2:// bucket URI"):
+        resolve_options(token="t" * 20, accounts=[OWNER], environ={}, bucket="gs://pcaps")
+    with pytest.raises(UsageError, match="--s3-endpoint is the endpoint of --bucket"):
+        resolve_options(token="t" * 20, accounts=[OWNER], environ={}, s3_endpoint="http://127.0.0.1:9000")
+
+
+# Keys nothing else in the options' text could contain (no lowercase letter, no 0): a hit is a leak.
+_KEY = st.text(st.sampled_from("ABCDEFGHIJKLMNOPQRSTUVWXYZ123456789"), min_size=12, max_size=40)
+
+
+@settings(max_examples=60, deadline=None)
+@given(key_id=_KEY, secret=_KEY)
+def test_the_keys_of_an_r2_bucket_never_show_in_the_options_text(key_id: str, secret: str) -> None:
+    uri = f"r2://pcaps?account-id={'0' * 32}&access-key-id={key_id}&secret-access-key={secret}"
+    options = resolve_options(token="t" * 20, accounts=[OWNER], environ={}, bucket=uri)
+    assert options.bucket is not None and options.bucket.keys == (key_id, secret)
+    shown = options.credentials.redact(repr(options))  # the URI itself is a destination_conf, redacted as any
+    assert key_id not in shown and secret not in shown
+    assert key_id not in repr(replace(options, bucket=replace(options.bucket, uri="r2://pcaps")))

@@ -31,6 +31,7 @@ from pcaps_contract.engine.targets import (
     load_app,
     mock_credentials,
     open_target,
+    parse_bucket,
 )
 
 OWNER, OTHER = MOCK_ACCOUNTS
@@ -232,12 +233,12 @@ def test_a_bucket_uri_or_endpoint_that_cannot_work_is_refused_before_any_request
     uri: str, endpoint: str | None, message: str
 ) -> None:
     with pytest.raises(UsageError, match=message):
-        BucketSource(uri, endpoint, environ={})
+        parse_bucket(uri, endpoint)
 
 
 def test_an_r2_bucket_reaches_its_account_s_endpoint_with_the_keys_of_its_uri() -> None:
     uri = "r2://pcaps/challenges/?account-id=abc123&access-key-id=AK&secret-access-key=SK"
-    source = BucketSource(uri, environ={"AWS_ACCESS_KEY_ID": "env-ak", "AWS_SECRET_ACCESS_KEY": "env-sk"})
+    source = BucketSource(parse_bucket(uri), environ={"AWS_ACCESS_KEY_ID": "env-ak", "AWS_SECRET_ACCESS_KEY": "env-sk"})
     assert (source.name, source.prefix, source.region) == ("pcaps", "challenges", "auto")
     assert source.endpoint == "https://abc123.r2.cloudflarestorage.com" and source.keys == ("AK", "SK")
     assert source.bucket == uri and source.covers(uri) and not source.covers("r2://pcaps")
@@ -245,7 +246,7 @@ def test_an_r2_bucket_reaches_its_account_s_endpoint_with_the_keys_of_its_uri() 
 
 def test_an_s3_bucket_takes_its_region_from_the_uri_and_its_keys_from_the_environment() -> None:
     environ = {"AWS_ACCESS_KEY_ID": "env-ak", "AWS_SECRET_ACCESS_KEY": "env-sk"}
-    source = BucketSource("s3://pcaps?region=eu-west-1", "http://127.0.0.1:9000", environ=environ)
+    source = BucketSource(parse_bucket("s3://pcaps?region=eu-west-1", "http://127.0.0.1:9000"), environ=environ)
     assert (source.name, source.prefix, source.region, source.endpoint) == (
         "pcaps",
         "",
@@ -253,7 +254,7 @@ def test_an_s3_bucket_takes_its_region_from_the_uri_and_its_keys_from_the_enviro
         "http://127.0.0.1:9000",
     )
     assert source.keys == ("env-ak", "env-sk")
-    assert BucketSource("s3://pcaps", environ={}).region == "us-east-1"
+    assert BucketSource(parse_bucket("s3://pcaps"), environ={}).region == "us-east-1"
 
 
 class _Body:
@@ -305,7 +306,7 @@ def _error(code: str) -> ClientError:
 def _source(
     s3: _S3, uri: str = "s3://pcaps/under/here?region=us-east-1", wait: float = 60.0, stop: Any = None
 ) -> BucketSource:
-    source = BucketSource(uri, environ={}, wait=wait, stop=stop if stop is not None else _Stop())
+    source = BucketSource(parse_bucket(uri), environ={}, wait=wait, stop=stop if stop is not None else _Stop())
     source._client = s3
     return source
 
@@ -387,7 +388,7 @@ def test_a_challenge_of_another_bucket_or_without_a_filename_is_never_asked_for(
 )
 def test_a_bucket_the_run_cannot_list_is_refused_in_one_sentence(error: Exception, said: str) -> None:
     s3 = _S3(listing=error)
-    source = BucketSource("s3://pcaps/under?region=us-east-1", "http://127.0.0.1:9", environ={})
+    source = BucketSource(parse_bucket("s3://pcaps/under?region=us-east-1", "http://127.0.0.1:9"), environ={})
     source._client = s3
     with pytest.raises(UsageError, match=re.escape(said)) as refused:
         source.probe()
@@ -403,8 +404,8 @@ def test_the_challenge_source_is_the_bucket_when_given_else_the_mock_route_in_pr
     bucket = "s3://pcaps?region=us-east-1"
     probed: list[str] = []
     monkeypatch.setattr(BucketSource, "probe", lambda self: probed.append(self.bucket))
-    assert isinstance(challenge_source(in_process, None, bucket), BucketSource)
-    assert isinstance(challenge_source(served, None, bucket, "http://127.0.0.1:9000"), BucketSource)
+    assert isinstance(challenge_source(in_process, None, parse_bucket(bucket)), BucketSource)
+    assert isinstance(challenge_source(served, None, parse_bucket(bucket, "http://127.0.0.1:9000")), BucketSource)
     assert isinstance(challenge_source(in_process, None), MockRouteSource)
     assert challenge_source(served, None) is None
     assert probed == [bucket, bucket]  # each bucket listed once, before the run uses it

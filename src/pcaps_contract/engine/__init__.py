@@ -49,6 +49,7 @@ if TYPE_CHECKING:
     )
     from pcaps_contract.engine.targets import (
         MOCK_ACCOUNTS,
+        Bucket,
         BucketSource,
         ChallengeSource,
         MockRouteSource,
@@ -61,6 +62,7 @@ if TYPE_CHECKING:
         load_app,
         mock_credentials,
         open_target,
+        parse_bucket,
     )
 
 __all__ = [
@@ -71,6 +73,7 @@ __all__ = [
     "OWN_PHASES",
     "STATEFUL",
     "AnyOf",
+    "Bucket",
     "BucketSource",
     "Cancelled",
     "ChallengeSource",
@@ -110,6 +113,7 @@ __all__ = [
     "mock_credentials",
     "open_target",
     "ownership_challenges",
+    "parse_bucket",
     "parse_rate",
     "polite_session",
     "preflight",

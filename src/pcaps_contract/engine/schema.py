@@ -24,7 +24,7 @@ from pcaps_contract.openapi import is_identifier
 if TYPE_CHECKING:
     from pcaps_contract._credentials import Credentials
     from pcaps_contract.engine.profiles import Profile
-    from pcaps_contract.engine.targets import Target, TargetName
+    from pcaps_contract.engine.targets import Bucket, Target, TargetName
     from pcaps_contract.openapi import Spec
 
 
@@ -46,7 +46,7 @@ class Aim(Protocol):
     def accounts(self) -> tuple[str, ...]: ...
 
     @property
-    def bucket(self) -> str | None: ...
+    def bucket(self) -> Bucket | None: ...
 
     @property
     def max_examples(self) -> int | None: ...
@@ -117,7 +117,7 @@ def build_schema(
         schema.app = opened.app
     else:
         schema.config.update(base_url=opened.base_url)
-    _add_data_hooks(schema, spec, options.accounts[0], options.bucket)
+    _add_data_hooks(schema, spec, options.accounts[0], options.bucket.uri if options.bucket is not None else None)
     return schema
 
 

@@ -34,7 +34,7 @@ from pcaps_contract.openapi import OPERATIONS, is_identifier
 SERVED_WORKERS = 6
 
 if TYPE_CHECKING:
-    from pcaps_contract.engine import Profile, TargetName
+    from pcaps_contract.engine import Bucket, Profile, TargetName
 
 
 @dataclass(frozen=True)
@@ -58,9 +58,9 @@ class GateOptions:
         max_time: seconds the run may take before its cleanup; it stops sending then.
         rate: requests per second at most (None: as fast as the target answers).
         max_response_bytes: the largest answer body judged, after decompression.
-        bucket: an s3:// or r2:// bucket the lifecycle adds and reads challenge files from, so that
-            validations succeed on any implementation (None: only the bundled mock's test route, in-process).
-        s3_endpoint: the S3 API endpoint of `bucket` (None: AWS, or the R2 account's endpoint).
+        bucket: an s3:// or r2:// bucket (`--bucket`, with `--s3-endpoint`: None for AWS, or the R2 account's),
+            read once; the lifecycle adds it and reads challenge files from it, so that validations succeed on
+            any implementation (None: only the bundled mock's test route, in-process).
         challenge_wait: seconds after an add within which its challenge file must appear in `bucket`.
         validation_wait: seconds a validation with the delivered challenge may stay `pending`, looked at in the
             list meanwhile, before its outcome is named not judged.
@@ -81,8 +81,7 @@ class GateOptions:
     max_time: float = DEFAULT_MAX_TIME
     rate: float | None = None
     max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES
-    bucket: str | None = None
-    s3_endpoint: str | None = None
+    bucket: Bucket | None = None
     challenge_wait: float = DEFAULT_CHALLENGE_WAIT
     validation_wait: float = DEFAULT_VALIDATION_WAIT
     require_all: bool = False
@@ -137,12 +136,6 @@ def check_options(options: GateOptions) -> None:
             raise UsageError(f"{flag} must be a finite number of seconds{above}, not {value:g}.")
     if options.max_response_bytes < MIN_RESPONSE_BYTES:
         raise UsageError(f"--max-response-bytes {options.max_response_bytes} must be at least {MIN_RESPONSE_BYTES}.")
-    if options.s3_endpoint is not None and options.bucket is None:
-        raise UsageError("--s3-endpoint is the endpoint of --bucket: give --bucket s3://NAME?region=R too.")
-    if options.bucket is not None:
-        from pcaps_contract.engine import BucketSource
-
-        BucketSource(options.bucket, options.s3_endpoint)  # refuses a URI it cannot read challenges from
 
 
 def resolve_options(
@@ -155,6 +148,8 @@ def resolve_options(
     api_key: str | None = None,
     environ: Mapping[str, str],
     allow_production: bool = False,
+    bucket: str | None = None,
+    s3_endpoint: str | None = None,
     **settings: Any,
 ) -> GateOptions:
     """The options of a run from what a person typed (either door) and the environment.
@@ -163,7 +158,14 @@ def resolve_options(
     development token by default) for exactly the given accounts (two fixed ones by default).
     """
     from pcaps_contract._credentials import ACCOUNT_ENV, resolve_credentials
-    from pcaps_contract.engine import MOCK_ACCOUNTS, TargetName, app_target, base_url_target, mock_credentials
+    from pcaps_contract.engine import (
+        MOCK_ACCOUNTS,
+        TargetName,
+        app_target,
+        base_url_target,
+        mock_credentials,
+        parse_bucket,
+    )
 
     if base_url and app:
         raise UsageError("give --base-url or --app, not both.")
@@ -175,10 +177,13 @@ def resolve_options(
         credentials = resolve_credentials(token, email, api_key, environ, default=mock_credentials())
         chosen = chosen or MOCK_ACCOUNTS
         target = TargetName()
-    bucket_keys = bucket_secrets(settings.get("bucket"))
+    if s3_endpoint is not None and bucket is None:
+        raise UsageError("--s3-endpoint is the endpoint of --bucket: give --bucket s3://NAME?region=R too.")
+    bucket_keys = bucket_secrets(bucket)
     if bucket_keys:
         credentials = replace(credentials, others=bucket_keys)
-    return GateOptions(target=target, credentials=credentials, accounts=chosen, **settings)
+    read = parse_bucket(bucket, s3_endpoint) if bucket is not None else None
+    return GateOptions(target=target, credentials=credentials, accounts=chosen, bucket=read, **settings)
 
 
 def bucket_secrets(bucket: str | None) -> tuple[tuple[str, str], ...]:

@@ -211,7 +211,6 @@ def run_gate(
             target,
             connection.client,
             options.bucket,
-            options.s3_endpoint,
             wait=options.challenge_wait,
             stop=connection.stop,
         )
