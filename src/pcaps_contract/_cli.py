@@ -358,13 +358,15 @@ def _run_check(args: argparse.Namespace) -> int:
     from pcaps_contract._terminal import painted
     from pcaps_contract.engine import stop_on_signals
     from pcaps_contract.gate import options_from, run_gate
-    from pcaps_contract.gate.progress import segments
+    from pcaps_contract.gate.progress import ProgressLine, segments
     from pcaps_contract.report import (
         EVENTS_FILE,
         TEXT_STYLES,
         UNFINISHED,
         Progress,
         RunEvents,
+        RunFinished,
+        fan_out,
         format_seconds,
         prepare_report_dir,
         shown_command,
@@ -390,7 +392,8 @@ def _run_check(args: argparse.Namespace) -> int:
     started_at = utc_now()
     interrupt = threading.Event()
     # On a terminal a live line (in colour); in CI a plain line every half minute, so a long run shows it is alive.
-    progress = Progress(sys.stderr, segments, interval=30.0)
+    progress = ProgressLine(Progress(sys.stderr, segments, interval=30.0))
+    listener = fan_out(progress, events)
     if options.rate is not None and not options.target.in_process:  # said up front: how long the limit makes it
         expected = options.expected_requests()
         seconds = expected / options.rate
@@ -402,17 +405,17 @@ def _run_check(args: argparse.Namespace) -> int:
         print(note + ".", file=sys.stderr)
     try:
         with stop_on_signals(interrupt):
-            report = run_gate(options, interrupt, progress, events)
+            report = run_gate(options, interrupt, listener)
     except PcapsContractError as exc:
         # Nothing was judged; the files a CI step publishes still exist, saying why.
         report = _refused_report(args, exc, options)
         report.started_at = started_at
         _write_reports(report, *outputs, report_dir, "check", args.argv)
-        events.finished(report)
+        listener(RunFinished(report))
         raise
     print(painted(report.render(args.verbose), TEXT_STYLES))
     _write_reports(report, *outputs, report_dir, "check", args.argv)
-    events.finished(report)
+    listener(RunFinished(report))
     return report.exit_code
 
 

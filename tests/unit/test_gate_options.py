@@ -6,7 +6,6 @@ from __future__ import annotations
 import argparse
 import pickle
 import sys
-from collections.abc import Iterator
 from dataclasses import replace
 from datetime import timedelta
 from pathlib import Path
@@ -21,16 +20,6 @@ from pcaps_contract.gate.options import GATE_ARGUMENTS, gate_dests, options_from
 from pcaps_contract.gate.run import run_gate
 
 OWNER = "a" * 32
-APP_MODULE = "pcaps_unit_options_app"
-# Importing the module leaves a mark: a run that imports it too early is seen.
-APP_SOURCE = """
-import pathlib
-pathlib.Path("imported").write_text("yes")
-
-async def app(scope, receive, send):
-    await send({"type": "http.response.start", "status": 404, "headers": []})
-    await send({"type": "http.response.body", "body": b""})
-"""
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -40,33 +29,22 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-@pytest.fixture
-def app_module(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
-    """A module of an app in the current directory, importable as `--app` imports it; removed afterwards."""
-    (tmp_path / f"{APP_MODULE}.py").write_text(APP_SOURCE, encoding="utf-8")
-    monkeypatch.chdir(tmp_path)
-    monkeypatch.setattr(sys, "path", [entry for entry in sys.path if entry not in ("", str(tmp_path))])
-    yield tmp_path
-    sys.modules.pop(APP_MODULE, None)
-
-
-def test_resolving_an_app_target_imports_nothing_and_leaves_sys_path_alone(app_module: Path) -> None:
+def test_resolving_an_app_target_imports_nothing_and_leaves_sys_path_alone(app_module: str) -> None:
     path_before = list(sys.path)
-    options = resolve_options(app=f"{APP_MODULE}:app", token="t" * 20, accounts=[OWNER], environ={})
-    assert options.target == TargetName(app=f"{APP_MODULE}:app")
-    assert APP_MODULE not in sys.modules and not (app_module / "imported").exists()
-    assert sys.path == path_before
+    options = resolve_options(app=f"{app_module}:asgi", token="t" * 20, accounts=[OWNER], environ={})
+    assert options.target == TargetName(app=f"{app_module}:asgi")
+    assert app_module not in sys.modules and sys.path == path_before
     assert pickle.loads(pickle.dumps(options)) == options  # plain data: nothing loaded rides along
 
 
-def test_an_app_is_imported_when_the_run_opens_it(app_module: Path) -> None:
-    name = resolve_options(app=f"{APP_MODULE}:app", token="t" * 20, accounts=[OWNER], environ={}).target
+def test_an_app_is_imported_when_the_run_opens_it(app_module: str) -> None:
+    name = resolve_options(app=f"{app_module}:asgi", token="t" * 20, accounts=[OWNER], environ={}).target
     opened = open_target(name, resolve_options(environ={}).credentials, (OWNER,))
-    assert (app_module / "imported").read_text() == "yes"
-    assert opened.in_process and opened.description == name.description == f"{APP_MODULE}:app (in-process)"
+    assert app_module in sys.modules and opened.app is not None
+    assert opened.in_process and opened.description == name.description == f"{app_module}:asgi (in-process)"
 
 
-def test_an_app_that_cannot_be_imported_is_refused_in_one_sentence_when_the_run_starts(app_module: Path) -> None:
+def test_an_app_that_cannot_be_imported_is_refused_in_one_sentence_when_the_run_starts(app_module: str) -> None:
     options = resolve_options(app="pcaps_no_such_module_here:app", token="t" * 20, accounts=[OWNER], environ={})
     with pytest.raises(UsageError) as refused:
         run_gate(options)

@@ -112,7 +112,7 @@ def _run(args: argparse.Namespace) -> int:
     from pcaps_contract.fuzz.run import FuzzRun
     from pcaps_contract.judge import Ledger
     from pcaps_contract.openapi import load_spec
-    from pcaps_contract.report import EventLog, GateReport, Progress
+    from pcaps_contract.report import EventLog, GateReport, Progress, fan_out
 
     known = load_baseline(plan.baseline) if plan.baseline else frozenset()
     spec = load_spec()
@@ -126,8 +126,7 @@ def _run(args: argparse.Namespace) -> int:
                 plan,
                 credentials,
                 spec,
-                events=events,
-                progress=Progress(sys.stderr, segments),
+                listener=fan_out(events, Progress(sys.stderr, segments)),
                 known=known,
                 interrupt=interrupt,
             ).run()

@@ -70,7 +70,7 @@ from pcaps_contract.judge import (
     without_real_answers,
 )
 from pcaps_contract.openapi import Spec, api
-from pcaps_contract.report import EventLog, Progress
+from pcaps_contract.report import Listener, Noted, Progressed
 
 _SECRET_HEADERS = frozenset({"authorization", "x-auth-email", "x-auth-key", "cookie"})
 # Headers the HTTP library adds by itself: a reproduction is clearer without them.
@@ -117,8 +117,7 @@ class FuzzRun:
         credentials: Credentials,
         spec: Spec,
         *,
-        events: EventLog,
-        progress: Progress[Snapshot] | None = None,
+        listener: Listener,
         known: frozenset[str] = frozenset(),
         interrupt: threading.Event | None = None,
         clock: Callable[[], float] = time.monotonic,
@@ -126,8 +125,7 @@ class FuzzRun:
         self.plan = plan
         self.credentials = credentials
         self.spec = spec
-        self.events = events
-        self.progress = progress
+        self.listener = listener  # told the run's events (`report.stream`): its log lines and its progress
         self.clock = clock
         self.interrupt = interrupt or threading.Event()
         self.stop = threading.Event()
@@ -162,13 +160,17 @@ class FuzzRun:
         self._crash: CheckCrashed | None = None
         self.crashed = False
 
+    def note(self, name: str, **fields: Any) -> None:
+        """One line of the run's event log, told to its listener."""
+        self.listener(Noted(name, fields))
+
     def _adapter(self, stop: AnyOf, halt: Halt, budget: Budget | None) -> PoliteAdapter:
         return PoliteAdapter(
             self.limiter,
             self.plan.policy,
             self.stats,
             stop,
-            self.events.emit,
+            self.note,
             origin=self.plan.base_url,
             limits=self.plan.limits,
             halt=halt,
@@ -180,7 +182,7 @@ class FuzzRun:
     def run(self) -> FuzzResult:
         """Preflight, fuzz until the budget is spent (or Ctrl-C, or a check crashes), clean up, and report."""
         started_at = datetime.now(UTC)
-        self.events.emit("run_started", **self._plan_fields())
+        self.note("run_started", **self._plan_fields())
         self.preflight()
         try:
             self._fuzz()
@@ -199,9 +201,8 @@ class FuzzRun:
         if not self.crashed and not self.interrupt.is_set():
             self._judged_every_operation()
         seconds = self.clock() - self.started
-        self.events.emit("run_finished", reason=self.stop_reason, seconds=round(seconds, 3))
-        if self.progress is not None:
-            self.progress.finish(self.snapshot())
+        self.note("run_finished", reason=self.stop_reason, seconds=round(seconds, 3))
+        self.listener(Progressed(self.snapshot(), last=True))
         return FuzzResult(
             target=self.plan.base_url,
             accounts=list(self.plan.accounts),
@@ -282,7 +283,7 @@ class FuzzRun:
 
         errors = (requests.RequestException, Cancelled)
         preflight(self.target, self.plan.accounts, self.session, errors, self.registry)
-        self.events.emit("preflight", accounts=list(self.plan.accounts))
+        self.note("preflight", accounts=list(self.plan.accounts))
 
     def _fuzz(self) -> None:
         from pcaps_contract.engine import build_schema, get_profile, routed
@@ -322,8 +323,7 @@ class FuzzRun:
                             self.stop.set()
                         if self.end is not None and self.clock() >= self.end:
                             self.stop.set()
-                        if self.progress is not None:
-                            self.progress.update(self.snapshot())
+                        self.listener(Progressed(self.snapshot()))
                 finally:
                     self.stop.set()  # whatever ends the wait (even a second Ctrl-C) lets the workers finish
             if self._crash is not None:
@@ -395,7 +395,7 @@ class FuzzRun:
                 stats.cases += 1
                 stats.throttled += 1
                 stats.codes["429"] += 1
-            self.events.emit("case", operation=operation_id, status=429)
+            self.note("case", operation=operation_id, status=429)
             return
         except requests.RequestException as exc:
             with self.shared.lock:
@@ -413,7 +413,7 @@ class FuzzRun:
             stats.answers[answer_kind(operation_id, status, response.content)] += 1
             if seconds is not None:
                 stats.latency.record(seconds)
-        self.events.emit("case", operation=operation_id, status=status, ms=_milliseconds(seconds))
+        self.note("case", operation=operation_id, status=status, ms=_milliseconds(seconds))
         self._forget_deleted(operation_id, account, case, response)
         try:
             self._judge(case, operation_id, response)
@@ -463,7 +463,7 @@ class FuzzRun:
         account, ownership_id = created
         conf = case.body.get("destination_conf") if isinstance(case.body, dict) else None
         self.registry.track(account, ownership_id, conf)
-        self.events.emit("created", account=account, id=shown_id(ownership_id))
+        self.note("created", account=account, id=shown_id(ownership_id))
 
     def _expect_lost_add(self, operation_id: str, account: str, case: Any) -> None:
         """An add whose answer never came may have created an ownership: the cleanup looks for its bucket."""
@@ -539,7 +539,7 @@ class FuzzRun:
             self.shared.operations[finding.operation].findings += 1
             self.shared.timeline.add(self.clock() - self.started, findings=1)
         if self.findings.add(finding):
-            self.events.emit(
+            self.note(
                 "finding",
                 key=finding.key,
                 operation=finding.operation,
@@ -554,7 +554,7 @@ class FuzzRun:
 
     def _clean_up(self) -> CleanupResult:
         """Delete what the run created, with its own stop (a time limit), so that a spent budget cannot skip it."""
-        self.events.emit("cleanup_started", held=len(self.registry))
+        self.note("cleanup_started", held=len(self.registry))
         limit = self.plan.cleanup_time_limit
         result = clean_up_in_time(
             lambda stop: polite_session(
@@ -565,10 +565,10 @@ class FuzzRun:
             self.plan.cleanup_time_limit,
         )
         for created in result.deleted:
-            self.events.emit("deleted", account=created.account, id=created.ownership_id)
+            self.note("deleted", account=created.account, id=created.ownership_id)
         for leftover in result.leftovers:
-            self.events.emit("leftover", account=leftover.account, id=leftover.id_shown, reason=leftover.reason)
-        self.events.emit("cleanup_finished", deleted=len(result.deleted), leftovers=len(result.leftovers))
+            self.note("leftover", account=leftover.account, id=leftover.id_shown, reason=leftover.reason)
+        self.note("cleanup_finished", deleted=len(result.deleted), leftovers=len(result.leftovers))
         return result
 
     def _on_timeline(self, name: str, amount: int) -> None:

@@ -46,7 +46,7 @@ from pcaps_contract.engine import (
     preflight,
 )
 from pcaps_contract.gate.options import GateOptions, check_options
-from pcaps_contract.gate.progress import GateCounts, GateSnapshot, Ticker
+from pcaps_contract.gate.progress import GateCounts, Ticker
 from pcaps_contract.judge import (
     ALL_CHECKS,
     SKIPPED,
@@ -59,7 +59,7 @@ from pcaps_contract.judge import (
     without_real_answers,
 )
 from pcaps_contract.openapi import Spec, api, load_spec
-from pcaps_contract.report import GateReport, Progress, RunListener, utc_now
+from pcaps_contract.report import FailureFound, GateReport, Listener, RunStarted, utc_now
 
 if TYPE_CHECKING:
     from pcaps_contract.gate.lifecycle import Judge
@@ -167,8 +167,7 @@ class _Connection:
 def run_gate(
     options: GateOptions,
     interrupt: threading.Event | None = None,
-    progress: Progress[GateSnapshot] | None = None,
-    listener: RunListener | None = None,
+    listener: Listener | None = None,
 ) -> GateReport:
     """Judge the target against the spec; the report says what passed, failed or never applied.
 
@@ -180,8 +179,10 @@ def run_gate(
         UsageError: the options cannot work.
         TargetError: the target is unreachable or refuses the credentials (found by the preflight).
 
-    `progress`, when given, shows requests, requests in flight and the current rate while the run lasts;
-    `listener` is told when the run starts and of each failure as it is recorded (the event log).
+    `listener`, when given, is told the run's events (`report.stream`) as it goes: that it started, each failure
+    as the ledger records it, and what the run has counted every quarter of a second (requests, in flight, the
+    current rate), the last count when it is over. The run's end (`RunFinished`) is the caller's to tell, once
+    its reports are written.
     """
     check_options(options)
     spec = load_spec(options.spec_path)
@@ -191,7 +192,7 @@ def run_gate(
     profile = options.resolved_profile()
     seed = options.resolved_seed()
     started = time.monotonic()
-    on_failure = listener.failed if listener is not None else None
+    on_failure = (lambda failure: listener(FailureFound(failure))) if listener is not None else None
     run = RunState(Ledger(operations, ALL_CHECKS, on_failure), redact=options.credentials.redact)
     report = GateReport(
         target=options.target.description,
@@ -203,9 +204,9 @@ def run_gate(
         spec_sha256=spec.sha256,
     )
     if listener is not None:
-        listener.started(report)
+        listener(RunStarted(report))
     target = open_target(options.target, options.credentials, options.accounts)
-    with _Connection(options, target, interrupt) as connection, _ticking(progress, connection, run):
+    with _Connection(options, target, interrupt) as connection, _ticking(listener, connection, run):
         # Before anything is sent: a --bucket the run cannot read stops it here.
         source = challenge_source(
             target,
@@ -296,8 +297,8 @@ def never_judged(
 
 
 @contextmanager
-def _ticking(progress: Progress[GateSnapshot] | None, connection: _Connection, run: RunState) -> Iterator[None]:
-    if progress is None:
+def _ticking(listener: Listener | None, connection: _Connection, run: RunState) -> Iterator[None]:
+    if listener is None:
         yield
         return
 
@@ -312,7 +313,7 @@ def _ticking(progress: Progress[GateSnapshot] | None, connection: _Connection, r
             stats["requests"], stats["in_flight"], failed, stats["throttled"], run.cases, run.phase, ledger.latest
         )
 
-    with Ticker(progress, counts):
+    with Ticker(listener, counts):
         yield
 
 

@@ -1,5 +1,6 @@
 """Reports of a run: the run's report and its text, JSON and JUnit (`run_report`), HTML (`html`), the report folder
-(`folder`), the event log (`eventlog`), the progress line (`progress`), the command line a report shows
+(`folder`), the one stream of a run's events and its listeners' shape (`stream`), the event log (`eventlog`), the
+progress line (`progress`), the command line a report shows
 (`command_line`), the documented responses a run saw (`responses`) and CTRF (`ctrf`)."""
 
 from __future__ import annotations
@@ -27,7 +28,17 @@ if TYPE_CHECKING:
     from pcaps_contract.report.html import environment, verdict_class
     from pcaps_contract.report.progress import Progress, format_seconds
     from pcaps_contract.report.responses import Covered, coverage
-    from pcaps_contract.report.run_report import TEXT_STYLES, GateReport, RunListener, redacted_failure, utc_now
+    from pcaps_contract.report.run_report import TEXT_STYLES, GateReport, redacted_failure, utc_now
+    from pcaps_contract.report.stream import (
+        Event,
+        FailureFound,
+        Listener,
+        Noted,
+        Progressed,
+        RunFinished,
+        RunStarted,
+        fan_out,
+    )
 
 __all__ = [
     "CTRF_FILE",
@@ -38,14 +49,21 @@ __all__ = [
     "TEXT_STYLES",
     "UNFINISHED",
     "Covered",
+    "Event",
     "EventLog",
+    "FailureFound",
     "GateReport",
+    "Listener",
+    "Noted",
     "Progress",
+    "Progressed",
     "RunEvents",
-    "RunListener",
+    "RunFinished",
+    "RunStarted",
     "coverage",
     "ctrf_document",
     "environment",
+    "fan_out",
     "format_seconds",
     "prepare_report_dir",
     "redacted_failure",

@@ -7,7 +7,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any
 from xml.etree import ElementTree
 
 from pcaps_contract._credentials import Credentials
@@ -45,14 +45,6 @@ TEXT_STYLES = (
 def utc_now() -> str:
     """The time now as RFC 3339 UTC to the second, as every report writes a run's start."""
     return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-class RunListener(Protocol):
-    """Told of a gate run as it goes: once when it starts (its report's metadata known), then of each failure."""
-
-    def started(self, report: GateReport) -> None: ...
-
-    def failed(self, failure: Failure) -> None: ...
 
 
 def never_judged_lines(never_judged: Mapping[str, str], verbose: bool) -> list[str]:
