@@ -355,7 +355,7 @@ OTHER_HANDLER_SHAPES = {("pcaps_contract.engine.sender", "EventSink")}
 def test_every_output_of_a_run_is_a_listener_of_the_one_stream() -> None:
     """`report.stream` declares the one shape that handles a run's events; no module declares another (a
     `...Listener` or `...Sink` class or alias) for outputs to be fed through."""
-    shapes = set()
+    shapes: set[tuple[str, str]] = set()
     for path in sorted(PACKAGE.rglob("*.py")):
         for node in ast.parse(path.read_text(encoding="utf-8")).body:
             names = [node.name] if isinstance(node, ast.ClassDef) else []
