@@ -352,7 +352,7 @@ def test_the_challenge_source_is_the_bucket_when_given_else_the_mock_route_in_pr
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     in_process = bundled_mock(mock_credentials(), MOCK_ACCOUNTS)
-    served = base_url_target("http://127.0.0.1:8787/client/v4")
+    served = open_target(base_url_target("http://127.0.0.1:8787/client/v4"), mock_credentials(), MOCK_ACCOUNTS)
     bucket = "s3://pcaps?region=us-east-1"
     probed: list[str] = []
     monkeypatch.setattr(BucketSource, "probe", lambda self: probed.append(self.bucket))

@@ -461,7 +461,7 @@ class BucketSource:
 
 
 def challenge_source(
-    target: Target | TargetName,
+    target: Target,
     client: Any,
     bucket: Bucket | None = None,
     *,
