@@ -5,7 +5,7 @@ from __future__ import annotations
 import io
 import time
 
-from pcaps_contract.gate.progress import GateCounts, GateSnapshot, Ticker, render
+from pcaps_contract.gate.progress import GateCounts, GateSnapshot, ProgressLine, Ticker, render
 from pcaps_contract.report.progress import Progress
 
 
@@ -26,7 +26,7 @@ def test_the_line_shows_requests_in_flight_and_the_rate() -> None:
 def test_the_rate_is_the_rate_of_the_last_seconds() -> None:
     clock = Clock()
     sent = [0]
-    ticker = Ticker(Progress(io.StringIO(), render), lambda: GateCounts(sent[0], 0, 0, 0), clock=clock)
+    ticker = Ticker(ProgressLine(Progress(io.StringIO(), render)), lambda: GateCounts(sent[0], 0, 0, 0), clock=clock)
     for _ in range(10):  # 10 requests/s for 10 s
         clock.now += 1
         sent[0] += 10
@@ -42,7 +42,7 @@ def test_the_rate_is_the_rate_of_the_last_seconds() -> None:
 def test_a_terminal_gets_a_live_line_and_a_clean_end() -> None:
     stream = io.StringIO()
     progress = Progress(stream, render, tty=True)
-    with Ticker(progress, lambda: GateCounts(7, 2, 0, 0), every=0.01):
+    with Ticker(ProgressLine(progress), lambda: GateCounts(7, 2, 0, 0), every=0.01):
         time.sleep(0.1)
     assert stream.getvalue().startswith("\r") and stream.getvalue().endswith("\n")
     assert "7 requests  2 in flight" in stream.getvalue()
@@ -51,7 +51,7 @@ def test_a_terminal_gets_a_live_line_and_a_clean_end() -> None:
 def test_off_a_terminal_the_first_line_waits_a_whole_interval() -> None:
     stream, clock = io.StringIO(), Clock()
     progress = Progress(stream, render, interval=30.0, tty=False, clock=clock)
-    with Ticker(progress, lambda: GateCounts(7, 2, 0, 0), every=0.01, clock=clock):
+    with Ticker(ProgressLine(progress), lambda: GateCounts(7, 2, 0, 0), every=0.01, clock=clock):
         time.sleep(0.1)  # ticks, but the run's clock says it has only just begun
         assert stream.getvalue() == ""  # a short run prints nothing
         clock.now += 31
