@@ -192,6 +192,20 @@ def test_refused_options_still_write_the_report_dir_saying_why(run_cli: Run, tmp
     assert TOKEN not in "".join(path.read_text(encoding="utf-8") for path in report_dir.iterdir())
 
 
+def test_an_app_that_cannot_be_imported_when_the_run_opens_it_ends_every_report_saying_why(
+    run_cli: Run, tmp_path: Path
+) -> None:
+    report_dir = tmp_path / "report"
+    outcome = check_with_report_dir(run_cli, report_dir, "--app", "pcaps_no_such_module_here:app")
+    assert outcome.code == 2 and "Traceback" not in outcome.stderr
+    assert len(outcome.stderr.strip().splitlines()) == 1 and "cannot import pcaps_no_such_module_here" in outcome.stderr
+    result = json.loads((report_dir / "result.json").read_text(encoding="utf-8"))
+    assert result["exit_code"] == 2 and "cannot import" in result["error"]
+    lines = [json.loads(line) for line in (report_dir / "events.ndjson").read_text(encoding="utf-8").splitlines()]
+    assert [line["event"] for line in lines] == ["run_started", "run_finished"]
+    assert lines[-1]["exit_code"] == 2 and "cannot import" in lines[-1]["error"]
+
+
 @pytest.fixture(scope="module")
 def served_run(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Outcome, Path, str]]:
     """`check --report-dir` of the mock served on 127.0.0.1: a faithful target over real sockets."""

@@ -526,7 +526,7 @@ def test_a_timeout_of_a_target_that_still_answers_is_recorded_and_the_run_goes_o
             url, (ACCOUNT,), ("validate_bucket", "list_buckets"), duration=None, max_examples=1, policy=policy, seed=4
         )
         events = EventLog(tmp_path / "events.ndjson", str)
-        result = FuzzRun(plan, Credentials(token=CANARY), load_spec(), events=events).run()
+        result = FuzzRun(plan, Credentials(token=CANARY), load_spec(), listener=events).run()
         events.close()
     [timeout] = [finding for finding in result.findings if finding.check == "request_completes"]
     assert timeout.operation == "validate_bucket" and timeout.cause == "ReadTimeout" and timeout.count == 1

@@ -404,6 +404,7 @@ def test_a_runs_aim_is_resolved_in_one_place() -> None:
     the environment."""
     resolving = {
         "pcaps_contract._credentials.resolve_credentials",
+        "pcaps_contract.engine.targets.app_target",
         "pcaps_contract.engine.targets.base_url_target",
         "pcaps_contract.engine.targets.bundled_mock",
         "pcaps_contract.engine.targets.load_app",
@@ -439,3 +440,27 @@ def test_compare_drives_no_engine_of_its_own_and_its_rules_are_pure() -> None:
         assert not re.search(r"\bjson\.loads?\(", path.read_text(encoding="utf-8")), path.name
     for name in COMPARE_PURE:
         assert ours(name) <= pure, name
+
+
+# To go: the sending layer's own callback for the lines it notes (the fuzz door hands it `FuzzRun.note`, which
+# puts each on the stream); the stream lives in the report layer, above the engine.
+OTHER_HANDLER_SHAPES = {("pcaps_contract.engine.sender", "EventSink")}
+
+
+def test_every_output_of_a_run_is_a_listener_of_the_one_stream() -> None:
+    """`report.stream` declares the one shape that handles a run's events; no module declares another (a
+    `...Listener` or `...Sink` class or alias) for outputs to be fed through."""
+    shapes: set[tuple[str, str]] = set()
+    for path in sorted(PACKAGE.rglob("*.py")):
+        for node in ast.parse(path.read_text(encoding="utf-8")).body:
+            names = [node.name] if isinstance(node, ast.ClassDef) else []
+            if isinstance(node, ast.Assign | ast.AnnAssign):
+                targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+                names = [target.id for target in targets if isinstance(target, ast.Name)]
+            shapes.update((module_name(path), name) for name in names if name.endswith(("Listener", "Sink")))
+    assert shapes == {("pcaps_contract.report.stream", "Listener"), *OTHER_HANDLER_SHAPES}
+    assert ours("pcaps_contract.report.stream") <= {
+        "pcaps_contract._credentials",
+        "pcaps_contract.judge",
+        "pcaps_contract.report.run_report",
+    }  # the events carry what a run records; the stream itself knows no output

@@ -147,13 +147,19 @@ def test_a_pinned_account_is_one_the_run_may_use_unless_it_breaks_the_spec(
 
 def _schema_pin(accounts: tuple[str, ...]) -> Any:
     """The `map_case` hook the schema of a run pinned to `accounts` applies to every case."""
+    from pcaps_contract._urls import parse_target
     from pcaps_contract.engine.profiles import get_profile
     from pcaps_contract.engine.schema import build_schema
-    from pcaps_contract.engine.targets import Target
+    from pcaps_contract.engine.targets import TargetName
     from pcaps_contract.fuzz.run import FuzzAim
     from pcaps_contract.openapi import load_spec
 
-    aim = FuzzAim(Target("u", "http://127.0.0.1:9/client/v4"), Credentials(token="t" * 20), accounts, 5.0)
+    aim = FuzzAim(
+        TargetName(parse_target("http://127.0.0.1:9/client/v4", allow_production=False)),
+        Credentials(token="t" * 20),
+        accounts,
+        5.0,
+    )
     schema = build_schema(load_spec(), aim, get_profile(None), seed=1)
     (hook,) = schema.hooks.get_all_by_name("map_case")
     return hook
@@ -277,9 +283,7 @@ def test_check_and_fuzz_hold_the_same_ownerships_after_the_same_answer(
     case = SimpleNamespace(body={"destination_conf": "s3://pcaps-b?region=us-east-1"}, operation=operation)
     on_response, checked = _checks_tracker()
     on_response(case, response)
-    fuzzed = SimpleNamespace(
-        registry=CleanupRegistry(), shared=_Shared(), events=SimpleNamespace(emit=lambda *a, **k: None)
-    )
+    fuzzed = SimpleNamespace(registry=CleanupRegistry(), shared=_Shared(), note=lambda *a, **k: None)
     FuzzRun._track_created(fuzzed, case, response)  # type: ignore[arg-type]
     assert checked.held() == fuzzed.registry.held() and checked.refused() == fuzzed.registry.refused()
     assert checked.created == fuzzed.registry.created == len(checked.held()) + len(checked.refused())
@@ -307,7 +311,7 @@ def test_a_fuzz_run_reads_its_target_url_once(monkeypatch: pytest.MonkeyPatch) -
     monkeypatch.setattr(_urls, "_parse", counted)
     words = ["fuzz", "--base-url", "http://127.0.0.1:9/client/v4", "--account-id", "a" * 32, "--max-examples", "1"]
     plan, credentials = build_plan(build_parser().parse_args(words), environ={TOKEN_ENV: "t" * 20})
-    run = FuzzRun(plan, credentials, load_spec(), events=EventLog(None, str))
+    run = FuzzRun(plan, credentials, load_spec(), listener=EventLog(None, str))
     run._adapter(AnyOf(), run.halt.for_cleanup(), None)  # the cleanup's own sender
     assert reads == ["http://127.0.0.1:9/client/v4"]
     assert run.aim.target.url is plan.url is run.adapter.origin

@@ -25,6 +25,7 @@ from pcaps_contract.judge.ledger import Failure, Ledger, Step
 from pcaps_contract.passive.traffic import Recorded, Recording, Secrets
 from pcaps_contract.report.folder import EVENTS_FILE, HTML_FILE, JUNIT_FILE, RESULT_FILE, RunEvents, write_report_dir
 from pcaps_contract.report.run_report import RunReport
+from pcaps_contract.report.stream import FailureFound, RunFinished, RunStarted
 from pcaps_contract.report.text import TEXT_STYLES
 
 MARK = "\ue000"
@@ -210,9 +211,9 @@ def test_every_output_is_well_formed_and_holds_no_piece_of_a_secret(
         started = time.perf_counter()
         write_report_dir(report, folder, "proxy")
         events = RunEvents(folder / EVENTS_FILE, secrets.redact)
-        events.started(report)
-        events.failed(ledger.failures()[0])
-        events.finished(report)
+        events(RunStarted(report))
+        events(FailureFound(ledger.failures()[0]))
+        events(RunFinished(report))
         recording = Recording(folder / "exchanges.ndjson", secrets)
         recording.write(exchange)
         recording.close()

@@ -13,7 +13,6 @@ import time
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -140,7 +139,7 @@ def side_options(request: SideRequest, args: argparse.Namespace, environ: Mappin
         max_time=args.max_time,
         rate=args.rate,
         max_response_bytes=args.max_response_bytes,
-        clock_skew=timedelta(seconds=args.clock_skew),
+        clock_skew=args.clock_skew,  # the shared flag parses to the time it stands for
         workers=1,
     )
     if not options.accounts:

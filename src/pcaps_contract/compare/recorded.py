@@ -30,6 +30,7 @@ from pcaps_contract.compare.sequence import (
 from pcaps_contract.compare.sides import Sent, Side, operation_url
 from pcaps_contract.openapi import Spec, api
 from pcaps_contract.passive import Recorded, Secrets
+from pcaps_contract.report import FailureFound
 
 RECORDED = "recording"
 TARGET = "target"
@@ -51,9 +52,12 @@ def replay(
     router = Router(spec)
     # The recording judged as `verify` judges it, every exchange in order: which checks each recorded answer broke.
     recorded_broken: list[str] = []
-    judge = PassiveJudge(
-        spec, on_failure=lambda failure, _: recorded_broken.append(failure.check), clock_skew=side.options.clock_skew
-    )
+
+    def told(event: Any) -> None:
+        if isinstance(event, FailureFound):
+            recorded_broken.append(event.failure.check)
+
+    judge = PassiveJudge(spec, listener=told, clock_skew=side.options.clock_skew)
     recorded_roles = Roles()
     secrets = Secrets()
     accounts: dict[str, str] = {}

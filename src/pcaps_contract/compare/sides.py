@@ -1,8 +1,8 @@
 """One side of a comparison: its target, credentials and accounts, its sender, and what it created.
 
 Each side is resolved as `check` resolves its target (`gate.resolve_options`: the refusals of `_urls`, the bundled
-mock in-process when no target is given) from the environment variables of its own suffix, and talks through the
-gate's connection (the polite sender over a network: rate limit, timeouts, body caps, 429 waited out). Every
+mock in-process when no target is given) from the environment variables of its own suffix, and talks through an
+`engine.Connection` (the polite sender over a network: rate limit, timeouts, body caps, 429 waited out). Every
 answer is judged by a passive judge of its own, so a divergence where one side breaks the contract says which.
 """
 
@@ -13,7 +13,7 @@ from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from pcaps_contract._credentials import ACCOUNT_ENV, API_KEY_ENV, EMAIL_ENV, TOKEN_ENV, Credentials
 from pcaps_contract._json import parsed_or_none
@@ -22,6 +22,7 @@ from pcaps_contract.compare.normalize import Roles
 from pcaps_contract.engine import CleanupResult, created_by
 from pcaps_contract.openapi import api
 from pcaps_contract.passive import Recorded
+from pcaps_contract.report import FailureFound
 
 if TYPE_CHECKING:
     import threading
@@ -31,6 +32,7 @@ if TYPE_CHECKING:
     from pcaps_contract.judge import Failure
     from pcaps_contract.openapi import Spec
     from pcaps_contract.passive import PassiveJudge
+    from pcaps_contract.report import Event
 
 # The environment variables a side reads: side A the names every Cloudflare tool reads, the others these + suffix.
 SIDE_VARIABLES = (TOKEN_ENV, EMAIL_ENV, API_KEY_ENV, ACCOUNT_ENV)
@@ -73,15 +75,17 @@ class Side:
     """A target the comparison sends every case to, with its own ids, cleanup and contract verdicts."""
 
     def __init__(self, name: str, options: GateOptions, spec: Spec, interrupt: threading.Event) -> None:
-        from pcaps_contract.engine import CleanupRegistry, Connection
+        from pcaps_contract.engine import CleanupRegistry, Connection, open_target
         from pcaps_contract.passive import PassiveJudge
 
         self.name = name
         self.suffix = SUFFIXES.get(name, "")
         self.options = options
-        self.connection: Connection = Connection(options, interrupt)
+        # Opened once, as `check` opens its target when the run starts (an app imported, the bundled mock built).
+        self.target = open_target(options.target, options.credentials, options.accounts)
+        self.connection: Connection = Connection(options, self.target, interrupt)
         self.registry = CleanupRegistry()
-        self.judge: PassiveJudge = PassiveJudge(spec, on_failure=self._failed, clock_skew=options.clock_skew)
+        self.judge: PassiveJudge = PassiveJudge(spec, listener=self._told, clock_skew=options.clock_skew)
         self.account = options.accounts[0]
         self.source: ChallengeSource | None = None
         self.statuses: Counter[int] = Counter()
@@ -105,12 +109,8 @@ class Side:
 
         connection = self.connection
         connection.__enter__()
-        advertised = preflight(
-            self.options.target, self.options.accounts, connection.client, connection.errors, self.registry
-        )
-        self.source = challenge_source(self.options.target, connection.client) or connection.served_mock_source(
-            advertised
-        )
+        advertised = preflight(self.target, self.options.accounts, connection.client, connection.errors, self.registry)
+        self.source = challenge_source(self.target, connection.client) or connection.served_mock_source(advertised)
 
     def close(self) -> CleanupResult:
         """Delete what the side created (a served side: an in-process app's state goes with it); the leftovers."""
@@ -209,8 +209,9 @@ class Side:
         if isinstance(conf, str):
             self.registry.expect(self.account, conf)
 
-    def _failed(self, failure: Failure, credentials: Any) -> None:
-        self._broken.append(failure)
+    def _told(self, event: Event) -> None:
+        if isinstance(event, FailureFound):
+            self._broken.append(event.failure)
 
 
 def operation_url(side: Side, operation: str, ownership_id: str | None = None, account: str | None = None) -> str:

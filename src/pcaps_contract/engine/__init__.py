@@ -13,7 +13,14 @@ from pcaps_contract import _face
 
 if TYPE_CHECKING:
     from pcaps_contract.engine.aim import Aimed, checked_accounts, checked_seconds, resolve_aim
-    from pcaps_contract.engine.challenges import BucketSource, ChallengeSource, MockRouteSource, challenge_source
+    from pcaps_contract.engine.challenges import (
+        Bucket,
+        BucketSource,
+        ChallengeSource,
+        MockRouteSource,
+        challenge_source,
+        parse_bucket,
+    )
     from pcaps_contract.engine.connection import SERVED_ORIGIN, Connection, RunSettings
     from pcaps_contract.engine.data import (
         as_the_server_reads,
@@ -58,6 +65,8 @@ if TYPE_CHECKING:
     from pcaps_contract.engine.targets import (
         MOCK_ACCOUNTS,
         Target,
+        TargetName,
+        open_target,
     )
 
 __all__ = [
@@ -70,6 +79,7 @@ __all__ = [
     "STATEFUL",
     "Aimed",
     "AnyOf",
+    "Bucket",
     "BucketSource",
     "Cancelled",
     "ChallengeSource",
@@ -91,6 +101,7 @@ __all__ = [
     "RunState",
     "SendStats",
     "Target",
+    "TargetName",
     "Throttled",
     "as_the_server_reads",
     "build_schema",
@@ -106,7 +117,9 @@ __all__ = [
     "judge_builtin",
     "last_answer_seconds",
     "made_up_challenges",
+    "open_target",
     "ownership_challenges",
+    "parse_bucket",
     "parse_rate",
     "polite_session",
     "preflight",

@@ -1,6 +1,6 @@
-"""Where and as whom a run aims, resolved once from what a person typed and the environment: the target (its URL
-read once), the credentials, the accounts. Both doors (`check`, `fuzz`) resolve through it and refuse here, and
-refuse a bound in seconds by its one rule."""
+"""Where and as whom a run aims, resolved once from what a person typed and the environment: the target (as named,
+its URL read once; plain data the run opens when it starts), the credentials, the accounts. Both doors (`check`,
+`fuzz`) resolve through it and refuse here, and refuse a bound in seconds by its one rule."""
 
 from __future__ import annotations
 
@@ -11,14 +11,7 @@ from dataclasses import dataclass, replace
 from pcaps_contract._credentials import ACCOUNT_ENV, Credentials, r2_secrets, resolve_credentials
 from pcaps_contract._errors import UsageError
 from pcaps_contract._urls import Refusal
-from pcaps_contract.engine.targets import (
-    MOCK_ACCOUNTS,
-    Target,
-    base_url_target,
-    bundled_mock,
-    load_app,
-    mock_credentials,
-)
+from pcaps_contract.engine.targets import MOCK_ACCOUNTS, TargetName, app_target, base_url_target, mock_credentials
 from pcaps_contract.openapi import is_identifier
 
 NO_ACCOUNT = f"no account: pass --account-id (or set {ACCOUNT_ENV}); a run never guesses which account to write into."
@@ -26,9 +19,10 @@ NO_ACCOUNT = f"no account: pass --account-id (or set {ACCOUNT_ENV}); a run never
 
 @dataclass(frozen=True)
 class Aimed:
-    """The target, the credentials and the accounts of one run, each resolved and checked."""
+    """The target (as named: `open_target` opens it when the run starts), the credentials and the accounts of one
+    run, each resolved and checked."""
 
-    target: Target
+    target: TargetName
     credentials: Credentials
     accounts: tuple[str, ...]
 
@@ -75,14 +69,13 @@ def resolve_aim(
         raise UsageError("give --base-url or --app, not both.")
     chosen = tuple(accounts or [item.strip() for item in environ.get(ACCOUNT_ENV, "").split(",") if item.strip()])
     if base_url or app or not bundled:
-        served = None if app else base_url_target(base_url, allow_production=allow_production)
+        target = app_target(app) if app else base_url_target(base_url, allow_production=allow_production)
         credentials = resolve_credentials(token, email, api_key, environ)
         chosen = checked_accounts(chosen)
-        target = served or load_app(app or "")
     else:
         credentials = resolve_credentials(token, email, api_key, environ, default=mock_credentials())
         chosen = checked_accounts(chosen or MOCK_ACCOUNTS)
-        target = bundled_mock(credentials, chosen)
+        target = TargetName()
     bucket_keys = tuple(r2_secrets(bucket or ""))  # every body names the bucket: its keys are secrets too
     if bucket_keys:
         credentials = replace(credentials, others=bucket_keys)

@@ -7,7 +7,7 @@ import os
 import re
 import time
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Protocol
 from urllib.parse import parse_qs
 
@@ -94,6 +94,51 @@ _BUCKET_URI = re.compile(r"(?P<scheme>s3|r2)://(?P<bucket>[^/?#]+)(?P<path>[^?#]
 _DELIVERY_PAUSE = 1.0  # between two reads of a file not there yet
 
 
+@dataclass(frozen=True)
+class Bucket:
+    """A `--bucket` URI read once, as plain data: where its challenge files are, and the keys the URI carries.
+
+    `uri` is the text as given: the destination_conf every add of the run names. The keys are never shown.
+    """
+
+    uri: str
+    name: str
+    prefix: str
+    endpoint: str | None
+    region: str
+    keys: tuple[str | None, str | None] = field(default=(None, None), repr=False)  # the URI's own, if any
+
+
+def parse_bucket(uri: str, endpoint: str | None = None) -> Bucket:
+    """`--bucket` (and `--s3-endpoint`) read once, before anything is sent.
+
+    Raises:
+        UsageError: the URI is not an s3:// or r2:// bucket, an r2:// one names no account, or the endpoint is not
+            an http(s) URL.
+    """
+    found = _BUCKET_URI.fullmatch(uri)
+    if found is None:
+        raise UsageError(
+            f"--bucket {uri!r} is not an s3:// or r2:// bucket URI, e.g. s3://NAME?region=us-east-1 "
+            "or r2://NAME?account-id=...&access-key-id=...&secret-access-key=..."
+        )
+    if endpoint is not None and not endpoint.startswith(("http://", "https://")):
+        raise UsageError(f"--s3-endpoint must be an http:// or https:// URL, not {endpoint!r}.")
+    query = {key: values[0] for key, values in parse_qs(found["query"] or "").items()}
+    if found["scheme"] == "r2" and endpoint is None:
+        if not query.get("account-id"):
+            raise UsageError("--bucket r2://... needs `account-id=` in its query (or give --s3-endpoint).")
+        endpoint = f"https://{query['account-id']}.r2.cloudflarestorage.com"
+    return Bucket(
+        uri=uri,
+        name=found["bucket"],
+        prefix=found["path"].strip("/"),
+        endpoint=endpoint,
+        region=query.get("region") or ("auto" if found["scheme"] == "r2" else "us-east-1"),
+        keys=(query.get("access-key-id"), query.get("secret-access-key")),
+    )
+
+
 class BucketSource:
     """Reads challenge files from a real s3:// or r2:// bucket through the S3 API (boto3, imported lazily).
 
@@ -104,36 +149,23 @@ class BucketSource:
 
     def __init__(
         self,
-        uri: str,
-        endpoint: str | None = None,
+        bucket: Bucket,
         environ: Mapping[str, str] | None = None,
         *,
         wait: float = DEFAULT_CHALLENGE_WAIT,
         stop: Stop | None = None,
     ) -> None:
-        found = _BUCKET_URI.fullmatch(uri)
-        if found is None:
-            raise UsageError(
-                f"--bucket {uri!r} is not an s3:// or r2:// bucket URI, e.g. s3://NAME?region=us-east-1 "
-                "or r2://NAME?account-id=...&access-key-id=...&secret-access-key=..."
-            )
-        if endpoint is not None and not endpoint.startswith(("http://", "https://")):
-            raise UsageError(f"--s3-endpoint must be an http:// or https:// URL, not {endpoint!r}.")
-        query = {key: values[0] for key, values in parse_qs(found["query"] or "").items()}
-        if found["scheme"] == "r2" and endpoint is None:
-            if not query.get("account-id"):
-                raise UsageError("--bucket r2://... needs `account-id=` in its query (or give --s3-endpoint).")
-            endpoint = f"https://{query['account-id']}.r2.cloudflarestorage.com"
         require("boto3", "s3", "--bucket")
         environ = os.environ if environ is None else environ
-        self.bucket = uri
-        self.name = found["bucket"]
-        self.prefix = found["path"].strip("/")
-        self.endpoint = endpoint
-        self.region = query.get("region") or ("auto" if found["scheme"] == "r2" else "us-east-1")
+        self.bucket = bucket.uri
+        self.name = bucket.name
+        self.prefix = bucket.prefix
+        self.endpoint = bucket.endpoint
+        self.region = bucket.region
+        access_key, secret_key = bucket.keys
         self.keys = (
-            query.get("access-key-id") or environ.get("AWS_ACCESS_KEY_ID"),
-            query.get("secret-access-key") or environ.get("AWS_SECRET_ACCESS_KEY"),
+            access_key or environ.get("AWS_ACCESS_KEY_ID"),
+            secret_key or environ.get("AWS_SECRET_ACCESS_KEY"),
         )
         self.wait = wait
         self.stop = stop
@@ -228,8 +260,7 @@ class BucketSource:
 def challenge_source(
     target: Target,
     client: Any,
-    bucket: str | None = None,
-    s3_endpoint: str | None = None,
+    bucket: Bucket | None = None,
     *,
     wait: float = DEFAULT_CHALLENGE_WAIT,
     stop: Stop | None = None,
@@ -241,7 +272,7 @@ def challenge_source(
         UsageError: the bucket cannot be read (see `BucketSource.probe`).
     """
     if bucket is not None:
-        source = BucketSource(bucket, s3_endpoint, wait=wait, stop=stop)
+        source = BucketSource(bucket, wait=wait, stop=stop)
         source.probe()
         return source
     if target.in_process:

@@ -38,9 +38,6 @@ class RunSettings(Protocol):
     """What a connection reads of a run's resolved options."""
 
     @property
-    def target(self) -> Target: ...
-
-    @property
     def credentials(self) -> Credentials: ...
 
     @property
@@ -61,9 +58,9 @@ class RunSettings(Protocol):
 class Connection:
     """How one run talks to its target: the polite session of a served target, or the app's in-process client."""
 
-    def __init__(self, options: RunSettings, interrupt: threading.Event | None) -> None:
+    def __init__(self, options: RunSettings, target: Target, interrupt: threading.Event | None) -> None:
         self.options = options
-        self.target = options.target
+        self.target = target
         self.stats = SendStats()
         self.time_up = threading.Event()
         self.interrupt = interrupt or threading.Event()

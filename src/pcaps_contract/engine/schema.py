@@ -21,8 +21,9 @@ from pcaps_contract.judge import DISABLED_BUILTINS, checks
 
 if TYPE_CHECKING:
     from pcaps_contract._credentials import Credentials
+    from pcaps_contract.engine.challenges import Bucket
     from pcaps_contract.engine.profiles import Profile
-    from pcaps_contract.engine.targets import Target
+    from pcaps_contract.engine.targets import Target, TargetName
     from pcaps_contract.openapi import Spec
 
 
@@ -35,7 +36,7 @@ class Aim(Protocol):
     """What the schema reads of a run's resolved options: where, as whom, with which budget and tolerance."""
 
     @property
-    def target(self) -> Target: ...
+    def target(self) -> TargetName: ...
 
     @property
     def credentials(self) -> Credentials: ...
@@ -44,7 +45,7 @@ class Aim(Protocol):
     def accounts(self) -> tuple[str, ...]: ...
 
     @property
-    def bucket(self) -> str | None: ...
+    def bucket(self) -> Bucket | None: ...
 
     @property
     def max_examples(self) -> int | None: ...
@@ -57,14 +58,24 @@ class Aim(Protocol):
 
 
 def build_schema(
-    spec: Spec, options: Aim, profile: Profile, seed: int, phases: tuple[str, ...] = (*OWN_PHASES, *STATEFUL)
+    spec: Spec,
+    options: Aim,
+    profile: Profile,
+    seed: int,
+    phases: tuple[str, ...] = (*OWN_PHASES, *STATEFUL),
+    *,
+    target: Target | None = None,
 ) -> Any:
     """The schemathesis schema of the spec, aimed at the target, with our data hooks, checks and budget.
 
     Only `phases` run on it; each engine run of the gate is one worker (the gate runs engines side by side).
+    `target` is the run's opened target (`open_target`): every schema of a run aims at the one app, whose state
+    they share; None opens the options' target for this schema alone.
     """
     import schemathesis
     from schemathesis.config import SchemathesisConfig
+
+    from pcaps_contract.engine.targets import open_target
 
     register_checks()
     skew = {"clock_skew": options.clock_skew.total_seconds()}
@@ -100,11 +111,12 @@ def build_schema(
         }
     )
     schema = schemathesis.openapi.from_dict(handed_over(spec), config=config)
-    if options.target.in_process:
-        schema.app = options.target.app
+    opened = target or open_target(options.target, options.credentials, options.accounts)
+    if opened.in_process:
+        schema.app = opened.app
     else:
-        schema.config.update(base_url=options.target.base_url)
-    _add_data_hooks(schema, spec, options.accounts, options.bucket)
+        schema.config.update(base_url=opened.base_url)
+    _add_data_hooks(schema, spec, options.accounts, options.bucket.uri if options.bucket is not None else None)
     return schema
 
 

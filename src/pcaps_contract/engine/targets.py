@@ -122,6 +122,46 @@ class Target:
         return httpx.Client(base_url=self.base_url, headers=dict(headers or {}), transport=transport, timeout=timeout)
 
 
+@dataclass(frozen=True)
+class TargetName:
+    """What a run judges, as the person named it: a server's base URL, an app's `MODULE:ATTR`, or neither (the
+    bundled mock). Plain data: nothing is imported or served until the run opens it (`open_target`)."""
+
+    url: TargetUrl | None = None  # read once and refused by `urls.parse_target` (`base_url_target`)
+    app: str | None = None  # `MODULE:ATTR`, its shape checked (`app_target`)
+
+    @property
+    def in_process(self) -> bool:
+        return self.url is None
+
+    @property
+    def base_url(self) -> str:
+        return self.url.base_url if self.url is not None else IN_PROCESS_ORIGIN + API_BASE_PATH
+
+    @property
+    def description(self) -> str:
+        if self.url is not None:
+            return self.url.base_url
+        return f"{self.app} (in-process)" if self.app is not None else BUNDLED_MOCK
+
+
+BUNDLED_MOCK = "the bundled mock (in-process)"
+
+
+def open_target(name: TargetName, credentials: Credentials, accounts: tuple[str, ...]) -> Target:
+    """The target a run sends to, opened once when it starts: the app imported (`load_app`), or the bundled mock
+    built to accept exactly these credentials for exactly these accounts.
+
+    Raises:
+        UsageError: the app cannot be imported or is not an app, in one sentence.
+    """
+    if name.url is not None:
+        return Target.served_at(name.url)
+    if name.app is not None:
+        return load_app(name.app)
+    return bundled_mock(credentials, accounts)
+
+
 def mock_credentials() -> Credentials:
     """The bundled mock's development token: public on purpose, used when no credentials are given."""
     from pcaps_contract.mock import DEV_TOKEN
@@ -139,14 +179,25 @@ def bundled_mock(credentials: Credentials, accounts: tuple[str, ...]) -> Target:
         api_key=credentials.api_key or "",
         accounts=accounts,
     )
-    return Target("the bundled mock (in-process)", IN_PROCESS_ORIGIN + API_BASE_PATH, as_server(create_app(config)))
+    return Target(BUNDLED_MOCK, IN_PROCESS_ORIGIN + API_BASE_PATH, as_server(create_app(config)))
+
+
+def app_target(reference: str) -> TargetName:
+    """`--app MODULE:ATTR` as named, its shape checked before anything is imported.
+
+    Raises:
+        UsageError: the reference is not `MODULE:ATTRIBUTE`.
+    """
+    module_name, _, attribute = reference.partition(":")
+    if not module_name or not attribute:
+        raise UsageError(f"--app {reference!r} is not MODULE:ATTRIBUTE, e.g. `myservice.main:app`.")
+    return TargetName(app=reference)
 
 
 def load_app(reference: str) -> Target:
     """The ASGI or WSGI app named `module:attribute` (the current directory is importable)."""
+    app_target(reference)
     module_name, _, attribute = reference.partition(":")
-    if not module_name or not attribute:
-        raise UsageError(f"--app {reference!r} is not MODULE:ATTRIBUTE, e.g. `myservice.main:app`.")
     if str(Path.cwd()) not in sys.path:
         sys.path.insert(0, str(Path.cwd()))
     try:
@@ -163,8 +214,8 @@ def load_app(reference: str) -> Target:
     return Target(f"{reference} (in-process)", IN_PROCESS_ORIGIN + API_BASE_PATH, as_server(app))
 
 
-def base_url_target(base_url: str | None, *, allow_production: bool = False) -> Target:
+def base_url_target(base_url: str | None, *, allow_production: bool = False) -> TargetName:
     """A server at a base URL such as `http://127.0.0.1:8787/client/v4`, read and refused by `urls.parse_target`."""
     from pcaps_contract._urls import parse_target
 
-    return Target.served_at(parse_target(base_url, allow_production=allow_production))
+    return TargetName(url=parse_target(base_url, allow_production=allow_production))

@@ -96,7 +96,7 @@ def _run(args: argparse.Namespace) -> int:
     from pcaps_contract.fuzz.progress import segments
     from pcaps_contract.fuzz.run import FuzzRun
     from pcaps_contract.openapi import load_spec
-    from pcaps_contract.report import EventLog, Progress
+    from pcaps_contract.report import EventLog, Progress, fan_out
 
     known = load_baseline(plan.baseline) if plan.baseline else frozenset()
     spec = load_spec()
@@ -109,8 +109,7 @@ def _run(args: argparse.Namespace) -> int:
                 plan,
                 credentials,
                 spec,
-                events=events,
-                progress=Progress(sys.stderr, segments),
+                listener=fan_out(events, Progress(sys.stderr, segments)),
                 known=known,
                 interrupt=interrupt,
             ).run()

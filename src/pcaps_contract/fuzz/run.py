@@ -31,6 +31,7 @@ from pcaps_contract._urls import parse_target
 from pcaps_contract.engine import (
     INTERRUPTED,
     AnyOf,
+    Bucket,
     Cancelled,
     CleanupRegistry,
     CleanupResult,
@@ -38,11 +39,12 @@ from pcaps_contract.engine import (
     PoliteAdapter,
     RateLimiter,
     SendStats,
-    Target,
+    TargetName,
     Throttled,
     as_the_server_reads,
     clean_up_in_time,
     last_answer_seconds,
+    open_target,
     polite_session,
     shown_id,
     track_created,
@@ -70,7 +72,7 @@ from pcaps_contract.judge import (
     without_real_answers,
 )
 from pcaps_contract.openapi import Spec, api
-from pcaps_contract.report import EventLog, Progress
+from pcaps_contract.report import Listener, Noted, Progressed
 
 # Headers the HTTP library adds by itself: a reproduction is clearer without them.
 _NOISE_HEADERS = frozenset(
@@ -112,11 +114,11 @@ class FuzzAim:
     """What the schema reads of a fuzz run (`engine.schema.Aim`): the plan's target (its URL as the plan read it,
     once), credentials, accounts and timeout; no bucket, the profile's examples, the default clock skew."""
 
-    target: Target
+    target: TargetName
     credentials: Credentials
     accounts: tuple[str, ...]
     timeout: float
-    bucket: str | None = None
+    bucket: Bucket | None = None
     max_examples: int | None = None
     clock_skew: timedelta = DEFAULT_CLOCK_SKEW
 
@@ -130,8 +132,7 @@ class FuzzRun:
         credentials: Credentials,
         spec: Spec,
         *,
-        events: EventLog,
-        progress: Progress[Snapshot] | None = None,
+        listener: Listener,
         known: frozenset[str] = frozenset(),
         interrupt: threading.Event | None = None,
         clock: Callable[[], float] = time.monotonic,
@@ -140,8 +141,7 @@ class FuzzRun:
         self.url = plan.url or parse_target(plan.base_url, allow_production=True)  # the plan's refusals already ran
         self.credentials = credentials
         self.spec = spec
-        self.events = events
-        self.progress = progress
+        self.listener = listener  # told the run's events (`report.stream`): its log lines and its progress
         self.clock = clock
         self.interrupt = interrupt or threading.Event()
         self.stop = threading.Event()
@@ -163,7 +163,8 @@ class FuzzRun:
         self.adapter = self._adapter(stop, self.halt, budget)
         self.session = polite_session(self.adapter, credentials.headers())
         self._results = threading.local()
-        self.aim = FuzzAim(Target.served_at(self.url), credentials, plan.accounts, plan.policy.timeout)
+        self.aim = FuzzAim(TargetName(url=self.url), credentials, plan.accounts, plan.policy.timeout)
+        self.target = open_target(self.aim.target, credentials, plan.accounts)
         # Workers generate and judge cases one at a time and wait for the network together: Hypothesis describes
         # strategies with `ast.parse`, which CPython 3.11 cannot run from several threads at once, and on the GIL
         # only the waiting gains from threads anyway.
@@ -171,13 +172,17 @@ class FuzzRun:
         self._crash: CheckCrashed | None = None
         self.crashed = False
 
+    def note(self, name: str, **fields: Any) -> None:
+        """One line of the run's event log, told to its listener."""
+        self.listener(Noted(name, fields))
+
     def _adapter(self, stop: AnyOf, halt: Halt, budget: Budget | None) -> PoliteAdapter:
         return PoliteAdapter(
             self.limiter,
             self.plan.policy,
             self.stats,
             stop,
-            self.events.emit,
+            self.note,
             origin=self.url,
             limits=self.plan.limits,
             halt=halt,
@@ -189,7 +194,7 @@ class FuzzRun:
     def run(self) -> FuzzResult:
         """Preflight, fuzz until the budget is spent (or Ctrl-C, or a check crashes), clean up, and report."""
         started_at = datetime.now(UTC)
-        self.events.emit("run_started", **self._plan_fields())
+        self.note("run_started", **self._plan_fields())
         self.preflight()
         try:
             self._fuzz()
@@ -208,9 +213,8 @@ class FuzzRun:
         if not self.crashed and not self.interrupt.is_set():
             self._judged_every_operation()
         seconds = self.clock() - self.started
-        self.events.emit("run_finished", reason=self.stop_reason, seconds=round(seconds, 3))
-        if self.progress is not None:
-            self.progress.finish(self.snapshot())
+        self.note("run_finished", reason=self.stop_reason, seconds=round(seconds, 3))
+        self.listener(Progressed(self.snapshot(), last=True))
         return FuzzResult(
             target=self.plan.base_url,
             accounts=list(self.plan.accounts),
@@ -290,13 +294,13 @@ class FuzzRun:
         from pcaps_contract.engine import preflight
 
         errors = (requests.RequestException, Cancelled)
-        preflight(self.aim.target, self.plan.accounts, self.session, errors, self.registry)
-        self.events.emit("preflight", accounts=list(self.plan.accounts))
+        preflight(self.target, self.plan.accounts, self.session, errors, self.registry)
+        self.note("preflight", accounts=list(self.plan.accounts))
 
     def _fuzz(self) -> None:
         from pcaps_contract.engine import build_schema, get_profile, routed
 
-        schema = build_schema(self.spec, self.aim, get_profile(None), self.plan.seed)
+        schema = build_schema(self.spec, self.aim, get_profile(None), self.plan.seed, target=self.target)
         with routed(schema, self.adapter, self._track_created, self.plan.accounts):
             self._fuzz_schema(schema)
 
@@ -331,8 +335,7 @@ class FuzzRun:
                             self.stop.set()
                         if self.end is not None and self.clock() >= self.end:
                             self.stop.set()
-                        if self.progress is not None:
-                            self.progress.update(self.snapshot())
+                        self.listener(Progressed(self.snapshot()))
                 finally:
                     self.stop.set()  # whatever ends the wait (even a second Ctrl-C) lets the workers finish
             if self._crash is not None:
@@ -404,7 +407,7 @@ class FuzzRun:
                 stats.cases += 1
                 stats.throttled += 1
                 stats.codes["429"] += 1
-            self.events.emit("case", operation=operation_id, status=429)
+            self.note("case", operation=operation_id, status=429)
             return
         except requests.RequestException as exc:
             with self.shared.lock:
@@ -422,7 +425,7 @@ class FuzzRun:
             stats.answers[answer_kind(operation_id, status, response.content)] += 1
             if seconds is not None:
                 stats.latency.record(seconds)
-        self.events.emit("case", operation=operation_id, status=status, ms=_milliseconds(seconds))
+        self.note("case", operation=operation_id, status=status, ms=_milliseconds(seconds))
         self._forget_deleted(operation_id, account, case, response)
         try:
             self._judge(case, operation_id, response)
@@ -465,7 +468,7 @@ class FuzzRun:
                 self.shared.errors.append("a create answered 2xx without a result id; the cleanup cannot delete it")
             return
         account, ownership_id = created
-        self.events.emit("created", account=account, id=shown_id(ownership_id))
+        self.note("created", account=account, id=shown_id(ownership_id))
 
     def _expect_lost_add(self, operation_id: str, account: str, case: Any) -> None:
         """An add whose answer never came may have created an ownership: the cleanup looks for its bucket."""
@@ -541,7 +544,7 @@ class FuzzRun:
             self.shared.operations[finding.operation].findings += 1
             self.shared.timeline.add(self.clock() - self.started, findings=1)
         if self.findings.add(finding):
-            self.events.emit(
+            self.note(
                 "finding",
                 key=finding.key,
                 operation=finding.operation,
@@ -556,7 +559,7 @@ class FuzzRun:
 
     def _clean_up(self) -> CleanupResult:
         """Delete what the run created, with its own stop (a time limit), so that a spent budget cannot skip it."""
-        self.events.emit("cleanup_started", held=len(self.registry))
+        self.note("cleanup_started", held=len(self.registry))
         limit = self.plan.cleanup_time_limit
         result = clean_up_in_time(
             lambda stop: polite_session(
@@ -567,10 +570,10 @@ class FuzzRun:
             self.plan.cleanup_time_limit,
         )
         for created in result.deleted:
-            self.events.emit("deleted", account=created.account, id=created.ownership_id)
+            self.note("deleted", account=created.account, id=created.ownership_id)
         for leftover in result.leftovers:
-            self.events.emit("leftover", account=leftover.account, id=leftover.id_shown, reason=leftover.reason)
-        self.events.emit("cleanup_finished", deleted=len(result.deleted), leftovers=len(result.leftovers))
+            self.note("leftover", account=leftover.account, id=leftover.id_shown, reason=leftover.reason)
+        self.note("cleanup_finished", deleted=len(result.deleted), leftovers=len(result.leftovers))
         return result
 
     def _on_timeline(self, name: str, amount: int) -> None:

@@ -33,7 +33,7 @@ def run_check(
     from pcaps_contract._terminal import painted
     from pcaps_contract.engine import stop_on_signals
     from pcaps_contract.gate.options import options_from
-    from pcaps_contract.gate.progress import segments
+    from pcaps_contract.gate.progress import ProgressLine, segments
     from pcaps_contract.gate.run import run_gate
     from pcaps_contract.report import (
         EVENTS_FILE,
@@ -41,6 +41,8 @@ def run_check(
         UNFINISHED,
         Progress,
         RunEvents,
+        RunFinished,
+        fan_out,
         prepare_report_dir,
         prepare_report_file,
         shown_command,
@@ -67,22 +69,23 @@ def run_check(
     started_at = utc_now()
     interrupt = threading.Event()
     # On a terminal a live line (in colour); in CI a plain line every half minute, so a long run shows it is alive.
-    progress = Progress(sys.stderr, segments, interval=30.0)
+    progress = ProgressLine(Progress(sys.stderr, segments, interval=30.0))
+    listener = fan_out(progress, events)
     if options.rate is not None and not options.target.in_process:  # said up front: how long the limit makes it
         print(_rate_note(options.rate, options.expected_requests(), options.max_time), file=sys.stderr)
     try:
         with stop_on_signals(interrupt):
-            report = run_gate(options, interrupt, progress, events)
+            report = run_gate(options, interrupt, listener)
     except PcapsContractError as exc:
         # Nothing was judged; the files a CI step publishes still exist, saying why.
         report = _refused_report(flags, exc, options)
         report.started_at = started_at
         write_reports(report, *outputs, folder, "check", argv)
-        events.finished(report)
+        listener(RunFinished(report))
         raise
     print(painted(report.render(verbose), TEXT_STYLES))
     write_reports(report, *outputs, folder, "check", argv)
-    events.finished(report)
+    listener(RunFinished(report))
     return report.exit_code
 
 

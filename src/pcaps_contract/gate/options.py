@@ -1,7 +1,7 @@
 """The options of one gate run, and the flags of both doors (`pcaps-contract check`, `pytest contract_tests`).
 
-Plain data and argparse types only: building the command line imports nothing heavy (no schemathesis,
-Hypothesis, httpx or the mock); the target is loaded when the options are resolved.
+Plain, frozen data and argparse types only: building the command line imports nothing heavy (no schemathesis,
+Hypothesis, httpx or the mock), and resolving the options imports nothing of the target: the run opens it.
 """
 
 from __future__ import annotations
@@ -34,7 +34,7 @@ from pcaps_contract.openapi import OPERATIONS
 SERVED_WORKERS = 6
 
 if TYPE_CHECKING:
-    from pcaps_contract.engine import Profile, Target
+    from pcaps_contract.engine import Bucket, Profile, TargetName
 
 
 @dataclass(frozen=True)
@@ -42,7 +42,8 @@ class GateOptions:
     """One run of the gate.
 
     Args:
-        target: what to judge (see `targets`).
+        target: what to judge, as named (a base URL, an app's `MODULE:ATTR`, or the bundled mock); the run
+            opens it when it starts (`engine.open_target`).
         credentials: sent with every positive request.
         accounts: the accounts the credentials may use; the first one or two are exercised.
         spec_path: the spec (the bundled one when None).
@@ -57,16 +58,16 @@ class GateOptions:
         max_time: seconds the run may take before its cleanup; it stops sending then.
         rate: requests per second at most (None: as fast as the target answers).
         max_response_bytes: the largest answer body judged, after decompression.
-        bucket: an s3:// or r2:// bucket the lifecycle adds and reads challenge files from, so that
-            validations succeed on any implementation (None: only the bundled mock's test route, in-process).
-        s3_endpoint: the S3 API endpoint of `bucket` (None: AWS, or the R2 account's endpoint).
+        bucket: an s3:// or r2:// bucket (`--bucket`, with `--s3-endpoint`: None for AWS, or the R2 account's),
+            read once; the lifecycle adds it and reads challenge files from it, so that validations succeed on
+            any implementation (None: only the bundled mock's test route, in-process).
         challenge_wait: seconds after an add within which its challenge file must appear in `bucket`.
         validation_wait: seconds a validation with the delivered challenge may stay `pending`, looked at in the
             list meanwhile, before its outcome is named not judged.
         require_all: a run with any check never judged could not judge (exit 2).
     """
 
-    target: Target
+    target: TargetName
     credentials: Credentials
     accounts: tuple[str, ...]
     spec_path: Path | None = None
@@ -80,8 +81,7 @@ class GateOptions:
     max_time: float = DEFAULT_MAX_TIME
     rate: float | None = None
     max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES
-    bucket: str | None = None
-    s3_endpoint: str | None = None
+    bucket: Bucket | None = None
     challenge_wait: float = DEFAULT_CHALLENGE_WAIT
     validation_wait: float = DEFAULT_VALIDATION_WAIT
     require_all: bool = False
@@ -128,12 +128,6 @@ def check_options(options: GateOptions) -> None:
     checked_seconds("--validation-wait", options.validation_wait, may_be_zero=True)
     if options.max_response_bytes < MIN_RESPONSE_BYTES:
         raise UsageError(f"--max-response-bytes {options.max_response_bytes} must be at least {MIN_RESPONSE_BYTES}.")
-    if options.s3_endpoint is not None and options.bucket is None:
-        raise UsageError("--s3-endpoint is the endpoint of --bucket: give --bucket s3://NAME?region=R too.")
-    if options.bucket is not None:
-        from pcaps_contract.engine import BucketSource
-
-        BucketSource(options.bucket, options.s3_endpoint)  # refuses a URI it cannot read challenges from
 
 
 def resolve_options(
@@ -146,10 +140,12 @@ def resolve_options(
     api_key: str | None = None,
     environ: Mapping[str, str],
     allow_production: bool = False,
+    bucket: str | None = None,
+    s3_endpoint: str | None = None,
     **settings: Any,
 ) -> GateOptions:
     """The options of a run from what a person typed (either door) and the environment (`engine.resolve_aim`)."""
-    from pcaps_contract.engine import resolve_aim
+    from pcaps_contract.engine import parse_bucket, resolve_aim
 
     aim = resolve_aim(
         base_url=base_url,
@@ -160,9 +156,12 @@ def resolve_options(
         api_key=api_key,
         environ=environ,
         allow_production=allow_production,
-        bucket=settings.get("bucket"),
+        bucket=bucket,
     )
-    return GateOptions(target=aim.target, credentials=aim.credentials, accounts=aim.accounts, **settings)
+    if s3_endpoint is not None and bucket is None:
+        raise UsageError("--s3-endpoint is the endpoint of --bucket: give --bucket s3://NAME?region=R too.")
+    read = parse_bucket(bucket, s3_endpoint) if bucket is not None else None
+    return GateOptions(target=aim.target, credentials=aim.credentials, accounts=aim.accounts, bucket=read, **settings)
 
 
 def _positive(text: str) -> int:
@@ -197,6 +196,11 @@ def positive_seconds(text: str) -> float:
     if value == 0:
         raise argparse.ArgumentTypeError("must be more than 0 seconds")
     return value
+
+
+def duration(text: str) -> timedelta:
+    """`--clock-skew`: a finite number of seconds, 0 or more, as the time it stands for."""
+    return timedelta(seconds=seconds(text))
 
 
 def rate_per_second(text: str) -> float:
@@ -241,10 +245,11 @@ GATE_ARGUMENTS: tuple[tuple[str, dict[str, Any]], ...] = (
     (
         "--clock-skew",
         {
-            "type": seconds,
-            "default": 300.0,
+            "type": duration,
+            "default": DEFAULT_CLOCK_SKEW,
             "metavar": "SECONDS",
-            "help": "how far the server's clock may be ahead or behind: each request's window is widened by it (300)",
+            "help": "how far the server's clock may be ahead or behind: each request's window is widened by it "
+            f"({DEFAULT_CLOCK_SKEW.total_seconds():g})",
         },
     ),
     (
@@ -325,30 +330,16 @@ GATE_ARGUMENTS: tuple[tuple[str, dict[str, Any]], ...] = (
 )
 
 
+# The one flag whose option has another name: `--spec` names the file (`GateOptions.spec_path`).
+_OPTION_OF_DEST = {"spec": "spec_path"}
+
+
+def gate_dests() -> tuple[str, ...]:
+    """Where argparse (and pytest) keep each of `GATE_ARGUMENTS`: its `dest`, else its flag in snake_case."""
+    return tuple(keywords.get("dest", flag.removeprefix("--").replace("-", "_")) for flag, keywords in GATE_ARGUMENTS)
+
+
 def options_from(value: Callable[[str], Any], environ: Mapping[str, str]) -> GateOptions:
-    """The options of a run from the parsed `GATE_ARGUMENTS` (`value(dest)` reads one)."""
-    return resolve_options(
-        base_url=value("base_url"),
-        app=value("app"),
-        accounts=value("accounts"),
-        token=value("token"),
-        email=value("email"),
-        api_key=value("api_key"),
-        environ=environ,
-        spec_path=value("spec"),
-        profile=value("profile"),
-        seed=value("seed"),
-        max_examples=value("max_examples"),
-        workers=value("workers"),
-        clock_skew=timedelta(seconds=value("clock_skew")),
-        timeout=value("timeout"),
-        max_time=value("max_time"),
-        rate=value("rate"),
-        max_response_bytes=value("max_response_bytes"),
-        allow_production=value("allow_production"),
-        bucket=value("bucket"),
-        s3_endpoint=value("s3_endpoint"),
-        challenge_wait=value("challenge_wait"),
-        validation_wait=value("validation_wait"),
-        require_all=value("require_all"),
-    )
+    """The options of a run from the parsed `GATE_ARGUMENTS` (`value(dest)` reads one): each flag is the keyword
+    of `resolve_options` its dest names, so a flag added to the table reaches the run without a line here."""
+    return resolve_options(environ=environ, **{_OPTION_OF_DEST.get(dest, dest): value(dest) for dest in gate_dests()})

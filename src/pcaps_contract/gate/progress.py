@@ -10,7 +10,7 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass
 
 from pcaps_contract._terminal import Segment, plain, spaced
-from pcaps_contract.report import Progress, format_seconds
+from pcaps_contract.report import Event, Listener, Progress, Progressed, format_seconds
 
 # The current rate is the rate over the last few seconds, not since the start.
 RATE_WINDOW = 5.0
@@ -67,17 +67,35 @@ def render(snapshot: GateSnapshot) -> str:
     return plain(segments(snapshot))
 
 
+class ProgressLine:
+    """`check`'s progress line, a listener of the run's stream: on a terminal each snapshot, and the last one to end
+    the line; off a terminal none before a whole interval of the run (a short run prints none), and no last line
+    (the report says it all)."""
+
+    def __init__(self, progress: Progress[GateSnapshot]) -> None:
+        self.progress = progress
+
+    def __call__(self, event: Event) -> None:
+        if not isinstance(event, Progressed) or not isinstance(event.snapshot, GateSnapshot):
+            return
+        if self.progress.tty:
+            self.progress(event)
+        elif not event.last and event.snapshot.elapsed >= self.progress.interval:
+            self.progress.update(event.snapshot)
+
+
 class Ticker:
-    """Shows a snapshot on `progress` every `every` seconds, from a thread of its own, until stopped."""
+    """Tells `listener` what the run has counted every `every` seconds, from a thread of its own, until stopped;
+    the last count when it stops."""
 
     def __init__(
         self,
-        progress: Progress[GateSnapshot],
+        listener: Listener,
         counts: Callable[[], GateCounts],
         every: float = 0.25,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
-        self.progress = progress
+        self.listener = listener
         self.counts = counts
         self.every = every
         self.clock = clock
@@ -101,20 +119,15 @@ class Ticker:
             self.tick()
 
     def tick(self) -> None:
-        """One beat of the thread: the current snapshot shown, unless off a terminal the first interval has not
-        passed (short runs print none)."""
-        if self.progress.tty or self.clock() - self.started >= self.progress.interval:
-            self._show()
+        """One beat of the thread: the current counts told to the listener."""
+        self._tell()
 
-    def _show(self, last: bool = False) -> None:
+    def _tell(self, last: bool = False) -> None:
         try:
             snapshot = self.snapshot()
         except Exception:  # counts read while the run changes them: the display skips a beat, the run goes on
             return
-        if last:
-            self.progress.finish(snapshot)
-        else:
-            self.progress.update(snapshot)
+        self.listener(Progressed(snapshot, last=last))
 
     def __enter__(self) -> Ticker:
         self._thread.start()
@@ -123,5 +136,4 @@ class Ticker:
     def __exit__(self, *exc_info: object) -> None:
         self._done.set()
         self._thread.join(5)
-        if self.progress.tty:  # the last state, and the line ended; off a terminal the report says it all
-            self._show(last=True)
+        self._tell(last=True)

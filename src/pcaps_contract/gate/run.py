@@ -26,10 +26,11 @@ from pcaps_contract.engine import (
     build_schema,
     challenge_source,
     engine_task,
+    open_target,
     preflight,
 )
 from pcaps_contract.gate.options import GateOptions, check_options
-from pcaps_contract.gate.progress import GateCounts, GateSnapshot, Ticker
+from pcaps_contract.gate.progress import GateCounts, Ticker
 from pcaps_contract.judge import (
     ALL_CHECKS,
     SKIPPED,
@@ -41,7 +42,7 @@ from pcaps_contract.judge import (
     without_real_answers,
 )
 from pcaps_contract.openapi import Spec, api, load_spec
-from pcaps_contract.report import Progress, RunListener, RunReport, utc_now
+from pcaps_contract.report import FailureFound, Listener, RunReport, RunStarted, utc_now
 
 if TYPE_CHECKING:
     from pcaps_contract.gate.lanes import Judge
@@ -51,8 +52,7 @@ if TYPE_CHECKING:
 def run_gate(
     options: GateOptions,
     interrupt: threading.Event | None = None,
-    progress: Progress[GateSnapshot] | None = None,
-    listener: RunListener | None = None,
+    listener: Listener | None = None,
 ) -> RunReport:
     """Judge the target against the spec; the report says what passed, failed or never applied.
 
@@ -64,8 +64,10 @@ def run_gate(
         UsageError: the options cannot work.
         TargetError: the target is unreachable or refuses the credentials (found by the preflight).
 
-    `progress`, when given, shows requests, requests in flight and the current rate while the run lasts;
-    `listener` is told when the run starts and of each failure as it is recorded (the event log).
+    `listener`, when given, is told the run's events (`report.stream`) as it goes: that it started, each failure
+    as the ledger records it, and what the run has counted every quarter of a second (requests, in flight, the
+    current rate), the last count when it is over. The run's end (`RunFinished`) is the caller's to tell, once
+    its reports are written.
     """
     check_options(options)
     spec = load_spec(options.spec_path)
@@ -75,7 +77,7 @@ def run_gate(
     profile = options.resolved_profile()
     seed = options.resolved_seed()
     started = time.monotonic()
-    on_failure = listener.failed if listener is not None else None
+    on_failure = (lambda failure: listener(FailureFound(failure))) if listener is not None else None
     run = RunState(Ledger(operations, ALL_CHECKS, on_failure), redact=options.credentials.redact)
     report = RunReport(
         target=options.target.description,
@@ -87,19 +89,19 @@ def run_gate(
         spec_sha256=spec.sha256,
     )
     if listener is not None:
-        listener.started(report)
-    with Connection(options, interrupt) as connection, _ticking(progress, connection, run):
+        listener(RunStarted(report))
+    target = open_target(options.target, options.credentials, options.accounts)
+    with Connection(options, target, interrupt) as connection, _ticking(listener, connection, run):
         # Before anything is sent: a --bucket the run cannot read stops it here.
         source = challenge_source(
-            options.target,
+            target,
             connection.client,
             options.bucket,
-            options.s3_endpoint,
             wait=options.challenge_wait,
             stop=connection.stop,
         )
         try:
-            mock = preflight(options.target, options.accounts, connection.client, connection.errors, run.registry)
+            mock = preflight(target, options.accounts, connection.client, connection.errors, run.registry)
             source = source or connection.served_mock_source(mock)
             with ready_for_threads(options.resolved_workers() > 1):
                 _judge_side_by_side(spec, options, profile, seed, connection, run, source)
@@ -180,8 +182,8 @@ def never_judged(
 
 
 @contextmanager
-def _ticking(progress: Progress[GateSnapshot] | None, connection: Connection, run: RunState) -> Iterator[None]:
-    if progress is None:
+def _ticking(listener: Listener | None, connection: Connection, run: RunState) -> Iterator[None]:
+    if listener is None:
         yield
         return
 
@@ -196,7 +198,7 @@ def _ticking(progress: Progress[GateSnapshot] | None, connection: Connection, ru
             stats["requests"], stats["in_flight"], failed, stats["throttled"], run.cases, run.phase, ledger.latest
         )
 
-    with Ticker(progress, counts):
+    with Ticker(listener, counts):
         yield
 
 
@@ -218,11 +220,12 @@ def _judge_side_by_side(
     every task draws the same cases, and gets the same verdicts, in any order and beside any other. With
     `--bucket` every positive body of the phases names that one bucket, so the lifecycle runs after them.
     """
+    target = connection.target
     engines = [
-        build_schema(spec, options, profile, seed, OWN_PHASES).include(operation_id=operation)
+        build_schema(spec, options, profile, seed, OWN_PHASES, target=target).include(operation_id=operation)
         for operation in run.ledger.operations
     ]
-    stateful = build_schema(spec, options, profile, seed, STATEFUL)
+    stateful = build_schema(spec, options, profile, seed, STATEFUL, target=target)
     tasks = [
         engine_task(schema, run, connection.stop, connection.adapter, options.accounts)
         for schema in [*engines, stateful]

@@ -26,7 +26,6 @@ from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
-from pcaps_contract._credentials import Credentials
 from pcaps_contract._errors import SpecError
 from pcaps_contract._json import parsed_or_none, too_deep
 from pcaps_contract._limits import (
@@ -50,7 +49,7 @@ from pcaps_contract.judge import (
 )
 from pcaps_contract.openapi import Operation, Spec, api
 from pcaps_contract.passive.traffic import Recorded, Secrets
-from pcaps_contract.report import RunReport, redacted_failure, utc_now
+from pcaps_contract.report import FailureFound, Listener, RunReport, redacted_failure, utc_now
 
 # The checks of `judge.checks` a passive judge can decide from traffic alone, in the gate's report order.
 PASSIVE_LIFECYCLE_CHECKS = tuple(
@@ -300,28 +299,26 @@ class Tally:
     answers: dict[str, Counter[str]] = field(default_factory=dict)  # judged answers by operation, by kind
 
 
-FailureSink = Callable[[Failure, Credentials], None]
-
-
 class PassiveJudge:
     """Judges exchanges in the order they happen; records every verdict into `ledger`.
 
     Args:
         spec: the contract.
-        on_failure: called with each violation as it is found (and credentials to redact and reproduce it).
+        listener: told each violation as it is found (`FailureFound`, with the credentials of the request that
+            found it, to redact and reproduce it).
         clock_skew: how far the server's clock may be ahead of the recording's or behind it.
     """
 
     def __init__(
         self,
         spec: Spec,
-        on_failure: FailureSink | None = None,
+        listener: Listener | None = None,
         clock_skew: Any = checks.DEFAULT_CLOCK_SKEW,
     ) -> None:
         self.spec = spec
         self.router = Router(spec)
         self.ledger = Ledger(api.OPERATIONS, PASSIVE_CHECKS)
-        self.on_failure = on_failure
+        self.listener = listener
         self.clock_skew = clock_skew
         self.secrets = Secrets()
         self.tally = Tally()
@@ -552,8 +549,8 @@ class PassiveJudge:
             self.secrets.redact,
         )
         self.ledger.failed(failure, seconds)
-        if self.on_failure is not None:
-            self.on_failure(failure, self.secrets.credentials(seen.recorded.request_headers))
+        if self.listener is not None:
+            self.listener(FailureFound(failure, self.secrets.credentials(seen.recorded.request_headers)))
 
     def _judge(self, seen: _Seen, check: checks.ModelCheck, *args: Any, trail: Sequence[Step] = ()) -> None:
         """One registered check of `judge.checks` on the exchange; one out of scope records nothing."""

@@ -24,12 +24,10 @@ import httpx
 import uvicorn
 
 from pcaps_contract import _serving as serving
-from pcaps_contract._credentials import Credentials
 from pcaps_contract._limits import DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_TIMEOUT, MAX_PROXIED_REQUEST_BYTES
 from pcaps_contract._terminal import painted, printable
 from pcaps_contract._text import clip
 from pcaps_contract._urls import TargetUrl
-from pcaps_contract.judge import Failure
 from pcaps_contract.openapi import Spec
 from pcaps_contract.passive.judging import PassiveJudge
 from pcaps_contract.passive.off_path import OffPathJudge
@@ -37,9 +35,15 @@ from pcaps_contract.passive.traffic import Recorded, Recording, decoded
 from pcaps_contract.report import (
     EVENTS_FILE,
     TEXT_STYLES,
+    Event,
+    FailureFound,
+    Listener,
     RunEvents,
+    RunFinished,
     RunReport,
+    RunStarted,
     failure_text,
+    fan_out,
     shown_command,
     write_report_dir,
 )
@@ -294,13 +298,18 @@ async def _plain(send: Callable[[Any], Any], status: int, text: bytes, close: bo
     await send({"type": "http.response.body", "body": text})
 
 
-def live_printer(target: str, out: TextIO | None = None) -> Callable[[Failure, Credentials], None]:
-    """What prints each violation as it is found: check, operation, Expected / Received, a curl with variables."""
+def live_printer(target: str, out: TextIO | None = None) -> Listener:
+    """The listener that prints each violation as it is found: check, operation, Expected / Received, a curl with
+    variables (the credentials of the request that found it)."""
 
-    def show(failure: Failure, credentials: Credentials) -> None:
+    def show(event: Event) -> None:
+        if not isinstance(event, FailureFound) or event.credentials is None:
+            return
         stream = out if out is not None else sys.stdout
         print(
-            painted(f"VIOLATION {failure_text(failure, credentials)}\n", TEXT_STYLES, stream), file=stream, flush=True
+            painted(f"VIOLATION {failure_text(event.failure, event.credentials)}\n", TEXT_STYLES, stream),
+            file=stream,
+            flush=True,
         )
 
     return show
@@ -328,18 +337,13 @@ class ProxyRun:
         argv: tuple[str, ...] = (),
     ) -> ProxyRun:
         """The judge, the recording and the event log of a proxy about to serve; `argv` its command line's words."""
-        show = live_printer(upstream.base_url, out)
-
-        def found(failure: Failure, credentials: Credentials) -> None:
-            show(failure, credentials)
-            events.failed(failure)
-
-        judge = PassiveJudge(spec, on_failure=found)
+        judge = PassiveJudge(spec)
         # Secrets are learned from the traffic as it passes: each line is redacted with what is known by then.
         command = shown_command(argv, judge.secrets.redact)
         events = RunEvents(report_dir / EVENTS_FILE if report_dir is not None else None, judge.secrets.redact, command)
+        judge.listener = fan_out(live_printer(upstream.base_url, out), events)
         judge.warm()  # before the proxy is announced: no client's first answer waits for a schema to compile
-        events.started(judge.report(upstream.base_url, "proxy"))
+        events(RunStarted(judge.report(upstream.base_url, "proxy")))
         recording = Recording(report_dir / EXCHANGES_FILE, judge.secrets) if report_dir is not None else None
         return cls(upstream, judge, recording, report_dir, events, OffPathJudge(judge, recording), command)
 
@@ -353,7 +357,7 @@ class ProxyRun:
         report.command = self.command
         if self.report_dir is not None:
             write_report_dir(report, self.report_dir, "proxy")
-        self.events.finished(report)
+        self.events(RunFinished(report))
         return report
 
 

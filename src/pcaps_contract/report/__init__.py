@@ -1,7 +1,7 @@
 """Reports of a run: the run's report and its verdict (`run_report`), each format by its own writer (text `text`,
-JSON `json_document`, JUnit `junit`, HTML `html`, CTRF `ctrf`), the report folder (`folder`), the event log
-(`eventlog`), the progress line (`progress`), the command line a report shows (`command_line`) and the documented
-responses a run saw (`responses`)."""
+JSON `json_document`, JUnit `junit`, HTML `html`, CTRF `ctrf`), the report folder (`folder`), the one stream of a
+run's events and its listeners' shape (`stream`), the event log (`eventlog`), the progress line (`progress`), the
+command line a report shows (`command_line`) and the documented responses a run saw (`responses`)."""
 
 from __future__ import annotations
 
@@ -31,7 +31,17 @@ if TYPE_CHECKING:
     from pcaps_contract.report.junit import xml_safe
     from pcaps_contract.report.progress import Progress, format_seconds
     from pcaps_contract.report.responses import Covered, coverage
-    from pcaps_contract.report.run_report import RunListener, RunReport, redacted_failure, run_ending, utc_now
+    from pcaps_contract.report.run_report import RunReport, redacted_failure, run_ending, utc_now
+    from pcaps_contract.report.stream import (
+        Event,
+        FailureFound,
+        Listener,
+        Noted,
+        Progressed,
+        RunFinished,
+        RunStarted,
+        fan_out,
+    )
     from pcaps_contract.report.text import TEXT_STYLES, failure_text
 
 __all__ = [
@@ -43,15 +53,22 @@ __all__ = [
     "TEXT_STYLES",
     "UNFINISHED",
     "Covered",
+    "Event",
     "EventLog",
+    "FailureFound",
+    "Listener",
+    "Noted",
     "Progress",
+    "Progressed",
     "RunEvents",
-    "RunListener",
+    "RunFinished",
     "RunReport",
+    "RunStarted",
     "coverage",
     "ctrf_document",
     "environment",
     "failure_text",
+    "fan_out",
     "format_seconds",
     "prepare_report_dir",
     "prepare_report_file",

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from pcaps_contract._text import clip, json_text
+from pcaps_contract.report.stream import Event, Noted
 
 TEXT_LIMIT = 2000  # characters of one text in an event (a long answer or curl is cut, after redaction)
 
@@ -31,6 +32,11 @@ class EventLog:
         if path is not None:
             path.parent.mkdir(parents=True, exist_ok=True)
             self._file = path.open("w", encoding="utf-8")
+
+    def __call__(self, event: Event) -> None:
+        """As a listener of the run's stream (`report.stream`): each noted event is a line."""
+        if isinstance(event, Noted):
+            self.emit(event.name, **event.fields)
 
     def emit(self, event: str, **data: Any) -> None:
         # Each value is redacted on its own, then cut: JSON then only encodes what is left.

@@ -15,6 +15,7 @@ from pcaps_contract._errors import UsageError
 from pcaps_contract._files import write_whole
 from pcaps_contract.report.command_line import shown_command
 from pcaps_contract.report.eventlog import EventLog
+from pcaps_contract.report.stream import Event, FailureFound, RunFinished, RunStarted
 
 if TYPE_CHECKING:
     from pcaps_contract.judge import Failure
@@ -117,7 +118,8 @@ def write_unfinished(directory: Path, target: str, command: str) -> None:
 
 
 class RunEvents:
-    """events.ndjson of `check` and `proxy`: the run started (its metadata), each failure as it is found, the end.
+    """events.ndjson of `check` and `proxy`, a listener of the run's stream (`report.stream`): the run started (its
+    metadata), each failure as it is found, the end.
 
     Thread-safe (the engines and the lifecycle's lanes record side by side), each line flushed as it is written,
     every text redacted and cut (`EventLog`), at most `MAX_FAILURE_EVENTS` failures.
@@ -130,14 +132,22 @@ class RunEvents:
         self._report: RunReport | None = None
         self._failures = 0
 
-    def started(self, report: RunReport) -> None:
+    def __call__(self, event: Event) -> None:
+        if isinstance(event, RunStarted):
+            self._started(event.report)
+        elif isinstance(event, FailureFound):
+            self._failed(event.failure)
+        elif isinstance(event, RunFinished):
+            self._finished(event.report)
+
+    def _started(self, report: RunReport) -> None:
         with self._lock:
             if self._report is not None:
                 return
             self._report = report
         self._log.emit("run_started", **{**report.metadata, "command": report.command or self.command})
 
-    def failed(self, failure: Failure) -> None:
+    def _failed(self, failure: Failure) -> None:
         with self._lock:
             self._failures += 1
             report, count = self._report, self._failures
@@ -153,9 +163,9 @@ class RunEvents:
             reproduce=report.reproduction(failure),
         )
 
-    def finished(self, report: RunReport) -> None:
+    def _finished(self, report: RunReport) -> None:
         """The last line: counts, verdict and exit code (after a run that could not start, its start first)."""
-        self.started(report)
+        self._started(report)
         counts = report.counts()
         self._log.emit(
             "run_finished",

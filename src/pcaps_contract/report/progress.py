@@ -18,6 +18,7 @@ from pcaps_contract._terminal import (
     takes_colour,
     terminal_width,
 )
+from pcaps_contract.report.stream import Event, Progressed
 
 S = TypeVar("S")
 
@@ -60,6 +61,14 @@ class Progress(Generic[S]):
         self._last = float("-inf")
         self._width = 0
         self._lock = threading.Lock()
+
+    def __call__(self, event: Event) -> None:
+        """As a listener of the run's stream (`report.stream`): each snapshot shown, the last one to end the line."""
+        if isinstance(event, Progressed):
+            if event.last:
+                self.finish(event.snapshot)
+            else:
+                self.update(event.snapshot)
 
     def update(self, snapshot: S, force: bool = False) -> None:
         with self._lock:

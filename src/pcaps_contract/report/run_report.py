@@ -7,7 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any
 
 from pcaps_contract._credentials import Credentials
 from pcaps_contract.judge import FAILED, PASSED, SKIPPED, Failure, Ledger, judges
@@ -38,14 +38,6 @@ def run_ending(leftovers: int, error: str | None, where: str = "on the target") 
 def utc_now() -> str:
     """The time now as RFC 3339 UTC to the second, as every report writes a run's start."""
     return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-class RunListener(Protocol):
-    """Told of a gate run as it goes: once when it starts (its report's metadata known), then of each failure."""
-
-    def started(self, report: RunReport) -> None: ...
-
-    def failed(self, failure: Failure) -> None: ...
 
 
 @dataclass

@@ -3,10 +3,7 @@
 from __future__ import annotations
 
 import re
-import sys
 import time
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -15,67 +12,24 @@ from botocore.exceptions import ClientError, EndpointConnectionError
 
 from pcaps_contract._credentials import Credentials
 from pcaps_contract._errors import UsageError
-from pcaps_contract._urls import Refusal
-from pcaps_contract.engine.challenges import BucketSource, Delivered, MockRouteSource, challenge_source
+from pcaps_contract._urls import Refusal, parse_target
+from pcaps_contract.engine.challenges import BucketSource, Delivered, MockRouteSource, challenge_source, parse_bucket
 from pcaps_contract.engine.targets import (
     API_BASE_PATH,
     IN_PROCESS_ORIGIN,
     MOCK_ACCOUNTS,
     Target,
+    TargetName,
     base_url_target,
     bundled_mock,
     load_app,
     mock_credentials,
+    open_target,
 )
 
 OWNER, OTHER = MOCK_ACCOUNTS
 STRANGER = "f" * 32
 IN_PROCESS = IN_PROCESS_ORIGIN + API_BASE_PATH
-APP_MODULE = "pcaps_unit_targets_app"
-APP_SOURCE = """
-async def asgi(scope, receive, send):
-    if scope["type"] == "lifespan":
-        while (await receive())["type"] != "lifespan.shutdown":
-            await send({"type": "lifespan.startup.complete"})
-        await send({"type": "lifespan.shutdown.complete"})
-        return
-    if scope["path"].endswith("/crash"):
-        raise RuntimeError("a bug in the app")
-    if scope["path"].endswith("/late-crash"):
-        await send({"type": "http.response.start", "status": 200, "headers": []})
-        raise RuntimeError("a bug after the answer began")
-    await send({"type": "http.response.start", "status": 200, "headers": [(b"content-type", b"text/plain")]})
-    await send({"type": "http.response.body", "body": b"asgi " + scope["path"].encode()})
-
-
-def wsgi(environ, start_response):
-    if environ["PATH_INFO"].endswith("/crash"):
-        raise RuntimeError("a bug in the app")
-    if environ["PATH_INFO"].endswith("/late-crash"):
-        start_response("200 OK", [])
-        raise RuntimeError("a bug after the answer began")
-    start_response("200 OK", [("Content-Type", "text/plain")])
-    return [b"wsgi ", environ["PATH_INFO"].encode()]
-
-
-class Holder:
-    app = wsgi
-
-
-NOT_AN_APP = "a string"
-"""
-
-
-@pytest.fixture
-def app_module(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
-    """A module of small apps in the current directory, importable as `--app` imports it; removed afterwards."""
-    (tmp_path / f"{APP_MODULE}.py").write_text(APP_SOURCE, encoding="utf-8")
-    monkeypatch.chdir(tmp_path)
-    monkeypatch.setattr(sys, "path", [entry for entry in sys.path if entry not in ("", str(tmp_path))])
-    yield APP_MODULE
-    sys.modules.pop(APP_MODULE, None)
-
-
 # --- --app MODULE:ATTR ------------------------------------------------------------------------------------
 
 
@@ -143,8 +97,10 @@ def test_an_app_that_crashes_after_its_answer_began_is_not_given_a_second_start(
 
 def test_a_base_url_target_is_its_canonical_url_and_not_in_process() -> None:
     target = base_url_target("HTTP://LOCALHOST:8787/client/v4/")
-    assert target == Target("http://localhost:8787/client/v4", "http://localhost:8787/client/v4")
-    assert not target.in_process
+    assert target == TargetName(url=parse_target("http://localhost:8787/client/v4", allow_production=False))
+    assert not target.in_process and target.base_url == target.description == "http://localhost:8787/client/v4"
+    opened = open_target(target, Credentials(token="t" * 20), MOCK_ACCOUNTS)
+    assert opened == Target("http://localhost:8787/client/v4", "http://localhost:8787/client/v4")
 
 
 @pytest.mark.parametrize(
@@ -225,12 +181,12 @@ def test_a_bucket_uri_or_endpoint_that_cannot_work_is_refused_before_any_request
     uri: str, endpoint: str | None, message: str
 ) -> None:
     with pytest.raises(UsageError, match=message):
-        BucketSource(uri, endpoint, environ={})
+        parse_bucket(uri, endpoint)
 
 
 def test_an_r2_bucket_reaches_its_account_s_endpoint_with_the_keys_of_its_uri() -> None:
     uri = "r2://pcaps/challenges/?account-id=abc123&access-key-id=AK&secret-access-key=SK"
-    source = BucketSource(uri, environ={"AWS_ACCESS_KEY_ID": "env-ak", "AWS_SECRET_ACCESS_KEY": "env-sk"})
+    source = BucketSource(parse_bucket(uri), environ={"AWS_ACCESS_KEY_ID": "env-ak", "AWS_SECRET_ACCESS_KEY": "env-sk"})
     assert (source.name, source.prefix, source.region) == ("pcaps", "challenges", "auto")
     assert source.endpoint == "https://abc123.r2.cloudflarestorage.com" and source.keys == ("AK", "SK")
     assert source.bucket == uri and source.covers(uri) and not source.covers("r2://pcaps")
@@ -238,7 +194,7 @@ def test_an_r2_bucket_reaches_its_account_s_endpoint_with_the_keys_of_its_uri() 
 
 def test_an_s3_bucket_takes_its_region_from_the_uri_and_its_keys_from_the_environment() -> None:
     environ = {"AWS_ACCESS_KEY_ID": "env-ak", "AWS_SECRET_ACCESS_KEY": "env-sk"}
-    source = BucketSource("s3://pcaps?region=eu-west-1", "http://127.0.0.1:9000", environ=environ)
+    source = BucketSource(parse_bucket("s3://pcaps?region=eu-west-1", "http://127.0.0.1:9000"), environ=environ)
     assert (source.name, source.prefix, source.region, source.endpoint) == (
         "pcaps",
         "",
@@ -246,7 +202,7 @@ def test_an_s3_bucket_takes_its_region_from_the_uri_and_its_keys_from_the_enviro
         "http://127.0.0.1:9000",
     )
     assert source.keys == ("env-ak", "env-sk")
-    assert BucketSource("s3://pcaps", environ={}).region == "us-east-1"
+    assert BucketSource(parse_bucket("s3://pcaps"), environ={}).region == "us-east-1"
 
 
 class _Body:
@@ -298,7 +254,7 @@ def _error(code: str) -> ClientError:
 def _source(
     s3: _S3, uri: str = "s3://pcaps/under/here?region=us-east-1", wait: float = 60.0, stop: Any = None
 ) -> BucketSource:
-    source = BucketSource(uri, environ={}, wait=wait, stop=stop if stop is not None else _Stop())
+    source = BucketSource(parse_bucket(uri), environ={}, wait=wait, stop=stop if stop is not None else _Stop())
     source._client = s3
     return source
 
@@ -380,7 +336,7 @@ def test_a_challenge_of_another_bucket_or_without_a_filename_is_never_asked_for(
 )
 def test_a_bucket_the_run_cannot_list_is_refused_in_one_sentence(error: Exception, said: str) -> None:
     s3 = _S3(listing=error)
-    source = BucketSource("s3://pcaps/under?region=us-east-1", "http://127.0.0.1:9", environ={})
+    source = BucketSource(parse_bucket("s3://pcaps/under?region=us-east-1", "http://127.0.0.1:9"), environ={})
     source._client = s3
     with pytest.raises(UsageError, match=re.escape(said)) as refused:
         source.probe()
@@ -392,12 +348,12 @@ def test_the_challenge_source_is_the_bucket_when_given_else_the_mock_route_in_pr
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     in_process = bundled_mock(mock_credentials(), MOCK_ACCOUNTS)
-    served = base_url_target("http://127.0.0.1:8787/client/v4")
+    served = open_target(base_url_target("http://127.0.0.1:8787/client/v4"), mock_credentials(), MOCK_ACCOUNTS)
     bucket = "s3://pcaps?region=us-east-1"
     probed: list[str] = []
     monkeypatch.setattr(BucketSource, "probe", lambda self: probed.append(self.bucket))
-    assert isinstance(challenge_source(in_process, None, bucket), BucketSource)
-    assert isinstance(challenge_source(served, None, bucket, "http://127.0.0.1:9000"), BucketSource)
+    assert isinstance(challenge_source(in_process, None, parse_bucket(bucket)), BucketSource)
+    assert isinstance(challenge_source(served, None, parse_bucket(bucket, "http://127.0.0.1:9000")), BucketSource)
     assert isinstance(challenge_source(in_process, None), MockRouteSource)
     assert challenge_source(served, None) is None
     assert probed == [bucket, bucket]  # each bucket listed once, before the run uses it

@@ -37,7 +37,7 @@ class Events(EventLog):
 def fuzz_run(spec: Spec, clock: Clock | None = None, **plan: Any) -> FuzzRun:
     settings = {"duration": None, "max_examples": 5, "seed": 11, **plan}
     run = FuzzRun(
-        FuzzPlan(BASE_URL, (ACCOUNT,), **settings), Credentials(token="fuzz-token"), spec, events=Events(),
+        FuzzPlan(BASE_URL, (ACCOUNT,), **settings), Credentials(token="fuzz-token"), spec, listener=Events(),
         clock=clock or Clock(),
     )  # fmt: skip
     return run
@@ -162,7 +162,7 @@ def test_a_create_is_registered_under_the_account_of_the_url_sent_with_its_bucke
     path = "/accounts/acc%20with%20space/pcaps/ownership"
     run._track_created(case("add_bucket", {"destination_conf": BUCKET}), answer("POST", path, 200, content))
     assert run.registry.held() == [Created("acc with space", "abc123", BUCKET)]
-    assert ("created", {"account": "acc with space", "id": "abc123"}) in run.events.emitted  # type: ignore[attr-defined]
+    assert ("created", {"account": "acc with space", "id": "abc123"}) in run.listener.emitted  # type: ignore[attr-defined]
     assert run.shared.errors == []
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import io
 import threading
 
-from pcaps_contract.gate.progress import GateCounts, GateSnapshot, Ticker, render
+from pcaps_contract.gate.progress import GateCounts, GateSnapshot, ProgressLine, Ticker, render
 from pcaps_contract.report.progress import Progress
 from tests.clock import Clock
 
@@ -19,7 +19,7 @@ def test_the_line_shows_requests_in_flight_and_the_rate() -> None:
 def test_the_rate_is_the_rate_of_the_last_seconds() -> None:
     clock = Clock()
     sent = [0]
-    ticker = Ticker(Progress(io.StringIO(), render), lambda: GateCounts(sent[0], 0, 0, 0), clock=clock)
+    ticker = Ticker(ProgressLine(Progress(io.StringIO(), render)), lambda: GateCounts(sent[0], 0, 0, 0), clock=clock)
     for _ in range(10):  # 10 requests/s for 10 s
         clock.now += 1
         sent[0] += 10
@@ -35,7 +35,7 @@ def test_the_rate_is_the_rate_of_the_last_seconds() -> None:
 def test_a_terminal_gets_a_live_line_and_a_clean_end() -> None:
     stream = io.StringIO()
     progress = Progress(stream, render, tty=True)
-    with Ticker(progress, lambda: GateCounts(7, 2, 0, 0), every=3600) as ticker:
+    with Ticker(ProgressLine(progress), lambda: GateCounts(7, 2, 0, 0), every=3600) as ticker:
         ticker.tick()
         assert stream.getvalue().startswith("\rcheck") and "\n" not in stream.getvalue()  # live: one line, redrawn
     assert stream.getvalue().startswith("\r") and stream.getvalue().endswith("\n")
@@ -45,7 +45,7 @@ def test_a_terminal_gets_a_live_line_and_a_clean_end() -> None:
 def test_off_a_terminal_the_first_line_waits_a_whole_interval() -> None:
     stream, clock = io.StringIO(), Clock()
     progress = Progress(stream, render, interval=30.0, tty=False, clock=clock)
-    ticker = Ticker(progress, lambda: GateCounts(7, 2, 0, 0), clock=clock)
+    ticker = Ticker(ProgressLine(progress), lambda: GateCounts(7, 2, 0, 0), clock=clock)
     clock.now += 29.9
     ticker.tick()
     assert stream.getvalue() == ""  # a short run prints nothing
@@ -62,6 +62,6 @@ def test_the_thread_ticks_while_the_run_goes_on() -> None:
         return GateCounts(7, 2, 0, 0)
 
     progress = Progress(io.StringIO(), render, tty=True)
-    with Ticker(progress, counts, every=0.01):
+    with Ticker(ProgressLine(progress), counts, every=0.01):
         # An event, not a sleep: however loaded the machine, the test waits for the first beat and no longer.
         assert read.wait(60)

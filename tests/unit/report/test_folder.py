@@ -30,6 +30,7 @@ from pcaps_contract.report.folder import (
 )
 from pcaps_contract.report.html import flags_unbroken, render_run_report, shown_value
 from pcaps_contract.report.run_report import NEVER_APPLIED, NOT_ON_THIS_OPERATION, RunReport
+from pcaps_contract.report.stream import FailureFound, RunFinished, RunStarted
 
 SECRET = "a-users-secret-token-0123456789"
 
@@ -233,8 +234,8 @@ def test_the_event_log_is_redacted_cut_bounded_and_whole_lines_from_many_threads
     path = tmp_path / EVENTS_FILE
     report = report_of([])
     events = RunEvents(path, report.credentials.redact)
-    report.ledger.on_failure = events.failed
-    events.started(report)
+    report.ledger.on_failure = lambda failure: events(FailureFound(failure))
+    events(RunStarted(report))
     long = Failure("add_bucket", "x_y", "short", SECRET + "x" * 2 * TEXT_LIMIT, (hostile_failure().steps[0],))
 
     # Each thread's failure is one whole line however they interleave.
@@ -248,7 +249,7 @@ def test_the_event_log_is_redacted_cut_bounded_and_whole_lines_from_many_threads
     for thread in threads:
         thread.join()
     assert len(path.read_text(encoding="utf-8").splitlines()) == 1 + MAX_FAILURE_EVENTS  # flushed as it goes
-    events.finished(report)
+    events(RunFinished(report))
     text = path.read_text(encoding="utf-8")
     assert SECRET not in text
     lines = [json.loads(line) for line in text.splitlines()]
